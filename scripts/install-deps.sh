@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Reflexio needs. Idempotent: only missing packages are
+# installed, and `apt-get update` runs only when something is missing.
+#   scripts/install-deps.sh          build + run the server
+#   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool)
+# Works as root and as a user with sudo.
+set -euo pipefail
+
+runtime_and_build=(
+  cmake g++ make pkg-config ca-certificates curl
+  libboost-dev libboost-program-options-dev nlohmann-json3-dev libtomlplusplus-dev
+  libsqlite3-dev libssl-dev libcurl4-openssl-dev libicu-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev
+  libopus-dev libopusenc-dev libwebrtc-audio-processing-dev
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  prometheus-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+test_only=(ffmpeg prometheus)
+
+wanted=("${runtime_and_build[@]}")
+if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_only[@]}"); fi
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+as_root=()
+if [[ $EUID -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  as_root=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,49 @@
+// The speech recogniser seam. An AsrEngine turns 16 kHz mono PCM into words with times.
+//
+// Word times are seconds from the first sample passed in; the caller shifts them to the
+// recording. Engines never return recogniser filler tokens (<sil>, [NOISE], word(2) variants).
+// An engine instance is used by one thread at a time; EnginePool gives each worker thread its
+// own instance, so decoders with internal state (PocketSphinx) need no locking.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace reflexio {
+
+struct RecognizedWord {
+  std::string word;
+  double start_s = 0;
+  double end_s = 0;
+  double confidence = 0;  // 0..1
+};
+
+struct Recognition {
+  std::string text;
+  std::string language;  // ISO 639-1, e.g. "en"
+  std::string engine;    // which engine actually produced it (after any fallback)
+  std::vector<RecognizedWord> words;
+};
+
+class AsrEngine {
+ public:
+  virtual ~AsrEngine() = default;
+  virtual std::string Name() const = 0;
+  virtual Result<Recognition> Transcribe(std::span<const float> samples_16k) = 0;
+};
+
+using AsrEngineFactory = std::function<Result<std::unique_ptr<AsrEngine>>()>;
+
+// Recogniser output words that are not speech, or the bare word of a pronunciation variant.
+// Returns an empty string for tokens that must be dropped.
+std::string CleanRecognizerToken(const std::string& token);
+
+// Joins words with single spaces.
+std::string JoinWords(const std::vector<RecognizedWord>& words);
+
+}  // namespace reflexio

@@ -1,0 +1,52 @@
+#include "asr/engine_pool.h"
+
+namespace reflexio {
+
+Result<std::unique_ptr<EnginePool>> EnginePool::Create(int threads, const AsrEngineFactory& factory) {
+  std::unique_ptr<EnginePool> pool(new EnginePool());
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    ASSIGN_OR_RETURN(auto engine, factory());
+    pool->engine_name_ = engine->Name();
+    pool->engines_.push_back(std::move(engine));
+  }
+  for (auto& engine : pool->engines_) {
+    pool->threads_.emplace_back([p = pool.get(), e = engine.get()] { p->Run(e); });
+  }
+  return pool;
+}
+
+EnginePool::~EnginePool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+std::future<Result<Recognition>> EnginePool::Submit(std::vector<float> samples) {
+  Task task{std::move(samples), {}};
+  auto future = task.promise.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  ready_.notify_one();
+  return future;
+}
+
+void EnginePool::Run(AsrEngine* engine) {
+  while (true) {
+    Task task;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task.promise.set_value(engine->Transcribe(task.samples));
+  }
+}
+
+}  // namespace reflexio

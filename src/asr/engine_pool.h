@@ -1,0 +1,47 @@
+// EnginePool: N worker threads, each with its own AsrEngine, transcribing submitted audio.
+//
+// This is how "one decoder per worker thread" is met: a recording's segments are submitted
+// together and spread over every thread, so both cores work even on a single recording.
+// Submit() is thread-safe; futures resolve in any order. The destructor finishes queued work.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "asr/engine.h"
+
+namespace reflexio {
+
+class EnginePool {
+ public:
+  // Creates every engine up front so a missing model fails at start-up, not on first use.
+  static Result<std::unique_ptr<EnginePool>> Create(int threads, const AsrEngineFactory& factory);
+  ~EnginePool();
+
+  std::future<Result<Recognition>> Submit(std::vector<float> samples_16k);
+  int size() const { return static_cast<int>(threads_.size()); }
+  const std::string& engine_name() const { return engine_name_; }
+
+ private:
+  struct Task {
+    std::vector<float> samples;
+    std::promise<Result<Recognition>> promise;
+  };
+  EnginePool() = default;
+  void Run(AsrEngine* engine);
+
+  std::vector<std::unique_ptr<AsrEngine>> engines_;
+  std::vector<std::thread> threads_;
+  std::string engine_name_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Task> tasks_;
+  bool stopping_ = false;
+};
+
+}  // namespace reflexio

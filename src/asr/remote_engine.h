@@ -1,0 +1,80 @@
+// A client for the OpenAI-compatible transcription API, `POST {base}/v1/audio/transcriptions`
+// (multipart: file, model, response_format=verbose_json, timestamp_granularities[]=word,
+// optional language), as spoken by whisper.cpp's server, faster-whisper servers and OpenAI.
+//
+// RemoteEndpoints is shared by every RemoteEngine of a process and is thread-safe: it hands out
+// endpoints round-robin and keeps a circuit breaker per endpoint (after N consecutive failures
+// an endpoint is skipped for a cool-down, then tried again). A RemoteEngine itself is cheap and
+// used by one thread at a time. FallbackEngine runs a second engine when the first fails.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "asr/engine.h"
+#include "core/config.h"
+#include "core/http_client.h"
+#include "core/time.h"
+
+namespace reflexio {
+
+class RemoteEndpoints {
+ public:
+  RemoteEndpoints(std::vector<std::string> base_urls, int breaker_failures, double cooldown_s,
+                  const Clock& clock = SystemClock::Instance());
+  // Endpoints to try for one request, best first; empty when every circuit is open.
+  std::vector<size_t> Order();
+  void RecordSuccess(size_t index);
+  void RecordFailure(size_t index);
+  const std::string& BaseUrl(size_t index) const { return base_urls_[index]; }
+  size_t size() const { return base_urls_.size(); }
+  size_t OpenCircuits();
+
+ private:
+  struct Health {
+    int consecutive_failures = 0;
+    TimePoint open_until{};
+  };
+  std::vector<std::string> base_urls_;
+  int breaker_failures_;
+  double cooldown_s_;
+  const Clock& clock_;
+  std::mutex mutex_;
+  std::vector<Health> health_;
+  size_t next_ = 0;
+};
+
+class RemoteEngine : public AsrEngine {
+ public:
+  RemoteEngine(RemoteAsrConfig config, std::shared_ptr<RemoteEndpoints> endpoints,
+               std::shared_ptr<HttpClient> http);
+  std::string Name() const override { return "remote"; }
+  Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+
+ private:
+  Result<Recognition> TryEndpoint(size_t index, const std::string& wav);
+  RemoteAsrConfig config_;
+  std::shared_ptr<RemoteEndpoints> endpoints_;
+  std::shared_ptr<HttpClient> http_;
+};
+
+// Parses a verbose_json body (OpenAI: words at the top level; whisper.cpp: words inside
+// segments; plain segments: words spread evenly over each segment).
+Result<Recognition> ParseVerboseJson(const std::string& body);
+
+class FallbackEngine : public AsrEngine {
+ public:
+  // The fallback is created on first need, so a healthy remote costs no local model memory.
+  FallbackEngine(std::unique_ptr<AsrEngine> primary, AsrEngineFactory fallback_factory);
+  std::string Name() const override { return primary_->Name(); }
+  Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+
+ private:
+  std::unique_ptr<AsrEngine> primary_;
+  AsrEngineFactory fallback_factory_;
+  std::unique_ptr<AsrEngine> fallback_;
+};
+
+}  // namespace reflexio

@@ -1,0 +1,64 @@
+// A local HTTP peer speaking the OpenAI-compatible transcription API, for tests only.
+//
+// It listens on 127.0.0.1 (port 0), accepts `POST /v1/audio/transcriptions` as multipart
+// form-data, checks the fields a real server requires (file, model), reads the WAV it was sent,
+// and answers verbose_json whose words ("remote peer words") are spread over the audio it
+// received — in OpenAI's layout (top-level words) or whisper.cpp's (words inside segments).
+// It can be told to fail the next N requests or to require a key. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace reflexio::testing {
+
+class TranscriptionPeer {
+ public:
+  enum class Layout { kOpenAi, kWhisperCpp };
+  struct SeenRequest {
+    std::map<std::string, std::string> fields;  // non-file fields, last value wins
+    std::vector<std::string> granularities;
+    std::string file_content_type;
+    std::string authorization;
+    double audio_seconds = 0;
+  };
+
+  TranscriptionPeer();
+  ~TranscriptionPeer();
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void FailNext(int count, int status = 503);
+  void SetLayout(Layout layout) { layout_ = layout; }
+  void RequireKey(const std::string& key);
+  std::vector<SeenRequest> requests();
+  int answered() const { return answered_; }  // requests answered with a transcript
+  int received() const { return received_; }  // every request, failed ones included
+
+ private:
+  void Serve();
+  std::string Handle(const std::string& content_type, const std::string& authorization,
+                     const std::string& body, int& status);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+  std::atomic<Layout> layout_{Layout::kOpenAi};
+  std::atomic<int> fail_next_{0};
+  std::atomic<int> fail_status_{503};
+  std::atomic<int> answered_{0};
+  std::atomic<int> received_{0};
+  std::mutex mutex_;
+  std::string required_key_;
+  std::vector<SeenRequest> requests_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::vector<int> connection_fds_;       // guarded by mutex_
+  std::vector<std::thread> connections_;  // guarded by mutex_
+};
+
+}  // namespace reflexio::testing

@@ -1,0 +1,197 @@
+#include "audio/decoder.h"
+
+#include <cmath>
+#include <memory>
+#include <sstream>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+}
+
+namespace reflexio {
+
+namespace {
+
+constexpr const char* kAcceptedDemuxers = "wav,flac,ogg,matroska,webm,mov,mp4,m4a,3gp,mp3,aac";
+
+std::string AvError(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+Status Unsupported(const std::string& message) {
+  return Status(ErrorCode::kUnsupportedMedia, "unsupported_audio_format", message);
+}
+Status Unprocessable(const std::string& message) {
+  return Status(ErrorCode::kUnprocessable, "undecodable_audio", message);
+}
+
+struct FormatCloser { void operator()(AVFormatContext* f) const { avformat_close_input(&f); } };
+struct CodecFreer { void operator()(AVCodecContext* c) const { avcodec_free_context(&c); } };
+struct SwrFreer { void operator()(SwrContext* s) const { swr_free(&s); } };
+struct PacketFreer { void operator()(AVPacket* p) const { av_packet_free(&p); } };
+struct FrameFreer { void operator()(AVFrame* f) const { av_frame_free(&f); } };
+
+// Accumulates resampled output, keeping only the requested window.
+class Collector {
+ public:
+  Collector(const DecodeOptions& options, std::vector<float>& out)
+      : start_(static_cast<int64_t>(std::llround(options.start_s * kSampleRate))),
+        end_(options.end_s < 0 ? INT64_MAX : static_cast<int64_t>(std::llround(options.end_s * kSampleRate))),
+        out_(out) {}
+  void Add(const float* data, int count) {
+    for (int i = 0; i < count; ++i, ++position_) {
+      if (position_ >= start_ && position_ < end_) out_.push_back(data[i]);
+    }
+  }
+  bool Done() const { return position_ >= end_; }
+  int64_t position() const { return position_; }
+
+ private:
+  int64_t start_, end_, position_ = 0;
+  std::vector<float>& out_;
+};
+
+}  // namespace
+
+Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOptions& options) {
+  av_log_set_level(AV_LOG_QUIET);
+  AVDictionary* open_options = nullptr;
+  av_dict_set(&open_options, "format_whitelist", kAcceptedDemuxers, 0);
+  av_dict_set(&open_options, "protocol_whitelist", "file", 0);
+  AVFormatContext* raw_format = nullptr;
+  int rc = avformat_open_input(&raw_format, path.c_str(), nullptr, &open_options);
+  av_dict_free(&open_options);
+  if (rc < 0) {
+    return Unsupported("the data is not in an accepted audio format (WAV, FLAC, Ogg/Opus, WebM, "
+                       "M4A/AAC, MP3): " + AvError(rc));
+  }
+  std::unique_ptr<AVFormatContext, FormatCloser> format(raw_format);
+  if ((rc = avformat_find_stream_info(format.get(), nullptr)) < 0) {
+    return Unprocessable("cannot read the stream layout: " + AvError(rc));
+  }
+  const AVCodec* codec = nullptr;
+  int stream_index = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+  if (stream_index < 0 || codec == nullptr) {
+    return Unsupported(std::string("the ") + format->iformat->name +
+                       " container holds no audio stream this server can decode");
+  }
+  AVStream* stream = format->streams[stream_index];
+  std::unique_ptr<AVCodecContext, CodecFreer> decoder(avcodec_alloc_context3(codec));
+  avcodec_parameters_to_context(decoder.get(), stream->codecpar);
+  if ((rc = avcodec_open2(decoder.get(), codec, nullptr)) < 0) {
+    return Unprocessable(std::string("cannot open the ") + codec->name + " decoder: " + AvError(rc));
+  }
+
+  DecodedAudio result;
+  result.container = format->iformat->name;
+  result.codec = codec->name;
+  result.source_sample_rate = decoder->sample_rate;
+  result.source_channels = decoder->ch_layout.nb_channels;
+  Collector collector(options, result.samples);
+
+  std::unique_ptr<SwrContext, SwrFreer> resampler;
+  std::vector<float> converted;
+  auto resample = [&](const AVFrame* frame) -> Status {
+    if (!resampler) {
+      AVChannelLayout in_layout;
+      if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0) {
+        av_channel_layout_default(&in_layout, std::max(1, frame->ch_layout.nb_channels));
+      } else {
+        av_channel_layout_copy(&in_layout, &frame->ch_layout);
+      }
+      AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+      SwrContext* swr = nullptr;
+      int err = swr_alloc_set_opts2(&swr, &mono, AV_SAMPLE_FMT_FLT, kSampleRate, &in_layout,
+                                    static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
+      av_channel_layout_uninit(&in_layout);
+      if (err < 0 || swr_init(swr) < 0) {
+        swr_free(&swr);
+        return Unprocessable("cannot convert this audio's sample layout");
+      }
+      resampler.reset(swr);
+    }
+    int capacity = static_cast<int>(swr_get_out_samples(resampler.get(), frame ? frame->nb_samples : 0)) + 32;
+    converted.resize(capacity);
+    uint8_t* out_planes[1] = {reinterpret_cast<uint8_t*>(converted.data())};
+    int produced = swr_convert(resampler.get(), out_planes, capacity,
+                               frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr,
+                               frame ? frame->nb_samples : 0);
+    if (produced < 0) return Unprocessable("resampling failed: " + AvError(produced));
+    collector.Add(converted.data(), produced);
+    return Status::Ok();
+  };
+
+  std::unique_ptr<AVPacket, PacketFreer> packet(av_packet_alloc());
+  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  int decode_errors = 0;
+  int packets = 0;
+  std::string first_error;
+  auto drain = [&]() -> Status {
+    while (true) {
+      int r = avcodec_receive_frame(decoder.get(), frame.get());
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return Status::Ok();
+      if (r < 0) {
+        ++decode_errors;
+        if (first_error.empty()) first_error = AvError(r);
+        return Status::Ok();
+      }
+      RETURN_IF_ERROR(resample(frame.get()));
+      av_frame_unref(frame.get());
+    }
+  };
+  bool read_error = false;
+  while (!collector.Done()) {
+    rc = av_read_frame(format.get(), packet.get());
+    if (rc == AVERROR_EOF) break;
+    if (rc < 0) {
+      read_error = true;
+      if (first_error.empty()) first_error = AvError(rc);
+      break;
+    }
+    if (packet->stream_index == stream_index) {
+      ++packets;
+      int s = avcodec_send_packet(decoder.get(), packet.get());
+      if (s < 0 && s != AVERROR(EAGAIN)) {
+        ++decode_errors;
+        if (first_error.empty()) first_error = AvError(s);
+      }
+      RETURN_IF_ERROR(drain());
+    }
+    av_packet_unref(packet.get());
+  }
+  avcodec_send_packet(decoder.get(), nullptr);
+  RETURN_IF_ERROR(drain());
+  if (resampler) RETURN_IF_ERROR(resample(nullptr));
+
+  double decoded_s = collector.position() / double(kSampleRate);
+  if (collector.position() == 0) {
+    return Unprocessable("no audio could be decoded from this " + result.container + " file" +
+                         (first_error.empty() ? "" : " (" + first_error + ")"));
+  }
+  if (options.check_complete && options.end_s < 0) {
+    double declared_s = format->duration > 0 ? format->duration / double(AV_TIME_BASE) : 0;
+    bool short_of_declared = declared_s > 0 && decoded_s < declared_s * 0.97 - 0.25;
+    bool errors_dominate = decode_errors > 0 && decode_errors * 2 > packets;
+    if (short_of_declared || errors_dominate || (read_error && declared_s == 0)) {
+      std::ostringstream msg;
+      msg.precision(2);
+      msg << std::fixed << "the " << result.container << " file is incomplete or corrupt: ";
+      if (short_of_declared) {
+        msg << "it declares " << declared_s << " s of audio but only " << decoded_s
+            << " s could be decoded (was the upload cut short?)";
+      } else {
+        msg << decode_errors << " of " << packets << " packets failed to decode (" << first_error << ")";
+      }
+      return Unprocessable(msg.str());
+    }
+  }
+  return result;
+}
+
+}  // namespace reflexio

@@ -1,0 +1,36 @@
+// Decoding any accepted container to 16 kHz mono float PCM with FFmpeg.
+//
+// Accepted demuxers are whitelisted (WAV, FLAC, Ogg, Matroska/WebM, MP4/M4A, MP3, ADTS AAC) and
+// only the file protocol is allowed, so hostile input cannot make FFmpeg open other files or
+// URLs. Errors distinguish "not a format we accept" (kUnsupportedMedia) from "looks like audio
+// but cannot be decoded / is truncated / holds no samples" (kUnprocessable). Thread-safe: each
+// call owns its FFmpeg contexts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace reflexio {
+
+constexpr int kSampleRate = 16000;
+
+struct DecodedAudio {
+  std::vector<float> samples;  // 16 kHz mono, [-1, 1]
+  std::string container;       // FFmpeg demuxer name, e.g. "flac"
+  std::string codec;           // e.g. "opus"
+  int source_sample_rate = 0;
+  int source_channels = 0;
+  double DurationSeconds() const { return samples.size() / double(kSampleRate); }
+};
+
+struct DecodeOptions {
+  double start_s = 0;   // keep samples from here …
+  double end_s = -1;    // … to here (negative: to the end)
+  bool check_complete = true;  // fail when less audio decodes than the container declares
+};
+
+Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOptions& options = {});
+
+}  // namespace reflexio

@@ -1,0 +1,200 @@
+#include "core/config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include <toml++/toml.h>
+
+namespace reflexio {
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr || *value == '\0') return std::nullopt;
+    return std::string(value);
+  };
+}
+
+namespace {
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+// Applies one setting from a string, whatever its source; `source` names it in errors.
+class Setter {
+ public:
+  explicit Setter(std::string source) : source_(std::move(source)) {}
+  Status Str(const std::string& name, const std::string& value, std::string& out) {
+    out = value;
+    return Status::Ok();
+  }
+  template <typename Number>
+  Status Num(const std::string& name, const std::string& value, Number& out, double min,
+             double max) {
+    char* end = nullptr;
+    double parsed = std::strtod(value.c_str(), &end);
+    if (value.empty() || end == nullptr || *end != '\0' || parsed < min || parsed > max) {
+      std::ostringstream msg;
+      msg << source_ << ": " << name << "='" << value << "' must be a number from " << min
+          << " to " << max;
+      return InvalidArgument(msg.str(), "invalid_config");
+    }
+    out = static_cast<Number>(parsed);
+    return Status::Ok();
+  }
+  Status Bool(const std::string& name, const std::string& value, bool& out) {
+    if (value == "1" || value == "true" || value == "yes") { out = true; return Status::Ok(); }
+    if (value == "0" || value == "false" || value == "no") { out = false; return Status::Ok(); }
+    return InvalidArgument(source_ + ": " + name + " must be true or false", "invalid_config");
+  }
+
+ private:
+  std::string source_;
+};
+
+// One table drives both the TOML keys and the environment variable names.
+struct Setting {
+  const char* toml_key;  // "section.key"
+  const char* env_name;
+  std::function<Status(Setter&, const std::string& name, const std::string& value, Config&)> apply;
+};
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"server.host", "REFLEXIO_HOST",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.host); }},
+      {"server.port", "REFLEXIO_PORT",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.port, 0, 65535); }},
+      {"server.threads", "REFLEXIO_HTTP_THREADS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.http_threads, 1, 256); }},
+      {"server.max_upload_bytes", "REFLEXIO_MAX_UPLOAD_BYTES",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         return s.Num(n, v, c.max_upload_bytes, 1024, 64.0 * (1ull << 30));
+       }},
+      {"server.upload_timeout_s", "REFLEXIO_UPLOAD_TIMEOUT_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.upload_timeout_s, 1, 86400); }},
+      {"storage.data_dir", "REFLEXIO_DATA_DIR",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.data_dir); }},
+      {"storage.min_free_disk_bytes", "REFLEXIO_MIN_FREE_DISK_BYTES",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         return s.Num(n, v, c.min_free_disk_bytes, 0, 1e15);
+       }},
+      {"asr.engine", "REFLEXIO_ASR_ENGINE",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v != "pocketsphinx" && v != "remote") {
+           return InvalidArgument(n + " must be pocketsphinx or remote, not '" + v + "'",
+                                  "invalid_config");
+         }
+         return s.Str(n, v, c.asr_engine);
+       }},
+      {"asr.pocketsphinx_model_dir", "REFLEXIO_POCKETSPHINX_MODEL_DIR",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.pocketsphinx_model_dir); }},
+      {"asr.remote.urls", "REFLEXIO_ASR_REMOTE_URLS",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         c.remote_asr.base_urls = SplitList(v);
+         return Status::Ok();
+       }},
+      {"asr.remote.api_key", "REFLEXIO_ASR_REMOTE_API_KEY",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.remote_asr.api_key); }},
+      {"asr.remote.model", "REFLEXIO_ASR_REMOTE_MODEL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.remote_asr.model); }},
+      {"asr.remote.language", "REFLEXIO_ASR_REMOTE_LANGUAGE",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.remote_asr.language); }},
+      {"asr.remote.timeout_s", "REFLEXIO_ASR_REMOTE_TIMEOUT_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.timeout_s, 0.1, 3600); }},
+      {"asr.remote.retries", "REFLEXIO_ASR_REMOTE_RETRIES",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.retries, 0, 20); }},
+      {"asr.remote.breaker_failures", "REFLEXIO_ASR_REMOTE_BREAKER_FAILURES",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.breaker_failures, 1, 1000); }},
+      {"asr.remote.breaker_cooldown_s", "REFLEXIO_ASR_REMOTE_BREAKER_COOLDOWN_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.breaker_cooldown_s, 0, 86400); }},
+      {"asr.remote.fallback", "REFLEXIO_ASR_REMOTE_FALLBACK",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Bool(n, v, c.remote_asr.fallback_to_embedded); }},
+      {"asr.vad", "REFLEXIO_VAD",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v != "energy" && v != "webrtc") {
+           return InvalidArgument(n + " must be energy or webrtc, not '" + v + "'", "invalid_config");
+         }
+         return s.Str(n, v, c.vad);
+       }},
+      {"jobs.worker_threads", "REFLEXIO_WORKER_THREADS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.worker_threads, 0, 256); }},
+      {"jobs.lease_s", "REFLEXIO_JOB_LEASE_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_lease_s, 1, 86400); }},
+      {"jobs.max_attempts", "REFLEXIO_JOB_MAX_ATTEMPTS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_max_attempts, 1, 100); }},
+      {"jobs.retry_base_s", "REFLEXIO_JOB_RETRY_BASE_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_retry_base_s, 0, 3600); }},
+      {"log.level", "REFLEXIO_LOG_LEVEL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.log_level); }},
+  };
+  return settings;
+}
+
+std::optional<std::string> TomlValueAsString(const toml::table& root, const std::string& key) {
+  auto node = root.at_path(key);
+  if (!node) return std::nullopt;
+  if (auto s = node.value<std::string>()) return *s;
+  if (auto i = node.value<int64_t>()) return std::to_string(*i);
+  if (auto d = node.value<double>()) {
+    std::ostringstream out;
+    out << *d;
+    return out.str();
+  }
+  if (auto b = node.value<bool>()) return *b ? "true" : "false";
+  if (auto arr = node.as_array()) {
+    std::string joined;
+    for (auto& el : *arr) {
+      if (auto s = el.value<std::string>()) joined += (joined.empty() ? "" : ",") + *s;
+    }
+    return joined;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
+  Config config;
+  std::string path = toml_path;
+  if (path.empty() && std::filesystem::exists("reflexio.toml")) path = "reflexio.toml";
+  if (!path.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream msg;
+      msg << path << ":" << e.source().begin.line << ": " << e.description();
+      return InvalidArgument(msg.str(), "invalid_config");
+    }
+    Setter setter(path);
+    for (const auto& setting : Settings()) {
+      if (auto value = TomlValueAsString(root, setting.toml_key)) {
+        RETURN_IF_ERROR(setting.apply(setter, setting.toml_key, *value, config));
+      }
+    }
+  }
+  Setter setter("environment");
+  for (const auto& setting : Settings()) {
+    if (auto value = env(setting.env_name)) {
+      RETURN_IF_ERROR(setting.apply(setter, setting.env_name, *value, config));
+    }
+  }
+  if (config.worker_threads == 0) {
+    config.worker_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  return config;
+}
+
+}  // namespace reflexio

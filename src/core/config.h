@@ -1,0 +1,64 @@
+// Configuration: every setting with a safe default, overridden by reflexio.toml, then by the
+// environment (names in .env.example), then by command-line flags applied by the caller.
+//
+// LoadConfig reads the environment through an injectable lookup so tests need not touch the
+// process environment. A Config is a plain value; share it read-only between threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace reflexio {
+
+struct RemoteAsrConfig {
+  std::vector<std::string> base_urls;  // e.g. http://127.0.0.1:8080 (…/v1/audio/transcriptions is appended)
+  std::string api_key;                 // sent as Bearer; never logged
+  std::string model = "whisper-1";
+  std::string language;                // empty: let the server detect
+  double timeout_s = 120;
+  int retries = 2;                     // extra attempts, each on the next endpoint
+  int breaker_failures = 3;            // consecutive failures that open an endpoint's circuit
+  double breaker_cooldown_s = 30;
+  bool fallback_to_embedded = true;
+};
+
+struct Config {
+  // server
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  int http_threads = 4;
+  uint64_t max_upload_bytes = 512ull << 20;
+  uint64_t max_json_body_bytes = 1ull << 20;
+  double header_timeout_s = 30;
+  double upload_timeout_s = 900;
+  double idle_timeout_s = 60;
+  // storage
+  std::string data_dir = "./data";
+  uint64_t min_free_disk_bytes = 256ull << 20;
+  // processing
+  std::string asr_engine = "pocketsphinx";  // pocketsphinx | remote
+  std::string pocketsphinx_model_dir = "/usr/share/pocketsphinx/model/en-us";
+  RemoteAsrConfig remote_asr;
+  std::string vad = "energy";  // energy | webrtc
+  int worker_threads = 0;      // 0: one per core
+  double job_lease_s = 30;
+  int job_max_attempts = 5;
+  double job_retry_base_s = 2;
+  double queue_age_degraded_s = 900;
+  int opus_bitrate = 16000;
+  // logging
+  std::string log_level = "info";
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup ProcessEnvironment();
+
+// toml_path: a file to read; empty means "reflexio.toml in the working directory, if present".
+Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env);
+
+}  // namespace reflexio

@@ -1,0 +1,62 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace reflexio {
+namespace {
+
+EnvLookup FakeEnv(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(Config, DefaultsAreSafe) {
+  auto config = LoadConfig("", FakeEnv({}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->host, "127.0.0.1");
+  EXPECT_EQ(config->port, 8000);
+  EXPECT_EQ(config->data_dir, "./data");
+  EXPECT_EQ(config->asr_engine, "pocketsphinx");
+  EXPECT_GE(config->worker_threads, 1);
+}
+
+TEST(Config, EnvironmentOverridesToml) {
+  auto path = std::filesystem::temp_directory_path() / "reflexio_config_test.toml";
+  std::ofstream(path) << "[server]\nport = 9000\nhost = \"0.0.0.0\"\n"
+                         "[asr.remote]\nurls = [\"http://a:1\", \"http://b:2\"]\n";
+  auto config = LoadConfig(path.string(), FakeEnv({{"REFLEXIO_PORT", "0"}}));
+  std::filesystem::remove(path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->port, 0);
+  EXPECT_EQ(config->host, "0.0.0.0");
+  ASSERT_EQ(config->remote_asr.base_urls.size(), 2u);
+  EXPECT_EQ(config->remote_asr.base_urls[1], "http://b:2");
+}
+
+TEST(Config, BadValuesSayWhichSettingIsWrong) {
+  auto config = LoadConfig("", FakeEnv({{"REFLEXIO_PORT", "eighty"}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("REFLEXIO_PORT"), std::string::npos);
+  auto engine = LoadConfig("", FakeEnv({{"REFLEXIO_ASR_ENGINE", "magic"}}));
+  ASSERT_FALSE(engine.ok());
+  EXPECT_NE(engine.status().message().find("pocketsphinx or remote"), std::string::npos);
+}
+
+TEST(Config, BrokenTomlNamesTheLine) {
+  auto path = std::filesystem::temp_directory_path() / "reflexio_config_bad.toml";
+  std::ofstream(path) << "[server]\nport = = 1\n";
+  auto config = LoadConfig(path.string(), FakeEnv({}));
+  std::filesystem::remove(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(":2:"), std::string::npos) << config.status().message();
+}
+
+}  // namespace
+}  // namespace reflexio

@@ -1,0 +1,58 @@
+// Helpers for tests only: temp directories, the shared speech data, running a command.
+// Not linked into the product.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+
+namespace reflexio::testing {
+
+// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() : path_(std::filesystem::temp_directory_path() / ("reflexio-test-" + NewId())) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::filesystem::path SpeechDir(const std::string& language = "en") {
+  return std::filesystem::path(REFLEXIO_SHARED_DIR) / "data" / "speech" / language;
+}
+
+// file -> reference transcript, from the speech folder's transcripts.tsv.
+inline std::map<std::string, std::string> References(const std::string& language = "en") {
+  std::map<std::string, std::string> refs;
+  std::ifstream in(SpeechDir(language) / "transcripts.tsv");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string file, reference;
+    std::getline(fields, file, '\t');
+    std::getline(fields, reference, '\t');
+    if (!file.empty()) refs[file] = reference;
+  }
+  return refs;
+}
+
+inline int Run(const std::string& command) { return std::system(command.c_str()); }
+
+}  // namespace reflexio::testing

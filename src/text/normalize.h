@@ -1,0 +1,18 @@
+// Text normalisation shared by the WER scorer, search queries and ASR output cleanup.
+//
+// NormalizeText implements the rule in shared/data/speech/README.md: Unicode lower case (NFC);
+// every character that is not a letter, digit, apostrophe or space becomes a space; apostrophes
+// survive only inside a word; runs of spaces collapse. Works for English and Russian alike.
+// Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reflexio {
+
+std::string NormalizeText(std::string_view utf8);
+std::vector<std::string> NormalizedWords(std::string_view utf8);
+
+}  // namespace reflexio
