@@ -1,0 +1,156 @@
+// Database: the storage seam. Every call that touches tenant data takes the tenant id and can
+// only see that tenant's rows; another tenant's object is reported as not found.
+//
+// Implementations are thread-safe. SqliteDatabase is the embedded default; a PostgreSQL
+// backend implements the same interface. Multi-step changes that must not be half-done
+// (a recording with its job; a transcript with its job's completion) are single calls.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+
+namespace reflexio {
+
+struct Tenant {
+  std::string id;
+  std::string name;
+};
+
+enum class RecordingStatus { kQueued, kProcessing, kTranscribed, kFailed };
+const char* ToString(RecordingStatus status);
+
+struct Recording {
+  std::string tenant_id;
+  std::string id;
+  RecordingStatus status = RecordingStatus::kQueued;
+  std::string error;
+  std::string content_type;
+  int64_t original_bytes = 0;
+  std::string body_sha256;
+  std::optional<std::string> idempotency_key;
+  TimePoint captured_at{};
+  TimePoint received_at{};
+  TimePoint updated_at{};
+  std::optional<double> duration_s;
+  std::optional<double> speech_s;
+  std::string source_path;  // the upload as received, until processed
+  std::string audio_path;   // the stored Ogg/Opus, relative to the data directory
+  std::string engine;
+  std::string language;
+};
+
+struct TranscriptWord {
+  std::string word;
+  double start_s = 0;  // seconds from the start of the recording
+  double end_s = 0;
+  double confidence = 0;
+};
+
+struct Segment {
+  int seq = 0;
+  double start_s = 0;
+  double end_s = 0;
+  TimePoint captured_at{};
+  std::string text;
+  std::vector<TranscriptWord> words;
+  std::string engine;
+  std::string language;
+};
+
+struct Transcription {
+  double duration_s = 0;
+  double speech_s = 0;
+  std::string audio_path;
+  std::string engine;
+  std::string language;
+  std::vector<Segment> segments;
+};
+
+struct SearchHit {
+  std::string recording_id;
+  Segment segment;
+  std::string snippet;  // matched words wrapped in <mark>…</mark>
+  double score = 0;     // higher is better
+};
+
+struct TimeRange {
+  std::optional<TimePoint> from;
+  std::optional<TimePoint> to;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;
+};
+
+struct Job {
+  int64_t id = 0;
+  std::string tenant_id;
+  std::string recording_id;
+  std::string kind;
+  int attempts = 0;
+  int max_attempts = 0;
+  std::string lease_owner;
+};
+
+struct QueueStats {
+  int64_t queued = 0;
+  int64_t running = 0;
+  int64_t dead = 0;
+  double oldest_queued_age_s = 0;
+};
+
+struct InsertOutcome {
+  Recording recording;
+  bool replayed = false;  // an earlier upload with the same Idempotency-Key was returned
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Tenants and keys.
+  virtual Result<Tenant> EnsureTenant(const std::string& name) = 0;
+  virtual Result<int64_t> CountTenants() = 0;
+  virtual Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                           const std::string& display_prefix) = 0;
+  virtual Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) = 0;
+
+  // Recordings. InsertRecording stores the row and its first job atomically; with an
+  // Idempotency-Key already used by this tenant it returns that recording instead.
+  virtual Result<InsertOutcome> InsertRecording(const Recording& recording, const std::string& job_kind,
+                                                int max_attempts) = 0;
+  virtual Result<std::optional<Recording>> FindByIdempotencyKey(const std::string& tenant_id,
+                                                                const std::string& key) = 0;
+  virtual Result<std::optional<Recording>> GetRecording(const std::string& tenant_id, const std::string& id) = 0;
+  virtual Result<Page<Recording>> ListRecordings(const std::string& tenant_id, const TimeRange& range,
+                                                 int limit, const std::string& cursor) = 0;
+  virtual Result<std::vector<Segment>> GetSegments(const std::string& tenant_id, const std::string& recording_id) = 0;
+  virtual Result<Page<SearchHit>> Search(const std::string& tenant_id, const std::vector<std::string>& terms,
+                                         const TimeRange& range, int limit, const std::string& cursor) = 0;
+
+  // The job queue. Claim leases the oldest runnable job (queued and due, or running with an
+  // expired lease) and marks its recording processing.
+  virtual Result<std::optional<Job>> ClaimJob(const std::string& owner, double lease_s) = 0;
+  virtual Status RenewLease(int64_t job_id, const std::string& owner, double lease_s) = 0;
+  // Stores the transcript, marks the recording transcribed and the job done — only if `job`
+  // still holds its lease (kConflict otherwise, and nothing is written).
+  virtual Status CompleteTranscription(const Job& job, const Transcription& transcription) = 0;
+  // Retries after `retry_in_s`, or — when attempts are used up — marks the job dead and the
+  // recording failed with `error`.
+  virtual Status FailJob(const Job& job, const std::string& error, double retry_in_s) = 0;
+  // Returns every running job to the queue; only for a process that knows it is the sole worker.
+  virtual Result<int64_t> ReleaseAllLeases() = 0;
+  virtual Result<QueueStats> GetQueueStats() = 0;
+
+  // Health: can a write transaction be started right now?
+  virtual Status CheckWritable() = 0;
+};
+
+}  // namespace reflexio

@@ -1,0 +1,96 @@
+#include "storage/sqlite.h"
+
+namespace reflexio {
+
+void SqliteStatement::Bind(int index, const std::string& value) {
+  sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+}
+void SqliteStatement::Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_.get(), index, value); }
+void SqliteStatement::Bind(int index, double value) { sqlite3_bind_double(stmt_.get(), index, value); }
+void SqliteStatement::BindNull(int index) { sqlite3_bind_null(stmt_.get(), index); }
+void SqliteStatement::Bind(int index, const std::optional<std::string>& value) {
+  if (value) Bind(index, *value);
+  else BindNull(index);
+}
+
+Result<bool> SqliteStatement::Step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_CONSTRAINT) {
+    return Status(ErrorCode::kConflict, "constraint_violation", sqlite3_errmsg(db_));
+  }
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    return Unavailable(std::string("database busy: ") + sqlite3_errmsg(db_), "database_busy");
+  }
+  return Internal(std::string("SQLite: ") + sqlite3_errmsg(db_), "database_error");
+}
+
+Status SqliteStatement::Run() {
+  auto r = Step();
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+int64_t SqliteStatement::ColumnInt(int index) const { return sqlite3_column_int64(stmt_.get(), index); }
+double SqliteStatement::ColumnDouble(int index) const { return sqlite3_column_double(stmt_.get(), index); }
+std::string SqliteStatement::ColumnText(int index) const {
+  auto text = sqlite3_column_text(stmt_.get(), index);
+  return text ? std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_.get(), index)) : "";
+}
+bool SqliteStatement::ColumnIsNull(int index) const {
+  return sqlite3_column_type(stmt_.get(), index) == SQLITE_NULL;
+}
+
+SqliteTransaction::~SqliteTransaction() {
+  if (db_) (void)db_->Execute("ROLLBACK");
+}
+
+Status SqliteTransaction::Commit() {
+  SqliteConnection* db = db_;
+  db_ = nullptr;
+  return db->Execute("COMMIT");
+}
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  std::unique_ptr<SqliteConnection> db(new SqliteConnection(raw));
+  if (rc != SQLITE_OK) {
+    return Unavailable("cannot open database " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory"),
+                       "database_unavailable");
+  }
+  sqlite3_busy_timeout(raw, 10000);
+  RETURN_IF_ERROR(db->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  return db;
+}
+
+SqliteConnection::~SqliteConnection() { sqlite3_close_v2(db_); }
+
+Status SqliteConnection::Error(const std::string& what) const {
+  return Internal(what + ": " + sqlite3_errmsg(db_), "database_error");
+}
+
+Status SqliteConnection::Execute(const std::string& sql) {
+  char* error = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string message = error ? error : sqlite3_errstr(rc);
+  sqlite3_free(error);
+  if (rc == SQLITE_BUSY) return Unavailable("database busy: " + message, "database_busy");
+  return Internal("SQLite: " + message, "database_error");
+}
+
+Result<SqliteStatement> SqliteConnection::Prepare(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    return Error("cannot prepare '" + sql.substr(0, 60) + "'");
+  }
+  return SqliteStatement(db_, stmt);
+}
+
+Result<SqliteTransaction> SqliteConnection::BeginImmediate() {
+  RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE"));
+  return SqliteTransaction(this);
+}
+
+}  // namespace reflexio

@@ -1,0 +1,502 @@
+#include "storage/sqlite_database.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "storage/cursor.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+const char* ToString(RecordingStatus status) {
+  switch (status) {
+    case RecordingStatus::kQueued: return "queued";
+    case RecordingStatus::kProcessing: return "processing";
+    case RecordingStatus::kTranscribed: return "transcribed";
+    case RecordingStatus::kFailed: return "failed";
+  }
+  return "queued";
+}
+
+namespace {
+
+RecordingStatus ParseStatus(const std::string& s) {
+  if (s == "processing") return RecordingStatus::kProcessing;
+  if (s == "transcribed") return RecordingStatus::kTranscribed;
+  if (s == "failed") return RecordingStatus::kFailed;
+  return RecordingStatus::kQueued;
+}
+
+TimePoint ParseStoredTime(const std::string& text) {
+  auto t = ParseRfc3339(text);
+  return t.ok() ? *t : TimePoint{};
+}
+
+constexpr const char* kRecordingColumns =
+    "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, captured_at, "
+    "received_at, updated_at, duration_s, speech_s, source_path, audio_path, engine, language";
+
+Recording ReadRecording(const SqliteStatement& s) {
+  Recording r;
+  r.tenant_id = s.ColumnText(0);
+  r.id = s.ColumnText(1);
+  r.status = ParseStatus(s.ColumnText(2));
+  r.error = s.ColumnText(3);
+  r.content_type = s.ColumnText(4);
+  r.original_bytes = s.ColumnInt(5);
+  r.body_sha256 = s.ColumnText(6);
+  if (!s.ColumnIsNull(7)) r.idempotency_key = s.ColumnText(7);
+  r.captured_at = ParseStoredTime(s.ColumnText(8));
+  r.received_at = ParseStoredTime(s.ColumnText(9));
+  r.updated_at = ParseStoredTime(s.ColumnText(10));
+  if (!s.ColumnIsNull(11)) r.duration_s = s.ColumnDouble(11);
+  if (!s.ColumnIsNull(12)) r.speech_s = s.ColumnDouble(12);
+  r.source_path = s.ColumnText(13);
+  r.audio_path = s.ColumnText(14);
+  r.engine = s.ColumnText(15);
+  r.language = s.ColumnText(16);
+  return r;
+}
+
+std::string WordsToJson(const std::vector<TranscriptWord>& words) {
+  json out = json::array();
+  for (const auto& w : words) out.push_back({w.word, w.start_s, w.end_s, w.confidence});
+  return out.dump();
+}
+
+std::vector<TranscriptWord> WordsFromJson(const std::string& text) {
+  std::vector<TranscriptWord> words;
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_array()) return words;
+  for (const auto& w : j) {
+    if (w.is_array() && w.size() == 4) {
+      words.push_back({w[0].get<std::string>(), w[1].get<double>(), w[2].get<double>(), w[3].get<double>()});
+    }
+  }
+  return words;
+}
+
+constexpr const char* kSegmentColumns = "seq, start_s, end_s, captured_at, text, words_json, engine, language";
+
+Segment ReadSegment(const SqliteStatement& s, int first) {
+  Segment seg;
+  seg.seq = static_cast<int>(s.ColumnInt(first));
+  seg.start_s = s.ColumnDouble(first + 1);
+  seg.end_s = s.ColumnDouble(first + 2);
+  seg.captured_at = ParseStoredTime(s.ColumnText(first + 3));
+  seg.text = s.ColumnText(first + 4);
+  seg.words = WordsFromJson(s.ColumnText(first + 5));
+  seg.engine = s.ColumnText(first + 6);
+  seg.language = s.ColumnText(first + 7);
+  return seg;
+}
+
+// FTS5 query: every term must occur; each quoted so user text is never FTS syntax.
+std::string FtsQuery(const std::vector<std::string>& terms) {
+  std::string query;
+  for (const auto& term : terms) {
+    std::string quoted = "\"";
+    for (char c : term) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    query += (query.empty() ? "" : " ") + quoted + "\"";
+  }
+  return query;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
+                                                             const std::vector<Migration>& migrations,
+                                                             const Clock& clock) {
+  ASSIGN_OR_RETURN(auto connection, SqliteConnection::Open(path));
+  ASSIGN_OR_RETURN(MigrationReport report, ApplyMigrations(*connection, migrations));
+  (void)report;
+  RETURN_IF_ERROR(VerifyMigrations(*connection, migrations));
+  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(std::move(connection), clock));
+}
+
+Result<Tenant> SqliteDatabase::EnsureTenant(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  ASSIGN_OR_RETURN(auto find, db_->Prepare("SELECT id FROM tenants WHERE name = ?"));
+  find.Bind(1, name);
+  ASSIGN_OR_RETURN(bool found, find.Step());
+  Tenant tenant{found ? find.ColumnText(0) : NewId(), name};
+  if (!found) {
+    ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)"));
+    insert.Bind(1, tenant.id);
+    insert.Bind(2, name);
+    insert.Bind(3, FormatRfc3339(clock_.Now()));
+    RETURN_IF_ERROR(insert.Run());
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  return tenant;
+}
+
+Result<int64_t> SqliteDatabase::CountTenants() {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT count(*) FROM tenants"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.ColumnInt(0) : 0;
+}
+
+Status SqliteDatabase::AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                                 const std::string& display_prefix) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)"));
+  stmt.Bind(1, NewId());
+  stmt.Bind(2, tenant_id);
+  stmt.Bind(3, key_hash);
+  stmt.Bind(4, display_prefix);
+  stmt.Bind(5, FormatRfc3339(clock_.Now()));
+  return stmt.Run();
+}
+
+Result<std::optional<Tenant>> SqliteDatabase::TenantForKeyHash(const std::string& key_hash) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT t.id, t.name FROM api_keys k JOIN tenants t ON t.id = k.tenant_id "
+      "WHERE k.key_hash = ? AND k.revoked_at IS NULL"));
+  stmt.Bind(1, key_hash);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<Tenant>();
+  return std::optional<Tenant>(Tenant{stmt.ColumnText(0), stmt.ColumnText(1)});
+}
+
+Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKeyLocked(const std::string& tenant_id,
+                                                                            const std::string& key) {
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kRecordingColumns +
+                                           " FROM recordings WHERE tenant_id = ? AND idempotency_key = ?"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, key);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<Recording>();
+  return std::optional<Recording>(ReadRecording(stmt));
+}
+
+Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKey(const std::string& tenant_id,
+                                                                      const std::string& key) {
+  std::lock_guard lock(mutex_);
+  return FindByIdempotencyKeyLocked(tenant_id, key);
+}
+
+Result<InsertOutcome> SqliteDatabase::InsertRecording(const Recording& r, const std::string& job_kind,
+                                                      int max_attempts) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  if (r.idempotency_key) {
+    ASSIGN_OR_RETURN(auto existing, FindByIdempotencyKeyLocked(r.tenant_id, *r.idempotency_key));
+    if (existing) return InsertOutcome{*existing, true};
+  }
+  ASSIGN_OR_RETURN(auto insert, db_->Prepare(std::string("INSERT INTO recordings (") + kRecordingColumns +
+                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  insert.Bind(1, r.tenant_id);
+  insert.Bind(2, r.id);
+  insert.Bind(3, std::string(ToString(r.status)));
+  insert.BindNull(4);
+  insert.Bind(5, r.content_type);
+  insert.Bind(6, r.original_bytes);
+  insert.Bind(7, r.body_sha256);
+  insert.Bind(8, r.idempotency_key);
+  insert.Bind(9, FormatRfc3339(r.captured_at));
+  insert.Bind(10, FormatRfc3339(r.received_at));
+  insert.Bind(11, FormatRfc3339(r.received_at));
+  if (r.duration_s) insert.Bind(12, *r.duration_s); else insert.BindNull(12);
+  insert.BindNull(13);
+  insert.Bind(14, r.source_path);
+  insert.BindNull(15);
+  insert.BindNull(16);
+  insert.BindNull(17);
+  RETURN_IF_ERROR(insert.Run());
+  double now = ToUnixSeconds(clock_.Now());
+  ASSIGN_OR_RETURN(auto job, db_->Prepare(
+      "INSERT INTO jobs (tenant_id, recording_id, kind, state, max_attempts, run_after, created_at, updated_at) "
+      "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)"));
+  job.Bind(1, r.tenant_id);
+  job.Bind(2, r.id);
+  job.Bind(3, job_kind);
+  job.Bind(4, static_cast<int64_t>(max_attempts));
+  job.Bind(5, now);
+  job.Bind(6, now);
+  job.Bind(7, now);
+  RETURN_IF_ERROR(job.Run());
+  RETURN_IF_ERROR(tx.Commit());
+  return InsertOutcome{r, false};
+}
+
+Result<std::optional<Recording>> SqliteDatabase::GetRecordingLocked(const std::string& tenant_id,
+                                                                    const std::string& id) {
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kRecordingColumns +
+                                           " FROM recordings WHERE tenant_id = ? AND id = ?"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<Recording>();
+  return std::optional<Recording>(ReadRecording(stmt));
+}
+
+Result<std::optional<Recording>> SqliteDatabase::GetRecording(const std::string& tenant_id, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  return GetRecordingLocked(tenant_id, id);
+}
+
+Result<Page<Recording>> SqliteDatabase::ListRecordings(const std::string& tenant_id, const TimeRange& range,
+                                                       int limit, const std::string& cursor) {
+  std::lock_guard lock(mutex_);
+  std::string sql = std::string("SELECT ") + kRecordingColumns +
+                    " FROM recordings WHERE tenant_id = ?1 AND (?2 IS NULL OR captured_at >= ?2) "
+                    "AND (?3 IS NULL OR captured_at < ?3) "
+                    "AND (?4 IS NULL OR captured_at < ?4 OR (captured_at = ?4 AND id < ?5)) "
+                    "ORDER BY captured_at DESC, id DESC LIMIT ?6";
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(sql));
+  stmt.Bind(1, tenant_id);
+  if (range.from) stmt.Bind(2, FormatRfc3339(*range.from)); else stmt.BindNull(2);
+  if (range.to) stmt.Bind(3, FormatRfc3339(*range.to)); else stmt.BindNull(3);
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
+    stmt.Bind(4, position.first);
+    stmt.Bind(5, position.second);
+  } else {
+    stmt.BindNull(4);
+    stmt.BindNull(5);
+  }
+  stmt.Bind(6, static_cast<int64_t>(limit + 1));
+  Page<Recording> page;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    page.items.push_back(ReadRecording(stmt));
+  }
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    const Recording& last = page.items.back();
+    page.next_cursor = EncodeKeysetCursor(FormatRfc3339(last.captured_at), last.id);
+  }
+  return page;
+}
+
+Result<std::vector<Segment>> SqliteDatabase::GetSegments(const std::string& tenant_id,
+                                                         const std::string& recording_id) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kSegmentColumns +
+                                           " FROM segments WHERE tenant_id = ? AND recording_id = ? ORDER BY seq"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, recording_id);
+  std::vector<Segment> segments;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    segments.push_back(ReadSegment(stmt, 0));
+  }
+  return segments;
+}
+
+Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& terms,
+                                               const TimeRange& range, int limit, const std::string& cursor) {
+  if (terms.empty()) return InvalidArgument("the search query has no words", "empty_query");
+  int64_t offset = 0;
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(offset, DecodeOffsetCursor(cursor));
+  }
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT s.recording_id, bm25(segments_fts), "
+      "snippet(segments_fts, 0, '<mark>', '</mark>', '…', 24), "
+      "s.seq, s.start_s, s.end_s, s.captured_at, s.text, s.words_json, s.engine, s.language "
+      "FROM segments_fts JOIN segments s ON s.rowid = segments_fts.rowid "
+      "WHERE segments_fts MATCH ?1 AND s.tenant_id = ?2 "
+      "AND (?3 IS NULL OR s.captured_at >= ?3) AND (?4 IS NULL OR s.captured_at < ?4) "
+      "ORDER BY bm25(segments_fts), s.captured_at DESC LIMIT ?5 OFFSET ?6"));
+  stmt.Bind(1, FtsQuery(terms));
+  stmt.Bind(2, tenant_id);
+  if (range.from) stmt.Bind(3, FormatRfc3339(*range.from)); else stmt.BindNull(3);
+  if (range.to) stmt.Bind(4, FormatRfc3339(*range.to)); else stmt.BindNull(4);
+  stmt.Bind(5, static_cast<int64_t>(limit + 1));
+  stmt.Bind(6, offset);
+  Page<SearchHit> page;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    SearchHit hit;
+    hit.recording_id = stmt.ColumnText(0);
+    hit.score = -stmt.ColumnDouble(1);
+    hit.snippet = stmt.ColumnText(2);
+    hit.segment = ReadSegment(stmt, 3);
+    page.items.push_back(std::move(hit));
+  }
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = EncodeOffsetCursor(offset + limit);
+  }
+  return page;
+}
+
+Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, double lease_s) {
+  std::lock_guard lock(mutex_);
+  while (true) {
+    ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+    double now = ToUnixSeconds(clock_.Now());
+    ASSIGN_OR_RETURN(auto claim, db_->Prepare(
+        "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1, "
+        "updated_at = ?3 WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= ?3) "
+        "OR (state = 'running' AND lease_until < ?3) ORDER BY run_after, id LIMIT 1) "
+        "RETURNING id, tenant_id, recording_id, kind, attempts, max_attempts"));
+    claim.Bind(1, owner);
+    claim.Bind(2, now + lease_s);
+    claim.Bind(3, now);
+    ASSIGN_OR_RETURN(bool row, claim.Step());
+    if (!row) return std::optional<Job>();
+    Job job{claim.ColumnInt(0), claim.ColumnText(1), claim.ColumnText(2), claim.ColumnText(3),
+            static_cast<int>(claim.ColumnInt(4)), static_cast<int>(claim.ColumnInt(5)), owner};
+    (void)claim.Step();  // finish the statement before the next one
+    bool exhausted = job.attempts > job.max_attempts;
+    ASSIGN_OR_RETURN(auto mark, db_->Prepare(
+        exhausted ? "UPDATE recordings SET status = 'failed', error = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2"
+                  : "UPDATE recordings SET status = 'processing', updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2 "
+                    "AND ?3 IS NOT NULL"));
+    std::string lost = "processing was interrupted " + std::to_string(job.max_attempts) +
+                       " times (the worker stopped while holding it)";
+    mark.Bind(1, job.tenant_id);
+    mark.Bind(2, job.recording_id);
+    mark.Bind(3, lost);
+    mark.Bind(4, FormatRfc3339(clock_.Now()));
+    RETURN_IF_ERROR(mark.Run());
+    if (exhausted) {
+      ASSIGN_OR_RETURN(auto dead, db_->Prepare(
+          "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?"));
+      dead.Bind(1, lost);
+      dead.Bind(2, job.id);
+      RETURN_IF_ERROR(dead.Run());
+      RETURN_IF_ERROR(tx.Commit());
+      continue;
+    }
+    RETURN_IF_ERROR(tx.Commit());
+    return std::optional<Job>(job);
+  }
+}
+
+Status SqliteDatabase::RenewLease(int64_t job_id, const std::string& owner, double lease_s) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'running'"));
+  stmt.Bind(1, ToUnixSeconds(clock_.Now()) + lease_s);
+  stmt.Bind(2, job_id);
+  stmt.Bind(3, owner);
+  RETURN_IF_ERROR(stmt.Run());
+  if (db_->Changes() == 0) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
+  return Status::Ok();
+}
+
+Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription& t) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  double now = ToUnixSeconds(clock_.Now());
+  ASSIGN_OR_RETURN(auto done, db_->Prepare(
+      "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ? "
+      "WHERE id = ? AND lease_owner = ? AND state = 'running'"));
+  done.Bind(1, now);
+  done.Bind(2, job.id);
+  done.Bind(3, job.lease_owner);
+  RETURN_IF_ERROR(done.Run());
+  if (db_->Changes() == 0) {
+    return Status(ErrorCode::kConflict, "lease_lost", "job " + std::to_string(job.id) + " is no longer ours");
+  }
+  ASSIGN_OR_RETURN(auto clear, db_->Prepare("DELETE FROM segments WHERE tenant_id = ? AND recording_id = ?"));
+  clear.Bind(1, job.tenant_id);
+  clear.Bind(2, job.recording_id);
+  RETURN_IF_ERROR(clear.Run());
+  for (const Segment& seg : t.segments) {
+    ASSIGN_OR_RETURN(auto insert, db_->Prepare(std::string("INSERT INTO segments (tenant_id, recording_id, ") +
+                                               kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?)"));
+    insert.Bind(1, job.tenant_id);
+    insert.Bind(2, job.recording_id);
+    insert.Bind(3, static_cast<int64_t>(seg.seq));
+    insert.Bind(4, seg.start_s);
+    insert.Bind(5, seg.end_s);
+    insert.Bind(6, FormatRfc3339(seg.captured_at));
+    insert.Bind(7, seg.text);
+    insert.Bind(8, WordsToJson(seg.words));
+    insert.Bind(9, seg.engine);
+    insert.Bind(10, seg.language);
+    RETURN_IF_ERROR(insert.Run());
+  }
+  ASSIGN_OR_RETURN(auto update, db_->Prepare(
+      "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = ?, speech_s = ?, audio_path = ?, "
+      "engine = ?, language = ?, source_path = NULL, updated_at = ? WHERE tenant_id = ? AND id = ?"));
+  update.Bind(1, t.duration_s);
+  update.Bind(2, t.speech_s);
+  update.Bind(3, t.audio_path);
+  update.Bind(4, t.engine);
+  update.Bind(5, t.language);
+  update.Bind(6, FormatRfc3339(clock_.Now()));
+  update.Bind(7, job.tenant_id);
+  update.Bind(8, job.recording_id);
+  RETURN_IF_ERROR(update.Run());
+  return tx.Commit();
+}
+
+Status SqliteDatabase::FailJob(const Job& job, const std::string& error, double retry_in_s) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  bool dead = job.attempts >= job.max_attempts;
+  double now = ToUnixSeconds(clock_.Now());
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "UPDATE jobs SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ?, run_after = ?, "
+      "updated_at = ? WHERE id = ? AND lease_owner = ?"));
+  stmt.Bind(1, std::string(dead ? "dead" : "queued"));
+  stmt.Bind(2, error);
+  stmt.Bind(3, now + retry_in_s);
+  stmt.Bind(4, now);
+  stmt.Bind(5, job.id);
+  stmt.Bind(6, job.lease_owner);
+  RETURN_IF_ERROR(stmt.Run());
+  if (db_->Changes() == 0) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
+  ASSIGN_OR_RETURN(auto rec, db_->Prepare(
+      "UPDATE recordings SET status = ?, error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?"));
+  rec.Bind(1, std::string(dead ? "failed" : "queued"));
+  rec.Bind(2, dead ? std::optional<std::string>(error) : std::nullopt);
+  rec.Bind(3, FormatRfc3339(clock_.Now()));
+  rec.Bind(4, job.tenant_id);
+  rec.Bind(5, job.recording_id);
+  RETURN_IF_ERROR(rec.Run());
+  return tx.Commit();
+}
+
+Result<int64_t> SqliteDatabase::ReleaseAllLeases() {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  RETURN_IF_ERROR(db_->Execute(
+      "UPDATE recordings SET status = 'queued' WHERE status = 'processing' AND id IN "
+      "(SELECT recording_id FROM jobs WHERE state = 'running')"));
+  RETURN_IF_ERROR(db_->Execute(
+      "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running'"));
+  int64_t released = db_->Changes();
+  RETURN_IF_ERROR(tx.Commit());
+  return released;
+}
+
+Result<QueueStats> SqliteDatabase::GetQueueStats() {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT coalesce(sum(state = 'queued'), 0), coalesce(sum(state = 'running'), 0), "
+      "coalesce(sum(state = 'dead'), 0), min(CASE WHEN state = 'queued' THEN created_at END) FROM jobs "
+      "WHERE state != 'done'"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  QueueStats stats;
+  if (row) {
+    stats.queued = stmt.ColumnInt(0);
+    stats.running = stmt.ColumnInt(1);
+    stats.dead = stmt.ColumnInt(2);
+    if (!stmt.ColumnIsNull(3)) stats.oldest_queued_age_s = ToUnixSeconds(clock_.Now()) - stmt.ColumnDouble(3);
+  }
+  return stats;
+}
+
+Status SqliteDatabase::CheckWritable() {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  return Status::Ok();  // the transaction rolls back: nothing is written
+}
+
+}  // namespace reflexio

@@ -1,0 +1,59 @@
+// SqliteDatabase: the embedded default Database — one file, WAL, FTS5 for search.
+//
+// All calls are serialised through one connection and a mutex: SQLite allows one writer at a
+// time anyway, and every call here is short (no audio or ASR work happens under the lock).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/time.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "storage/sqlite.h"
+
+namespace reflexio {
+
+class SqliteDatabase : public Database {
+ public:
+  // Opens (creating if needed) and brings the schema up to date with `migrations`.
+  static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
+                                                      const std::vector<Migration>& migrations,
+                                                      const Clock& clock = SystemClock::Instance());
+
+  Result<Tenant> EnsureTenant(const std::string& name) override;
+  Result<int64_t> CountTenants() override;
+  Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                   const std::string& display_prefix) override;
+  Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) override;
+
+  Result<InsertOutcome> InsertRecording(const Recording& recording, const std::string& job_kind,
+                                        int max_attempts) override;
+  Result<std::optional<Recording>> FindByIdempotencyKey(const std::string& tenant_id, const std::string& key) override;
+  Result<std::optional<Recording>> GetRecording(const std::string& tenant_id, const std::string& id) override;
+  Result<Page<Recording>> ListRecordings(const std::string& tenant_id, const TimeRange& range, int limit,
+                                         const std::string& cursor) override;
+  Result<std::vector<Segment>> GetSegments(const std::string& tenant_id, const std::string& recording_id) override;
+  Result<Page<SearchHit>> Search(const std::string& tenant_id, const std::vector<std::string>& terms,
+                                 const TimeRange& range, int limit, const std::string& cursor) override;
+
+  Result<std::optional<Job>> ClaimJob(const std::string& owner, double lease_s) override;
+  Status RenewLease(int64_t job_id, const std::string& owner, double lease_s) override;
+  Status CompleteTranscription(const Job& job, const Transcription& transcription) override;
+  Status FailJob(const Job& job, const std::string& error, double retry_in_s) override;
+  Result<int64_t> ReleaseAllLeases() override;
+  Result<QueueStats> GetQueueStats() override;
+  Status CheckWritable() override;
+
+ private:
+  SqliteDatabase(std::unique_ptr<SqliteConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
+  Result<std::optional<Recording>> GetRecordingLocked(const std::string& tenant_id, const std::string& id);
+  Result<std::optional<Recording>> FindByIdempotencyKeyLocked(const std::string& tenant_id, const std::string& key);
+
+  std::unique_ptr<SqliteConnection> db_;
+  const Clock& clock_;
+  std::mutex mutex_;
+};
+
+}  // namespace reflexio

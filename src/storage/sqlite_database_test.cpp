@@ -1,0 +1,254 @@
+#include "storage/sqlite_database.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "core/ids.h"
+#include "core/test_support.h"
+#include "storage/cursor.h"
+
+namespace reflexio {
+namespace {
+
+using testing::TempDir;
+
+class FakeClock : public Clock {
+ public:
+  TimePoint Now() const override { return FromUnixSeconds(now_.load()); }
+  void Advance(double s) { now_ = now_.load() + s; }
+ private:
+  std::atomic<double> now_{1795733400.0};
+};
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    db_ = std::move(opened).value();
+    alice_ = db_->EnsureTenant("alice").value();
+    bob_ = db_->EnsureTenant("bob").value();
+  }
+
+  Recording NewRecording(const Tenant& tenant, double captured_offset = 0,
+                         std::optional<std::string> key = std::nullopt) {
+    Recording r;
+    r.tenant_id = tenant.id;
+    r.id = NewId();
+    r.content_type = "audio/flac";
+    r.original_bytes = 1000;
+    r.body_sha256 = "00";
+    r.idempotency_key = key;
+    r.captured_at = AddSeconds(clock_.Now(), captured_offset);
+    r.received_at = clock_.Now();
+    r.source_path = "incoming/" + r.id;
+    return r;
+  }
+
+  Transcription TranscriptOf(const Recording& r, const std::string& text) {
+    Transcription t;
+    t.duration_s = 4;
+    t.speech_s = 3;
+    t.audio_path = "audio/" + r.id + ".opus";
+    t.engine = "pocketsphinx";
+    t.language = "en";
+    Segment seg;
+    seg.seq = 0;
+    seg.start_s = 0.5;
+    seg.end_s = 3.5;
+    seg.captured_at = AddSeconds(r.captured_at, 0.5);
+    seg.text = text;
+    seg.words.push_back({"word", 0.6, 0.9, 0.8});
+    seg.engine = "pocketsphinx";
+    seg.language = "en";
+    t.segments.push_back(seg);
+    return t;
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<SqliteDatabase> db_;
+  Tenant alice_, bob_;
+};
+
+TEST_F(DatabaseTest, TenantsAreCreatedOnceByName) {
+  auto again = db_->EnsureTenant("alice");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, alice_.id);
+  EXPECT_EQ(*db_->CountTenants(), 2);
+}
+
+TEST_F(DatabaseTest, KeysResolveToTheirTenantOnly) {
+  ASSERT_TRUE(db_->AddApiKey(alice_.id, "hash-a", "rfx_aaaaaa").ok());
+  auto found = db_->TenantForKeyHash("hash-a");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, alice_.id);
+  auto missing = db_->TenantForKeyHash("hash-b");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  EXPECT_FALSE(db_->AddApiKey(bob_.id, "hash-a", "rfx_aaaaaa").ok()) << "a hash belongs to one key";
+}
+
+TEST_F(DatabaseTest, ARecordingIsInvisibleToAnotherTenant) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  EXPECT_TRUE(db_->GetRecording(alice_.id, r.id)->has_value());
+  EXPECT_FALSE(db_->GetRecording(bob_.id, r.id)->has_value());
+  EXPECT_TRUE(db_->ListRecordings(bob_.id, {}, 10, "")->items.empty());
+}
+
+TEST_F(DatabaseTest, IdempotencyKeyReturnsTheFirstRecordingPerTenant) {
+  Recording first = NewRecording(alice_, 0, "upload-1");
+  auto a = db_->InsertRecording(first, "transcribe", 3);
+  ASSERT_TRUE(a.ok());
+  EXPECT_FALSE(a->replayed);
+  auto b = db_->InsertRecording(NewRecording(alice_, 0, "upload-1"), "transcribe", 3);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->replayed);
+  EXPECT_EQ(b->recording.id, first.id);
+  // The same key from another tenant is a different upload.
+  auto c = db_->InsertRecording(NewRecording(bob_, 0, "upload-1"), "transcribe", 3);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->replayed);
+  EXPECT_EQ(db_->GetQueueStats()->queued, 2);
+}
+
+TEST_F(DatabaseTest, ListsNewestFirstAcrossPages) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(db_->InsertRecording(NewRecording(alice_, i * 60), "transcribe", 3).ok());
+  auto first = db_->ListRecordings(alice_.id, {}, 2, "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->items.size(), 2u);
+  ASSERT_TRUE(first->next_cursor.has_value());
+  EXPECT_GT(first->items[0].captured_at, first->items[1].captured_at);
+  auto second = db_->ListRecordings(alice_.id, {}, 2, *first->next_cursor);
+  auto third = db_->ListRecordings(alice_.id, {}, 2, *second->next_cursor);
+  ASSERT_EQ(third->items.size(), 1u);
+  EXPECT_FALSE(third->next_cursor.has_value());
+  EXPECT_LT(second->items[1].captured_at, first->items[1].captured_at);
+  auto window = db_->ListRecordings(alice_.id, {AddSeconds(clock_.Now(), 60), AddSeconds(clock_.Now(), 180)}, 10, "");
+  EXPECT_EQ(window->items.size(), 2u);
+  EXPECT_FALSE(db_->ListRecordings(alice_.id, {}, 2, "zz").ok());
+}
+
+TEST_F(DatabaseTest, JobLifecycleClaimCompleteExactlyOnce) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  auto job = db_->ClaimJob("worker-1", 30);
+  ASSERT_TRUE(job.ok() && job->has_value());
+  EXPECT_EQ((*db_->GetRecording(alice_.id, r.id))->status, RecordingStatus::kProcessing);
+  EXPECT_FALSE(db_->ClaimJob("worker-2", 30)->has_value()) << "a leased job is not handed out twice";
+  ASSERT_TRUE(db_->CompleteTranscription(**job, TranscriptOf(r, "hello world")).ok());
+  auto done = *db_->GetRecording(alice_.id, r.id);
+  EXPECT_EQ(done->status, RecordingStatus::kTranscribed);
+  EXPECT_EQ(done->speech_s, 3);
+  EXPECT_EQ(db_->GetSegments(alice_.id, r.id)->size(), 1u);
+  // A second completion with the same (now finished) lease changes nothing.
+  EXPECT_EQ(db_->CompleteTranscription(**job, TranscriptOf(r, "again")).code(), ErrorCode::kConflict);
+  EXPECT_EQ(db_->GetSegments(alice_.id, r.id)->at(0).text, "hello world");
+}
+
+TEST_F(DatabaseTest, ExpiredLeaseIsReclaimedAndTheOldOwnerCannotComplete) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  auto first = db_->ClaimJob("worker-1", 30);
+  clock_.Advance(31);
+  auto second = db_->ClaimJob("worker-2", 30);
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->attempts, 2);
+  EXPECT_EQ(db_->CompleteTranscription(**first, TranscriptOf(r, "stale")).code(), ErrorCode::kConflict);
+  EXPECT_EQ(db_->RenewLease((*first)->id, "worker-1", 30).code(), ErrorCode::kConflict);
+  EXPECT_TRUE(db_->CompleteTranscription(**second, TranscriptOf(r, "fresh")).ok());
+  EXPECT_EQ(db_->GetSegments(alice_.id, r.id)->at(0).text, "fresh");
+}
+
+TEST_F(DatabaseTest, FailingJobRetriesWithBackoffThenDiesWithItsError) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 2).ok());
+  auto job = db_->ClaimJob("w", 30);
+  ASSERT_TRUE(db_->FailJob(**job, "decoder crashed", 10).ok());
+  EXPECT_FALSE(db_->ClaimJob("w", 30)->has_value()) << "not before its backoff";
+  clock_.Advance(11);
+  job = db_->ClaimJob("w", 30);
+  ASSERT_TRUE(job->has_value());
+  ASSERT_TRUE(db_->FailJob(**job, "decoder crashed again", 10).ok());
+  auto failed = *db_->GetRecording(alice_.id, r.id);
+  EXPECT_EQ(failed->status, RecordingStatus::kFailed);
+  EXPECT_EQ(failed->error, "decoder crashed again");
+  EXPECT_EQ(db_->GetQueueStats()->dead, 1);
+}
+
+TEST_F(DatabaseTest, AJobThatKeepsLosingItsWorkerEndsDead) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 2).ok());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(db_->ClaimJob("w", 5)->has_value());
+    clock_.Advance(6);
+  }
+  EXPECT_FALSE(db_->ClaimJob("w", 5)->has_value());
+  EXPECT_EQ((*db_->GetRecording(alice_.id, r.id))->status, RecordingStatus::kFailed);
+  EXPECT_EQ(db_->GetQueueStats()->dead, 1);
+}
+
+TEST_F(DatabaseTest, ReleaseAllLeasesRequeues) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  ASSERT_TRUE(db_->ClaimJob("gone", 300)->has_value());
+  EXPECT_EQ(*db_->ReleaseAllLeases(), 1);
+  EXPECT_EQ((*db_->GetRecording(alice_.id, r.id))->status, RecordingStatus::kQueued);
+  EXPECT_TRUE(db_->ClaimJob("new", 30)->has_value());
+}
+
+TEST_F(DatabaseTest, QueueStatsReportDepthAndAge) {
+  ASSERT_TRUE(db_->InsertRecording(NewRecording(alice_), "transcribe", 3).ok());
+  clock_.Advance(42);
+  ASSERT_TRUE(db_->InsertRecording(NewRecording(bob_), "transcribe", 3).ok());
+  auto stats = db_->GetQueueStats();
+  EXPECT_EQ(stats->queued, 2);
+  EXPECT_NEAR(stats->oldest_queued_age_s, 42, 0.01);
+  EXPECT_TRUE(db_->CheckWritable().ok());
+}
+
+TEST_F(DatabaseTest, SearchRanksMatchesWithinTheTenantAndMarksWords) {
+  Recording a1 = NewRecording(alice_), a2 = NewRecording(alice_, 10), b1 = NewRecording(bob_);
+  for (auto* r : {&a1, &a2, &b1}) ASSERT_TRUE(db_->InsertRecording(*r, "transcribe", 3).ok());
+  const char* texts[] = {"the scenery is delightful today", "scenery scenery everywhere you look at scenery",
+                         "bob also mentions scenery"};
+  Recording* recs[] = {&a1, &a2, &b1};
+  for (int i = 0; i < 3; ++i) {
+    auto job = db_->ClaimJob("w", 30);
+    ASSERT_TRUE(job->has_value());
+    Recording* r = recs[0]->id == (*job)->recording_id ? recs[0] : recs[1]->id == (*job)->recording_id ? recs[1] : recs[2];
+    int index = r == recs[0] ? 0 : r == recs[1] ? 1 : 2;
+    ASSERT_TRUE(db_->CompleteTranscription(**job, TranscriptOf(*r, texts[index])).ok());
+  }
+  auto hits = db_->Search(alice_.id, {"scenery"}, {}, 10, "");
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->items.size(), 2u);
+  EXPECT_EQ(hits->items[0].recording_id, a2.id) << "more occurrences rank first";
+  EXPECT_NE(hits->items[1].snippet.find("<mark>scenery</mark>"), std::string::npos);
+  auto both = db_->Search(alice_.id, {"scenery", "delightful"}, {}, 10, "");
+  ASSERT_EQ(both->items.size(), 1u);
+  EXPECT_EQ(both->items[0].recording_id, a1.id);
+  // FTS syntax in a term is treated as text, not as a query operator.
+  EXPECT_TRUE(db_->Search(alice_.id, {"scenery\" OR \"bob"}, {}, 10, "").ok());
+  EXPECT_FALSE(db_->Search(alice_.id, {}, {}, 10, "").ok());
+  auto paged = db_->Search(alice_.id, {"scenery"}, {}, 1, "");
+  ASSERT_TRUE(paged->next_cursor.has_value());
+  auto rest = db_->Search(alice_.id, {"scenery"}, {}, 1, *paged->next_cursor);
+  ASSERT_EQ(rest->items.size(), 1u);
+  EXPECT_EQ(rest->items[0].recording_id, a1.id);
+}
+
+TEST(Cursor, RoundTripsAndRejectsForgeries) {
+  auto pos = DecodeKeysetCursor(EncodeKeysetCursor("2026-11-26T22:50:00.000Z", "0190-id"));
+  ASSERT_TRUE(pos.ok());
+  EXPECT_EQ(pos->first, "2026-11-26T22:50:00.000Z");
+  EXPECT_EQ(pos->second, "0190-id");
+  EXPECT_EQ(*DecodeOffsetCursor(EncodeOffsetCursor(40)), 40);
+  EXPECT_FALSE(DecodeOffsetCursor("6b7c").ok());
+  EXPECT_FALSE(DecodeOffsetCursor("xyz").ok());
+}
+
+}  // namespace
+}  // namespace reflexio
