@@ -28,6 +28,7 @@ struct Recognition {
   std::string language;  // ISO 639-1, e.g. "en"
   std::string engine;    // which engine actually produced it (after any fallback)
   std::vector<RecognizedWord> words;
+  double compute_s = 0;  // wall time the engine spent (set by EnginePool)
 };
 
 class AsrEngine {

@@ -1,5 +1,7 @@
 #include "asr/engine_pool.h"
 
+#include <chrono>
+
 namespace reflexio {
 
 Result<std::unique_ptr<EnginePool>> EnginePool::Create(int threads, const AsrEngineFactory& factory) {
@@ -45,7 +47,12 @@ void EnginePool::Run(AsrEngine* engine) {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    task.promise.set_value(engine->Transcribe(task.samples));
+    auto started = std::chrono::steady_clock::now();
+    Result<Recognition> result = engine->Transcribe(task.samples);
+    if (result.ok()) {
+      result->compute_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    }
+    task.promise.set_value(std::move(result));
   }
 }
 

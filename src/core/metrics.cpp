@@ -1,0 +1,52 @@
+#include "core/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace reflexio {
+
+using namespace prometheus;
+
+Metrics::Metrics()
+    : registry_(std::make_shared<Registry>()),
+      requests_(BuildCounter().Name("reflexio_http_requests_total").Help("HTTP requests by route, method and status").Register(*registry_)),
+      request_seconds_(BuildHistogram().Name("reflexio_http_request_duration_seconds").Help("HTTP request latency by route, method and status").Register(*registry_)),
+      uploads_(BuildCounter().Name("reflexio_uploads_total").Help("Recordings accepted").Register(*registry_).Add({})),
+      upload_bytes_(BuildCounter().Name("reflexio_upload_bytes_total").Help("Bytes of accepted recordings").Register(*registry_).Add({})),
+      audio_seconds_(BuildCounter().Name("reflexio_audio_seconds_total").Help("Seconds of audio processed").Register(*registry_).Add({})),
+      speech_seconds_(BuildCounter().Name("reflexio_speech_seconds_total").Help("Seconds of detected speech processed").Register(*registry_).Add({})),
+      asr_rtf_(BuildHistogram().Name("reflexio_asr_real_time_factor").Help("ASR compute seconds per second of audio, per segment").Register(*registry_)),
+      job_failures_(BuildCounter().Name("reflexio_job_failures_total").Help("Failed job attempts by pipeline stage").Register(*registry_)),
+      jobs_completed_(BuildCounter().Name("reflexio_jobs_completed_total").Help("Jobs completed").Register(*registry_).Add({})),
+      queue_depth_(BuildGauge().Name("reflexio_queue_depth").Help("Jobs by state").Register(*registry_)),
+      oldest_queued_age_(BuildGauge().Name("reflexio_queue_oldest_age_seconds").Help("Age of the oldest queued job").Register(*registry_).Add({})) {}
+
+void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
+  Labels labels{{"route", route}, {"method", method}, {"status", std::to_string(status)}};
+  requests_.Add(labels).Increment();
+  request_seconds_.Add(labels, Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})
+      .Observe(seconds);
+}
+
+void Metrics::CountUpload(uint64_t bytes) {
+  uploads_.Increment();
+  upload_bytes_.Increment(static_cast<double>(bytes));
+}
+
+void Metrics::CountAudio(double audio_seconds, double speech_seconds) {
+  audio_seconds_.Increment(audio_seconds);
+  speech_seconds_.Increment(speech_seconds);
+}
+
+void Metrics::ObserveAsrRealTimeFactor(const std::string& engine, double rtf) {
+  asr_rtf_.Add({{"engine", engine}}, Histogram::BucketBoundaries{0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5})
+      .Observe(rtf);
+}
+
+void Metrics::CountJobFailure(const std::string& stage) { job_failures_.Add({{"stage", stage}}).Increment(); }
+void Metrics::CountJobCompleted() { jobs_completed_.Increment(); }
+void Metrics::SetQueueDepth(const std::string& state, double depth) { queue_depth_.Add({{"state", state}}).Set(depth); }
+void Metrics::SetOldestQueuedAge(double seconds) { oldest_queued_age_.Set(seconds); }
+
+std::string Metrics::Serialize() const { return TextSerializer().Serialize(registry_->Collect()); }
+
+}  // namespace reflexio

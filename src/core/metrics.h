@@ -1,0 +1,50 @@
+// Metrics: the process's Prometheus registry and the families Reflexio reports.
+//
+// One Metrics object per process, created at start-up and passed by reference to the parts that
+// report. prometheus-cpp families and metrics are thread-safe. Label values are bounded
+// (route patterns, not raw paths; stage names; engine names) so series stay few.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace reflexio {
+
+class Metrics {
+ public:
+  Metrics();
+
+  void ObserveRequest(const std::string& route, const std::string& method, int status, double seconds);
+  void CountUpload(uint64_t bytes);
+  void CountAudio(double audio_seconds, double speech_seconds);
+  void ObserveAsrRealTimeFactor(const std::string& engine, double rtf);
+  void CountJobFailure(const std::string& stage);
+  void CountJobCompleted();
+  void SetQueueDepth(const std::string& state, double depth);
+  void SetOldestQueuedAge(double seconds);
+
+  // Text exposition format 0.0.4.
+  std::string Serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& request_seconds_;
+  prometheus::Counter& uploads_;
+  prometheus::Counter& upload_bytes_;
+  prometheus::Counter& audio_seconds_;
+  prometheus::Counter& speech_seconds_;
+  prometheus::Family<prometheus::Histogram>& asr_rtf_;
+  prometheus::Family<prometheus::Counter>& job_failures_;
+  prometheus::Counter& jobs_completed_;
+  prometheus::Family<prometheus::Gauge>& queue_depth_;
+  prometheus::Gauge& oldest_queued_age_;
+};
+
+}  // namespace reflexio

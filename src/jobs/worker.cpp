@@ -1,0 +1,110 @@
+#include "jobs/worker.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/ids.h"
+#include "core/log.h"
+
+namespace reflexio {
+
+Worker::Worker(Database& db, Handler handler, WorkerOptions options, Metrics& metrics)
+    : db_(db), handler_(std::move(handler)), options_(std::move(options)), metrics_(metrics) {
+  if (options_.owner.empty()) options_.owner = "worker-" + NewId();
+}
+
+Worker::~Worker() { Stop(); }
+
+void Worker::Start() {
+  std::lock_guard lock(mutex_);
+  stopping_ = false;
+  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { Run(); });
+  heartbeat_ = std::thread([this] { Heartbeat(); });
+}
+
+void Worker::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (threads_.empty()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  heartbeat_wake_.notify_all();
+  for (auto& t : threads_) t.join();
+  heartbeat_.join();
+  threads_.clear();
+}
+
+void Worker::Notify() {
+  {
+    std::lock_guard lock(mutex_);
+    ++pending_notifications_;
+  }
+  wake_.notify_one();
+}
+
+void Worker::Run() {
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    auto claimed = db_.ClaimJob(options_.owner, options_.lease_s);
+    if (!claimed.ok()) {
+      LOG_ERROR("cannot claim jobs: " << claimed.status().ToString());
+    } else if (claimed->has_value()) {
+      Handle(**claimed);
+      continue;
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, std::chrono::duration<double>(options_.idle_poll_s),
+                   [&] { return stopping_ || pending_notifications_ > 0; });
+    if (pending_notifications_ > 0) --pending_notifications_;
+  }
+}
+
+void Worker::Handle(const Job& job) {
+  {
+    std::lock_guard lock(mutex_);
+    active_[job.id] = job.lease_owner;
+  }
+  JobOutcome outcome;
+  try {
+    outcome = handler_(job);
+  } catch (const std::exception& e) {
+    // A handler should not throw; if it does, the job fails like any other error.
+    outcome = {Internal(std::string("unexpected exception: ") + e.what()), "internal"};
+  }
+  {
+    std::lock_guard lock(mutex_);
+    active_.erase(job.id);
+  }
+  if (outcome.status.ok()) {
+    metrics_.CountJobCompleted();
+    return;
+  }
+  metrics_.CountJobFailure(outcome.stage);
+  double backoff = std::min(600.0, options_.retry_base_s * std::pow(2.0, std::max(0, job.attempts - 1)));
+  LOG_WARN("job " << job.id << " (recording " << job.recording_id << ") failed at " << outcome.stage << ", attempt "
+                  << job.attempts << "/" << job.max_attempts << ": " << outcome.status.message());
+  Status recorded = db_.FailJob(job, outcome.stage + ": " + outcome.status.message(), backoff);
+  if (!recorded.ok()) LOG_ERROR("cannot record failure of job " << job.id << ": " << recorded.ToString());
+}
+
+void Worker::Heartbeat() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    heartbeat_wake_.wait_for(lock, std::chrono::duration<double>(options_.lease_s / 3));
+    if (stopping_) return;
+    auto active = active_;
+    lock.unlock();
+    for (const auto& [id, owner] : active) {
+      Status renewed = db_.RenewLease(id, owner, options_.lease_s);
+      if (!renewed.ok()) LOG_WARN("job " << id << ": " << renewed.message());
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace reflexio

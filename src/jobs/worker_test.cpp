@@ -1,0 +1,91 @@
+#include "jobs/worker.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/ids.h"
+#include "core/test_support.h"
+#include "storage/sqlite_database.h"
+
+namespace reflexio {
+namespace {
+
+using namespace std::chrono_literals;
+
+class WorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = SqliteDatabase::Open(dir_ / "db", EmbeddedSqliteMigrations()).value();
+    tenant_ = db_->EnsureTenant("t").value();
+  }
+  std::string Enqueue(int max_attempts) {
+    Recording r;
+    r.tenant_id = tenant_.id;
+    r.id = NewId();
+    r.content_type = "audio/wav";
+    r.body_sha256 = "x";
+    r.captured_at = r.received_at = SystemClock::Instance().Now();
+    r.source_path = "x";
+    EXPECT_TRUE(db_->InsertRecording(r, "transcribe", max_attempts).ok());
+    return r.id;
+  }
+  RecordingStatus StatusOf(const std::string& id) { return (*db_->GetRecording(tenant_.id, id))->status; }
+  bool WaitFor(const std::function<bool()>& done) {
+    for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(10ms);
+    return done();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+  Tenant tenant_;
+  Metrics metrics_;
+};
+
+TEST_F(WorkerTest, RetriesAFailedJobThenCompletesIt) {
+  std::string id = Enqueue(3);
+  std::atomic<int> calls{0};
+  Worker worker(*db_, [&](const Job& job) -> JobOutcome {
+    if (++calls == 1) return {Unavailable("engine warming up"), "asr"};
+    Transcription t;
+    t.engine = "test";
+    return {db_->CompleteTranscription(job, t), "store"};
+  }, {.threads = 2, .lease_s = 30, .retry_base_s = 0.05, .idle_poll_s = 0.02}, metrics_);
+  worker.Start();
+  EXPECT_TRUE(WaitFor([&] { return StatusOf(id) == RecordingStatus::kTranscribed; }));
+  worker.Stop();
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_NE(metrics_.Serialize().find("reflexio_job_failures_total{stage=\"asr\"} 1"), std::string::npos);
+}
+
+TEST_F(WorkerTest, AJobThatAlwaysFailsEndsDeadWithItsError) {
+  std::string id = Enqueue(2);
+  Worker worker(*db_, [](const Job&) -> JobOutcome { return {Internal("bad audio"), "decode"}; },
+                {.threads = 1, .lease_s = 30, .retry_base_s = 0.01, .idle_poll_s = 0.02}, metrics_);
+  worker.Start();
+  EXPECT_TRUE(WaitFor([&] { return StatusOf(id) == RecordingStatus::kFailed; }));
+  worker.Stop();
+  auto recording = *db_->GetRecording(tenant_.id, id);
+  EXPECT_EQ(recording->error, "decode: bad audio");
+  EXPECT_EQ(db_->GetQueueStats()->dead, 1);
+}
+
+TEST_F(WorkerTest, HeartbeatKeepsTheLeaseOfALongJob) {
+  std::string id = Enqueue(3);
+  std::atomic<bool> release{false};
+  Worker worker(*db_, [&](const Job& job) -> JobOutcome {
+    while (!release) std::this_thread::sleep_for(10ms);
+    return {db_->CompleteTranscription(job, Transcription{}), "store"};
+  }, {.threads = 1, .lease_s = 0.3, .retry_base_s = 1, .idle_poll_s = 0.02}, metrics_);
+  worker.Start();
+  ASSERT_TRUE(WaitFor([&] { return StatusOf(id) == RecordingStatus::kProcessing; }));
+  std::this_thread::sleep_for(1s);  // three lease lengths
+  EXPECT_FALSE(db_->ClaimJob("intruder", 30)->has_value()) << "the lease was renewed, not lost";
+  release = true;
+  EXPECT_TRUE(WaitFor([&] { return StatusOf(id) == RecordingStatus::kTranscribed; }));
+  worker.Stop();
+}
+
+}  // namespace
+}  // namespace reflexio

@@ -1,0 +1,175 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "asr/pocketsphinx_engine.h"
+#include "audio/decoder.h"
+#include "core/file_util.h"
+#include "core/test_support.h"
+#include "pipeline/ingest.h"
+#include "pipeline/processor.h"
+#include "pipeline/speech_pipeline.h"
+#include "storage/sqlite_database.h"
+#include "text/wer.h"
+
+namespace reflexio {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::SpeechDir;
+using testing::TempDir;
+
+std::shared_ptr<EnginePool> SharedPool() {
+  static std::shared_ptr<EnginePool> pool = [] {
+    auto made = EnginePool::Create(2, [] { return PocketSphinxEngine::Create("/usr/share/pocketsphinx/model/en-us"); });
+    EXPECT_TRUE(made.ok());
+    return std::shared_ptr<EnginePool>(std::move(made).value());
+  }();
+  return pool;
+}
+
+TEST(SpeechPipeline, TranscribesTwoUtterancesIntoTimedSegments) {
+  std::vector<float> samples(kSampleRate / 2, 0.0f);
+  auto a = DecodeAudioFile((SpeechDir() / "3752-4944-0000.flac").string());
+  auto b = DecodeAudioFile((SpeechDir() / "1988-24833-0000.flac").string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  samples.insert(samples.end(), a->samples.begin(), a->samples.end());
+  samples.insert(samples.end(), 2 * kSampleRate, 0.0f);
+  samples.insert(samples.end(), b->samples.begin(), b->samples.end());
+  EnergyVad vad;
+  TimePoint captured = FromUnixSeconds(1795733400);
+  auto result = RunSpeechPipeline(samples, vad, *SharedPool(), captured);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const auto& segments = result->transcription.segments;
+  ASSERT_GE(segments.size(), 2u);
+  std::string text;
+  for (const auto& seg : segments) {
+    text += seg.text + " ";
+    EXPECT_NEAR(ToUnixSeconds(seg.captured_at), 1795733400 + seg.start_s, 0.002);
+    for (const auto& w : seg.words) {
+      EXPECT_GE(w.start_s, seg.start_s - 1e-6) << w.word;
+      EXPECT_LE(w.end_s, seg.end_s + 0.02) << w.word;
+    }
+  }
+  auto errors = ScoreWords("captain frere says that the scenery is delightful the two stray kittens gradually make "
+                           "themselves at home", text);
+  EXPECT_LT(errors.Rate(), 0.6) << text;
+  EXPECT_GT(result->transcription.speech_s, 4.0);
+  EXPECT_LT(result->transcription.speech_s, samples.size() / double(kSampleRate) - 2.0);
+  EXPECT_GT(result->asr_compute_s, 0.0);
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.data_dir = dir_.path().string();
+    db_ = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations()).value();
+    tenant_ = db_->EnsureTenant("alice").value();
+    ingestor_ = std::make_unique<Ingestor>(*db_, config_, metrics_, [this] { ++queued_; });
+    ASSERT_TRUE(EnsureDirectory(ingestor_->UploadDir()).ok());
+  }
+  // A request whose body is a copy of `source` (or of `bytes`) in the upload directory.
+  IngestRequest Request(const std::string& content_type, const std::string& bytes) {
+    fs::path body = ingestor_->UploadDir() / ("body-" + std::to_string(++counter_));
+    std::ofstream(body, std::ios::binary) << bytes;
+    return {tenant_.id, content_type, body, bytes.size(), std::nullopt, std::nullopt};
+  }
+  std::string SpeechBytes(const std::string& name) { return *ReadWholeFile(SpeechDir() / name); }
+  size_t FilesUnder(const fs::path& p) {
+    size_t n = 0;
+    if (fs::exists(p)) for (auto& e : fs::recursive_directory_iterator(p)) n += e.is_regular_file();
+    return n;
+  }
+  void ExpectNothingStored() {
+    EXPECT_EQ(FilesUnder(dir_.path() / "incoming"), 0u);
+    EXPECT_EQ(FilesUnder(ingestor_->UploadDir()), 0u);
+    EXPECT_TRUE(db_->ListRecordings(tenant_.id, {}, 10, "")->items.empty());
+    EXPECT_EQ(db_->GetQueueStats()->queued, 0);
+  }
+
+  TempDir dir_;
+  Config config_;
+  Metrics metrics_;
+  std::unique_ptr<SqliteDatabase> db_;
+  Tenant tenant_;
+  std::unique_ptr<Ingestor> ingestor_;
+  int queued_ = 0, counter_ = 0;
+};
+
+TEST_F(IngestTest, AcceptsAudioDurablyAndQueuesOneJob) {
+  auto request = Request("audio/flac", SpeechBytes("3752-4944-0000.flac"));
+  request.captured_at = FromUnixSeconds(1795700000);
+  auto outcome = ingestor_->Ingest(request);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  const Recording& r = outcome->recording;
+  EXPECT_FALSE(outcome->replayed);
+  EXPECT_EQ(r.status, RecordingStatus::kQueued);
+  EXPECT_TRUE(fs::exists(dir_.path() / r.source_path));
+  EXPECT_FALSE(fs::exists(request.body_path));
+  EXPECT_NEAR(*r.duration_s, 3.335, 0.05);
+  EXPECT_EQ(FormatRfc3339(r.captured_at), "2026-11-26T13:33:20.000Z");
+  EXPECT_EQ(db_->GetQueueStats()->queued, 1);
+  EXPECT_EQ(queued_, 1);
+}
+
+TEST_F(IngestTest, RefusesWhatIsNotAudioAndKeepsNothing) {
+  struct Case { std::string type, body; ErrorCode code; } cases[] = {
+      {"text/plain", "hello", ErrorCode::kUnsupportedMedia},
+      {"", "hello", ErrorCode::kUnsupportedMedia},
+      {"audio/wav", "", ErrorCode::kInvalidArgument},
+      {"audio/wav", std::string(5000, 'x'), ErrorCode::kUnsupportedMedia},
+      {"audio/flac", SpeechBytes("2412-153948-0000.flac").substr(0, 60000), ErrorCode::kUnprocessable},
+  };
+  for (const auto& c : cases) {
+    auto outcome = ingestor_->Ingest(Request(c.type, c.body));
+    ASSERT_FALSE(outcome.ok()) << c.type;
+    EXPECT_EQ(outcome.status().code(), c.code) << c.type << ": " << outcome.status().message();
+  }
+  ExpectNothingStored();
+}
+
+TEST_F(IngestTest, IdempotencyKeyReplaysAndRefusesADifferentBody) {
+  auto first = Request("audio/flac", SpeechBytes("3752-4944-0000.flac"));
+  first.idempotency_key = "phone-42";
+  auto a = ingestor_->Ingest(first);
+  ASSERT_TRUE(a.ok());
+  auto again = Request("audio/flac", SpeechBytes("3752-4944-0000.flac"));
+  again.idempotency_key = "phone-42";
+  auto b = ingestor_->Ingest(again);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->replayed);
+  EXPECT_EQ(b->recording.id, a->recording.id);
+  auto different = Request("audio/flac", SpeechBytes("3752-4944-0001.flac"));
+  different.idempotency_key = "phone-42";
+  auto c = ingestor_->Ingest(different);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(db_->ListRecordings(tenant_.id, {}, 10, "")->items.size(), 1u);
+  EXPECT_EQ(FilesUnder(dir_.path() / "incoming"), 1u);
+  EXPECT_EQ(FilesUnder(ingestor_->UploadDir()), 0u);
+}
+
+TEST_F(IngestTest, ProcessorStoresOpusTranscriptAndRemovesTheUpload) {
+  auto outcome = ingestor_->Ingest(Request("audio/flac", SpeechBytes("3752-4944-0000.flac")));
+  ASSERT_TRUE(outcome.ok());
+  RecordingProcessor processor(*db_, *SharedPool(), config_, metrics_);
+  auto job = db_->ClaimJob("test", 30);
+  ASSERT_TRUE(job.ok() && job->has_value());
+  JobOutcome result = processor.Process(**job);
+  ASSERT_TRUE(result.status.ok()) << result.stage << ": " << result.status.ToString();
+  auto r = *db_->GetRecording(tenant_.id, outcome->recording.id);
+  EXPECT_EQ(r->status, RecordingStatus::kTranscribed);
+  EXPECT_FALSE(fs::exists(dir_.path() / outcome->recording.source_path));
+  auto stored = DecodeAudioFile((dir_.path() / r->audio_path).string());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->container, "ogg");
+  EXPECT_NEAR(stored->DurationSeconds(), 3.335, 0.05);
+  auto segments = db_->GetSegments(tenant_.id, r->id);
+  ASSERT_FALSE(segments->empty());
+  EXPECT_LT(ScoreWords("captain frere says that the scenery is delightful", segments->at(0).text).Rate(), 0.6);
+  EXPECT_NE(metrics_.Serialize().find("reflexio_audio_seconds_total 3.3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace reflexio

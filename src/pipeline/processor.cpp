@@ -1,0 +1,54 @@
+#include "pipeline/processor.h"
+
+#include "audio/decoder.h"
+#include "audio/opus_encoder.h"
+#include "audio/vad.h"
+#include "core/file_util.h"
+#include "core/log.h"
+#include "pipeline/speech_pipeline.h"
+
+namespace reflexio {
+
+namespace fs = std::filesystem;
+
+RecordingProcessor::RecordingProcessor(Database& db, EnginePool& engines, const Config& config, Metrics& metrics)
+    : db_(db), engines_(engines), data_dir_(config.data_dir), vad_name_(config.vad),
+      opus_bitrate_(config.opus_bitrate), metrics_(metrics) {}
+
+JobOutcome RecordingProcessor::Process(const Job& job) {
+  auto fail = [](std::string stage, Status status) { return JobOutcome{std::move(status), std::move(stage)}; };
+  auto found = db_.GetRecording(job.tenant_id, job.recording_id);
+  if (!found.ok()) return fail("load", found.status());
+  if (!found->has_value()) return fail("load", NotFound("recording " + job.recording_id + " no longer exists"));
+  const Recording& recording = **found;
+  if (recording.source_path.empty()) return fail("load", NotFound("the upload of " + recording.id + " is gone"));
+
+  auto audio = DecodeAudioFile((data_dir_ / recording.source_path).string());
+  if (!audio.ok()) return fail("decode", audio.status());
+
+  fs::path audio_relative = fs::path("audio") / recording.tenant_id / (recording.id + ".opus");
+  auto opus = EncodeOggOpus(audio->samples, opus_bitrate_);
+  if (!opus.ok()) return fail("store_audio", opus.status());
+  Status stored = EnsureDirectory((data_dir_ / audio_relative).parent_path());
+  if (stored.ok()) stored = WriteFileDurably(data_dir_ / audio_relative, *opus);
+  if (!stored.ok()) return fail("store_audio", stored);
+
+  auto vad = MakeVad(vad_name_);
+  if (!vad.ok()) return fail("asr", vad.status());
+  auto result = RunSpeechPipeline(audio->samples, **vad, engines_, recording.captured_at);
+  if (!result.ok()) return fail("asr", result.status());
+  result->transcription.audio_path = audio_relative.string();
+
+  Status committed = db_.CompleteTranscription(job, result->transcription);
+  if (!committed.ok()) return fail("store", committed);
+  RemoveQuietly(data_dir_ / recording.source_path);
+
+  metrics_.CountAudio(result->transcription.duration_s, result->transcription.speech_s);
+  for (double rtf : result->segment_rtf) metrics_.ObserveAsrRealTimeFactor(result->transcription.engine, rtf);
+  LOG_INFO("recording " << recording.id << " transcribed: " << result->transcription.segments.size()
+                        << " segments, " << result->transcription.speech_s << " s speech of "
+                        << result->transcription.duration_s << " s");
+  return {Status::Ok(), ""};
+}
+
+}  // namespace reflexio

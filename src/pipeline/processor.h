@@ -1,0 +1,32 @@
+// RecordingProcessor: runs one transcription job end to end — decode the upload, keep it as
+// Ogg/Opus for replay, run the speech pipeline, and commit the transcript together with the
+// job's completion. Every step is idempotent, so a job retried after a crash redoes it safely.
+// Thread-safe: each call builds its own VAD; the EnginePool is shared.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "asr/engine_pool.h"
+#include "core/config.h"
+#include "core/metrics.h"
+#include "jobs/worker.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+class RecordingProcessor {
+ public:
+  RecordingProcessor(Database& db, EnginePool& engines, const Config& config, Metrics& metrics);
+  JobOutcome Process(const Job& job);
+
+ private:
+  Database& db_;
+  EnginePool& engines_;
+  std::filesystem::path data_dir_;
+  std::string vad_name_;
+  int opus_bitrate_;
+  Metrics& metrics_;
+};
+
+}  // namespace reflexio

@@ -1,0 +1,59 @@
+#include "pipeline/speech_pipeline.h"
+
+#include <chrono>
+#include <future>
+
+#include "audio/decoder.h"
+
+namespace reflexio {
+
+Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, Vad& vad, EnginePool& engines,
+                                               TimePoint captured_at, const ProgressCallback& progress) {
+  SpeechPipelineResult out;
+  Transcription& t = out.transcription;
+  t.duration_s = samples.size() / double(kSampleRate);
+  t.engine = engines.engine_name();
+  ASSIGN_OR_RETURN(SpeechMap speech, FindSpeech(samples, vad));
+  t.speech_s = speech.speech_seconds;
+  std::vector<TimeSpan> spans = PlanSegments(samples, speech.regions);
+
+  std::vector<std::future<Result<Recognition>>> pending;
+  for (const TimeSpan& span : spans) {
+    size_t begin = static_cast<size_t>(span.start_s * kSampleRate);
+    size_t end = std::min(samples.size(), static_cast<size_t>(span.end_s * kSampleRate));
+    pending.push_back(engines.Submit(std::vector<float>(samples.begin() + begin, samples.begin() + end)));
+  }
+  if (progress) progress(0, static_cast<int>(spans.size()));
+  for (size_t i = 0; i < spans.size(); ++i) {
+    Result<Recognition> r = pending[i].get();
+    if (!r.ok()) {
+      for (size_t k = i + 1; k < pending.size(); ++k) pending[k].wait();  // they reference nothing of ours, but finish cleanly
+      return r.status().WithContext("transcribing " + std::to_string(spans[i].start_s) + "–" +
+                                    std::to_string(spans[i].end_s) + " s");
+    }
+    if (progress) progress(static_cast<int>(i + 1), static_cast<int>(spans.size()));
+    out.asr_compute_s += r->compute_s;
+    if (spans[i].Length() > 0) out.segment_rtf.push_back(r->compute_s / spans[i].Length());
+    if (r->words.empty()) continue;
+    Segment seg;
+    seg.seq = static_cast<int>(t.segments.size());
+    seg.start_s = spans[i].start_s;
+    seg.end_s = spans[i].end_s;
+    seg.captured_at = AddSeconds(captured_at, spans[i].start_s);
+    seg.text = r->text;
+    seg.engine = r->engine;
+    seg.language = r->language.empty() ? "en" : r->language;
+    for (const RecognizedWord& w : r->words) {
+      seg.words.push_back({w.word, spans[i].start_s + w.start_s, spans[i].start_s + w.end_s, w.confidence});
+    }
+    if (t.segments.empty()) {
+      t.engine = seg.engine;
+      t.language = seg.language;
+    }
+    t.segments.push_back(std::move(seg));
+  }
+  if (t.language.empty()) t.language = "en";
+  return out;
+}
+
+}  // namespace reflexio
