@@ -1,0 +1,298 @@
+#include "api/api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/json_views.h"
+#include "audio/decoder.h"
+#include "audio/opus_encoder.h"
+#include "core/file_util.h"
+#include "core/ids.h"
+#include "crypto/api_key.h"
+#include "text/normalize.h"
+#include "version.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+namespace {
+
+Result<int> ParseLimit(const ServerRequest& request, int default_limit, int max_limit) {
+  auto text = request.Query("limit");
+  if (!text) return default_limit;
+  char* end = nullptr;
+  long value = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value < 1 || value > max_limit) {
+    return InvalidArgument("limit must be a whole number from 1 to " + std::to_string(max_limit), "invalid_limit");
+  }
+  return static_cast<int>(value);
+}
+
+Result<TimeRange> ParseRange(const ServerRequest& request) {
+  TimeRange range;
+  if (auto from = request.Query("from")) {
+    ASSIGN_OR_RETURN(range.from, ParseRfc3339(*from));
+  }
+  if (auto to = request.Query("to")) {
+    ASSIGN_OR_RETURN(range.to, ParseRfc3339(*to));
+  }
+  if (range.from && range.to && *range.to <= *range.from) {
+    return InvalidArgument("'to' must be later than 'from'", "invalid_time_range");
+  }
+  return range;
+}
+
+Result<double> ParseSeconds(const ServerRequest& request, const std::string& name, double fallback) {
+  auto text = request.Query(name);
+  if (!text) return fallback;
+  char* end = nullptr;
+  double value = std::strtod(text->c_str(), &end);
+  if (text->empty() || *end != '\0' || !std::isfinite(value) || value < 0) {
+    return InvalidArgument(name + " must be a number of seconds from the start of the recording", "invalid_" + name);
+  }
+  return value;
+}
+
+Status NotReady(const Recording& r) {
+  return Status(ErrorCode::kConflict, "not_ready",
+                "recording " + r.id + " is " + ToString(r.status) +
+                    (r.status == RecordingStatus::kFailed ? " (" + r.error + ")" : "; try again when it is transcribed"));
+}
+
+json PageJson(json items, const std::optional<std::string>& next_cursor) {
+  return {{"items", std::move(items)}, {"next_cursor", next_cursor ? json(*next_cursor) : json(nullptr)}};
+}
+
+}  // namespace
+
+Result<Tenant> Api::Authenticate(const std::string& key) {
+  auto bad = Status(ErrorCode::kUnauthenticated, "invalid_api_key", "the API key is not valid");
+  if (!LooksLikeApiKey(key)) return bad;
+  ASSIGN_OR_RETURN(auto tenant, deps_.db.TenantForKeyHash(HashApiKey(key)));
+  if (!tenant) return bad;
+  return *tenant;
+}
+
+void Api::RegisterRoutes(Router& router) {
+  auto add = [&](std::string method, std::string pattern, std::string summary, bool auth,
+                 std::function<ServerResponse(ServerRequest&)> handler) {
+    Route route;
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    route.summary = std::move(summary);
+    route.authenticated = auth;
+    route.handler = std::move(handler);
+    router.Add(std::move(route));
+  };
+  add("GET", "/", "Service name, version and the endpoints", false, [this, &router](ServerRequest&) { return Index(router); });
+  add("GET", "/health", "Health checks; 503 when degraded", false, [this](ServerRequest&) { return Health(); });
+  add("GET", "/metrics/prometheus", "Prometheus metrics", false, [this](ServerRequest&) { return PrometheusMetrics(); });
+
+  Route upload;
+  upload.method = "POST";
+  upload.pattern = "/v1/recordings";
+  upload.summary = "Upload a recording (raw audio body; X-Captured-At, Idempotency-Key)";
+  upload.streams_body = true;
+  upload.before_body = [](const ServerRequest& request) -> Status {
+    RETURN_IF_ERROR(Ingestor::CheckContentType(request.Header("content-type")));
+    if (auto key = request.headers.find("idempotency-key"); key != request.headers.end()) {
+      RETURN_IF_ERROR(Ingestor::CheckIdempotencyKey(key->second));
+    }
+    if (auto at = request.headers.find("x-captured-at"); at != request.headers.end()) {
+      auto parsed = ParseRfc3339(at->second);
+      if (!parsed.ok()) return parsed.status().WithContext("X-Captured-At");
+    }
+    return Status::Ok();
+  };
+  upload.handler = [this](ServerRequest& r) { return CreateRecording(r); };
+  router.Add(std::move(upload));
+
+  add("GET", "/v1/recordings", "List recordings, newest first (from, to, limit, cursor)", true,
+      [this](ServerRequest& r) { return ListRecordings(r); });
+  add("GET", "/v1/recordings/{id}", "A recording's status, duration and speech seconds", true,
+      [this](ServerRequest& r) { return GetRecording(r); });
+  add("GET", "/v1/recordings/{id}/transcript", "Transcript segments with word times", true,
+      [this](ServerRequest& r) { return GetTranscript(r); });
+  add("GET", "/v1/recordings/{id}/audio", "Audio clip (start, end; Ogg/Opus, or WAV with Accept: audio/wav)", true,
+      [this](ServerRequest& r) { return GetAudio(r); });
+  add("GET", "/v1/search", "Search what was said (q, from, to, limit, cursor); best hit first", true,
+      [this](ServerRequest& r) { return Search(r); });
+}
+
+ServerResponse Api::Index(const Router& router) {
+  json endpoints = json::array();
+  for (const Route& route : router.routes()) {
+    endpoints.push_back({{"method", route.method}, {"path", route.pattern}, {"summary", route.summary},
+                         {"auth", route.authenticated ? "bearer" : "none"}});
+  }
+  return ServerResponse::Json(200, {{"service", "reflexio"}, {"version", kReflexioVersion}, {"endpoints", endpoints}});
+}
+
+ServerResponse Api::Health() {
+  json checks = json::object();
+  bool healthy = true;
+  auto check = [&](const std::string& name, bool ok, json detail) {
+    detail["ok"] = ok;
+    checks[name] = std::move(detail);
+    healthy = healthy && ok;
+  };
+  Status writable = deps_.db.CheckWritable();
+  check("database", writable.ok(), writable.ok() ? json{{"writable", true}} : json{{"error", writable.message()}});
+  auto free_bytes = FreeDiskBytes(deps_.config.data_dir);
+  if (free_bytes.ok()) {
+    check("disk", *free_bytes >= deps_.config.min_free_disk_bytes,
+          {{"free_bytes", *free_bytes}, {"min_free_bytes", deps_.config.min_free_disk_bytes}});
+  } else {
+    check("disk", false, {{"error", free_bytes.status().message()}});
+  }
+  std::string engine = deps_.asr_engine ? deps_.asr_engine() : "";
+  check("asr", !engine.empty(), {{"engine", engine.empty() ? json(nullptr) : json(engine)}});
+  auto stats = deps_.db.GetQueueStats();
+  if (stats.ok()) {
+    check("queue", stats->oldest_queued_age_s <= deps_.config.queue_age_degraded_s,
+          {{"depth", stats->queued}, {"running", stats->running}, {"dead", stats->dead},
+           {"oldest_queued_age_seconds", Millis(stats->oldest_queued_age_s)},
+           {"max_age_seconds", deps_.config.queue_age_degraded_s}});
+  } else {
+    check("queue", false, {{"error", stats.status().message()}});
+  }
+  return ServerResponse::Json(healthy ? 200 : 503, {{"status", healthy ? "ok" : "degraded"}, {"checks", checks}});
+}
+
+ServerResponse Api::PrometheusMetrics() {
+  if (auto stats = deps_.db.GetQueueStats(); stats.ok()) {
+    deps_.metrics.SetQueueDepth("queued", static_cast<double>(stats->queued));
+    deps_.metrics.SetQueueDepth("running", static_cast<double>(stats->running));
+    deps_.metrics.SetQueueDepth("dead", static_cast<double>(stats->dead));
+    deps_.metrics.SetOldestQueuedAge(stats->oldest_queued_age_s);
+  }
+  ServerResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = deps_.metrics.Serialize();
+  return r;
+}
+
+ServerResponse Api::CreateRecording(ServerRequest& request) {
+  IngestRequest ingest;
+  ingest.tenant_id = request.tenant->id;
+  ingest.content_type = request.Header("content-type");
+  ingest.body_path = request.body_file;
+  ingest.body_bytes = request.body_bytes;
+  if (auto at = request.headers.find("x-captured-at"); at != request.headers.end()) {
+    ingest.captured_at = *ParseRfc3339(at->second);  // validated before the body was read
+  }
+  if (auto key = request.headers.find("idempotency-key"); key != request.headers.end()) {
+    ingest.idempotency_key = key->second;
+  }
+  auto outcome = deps_.ingestor.Ingest(ingest);
+  if (!outcome.ok()) return ErrorResponse(outcome.status());
+  const Recording& r = outcome->recording;
+  auto response = ServerResponse::Json(202, {{"id", r.id}, {"status", ToString(r.status)},
+                                             {"captured_at", FormatRfc3339(r.captured_at)}});
+  response.headers.emplace_back("Location", "/v1/recordings/" + r.id);
+  if (outcome->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+  return response;
+}
+
+Result<Recording> Api::FindRecording(const ServerRequest& request) {
+  const std::string& id = request.params.at("id");
+  auto missing = NotFound("no recording " + id, "recording_not_found");
+  if (!LooksLikeId(id)) return missing;
+  ASSIGN_OR_RETURN(auto found, deps_.db.GetRecording(request.tenant->id, id));
+  if (!found) return missing;
+  return *found;
+}
+
+ServerResponse Api::ListRecordings(ServerRequest& request) {
+  auto limit = ParseLimit(request, 50, 200);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  auto range = ParseRange(request);
+  if (!range.ok()) return ErrorResponse(range.status());
+  auto page = deps_.db.ListRecordings(request.tenant->id, *range, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const auto& r : page->items) items.push_back(RecordingJson(r));
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+ServerResponse Api::GetRecording(ServerRequest& request) {
+  auto r = FindRecording(request);
+  if (!r.ok()) return ErrorResponse(r.status());
+  return ServerResponse::Json(200, RecordingJson(*r));
+}
+
+ServerResponse Api::GetTranscript(ServerRequest& request) {
+  auto r = FindRecording(request);
+  if (!r.ok()) return ErrorResponse(r.status());
+  if (r->status != RecordingStatus::kTranscribed) return ErrorResponse(NotReady(*r));
+  auto segments = deps_.db.GetSegments(r->tenant_id, r->id);
+  if (!segments.ok()) return ErrorResponse(segments.status());
+  json out = json::array();
+  for (const auto& s : *segments) out.push_back(SegmentJson(s));
+  return ServerResponse::Json(200, {{"recording_id", r->id}, {"engine", r->engine}, {"language", r->language},
+                                    {"captured_at", FormatRfc3339(r->captured_at)}, {"segments", out}});
+}
+
+ServerResponse Api::GetAudio(ServerRequest& request) {
+  auto r = FindRecording(request);
+  if (!r.ok()) return ErrorResponse(r.status());
+  if (r->status != RecordingStatus::kTranscribed || r->audio_path.empty()) return ErrorResponse(NotReady(*r));
+  double duration = r->duration_s.value_or(0);
+  auto start = ParseSeconds(request, "start", 0);
+  if (!start.ok()) return ErrorResponse(start.status());
+  auto end = ParseSeconds(request, "end", duration);
+  if (!end.ok()) return ErrorResponse(end.status());
+  double clip_end = std::min(*end, duration);
+  if (*start >= clip_end) {
+    return ErrorResponse(InvalidArgument("start must be before end, within the recording's " +
+                                             std::to_string(duration) + " s", "invalid_range"));
+  }
+  auto audio = DecodeAudioFile((std::filesystem::path(deps_.config.data_dir) / r->audio_path).string(),
+                               {.start_s = *start, .end_s = clip_end, .check_complete = false});
+  if (!audio.ok()) return ErrorResponse(Internal("stored audio is unreadable: " + audio.status().message(), "storage_error"));
+  ServerResponse response;
+  if (request.Header("accept").find("audio/wav") != std::string::npos) {
+    response.content_type = "audio/wav";
+    response.body = EncodeWav16(audio->samples);
+  } else {
+    auto opus = EncodeOggOpus(audio->samples, deps_.config.opus_bitrate);
+    if (!opus.ok()) return ErrorResponse(opus.status());
+    response.content_type = "audio/ogg; codecs=opus";
+    response.body = std::move(*opus);
+  }
+  response.headers.emplace_back("X-Clip-Start", FormatSeconds(*start));
+  response.headers.emplace_back("X-Clip-End", FormatSeconds(clip_end));
+  return response;
+}
+
+ServerResponse Api::Search(ServerRequest& request) {
+  std::vector<std::string> terms = NormalizedWords(request.Query("q").value_or(""));
+  if (terms.empty()) return ErrorResponse(InvalidArgument("q must contain at least one word", "empty_query"));
+  if (terms.size() > 32) return ErrorResponse(InvalidArgument("q may hold at most 32 words", "query_too_long"));
+  auto limit = ParseLimit(request, 20, 100);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  auto range = ParseRange(request);
+  if (!range.ok()) return ErrorResponse(range.status());
+  auto page = deps_.db.Search(request.tenant->id, terms, *range, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const auto& hit : page->items) {
+    HitSpan span = LocateHit(hit.segment, terms);
+    TimePoint recording_start = AddSeconds(hit.segment.captured_at, -hit.segment.start_s);
+    items.push_back({{"recording_id", hit.recording_id},
+                     {"start", Millis(span.start_s)},
+                     {"end", Millis(span.end_s)},
+                     {"captured_at", FormatRfc3339(AddSeconds(recording_start, span.start_s))},
+                     {"segment_start", Millis(hit.segment.start_s)},
+                     {"segment_end", Millis(hit.segment.end_s)},
+                     {"snippet", hit.snippet},
+                     {"text", hit.segment.text},
+                     {"score", hit.score},
+                     {"audio_url", "/v1/recordings/" + hit.recording_id + "/audio?start=" +
+                                       FormatSeconds(std::max(0.0, span.start_s - 1)) + "&end=" +
+                                       FormatSeconds(span.end_s + 1)}});
+  }
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+}  // namespace reflexio

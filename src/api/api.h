@@ -1,0 +1,49 @@
+// The HTTP API: every route, registered on a Router, with the JSON shapes of ARCHITECTURE §6.
+//
+// Api holds references to the parts it serves from; they must outlive it. Handlers are
+// thread-safe because the parts are. Another tenant's recording answers 404, never 403.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/config.h"
+#include "core/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "pipeline/ingest.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+struct ApiDependencies {
+  Database& db;
+  Ingestor& ingestor;
+  const Config& config;
+  Metrics& metrics;
+  // Name of the loaded ASR engine, or empty when none is loaded (health reports it).
+  std::function<std::string()> asr_engine;
+};
+
+class Api {
+ public:
+  explicit Api(ApiDependencies deps) : deps_(std::move(deps)) {}
+  void RegisterRoutes(Router& router);
+  Result<Tenant> Authenticate(const std::string& key);
+
+ private:
+  ServerResponse Index(const Router& router);
+  ServerResponse Health();
+  ServerResponse PrometheusMetrics();
+  ServerResponse CreateRecording(ServerRequest& request);
+  ServerResponse ListRecordings(ServerRequest& request);
+  ServerResponse GetRecording(ServerRequest& request);
+  ServerResponse GetTranscript(ServerRequest& request);
+  ServerResponse GetAudio(ServerRequest& request);
+  ServerResponse Search(ServerRequest& request);
+  Result<Recording> FindRecording(const ServerRequest& request);
+
+  ApiDependencies deps_;
+};
+
+}  // namespace reflexio

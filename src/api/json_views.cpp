@@ -1,0 +1,70 @@
+#include "api/json_views.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "text/normalize.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+double Millis(double seconds) { return std::round(seconds * 1000) / 1000; }
+
+std::string FormatSeconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", Millis(seconds));
+  std::string text = buf;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+json RecordingJson(const Recording& r) {
+  json out = {{"id", r.id},
+              {"status", ToString(r.status)},
+              {"content_type", r.content_type},
+              {"bytes", r.original_bytes},
+              {"captured_at", FormatRfc3339(r.captured_at)},
+              {"received_at", FormatRfc3339(r.received_at)},
+              {"updated_at", FormatRfc3339(r.updated_at)},
+              {"duration_seconds", r.duration_s ? json(Millis(*r.duration_s)) : json(nullptr)},
+              {"speech_seconds", r.speech_s ? json(Millis(*r.speech_s)) : json(nullptr)},
+              {"engine", r.engine.empty() ? json(nullptr) : json(r.engine)},
+              {"language", r.language.empty() ? json(nullptr) : json(r.language)}};
+  if (r.status == RecordingStatus::kFailed) out["error"] = r.error;
+  return out;
+}
+
+json SegmentJson(const Segment& s) {
+  json words = json::array();
+  for (const auto& w : s.words) {
+    words.push_back({{"word", w.word}, {"start", Millis(w.start_s)}, {"end", Millis(w.end_s)},
+                     {"confidence", std::round(w.confidence * 1000) / 1000}});
+  }
+  return {{"start", Millis(s.start_s)}, {"end", Millis(s.end_s)}, {"captured_at", FormatRfc3339(s.captured_at)},
+          {"text", s.text}, {"engine", s.engine}, {"language", s.language}, {"words", words}};
+}
+
+HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& terms) {
+  HitSpan span{segment.start_s, segment.end_s};
+  bool found = false;
+  std::vector<bool> seen(terms.size(), false);
+  for (const auto& w : segment.words) {
+    std::string word = NormalizeText(w.word);
+    for (size_t t = 0; t < terms.size(); ++t) {
+      if (seen[t] || word != terms[t]) continue;
+      seen[t] = true;
+      if (!found) {
+        span = {w.start_s, w.end_s};
+        found = true;
+      } else {
+        span.start_s = std::min(span.start_s, w.start_s);
+        span.end_s = std::max(span.end_s, w.end_s);
+      }
+    }
+  }
+  return span;
+}
+
+}  // namespace reflexio

@@ -1,0 +1,30 @@
+// JSON views of stored objects, in the API's field names (snake_case, RFC 3339 UTC times,
+// seconds from the start of the recording as floats). Pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "storage/database.h"
+
+namespace reflexio {
+
+nlohmann::json RecordingJson(const Recording& recording);
+nlohmann::json SegmentJson(const Segment& segment);
+
+// Where a search hit lies inside its segment: the span of the first occurrence of the query
+// words, or the whole segment when no word matches exactly.
+struct HitSpan {
+  double start_s = 0;
+  double end_s = 0;
+};
+HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& normalized_terms);
+
+// Rounds seconds to milliseconds for stable JSON.
+double Millis(double seconds);
+// "12.5", "0.001": seconds as short text for URLs and headers.
+std::string FormatSeconds(double seconds);
+
+}  // namespace reflexio

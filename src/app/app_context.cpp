@@ -1,0 +1,63 @@
+#include "app/app_context.h"
+
+#include <filesystem>
+
+#include "asr/pocketsphinx_engine.h"
+#include "asr/remote_engine.h"
+#include "core/file_util.h"
+
+namespace reflexio {
+
+Result<Config> LoadConfigWithFlags(const CommonFlags& flags) {
+  ASSIGN_OR_RETURN(Config config, LoadConfig(flags.config_file, ProcessEnvironment()));
+  if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
+  if (flags.port) {
+    if (*flags.port < 0 || *flags.port > 65535) return InvalidArgument("--port must be from 0 to 65535", "invalid_flag");
+    config.port = *flags.port;
+  }
+  return config;
+}
+
+std::string DatabasePath(const Config& config) {
+  return (std::filesystem::path(config.data_dir) / "reflexio.db").string();
+}
+
+Status PrepareDataDirectory(const Config& config) {
+  std::filesystem::path dir(config.data_dir);
+  for (const char* sub : {"", "tmp", "incoming", "audio"}) {
+    RETURN_IF_ERROR(EnsureDirectory(dir / sub));
+  }
+  std::error_code ec;
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SqliteDatabase>> OpenDatabase(const Config& config) {
+  RETURN_IF_ERROR(PrepareDataDirectory(config));
+  return SqliteDatabase::Open(DatabasePath(config), EmbeddedSqliteMigrations());
+}
+
+Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine) {
+  std::string engine = override_engine.empty() ? config.asr_engine : override_engine;
+  std::string model_dir = config.pocketsphinx_model_dir;
+  AsrEngineFactory pocketsphinx = [model_dir] { return PocketSphinxEngine::Create(model_dir); };
+  if (engine == "pocketsphinx") return pocketsphinx;
+  if (engine == "remote") {
+    if (config.remote_asr.base_urls.empty()) {
+      return InvalidArgument("the remote engine needs REFLEXIO_ASR_REMOTE_URLS (comma-separated base URLs)",
+                             "invalid_config");
+    }
+    auto endpoints = std::make_shared<RemoteEndpoints>(config.remote_asr.base_urls, config.remote_asr.breaker_failures,
+                                                       config.remote_asr.breaker_cooldown_s);
+    auto http = std::make_shared<CurlHttpClient>();
+    RemoteAsrConfig remote = config.remote_asr;
+    AsrEngineFactory fallback = remote.fallback_to_embedded ? pocketsphinx : AsrEngineFactory();
+    return AsrEngineFactory([remote, endpoints, http, fallback]() -> Result<std::unique_ptr<AsrEngine>> {
+      return std::unique_ptr<AsrEngine>(
+          std::make_unique<FallbackEngine>(std::make_unique<RemoteEngine>(remote, endpoints, http), fallback));
+    });
+  }
+  return InvalidArgument("unknown engine '" + engine + "' (pocketsphinx or remote)", "invalid_flag");
+}
+
+}  // namespace reflexio

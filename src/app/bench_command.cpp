@@ -1,0 +1,145 @@
+// `reflexio bench asr DIR`: accuracy and speed on a folder shaped like shared/data/speech/en
+// (transcripts.tsv: file, reference, …). For every file it runs the raw engine on the whole
+// file as one utterance and the full server pipeline (VAD, segments, parallel decoders, Opus
+// for storage), and prints WER, real-time factors and their ratio, and peak memory. It reports
+// figures; it never passes or fails on them.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/flags.h"
+#include "asr/engine_pool.h"
+#include "audio/decoder.h"
+#include "audio/opus_encoder.h"
+#include "audio/vad.h"
+#include "pipeline/speech_pipeline.h"
+#include "text/wer.h"
+
+namespace reflexio {
+
+namespace {
+
+struct Item {
+  std::string file;
+  std::string reference;
+};
+
+Result<std::vector<Item>> ReadTranscripts(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "transcripts.tsv");
+  if (!in) return NotFound((dir / "transcripts.tsv").string() + " not found; DIR must hold transcripts.tsv");
+  std::vector<Item> items;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    Item item;
+    std::getline(fields, item.file, '\t');
+    std::getline(fields, item.reference, '\t');
+    if (!item.file.empty() && std::filesystem::exists(dir / item.file)) items.push_back(item);
+  }
+  if (items.empty()) return NotFound("no audio files of transcripts.tsv were found in " + dir.string());
+  return items;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+double PeakRssMegabytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+}  // namespace
+
+int BenchCommand(const Args& args) {
+  if (args.empty() || (args[0] != "asr" && args[0] != "--help" && args[0] != "-h")) {
+    return Fail("usage: reflexio bench asr DIR [--engine NAME] [--limit N] (see reflexio bench asr --help)", 2);
+  }
+  CommonFlags flags;
+  std::string dir, engine;
+  int limit = 0;
+  po::options_description options("options");
+  options.add_options()
+      ("dir", po::value(&dir), "folder with transcripts.tsv and the audio it names")
+      ("engine", po::value(&engine)->value_name("NAME"), "pocketsphinx (default) or remote")
+      ("limit", po::value(&limit)->value_name("N"), "only the first N files (a quick run)");
+  AddCommonFlags(options, flags, false);
+  po::positional_options_description positional;
+  positional.add("dir", 1);
+  int exit_code = 0;
+  Args rest = args[0] == "asr" ? Args(args.begin() + 1, args.end()) : args;
+  auto vars = ParseFlags(rest,
+                         "usage: reflexio bench asr DIR [--engine NAME] [--limit N]\n\n"
+                         "Prints WER (normalised as shared/data/speech/README.md says), the real-time factor of the\n"
+                         "raw engine and of the whole pipeline on the same files, their ratio, and peak memory.",
+                         options, &positional, exit_code);
+  if (!vars) return exit_code;
+  if (dir.empty()) return Fail("name the speech folder, e.g. reflexio bench asr ../shared/data/speech/en", 2);
+  auto items = ReadTranscripts(dir);
+  if (!items.ok()) return Fail(items.status().message());
+  if (limit > 0 && static_cast<size_t>(limit) < items->size()) items->resize(limit);
+  auto config = LoadConfigWithFlags(flags);
+  if (!config.ok()) return Fail(config.status().message());
+  auto factory = MakeEngineFactory(*config, engine);
+  if (!factory.ok()) return Fail(factory.status().message());
+  auto raw_engine = (*factory)();
+  if (!raw_engine.ok()) return Fail(raw_engine.status().message());
+  auto pool = EnginePool::Create(config->worker_threads, *factory);
+  if (!pool.ok()) return Fail(pool.status().message());
+
+  WordErrors raw_errors, pipeline_errors;
+  double audio_s = 0, raw_s = 0, pipeline_s = 0, speech_s = 0;
+  std::printf("%-34s %7s %8s %9s %8s %9s\n", "file", "audio_s", "raw_rtf", "pipe_rtf", "raw_wer", "pipe_wer");
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Item& item = (*items)[i];
+    std::cerr << "[" << i + 1 << "/" << items->size() << "] " << item.file << "\n";
+    auto audio = DecodeAudioFile((std::filesystem::path(dir) / item.file).string());
+    if (!audio.ok()) return Fail(item.file + ": " + audio.status().message());
+
+    auto started = std::chrono::steady_clock::now();
+    auto raw = (*raw_engine)->Transcribe(audio->samples);
+    double raw_time = Seconds(started);
+    if (!raw.ok()) return Fail(item.file + ": " + raw.status().message());
+
+    started = std::chrono::steady_clock::now();
+    auto vad = MakeVad(config->vad);
+    if (!vad.ok()) return Fail(vad.status().message());
+    auto piped = RunSpeechPipeline(audio->samples, **vad, **pool, SystemClock::Instance().Now());
+    auto stored = EncodeOggOpus(audio->samples, config->opus_bitrate);
+    double pipeline_time = Seconds(started);
+    if (!piped.ok()) return Fail(item.file + ": " + piped.status().message());
+    if (!stored.ok()) return Fail(item.file + ": " + stored.status().message());
+
+    std::string pipeline_text;
+    for (const auto& s : piped->transcription.segments) pipeline_text += s.text + " ";
+    WordErrors raw_file = ScoreWords(item.reference, raw->text);
+    WordErrors pipeline_file = ScoreWords(item.reference, pipeline_text);
+    raw_errors += raw_file;
+    pipeline_errors += pipeline_file;
+    double duration = audio->DurationSeconds();
+    audio_s += duration;
+    speech_s += piped->transcription.speech_s;
+    raw_s += raw_time;
+    pipeline_s += pipeline_time;
+    std::printf("%-34s %7.2f %8.3f %9.3f %7.1f%% %8.1f%%\n", item.file.c_str(), duration, raw_time / duration,
+                pipeline_time / duration, 100 * raw_file.Rate(), 100 * pipeline_file.Rate());
+  }
+  double raw_rtf = raw_s / audio_s, pipeline_rtf = pipeline_s / audio_s;
+  std::printf("\n%zu files, %.1f s of audio (%.1f s detected as speech), %d reference words\n", items->size(), audio_s,
+              speech_s, raw_errors.reference_words);
+  std::printf("WER            raw engine %5.1f %%   pipeline %5.1f %%   (engine: %s)\n", 100 * raw_errors.Rate(),
+              100 * pipeline_errors.Rate(), (*pool)->engine_name().c_str());
+  std::printf("real-time      raw engine %6.3f   pipeline %6.3f   pipeline/raw %.2f   (%d decoder threads)\n", raw_rtf,
+              pipeline_rtf, pipeline_rtf / raw_rtf, (*pool)->size());
+  std::printf("peak memory    %.0f MB resident\n", PeakRssMegabytes());
+  return 0;
+}
+
+}  // namespace reflexio

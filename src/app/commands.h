@@ -1,0 +1,21 @@
+// The `reflexio` commands. Each takes its own arguments (after the command name), prints
+// `--help`, reports errors as one line on stderr and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace reflexio {
+
+using Args = std::vector<std::string>;
+
+int ServeCommand(const Args& args);
+int KeysCommand(const Args& args);
+int MigrateCommand(const Args& args);
+int TranscribeCommand(const Args& args);
+int BenchCommand(const Args& args);
+
+// Prints "reflexio: <message>" to stderr and returns 1 (2 for usage errors).
+int Fail(const std::string& message, int code = 1);
+
+}  // namespace reflexio

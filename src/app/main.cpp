@@ -1,0 +1,50 @@
+// reflexio — one binary, one command per role. See `reflexio --help`.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "app/commands.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "version.h"
+
+namespace {
+constexpr const char* kUsage = R"(reflexio — a self-hosted, private life-memory server
+
+usage: reflexio <command> [options]     (reflexio <command> --help for its options)
+
+commands:
+  serve                 HTTP API + worker on the embedded default (SQLite + PocketSphinx)
+  keys create           create a tenant if needed and print a new API key
+  transcribe FILE...    transcribe audio files offline and print the text or JSON
+  migrate [--verify]    apply database migrations, or check the applied ones
+  bench asr DIR         measure WER, real-time factor and memory on a speech folder
+
+environment: REFLEXIO_PORT, REFLEXIO_DATA_DIR, REFLEXIO_ASR_ENGINE, … (see .env.example);
+they override reflexio.toml, and flags override both.
+)";
+}  // namespace
+
+int main(int argc, char** argv) {
+  reflexio::SetLogLevel(reflexio::ParseLogLevel(reflexio::ProcessEnvironment()("REFLEXIO_LOG_LEVEL").value_or("info")));
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  std::string command = argv[1];
+  reflexio::Args args(argv + 2, argv + argc);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (command == "--version" || command == "version") {
+    std::cout << "reflexio " << reflexio::kReflexioVersion << "\n";
+    return 0;
+  }
+  if (command == "serve") return reflexio::ServeCommand(args);
+  if (command == "keys") return reflexio::KeysCommand(args);
+  if (command == "migrate") return reflexio::MigrateCommand(args);
+  if (command == "transcribe") return reflexio::TranscribeCommand(args);
+  if (command == "bench") return reflexio::BenchCommand(args);
+  return reflexio::Fail("unknown command '" + command + "'; see reflexio --help", 2);
+}

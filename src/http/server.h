@@ -1,0 +1,43 @@
+// HttpServer: Boost.Beast over Asio coroutines, serving a Router.
+//
+// Per request: read the header (size- and time-limited) → match the route (404/405 JSON) →
+// authenticate (401, before any body byte is read) → the route's before_body check → read the
+// body into memory (JSON routes, small limit) or stream it to a temp file (uploads, large
+// limit, 413 as soon as it is exceeded; answers `Expect: 100-continue`) → run the handler →
+// write the response → record metrics by route pattern. Every error is JSON. Handlers run on
+// the I/O threads and may block briefly (database, decoding); heavy work belongs to the worker.
+// Start() and Stop() are called from one thread; requests are served on `threads` threads.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/config.h"
+#include "core/metrics.h"
+#include "http/router.h"
+
+namespace reflexio {
+
+// Resolves "Authorization: Bearer <key>" to a tenant, or an Unauthenticated status.
+using Authenticator = std::function<Result<Tenant>(const std::string& bearer_key)>;
+
+class HttpServer {
+ public:
+  HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate,
+             std::filesystem::path upload_dir);
+  ~HttpServer();
+
+  // Binds and starts serving; returns the bound port (useful with port 0).
+  Result<int> Start();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reflexio
