@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 
 #include "core/ids.h"
 #include "core/log.h"
@@ -129,6 +130,9 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
   while (true) {
     http::request_parser<http::empty_body> header_parser;
     header_parser.header_limit(16 * 1024);
+    // Beast checks Content-Length against the body limit while reading the header; the route's
+    // own limit is applied below, where it can answer 413.
+    header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(std::chrono::milliseconds(
         static_cast<int64_t>((first ? config.header_timeout_s : config.idle_timeout_s) * 1000)));
     first = false;

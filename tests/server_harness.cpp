@@ -1,0 +1,168 @@
+#include "server_harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/file_util.h"
+#include "core/ids.h"
+
+namespace reflexio::testing {
+
+namespace {
+std::string Slurp(const std::string& path) {
+  auto r = ReadWholeFile(path);
+  return r.ok() ? *r : "";
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            const std::string& out_path, const std::string& err_path) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  dup2(out, 1);
+  dup2(err, 2);
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  std::vector<char*> argv;
+  std::string binary = REFLEXIO_BINARY;
+  argv.push_back(binary.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(binary.c_str(), argv.data());
+  _exit(127);
+}
+}  // namespace
+
+std::string ReadFileBytes(const std::string& path) { return Slurp(path); }
+
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+ServerProcess::ServerProcess(const std::string& data_dir, std::map<std::string, std::string> env)
+    : data_dir_(data_dir), log_dir_(data_dir + "-logs-" + NewId()) {
+  std::filesystem::create_directories(log_dir_);
+  pid_ = Spawn({"serve", "--port", "0", "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
+  static const std::regex kListening(R"(listening on (http://127\.0\.0\.1:\d+))");
+  bool up = WaitUntil([&] {
+    std::smatch m;
+    std::string err = stderr_text();
+    if (std::regex_search(err, m, kListening)) {
+      base_url_ = m[1];
+      return true;
+    }
+    int status = 0;
+    return waitpid(pid_, &status, WNOHANG) == pid_;  // exited early: stop waiting
+  }, std::chrono::seconds(60));
+  if (!up || base_url_.empty()) {
+    throw std::runtime_error("server did not start:\n" + stderr_text());
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Kill();
+  std::error_code ec;
+  std::filesystem::remove_all(log_dir_, ec);
+}
+
+std::string ServerProcess::stdout_text() const { return Slurp(log_dir_ + "/stdout"); }
+std::string ServerProcess::stderr_text() const { return Slurp(log_dir_ + "/stderr"); }
+
+std::string ServerProcess::first_run_key() const {
+  static const std::regex kKey(R"((rfx_[A-Za-z0-9_-]{43}))");
+  std::smatch m;
+  std::string out = stdout_text();
+  WaitUntil([&] { out = stdout_text(); return std::regex_search(out, m, kKey); }, std::chrono::seconds(2));
+  return std::regex_search(out, m, kKey) ? std::string(m[1]) : "";
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int RunReflexio(const std::vector<std::string>& args, std::string* out, std::string* err) {
+  TempDir logs;
+  pid_t pid = Spawn(args, {}, logs / "out", logs / "err");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (out) *out = Slurp(logs / "out");
+  if (err) *err = Slurp(logs / "err");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string CreateKey(const std::string& data_dir, const std::string& tenant) {
+  std::string out;
+  if (RunReflexio({"keys", "create", "--tenant", tenant, "--data-dir", data_dir}, &out) != 0) return "";
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out.substr(out.rfind('\n') + 1);
+}
+
+HttpResponse Client::Send(HttpRequest request) const {
+  request.url = base_url_ + request.url;
+  if (!key_.empty()) request.headers.emplace_back("Authorization", "Bearer " + key_);
+  request.timeout_s = 60;
+  auto response = CurlHttpClient().Send(request);
+  if (!response.ok()) throw std::runtime_error(response.status().ToString());
+  return *response;
+}
+
+HttpResponse Client::Get(const std::string& path, std::vector<std::pair<std::string, std::string>> headers) const {
+  HttpRequest request;
+  request.url = path;
+  request.headers = std::move(headers);
+  return Send(std::move(request));
+}
+
+HttpResponse Client::Upload(const std::string& body, const std::string& content_type,
+                            std::vector<std::pair<std::string, std::string>> headers) const {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = "/v1/recordings";
+  request.body = body;
+  request.headers = std::move(headers);
+  if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
+  return Send(std::move(request));
+}
+
+nlohmann::json Client::GetJson(const std::string& path) const {
+  return nlohmann::json::parse(Get(path).body, nullptr, false);
+}
+
+nlohmann::json Client::WaitForRecording(const std::string& id, std::chrono::seconds timeout) const {
+  nlohmann::json recording;
+  WaitUntil([&] {
+    recording = GetJson("/v1/recordings/" + id);
+    std::string status = recording.value("status", "");
+    return status == "transcribed" || status == "failed";
+  }, timeout);
+  return recording;
+}
+
+}  // namespace reflexio::testing

@@ -1,0 +1,63 @@
+// Test harness: runs the real `reflexio serve` binary on port 0 in a temp data directory and
+// talks to it over HTTP. Used by the integration suites only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/http_client.h"
+#include "core/test_support.h"
+
+namespace reflexio::testing {
+
+class ServerProcess {
+ public:
+  // Starts `reflexio serve --port 0 --data-dir DIR` with `env` added to the environment and
+  // waits until it logs the address it listens on.
+  ServerProcess(const std::string& data_dir, std::map<std::string, std::string> env = {});
+  ~ServerProcess();
+
+  const std::string& base_url() const { return base_url_; }
+  // The API key printed on the first start of an empty data directory ("" if none).
+  std::string first_run_key() const;
+  std::string stdout_text() const;
+  std::string stderr_text() const;
+  void Kill();  // SIGKILL: a crash
+  int Stop();   // SIGTERM, returns the exit status
+
+ private:
+  std::string data_dir_, log_dir_, base_url_;
+  pid_t pid_ = -1;
+};
+
+// Runs the binary with arguments; returns exit status and fills stdout.
+int RunReflexio(const std::vector<std::string>& args, std::string* out, std::string* err = nullptr);
+// `reflexio keys create --tenant NAME --data-dir DIR`: the key from the last line.
+std::string CreateKey(const std::string& data_dir, const std::string& tenant);
+
+class Client {
+ public:
+  Client(std::string base_url, std::string key) : base_url_(std::move(base_url)), key_(std::move(key)) {}
+  HttpResponse Get(const std::string& path, std::vector<std::pair<std::string, std::string>> headers = {}) const;
+  HttpResponse Upload(const std::string& body, const std::string& content_type,
+                      std::vector<std::pair<std::string, std::string>> headers = {}) const;
+  HttpResponse Send(HttpRequest request) const;
+  nlohmann::json GetJson(const std::string& path) const;
+  // Polls the recording until it leaves queued/processing or the timeout passes.
+  nlohmann::json WaitForRecording(const std::string& id, std::chrono::seconds timeout = std::chrono::seconds(120)) const;
+
+ private:
+  std::string base_url_, key_;
+};
+
+std::string ReadFileBytes(const std::string& path);
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+}  // namespace reflexio::testing

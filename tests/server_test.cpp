@@ -1,0 +1,383 @@
+// Integration tests: the real server binary, over HTTP, on real speech.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <set>
+
+#include "asr/testing/transcription_peer.h"
+#include "audio/decoder.h"
+#include "server_harness.h"
+#include "text/wer.h"
+
+namespace reflexio::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string TypeFor(const std::string& file) {
+  std::string ext = fs::path(file).extension();
+  if (ext == ".flac") return "audio/flac";
+  if (ext == ".wav") return "audio/wav";
+  if (ext == ".mp3") return "audio/mpeg";
+  if (ext == ".ogg") return "audio/ogg";
+  if (ext == ".webm") return "audio/webm;codecs=opus";
+  if (ext == ".m4a") return "audio/mp4";
+  return "application/octet-stream";
+}
+
+size_t FilesUnder(const fs::path& dir) {
+  size_t n = 0;
+  if (fs::exists(dir)) for (auto& e : fs::recursive_directory_iterator(dir)) n += e.is_regular_file();
+  return n;
+}
+
+// Measured: see the "[ measured ]" line this suite prints and the README. The bound leaves room
+// for decoder differences between machines but fails when recognition breaks.
+constexpr double kWerBound = 0.40;
+
+std::string Transcript(const json& transcript) {
+  std::string text;
+  for (const auto& s : transcript["segments"]) text += s["text"].get<std::string>() + " ";
+  return text;
+}
+
+// One server shared by the read-mostly tests of this file: starting PocketSphinx costs seconds.
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    server_ = new ServerProcess(*dir_ / "data", {{"REFLEXIO_MAX_UPLOAD_BYTES", "2000000"}});
+    alice_ = new Client(server_->base_url(), server_->first_run_key());
+    bob_ = new Client(server_->base_url(), CreateKey(*dir_ / "data", "bob"));
+  }
+  static void TearDownTestSuite() {
+    delete alice_;
+    delete bob_;
+    delete server_;
+    delete dir_;
+  }
+  static std::string UploadFile(const Client& client, const fs::path& file, const std::string& captured_at = "") {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!captured_at.empty()) headers.emplace_back("X-Captured-At", captured_at);
+    auto r = client.Upload(ReadFileBytes(file.string()), TypeFor(file.string()), headers);
+    EXPECT_EQ(r.status, 202) << file << ": " << r.body;
+    return json::parse(r.body, nullptr, false).value("id", "");
+  }
+
+  static TempDir* dir_;
+  static ServerProcess* server_;
+  static Client* alice_;
+  static Client* bob_;
+};
+TempDir* ServerTest::dir_ = nullptr;
+ServerProcess* ServerTest::server_ = nullptr;
+Client* ServerTest::alice_ = nullptr;
+Client* ServerTest::bob_ = nullptr;
+
+TEST_F(ServerTest, FirstStartPrintsOneKeyAndHowToUpload) {
+  std::string out = server_->stdout_text();
+  EXPECT_FALSE(server_->first_run_key().empty());
+  EXPECT_NE(out.find("curl -H 'Authorization: Bearer " + server_->first_run_key()), std::string::npos);
+  EXPECT_NE(out.find("/v1/recordings"), std::string::npos);
+  // The key is printed, never logged.
+  EXPECT_EQ(server_->stderr_text().find(server_->first_run_key()), std::string::npos);
+}
+
+TEST_F(ServerTest, IndexListsEndpointsAndHealthHasRealChecks) {
+  json index = alice_->GetJson("/");
+  EXPECT_EQ(index["service"], "reflexio");
+  std::set<std::string> paths;
+  for (const auto& e : index["endpoints"]) paths.insert(e["method"].get<std::string>() + " " + e["path"].get<std::string>());
+  for (const char* p : {"POST /v1/recordings", "GET /v1/recordings/{id}/transcript", "GET /v1/search", "GET /health"}) {
+    EXPECT_TRUE(paths.count(p)) << p;
+  }
+  auto health = alice_->Get("/health");
+  EXPECT_EQ(health.status, 200);
+  json h = json::parse(health.body);
+  EXPECT_EQ(h["status"], "ok");
+  EXPECT_EQ(h["checks"]["database"]["writable"], true);
+  EXPECT_GT(h["checks"]["disk"]["free_bytes"].get<double>(), 0);
+  EXPECT_EQ(h["checks"]["asr"]["engine"], "pocketsphinx");
+  EXPECT_TRUE(h["checks"]["queue"].contains("oldest_queued_age_seconds"));
+}
+
+TEST_F(ServerTest, UnknownRoutesAndMethodsAnswerJsonErrors) {
+  auto missing = alice_->Get("/v1/nothing-here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["code"], "not_found");
+  HttpRequest del;
+  del.method = "DELETE";
+  del.url = "/v1/search";
+  auto wrong = alice_->Send(del);
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(json::parse(wrong.body)["error"]["code"], "method_not_allowed");
+}
+
+TEST_F(ServerTest, EveryFormatIsTranscribedWithinTheMeasuredWerBound) {
+  TempDir made;
+  std::string lj = (SpeechDir() / "LJ001-0004.wav").string();
+  std::map<std::string, std::string> reference_of;  // uploaded path -> reference
+  auto refs = References();
+  for (const auto& [file, ref] : refs) reference_of[(SpeechDir() / file).string()] = ref;
+  for (const char* mp3 : {"common_voice_en_18132047", "common_voice_en_19664034"}) {
+    reference_of[(SpeechDir() / "mp3_original" / (std::string(mp3) + ".mp3")).string()] = refs[std::string(mp3) + ".wav"];
+  }
+  // A browser MediaRecorder (WebM/Opus), a phone (M4A/AAC) and an Ogg/Opus recorder.
+  struct { const char* name; const char* args; } encodings[] = {
+      {"lj.webm", "-c:a libopus -b:a 32k -f webm"}, {"lj.m4a", "-c:a aac -b:a 64k"}, {"lj.ogg", "-c:a libopus -b:a 24k"}};
+  for (auto& e : encodings) {
+    std::string cmd = "ffmpeg -nostdin -loglevel error -y -i '" + lj + "' " + e.args + " '" + (made / e.name) + "'";
+    ASSERT_EQ(reflexio::testing::Run(cmd), 0) << cmd;
+    reference_of[made / e.name] = refs["LJ001-0004.wav"];
+  }
+  std::map<std::string, std::string> id_to_file;
+  for (const auto& [file, ref] : reference_of) id_to_file[UploadFile(*alice_, file)] = file;
+
+  WordErrors errors;
+  for (const auto& [id, file] : id_to_file) {
+    json recording = alice_->WaitForRecording(id);
+    ASSERT_EQ(recording["status"], "transcribed") << file << ": " << recording.dump();
+    EXPECT_GT(recording["speech_seconds"].get<double>(), 0.3) << file;
+    EXPECT_LE(recording["speech_seconds"].get<double>(), recording["duration_seconds"].get<double>()) << file;
+    json transcript = alice_->GetJson("/v1/recordings/" + id + "/transcript");
+    ASSERT_FALSE(transcript["segments"].empty()) << file;
+    for (const auto& seg : transcript["segments"]) {
+      for (const auto& w : seg["words"]) {
+        EXPECT_GE(w["start"].get<double>(), seg["start"].get<double>() - 1e-6);
+        EXPECT_LE(w["end"].get<double>(), seg["end"].get<double>() + 0.02);
+        std::string word = w["word"];
+        EXPECT_EQ(word.find_first_of("<[("), std::string::npos) << "filler token " << word;
+      }
+    }
+    errors += ScoreWords(reference_of[file], Transcript(transcript));
+  }
+  EXPECT_LT(errors.Rate(), kWerBound) << "WER " << errors.Rate() << " over " << errors.reference_words << " words";
+  std::cout << "[ measured ] server WER " << 100 * errors.Rate() << " % over " << errors.reference_words
+            << " words in " << id_to_file.size() << " uploads\n";
+}
+
+TEST_F(ServerTest, SearchFindsTheMomentAWordWasSaid) {
+  std::string id = UploadFile(*alice_, SpeechDir() / "3752-4944-0000.flac", "2026-11-26T08:00:00Z");
+  ASSERT_EQ(alice_->WaitForRecording(id)["status"], "transcribed");
+  json hits = alice_->GetJson("/v1/search?q=Scenery&from=2026-11-26T07:59:00Z&to=2026-11-26T08:01:00Z");
+  ASSERT_FALSE(hits["items"].empty()) << hits.dump();
+  json hit = hits["items"][0];
+  EXPECT_EQ(hit["recording_id"], id);
+  double start = hit["start"], end = hit["end"];
+  EXPECT_GE(start, hit["segment_start"].get<double>());
+  EXPECT_LE(end, hit["segment_end"].get<double>());
+  EXPECT_LT(end - start, 1.5) << "the hit is the word, not the whole segment";
+  EXPECT_NE(hit["snippet"].get<std::string>().find("<mark>scenery</mark>"), std::string::npos);
+  // The word really lies there in the transcript.
+  json transcript = alice_->GetJson("/v1/recordings/" + id + "/transcript");
+  bool found = false;
+  for (const auto& seg : transcript["segments"]) {
+    for (const auto& w : seg["words"]) {
+      found |= w["word"] == "scenery" && w["start"].get<double>() == start && w["end"].get<double>() == end;
+    }
+  }
+  EXPECT_TRUE(found) << transcript.dump();
+  auto captured = ParseRfc3339(hit["captured_at"].get<std::string>());
+  ASSERT_TRUE(captured.ok());
+  EXPECT_NEAR(ToUnixSeconds(*captured), ToUnixSeconds(*ParseRfc3339("2026-11-26T08:00:00Z")) + start, 0.002);
+  // Outside the time window nothing is found.
+  EXPECT_TRUE(alice_->GetJson("/v1/search?q=scenery&from=2026-11-27T00:00:00Z")["items"].empty());
+  // Smart replay: the clip of exactly that moment.
+  auto clip = alice_->Get("/v1/recordings/" + id + "/audio?start=" + std::to_string(start) + "&end=" + std::to_string(end),
+                          {{"Accept", "audio/wav"}});
+  ASSERT_EQ(clip.status, 200);
+  EXPECT_EQ(clip.Header("content-type"), "audio/wav");
+  EXPECT_NEAR((clip.body.size() - 44) / 2.0 / 16000, end - start, 0.002);
+  auto ogg = alice_->Get("/v1/recordings/" + id + "/audio?start=0.5&end=2.5");
+  ASSERT_EQ(ogg.status, 200);
+  EXPECT_EQ(ogg.body.substr(0, 4), "OggS");
+  TempDir tmp;
+  std::ofstream(tmp / "clip.ogg", std::ios::binary) << ogg.body;
+  auto decoded = DecodeAudioFile(tmp / "clip.ogg");
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_NEAR(decoded->DurationSeconds(), 2.0, 0.03);
+  EXPECT_EQ(alice_->Get("/v1/recordings/" + id + "/audio?start=3&end=1").status, 400);
+}
+
+TEST_F(ServerTest, ATenantCannotSeeAnotherTenantsRecordings) {
+  std::string id = UploadFile(*alice_, SpeechDir() / "1988-24833-0000.flac");
+  ASSERT_EQ(alice_->WaitForRecording(id)["status"], "transcribed");
+  for (const std::string path : {"/v1/recordings/" + id, "/v1/recordings/" + id + "/transcript",
+                                 "/v1/recordings/" + id + "/audio"}) {
+    auto r = bob_->Get(path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "recording_not_found");
+  }
+  for (const auto& item : bob_->GetJson("/v1/recordings")["items"]) EXPECT_NE(item["id"], id);
+  EXPECT_TRUE(bob_->GetJson("/v1/search?q=kittens")["items"].empty());
+  EXPECT_FALSE(alice_->GetJson("/v1/search?q=kittens")["items"].empty());
+}
+
+TEST_F(ServerTest, IdempotencyKeyReplayReturnsTheSameRecording) {
+  std::string body = ReadFileBytes((SpeechDir() / "p225_001_mic1.flac").string());
+  auto first = alice_->Upload(body, "audio/flac", {{"Idempotency-Key", "device-7-chunk-1"}});
+  auto second = alice_->Upload(body, "audio/flac", {{"Idempotency-Key", "device-7-chunk-1"}});
+  ASSERT_EQ(first.status, 202);
+  ASSERT_EQ(second.status, 202);
+  EXPECT_EQ(json::parse(first.body)["id"], json::parse(second.body)["id"]);
+  EXPECT_EQ(second.Header("idempotent-replayed"), "true");
+  auto other = alice_->Upload(ReadFileBytes((SpeechDir() / "p225_002_mic1.flac").string()), "audio/flac",
+                              {{"Idempotency-Key", "device-7-chunk-1"}});
+  EXPECT_EQ(other.status, 409);
+}
+
+TEST_F(ServerTest, BadInputGetsTheRightStatusAndLeavesNothingBehind) {
+  Client bad_key(server_->base_url(), "rfx_" + std::string(43, 'A'));
+  Client no_key(server_->base_url(), "");
+  std::string noise(100000, '\0');
+  uint32_t x = 99;
+  for (char& c : noise) { x = x * 1664525 + 1013904223; c = static_cast<char>(x >> 24); }
+  std::string flac = ReadFileBytes((SpeechDir() / "2412-153948-0001.flac").string());
+  size_t before = alice_->GetJson("/v1/recordings?limit=200")["items"].size();
+  size_t files_before = FilesUnder(*dir_ / "data/incoming") + FilesUnder(*dir_ / "data/audio");
+
+  struct Case { const Client* client; std::string body, type; int status; std::string code; } cases[] = {
+      {alice_, noise, "audio/wav", 415, "unsupported_audio_format"},
+      {alice_, flac.substr(0, flac.size() / 3), "audio/flac", 422, "undecodable_audio"},
+      {alice_, "", "audio/wav", 400, "empty_body"},
+      {alice_, flac, "text/plain", 415, "unsupported_media_type"},
+      {alice_, std::string(3000000, 'x'), "audio/wav", 413, "body_too_large"},
+      {&no_key, flac, "audio/flac", 401, "missing_api_key"},
+      {&bad_key, flac, "audio/flac", 401, "invalid_api_key"},
+  };
+  for (const auto& c : cases) {
+    auto r = c.client->Upload(c.body, c.type);
+    EXPECT_EQ(r.status, c.status) << c.code << ": " << r.body;
+    json error = json::parse(r.body, nullptr, false);
+    EXPECT_EQ(error["error"]["code"], c.code) << r.body;
+    EXPECT_FALSE(error["error"]["message"].get<std::string>().empty());
+  }
+  auto bad_time = alice_->Upload(flac, "audio/flac", {{"X-Captured-At", "yesterday"}});
+  EXPECT_EQ(bad_time.status, 400);
+  EXPECT_EQ(alice_->Get("/v1/search?q=").status, 400);
+  EXPECT_EQ(alice_->Get("/v1/recordings?limit=0").status, 400);
+  EXPECT_EQ(alice_->Get("/v1/recordings?cursor=nonsense").status, 400);
+  EXPECT_EQ(alice_->Get("/v1/recordings/not-an-id").status, 404);
+
+  EXPECT_EQ(alice_->GetJson("/v1/recordings?limit=200")["items"].size(), before);
+  EXPECT_EQ(FilesUnder(*dir_ / "data/incoming") + FilesUnder(*dir_ / "data/audio"), files_before);
+  EXPECT_EQ(FilesUnder(*dir_ / "data/tmp"), 0u);
+}
+
+TEST_F(ServerTest, MetricsPassPromtoolAndCountWhatHappened) {
+  std::string id = UploadFile(*alice_, SpeechDir() / "3752-4944-0001.flac");
+  ASSERT_EQ(alice_->WaitForRecording(id)["status"], "transcribed");
+  auto metrics = alice_->Get("/metrics/prometheus");
+  ASSERT_EQ(metrics.status, 200);
+  TempDir tmp;
+  std::ofstream(tmp / "metrics.txt") << metrics.body;
+  EXPECT_EQ(reflexio::testing::Run("promtool check metrics < '" + (tmp / "metrics.txt") + "'"), 0) << metrics.body;
+  for (const char* series : {"reflexio_http_requests_total{method=\"POST\",route=\"/v1/recordings\",status=\"202\"}",
+                             "reflexio_http_request_duration_seconds_bucket", "reflexio_uploads_total",
+                             "reflexio_upload_bytes_total", "reflexio_audio_seconds_total",
+                             "reflexio_speech_seconds_total", "reflexio_asr_real_time_factor_bucket{engine=\"pocketsphinx\"",
+                             "reflexio_queue_depth{state=\"queued\"}", "reflexio_jobs_completed_total"}) {
+    EXPECT_NE(metrics.body.find(series), std::string::npos) << series;
+  }
+}
+
+// --- Suites that need their own server -------------------------------------------------
+
+int64_t QueryInt(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+TEST(ServerRestart, AKilledServerFinishesEveryAcknowledgedRecordingExactlyOnce) {
+  TempDir dir;
+  std::string data = dir / "data";
+  std::vector<std::string> ids;
+  std::string key;
+  {
+    ServerProcess server(data, {{"REFLEXIO_WORKER_THREADS", "1"}});
+    key = server.first_run_key();
+    Client client(server.base_url(), key);
+    for (const char* file : {"2412-153948-0000.flac", "2412-153948-0001.flac", "LJ001-0001.wav", "LJ001-0003.wav",
+                             "EDACC-C02-000000000.wav", "1988-24833-0001.flac"}) {
+      auto r = client.Upload(ReadFileBytes((SpeechDir() / file).string()), TypeFor(file));
+      ASSERT_EQ(r.status, 202);
+      ids.push_back(json::parse(r.body)["id"]);
+    }
+    server.Kill();  // mid-queue: most jobs not yet run, one probably in progress
+  }
+  int64_t unfinished = QueryInt(data + "/reflexio.db", "SELECT count(*) FROM recordings WHERE status != 'transcribed'");
+  EXPECT_GT(unfinished, 0) << "the crash should have left work queued";
+  ServerProcess again(data);
+  EXPECT_EQ(again.first_run_key(), "") << "no second key on a data directory that has tenants";
+  Client client(again.base_url(), key);
+  for (const auto& id : ids) EXPECT_EQ(client.WaitForRecording(id)["status"], "transcribed") << id;
+  EXPECT_EQ(client.GetJson("/v1/recordings?limit=200")["items"].size(), ids.size()) << "no duplicates, none lost";
+  std::string db = data + "/reflexio.db";
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM jobs"), static_cast<int64_t>(ids.size()));
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM jobs WHERE state = 'done'"), static_cast<int64_t>(ids.size()));
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM (SELECT recording_id, seq FROM segments GROUP BY 1, 2 HAVING count(*) > 1)"), 0);
+  EXPECT_EQ(FilesUnder(data + "/incoming"), 0u) << "uploads are removed once transcribed";
+  EXPECT_EQ(FilesUnder(data + "/audio"), ids.size());
+  EXPECT_EQ(again.Stop(), 0);
+}
+
+TEST(ServerRestart, OnlyOneServerPerDataDirectory) {
+  TempDir dir;
+  ServerProcess first(dir / "data");
+  std::string err;
+  int status = RunReflexio({"serve", "--port", "0", "--data-dir", dir / "data"}, nullptr, &err);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(err.find("already using"), std::string::npos) << err;
+}
+
+TEST(RemoteEngineServer, TranscribesThroughAnOpenAiCompatiblePeerAndFallsBackWhenItFails) {
+  TranscriptionPeer peer;
+  peer.RequireKey("sk-peer");
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_ASR_ENGINE", "remote"},
+                                      {"REFLEXIO_ASR_REMOTE_URLS", peer.base_url()},
+                                      {"REFLEXIO_ASR_REMOTE_API_KEY", "sk-peer"},
+                                      {"REFLEXIO_ASR_REMOTE_MODEL", "whisper-1"},
+                                      {"REFLEXIO_ASR_REMOTE_RETRIES", "1"},
+                                      {"REFLEXIO_ASR_REMOTE_BREAKER_FAILURES", "2"}});
+  Client client(server.base_url(), server.first_run_key());
+  auto r = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0000.flac").string()), "audio/flac");
+  ASSERT_EQ(r.status, 202);
+  std::string id = json::parse(r.body)["id"];
+  ASSERT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+  json transcript = client.GetJson("/v1/recordings/" + id + "/transcript");
+  EXPECT_EQ(transcript["engine"], "remote");
+  ASSERT_FALSE(transcript["segments"].empty());
+  json seg = transcript["segments"][0];
+  EXPECT_EQ(seg["text"], "remote peer words");
+  ASSERT_EQ(seg["words"].size(), 3u);
+  EXPECT_GE(seg["words"][0]["start"].get<double>(), seg["start"].get<double>());
+  EXPECT_LE(seg["words"][2]["end"].get<double>(), seg["end"].get<double>() + 1e-3);
+  EXPECT_FALSE(client.GetJson("/v1/search?q=peer")["items"].empty());
+  ASSERT_FALSE(peer.requests().empty());
+  EXPECT_EQ(peer.requests()[0].fields["model"], "whisper-1");
+
+  peer.FailNext(1000, 503);  // the whisper server goes down: the embedded engine takes over
+  auto r2 = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0002.flac").string()), "audio/flac");
+  std::string id2 = json::parse(r2.body)["id"];
+  ASSERT_EQ(client.WaitForRecording(id2)["status"], "transcribed");
+  json fallback = client.GetJson("/v1/recordings/" + id2 + "/transcript");
+  EXPECT_EQ(fallback["engine"], "pocketsphinx");
+  EXPECT_LT(ScoreWords("in the valley of the shadow of death he is with us", Transcript(fallback)).Rate(), 0.7)
+      << fallback.dump();
+}
+
+}  // namespace
+}  // namespace reflexio::testing
