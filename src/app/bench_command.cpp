@@ -1,11 +1,14 @@
 // `reflexio bench asr DIR`: accuracy and speed on a folder shaped like shared/data/speech/en
 // (transcripts.tsv: file, reference, …). For every file it runs the raw engine on the whole
 // file as one utterance and the full server pipeline (VAD, segments, parallel decoders, Opus
-// for storage), and prints WER, real-time factors and their ratio, and peak memory. It reports
-// figures; it never passes or fails on them.
+// for storage), and prints WER, real-time factors and their ratio, and peak memory. A last pass
+// runs the pipeline on all files at once with one worker per decoder, as the server's worker
+// does, for throughput. It reports figures; it never passes or fails on them.
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -94,6 +97,7 @@ int BenchCommand(const Args& args) {
   auto pool = EnginePool::Create(config->worker_threads, *factory);
   if (!pool.ok()) return Fail(pool.status().message());
 
+  std::vector<std::vector<float>> decoded;
   WordErrors raw_errors, pipeline_errors;
   double audio_s = 0, raw_s = 0, pipeline_s = 0, speech_s = 0;
   std::printf("%-34s %7s %8s %9s %8s %9s\n", "file", "audio_s", "raw_rtf", "pipe_rtf", "raw_wer", "pipe_wer");
@@ -130,7 +134,28 @@ int BenchCommand(const Args& args) {
     pipeline_s += pipeline_time;
     std::printf("%-34s %7.2f %8.3f %9.3f %7.1f%% %8.1f%%\n", item.file.c_str(), duration, raw_time / duration,
                 pipeline_time / duration, 100 * raw_file.Rate(), 100 * pipeline_file.Rate());
+    decoded.push_back(std::move(audio->samples));
   }
+
+  // Throughput: every file through the pipeline at once, one worker thread per decoder.
+  std::cerr << "throughput pass: " << decoded.size() << " files on " << (*pool)->size() << " workers\n";
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < (*pool)->size(); ++w) {
+    workers.emplace_back([&] {
+      auto vad = MakeVad(config->vad);
+      for (size_t i = next++; vad.ok() && i < decoded.size(); i = next++) {
+        auto piped = RunSpeechPipeline(decoded[i], **vad, **pool, SystemClock::Instance().Now());
+        auto stored = EncodeOggOpus(decoded[i], config->opus_bitrate);
+        if (!piped.ok() || !stored.ok()) failed = true;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  double throughput_s = Seconds(started);
+  if (failed) return Fail("the throughput pass failed on some file");
   double raw_rtf = raw_s / audio_s, pipeline_rtf = pipeline_s / audio_s;
   std::printf("\n%zu files, %.1f s of audio (%.1f s detected as speech), %d reference words\n", items->size(), audio_s,
               speech_s, raw_errors.reference_words);
@@ -138,6 +163,8 @@ int BenchCommand(const Args& args) {
               100 * pipeline_errors.Rate(), (*pool)->engine_name().c_str());
   std::printf("real-time      raw engine %6.3f   pipeline %6.3f   pipeline/raw %.2f   (%d decoder threads)\n", raw_rtf,
               pipeline_rtf, pipeline_rtf / raw_rtf, (*pool)->size());
+  std::printf("throughput     pipeline %6.3f s per audio second with files in parallel (%.1fx real time)\n",
+              throughput_s / audio_s, audio_s / throughput_s);
   std::printf("peak memory    %.0f MB resident\n", PeakRssMegabytes());
   return 0;
 }

@@ -60,3 +60,16 @@ TEST(Config, BrokenTomlNamesTheLine) {
 
 }  // namespace
 }  // namespace reflexio
+
+namespace reflexio {
+namespace {
+
+TEST(Config, TheShippedExampleFileIsValid) {
+  auto config = LoadConfig(std::string(REFLEXIO_SOURCE_DIR) + "/reflexio.toml.example", FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->remote_asr.base_urls.size(), 1u);
+  EXPECT_EQ(config->job_max_attempts, 5);
+}
+
+}  // namespace
+}  // namespace reflexio

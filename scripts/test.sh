@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what is missing (test tools included), builds, and runs every test with CTest.
+# Unit tests are labelled "unit", server-over-HTTP tests "integration"; pass CTest options
+# through, e.g. scripts/test.sh -L unit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+scripts/build.sh
+cd build
+ctest -j "$(nproc 2>/dev/null || echo 2)" --output-on-failure "$@"

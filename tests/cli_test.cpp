@@ -1,0 +1,84 @@
+// The operator commands, run as a person would: the real binary, its exit codes and output.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "server_harness.h"
+#include "text/wer.h"
+
+namespace reflexio::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST(Cli, HelpExistsForEveryCommand) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"serve", "--help"}, {"keys", "create", "--help"}, {"migrate", "--help"},
+           {"transcribe", "--help"}, {"bench", "asr", "--help"}}) {
+    std::string out;
+    EXPECT_EQ(RunReflexio(args, &out), 0) << args[0];
+    EXPECT_NE(out.find("usage"), std::string::npos) << args[0] << ": " << out;
+  }
+  std::string err;
+  EXPECT_EQ(RunReflexio({"frobnicate"}, nullptr, &err), 2);
+  EXPECT_NE(err.find("unknown command"), std::string::npos);
+  EXPECT_EQ(RunReflexio({"serve", "--no-such-flag"}, nullptr, &err), 2);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one-line error: " << err;
+}
+
+TEST(Cli, TranscribePrintsTextAndJsonWithProgressOnStderr) {
+  std::string out, err;
+  std::string file = (SpeechDir() / "1988-24833-0002.flac").string();
+  ASSERT_EQ(RunReflexio({"transcribe", file}, &out, &err), 0) << err;
+  EXPECT_LT(ScoreWords(References()["1988-24833-0002.flac"], out).Rate(), 0.6) << out;
+  EXPECT_NE(err.find("transcribed"), std::string::npos) << err;
+  ASSERT_EQ(RunReflexio({"transcribe", "--json", file}, &out, &err), 0) << err;
+  json parsed = json::parse(out);
+  EXPECT_EQ(parsed["engine"], "pocketsphinx");
+  ASSERT_FALSE(parsed["segments"].empty());
+  EXPECT_FALSE(parsed["segments"][0]["words"].empty());
+}
+
+TEST(Cli, TranscribeFailsClearlyOnAFileThatIsNotAudio) {
+  TempDir dir;
+  std::ofstream(dir / "notes.txt") << "not audio";
+  std::string out, err;
+  EXPECT_EQ(RunReflexio({"transcribe", dir / "notes.txt"}, &out, &err), 1);
+  EXPECT_NE(err.find("reflexio: "), std::string::npos);
+  EXPECT_NE(err.find("not in an accepted audio format"), std::string::npos) << err;
+  EXPECT_EQ(RunReflexio({"transcribe"}, &out, &err), 2);
+}
+
+TEST(Cli, MigrateAppliesAndVerifyCatchesAChangedFile) {
+  TempDir dir;
+  std::string data = dir / "data";
+  std::string out, err;
+  EXPECT_NE(RunReflexio({"migrate", "--verify", "--data-dir", data}, &out, &err), 0) << "nothing applied yet";
+  ASSERT_EQ(RunReflexio({"migrate", "--data-dir", data}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("applied 0001_init.sql"), std::string::npos) << out;
+  ASSERT_EQ(RunReflexio({"migrate", "--verify", "--data-dir", data}, &out, &err), 0) << err;
+
+  // An operator edits an applied migration: verify must refuse.
+  std::filesystem::create_directories(dir.path() / "m");
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(REFLEXIO_SOURCE_DIR) + "/migrations/sqlite")) {
+    std::filesystem::copy_file(entry.path(), dir.path() / "m" / entry.path().filename());
+  }
+  std::ofstream(dir / "m/0002_indexes.sql", std::ios::app) << "\nCREATE INDEX sneaky ON tenants (name);\n";
+  EXPECT_EQ(RunReflexio({"migrate", "--verify", "--data-dir", data, "--migrations-dir", dir / "m"}, &out, &err), 1);
+  EXPECT_NE(err.find("0002_indexes.sql was changed"), std::string::npos) << err;
+}
+
+TEST(Cli, KeysCreatePrintsTheKeyAloneOnTheLastLineAndStoresOnlyItsHash) {
+  TempDir dir;
+  std::string key = CreateKey(dir / "data", "carol");
+  ASSERT_EQ(key.size(), 47u) << key;
+  EXPECT_EQ(key.rfind("rfx_", 0), 0u);
+  std::string db = ReadFileBytes(dir / "data/reflexio.db") + ReadFileBytes(dir / "data/reflexio.db-wal");
+  EXPECT_EQ(db.find(key), std::string::npos) << "the key itself must not be stored";
+  EXPECT_NE(CreateKey(dir / "data", "carol"), key);
+  std::string err;
+  EXPECT_EQ(RunReflexio({"keys", "create"}, nullptr, &err), 2);
+}
+
+}  // namespace
+}  // namespace reflexio::testing
