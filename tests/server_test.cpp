@@ -1,7 +1,11 @@
 // Integration tests: the real server binary, over HTTP, on real speech.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -128,7 +132,7 @@ TEST_F(ServerTest, EveryFormatIsTranscribedWithinTheMeasuredWerBound) {
   }
   // A browser MediaRecorder (WebM/Opus), a phone (M4A/AAC) and an Ogg/Opus recorder.
   struct { const char* name; const char* args; } encodings[] = {
-      {"lj.webm", "-c:a libopus -b:a 32k -f webm"}, {"lj.m4a", "-c:a aac -b:a 64k"}, {"lj.ogg", "-c:a libopus -b:a 24k"}};
+      {"lj.webm", "-c:a libopus -b:a 32k -f webm -live 1"}, {"lj.m4a", "-c:a aac -b:a 64k"}, {"lj.ogg", "-c:a libopus -b:a 24k"}};
   for (auto& e : encodings) {
     std::string cmd = "ffmpeg -nostdin -loglevel error -y -i '" + lj + "' " + e.args + " '" + (made / e.name) + "'";
     ASSERT_EQ(reflexio::testing::Run(cmd), 0) << cmd;
@@ -340,6 +344,48 @@ TEST(ServerRestart, OnlyOneServerPerDataDirectory) {
   int status = RunReflexio({"serve", "--port", "0", "--data-dir", dir / "data"}, nullptr, &err);
   EXPECT_NE(status, 0);
   EXPECT_NE(err.find("already using"), std::string::npos) << err;
+}
+
+TEST(ServerOperations, HealthIsDegradedWhenACheckFails) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_MIN_FREE_DISK_BYTES", "999999999999999"}});
+  auto health = Client(server.base_url(), "").Get("/health");
+  EXPECT_EQ(health.status, 503);
+  json h = json::parse(health.body);
+  EXPECT_EQ(h["status"], "degraded");
+  EXPECT_EQ(h["checks"]["disk"]["ok"], false);
+  EXPECT_EQ(h["checks"]["database"]["ok"], true);
+}
+
+TEST(ServerOperations, ASlowClientIsCutOffAfterTheHeaderTimeout) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_HEADER_TIMEOUT_S", "1"}});
+  int port = std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1));
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const char partial[] = "GET /health HTTP/1.1\r\nHost: x\r\n";  // never finishes its header
+  ASSERT_GT(::write(fd, partial, sizeof partial - 1), 0);
+  auto started = std::chrono::steady_clock::now();
+  char buf[256];
+  ssize_t n = ::read(fd, buf, sizeof buf);  // returns when the server closes
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::close(fd);
+  EXPECT_LE(n, 0);
+  EXPECT_GT(waited, 0.5);
+  EXPECT_LT(waited, 5.0);
+  EXPECT_EQ(Client(server.base_url(), "").Get("/health").status, 200) << "other clients are unaffected";
+}
+
+TEST(ServerOperations, PartialUploadsFromACrashAreRemovedOnStart) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "data/tmp");
+  std::ofstream(dir / "data/tmp/upload-interrupted") << "half a recording";
+  ServerProcess server(dir / "data");
+  EXPECT_EQ(FilesUnder(dir / "data/tmp"), 0u);
 }
 
 TEST(RemoteEngineServer, TranscribesThroughAnOpenAiCompatiblePeerAndFallsBackWhenItFails) {

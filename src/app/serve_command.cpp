@@ -32,6 +32,18 @@ Result<int> LockDataDirectory(const Config& config) {
   return fd;
 }
 
+// Bodies that were still arriving when the last server stopped were never acknowledged; the
+// client will retry them. Only the process holding the data-directory lock writes there.
+void RemoveInterruptedUploads(const Config& config) {
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(config.data_dir) / "tmp", ec)) {
+    std::filesystem::remove(entry.path(), ec);
+    ++removed;
+  }
+  if (removed > 0) LOG_INFO("removed " << removed << " unacknowledged partial upload(s)");
+}
+
 void PrintFirstRunBanner(const std::string& tenant, const std::string& key, const std::string& base_url) {
   std::cout << "\nReflexio created tenant \"" << tenant << "\" for this data directory.\n"
             << "Its API key is shown only now; keep it somewhere safe:\n\n    " << key << "\n\n"
@@ -70,6 +82,7 @@ int ServeCommand(const Args& args) {
   if (!lock.ok()) return Fail(lock.status().message());
   auto db = OpenDatabase(*config);
   if (!db.ok()) return Fail(db.status().message());
+  RemoveInterruptedUploads(*config);
 
   auto factory = MakeEngineFactory(*config);
   if (!factory.ok()) return Fail(factory.status().message());

@@ -26,6 +26,8 @@ class DecoderTest : public ::testing::Test {
         {"lj.ogg", "-c:a libopus -b:a 24k"},
         {"lj.webm", "-c:a libopus -b:a 32k -f webm"},
         {"lj.m4a", "-c:a aac -b:a 64k"},
+        // As a browser's MediaRecorder writes it: a live stream with no duration and no cues.
+        {"lj-live.webm", "-c:a libopus -b:a 32k -f webm -live 1"},
     };
     for (auto& m : made) {
       std::string cmd = "ffmpeg -nostdin -loglevel error -y -i '" + src + "' " + m.args + " '" + (*dir_ / m.name) + "'";
@@ -55,6 +57,7 @@ TEST_F(DecoderTest, DecodesEveryAcceptedContainerTo16kMono) {
   ExpectDuration(*dir_ / "lj.ogg", 9.655, "opus");
   ExpectDuration(*dir_ / "lj.webm", 9.655, "opus");
   ExpectDuration(*dir_ / "lj.m4a", 9.655, "aac");
+  ExpectDuration(*dir_ / "lj-live.webm", 9.655, "opus");
 }
 
 TEST_F(DecoderTest, ResamplesFrom48kAndFloat32Sources) {

@@ -82,6 +82,8 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) {
          return s.Num(n, v, c.max_upload_bytes, 1024, 64.0 * (1ull << 30));
        }},
+      {"server.header_timeout_s", "REFLEXIO_HEADER_TIMEOUT_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.header_timeout_s, 0.1, 3600); }},
       {"server.upload_timeout_s", "REFLEXIO_UPLOAD_TIMEOUT_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.upload_timeout_s, 1, 86400); }},
       {"storage.data_dir", "REFLEXIO_DATA_DIR",
