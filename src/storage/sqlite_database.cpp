@@ -103,6 +103,18 @@ std::string FtsQuery(const std::vector<std::string>& terms) {
   return query;
 }
 
+Status SetRecordingStatus(SqliteConnection& db, const Job& job, const std::string& status,
+                          const std::optional<std::string>& error, TimePoint now) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+      "UPDATE recordings SET status = ?, error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?"));
+  stmt.Bind(1, status);
+  stmt.Bind(2, error);
+  stmt.Bind(3, FormatRfc3339(now));
+  stmt.Bind(4, job.tenant_id);
+  stmt.Bind(5, job.recording_id);
+  return stmt.Run();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
@@ -350,27 +362,20 @@ Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, do
     Job job{claim.ColumnInt(0), claim.ColumnText(1), claim.ColumnText(2), claim.ColumnText(3),
             static_cast<int>(claim.ColumnInt(4)), static_cast<int>(claim.ColumnInt(5)), owner};
     (void)claim.Step();  // finish the statement before the next one
-    bool exhausted = job.attempts > job.max_attempts;
-    ASSIGN_OR_RETURN(auto mark, db_->Prepare(
-        exhausted ? "UPDATE recordings SET status = 'failed', error = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2"
-                  : "UPDATE recordings SET status = 'processing', updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2 "
-                    "AND ?3 IS NOT NULL"));
-    std::string lost = "processing was interrupted " + std::to_string(job.max_attempts) +
-                       " times (the worker stopped while holding it)";
-    mark.Bind(1, job.tenant_id);
-    mark.Bind(2, job.recording_id);
-    mark.Bind(3, lost);
-    mark.Bind(4, FormatRfc3339(clock_.Now()));
-    RETURN_IF_ERROR(mark.Run());
-    if (exhausted) {
+    if (job.attempts > job.max_attempts) {
+      // Its worker vanished while holding it every time: give up instead of running it again.
+      std::string lost = "processing was interrupted " + std::to_string(job.max_attempts) +
+                         " times (the worker stopped while holding it)";
       ASSIGN_OR_RETURN(auto dead, db_->Prepare(
           "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?"));
       dead.Bind(1, lost);
       dead.Bind(2, job.id);
       RETURN_IF_ERROR(dead.Run());
+      RETURN_IF_ERROR(SetRecordingStatus(*db_, job, "failed", lost, clock_.Now()));
       RETURN_IF_ERROR(tx.Commit());
       continue;
     }
+    RETURN_IF_ERROR(SetRecordingStatus(*db_, job, "processing", std::nullopt, clock_.Now()));
     RETURN_IF_ERROR(tx.Commit());
     return std::optional<Job>(job);
   }
@@ -452,14 +457,8 @@ Status SqliteDatabase::FailJob(const Job& job, const std::string& error, double 
   stmt.Bind(6, job.lease_owner);
   RETURN_IF_ERROR(stmt.Run());
   if (db_->Changes() == 0) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
-  ASSIGN_OR_RETURN(auto rec, db_->Prepare(
-      "UPDATE recordings SET status = ?, error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?"));
-  rec.Bind(1, std::string(dead ? "failed" : "queued"));
-  rec.Bind(2, dead ? std::optional<std::string>(error) : std::nullopt);
-  rec.Bind(3, FormatRfc3339(clock_.Now()));
-  rec.Bind(4, job.tenant_id);
-  rec.Bind(5, job.recording_id);
-  RETURN_IF_ERROR(rec.Run());
+  RETURN_IF_ERROR(SetRecordingStatus(*db_, job, dead ? "failed" : "queued",
+                                     dead ? std::optional<std::string>(error) : std::nullopt, clock_.Now()));
   return tx.Commit();
 }
 
