@@ -210,7 +210,7 @@ TEST_F(ServerTest, SearchFindsTheMomentAWordWasSaid) {
 TEST_F(ServerTest, ATenantCannotSeeAnotherTenantsRecordings) {
   std::string id = UploadFile(*alice_, SpeechDir() / "1988-24833-0000.flac");
   ASSERT_EQ(alice_->WaitForRecording(id)["status"], "transcribed");
-  for (const std::string path : {"/v1/recordings/" + id, "/v1/recordings/" + id + "/transcript",
+  for (const std::string& path : {"/v1/recordings/" + id, "/v1/recordings/" + id + "/transcript",
                                  "/v1/recordings/" + id + "/audio"}) {
     auto r = bob_->Get(path);
     EXPECT_EQ(r.status, 404) << path;
