@@ -19,7 +19,12 @@ runtime_and_build=(
 test_only=(ffmpeg prometheus)
 
 wanted=("${runtime_and_build[@]}")
-if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_only[@]}"); fi
+if [[ "${1:-}" == "--test" ]]; then
+  wanted+=("${test_only[@]}")
+  # Local protocol peers (an S3-compatible server) come from the npm registry; any Node.js with
+  # npm will do, so Debian's is installed only when none is present.
+  command -v npm >/dev/null || wanted+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
+(cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
 scripts/build.sh
 cd build
 ctest -j "$(nproc 2>/dev/null || echo 2)" --output-on-failure "$@"

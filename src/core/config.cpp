@@ -92,6 +92,23 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) {
          return s.Num(n, v, c.min_free_disk_bytes, 0, 1e15);
        }},
+      {"storage.blob_backend", "REFLEXIO_BLOB_BACKEND",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v != "filesystem" && v != "s3") {
+           return InvalidArgument(n + " must be filesystem or s3, not '" + v + "'", "invalid_config");
+         }
+         return s.Str(n, v, c.blob_backend);
+       }},
+      {"storage.s3.endpoint", "REFLEXIO_S3_ENDPOINT",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_endpoint); }},
+      {"storage.s3.bucket", "REFLEXIO_S3_BUCKET",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_bucket); }},
+      {"storage.s3.region", "REFLEXIO_S3_REGION",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_region); }},
+      {"storage.s3.access_key_id", "REFLEXIO_S3_ACCESS_KEY_ID",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_access_key_id); }},
+      {"storage.s3.secret_access_key", "REFLEXIO_S3_SECRET_ACCESS_KEY",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_secret_access_key); }},
       {"asr.engine", "REFLEXIO_ASR_ENGINE",
        [](Setter& s, auto& n, auto& v, Config& c) {
          if (v != "pocketsphinx" && v != "remote") {

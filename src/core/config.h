@@ -40,6 +40,12 @@ struct Config {
   // storage
   std::string data_dir = "./data";
   uint64_t min_free_disk_bytes = 256ull << 20;
+  std::string blob_backend = "filesystem";  // filesystem (under data_dir) | s3
+  std::string s3_endpoint;
+  std::string s3_bucket;
+  std::string s3_region = "us-east-1";
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;  // never logged
   // processing
   std::string asr_engine = "pocketsphinx";  // pocketsphinx | remote
   std::string pocketsphinx_model_dir = "/usr/share/pocketsphinx/model/en-us";

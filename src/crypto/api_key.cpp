@@ -1,26 +1,15 @@
 #include "crypto/api_key.h"
 
-#include <openssl/evp.h>
+#include "crypto/digest.h"
+
 #include <openssl/rand.h>
 
-#include <fstream>
-#include <memory>
 #include <stdexcept>
 #include <vector>
 
 namespace reflexio {
 
 namespace {
-std::string ToHex(const unsigned char* digest, unsigned int len) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
-
 constexpr std::string_view kPrefix = "rfx_";
 constexpr size_t kKeyBytes = 32;
 
@@ -60,28 +49,6 @@ std::string RandomBase64Url(size_t bytes) {
 }
 
 std::string GenerateApiKey() { return std::string(kPrefix) + RandomBase64Url(kKeyBytes); }
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return ToHex(digest, len);
-}
-
-std::string Sha256FileHex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::vector<char> buf(1 << 16);
-  while (in.read(buf.data(), buf.size()) || in.gcount() > 0) {
-    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &len);
-  return ToHex(digest, len);
-}
 
 std::string HashApiKey(std::string_view key) { return Sha256Hex(key); }
 

@@ -16,9 +16,6 @@ std::string HashApiKey(std::string_view key);
 std::string ApiKeyDisplayPrefix(std::string_view key);
 bool LooksLikeApiKey(std::string_view key);
 
-std::string Sha256Hex(std::string_view data);
-// Streams the file; an unreadable file gives an empty string.
-std::string Sha256FileHex(const std::string& path);
 std::string RandomBase64Url(size_t bytes);
 
 }  // namespace reflexio

@@ -1,4 +1,5 @@
 #include "crypto/api_key.h"
+#include "crypto/digest.h"
 
 #include <gtest/gtest.h>
 
@@ -39,6 +40,18 @@ TEST(ApiKey, RejectsMalformedKeys) {
   EXPECT_FALSE(LooksLikeApiKey("rfx_short"));
   EXPECT_FALSE(LooksLikeApiKey("xyz_" + std::string(43, 'a')));
   EXPECT_FALSE(LooksLikeApiKey("rfx_" + std::string(42, 'a') + "!"));
+}
+
+}  // namespace
+}  // namespace reflexio
+
+namespace reflexio {
+namespace {
+
+TEST(Digest, HmacSha256KnownAnswer) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(ToHex(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 }  // namespace

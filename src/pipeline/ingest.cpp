@@ -7,7 +7,7 @@
 #include "core/file_util.h"
 #include "core/ids.h"
 #include "core/log.h"
-#include "crypto/api_key.h"
+#include "crypto/digest.h"
 
 namespace reflexio {
 

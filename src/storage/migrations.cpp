@@ -7,7 +7,7 @@
 
 #include "core/file_util.h"
 #include "core/time.h"
-#include "crypto/api_key.h"
+#include "crypto/digest.h"
 
 namespace reflexio {
 
