@@ -13,6 +13,7 @@
 #include "asr/testing/transcription_peer.h"
 #include "audio/decoder.h"
 #include "server_harness.h"
+#include "storage/testing/s3_peer.h"
 #include "text/wer.h"
 
 namespace reflexio::testing {
@@ -241,6 +242,13 @@ TEST_F(ServerTest, BadInputGetsTheRightStatusAndLeavesNothingBehind) {
   uint32_t x = 99;
   for (char& c : noise) { x = x * 1664525 + 1013904223; c = static_cast<char>(x >> 24); }
   std::string flac = ReadFileBytes((SpeechDir() / "2412-153948-0001.flac").string());
+  // Let earlier tests' recordings finish, so the only change to count is ours.
+  ASSERT_TRUE(WaitUntil([&] {
+    for (const auto& item : alice_->GetJson("/v1/recordings?limit=200")["items"]) {
+      if (item["status"] == "queued" || item["status"] == "processing") return false;
+    }
+    return true;
+  }, 120s));
   size_t before = alice_->GetJson("/v1/recordings?limit=200")["items"].size();
   size_t files_before = FilesUnder(*dir_ / "data/incoming") + FilesUnder(*dir_ / "data/audio");
 
@@ -386,6 +394,56 @@ TEST(ServerOperations, PartialUploadsFromACrashAreRemovedOnStart) {
   std::ofstream(dir / "data/tmp/upload-interrupted") << "half a recording";
   ServerProcess server(dir / "data");
   EXPECT_EQ(FilesUnder(dir / "data/tmp"), 0u);
+}
+
+// Paths of the objects s3rver holds, relative to the bucket (it stores each under its key).
+std::vector<std::string> ObjectsIn(const std::string& bucket_dir) {
+  std::set<std::string> keys;  // s3rver keeps the data and its metadata beside each other
+  if (!fs::exists(bucket_dir)) return {};
+  for (auto& e : fs::recursive_directory_iterator(bucket_dir)) {
+    std::string rel = fs::relative(e.path(), bucket_dir).string();
+    if (e.is_regular_file() && rel.find("._S3rver_object") != std::string::npos) {
+      keys.insert(rel.substr(0, rel.find("._S3rver_object")));
+    }
+  }
+  return {keys.begin(), keys.end()};
+}
+
+TEST(ObjectStoreServer, KeepsUploadsAndAudioInAnS3CompatibleStore) {
+  auto peer = std::make_unique<S3Peer>();
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_BLOB_BACKEND", "s3"},
+                                      {"REFLEXIO_S3_ENDPOINT", peer->endpoint()},
+                                      {"REFLEXIO_S3_BUCKET", peer->bucket()},
+                                      {"REFLEXIO_S3_ACCESS_KEY_ID", S3Peer::kAccessKeyId},
+                                      {"REFLEXIO_S3_SECRET_ACCESS_KEY", S3Peer::kSecretAccessKey}});
+  EXPECT_EQ(server.stderr_text().find(S3Peer::kSecretAccessKey + std::string("\n")), std::string::npos);
+  Client client(server.base_url(), server.first_run_key());
+  json health = client.GetJson("/health");
+  EXPECT_EQ(health["checks"]["object_store"]["ok"], true) << health.dump();
+  auto r = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0000.flac").string()), "audio/flac");
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id = json::parse(r.body)["id"];
+  ASSERT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+  EXPECT_FALSE(client.GetJson("/v1/search?q=scenery")["items"].empty());
+  auto clip = client.Get("/v1/recordings/" + id + "/audio?start=0.5&end=2", {{"Accept", "audio/wav"}});
+  ASSERT_EQ(clip.status, 200);
+  EXPECT_NEAR((clip.body.size() - 44) / 2.0 / 16000, 1.5, 0.002);
+
+  auto objects = ObjectsIn(peer->bucket_directory());
+  ASSERT_EQ(objects.size(), 1u) << "only the Opus recording remains; the upload was removed once transcribed: "
+                                << json(objects).dump();
+  EXPECT_EQ(objects[0].rfind("audio/", 0), 0u) << objects[0];
+  EXPECT_NE(objects[0].find(id + ".opus"), std::string::npos) << objects[0];
+  EXPECT_EQ(FilesUnder(dir / "data/audio") + FilesUnder(dir / "data/incoming"), 0u) << "nothing kept locally";
+
+  peer.reset();  // the object store goes away
+  auto degraded = client.Get("/health");
+  EXPECT_EQ(degraded.status, 503);
+  EXPECT_EQ(json::parse(degraded.body)["checks"]["object_store"]["ok"], false);
+  auto refused = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0001.flac").string()), "audio/flac");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(client.GetJson("/v1/recordings")["items"].size(), 1u) << "an upload the store refused is not recorded";
 }
 
 TEST(RemoteEngineServer, TranscribesThroughAnOpenAiCompatiblePeerAndFallsBackWhenItFails) {

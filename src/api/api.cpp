@@ -145,6 +145,9 @@ ServerResponse Api::Health() {
   } else {
     check("disk", false, {{"error", free_bytes.status().message()}});
   }
+  Status store = deps_.blobs.Check();
+  check("object_store", store.ok(),
+        store.ok() ? json{{"backend", deps_.blobs.Describe()}} : json{{"backend", deps_.blobs.Describe()}, {"error", store.message()}});
   std::string engine = deps_.asr_engine ? deps_.asr_engine() : "";
   check("asr", !engine.empty(), {{"engine", engine.empty() ? json(nullptr) : json(engine)}});
   auto stats = deps_.db.GetQueueStats();
@@ -247,8 +250,14 @@ ServerResponse Api::GetAudio(ServerRequest& request) {
     return ErrorResponse(InvalidArgument("start must be before end, within the recording's " +
                                              std::to_string(duration) + " s", "invalid_range"));
   }
-  auto audio = DecodeAudioFile((std::filesystem::path(deps_.config.data_dir) / r->audio_path).string(),
-                               {.start_s = *start, .end_s = clip_end, .check_complete = false});
+  std::filesystem::path local = std::filesystem::path(deps_.config.data_dir) / "tmp" / ("clip-" + NewId() + ".opus");
+  Status fetched = deps_.blobs.GetToFile(r->audio_path, local);
+  if (!fetched.ok()) {
+    RemoveQuietly(local);
+    return ErrorResponse(Unavailable("stored audio cannot be read: " + fetched.message(), "storage_unavailable"));
+  }
+  auto audio = DecodeAudioFile(local.string(), {.start_s = *start, .end_s = clip_end, .check_complete = false});
+  RemoveQuietly(local);
   if (!audio.ok()) return ErrorResponse(Internal("stored audio is unreadable: " + audio.status().message(), "storage_error"));
   ServerResponse response;
   if (request.Header("accept").find("audio/wav") != std::string::npos) {

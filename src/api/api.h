@@ -12,12 +12,14 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "pipeline/ingest.h"
+#include "storage/blob_store.h"
 #include "storage/database.h"
 
 namespace reflexio {
 
 struct ApiDependencies {
   Database& db;
+  BlobStore& blobs;
   Ingestor& ingestor;
   const Config& config;
   Metrics& metrics;

@@ -93,15 +93,19 @@ int ServeCommand(const Args& args) {
   auto released = (*db)->ReleaseAllLeases();
   if (released.ok() && *released > 0) LOG_INFO("resuming " << *released << " job(s) interrupted by the last stop");
 
+  auto blobs = MakeBlobStore(*config);
+  if (!blobs.ok()) return Fail(blobs.status().message());
+  LOG_INFO("audio is stored in " << (*blobs)->Describe());
+
   Metrics metrics;
-  RecordingProcessor processor(**db, **engines, *config, metrics);
+  RecordingProcessor processor(**db, **blobs, **engines, *config, metrics);
   Worker worker(**db, [&processor](const Job& job) { return processor.Process(job); },
                 {.threads = config->worker_threads, .lease_s = config->job_lease_s,
                  .retry_base_s = config->job_retry_base_s},
                 metrics);
-  Ingestor ingestor(**db, *config, metrics, [&worker] { worker.Notify(); });
+  Ingestor ingestor(**db, **blobs, *config, metrics, [&worker] { worker.Notify(); });
   std::string engine_name = (*engines)->engine_name();
-  Api api({**db, ingestor, *config, metrics, [&engine_name] { return engine_name; }});
+  Api api({**db, **blobs, ingestor, *config, metrics, [&engine_name] { return engine_name; }});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },

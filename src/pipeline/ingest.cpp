@@ -27,8 +27,9 @@ constexpr const char* kAcceptedTypes[] = {
     "audio/aac", "audio/mpeg", "audio/mp3", "application/octet-stream"};
 }  // namespace
 
-Ingestor::Ingestor(Database& db, const Config& config, Metrics& metrics, std::function<void()> on_queued)
-    : db_(db), data_dir_(config.data_dir), max_attempts_(config.job_max_attempts), metrics_(metrics),
+Ingestor::Ingestor(Database& db, BlobStore& blobs, const Config& config, Metrics& metrics,
+                   std::function<void()> on_queued)
+    : db_(db), blobs_(blobs), data_dir_(config.data_dir), max_attempts_(config.job_max_attempts), metrics_(metrics),
       on_queued_(std::move(on_queued)) {}
 
 Status Ingestor::CheckContentType(const std::string& content_type) {
@@ -88,23 +89,22 @@ Result<InsertOutcome> Ingestor::Ingest(const IngestRequest& request) {
   r.captured_at = request.captured_at.value_or(r.received_at);
   r.updated_at = r.received_at;
   r.duration_s = audio.DurationSeconds();
-  fs::path relative = fs::path("incoming") / r.tenant_id / (r.id + ".upload");
-  r.source_path = relative.string();
+  r.source_path = "incoming/" + r.tenant_id + "/" + r.id + ".upload";
+  RETURN_IF_ERROR(blobs_.PutFile(r.source_path, request.body_path));
+  body.path.clear();  // the store has it now
 
-  fs::path destination = data_dir_ / relative;
-  RETURN_IF_ERROR(EnsureDirectory(destination.parent_path()));
-  RETURN_IF_ERROR(FsyncFile(request.body_path));
-  RETURN_IF_ERROR(RenameDurably(request.body_path, destination));
-  body.path = destination;  // from here on, a failure removes the moved file
-
-  ASSIGN_OR_RETURN(InsertOutcome outcome, db_.InsertRecording(r, "transcribe", max_attempts_));
-  if (outcome.replayed) return outcome;  // a concurrent upload with the same key won; ours is removed
-  body.path.clear();
+  auto outcome = db_.InsertRecording(r, "transcribe", max_attempts_);
+  if (!outcome.ok() || outcome->replayed) {
+    // Not acknowledged (or a concurrent upload with the same key won): keep nothing.
+    Status removed = blobs_.Delete(r.source_path);
+    if (!removed.ok()) LOG_WARN("cannot remove unacknowledged upload " << r.source_path << ": " << removed.message());
+    return outcome;
+  }
   metrics_.CountUpload(request.body_bytes);
   LOG_INFO("recording " << r.id << " queued (" << request.body_bytes << " bytes, " << audio.container << "/"
                         << audio.codec << ", " << audio.DurationSeconds() << " s)");
   if (on_queued_) on_queued_();
-  return outcome;
+  return *outcome;
 }
 
 }  // namespace reflexio

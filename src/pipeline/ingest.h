@@ -2,7 +2,8 @@
 // queued transcription job — or into a clear error with nothing left behind.
 //
 // Order of work: the body is decoded in full (so undecodable or truncated audio is refused
-// with 415/422 before anything is kept), fsync'ed, moved under incoming/, and only then the
+// with 415/422 before anything is kept), stored durably in the BlobStore under
+// incoming/<tenant>/, and only then the
 // recording and its job are committed in one transaction. An Idempotency-Key already used by
 // the tenant returns the first recording (409 if the body differs). Thread-safe.
 #pragma once
@@ -14,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/metrics.h"
+#include "storage/blob_store.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -29,7 +31,7 @@ struct IngestRequest {
 
 class Ingestor {
  public:
-  Ingestor(Database& db, const Config& config, Metrics& metrics, std::function<void()> on_queued);
+  Ingestor(Database& db, BlobStore& blobs, const Config& config, Metrics& metrics, std::function<void()> on_queued);
 
   // Checked before the body is read, so a wrong type costs no upload.
   static Status CheckContentType(const std::string& content_type);
@@ -42,6 +44,7 @@ class Ingestor {
 
  private:
   Database& db_;
+  BlobStore& blobs_;
   std::filesystem::path data_dir_;
   int max_attempts_;
   Metrics& metrics_;

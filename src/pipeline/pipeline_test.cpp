@@ -66,7 +66,8 @@ class IngestTest : public ::testing::Test {
     config_.data_dir = dir_.path().string();
     db_ = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations()).value();
     tenant_ = db_->EnsureTenant("alice").value();
-    ingestor_ = std::make_unique<Ingestor>(*db_, config_, metrics_, [this] { ++queued_; });
+    blobs_ = std::make_unique<FilesystemBlobStore>(dir_.path());
+    ingestor_ = std::make_unique<Ingestor>(*db_, *blobs_, config_, metrics_, [this] { ++queued_; });
     ASSERT_TRUE(EnsureDirectory(ingestor_->UploadDir()).ok());
   }
   // A request whose body is a copy of `source` (or of `bytes`) in the upload directory.
@@ -92,6 +93,7 @@ class IngestTest : public ::testing::Test {
   Config config_;
   Metrics metrics_;
   std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<FilesystemBlobStore> blobs_;
   Tenant tenant_;
   std::unique_ptr<Ingestor> ingestor_;
   int queued_ = 0, counter_ = 0;
@@ -153,7 +155,7 @@ TEST_F(IngestTest, IdempotencyKeyReplaysAndRefusesADifferentBody) {
 TEST_F(IngestTest, ProcessorStoresOpusTranscriptAndRemovesTheUpload) {
   auto outcome = ingestor_->Ingest(Request("audio/flac", SpeechBytes("3752-4944-0000.flac")));
   ASSERT_TRUE(outcome.ok());
-  RecordingProcessor processor(*db_, *SharedPool(), config_, metrics_);
+  RecordingProcessor processor(*db_, *blobs_, *SharedPool(), config_, metrics_);
   auto job = db_->ClaimJob("test", 30);
   ASSERT_TRUE(job.ok() && job->has_value());
   JobOutcome result = processor.Process(**job);

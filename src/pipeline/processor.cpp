@@ -11,8 +11,9 @@ namespace reflexio {
 
 namespace fs = std::filesystem;
 
-RecordingProcessor::RecordingProcessor(Database& db, EnginePool& engines, const Config& config, Metrics& metrics)
-    : db_(db), engines_(engines), data_dir_(config.data_dir), vad_name_(config.vad),
+RecordingProcessor::RecordingProcessor(Database& db, BlobStore& blobs, EnginePool& engines, const Config& config,
+                                       Metrics& metrics)
+    : db_(db), blobs_(blobs), engines_(engines), data_dir_(config.data_dir), vad_name_(config.vad),
       opus_bitrate_(config.opus_bitrate), metrics_(metrics) {}
 
 JobOutcome RecordingProcessor::Process(const Job& job) {
@@ -23,25 +24,30 @@ JobOutcome RecordingProcessor::Process(const Job& job) {
   const Recording& recording = **found;
   if (recording.source_path.empty()) return fail("load", NotFound("the upload of " + recording.id + " is gone"));
 
-  auto audio = DecodeAudioFile((data_dir_ / recording.source_path).string());
+  // Decoders read files: fetch the upload (possibly from another machine's object store).
+  fs::path local = data_dir_ / "tmp" / ("job-" + std::to_string(job.id) + ".upload");
+  Status fetched = blobs_.GetToFile(recording.source_path, local);
+  if (!fetched.ok()) return fail("load", fetched);
+  auto audio = DecodeAudioFile(local.string());
+  RemoveQuietly(local);
   if (!audio.ok()) return fail("decode", audio.status());
 
-  fs::path audio_relative = fs::path("audio") / recording.tenant_id / (recording.id + ".opus");
+  std::string audio_key = "audio/" + recording.tenant_id + "/" + recording.id + ".opus";
   auto opus = EncodeOggOpus(audio->samples, opus_bitrate_);
   if (!opus.ok()) return fail("store_audio", opus.status());
-  Status stored = EnsureDirectory((data_dir_ / audio_relative).parent_path());
-  if (stored.ok()) stored = WriteFileDurably(data_dir_ / audio_relative, *opus);
+  Status stored = blobs_.Put(audio_key, *opus);
   if (!stored.ok()) return fail("store_audio", stored);
 
   auto vad = MakeVad(vad_name_);
   if (!vad.ok()) return fail("asr", vad.status());
   auto result = RunSpeechPipeline(audio->samples, **vad, engines_, recording.captured_at);
   if (!result.ok()) return fail("asr", result.status());
-  result->transcription.audio_path = audio_relative.string();
+  result->transcription.audio_path = audio_key;
 
   Status committed = db_.CompleteTranscription(job, result->transcription);
   if (!committed.ok()) return fail("store", committed);
-  RemoveQuietly(data_dir_ / recording.source_path);
+  Status removed = blobs_.Delete(recording.source_path);
+  if (!removed.ok()) LOG_WARN("cannot remove processed upload " << recording.source_path << ": " << removed.message());
 
   metrics_.CountAudio(result->transcription.duration_s, result->transcription.speech_s);
   for (double rtf : result->segment_rtf) metrics_.ObserveAsrRealTimeFactor(result->transcription.engine, rtf);

@@ -11,17 +11,19 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "jobs/worker.h"
+#include "storage/blob_store.h"
 #include "storage/database.h"
 
 namespace reflexio {
 
 class RecordingProcessor {
  public:
-  RecordingProcessor(Database& db, EnginePool& engines, const Config& config, Metrics& metrics);
+  RecordingProcessor(Database& db, BlobStore& blobs, EnginePool& engines, const Config& config, Metrics& metrics);
   JobOutcome Process(const Job& job);
 
  private:
   Database& db_;
+  BlobStore& blobs_;
   EnginePool& engines_;
   std::filesystem::path data_dir_;
   std::string vad_name_;

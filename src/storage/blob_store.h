@@ -25,6 +25,8 @@ class BlobStore {
   // Consumes `file`: it is moved or uploaded, then no longer exists at its path.
   virtual Status PutFile(const std::string& key, const std::filesystem::path& file) = 0;
   virtual Result<std::string> Get(const std::string& key) = 0;
+  // Writes the object to a local file (created or replaced), for decoders that read files.
+  virtual Status GetToFile(const std::string& key, const std::filesystem::path& file);
   virtual Status Delete(const std::string& key) = 0;
   virtual Status Check() = 0;  // reachable and writable
 };
@@ -39,6 +41,7 @@ class FilesystemBlobStore : public BlobStore {
   Status Put(const std::string& key, const std::string& bytes) override;
   Status PutFile(const std::string& key, const std::filesystem::path& file) override;
   Result<std::string> Get(const std::string& key) override;
+  Status GetToFile(const std::string& key, const std::filesystem::path& file) override;
   Status Delete(const std::string& key) override;
   Status Check() override;
 

@@ -49,6 +49,19 @@ Result<std::string> FilesystemBlobStore::Get(const std::string& key) {
   return bytes;
 }
 
+Status BlobStore::GetToFile(const std::string& key, const fs::path& file) {
+  ASSIGN_OR_RETURN(std::string bytes, Get(key));
+  return WriteFileDurably(file, bytes);
+}
+
+Status FilesystemBlobStore::GetToFile(const std::string& key, const fs::path& file) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  std::error_code ec;
+  fs::copy_file(root_ / key, file, fs::copy_options::overwrite_existing, ec);
+  if (ec) return NotFound("object " + key + " cannot be read: " + ec.message(), "blob_not_found");
+  return Status::Ok();
+}
+
 Status FilesystemBlobStore::Delete(const std::string& key) {
   RETURN_IF_ERROR(ValidateBlobKey(key));
   RemoveQuietly(root_ / key);
