@@ -4,6 +4,7 @@
 #include "app/flags.h"
 #include "crypto/api_key.h"
 #include "storage/migrations.h"
+#include "storage/sqlite.h"
 
 namespace reflexio {
 
@@ -67,13 +68,14 @@ int MigrateCommand(const Args& args) {
   if (!prepared.ok()) return Fail(prepared.message());
   auto db = SqliteConnection::Open(DatabasePath(*config));
   if (!db.ok()) return Fail(db.status().message());
+  SqliteMigrationTarget target(**db);
   if ((*vars)["verify"].as<bool>()) {
-    Status verdict = VerifyMigrations(**db, migrations);
+    Status verdict = VerifyMigrations(target, migrations);
     if (!verdict.ok()) return Fail("migrations do not match: " + verdict.message());
     std::cout << "ok: " << migrations.size() << " migration(s) applied and unchanged\n";
     return 0;
   }
-  auto report = ApplyMigrations(**db, migrations);
+  auto report = ApplyMigrations(target, migrations);
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
   std::cout << report->applied.size() << " applied, " << report->already_applied << " already up to date\n";

@@ -67,7 +67,7 @@ void Worker::Run() {
 void Worker::Handle(const Job& job) {
   {
     std::lock_guard lock(mutex_);
-    active_[job.id] = job.lease_owner;
+    active_[job.id] = job;
   }
   JobOutcome outcome;
   try {
@@ -99,8 +99,8 @@ void Worker::Heartbeat() {
     if (stopping_) return;
     auto active = active_;
     lock.unlock();
-    for (const auto& [id, owner] : active) {
-      Status renewed = db_.RenewLease(id, owner, options_.lease_s);
+    for (const auto& [id, job] : active) {
+      Status renewed = db_.RenewLease(job, options_.lease_s);
       if (!renewed.ok()) LOG_WARN("job " << id << ": " << renewed.message());
     }
     lock.lock();

@@ -57,7 +57,7 @@ class Worker {
   std::condition_variable heartbeat_wake_;
   bool stopping_ = false;
   int pending_notifications_ = 0;
-  std::map<int64_t, std::string> active_;  // job id → owner, guarded by mutex_
+  std::map<int64_t, Job> active_;  // by job id, guarded by mutex_
   std::vector<std::thread> threads_;
   std::thread heartbeat_;
 };

@@ -138,7 +138,7 @@ class Database {
   // The job queue. Claim leases the oldest runnable job (queued and due, or running with an
   // expired lease) and marks its recording processing.
   virtual Result<std::optional<Job>> ClaimJob(const std::string& owner, double lease_s) = 0;
-  virtual Status RenewLease(int64_t job_id, const std::string& owner, double lease_s) = 0;
+  virtual Status RenewLease(const Job& job, double lease_s) = 0;
   // Stores the transcript, marks the recording transcribed and the job done — only if `job`
   // still holds its lease (kConflict otherwise, and nothing is written).
   virtual Status CompleteTranscription(const Job& job, const Transcription& transcription) = 0;

@@ -6,16 +6,11 @@
 #include <regex>
 
 #include "core/file_util.h"
-#include "core/time.h"
 #include "crypto/digest.h"
 
 namespace reflexio {
 
 namespace {
-constexpr const char* kCreateTable =
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-    "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
-
 Result<Migration> MakeMigration(const std::string& name, std::string sql) {
   static const std::regex kName(R"(^(\d{4})_[a-z0-9_]+\.sql$)");
   std::smatch match;
@@ -51,60 +46,40 @@ Result<std::vector<Migration>> LoadMigrationsFromDirectory(const std::string& di
   return out;
 }
 
-Result<MigrationReport> ApplyMigrations(SqliteConnection& db, const std::vector<Migration>& migrations) {
-  RETURN_IF_ERROR(db.Execute(kCreateTable));
+Result<MigrationReport> ApplyMigrations(MigrationTarget& db, const std::vector<Migration>& migrations) {
+  RETURN_IF_ERROR(db.EnsureLedger());
+  ASSIGN_OR_RETURN(auto applied_list, db.Applied());
   std::map<int, std::string> applied;
-  {
-    ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT version, checksum FROM schema_migrations"));
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      applied[static_cast<int>(stmt.ColumnInt(0))] = stmt.ColumnText(1);
-    }
-  }
+  for (const auto& a : applied_list) applied[a.version] = a.checksum;
   MigrationReport report;
   for (const auto& m : migrations) {
     if (applied.count(m.version)) {
       ++report.already_applied;
       continue;
     }
-    ASSIGN_OR_RETURN(auto tx, db.BeginImmediate());
-    Status s = db.Execute(m.sql);
+    Status s = db.Apply(m);
     if (!s.ok()) return s.WithContext("migration " + m.name);
-    ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)"));
-    insert.Bind(1, static_cast<int64_t>(m.version));
-    insert.Bind(2, m.name);
-    insert.Bind(3, m.checksum);
-    insert.Bind(4, FormatRfc3339(SystemClock::Instance().Now()));
-    RETURN_IF_ERROR(insert.Run());
-    RETURN_IF_ERROR(tx.Commit());
     report.applied.push_back(m.name);
   }
   return report;
 }
 
-Status VerifyMigrations(SqliteConnection& db, const std::vector<Migration>& migrations) {
-  RETURN_IF_ERROR(db.Execute(kCreateTable));
+Status VerifyMigrations(MigrationTarget& db, const std::vector<Migration>& migrations) {
+  RETURN_IF_ERROR(db.EnsureLedger());
   std::map<int, const Migration*> known;
   for (const auto& m : migrations) known[m.version] = &m;
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version"));
+  ASSIGN_OR_RETURN(auto applied, db.Applied());
   std::vector<std::string> problems;
-  int applied = 0;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    ++applied;
-    int version = static_cast<int>(stmt.ColumnInt(0));
-    std::string name = stmt.ColumnText(1);
-    auto it = known.find(version);
+  for (const auto& a : applied) {
+    auto it = known.find(a.version);
     if (it == known.end()) {
-      problems.push_back(name + " was applied but no longer exists");
-    } else if (it->second->checksum != stmt.ColumnText(2)) {
-      problems.push_back(name + " was changed after it was applied (checksum differs)");
+      problems.push_back(a.name + " was applied but no longer exists");
+    } else if (it->second->checksum != a.checksum) {
+      problems.push_back(a.name + " was changed after it was applied (checksum differs)");
     }
   }
-  if (applied < static_cast<int>(migrations.size())) {
-    problems.push_back(std::to_string(migrations.size() - applied) + " migration(s) not yet applied");
+  if (applied.size() < migrations.size()) {
+    problems.push_back(std::to_string(migrations.size() - applied.size()) + " migration(s) not yet applied");
   }
   if (problems.empty()) return Status::Ok();
   std::string message;

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "core/status.h"
-#include "storage/sqlite.h"
 
 namespace reflexio {
 
@@ -23,14 +22,31 @@ struct Migration {
 };
 
 std::vector<Migration> EmbeddedSqliteMigrations();
+std::vector<Migration> EmbeddedPostgresMigrations();
 Result<std::vector<Migration>> LoadMigrationsFromDirectory(const std::string& dir);
+
+struct AppliedMigration {
+  int version = 0;
+  std::string name;
+  std::string checksum;
+};
+
+// The database side of migrating: a ledger table (schema_migrations) and a way to run one
+// migration together with its ledger row in a single transaction.
+class MigrationTarget {
+ public:
+  virtual ~MigrationTarget() = default;
+  virtual Status EnsureLedger() = 0;
+  virtual Result<std::vector<AppliedMigration>> Applied() = 0;
+  virtual Status Apply(const Migration& migration) = 0;
+};
 
 struct MigrationReport {
   std::vector<std::string> applied;  // names applied by this call
   int already_applied = 0;
 };
 
-Result<MigrationReport> ApplyMigrations(SqliteConnection& db, const std::vector<Migration>& migrations);
-Status VerifyMigrations(SqliteConnection& db, const std::vector<Migration>& migrations);
+Result<MigrationReport> ApplyMigrations(MigrationTarget& db, const std::vector<Migration>& migrations);
+Status VerifyMigrations(MigrationTarget& db, const std::vector<Migration>& migrations);
 
 }  // namespace reflexio

@@ -1,4 +1,5 @@
 #include "storage/migrations.h"
+#include "storage/sqlite.h"
 
 #include <gtest/gtest.h>
 
@@ -27,14 +28,15 @@ TEST(Migrations, EmbeddedCopiesMatchTheFilesInTheRepository) {
 TEST(Migrations, ApplyOnceThenNothingPending) {
   TempDir dir;
   auto db = SqliteConnection::Open(dir / "db.sqlite");
+  SqliteMigrationTarget target(**db);
   ASSERT_TRUE(db.ok());
-  auto first = ApplyMigrations(**db, EmbeddedSqliteMigrations());
+  auto first = ApplyMigrations(target, EmbeddedSqliteMigrations());
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->applied.size(), EmbeddedSqliteMigrations().size());
-  auto second = ApplyMigrations(**db, EmbeddedSqliteMigrations());
+  auto second = ApplyMigrations(target, EmbeddedSqliteMigrations());
   ASSERT_TRUE(second.ok());
   EXPECT_TRUE(second->applied.empty());
-  EXPECT_TRUE(VerifyMigrations(**db, EmbeddedSqliteMigrations()).ok());
+  EXPECT_TRUE(VerifyMigrations(target, EmbeddedSqliteMigrations()).ok());
 }
 
 TEST(Migrations, VerifyFailsWhenAnAppliedFileChanges) {
@@ -43,14 +45,15 @@ TEST(Migrations, VerifyFailsWhenAnAppliedFileChanges) {
   std::ofstream(dir / "m/0001_first.sql") << "CREATE TABLE a (tenant_id TEXT NOT NULL);";
   std::ofstream(dir / "m/0002_second.sql") << "CREATE TABLE b (tenant_id TEXT NOT NULL);";
   auto db = SqliteConnection::Open(dir / "db.sqlite");
+  SqliteMigrationTarget target(**db);
   auto migrations = LoadMigrationsFromDirectory(dir / "m");
   ASSERT_TRUE(migrations.ok());
-  ASSERT_TRUE(ApplyMigrations(**db, *migrations).ok());
-  ASSERT_TRUE(VerifyMigrations(**db, *migrations).ok());
+  ASSERT_TRUE(ApplyMigrations(target, *migrations).ok());
+  ASSERT_TRUE(VerifyMigrations(target, *migrations).ok());
 
   std::ofstream(dir / "m/0002_second.sql") << "CREATE TABLE b (tenant_id TEXT NOT NULL, extra TEXT);";
   auto changed = LoadMigrationsFromDirectory(dir / "m");
-  Status verdict = VerifyMigrations(**db, *changed);
+  Status verdict = VerifyMigrations(target, *changed);
   ASSERT_FALSE(verdict.ok());
   EXPECT_NE(verdict.message().find("0002_second.sql was changed"), std::string::npos) << verdict.message();
 }
@@ -60,8 +63,9 @@ TEST(Migrations, VerifyReportsPendingAndBadNames) {
   std::filesystem::create_directories(dir.path() / "m");
   std::ofstream(dir / "m/0001_first.sql") << "CREATE TABLE a (x TEXT);";
   auto db = SqliteConnection::Open(dir / "db.sqlite");
+  SqliteMigrationTarget target(**db);
   auto migrations = LoadMigrationsFromDirectory(dir / "m");
-  Status pending = VerifyMigrations(**db, *migrations);
+  Status pending = VerifyMigrations(target, *migrations);
   EXPECT_FALSE(pending.ok());
   EXPECT_NE(pending.message().find("not yet applied"), std::string::npos);
   std::ofstream(dir / "m/first.sql") << "SELECT 1;";
@@ -74,8 +78,9 @@ TEST(Migrations, AFailingMigrationLeavesNoTrace) {
   std::ofstream(dir / "m/0001_good.sql") << "CREATE TABLE a (x TEXT);";
   std::ofstream(dir / "m/0002_bad.sql") << "CREATE TABLE b (x TEXT); THIS IS NOT SQL;";
   auto db = SqliteConnection::Open(dir / "db.sqlite");
+  SqliteMigrationTarget target(**db);
   auto migrations = LoadMigrationsFromDirectory(dir / "m");
-  auto report = ApplyMigrations(**db, *migrations);
+  auto report = ApplyMigrations(target, *migrations);
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.status().message().find("0002_bad.sql"), std::string::npos);
   auto stmt = (*db)->Prepare("SELECT count(*) FROM sqlite_master WHERE name = 'b'");

@@ -1,5 +1,7 @@
 #include "storage/sqlite.h"
 
+#include "core/time.h"
+
 namespace reflexio {
 
 void SqliteStatement::Bind(int index, const std::string& value) {
@@ -91,6 +93,35 @@ Result<SqliteStatement> SqliteConnection::Prepare(const std::string& sql) {
 Result<SqliteTransaction> SqliteConnection::BeginImmediate() {
   RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE"));
   return SqliteTransaction(this);
+}
+
+Status SqliteMigrationTarget::EnsureLedger() {
+  return db_.Execute(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+      "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)");
+}
+
+Result<std::vector<AppliedMigration>> SqliteMigrationTarget::Applied() {
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version"));
+  std::vector<AppliedMigration> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back({static_cast<int>(stmt.ColumnInt(0)), stmt.ColumnText(1), stmt.ColumnText(2)});
+  }
+  return out;
+}
+
+Status SqliteMigrationTarget::Apply(const Migration& m) {
+  ASSIGN_OR_RETURN(auto tx, db_.BeginImmediate());
+  RETURN_IF_ERROR(db_.Execute(m.sql));
+  ASSIGN_OR_RETURN(auto insert, db_.Prepare("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)"));
+  insert.Bind(1, static_cast<int64_t>(m.version));
+  insert.Bind(2, m.name);
+  insert.Bind(3, m.checksum);
+  insert.Bind(4, FormatRfc3339(SystemClock::Instance().Now()));
+  RETURN_IF_ERROR(insert.Run());
+  return tx.Commit();
 }
 
 }  // namespace reflexio

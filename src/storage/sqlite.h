@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "storage/migrations.h"
 
 namespace reflexio {
 
@@ -68,6 +69,17 @@ class SqliteConnection {
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+};
+
+class SqliteMigrationTarget : public MigrationTarget {
+ public:
+  explicit SqliteMigrationTarget(SqliteConnection& db) : db_(db) {}
+  Status EnsureLedger() override;
+  Result<std::vector<AppliedMigration>> Applied() override;
+  Status Apply(const Migration& migration) override;
+
+ private:
+  SqliteConnection& db_;
 };
 
 }  // namespace reflexio

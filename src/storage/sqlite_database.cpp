@@ -121,9 +121,10 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
                                                              const std::vector<Migration>& migrations,
                                                              const Clock& clock) {
   ASSIGN_OR_RETURN(auto connection, SqliteConnection::Open(path));
-  ASSIGN_OR_RETURN(MigrationReport report, ApplyMigrations(*connection, migrations));
+  SqliteMigrationTarget target(*connection);
+  ASSIGN_OR_RETURN(MigrationReport report, ApplyMigrations(target, migrations));
   (void)report;
-  RETURN_IF_ERROR(VerifyMigrations(*connection, migrations));
+  RETURN_IF_ERROR(VerifyMigrations(target, migrations));
   return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(std::move(connection), clock));
 }
 
@@ -381,13 +382,13 @@ Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, do
   }
 }
 
-Status SqliteDatabase::RenewLease(int64_t job_id, const std::string& owner, double lease_s) {
+Status SqliteDatabase::RenewLease(const Job& job, double lease_s) {
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'running'"));
   stmt.Bind(1, ToUnixSeconds(clock_.Now()) + lease_s);
-  stmt.Bind(2, job_id);
-  stmt.Bind(3, owner);
+  stmt.Bind(2, job.id);
+  stmt.Bind(3, job.lease_owner);
   RETURN_IF_ERROR(stmt.Run());
   if (db_->Changes() == 0) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
   return Status::Ok();

@@ -39,7 +39,7 @@ class SqliteDatabase : public Database {
                                  const TimeRange& range, int limit, const std::string& cursor) override;
 
   Result<std::optional<Job>> ClaimJob(const std::string& owner, double lease_s) override;
-  Status RenewLease(int64_t job_id, const std::string& owner, double lease_s) override;
+  Status RenewLease(const Job& job, double lease_s) override;
   Status CompleteTranscription(const Job& job, const Transcription& transcription) override;
   Status FailJob(const Job& job, const std::string& error, double retry_in_s) override;
   Result<int64_t> ReleaseAllLeases() override;

@@ -1,5 +1,4 @@
-#include "storage/sqlite_database.h"
-
+// The Database contract, run against every backend: SQLite (embedded) and PostgreSQL.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,6 +6,9 @@
 #include "core/ids.h"
 #include "core/test_support.h"
 #include "storage/cursor.h"
+#include "storage/postgres_database.h"
+#include "storage/sqlite_database.h"
+#include "storage/testing/postgres_fixture.h"
 
 namespace reflexio {
 namespace {
@@ -21,12 +23,19 @@ class FakeClock : public Clock {
   std::atomic<double> now_{1795733400.0};
 };
 
-class DatabaseTest : public ::testing::Test {
+class DatabaseTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto opened = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    db_ = std::move(opened).value();
+    if (GetParam() == "postgres") {
+      pg_ = std::make_unique<testing::PostgresTestDatabase>();
+      auto opened = PostgresDatabase::Open(pg_->app_url(), 4, EmbeddedPostgresMigrations(), clock_);
+      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+      db_ = std::move(opened).value();
+    } else {
+      auto opened = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_);
+      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+      db_ = std::move(opened).value();
+    }
     alice_ = db_->EnsureTenant("alice").value();
     bob_ = db_->EnsureTenant("bob").value();
   }
@@ -68,18 +77,22 @@ class DatabaseTest : public ::testing::Test {
 
   TempDir dir_;
   FakeClock clock_;
-  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<testing::PostgresTestDatabase> pg_;
+  std::unique_ptr<Database> db_;
   Tenant alice_, bob_;
 };
 
-TEST_F(DatabaseTest, TenantsAreCreatedOnceByName) {
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(DatabaseTest, TenantsAreCreatedOnceByName) {
   auto again = db_->EnsureTenant("alice");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->id, alice_.id);
   EXPECT_EQ(*db_->CountTenants(), 2);
 }
 
-TEST_F(DatabaseTest, KeysResolveToTheirTenantOnly) {
+TEST_P(DatabaseTest, KeysResolveToTheirTenantOnly) {
   ASSERT_TRUE(db_->AddApiKey(alice_.id, "hash-a", "rfx_aaaaaa").ok());
   auto found = db_->TenantForKeyHash("hash-a");
   ASSERT_TRUE(found.ok() && found->has_value());
@@ -90,7 +103,7 @@ TEST_F(DatabaseTest, KeysResolveToTheirTenantOnly) {
   EXPECT_FALSE(db_->AddApiKey(bob_.id, "hash-a", "rfx_aaaaaa").ok()) << "a hash belongs to one key";
 }
 
-TEST_F(DatabaseTest, ARecordingIsInvisibleToAnotherTenant) {
+TEST_P(DatabaseTest, ARecordingIsInvisibleToAnotherTenant) {
   Recording r = NewRecording(alice_);
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
   EXPECT_TRUE(db_->GetRecording(alice_.id, r.id)->has_value());
@@ -98,7 +111,7 @@ TEST_F(DatabaseTest, ARecordingIsInvisibleToAnotherTenant) {
   EXPECT_TRUE(db_->ListRecordings(bob_.id, {}, 10, "")->items.empty());
 }
 
-TEST_F(DatabaseTest, IdempotencyKeyReturnsTheFirstRecordingPerTenant) {
+TEST_P(DatabaseTest, IdempotencyKeyReturnsTheFirstRecordingPerTenant) {
   Recording first = NewRecording(alice_, 0, "upload-1");
   auto a = db_->InsertRecording(first, "transcribe", 3);
   ASSERT_TRUE(a.ok());
@@ -114,7 +127,7 @@ TEST_F(DatabaseTest, IdempotencyKeyReturnsTheFirstRecordingPerTenant) {
   EXPECT_EQ(db_->GetQueueStats()->queued, 2);
 }
 
-TEST_F(DatabaseTest, ListsNewestFirstAcrossPages) {
+TEST_P(DatabaseTest, ListsNewestFirstAcrossPages) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(db_->InsertRecording(NewRecording(alice_, i * 60), "transcribe", 3).ok());
   auto first = db_->ListRecordings(alice_.id, {}, 2, "");
   ASSERT_TRUE(first.ok());
@@ -131,7 +144,7 @@ TEST_F(DatabaseTest, ListsNewestFirstAcrossPages) {
   EXPECT_FALSE(db_->ListRecordings(alice_.id, {}, 2, "zz").ok());
 }
 
-TEST_F(DatabaseTest, JobLifecycleClaimCompleteExactlyOnce) {
+TEST_P(DatabaseTest, JobLifecycleClaimCompleteExactlyOnce) {
   Recording r = NewRecording(alice_);
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
   auto job = db_->ClaimJob("worker-1", 30);
@@ -148,7 +161,7 @@ TEST_F(DatabaseTest, JobLifecycleClaimCompleteExactlyOnce) {
   EXPECT_EQ(db_->GetSegments(alice_.id, r.id)->at(0).text, "hello world");
 }
 
-TEST_F(DatabaseTest, ExpiredLeaseIsReclaimedAndTheOldOwnerCannotComplete) {
+TEST_P(DatabaseTest, ExpiredLeaseIsReclaimedAndTheOldOwnerCannotComplete) {
   Recording r = NewRecording(alice_);
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
   auto first = db_->ClaimJob("worker-1", 30);
@@ -157,12 +170,12 @@ TEST_F(DatabaseTest, ExpiredLeaseIsReclaimedAndTheOldOwnerCannotComplete) {
   ASSERT_TRUE(second->has_value());
   EXPECT_EQ((*second)->attempts, 2);
   EXPECT_EQ(db_->CompleteTranscription(**first, TranscriptOf(r, "stale")).code(), ErrorCode::kConflict);
-  EXPECT_EQ(db_->RenewLease((*first)->id, "worker-1", 30).code(), ErrorCode::kConflict);
+  EXPECT_EQ(db_->RenewLease(**first, 30).code(), ErrorCode::kConflict);
   EXPECT_TRUE(db_->CompleteTranscription(**second, TranscriptOf(r, "fresh")).ok());
   EXPECT_EQ(db_->GetSegments(alice_.id, r.id)->at(0).text, "fresh");
 }
 
-TEST_F(DatabaseTest, FailingJobRetriesWithBackoffThenDiesWithItsError) {
+TEST_P(DatabaseTest, FailingJobRetriesWithBackoffThenDiesWithItsError) {
   Recording r = NewRecording(alice_);
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 2).ok());
   auto job = db_->ClaimJob("w", 30);
@@ -178,7 +191,7 @@ TEST_F(DatabaseTest, FailingJobRetriesWithBackoffThenDiesWithItsError) {
   EXPECT_EQ(db_->GetQueueStats()->dead, 1);
 }
 
-TEST_F(DatabaseTest, AJobThatKeepsLosingItsWorkerEndsDead) {
+TEST_P(DatabaseTest, AJobThatKeepsLosingItsWorkerEndsDead) {
   Recording r = NewRecording(alice_);
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 2).ok());
   for (int i = 0; i < 2; ++i) {
@@ -190,7 +203,7 @@ TEST_F(DatabaseTest, AJobThatKeepsLosingItsWorkerEndsDead) {
   EXPECT_EQ(db_->GetQueueStats()->dead, 1);
 }
 
-TEST_F(DatabaseTest, ReleaseAllLeasesRequeues) {
+TEST_P(DatabaseTest, ReleaseAllLeasesRequeues) {
   Recording r = NewRecording(alice_);
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
   ASSERT_TRUE(db_->ClaimJob("gone", 300)->has_value());
@@ -199,7 +212,7 @@ TEST_F(DatabaseTest, ReleaseAllLeasesRequeues) {
   EXPECT_TRUE(db_->ClaimJob("new", 30)->has_value());
 }
 
-TEST_F(DatabaseTest, QueueStatsReportDepthAndAge) {
+TEST_P(DatabaseTest, QueueStatsReportDepthAndAge) {
   ASSERT_TRUE(db_->InsertRecording(NewRecording(alice_), "transcribe", 3).ok());
   clock_.Advance(42);
   ASSERT_TRUE(db_->InsertRecording(NewRecording(bob_), "transcribe", 3).ok());
@@ -209,7 +222,7 @@ TEST_F(DatabaseTest, QueueStatsReportDepthAndAge) {
   EXPECT_TRUE(db_->CheckWritable().ok());
 }
 
-TEST_F(DatabaseTest, SearchRanksMatchesWithinTheTenantAndMarksWords) {
+TEST_P(DatabaseTest, SearchRanksMatchesWithinTheTenantAndMarksWords) {
   Recording a1 = NewRecording(alice_), a2 = NewRecording(alice_, 10), b1 = NewRecording(bob_);
   for (auto* r : {&a1, &a2, &b1}) ASSERT_TRUE(db_->InsertRecording(*r, "transcribe", 3).ok());
   const char* texts[] = {"the scenery is delightful today", "scenery scenery everywhere you look at scenery",

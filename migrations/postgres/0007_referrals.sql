@@ -1,0 +1,26 @@
+-- Referral codes and their redemptions (the referral logic comes later). A redemption belongs
+-- to the tenant who redeemed it.
+CREATE TABLE referral_codes (
+  tenant_id   text NOT NULL REFERENCES tenants(id),
+  code        text PRIMARY KEY,
+  created_at  timestamptz NOT NULL
+);
+
+CREATE TABLE referral_redemptions (
+  tenant_id        text NOT NULL REFERENCES tenants(id),
+  code             text NOT NULL REFERENCES referral_codes(code),
+  redeemed_at      timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, code)
+);
+GRANT SELECT, INSERT ON referral_codes, referral_redemptions TO reflexio_app;
+
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['referral_codes', 'referral_redemptions'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = current_setting(''app.tenant_id'', true)) '
+                   'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
+  END LOOP;
+END $$;

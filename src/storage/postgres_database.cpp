@@ -1,0 +1,550 @@
+#include "storage/postgres_database.h"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <sstream>
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "storage/cursor.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+bool IsPostgresUrl(const std::string& url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+}
+
+namespace {
+
+// A nullable text parameter: libpqxx sends a null const char* as SQL NULL.
+class Param {
+ public:
+  Param() = default;
+  Param(std::string value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Param(double value) { std::ostringstream s; s.precision(17); s << value; value_ = s.str(); }  // NOLINT
+  Param(int64_t value) : value_(std::to_string(value)) {}  // NOLINT
+  static Param Time(const std::optional<TimePoint>& t) { return t ? Param(ToUnixSeconds(*t)) : Param(); }
+  static Param Optional(const std::optional<std::string>& s) { return s ? Param(*s) : Param(); }
+  static Param Optional(const std::optional<double>& d) { return d ? Param(*d) : Param(); }
+  const char* get() const { return value_ ? value_->c_str() : nullptr; }
+
+ private:
+  std::optional<std::string> value_;
+};
+
+template <typename... P>
+pqxx::result Exec(pqxx::dbtransaction& tx, const std::string& sql, const P&... params) {
+  return tx.exec_params(sql, params.get()...);
+}
+
+const char* kRecordingColumns =
+    "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, "
+    "extract(epoch from captured_at), extract(epoch from received_at), extract(epoch from updated_at), "
+    "duration_s, speech_s, source_path, audio_path, engine, language";
+
+std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
+double Number(const pqxx::field& f) { return f.is_null() ? 0 : f.as<double>(); }
+
+RecordingStatus ParseStatus(const std::string& s) {
+  if (s == "processing") return RecordingStatus::kProcessing;
+  if (s == "transcribed") return RecordingStatus::kTranscribed;
+  if (s == "failed") return RecordingStatus::kFailed;
+  return RecordingStatus::kQueued;
+}
+
+Recording ReadRecording(const pqxx::row& row) {
+  Recording r;
+  r.tenant_id = Text(row[0]);
+  r.id = Text(row[1]);
+  r.status = ParseStatus(Text(row[2]));
+  r.error = Text(row[3]);
+  r.content_type = Text(row[4]);
+  r.original_bytes = row[5].as<int64_t>();
+  r.body_sha256 = Text(row[6]);
+  if (!row[7].is_null()) r.idempotency_key = Text(row[7]);
+  r.captured_at = FromUnixSeconds(Number(row[8]));
+  r.received_at = FromUnixSeconds(Number(row[9]));
+  r.updated_at = FromUnixSeconds(Number(row[10]));
+  if (!row[11].is_null()) r.duration_s = row[11].as<double>();
+  if (!row[12].is_null()) r.speech_s = row[12].as<double>();
+  r.source_path = Text(row[13]);
+  r.audio_path = Text(row[14]);
+  r.engine = Text(row[15]);
+  r.language = Text(row[16]);
+  return r;
+}
+
+const char* kSegmentColumns =
+    "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language";
+
+Segment ReadSegment(const pqxx::row& row, int first) {
+  Segment s;
+  s.seq = row[first].as<int>();
+  s.start_s = row[first + 1].as<double>();
+  s.end_s = row[first + 2].as<double>();
+  s.captured_at = FromUnixSeconds(Number(row[first + 3]));
+  s.text = Text(row[first + 4]);
+  json words = json::parse(Text(row[first + 5]), nullptr, false);
+  if (words.is_array()) {
+    for (const auto& w : words) {
+      if (w.is_array() && w.size() == 4) {
+        s.words.push_back({w[0].get<std::string>(), w[1].get<double>(), w[2].get<double>(), w[3].get<double>()});
+      }
+    }
+  }
+  s.engine = Text(row[first + 6]);
+  s.language = Text(row[first + 7]);
+  return s;
+}
+
+std::string WordsToJson(const std::vector<TranscriptWord>& words) {
+  json out = json::array();
+  for (const auto& w : words) out.push_back({w.word, w.start_s, w.end_s, w.confidence});
+  return out.dump();
+}
+
+Status SetRecordingStatus(pqxx::dbtransaction& tx, const Job& job, const std::string& status,
+                          const std::optional<std::string>& error, TimePoint now) {
+  Exec(tx, "UPDATE recordings SET status = $1, error = $2, updated_at = to_timestamp($3) WHERE id = $4",
+       Param(status), Param::Optional(error), Param(ToUnixSeconds(now)), Param(job.recording_id));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::Open(const std::string& url, int pool_size,
+                                                                 const std::vector<Migration>& migrations,
+                                                                 const Clock& clock) {
+  std::unique_ptr<PostgresDatabase> db(new PostgresDatabase(url, clock));
+  try {
+    for (int i = 0; i < std::max(1, pool_size); ++i) db->idle_.push_back(std::make_unique<pqxx::connection>(url));
+  } catch (const std::exception& e) {
+    return Unavailable(std::string("cannot connect to PostgreSQL: ") + e.what(), "database_unavailable");
+  }
+  PostgresMigrationTarget target(url);
+  Status verdict = VerifyMigrations(target, migrations);
+  if (!verdict.ok()) return verdict.WithContext("the database schema does not match this server (run reflexio migrate)");
+  return db;
+}
+
+PostgresDatabase::~PostgresDatabase() = default;
+
+std::unique_ptr<pqxx::connection> PostgresDatabase::Acquire() {
+  std::unique_lock lock(mutex_);
+  available_.wait(lock, [&] { return !idle_.empty(); });
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return c;
+}
+
+void PostgresDatabase::Release(std::unique_ptr<pqxx::connection> connection) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(connection));
+  }
+  available_.notify_one();
+}
+
+Status PostgresDatabase::Transact(const std::string& tenant, const Body& body) {
+  auto connection = Acquire();
+  Status result;
+  try {
+    if (!connection->is_open()) connection = std::make_unique<pqxx::connection>(url_);
+    pqxx::work tx(*connection);
+    tx.exec_params("SELECT set_config('app.tenant_id', $1, true)", tenant);
+    result = body(tx);
+    if (result.ok()) tx.commit();
+  } catch (const pqxx::unique_violation& e) {
+    result = Status(ErrorCode::kConflict, "constraint_violation", e.what());
+  } catch (const pqxx::broken_connection& e) {
+    result = Unavailable(std::string("PostgreSQL connection lost: ") + e.what(), "database_unavailable");
+    try {
+      connection = std::make_unique<pqxx::connection>(url_);
+    } catch (const std::exception&) {
+      // Keep the broken one; the next call retries the connection.
+    }
+  } catch (const pqxx::sql_error& e) {
+    result = Internal(std::string("PostgreSQL: ") + e.what(), "database_error");
+  } catch (const std::exception& e) {
+    result = Internal(std::string("PostgreSQL: ") + e.what(), "database_error");
+  }
+  Release(std::move(connection));
+  return result;
+}
+
+Result<Tenant> PostgresDatabase::EnsureTenant(const std::string& name) {
+  Tenant tenant{NewId(), name};
+  Status s = Transact("", [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, to_timestamp($3)) ON CONFLICT (name) DO NOTHING",
+         Param(tenant.id), Param(name), Param(ToUnixSeconds(clock_.Now())));
+    tenant.id = Text(Exec(tx, "SELECT id FROM tenants WHERE name = $1", Param(name))[0][0]);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return tenant;
+}
+
+Result<int64_t> PostgresDatabase::CountTenants() {
+  int64_t count = 0;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    count = tx.exec("SELECT count(*) FROM tenants")[0][0].as<int64_t>();
+    return Status::Ok();
+  }));
+  return count;
+}
+
+Status PostgresDatabase::AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                                   const std::string& display_prefix) {
+  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "INSERT INTO api_keys (tenant_id, id, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, to_timestamp($5))",
+         Param(tenant_id), Param(NewId()), Param(key_hash), Param(display_prefix), Param(ToUnixSeconds(clock_.Now())));
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<Tenant>> PostgresDatabase::TenantForKeyHash(const std::string& key_hash) {
+  std::optional<Tenant> found;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    tx.exec_params("SELECT set_config('app.key_hash', $1, true)", key_hash);
+    auto rows = Exec(tx, "SELECT t.id, t.name FROM api_keys k JOIN tenants t ON t.id = k.tenant_id "
+                         "WHERE k.key_hash = $1 AND k.revoked_at IS NULL", Param(key_hash));
+    if (!rows.empty()) found = Tenant{Text(rows[0][0]), Text(rows[0][1])};
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<std::optional<Recording>> PostgresDatabase::FindByIdempotencyKey(const std::string& tenant_id,
+                                                                        const std::string& key) {
+  std::optional<Recording> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns + " FROM recordings WHERE tenant_id = $1 AND idempotency_key = $2",
+                     Param(tenant_id), Param(key));
+    if (!rows.empty()) found = ReadRecording(rows[0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<InsertOutcome> PostgresDatabase::InsertRecording(const Recording& r, const std::string& job_kind,
+                                                        int max_attempts) {
+  InsertOutcome outcome{r, false};
+  RETURN_IF_ERROR(Transact(r.tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto inserted = Exec(tx,
+        "INSERT INTO recordings (tenant_id, id, status, content_type, original_bytes, body_sha256, idempotency_key, "
+        "captured_at, received_at, updated_at, duration_s, source_path) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+        "to_timestamp($8), to_timestamp($9), to_timestamp($9), $10, $11) "
+        "ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
+        Param(r.tenant_id), Param(r.id), Param(std::string(ToString(r.status))), Param(r.content_type),
+        Param(r.original_bytes), Param(r.body_sha256), Param::Optional(r.idempotency_key),
+        Param(ToUnixSeconds(r.captured_at)), Param(ToUnixSeconds(r.received_at)), Param::Optional(r.duration_s),
+        Param(r.source_path));
+    if (inserted.empty()) {  // the Idempotency-Key was used already: return that recording
+      auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns +
+                               " FROM recordings WHERE tenant_id = $1 AND idempotency_key = $2",
+                       Param(r.tenant_id), Param::Optional(r.idempotency_key));
+      outcome = {ReadRecording(rows[0]), true};
+      return Status::Ok();
+    }
+    double now = ToUnixSeconds(clock_.Now());
+    Exec(tx, "INSERT INTO jobs (tenant_id, recording_id, kind, state, max_attempts, run_after, created_at, updated_at) "
+             "VALUES ($1, $2, $3, 'queued', $4, $5, $5, $5)",
+         Param(r.tenant_id), Param(r.id), Param(job_kind), Param(static_cast<int64_t>(max_attempts)), Param(now));
+    return Status::Ok();
+  }));
+  return outcome;
+}
+
+Result<std::optional<Recording>> PostgresDatabase::GetRecording(const std::string& tenant_id, const std::string& id) {
+  std::optional<Recording> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns + " FROM recordings WHERE tenant_id = $1 AND id = $2",
+                     Param(tenant_id), Param(id));
+    if (!rows.empty()) found = ReadRecording(rows[0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<Page<Recording>> PostgresDatabase::ListRecordings(const std::string& tenant_id, const TimeRange& range,
+                                                         int limit, const std::string& cursor) {
+  Param after_time, after_id;
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
+    auto t = ParseRfc3339(position.first);
+    if (!t.ok()) return InvalidArgument("the cursor is not one this server issued", "invalid_cursor");
+    after_time = Param(ToUnixSeconds(*t));
+    after_id = Param(position.second);
+  }
+  Page<Recording> page;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns +
+                             " FROM recordings WHERE tenant_id = $1 "
+                             "AND ($2::float8 IS NULL OR captured_at >= to_timestamp($2::float8)) "
+                             "AND ($3::float8 IS NULL OR captured_at < to_timestamp($3::float8)) "
+                             "AND ($4::float8 IS NULL OR (captured_at, id) < (to_timestamp($4::float8), $5::text)) "
+                             "ORDER BY captured_at DESC, id DESC LIMIT $6",
+                     Param(tenant_id), Param::Time(range.from), Param::Time(range.to), after_time, after_id,
+                     Param(static_cast<int64_t>(limit + 1)));
+    for (const auto& row : rows) page.items.push_back(ReadRecording(row));
+    return Status::Ok();
+  }));
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    const Recording& last = page.items.back();
+    page.next_cursor = EncodeKeysetCursor(FormatRfc3339(last.captured_at), last.id);
+  }
+  return page;
+}
+
+Result<std::vector<Segment>> PostgresDatabase::GetSegments(const std::string& tenant_id,
+                                                           const std::string& recording_id) {
+  std::vector<Segment> segments;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kSegmentColumns +
+                             " FROM segments WHERE tenant_id = $1 AND recording_id = $2 ORDER BY seq",
+                     Param(tenant_id), Param(recording_id));
+    for (const auto& row : rows) segments.push_back(ReadSegment(row, 0));
+    return Status::Ok();
+  }));
+  return segments;
+}
+
+Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& terms,
+                                                 const TimeRange& range, int limit, const std::string& cursor) {
+  if (terms.empty()) return InvalidArgument("the search query has no words", "empty_query");
+  int64_t offset = 0;
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(offset, DecodeOffsetCursor(cursor));
+  }
+  std::string query;
+  for (const auto& t : terms) query += (query.empty() ? "" : " ") + t;
+  Page<SearchHit> page;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    // plainto_tsquery treats the text as words joined by AND, never as query syntax.
+    auto rows = Exec(tx,
+        std::string("WITH q AS (SELECT plainto_tsquery('simple', $2) AS query) "
+                    "SELECT s.recording_id, ts_rank_cd(s.search, q.query), "
+                    "ts_headline('simple', s.text, q.query, 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true'), ") +
+            "s.seq, s.start_s, s.end_s, extract(epoch from s.captured_at), s.text, s.words_json, s.engine, s.language "
+            "FROM segments s, q WHERE s.tenant_id = $1 AND s.search @@ q.query "
+            "AND ($3::float8 IS NULL OR s.captured_at >= to_timestamp($3::float8)) "
+            "AND ($4::float8 IS NULL OR s.captured_at < to_timestamp($4::float8)) "
+            "ORDER BY 2 DESC, s.captured_at DESC LIMIT $5 OFFSET $6",
+        Param(tenant_id), Param(query), Param::Time(range.from), Param::Time(range.to),
+        Param(static_cast<int64_t>(limit + 1)), Param(offset));
+    for (const auto& row : rows) {
+      SearchHit hit;
+      hit.recording_id = Text(row[0]);
+      hit.score = row[1].as<double>();
+      hit.snippet = Text(row[2]);
+      hit.segment = ReadSegment(row, 3);
+      page.items.push_back(std::move(hit));
+    }
+    return Status::Ok();
+  }));
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = EncodeOffsetCursor(offset + limit);
+  }
+  return page;
+}
+
+Result<std::optional<Job>> PostgresDatabase::ClaimJob(const std::string& owner, double lease_s) {
+  while (true) {
+    std::optional<Job> job;
+    bool exhausted = false;
+    RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+      auto rows = Exec(tx, "SELECT id, tenant_id, recording_id, kind, attempts, max_attempts FROM claim_next_job($1, $2, $3)",
+                       Param(owner), Param(lease_s), Param(ToUnixSeconds(clock_.Now())));
+      if (rows.empty()) return Status::Ok();
+      job = Job{rows[0][0].as<int64_t>(), Text(rows[0][1]), Text(rows[0][2]), Text(rows[0][3]),
+                rows[0][4].as<int>(), rows[0][5].as<int>(), owner};
+      return Status::Ok();
+    }));
+    if (!job) return job;
+    // The rest happens under the job's own tenant.
+    RETURN_IF_ERROR(Transact(job->tenant_id, [&](pqxx::dbtransaction& tx) {
+      if (job->attempts > job->max_attempts) {
+        exhausted = true;
+        std::string lost = "processing was interrupted " + std::to_string(job->max_attempts) +
+                           " times (the worker stopped while holding it)";
+        Exec(tx, "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = $1 WHERE id = $2",
+             Param(lost), Param(job->id));
+        return SetRecordingStatus(tx, *job, "failed", lost, clock_.Now());
+      }
+      return SetRecordingStatus(tx, *job, "processing", std::nullopt, clock_.Now());
+    }));
+    if (!exhausted) return job;
+  }
+}
+
+Status PostgresDatabase::RenewLease(const Job& job, double lease_s) {
+  return Transact(job.tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
+    auto renewed = Exec(tx, "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running' "
+                            "RETURNING id",
+                        Param(ToUnixSeconds(clock_.Now()) + lease_s), Param(job.id), Param(job.lease_owner));
+    if (renewed.empty()) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
+    return Status::Ok();
+  });
+}
+
+Status PostgresDatabase::CompleteTranscription(const Job& job, const Transcription& t) {
+  return Transact(job.tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
+    double now = ToUnixSeconds(clock_.Now());
+    auto done = Exec(tx, "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1 "
+                         "WHERE id = $2 AND lease_owner = $3 AND state = 'running' RETURNING id",
+                     Param(now), Param(job.id), Param(job.lease_owner));
+    if (done.empty()) {
+      return Status(ErrorCode::kConflict, "lease_lost", "job " + std::to_string(job.id) + " is no longer ours");
+    }
+    Exec(tx, "DELETE FROM segments WHERE tenant_id = $1 AND recording_id = $2", Param(job.tenant_id), Param(job.recording_id));
+    for (const Segment& seg : t.segments) {
+      Exec(tx, "INSERT INTO segments (tenant_id, recording_id, seq, start_s, end_s, captured_at, text, words_json, engine, "
+               "language) VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10)",
+           Param(job.tenant_id), Param(job.recording_id), Param(static_cast<int64_t>(seg.seq)), Param(seg.start_s),
+           Param(seg.end_s), Param(ToUnixSeconds(seg.captured_at)), Param(seg.text), Param(WordsToJson(seg.words)),
+           Param(seg.engine), Param(seg.language));
+    }
+    Exec(tx, "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = $1, speech_s = $2, audio_path = $3, "
+             "engine = $4, language = $5, source_path = NULL, updated_at = to_timestamp($6) WHERE tenant_id = $7 AND id = $8",
+         Param(t.duration_s), Param(t.speech_s), Param(t.audio_path), Param(t.engine), Param(t.language), Param(now),
+         Param(job.tenant_id), Param(job.recording_id));
+    return Status::Ok();
+  });
+}
+
+Status PostgresDatabase::FailJob(const Job& job, const std::string& error, double retry_in_s) {
+  return Transact(job.tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
+    bool dead = job.attempts >= job.max_attempts;
+    double now = ToUnixSeconds(clock_.Now());
+    auto updated = Exec(tx, "UPDATE jobs SET state = $1, lease_owner = NULL, lease_until = NULL, last_error = $2, "
+                            "run_after = $3, updated_at = $4 WHERE id = $5 AND lease_owner = $6 RETURNING id",
+                        Param(std::string(dead ? "dead" : "queued")), Param(error), Param(now + retry_in_s), Param(now),
+                        Param(job.id), Param(job.lease_owner));
+    if (updated.empty()) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
+    return SetRecordingStatus(tx, job, dead ? "failed" : "queued",
+                              dead ? std::optional<std::string>(error) : std::nullopt, clock_.Now());
+  });
+}
+
+Result<int64_t> PostgresDatabase::ReleaseAllLeases() {
+  std::vector<std::pair<std::string, std::string>> released;  // (tenant, recording)
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    for (const auto& row : tx.exec("SELECT tenant_id, recording_id FROM release_all_leases()")) {
+      released.emplace_back(Text(row[0]), Text(row[1]));
+    }
+    return Status::Ok();
+  }));
+  for (const auto& [tenant, recording] : released) {
+    RETURN_IF_ERROR(Transact(tenant, [&, &recording = recording](pqxx::dbtransaction& tx) {
+      Exec(tx, "UPDATE recordings SET status = 'queued' WHERE id = $1 AND status = 'processing'", Param(recording));
+      return Status::Ok();
+    }));
+  }
+  return static_cast<int64_t>(released.size());
+}
+
+Result<QueueStats> PostgresDatabase::GetQueueStats() {
+  QueueStats stats;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    auto row = Exec(tx, "SELECT queued, running, dead, oldest_queued_age FROM queue_stats($1)",
+                    Param(ToUnixSeconds(clock_.Now())))[0];
+    stats.queued = row[0].as<int64_t>();
+    stats.running = row[1].as<int64_t>();
+    stats.dead = row[2].as<int64_t>();
+    stats.oldest_queued_age_s = Number(row[3]);
+    return Status::Ok();
+  }));
+  return stats;
+}
+
+Status PostgresDatabase::CheckWritable() {
+  return Transact("", [&](pqxx::dbtransaction& tx) {
+    // A standby cannot take writes.
+    return tx.exec("SELECT pg_is_in_recovery()")[0][0].as<bool>()
+               ? Unavailable("PostgreSQL is a read-only standby", "database_read_only")
+               : Status::Ok();
+  });
+}
+
+Status PostgresMigrationTarget::EnsureLedger() {
+  try {
+    pqxx::connection c(url_);
+    pqxx::work tx(c);
+    // The application role may read the ledger (to check the schema) but never create it.
+    if (tx.exec("SELECT to_regclass('schema_migrations') IS NULL")[0][0].as<bool>()) {
+      tx.exec("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+              "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+      tx.commit();
+    }
+  } catch (const std::exception& e) {
+    return Unavailable(std::string("PostgreSQL: ") + e.what(), "database_unavailable");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<AppliedMigration>> PostgresMigrationTarget::Applied() {
+  std::vector<AppliedMigration> out;
+  try {
+    pqxx::connection c(url_);
+    pqxx::work tx(c);
+    for (const auto& row : tx.exec("SELECT version, name, checksum FROM schema_migrations ORDER BY version")) {
+      out.push_back({row[0].as<int>(), Text(row[1]), Text(row[2])});
+    }
+  } catch (const pqxx::undefined_table&) {
+    return out;  // nothing applied yet
+  } catch (const std::exception& e) {
+    return Unavailable(std::string("PostgreSQL: ") + e.what(), "database_unavailable");
+  }
+  return out;
+}
+
+Status PostgresMigrationTarget::Apply(const Migration& m) {
+  try {
+    pqxx::connection c(url_);
+    pqxx::work tx(c);
+    tx.exec(m.sql);
+    tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", m.version, m.name,
+                   m.checksum);
+    // From the migration that creates reflexio_app on, the application may read the ledger.
+    tx.exec("DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'reflexio_app') THEN "
+            "GRANT SELECT ON schema_migrations TO reflexio_app; END IF; END $$");
+    tx.commit();
+  } catch (const std::exception& e) {
+    return Internal(std::string("PostgreSQL: ") + e.what(), "migration_failed");
+  }
+  return Status::Ok();
+}
+
+Status VerifyRowLevelSecurity(const std::string& url) {
+  std::vector<std::string> problems;
+  try {
+    pqxx::connection c(url);
+    pqxx::work tx(c);
+    auto rows = tx.exec(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "(SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attname = 'tenant_id' "
+        "AND NOT a.attisdropped ORDER BY c.relname");
+    for (const auto& row : rows) {
+      std::string table = Text(row[0]);
+      if (!row[1].as<bool>()) problems.push_back(table + ": row-level security is not enabled");
+      if (!row[2].as<bool>()) problems.push_back(table + ": row-level security is not forced");
+      if (row[3].as<int64_t>() == 0) problems.push_back(table + ": has no policy");
+    }
+    if (rows.empty()) problems.push_back("no table with a tenant_id column was found");
+  } catch (const std::exception& e) {
+    return Unavailable(std::string("PostgreSQL: ") + e.what(), "database_unavailable");
+  }
+  if (problems.empty()) return Status::Ok();
+  std::string message;
+  for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
+  return Status(ErrorCode::kConflict, "rls_incomplete", message);
+}
+
+}  // namespace reflexio

@@ -1,0 +1,95 @@
+// PostgresDatabase: the Database on PostgreSQL 15 through libpqxx, for many workers on many
+// machines. It connects as a member of reflexio_app, which row-level security binds: every
+// transaction first sets its tenant with set_config('app.tenant_id', …, true) (SET LOCAL), so
+// a query that forgot its tenant filter still sees only that tenant's rows. Jobs are claimed
+// across tenants only through claim_next_job() (FOR UPDATE SKIP LOCKED).
+//
+// Thread-safe: calls take a connection from a fixed pool (blocking while all are busy) and
+// replace a connection that broke.
+#pragma once
+
+#include <pqxx/connection>
+#include <pqxx/transaction>
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+
+namespace reflexio {
+
+class PostgresDatabase : public Database {
+ public:
+  // Connects `pool_size` times to `url` and checks the schema matches `migrations` (the
+  // server never migrates: `reflexio migrate` does, as the owner).
+  static Result<std::unique_ptr<PostgresDatabase>> Open(const std::string& url, int pool_size,
+                                                        const std::vector<Migration>& migrations,
+                                                        const Clock& clock = SystemClock::Instance());
+  ~PostgresDatabase() override;
+
+  Result<Tenant> EnsureTenant(const std::string& name) override;
+  Result<int64_t> CountTenants() override;
+  Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                   const std::string& display_prefix) override;
+  Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) override;
+
+  Result<InsertOutcome> InsertRecording(const Recording& recording, const std::string& job_kind,
+                                        int max_attempts) override;
+  Result<std::optional<Recording>> FindByIdempotencyKey(const std::string& tenant_id, const std::string& key) override;
+  Result<std::optional<Recording>> GetRecording(const std::string& tenant_id, const std::string& id) override;
+  Result<Page<Recording>> ListRecordings(const std::string& tenant_id, const TimeRange& range, int limit,
+                                         const std::string& cursor) override;
+  Result<std::vector<Segment>> GetSegments(const std::string& tenant_id, const std::string& recording_id) override;
+  Result<Page<SearchHit>> Search(const std::string& tenant_id, const std::vector<std::string>& terms,
+                                 const TimeRange& range, int limit, const std::string& cursor) override;
+
+  Result<std::optional<Job>> ClaimJob(const std::string& owner, double lease_s) override;
+  Status RenewLease(const Job& job, double lease_s) override;
+  Status CompleteTranscription(const Job& job, const Transcription& transcription) override;
+  Status FailJob(const Job& job, const std::string& error, double retry_in_s) override;
+  Result<int64_t> ReleaseAllLeases() override;
+  Result<QueueStats> GetQueueStats() override;
+  Status CheckWritable() override;
+
+  // Runs `body` in one transaction whose tenant setting is `tenant` (empty: none). Converts
+  // libpqxx exceptions to Status. Public for tests that probe row-level security directly.
+  using Body = std::function<Status(pqxx::dbtransaction&)>;
+  Status Transact(const std::string& tenant, const Body& body);
+
+ private:
+  PostgresDatabase(std::string url, const Clock& clock) : url_(std::move(url)), clock_(clock) {}
+  std::unique_ptr<pqxx::connection> Acquire();
+  void Release(std::unique_ptr<pqxx::connection> connection);
+
+  std::string url_;
+  const Clock& clock_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;  // guarded by mutex_
+};
+
+// PostgreSQL migration ledger for `reflexio migrate`, run as the schema owner.
+class PostgresMigrationTarget : public MigrationTarget {
+ public:
+  explicit PostgresMigrationTarget(std::string url) : url_(std::move(url)) {}
+  Status EnsureLedger() override;
+  Result<std::vector<AppliedMigration>> Applied() override;
+  Status Apply(const Migration& migration) override;
+
+ private:
+  std::string url_;
+};
+
+// Every table with a tenant_id column (read from the catalog) must have row-level security
+// enabled and forced and at least one policy; returns what is missing otherwise.
+Status VerifyRowLevelSecurity(const std::string& url);
+
+bool IsPostgresUrl(const std::string& url);
+
+}  // namespace reflexio
