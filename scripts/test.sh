@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing (test tools included), builds, and runs every test with CTest.
+# Installs what is missing (test tools included), builds, and runs every test with CTest beside
+# a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
 # Unit tests are labelled "unit", server-over-HTTP tests "integration"; pass CTest options
 # through, e.g. scripts/test.sh -L unit.
 set -euo pipefail
@@ -8,4 +9,4 @@ scripts/install-deps.sh --test
 (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
 scripts/build.sh
 cd build
-ctest -j "$(nproc 2>/dev/null || echo 2)" --output-on-failure "$@"
+../scripts/with-postgres.sh ctest -j "$(nproc 2>/dev/null || echo 2)" --output-on-failure "$@"

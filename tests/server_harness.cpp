@@ -107,9 +107,10 @@ int ServerProcess::Stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int RunReflexio(const std::vector<std::string>& args, std::string* out, std::string* err) {
+int RunReflexio(const std::vector<std::string>& args, std::string* out, std::string* err,
+                const std::map<std::string, std::string>& env) {
   TempDir logs;
-  pid_t pid = Spawn(args, {}, logs / "out", logs / "err");
+  pid_t pid = Spawn(args, env, logs / "out", logs / "err");
   int status = 0;
   waitpid(pid, &status, 0);
   if (out) *out = Slurp(logs / "out");
@@ -117,9 +118,10 @@ int RunReflexio(const std::vector<std::string>& args, std::string* out, std::str
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string CreateKey(const std::string& data_dir, const std::string& tenant) {
+std::string CreateKey(const std::string& data_dir, const std::string& tenant,
+                      const std::map<std::string, std::string>& env) {
   std::string out;
-  if (RunReflexio({"keys", "create", "--tenant", tenant, "--data-dir", data_dir}, &out) != 0) return "";
+  if (RunReflexio({"keys", "create", "--tenant", tenant, "--data-dir", data_dir}, &out, nullptr, env) != 0) return "";
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out.substr(out.rfind('\n') + 1);
 }

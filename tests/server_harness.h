@@ -38,9 +38,11 @@ class ServerProcess {
 };
 
 // Runs the binary with arguments; returns exit status and fills stdout.
-int RunReflexio(const std::vector<std::string>& args, std::string* out, std::string* err = nullptr);
+int RunReflexio(const std::vector<std::string>& args, std::string* out, std::string* err = nullptr,
+                const std::map<std::string, std::string>& env = {});
 // `reflexio keys create --tenant NAME --data-dir DIR`: the key from the last line.
-std::string CreateKey(const std::string& data_dir, const std::string& tenant);
+std::string CreateKey(const std::string& data_dir, const std::string& tenant,
+                      const std::map<std::string, std::string>& env = {});
 
 class Client {
  public:

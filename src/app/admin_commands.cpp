@@ -4,6 +4,7 @@
 #include "app/flags.h"
 #include "crypto/api_key.h"
 #include "storage/migrations.h"
+#include "storage/postgres_database.h"
 #include "storage/sqlite.h"
 
 namespace reflexio {
@@ -49,33 +50,49 @@ int MigrateCommand(const Args& args) {
   po::options_description options("options");
   options.add_options()
       ("verify", po::bool_switch(), "check, without changing anything, that every migration is applied and unchanged")
+      ("database-url", po::value<std::string>()->value_name("URL"),
+       "PostgreSQL to migrate, as its owner (DATABASE_URL); without it, the SQLite file in the data directory")
       ("migrations-dir", po::value(&migrations_dir)->value_name("DIR"),
        "read migrations from DIR instead of the copies built into this binary");
   AddCommonFlags(options, flags, false);
   int exit_code = 0;
-  auto vars = ParseFlags(args, "usage: reflexio migrate [--verify] [--data-dir DIR] [--migrations-dir DIR]", options,
+  auto vars = ParseFlags(args, "usage: reflexio migrate [--verify] [--data-dir DIR | --database-url URL] [--migrations-dir DIR]", options,
                          nullptr, exit_code);
   if (!vars) return exit_code;
   auto config = LoadConfigWithFlags(flags);
   if (!config.ok()) return Fail(config.status().message());
-  std::vector<Migration> migrations = EmbeddedSqliteMigrations();
+  if (vars->count("database-url")) config->database_url = (*vars)["database-url"].as<std::string>();
+  bool postgres = !config->database_url.empty();
+  std::vector<Migration> migrations = postgres ? EmbeddedPostgresMigrations() : EmbeddedSqliteMigrations();
   if (!migrations_dir.empty()) {
     auto loaded = LoadMigrationsFromDirectory(migrations_dir);
     if (!loaded.ok()) return Fail(loaded.status().message());
     migrations = std::move(*loaded);
   }
-  Status prepared = PrepareDataDirectory(*config);
-  if (!prepared.ok()) return Fail(prepared.message());
-  auto db = SqliteConnection::Open(DatabasePath(*config));
-  if (!db.ok()) return Fail(db.status().message());
-  SqliteMigrationTarget target(**db);
+  std::unique_ptr<MigrationTarget> target;
+  std::unique_ptr<SqliteConnection> sqlite;
+  if (postgres) {
+    target = std::make_unique<PostgresMigrationTarget>(config->database_url);
+  } else {
+    Status prepared = PrepareDataDirectory(*config);
+    if (!prepared.ok()) return Fail(prepared.message());
+    auto db = SqliteConnection::Open(DatabasePath(*config));
+    if (!db.ok()) return Fail(db.status().message());
+    sqlite = std::move(*db);
+    target = std::make_unique<SqliteMigrationTarget>(*sqlite);
+  }
   if ((*vars)["verify"].as<bool>()) {
-    Status verdict = VerifyMigrations(target, migrations);
+    Status verdict = VerifyMigrations(*target, migrations);
     if (!verdict.ok()) return Fail("migrations do not match: " + verdict.message());
-    std::cout << "ok: " << migrations.size() << " migration(s) applied and unchanged\n";
+    if (postgres) {
+      Status rls = VerifyRowLevelSecurity(config->database_url);
+      if (!rls.ok()) return Fail("row-level security is incomplete: " + rls.message());
+    }
+    std::cout << "ok: " << migrations.size() << " migration(s) applied and unchanged"
+              << (postgres ? "; every tenant table has row-level security enabled, forced and a policy" : "") << "\n";
     return 0;
   }
-  auto report = ApplyMigrations(target, migrations);
+  auto report = ApplyMigrations(*target, migrations);
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
   std::cout << report->applied.size() << " applied, " << report->already_applied << " already up to date\n";

@@ -5,6 +5,8 @@
 #include "asr/pocketsphinx_engine.h"
 #include "asr/remote_engine.h"
 #include "core/file_util.h"
+#include "storage/postgres_database.h"
+#include "storage/sqlite_database.h"
 
 namespace reflexio {
 
@@ -32,9 +34,15 @@ Status PrepareDataDirectory(const Config& config) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<SqliteDatabase>> OpenDatabase(const Config& config) {
+Result<std::unique_ptr<Database>> OpenDatabase(const Config& config) {
   RETURN_IF_ERROR(PrepareDataDirectory(config));
-  return SqliteDatabase::Open(DatabasePath(config), EmbeddedSqliteMigrations());
+  if (!config.database_url.empty()) {
+    ASSIGN_OR_RETURN(auto db, PostgresDatabase::Open(config.database_url, config.database_pool_size,
+                                                     EmbeddedPostgresMigrations()));
+    return std::unique_ptr<Database>(std::move(db));
+  }
+  ASSIGN_OR_RETURN(auto db, SqliteDatabase::Open(DatabasePath(config), EmbeddedSqliteMigrations()));
+  return std::unique_ptr<Database>(std::move(db));
 }
 
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine) {

@@ -8,7 +8,7 @@
 
 #include "asr/engine.h"
 #include "core/config.h"
-#include "storage/sqlite_database.h"
+#include "storage/database.h"
 
 namespace reflexio {
 
@@ -20,7 +20,9 @@ struct CommonFlags {
 
 Result<Config> LoadConfigWithFlags(const CommonFlags& flags);
 Status PrepareDataDirectory(const Config& config);
-Result<std::unique_ptr<SqliteDatabase>> OpenDatabase(const Config& config);
+// SQLite in the data directory (migrated on open), or PostgreSQL when DATABASE_URL is set
+// (checked against the built-in migrations; `reflexio migrate` applies them as the owner).
+Result<std::unique_ptr<Database>> OpenDatabase(const Config& config);
 std::string DatabasePath(const Config& config);
 
 // The engine named by config.asr_engine (or `override_engine`), wired with fallback for remote.

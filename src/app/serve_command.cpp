@@ -90,8 +90,12 @@ int ServeCommand(const Args& args) {
   auto engines = EnginePool::Create(config->worker_threads, *factory);
   if (!engines.ok()) return Fail(engines.status().message());
 
-  auto released = (*db)->ReleaseAllLeases();
-  if (released.ok() && *released > 0) LOG_INFO("resuming " << *released << " job(s) interrupted by the last stop");
+  // Embedded, this process is the only worker, so leases held at the last stop are dead. On
+  // PostgreSQL other workers may hold live leases: theirs expire on their own if they died.
+  if (config->database_url.empty()) {
+    auto released = (*db)->ReleaseAllLeases();
+    if (released.ok() && *released > 0) LOG_INFO("resuming " << *released << " job(s) interrupted by the last stop");
+  }
 
   auto blobs = MakeBlobStore(*config);
   if (!blobs.ok()) return Fail(blobs.status().message());

@@ -88,6 +88,15 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.upload_timeout_s, 1, 86400); }},
       {"storage.data_dir", "REFLEXIO_DATA_DIR",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.data_dir); }},
+      {"database.url", "DATABASE_URL",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0) {
+           return InvalidArgument(n + " must be a postgres:// or postgresql:// URL", "invalid_config");
+         }
+         return s.Str(n, v, c.database_url);
+       }},
+      {"database.pool_size", "REFLEXIO_DATABASE_POOL_SIZE",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.database_pool_size, 1, 256); }},
       {"storage.min_free_disk_bytes", "REFLEXIO_MIN_FREE_DISK_BYTES",
        [](Setter& s, auto& n, auto& v, Config& c) {
          return s.Num(n, v, c.min_free_disk_bytes, 0, 1e15);

@@ -39,6 +39,8 @@ struct Config {
   double idle_timeout_s = 60;
   // storage
   std::string data_dir = "./data";
+  std::string database_url;  // postgres://… selects PostgreSQL; empty: SQLite in data_dir
+  int database_pool_size = 8;
   uint64_t min_free_disk_bytes = 256ull << 20;
   std::string blob_backend = "filesystem";  // filesystem (under data_dir) | s3
   std::string s3_endpoint;

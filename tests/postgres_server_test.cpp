@@ -1,0 +1,95 @@
+// The real server on PostgreSQL: the spine's flow end to end, and tenant isolation through the
+// API — every /v1 route and method, called with tenant B's key on tenant A's ids, answers 404
+// and changes nothing.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "server_harness.h"
+#include "storage/testing/postgres_fixture.h"
+
+namespace reflexio::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
+  PostgresTestDatabase pg;
+  TempDir dir;
+  std::map<std::string, std::string> env = {{"DATABASE_URL", pg.app_url()}};
+  ServerProcess server(dir / "data", env);
+  std::string key_a = server.first_run_key();
+  ASSERT_FALSE(key_a.empty()) << server.stdout_text();
+  std::string key_b = CreateKey(dir / "data", "tenant-b", env);
+  ASSERT_FALSE(key_b.empty());
+  Client a(server.base_url(), key_a), b(server.base_url(), key_b);
+
+  auto upload = a.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0000.flac").string()), "audio/flac",
+                         {{"Idempotency-Key", "pg-1"}});
+  ASSERT_EQ(upload.status, 202) << upload.body;
+  std::string id = json::parse(upload.body)["id"];
+  ASSERT_EQ(a.WaitForRecording(id)["status"], "transcribed");
+  json hits = a.GetJson("/v1/search?q=scenery");
+  ASSERT_FALSE(hits["items"].empty()) << hits.dump();
+  EXPECT_NE(hits["items"][0]["snippet"].get<std::string>().find("<mark>scenery</mark>"), std::string::npos);
+  EXPECT_EQ(json::parse(a.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0000.flac").string()), "audio/flac",
+                                 {{"Idempotency-Key", "pg-1"}}).body)["id"], id);
+  EXPECT_EQ(a.GetJson("/health")["checks"]["database"]["ok"], true);
+
+  // Every /v1 route of the API (from GET /), with B's key on A's recording.
+  json index = a.GetJson("/");
+  int probed = 0;
+  for (const auto& endpoint : index["endpoints"]) {
+    std::string path = endpoint["path"];
+    if (path.rfind("/v1/", 0) != 0) continue;
+    std::string method = endpoint["method"];
+    std::string with_id = path;
+    auto brace = with_id.find("{id}");
+    if (brace != std::string::npos) with_id.replace(brace, 4, id);
+    HttpRequest request;
+    request.method = method;
+    request.url = with_id + (path == "/v1/search" ? "?q=scenery" : "");
+    if (method == "POST") {
+      request.body = ReadFileBytes((SpeechDir() / "p225_001_mic1.flac").string());
+      request.headers.emplace_back("Content-Type", "audio/flac");
+      request.headers.emplace_back("Idempotency-Key", "pg-1");  // A's key: B must not receive A's recording
+    }
+    auto response = b.Send(request);
+    ++probed;
+    if (brace != std::string::npos) {
+      EXPECT_EQ(response.status, 404) << method << " " << with_id << ": " << response.body;
+    } else if (method == "GET") {
+      EXPECT_EQ(response.status, 200) << method << " " << with_id;
+      for (const auto& item : json::parse(response.body)["items"]) {  // B may see B's own upload, never A's
+        EXPECT_NE(item.value("id", item.value("recording_id", "")), id) << method << " " << with_id;
+      }
+    } else {
+      ASSERT_EQ(response.status, 202) << response.body;
+      EXPECT_NE(json::parse(response.body)["id"], id) << "B's Idempotency-Key space is B's own";
+    }
+  }
+  EXPECT_GE(probed, 5);
+  // Nothing of A's changed.
+  json mine = a.GetJson("/v1/recordings");
+  ASSERT_EQ(mine["items"].size(), 1u);
+  EXPECT_EQ(mine["items"][0]["status"], "transcribed");
+  EXPECT_FALSE(a.GetJson("/v1/search?q=scenery")["items"].empty());
+}
+
+TEST(PostgresServer, MigrateVerifyChecksRowLevelSecurity) {
+  PostgresTestDatabase pg;
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"migrate", "--database-url", pg.owner_url()}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("0 applied, 7 already up to date"), std::string::npos) << out;
+  ASSERT_EQ(RunReflexio({"migrate", "--verify", "--database-url", pg.owner_url()}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("row-level security"), std::string::npos) << out;
+  {
+    pqxx::connection c(pg.owner_url());
+    pqxx::nontransaction(c).exec("ALTER TABLE segments NO FORCE ROW LEVEL SECURITY");
+  }
+  EXPECT_EQ(RunReflexio({"migrate", "--verify", "--database-url", pg.owner_url()}, &out, &err), 1);
+  EXPECT_NE(err.find("segments: row-level security is not forced"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace reflexio::testing
