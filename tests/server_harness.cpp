@@ -40,6 +40,15 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
   execv(binary.c_str(), argv.data());
   _exit(127);
 }
+
+int Terminate(pid_t& pid, int signal_number) {
+  if (pid <= 0) return -1;
+  ::kill(pid, signal_number);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  pid = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 }  // namespace
 
 std::string ReadFileBytes(const std::string& path) { return Slurp(path); }
@@ -53,10 +62,13 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds time
   return done();
 }
 
-ServerProcess::ServerProcess(const std::string& data_dir, std::map<std::string, std::string> env)
+ServerProcess::ServerProcess(const std::string& data_dir, std::map<std::string, std::string> env,
+                             std::vector<std::string> extra_args)
     : data_dir_(data_dir), log_dir_(data_dir + "-logs-" + NewId()) {
   std::filesystem::create_directories(log_dir_);
-  pid_ = Spawn({"serve", "--port", "0", "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
+  std::vector<std::string> args = {"serve", "--port", "0", "--data-dir", data_dir};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = Spawn(args, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
   static const std::regex kListening(R"(listening on (http://127\.0\.0\.1:\d+))");
   bool up = WaitUntil([&] {
     std::smatch m;
@@ -90,22 +102,24 @@ std::string ServerProcess::first_run_key() const {
   return std::regex_search(out, m, kKey) ? std::string(m[1]) : "";
 }
 
-void ServerProcess::Kill() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+void ServerProcess::Kill() { Terminate(pid_, SIGKILL); }
+int ServerProcess::Stop() { return Terminate(pid_, SIGTERM); }
+
+WorkerProcess::WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env)
+    : log_dir_(data_dir + "-logs-" + NewId()) {
+  std::filesystem::create_directories(log_dir_);
+  pid_ = Spawn({"worker", "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
 }
 
-int ServerProcess::Stop() {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+WorkerProcess::~WorkerProcess() {
+  Kill();
+  std::error_code ec;
+  std::filesystem::remove_all(log_dir_, ec);
 }
+
+std::string WorkerProcess::stderr_text() const { return Slurp(log_dir_ + "/stderr"); }
+void WorkerProcess::Kill() { Terminate(pid_, SIGKILL); }
+int WorkerProcess::Stop() { return Terminate(pid_, SIGTERM); }
 
 int RunReflexio(const std::vector<std::string>& args, std::string* out, std::string* err,
                 const std::map<std::string, std::string>& env) {

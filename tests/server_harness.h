@@ -21,7 +21,8 @@ class ServerProcess {
  public:
   // Starts `reflexio serve --port 0 --data-dir DIR` with `env` added to the environment and
   // waits until it logs the address it listens on.
-  ServerProcess(const std::string& data_dir, std::map<std::string, std::string> env = {});
+  ServerProcess(const std::string& data_dir, std::map<std::string, std::string> env = {},
+                std::vector<std::string> extra_args = {});
   ~ServerProcess();
 
   const std::string& base_url() const { return base_url_; }
@@ -34,6 +35,20 @@ class ServerProcess {
 
  private:
   std::string data_dir_, log_dir_, base_url_;
+  pid_t pid_ = -1;
+};
+
+// `reflexio worker --data-dir DIR`, running until killed or stopped.
+class WorkerProcess {
+ public:
+  WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env);
+  ~WorkerProcess();
+  std::string stderr_text() const;
+  void Kill();  // SIGKILL
+  int Stop();   // SIGTERM, returns the exit status
+
+ private:
+  std::string log_dir_;
   pid_t pid_ = -1;
 };
 

@@ -148,8 +148,10 @@ ServerResponse Api::Health() {
   Status store = deps_.blobs.Check();
   check("object_store", store.ok(),
         store.ok() ? json{{"backend", deps_.blobs.Describe()}} : json{{"backend", deps_.blobs.Describe()}, {"error", store.message()}});
-  std::string engine = deps_.asr_engine ? deps_.asr_engine() : "";
-  check("asr", !engine.empty(), {{"engine", engine.empty() ? json(nullptr) : json(engine)}});
+  if (deps_.asr_engine) {
+    std::string engine = deps_.asr_engine();
+    check("asr", !engine.empty(), {{"engine", engine.empty() ? json(nullptr) : json(engine)}});
+  }
   auto stats = deps_.db.GetQueueStats();
   if (stats.ok()) {
     check("queue", stats->oldest_queued_age_s <= deps_.config.queue_age_degraded_s,

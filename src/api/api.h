@@ -23,7 +23,8 @@ struct ApiDependencies {
   Ingestor& ingestor;
   const Config& config;
   Metrics& metrics;
-  // Name of the loaded ASR engine, or empty when none is loaded (health reports it).
+  // Name of the loaded ASR engine, or empty when it failed to load (health reports it). Unset
+  // for an API-only process, whose workers transcribe elsewhere: health then skips the check.
   std::function<std::string()> asr_engine;
 };
 

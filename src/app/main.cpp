@@ -14,7 +14,9 @@ constexpr const char* kUsage = R"(reflexio — a self-hosted, private life-memor
 usage: reflexio <command> [options]     (reflexio <command> --help for its options)
 
 commands:
-  serve                 HTTP API + worker on the embedded default (SQLite + PocketSphinx)
+  serve                 HTTP API + worker on the embedded default (SQLite + PocketSphinx);
+                        --role api serves HTTP only for a cluster
+  worker                cluster worker: claims jobs from PostgreSQL, transcribes, no HTTP
   keys create           create a tenant if needed and print a new API key
   transcribe FILE...    transcribe audio files offline and print the text or JSON
   migrate [--verify]    apply database migrations, or check the applied ones
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "serve") return reflexio::ServeCommand(args);
+  if (command == "worker") return reflexio::WorkerCommand(args);
   if (command == "keys") return reflexio::KeysCommand(args);
   if (command == "migrate") return reflexio::MigrateCommand(args);
   if (command == "transcribe") return reflexio::TranscribeCommand(args);

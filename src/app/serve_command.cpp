@@ -1,4 +1,5 @@
-// `reflexio serve`: the whole embedded system in one process — HTTP API, worker, engine pool.
+// `reflexio serve` (the whole embedded system in one process, or the HTTP role of a cluster) and
+// `reflexio worker` (a cluster worker: jobs only).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -14,6 +15,7 @@
 #include "crypto/api_key.h"
 #include "jobs/worker.h"
 #include "pipeline/processor.h"
+#include "storage/blob_store.h"
 
 namespace reflexio {
 
@@ -55,26 +57,66 @@ void PrintFirstRunBanner(const std::string& tenant, const std::string& key, cons
             << std::flush;
 }
 
-}  // namespace
+// Everything that turns queued jobs into transcripts, started and stopped as one.
+struct ProcessingStack {
+  std::unique_ptr<EnginePool> engines;
+  std::unique_ptr<RecordingProcessor> processor;
+  std::unique_ptr<Worker> worker;
+};
 
-int ServeCommand(const Args& args) {
-  CommonFlags flags;
-  po::options_description options("options");
-  AddCommonFlags(options, flags, /*with_port=*/true);
-  int exit_code = 0;
-  auto vars = ParseFlags(args, "usage: reflexio serve [--port N] [--data-dir DIR] [--config FILE]", options, nullptr,
-                         exit_code);
-  if (!vars) return exit_code;
-  auto config = LoadConfigWithFlags(flags);
-  if (!config.ok()) return Fail(config.status().message());
-  SetLogLevel(ParseLogLevel(config->log_level));
+Result<ProcessingStack> StartProcessing(const Config& config, Database& db, BlobStore& blobs, Metrics& metrics) {
+  ProcessingStack stack;
+  ASSIGN_OR_RETURN(auto factory, MakeEngineFactory(config));
+  LOG_INFO("loading " << config.worker_threads << " " << config.asr_engine << " decoder(s)");
+  ASSIGN_OR_RETURN(stack.engines, EnginePool::Create(config.worker_threads, factory));
+  stack.processor = std::make_unique<RecordingProcessor>(db, blobs, *stack.engines, config, metrics);
+  stack.worker = std::make_unique<Worker>(
+      db, [p = stack.processor.get()](const Job& job) { return p->Process(job); },
+      WorkerOptions{.threads = config.worker_threads, .lease_s = config.job_lease_s,
+                    .retry_base_s = config.job_retry_base_s},
+      metrics);
+  stack.worker->Start();
+  return stack;
+}
 
-  // Signals are taken synchronously by this thread; block them before any thread starts.
+// Blocks SIGINT/SIGTERM so they can be awaited with WaitForStopSignal; call before any thread starts.
+sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+void WaitForStopSignal(const sigset_t& signals) {
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LOG_INFO("stopping (signal " << signal_number << "); finishing jobs in hand");
+}
+
+}  // namespace
+
+int ServeCommand(const Args& args) {
+  CommonFlags flags;
+  std::string role = "all";
+  po::options_description options("options");
+  AddCommonFlags(options, flags, /*with_port=*/true);
+  options.add_options()("role", po::value(&role)->value_name("ROLE"),
+                        "all (default): API and worker in one process; api: HTTP only, for a cluster where "
+                        "`reflexio worker` processes transcribe (needs DATABASE_URL)");
+  int exit_code = 0;
+  auto vars = ParseFlags(args, "usage: reflexio serve [--port N] [--data-dir DIR] [--config FILE] [--role all|api]",
+                         options, nullptr, exit_code);
+  if (!vars) return exit_code;
+  if (role != "all" && role != "api") return Fail("--role must be all or api", 2);
+  auto config = LoadConfigWithFlags(flags);
+  if (!config.ok()) return Fail(config.status().message());
+  if (role == "api" && config->database_url.empty()) {
+    return Fail("--role api serves a cluster and needs PostgreSQL: set DATABASE_URL (workers share it)", 2);
+  }
+  SetLogLevel(ParseLogLevel(config->log_level));
+  sigset_t signals = BlockStopSignals();
 
   Status prepared = PrepareDataDirectory(*config);
   if (!prepared.ok()) return Fail(prepared.message());
@@ -83,12 +125,9 @@ int ServeCommand(const Args& args) {
   auto db = OpenDatabase(*config);
   if (!db.ok()) return Fail(db.status().message());
   RemoveInterruptedUploads(*config);
-
-  auto factory = MakeEngineFactory(*config);
-  if (!factory.ok()) return Fail(factory.status().message());
-  LOG_INFO("loading " << config->worker_threads << " " << config->asr_engine << " decoder(s)");
-  auto engines = EnginePool::Create(config->worker_threads, *factory);
-  if (!engines.ok()) return Fail(engines.status().message());
+  auto blobs = MakeBlobStore(*config);
+  if (!blobs.ok()) return Fail(blobs.status().message());
+  LOG_INFO("audio is stored in " << (*blobs)->Describe());
 
   // Embedded, this process is the only worker, so leases held at the last stop are dead. On
   // PostgreSQL other workers may hold live leases: theirs expire on their own if they died.
@@ -97,28 +136,30 @@ int ServeCommand(const Args& args) {
     if (released.ok() && *released > 0) LOG_INFO("resuming " << *released << " job(s) interrupted by the last stop");
   }
 
-  auto blobs = MakeBlobStore(*config);
-  if (!blobs.ok()) return Fail(blobs.status().message());
-  LOG_INFO("audio is stored in " << (*blobs)->Describe());
-
   Metrics metrics;
-  RecordingProcessor processor(**db, **blobs, **engines, *config, metrics);
-  Worker worker(**db, [&processor](const Job& job) { return processor.Process(job); },
-                {.threads = config->worker_threads, .lease_s = config->job_lease_s,
-                 .retry_base_s = config->job_retry_base_s},
-                metrics);
-  Ingestor ingestor(**db, **blobs, *config, metrics, [&worker] { worker.Notify(); });
-  std::string engine_name = (*engines)->engine_name();
-  Api api({**db, **blobs, ingestor, *config, metrics, [&engine_name] { return engine_name; }});
+  ProcessingStack processing;
+  if (role == "all") {
+    auto started = StartProcessing(*config, **db, **blobs, metrics);
+    if (!started.ok()) return Fail(started.status().message());
+    processing = std::move(*started);
+  }
+  Worker* local_worker = processing.worker.get();
+  Ingestor ingestor(**db, **blobs, *config, metrics, [local_worker] {
+    if (local_worker) local_worker->Notify();  // remote workers poll
+  });
+  std::string engine_name = processing.engines ? processing.engines->engine_name() : "";
+  std::function<std::string()> asr_engine;
+  if (processing.engines) asr_engine = [engine_name] { return engine_name; };
+  Api api({**db, **blobs, ingestor, *config, metrics, asr_engine});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },
                     ingestor.UploadDir());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
-  worker.Start();
   std::string base_url = "http://" + config->host + ":" + std::to_string(*port);
-  LOG_INFO("listening on " << base_url << " (data in " << std::filesystem::absolute(config->data_dir).string() << ")");
+  LOG_INFO("listening on " << base_url << " (role " << role << ", data in "
+                           << std::filesystem::absolute(config->data_dir).string() << ")");
 
   auto tenants = (*db)->CountTenants();
   if (tenants.ok() && *tenants == 0) {
@@ -129,12 +170,47 @@ int ServeCommand(const Args& args) {
     }
   }
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  LOG_INFO("stopping (signal " << signal_number << "); finishing jobs in hand");
+  WaitForStopSignal(signals);
   server.Stop();
-  worker.Stop();
+  if (processing.worker) processing.worker->Stop();
   ::close(*lock);
+  return 0;
+}
+
+int WorkerCommand(const Args& args) {
+  CommonFlags flags;
+  po::options_description options("options");
+  AddCommonFlags(options, flags, /*with_port=*/false);
+  int exit_code = 0;
+  auto vars = ParseFlags(args,
+                         "usage: reflexio worker [--data-dir DIR] [--config FILE]\n\n"
+                         "Claims transcription jobs from the shared PostgreSQL queue and runs them; no HTTP. Run any\n"
+                         "number of them on any number of machines against the same DATABASE_URL and object store.",
+                         options, nullptr, exit_code);
+  if (!vars) return exit_code;
+  auto config = LoadConfigWithFlags(flags);
+  if (!config.ok()) return Fail(config.status().message());
+  if (config->database_url.empty()) {
+    return Fail("reflexio worker takes jobs from a shared queue and needs PostgreSQL: set DATABASE_URL "
+                "(on one machine, reflexio serve already runs its own worker)", 2);
+  }
+  SetLogLevel(ParseLogLevel(config->log_level));
+  sigset_t signals = BlockStopSignals();
+  Status prepared = PrepareDataDirectory(*config);
+  if (!prepared.ok()) return Fail(prepared.message());
+  auto db = OpenDatabase(*config);
+  if (!db.ok()) return Fail(db.status().message());
+  auto blobs = MakeBlobStore(*config);
+  if (!blobs.ok()) return Fail(blobs.status().message());
+  if (config->blob_backend == "filesystem") {
+    LOG_WARN("audio is on the local filesystem; workers on other machines need REFLEXIO_BLOB_BACKEND=s3");
+  }
+  Metrics metrics;
+  auto processing = StartProcessing(*config, **db, **blobs, metrics);
+  if (!processing.ok()) return Fail(processing.status().message());
+  LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << (*blobs)->Describe());
+  WaitForStopSignal(signals);
+  processing->worker->Stop();
   return 0;
 }
 

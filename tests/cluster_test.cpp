@@ -1,0 +1,82 @@
+// Cluster mode: one API process and two workers, all separate processes, on PostgreSQL and an
+// S3-compatible object store. One worker is killed with SIGKILL in the middle of the work;
+// every acknowledged recording still ends transcribed exactly once.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include <thread>
+
+#include "server_harness.h"
+#include "storage/testing/postgres_fixture.h"
+#include "storage/testing/s3_peer.h"
+
+namespace reflexio::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+int64_t Count(const std::string& url, const std::string& sql) {
+  pqxx::connection c(url);
+  pqxx::work tx(c);
+  return tx.exec(sql)[0][0].as<int64_t>();
+}
+
+TEST(Cluster, TwoHundredUploadsSurviveAWorkerKilledMidway) {
+  PostgresTestDatabase pg;
+  S3Peer s3;
+  TempDir dir;
+  std::map<std::string, std::string> env = {
+      {"DATABASE_URL", pg.app_url()},          {"REFLEXIO_BLOB_BACKEND", "s3"},
+      {"REFLEXIO_S3_ENDPOINT", s3.endpoint()}, {"REFLEXIO_S3_BUCKET", s3.bucket()},
+      {"REFLEXIO_S3_ACCESS_KEY_ID", S3Peer::kAccessKeyId},
+      {"REFLEXIO_S3_SECRET_ACCESS_KEY", S3Peer::kSecretAccessKey},
+      {"REFLEXIO_WORKER_THREADS", "1"},        {"REFLEXIO_JOB_LEASE_S", "3"}};
+  ServerProcess api(dir / "api", env, {"--role", "api"});
+  Client client(api.base_url(), api.first_run_key());
+  json health = client.GetJson("/health");
+  EXPECT_FALSE(health["checks"].contains("asr")) << "the API role transcribes nothing itself";
+  auto doomed = std::make_unique<WorkerProcess>(dir / "worker-1", env);
+  WorkerProcess survivor(dir / "worker-2", env);
+
+  const char* files[] = {"goforward.wav", "p225_001_mic1.flac", "LJ001-0002.wav", "3752-4944-0002.flac"};
+  std::vector<std::string> bodies;
+  for (const char* f : files) bodies.push_back(ReadFileBytes((SpeechDir() / f).string()));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    const char* type = std::string(files[i % 4]).ends_with(".wav") ? "audio/wav" : "audio/flac";
+    auto r = client.Upload(bodies[i % 4], type, {{"Idempotency-Key", "upload-" + std::to_string(i)}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    ids.push_back(json::parse(r.body)["id"]);
+    if (i == 60) {
+      // Kill a worker once it is surely busy.
+      ASSERT_TRUE(WaitUntil([&] { return Count(pg.owner_url(), "SELECT count(*) FROM jobs WHERE state = 'done'") >= 4; },
+                            60s));
+      doomed->Kill();
+    }
+  }
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count(pg.owner_url(), "SELECT count(*) FROM jobs WHERE state = 'done'") == 200;
+  }, 420s)) << Count(pg.owner_url(), "SELECT count(*) FROM jobs WHERE state = 'done'") << " of 200 done\n"
+            << survivor.stderr_text().substr(0, 4000);
+
+  for (const auto& id : ids) EXPECT_EQ(client.GetJson("/v1/recordings/" + id)["status"], "transcribed") << id;
+  EXPECT_EQ(Count(pg.owner_url(), "SELECT count(*) FROM recordings"), 200);
+  EXPECT_EQ(Count(pg.owner_url(), "SELECT count(*) FROM jobs"), 200) << "one job per recording";
+  EXPECT_EQ(Count(pg.owner_url(), "SELECT count(*) FROM recordings WHERE status = 'transcribed'"), 200);
+  EXPECT_EQ(Count(pg.owner_url(), "SELECT count(*) FROM recordings r WHERE NOT EXISTS "
+                                  "(SELECT 1 FROM segments s WHERE s.recording_id = r.id)"), 0);
+  EXPECT_EQ(Count(pg.owner_url(), "SELECT count(*) FROM (SELECT recording_id, seq FROM segments "
+                                  "GROUP BY 1, 2 HAVING count(*) > 1) d"), 0) << "no segment written twice";
+  EXPECT_GE(Count(pg.owner_url(), "SELECT count(*) FROM jobs WHERE attempts > 1"), 1)
+      << "the killed worker's job was reclaimed after its lease expired";
+  // The same file always gives the same transcript, whichever worker ran it.
+  EXPECT_EQ(Count(pg.owner_url(), "SELECT count(DISTINCT s.text) FROM segments s JOIN recordings r ON r.id = s.recording_id "
+                                  "WHERE s.seq = 0 AND r.idempotency_key IN ('upload-0', 'upload-4', 'upload-100', "
+                                  "'upload-196')"), 1);
+  EXPECT_EQ(survivor.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace reflexio::testing
