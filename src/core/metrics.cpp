@@ -16,6 +16,9 @@ Metrics::Metrics()
       speech_seconds_(BuildCounter().Name("reflexio_speech_seconds_total").Help("Seconds of detected speech processed").Register(*registry_).Add({})),
       asr_rtf_(BuildHistogram().Name("reflexio_asr_real_time_factor").Help("ASR compute seconds per second of audio, per segment").Register(*registry_)),
       job_failures_(BuildCounter().Name("reflexio_job_failures_total").Help("Failed job attempts by pipeline stage").Register(*registry_)),
+      job_retries_(BuildCounter().Name("reflexio_job_retries_total").Help("Failed attempts scheduled to run again").Register(*registry_).Add({})),
+      jobs_dead_(BuildCounter().Name("reflexio_jobs_dead_total").Help("Jobs that used up their attempts").Register(*registry_).Add({})),
+      lease_expiries_(BuildCounter().Name("reflexio_job_lease_expiries_total").Help("Jobs reclaimed from a worker whose lease ran out").Register(*registry_).Add({})),
       jobs_completed_(BuildCounter().Name("reflexio_jobs_completed_total").Help("Jobs completed").Register(*registry_).Add({})),
       queue_depth_(BuildGauge().Name("reflexio_queue_depth").Help("Jobs by state").Register(*registry_)),
       oldest_queued_age_(BuildGauge().Name("reflexio_queue_oldest_age_seconds").Help("Age of the oldest queued job").Register(*registry_).Add({})) {}
@@ -43,6 +46,9 @@ void Metrics::ObserveAsrRealTimeFactor(const std::string& engine, double rtf) {
 }
 
 void Metrics::CountJobFailure(const std::string& stage) { job_failures_.Add({{"stage", stage}}).Increment(); }
+void Metrics::CountJobRetry() { job_retries_.Increment(); }
+void Metrics::CountJobDead() { jobs_dead_.Increment(); }
+void Metrics::CountLeaseExpiry() { lease_expiries_.Increment(); }
 void Metrics::CountJobCompleted() { jobs_completed_.Increment(); }
 void Metrics::SetQueueDepth(const std::string& state, double depth) { queue_depth_.Add({{"state", state}}).Set(depth); }
 void Metrics::SetOldestQueuedAge(double seconds) { oldest_queued_age_.Set(seconds); }

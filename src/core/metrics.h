@@ -25,6 +25,9 @@ class Metrics {
   void CountAudio(double audio_seconds, double speech_seconds);
   void ObserveAsrRealTimeFactor(const std::string& engine, double rtf);
   void CountJobFailure(const std::string& stage);
+  void CountJobRetry();
+  void CountJobDead();
+  void CountLeaseExpiry();
   void CountJobCompleted();
   void SetQueueDepth(const std::string& state, double depth);
   void SetOldestQueuedAge(double seconds);
@@ -42,6 +45,9 @@ class Metrics {
   prometheus::Counter& speech_seconds_;
   prometheus::Family<prometheus::Histogram>& asr_rtf_;
   prometheus::Family<prometheus::Counter>& job_failures_;
+  prometheus::Counter& job_retries_;
+  prometheus::Counter& jobs_dead_;
+  prometheus::Counter& lease_expiries_;
   prometheus::Counter& jobs_completed_;
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Gauge& oldest_queued_age_;

@@ -65,6 +65,10 @@ void Worker::Run() {
 }
 
 void Worker::Handle(const Job& job) {
+  if (job.lease_expired) {
+    metrics_.CountLeaseExpiry();
+    LOG_WARN("job " << job.id << " reclaimed: the worker that held it stopped renewing its lease");
+  }
   {
     std::lock_guard lock(mutex_);
     active_[job.id] = job;
@@ -89,7 +93,13 @@ void Worker::Handle(const Job& job) {
   LOG_WARN("job " << job.id << " (recording " << job.recording_id << ") failed at " << outcome.stage << ", attempt "
                   << job.attempts << "/" << job.max_attempts << ": " << outcome.status.message());
   Status recorded = db_.FailJob(job, outcome.stage + ": " + outcome.status.message(), backoff);
-  if (!recorded.ok()) LOG_ERROR("cannot record failure of job " << job.id << ": " << recorded.ToString());
+  if (!recorded.ok()) {
+    LOG_ERROR("cannot record failure of job " << job.id << ": " << recorded.ToString());
+  } else if (job.attempts >= job.max_attempts) {
+    metrics_.CountJobDead();
+  } else {
+    metrics_.CountJobRetry();
+  }
 }
 
 void Worker::Heartbeat() {

@@ -57,6 +57,8 @@ TEST_F(WorkerTest, RetriesAFailedJobThenCompletesIt) {
   worker.Stop();
   EXPECT_EQ(calls.load(), 2);
   EXPECT_NE(metrics_.Serialize().find("reflexio_job_failures_total{stage=\"asr\"} 1"), std::string::npos);
+  EXPECT_NE(metrics_.Serialize().find("reflexio_job_retries_total 1"), std::string::npos);
+  EXPECT_NE(metrics_.Serialize().find("reflexio_jobs_dead_total 0"), std::string::npos);
 }
 
 TEST_F(WorkerTest, AJobThatAlwaysFailsEndsDeadWithItsError) {
@@ -68,6 +70,7 @@ TEST_F(WorkerTest, AJobThatAlwaysFailsEndsDeadWithItsError) {
   worker.Stop();
   auto recording = *db_->GetRecording(tenant_.id, id);
   EXPECT_EQ(recording->error, "decode: bad audio");
+  EXPECT_NE(metrics_.Serialize().find("reflexio_jobs_dead_total 1"), std::string::npos);
   EXPECT_EQ(db_->GetQueueStats()->dead, 1);
 }
 
@@ -85,6 +88,25 @@ TEST_F(WorkerTest, HeartbeatKeepsTheLeaseOfALongJob) {
   release = true;
   EXPECT_TRUE(WaitFor([&] { return StatusOf(id) == RecordingStatus::kTranscribed; }));
   worker.Stop();
+}
+
+}  // namespace
+}  // namespace reflexio
+
+namespace reflexio {
+namespace {
+
+TEST_F(WorkerTest, AJobWhoseWorkerVanishedIsReclaimedAndCounted) {
+  std::string id = Enqueue(3);
+  ASSERT_TRUE(db_->ClaimJob("ghost-worker", 0.05)->has_value());  // a worker that then dies
+  std::this_thread::sleep_for(100ms);
+  Worker worker(*db_, [&](const Job& job) -> JobOutcome {
+    return {db_->CompleteTranscription(job, Transcription{}), "store"};
+  }, {.threads = 1, .lease_s = 30, .retry_base_s = 1, .idle_poll_s = 0.02}, metrics_);
+  worker.Start();
+  EXPECT_TRUE(WaitFor([&] { return StatusOf(id) == RecordingStatus::kTranscribed; }));
+  worker.Stop();
+  EXPECT_NE(metrics_.Serialize().find("reflexio_job_lease_expiries_total 1"), std::string::npos);
 }
 
 }  // namespace

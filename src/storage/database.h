@@ -97,6 +97,7 @@ struct Job {
   int attempts = 0;
   int max_attempts = 0;
   std::string lease_owner;
+  bool lease_expired = false;  // claimed from a worker whose lease ran out (it died or hung)
 };
 
 struct QueueStats {

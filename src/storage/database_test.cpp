@@ -169,6 +169,8 @@ TEST_P(DatabaseTest, ExpiredLeaseIsReclaimedAndTheOldOwnerCannotComplete) {
   auto second = db_->ClaimJob("worker-2", 30);
   ASSERT_TRUE(second->has_value());
   EXPECT_EQ((*second)->attempts, 2);
+  EXPECT_FALSE((*first)->lease_expired);
+  EXPECT_TRUE((*second)->lease_expired);
   EXPECT_EQ(db_->CompleteTranscription(**first, TranscriptOf(r, "stale")).code(), ErrorCode::kConflict);
   EXPECT_EQ(db_->RenewLease(**first, 30).code(), ErrorCode::kConflict);
   EXPECT_TRUE(db_->CompleteTranscription(**second, TranscriptOf(r, "fresh")).ok());

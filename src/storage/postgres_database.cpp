@@ -358,11 +358,12 @@ Result<std::optional<Job>> PostgresDatabase::ClaimJob(const std::string& owner, 
     std::optional<Job> job;
     bool exhausted = false;
     RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
-      auto rows = Exec(tx, "SELECT id, tenant_id, recording_id, kind, attempts, max_attempts FROM claim_next_job($1, $2, $3)",
+      auto rows = Exec(tx, "SELECT id, tenant_id, recording_id, kind, attempts, max_attempts, lease_expired "
+                           "FROM claim_next_job($1, $2, $3)",
                        Param(owner), Param(lease_s), Param(ToUnixSeconds(clock_.Now())));
       if (rows.empty()) return Status::Ok();
       job = Job{rows[0][0].as<int64_t>(), Text(rows[0][1]), Text(rows[0][2]), Text(rows[0][3]),
-                rows[0][4].as<int>(), rows[0][5].as<int>(), owner};
+                rows[0][4].as<int>(), rows[0][5].as<int>(), owner, rows[0][6].as<bool>()};
       return Status::Ok();
     }));
     if (!job) return job;

@@ -350,18 +350,25 @@ Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, do
   while (true) {
     ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
     double now = ToUnixSeconds(clock_.Now());
+    ASSIGN_OR_RETURN(auto next, db_->Prepare(
+        "SELECT id, state = 'running' FROM jobs WHERE (state = 'queued' AND run_after <= ?1) "
+        "OR (state = 'running' AND lease_until < ?1) ORDER BY run_after, id LIMIT 1"));
+    next.Bind(1, now);
+    ASSIGN_OR_RETURN(bool found, next.Step());
+    if (!found) return std::optional<Job>();
+    int64_t id = next.ColumnInt(0);
+    bool lease_expired = next.ColumnInt(1) != 0;
     ASSIGN_OR_RETURN(auto claim, db_->Prepare(
         "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1, "
-        "updated_at = ?3 WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= ?3) "
-        "OR (state = 'running' AND lease_until < ?3) ORDER BY run_after, id LIMIT 1) "
-        "RETURNING id, tenant_id, recording_id, kind, attempts, max_attempts"));
+        "updated_at = ?3 WHERE id = ?4 RETURNING id, tenant_id, recording_id, kind, attempts, max_attempts"));
     claim.Bind(1, owner);
     claim.Bind(2, now + lease_s);
     claim.Bind(3, now);
+    claim.Bind(4, id);
     ASSIGN_OR_RETURN(bool row, claim.Step());
-    if (!row) return std::optional<Job>();
+    if (!row) return Internal("job " + std::to_string(id) + " vanished while being claimed");
     Job job{claim.ColumnInt(0), claim.ColumnText(1), claim.ColumnText(2), claim.ColumnText(3),
-            static_cast<int>(claim.ColumnInt(4)), static_cast<int>(claim.ColumnInt(5)), owner};
+            static_cast<int>(claim.ColumnInt(4)), static_cast<int>(claim.ColumnInt(5)), owner, lease_expired};
     (void)claim.Step();  // finish the statement before the next one
     if (job.attempts > job.max_attempts) {
       // Its worker vanished while holding it every time: give up instead of running it again.
