@@ -53,6 +53,29 @@ int Terminate(pid_t& pid, int signal_number) {
 
 std::string ReadFileBytes(const std::string& path) { return Slurp(path); }
 
+std::string TypeFor(const std::string& file) {
+  std::string ext = std::filesystem::path(file).extension();
+  if (ext == ".flac") return "audio/flac";
+  if (ext == ".wav") return "audio/wav";
+  if (ext == ".mp3") return "audio/mpeg";
+  if (ext == ".ogg") return "audio/ogg";
+  if (ext == ".webm") return "audio/webm;codecs=opus";
+  if (ext == ".m4a") return "audio/mp4";
+  return "application/octet-stream";
+}
+
+size_t FilesUnder(const std::filesystem::path& dir) {
+  size_t n = 0;
+  if (std::filesystem::exists(dir)) {
+    for (auto& e : std::filesystem::recursive_directory_iterator(dir)) n += e.is_regular_file();
+  }
+  return n;
+}
+
+std::string ServerProcess::CreateKey(const std::string& tenant) const {
+  return testing::CreateKey(data_dir_, tenant, env_);
+}
+
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -66,6 +89,12 @@ ServerProcess::ServerProcess(const std::string& data_dir, std::map<std::string, 
                              std::vector<std::string> extra_args)
     : data_dir_(data_dir), log_dir_(data_dir + "-logs-" + NewId()) {
   std::filesystem::create_directories(log_dir_);
+  const char* backend = std::getenv("REFLEXIO_TEST_BACKEND");
+  if (backend != nullptr && std::string(backend) == "postgres" && !env.count("DATABASE_URL")) {
+    postgres_ = std::make_unique<PostgresTestDatabase>();
+    env["DATABASE_URL"] = postgres_->app_url();
+  }
+  env_ = env;
   std::vector<std::string> args = {"serve", "--port", "0", "--data-dir", data_dir};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, env, log_dir_ + "/stdout", log_dir_ + "/stderr");

@@ -1,12 +1,15 @@
 // Test harness: runs the real `reflexio serve` binary on port 0 in a temp data directory and
-// talks to it over HTTP. Used by the integration suites only.
+// talks to it over HTTP. Used by the integration suites only. With REFLEXIO_TEST_BACKEND=postgres
+// each server gets a fresh PostgreSQL database (DATABASE_URL) instead of SQLite.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <functional>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 
 #include "core/http_client.h"
 #include "core/test_support.h"
+#include "storage/testing/postgres_fixture.h"
 
 namespace reflexio::testing {
 
@@ -28,6 +32,8 @@ class ServerProcess {
   const std::string& base_url() const { return base_url_; }
   // The API key printed on the first start of an empty data directory ("" if none).
   std::string first_run_key() const;
+  // `reflexio keys create` against this server's database.
+  std::string CreateKey(const std::string& tenant) const;
   std::string stdout_text() const;
   std::string stderr_text() const;
   void Kill();  // SIGKILL: a crash
@@ -35,6 +41,8 @@ class ServerProcess {
 
  private:
   std::string data_dir_, log_dir_, base_url_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<PostgresTestDatabase> postgres_;  // when REFLEXIO_TEST_BACKEND=postgres
   pid_t pid_ = -1;
 };
 
@@ -75,6 +83,8 @@ class Client {
 };
 
 std::string ReadFileBytes(const std::string& path);
+std::string TypeFor(const std::string& file);  // Content-Type by extension
+size_t FilesUnder(const std::filesystem::path& dir);
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
 }  // namespace reflexio::testing

@@ -23,23 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string TypeFor(const std::string& file) {
-  std::string ext = fs::path(file).extension();
-  if (ext == ".flac") return "audio/flac";
-  if (ext == ".wav") return "audio/wav";
-  if (ext == ".mp3") return "audio/mpeg";
-  if (ext == ".ogg") return "audio/ogg";
-  if (ext == ".webm") return "audio/webm;codecs=opus";
-  if (ext == ".m4a") return "audio/mp4";
-  return "application/octet-stream";
-}
-
-size_t FilesUnder(const fs::path& dir) {
-  size_t n = 0;
-  if (fs::exists(dir)) for (auto& e : fs::recursive_directory_iterator(dir)) n += e.is_regular_file();
-  return n;
-}
-
 // Measured: see the "[ measured ]" line this suite prints and the README. The bound leaves room
 // for decoder differences between machines but fails when recognition breaks.
 constexpr double kWerBound = 0.40;
@@ -57,7 +40,7 @@ class ServerTest : public ::testing::Test {
     dir_ = new TempDir();
     server_ = new ServerProcess(*dir_ / "data", {{"REFLEXIO_MAX_UPLOAD_BYTES", "2000000"}});
     alice_ = new Client(server_->base_url(), server_->first_run_key());
-    bob_ = new Client(server_->base_url(), CreateKey(*dir_ / "data", "bob"));
+    bob_ = new Client(server_->base_url(), server_->CreateKey("bob"));
   }
   static void TearDownTestSuite() {
     delete alice_;
@@ -217,7 +200,9 @@ TEST_F(ServerTest, ATenantCannotSeeAnotherTenantsRecordings) {
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(json::parse(r.body)["error"]["code"], "recording_not_found");
   }
-  for (const auto& item : bob_->GetJson("/v1/recordings")["items"]) EXPECT_NE(item["id"], id);
+  json bobs = bob_->GetJson("/v1/recordings");  // named: a range-for over a temporary's member dangles
+  ASSERT_TRUE(bobs["items"].is_array()) << bobs.dump();
+  for (const auto& item : bobs["items"]) EXPECT_NE(item["id"], id);
   EXPECT_TRUE(bob_->GetJson("/v1/search?q=kittens")["items"].empty());
   EXPECT_FALSE(alice_->GetJson("/v1/search?q=kittens")["items"].empty());
 }
@@ -244,7 +229,12 @@ TEST_F(ServerTest, BadInputGetsTheRightStatusAndLeavesNothingBehind) {
   std::string flac = ReadFileBytes((SpeechDir() / "2412-153948-0001.flac").string());
   // Let earlier tests' recordings finish, so the only change to count is ours.
   ASSERT_TRUE(WaitUntil([&] {
-    for (const auto& item : alice_->GetJson("/v1/recordings?limit=200")["items"]) {
+    json list = alice_->GetJson("/v1/recordings?limit=200");
+    if (!list.contains("items")) {
+      ADD_FAILURE() << "listing failed: " << list.dump();
+      return false;
+    }
+    for (const auto& item : list["items"]) {
       if (item["status"] == "queued" || item["status"] == "processing") return false;
     }
     return true;
@@ -276,7 +266,11 @@ TEST_F(ServerTest, BadInputGetsTheRightStatusAndLeavesNothingBehind) {
   EXPECT_EQ(alice_->Get("/v1/recordings/not-an-id").status, 404);
 
   EXPECT_EQ(alice_->GetJson("/v1/recordings?limit=200")["items"].size(), before);
-  EXPECT_EQ(FilesUnder(*dir_ / "data/incoming") + FilesUnder(*dir_ / "data/audio"), files_before);
+  EXPECT_EQ(FilesUnder(*dir_ / "data/incoming") + FilesUnder(*dir_ / "data/audio"), files_before) << [&] {
+    std::string listing;
+    for (auto& e : fs::recursive_directory_iterator(*dir_ / "data")) listing += e.path().string() + "\n";
+    return listing;
+  }();
   EXPECT_EQ(FilesUnder(*dir_ / "data/tmp"), 0u);
 }
 
@@ -298,61 +292,6 @@ TEST_F(ServerTest, MetricsPassPromtoolAndCountWhatHappened) {
 }
 
 // --- Suites that need their own server -------------------------------------------------
-
-int64_t QueryInt(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  int64_t value = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-    value = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return value;
-}
-
-TEST(ServerRestart, AKilledServerFinishesEveryAcknowledgedRecordingExactlyOnce) {
-  TempDir dir;
-  std::string data = dir / "data";
-  std::vector<std::string> ids;
-  std::string key;
-  {
-    ServerProcess server(data, {{"REFLEXIO_WORKER_THREADS", "1"}});
-    key = server.first_run_key();
-    Client client(server.base_url(), key);
-    for (const char* file : {"2412-153948-0000.flac", "2412-153948-0001.flac", "LJ001-0001.wav", "LJ001-0003.wav",
-                             "EDACC-C02-000000000.wav", "1988-24833-0001.flac"}) {
-      auto r = client.Upload(ReadFileBytes((SpeechDir() / file).string()), TypeFor(file));
-      ASSERT_EQ(r.status, 202);
-      ids.push_back(json::parse(r.body)["id"]);
-    }
-    server.Kill();  // mid-queue: most jobs not yet run, one probably in progress
-  }
-  int64_t unfinished = QueryInt(data + "/reflexio.db", "SELECT count(*) FROM recordings WHERE status != 'transcribed'");
-  EXPECT_GT(unfinished, 0) << "the crash should have left work queued";
-  ServerProcess again(data);
-  EXPECT_EQ(again.first_run_key(), "") << "no second key on a data directory that has tenants";
-  Client client(again.base_url(), key);
-  for (const auto& id : ids) EXPECT_EQ(client.WaitForRecording(id)["status"], "transcribed") << id;
-  EXPECT_EQ(client.GetJson("/v1/recordings?limit=200")["items"].size(), ids.size()) << "no duplicates, none lost";
-  std::string db = data + "/reflexio.db";
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM jobs"), static_cast<int64_t>(ids.size()));
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM jobs WHERE state = 'done'"), static_cast<int64_t>(ids.size()));
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM (SELECT recording_id, seq FROM segments GROUP BY 1, 2 HAVING count(*) > 1)"), 0);
-  EXPECT_EQ(FilesUnder(data + "/incoming"), 0u) << "uploads are removed once transcribed";
-  EXPECT_EQ(FilesUnder(data + "/audio"), ids.size());
-  EXPECT_EQ(again.Stop(), 0);
-}
-
-TEST(ServerRestart, OnlyOneServerPerDataDirectory) {
-  TempDir dir;
-  ServerProcess first(dir / "data");
-  std::string err;
-  int status = RunReflexio({"serve", "--port", "0", "--data-dir", dir / "data"}, nullptr, &err);
-  EXPECT_NE(status, 0);
-  EXPECT_NE(err.find("already using"), std::string::npos) << err;
-}
 
 TEST(ServerOperations, HealthIsDegradedWhenACheckFails) {
   TempDir dir;
