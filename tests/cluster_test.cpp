@@ -78,5 +78,29 @@ TEST(Cluster, TwoHundredUploadsSurviveAWorkerKilledMidway) {
   EXPECT_EQ(survivor.Stop(), 0);
 }
 
+TEST(Cluster, ExactlyOneSchedulerIsActiveAndAnotherTakesOver) {
+  PostgresTestDatabase pg;
+  TempDir dir;
+  std::map<std::string, std::string> env = {{"DATABASE_URL", pg.app_url()}, {"REFLEXIO_SCHEDULER_INTERVAL_S", "0.3"}};
+  ServerProcess api(dir / "api", env, {"--role", "api"});
+  Client client(api.base_url(), api.first_run_key());
+  ASSERT_EQ(client.Upload(ReadFileBytes((SpeechDir() / "goforward.wav").string()), "audio/wav").status, 202);
+
+  auto one = std::make_unique<WorkerProcess>(dir / "s1", env, "scheduler");
+  auto two = std::make_unique<WorkerProcess>(dir / "s2", env, "scheduler");
+  auto is_active = [](const WorkerProcess& p) { return p.stderr_text().find("scheduler active") != std::string::npos; };
+  ASSERT_TRUE(WaitUntil([&] { return is_active(*one) || is_active(*two); }, 30s));
+  std::this_thread::sleep_for(1500ms);  // several intervals: the other must stay on standby
+  ASSERT_NE(is_active(*one), is_active(*two)) << "exactly one scheduler is active";
+  ASSERT_TRUE(WaitUntil([&] { return Count(pg.owner_url(), "SELECT count(*) FROM usage_daily WHERE uploads = 1") == 1; },
+                        10s)) << "the active scheduler rolls up usage";
+
+  auto& active = is_active(*one) ? one : two;
+  auto& standby = is_active(*one) ? two : one;
+  active->Kill();  // its session ends, and the advisory lock with it
+  EXPECT_TRUE(WaitUntil([&] { return is_active(*standby); }, 10s)) << standby->stderr_text();
+  EXPECT_EQ(standby->Stop(), 0);
+}
+
 }  // namespace
 }  // namespace reflexio::testing

@@ -134,10 +134,11 @@ std::string ServerProcess::first_run_key() const {
 void ServerProcess::Kill() { Terminate(pid_, SIGKILL); }
 int ServerProcess::Stop() { return Terminate(pid_, SIGTERM); }
 
-WorkerProcess::WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env)
+WorkerProcess::WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env,
+                             const std::string& command)
     : log_dir_(data_dir + "-logs-" + NewId()) {
   std::filesystem::create_directories(log_dir_);
-  pid_ = Spawn({"worker", "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
+  pid_ = Spawn({command, "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
 }
 
 WorkerProcess::~WorkerProcess() {

@@ -46,10 +46,11 @@ class ServerProcess {
   pid_t pid_ = -1;
 };
 
-// `reflexio worker --data-dir DIR`, running until killed or stopped.
+// `reflexio worker --data-dir DIR` (or another long-running command), until killed or stopped.
 class WorkerProcess {
  public:
-  WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env);
+  WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env,
+                const std::string& command = "worker");
   ~WorkerProcess();
   std::string stderr_text() const;
   void Kill();  // SIGKILL

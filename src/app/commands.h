@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 
 int ServeCommand(const Args& args);
 int WorkerCommand(const Args& args);
+int SchedulerCommand(const Args& args);
 int KeysCommand(const Args& args);
 int MigrateCommand(const Args& args);
 int TranscribeCommand(const Args& args);

@@ -17,6 +17,7 @@ commands:
   serve                 HTTP API + worker on the embedded default (SQLite + PocketSphinx);
                         --role api serves HTTP only for a cluster
   worker                cluster worker: claims jobs from PostgreSQL, transcribes, no HTTP
+  scheduler             timed work (usage roll-ups); one active across machines
   keys create           create a tenant if needed and print a new API key
   transcribe FILE...    transcribe audio files offline and print the text or JSON
   migrate [--verify]    apply database migrations, or check the applied ones
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   }
   if (command == "serve") return reflexio::ServeCommand(args);
   if (command == "worker") return reflexio::WorkerCommand(args);
+  if (command == "scheduler") return reflexio::SchedulerCommand(args);
   if (command == "keys") return reflexio::KeysCommand(args);
   if (command == "migrate") return reflexio::MigrateCommand(args);
   if (command == "transcribe") return reflexio::TranscribeCommand(args);

@@ -13,6 +13,7 @@
 #include "asr/engine_pool.h"
 #include "core/log.h"
 #include "crypto/api_key.h"
+#include "jobs/scheduler.h"
 #include "jobs/worker.h"
 #include "pipeline/processor.h"
 #include "storage/blob_store.h"
@@ -138,10 +139,15 @@ int ServeCommand(const Args& args) {
 
   Metrics metrics;
   ProcessingStack processing;
+  std::unique_ptr<LeaderLock> scheduler_lock;
+  std::unique_ptr<Scheduler> scheduler;
   if (role == "all") {
     auto started = StartProcessing(*config, **db, **blobs, metrics);
     if (!started.ok()) return Fail(started.status().message());
     processing = std::move(*started);
+    scheduler_lock = MakeSchedulerLock(config->database_url, config->data_dir);
+    scheduler = std::make_unique<Scheduler>(**db, *scheduler_lock, SchedulerOptions{config->scheduler_interval_s});
+    scheduler->Start();
   }
   Worker* local_worker = processing.worker.get();
   Ingestor ingestor(**db, **blobs, *config, metrics, [local_worker] {
@@ -172,8 +178,38 @@ int ServeCommand(const Args& args) {
 
   WaitForStopSignal(signals);
   server.Stop();
+  if (scheduler) scheduler->Stop();
   if (processing.worker) processing.worker->Stop();
   ::close(*lock);
+  return 0;
+}
+
+int SchedulerCommand(const Args& args) {
+  CommonFlags flags;
+  po::options_description options("options");
+  AddCommonFlags(options, flags, /*with_port=*/false);
+  int exit_code = 0;
+  auto vars = ParseFlags(args,
+                         "usage: reflexio scheduler [--data-dir DIR] [--config FILE]\n\n"
+                         "Runs the timed work (daily usage roll-up; digests and retention later). Start one on as\n"
+                         "many machines as you like: only one is active at a time (a PostgreSQL advisory lock),\n"
+                         "and another takes over within REFLEXIO_SCHEDULER_INTERVAL_S when it stops.",
+                         options, nullptr, exit_code);
+  if (!vars) return exit_code;
+  auto config = LoadConfigWithFlags(flags);
+  if (!config.ok()) return Fail(config.status().message());
+  SetLogLevel(ParseLogLevel(config->log_level));
+  sigset_t signals = BlockStopSignals();
+  Status prepared = PrepareDataDirectory(*config);
+  if (!prepared.ok()) return Fail(prepared.message());
+  auto db = OpenDatabase(*config);
+  if (!db.ok()) return Fail(db.status().message());
+  auto lock = MakeSchedulerLock(config->database_url, config->data_dir);
+  Scheduler scheduler(**db, *lock, {config->scheduler_interval_s});
+  scheduler.Start();
+  LOG_INFO("scheduler started; waiting for the " << lock->Describe());
+  WaitForStopSignal(signals);
+  scheduler.Stop();
   return 0;
 }
 

@@ -164,6 +164,8 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_max_attempts, 1, 100); }},
       {"jobs.retry_base_s", "REFLEXIO_JOB_RETRY_BASE_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_retry_base_s, 0, 3600); }},
+      {"jobs.scheduler_interval_s", "REFLEXIO_SCHEDULER_INTERVAL_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.scheduler_interval_s, 0.1, 86400); }},
       {"log.level", "REFLEXIO_LOG_LEVEL",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.log_level); }},
   };

@@ -55,6 +55,7 @@ struct Config {
   std::string vad = "energy";  // energy | webrtc
   int worker_threads = 0;      // 0: one per core
   double job_lease_s = 30;
+  double scheduler_interval_s = 60;
   int job_max_attempts = 5;
   double job_retry_base_s = 2;
   double queue_age_degraded_s = 900;

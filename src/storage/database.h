@@ -150,6 +150,16 @@ class Database {
   virtual Result<int64_t> ReleaseAllLeases() = 0;
   virtual Result<QueueStats> GetQueueStats() = 0;
 
+  // Usage: totals of the recordings captured on `day` (UTC, "YYYY-MM-DD") written to
+  // usage_daily for every tenant that has any; returns how many tenants were rolled up.
+  // Idempotent: running it again for the same day rewrites the same totals.
+  virtual Result<int64_t> RollUpDailyUsage(const std::string& day) = 0;
+  struct DailyUsage {
+    double speech_seconds = 0;
+    int64_t uploads = 0;
+  };
+  virtual Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) = 0;
+
   // Health: can a write transaction be started right now?
   virtual Status CheckWritable() = 0;
 };

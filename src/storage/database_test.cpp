@@ -267,3 +267,37 @@ TEST(Cursor, RoundTripsAndRejectsForgeries) {
 
 }  // namespace
 }  // namespace reflexio
+
+namespace reflexio {
+namespace {
+
+TEST_P(DatabaseTest, DailyUsageRollsUpSpeechPerTenantAndDayIdempotently) {
+  // Two recordings of Alice's on the clock's day, one of Bob's, one of Alice's the next day.
+  std::vector<std::pair<Recording, double>> made = {{NewRecording(alice_, 10), 3.0}, {NewRecording(alice_, 20), 4.5},
+                                                    {NewRecording(bob_, 30), 2.0}, {NewRecording(alice_, 86400), 9.0}};
+  for (auto& [r, speech] : made) ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  for (size_t i = 0; i < made.size(); ++i) {
+    auto job = db_->ClaimJob("w", 30);
+    ASSERT_TRUE(job.ok() && job->has_value());
+    double speech = 0;
+    for (auto& [r, s] : made) if (r.id == (*job)->recording_id) speech = s;
+    Transcription t;
+    t.speech_s = speech;
+    ASSERT_TRUE(db_->CompleteTranscription(**job, t).ok());
+  }
+  std::string day = FormatRfc3339(clock_.Now()).substr(0, 10);
+  for (int run = 0; run < 2; ++run) {
+    auto rolled = db_->RollUpDailyUsage(day);
+    ASSERT_TRUE(rolled.ok()) << rolled.status().ToString();
+    EXPECT_EQ(*rolled, 2) << "alice and bob";
+  }
+  auto alice = db_->GetDailyUsage(alice_.id, day);
+  ASSERT_TRUE(alice.ok() && alice->has_value());
+  EXPECT_DOUBLE_EQ((*alice)->speech_seconds, 7.5);
+  EXPECT_EQ((*alice)->uploads, 2);
+  EXPECT_DOUBLE_EQ((*db_->GetDailyUsage(bob_.id, day))->speech_seconds, 2.0);
+  EXPECT_FALSE(db_->GetDailyUsage(bob_.id, "2000-01-01")->has_value());
+}
+
+}  // namespace
+}  // namespace reflexio

@@ -472,6 +472,43 @@ Status PostgresDatabase::CheckWritable() {
   });
 }
 
+Result<int64_t> PostgresDatabase::RollUpDailyUsage(const std::string& day) {
+  // One transaction per tenant, each under that tenant: the roll-up itself never looks across.
+  std::vector<std::string> tenants;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    for (const auto& row : tx.exec("SELECT id FROM tenants ORDER BY id")) tenants.push_back(Text(row[0]));
+    return Status::Ok();
+  }));
+  int64_t rolled = 0;
+  for (const auto& tenant : tenants) {
+    RETURN_IF_ERROR(Transact(tenant, [&](pqxx::dbtransaction& tx) {
+      auto rows = Exec(tx,
+          "INSERT INTO usage_daily (tenant_id, day, speech_seconds, uploads) "
+          "SELECT $1, $2::date, coalesce(sum(speech_s), 0), count(*) FROM recordings WHERE tenant_id = $1 "
+          "AND captured_at >= $2::date::timestamp AT TIME ZONE 'UTC' "
+          "AND captured_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC' HAVING count(*) > 0 "
+          "ON CONFLICT (tenant_id, day) DO UPDATE SET speech_seconds = excluded.speech_seconds, "
+          "uploads = excluded.uploads RETURNING 1",
+          Param(tenant), Param(day));
+      rolled += static_cast<int64_t>(rows.size());
+      return Status::Ok();
+    }));
+  }
+  return rolled;
+}
+
+Result<std::optional<Database::DailyUsage>> PostgresDatabase::GetDailyUsage(const std::string& tenant_id,
+                                                                            const std::string& day) {
+  std::optional<DailyUsage> usage;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT speech_seconds, uploads FROM usage_daily WHERE tenant_id = $1 AND day = $2::date",
+                     Param(tenant_id), Param(day));
+    if (!rows.empty()) usage = DailyUsage{rows[0][0].as<double>(), rows[0][1].as<int64_t>()};
+    return Status::Ok();
+  }));
+  return usage;
+}
+
 Status PostgresMigrationTarget::EnsureLedger() {
   try {
     pqxx::connection c(url_);
@@ -519,6 +556,28 @@ Status PostgresMigrationTarget::Apply(const Migration& m) {
     return Internal(std::string("PostgreSQL: ") + e.what(), "migration_failed");
   }
   return Status::Ok();
+}
+
+PostgresAdvisoryLock::~PostgresAdvisoryLock() = default;  // closing the session releases it
+
+Result<bool> PostgresAdvisoryLock::TryAcquire() {
+  try {
+    if (!connection_ || !connection_->is_open()) {
+      held_ = false;
+      connection_ = std::make_unique<pqxx::connection>(url_);
+    }
+    pqxx::nontransaction tx(*connection_);
+    if (held_) {
+      tx.exec("SELECT 1");  // still connected, so still held
+      return true;
+    }
+    held_ = tx.exec_params("SELECT pg_try_advisory_lock(hashtext($1))", name_)[0][0].as<bool>();
+    return held_;
+  } catch (const std::exception& e) {
+    held_ = false;
+    connection_.reset();
+    return Unavailable(std::string("PostgreSQL: ") + e.what(), "database_unavailable");
+  }
 }
 
 Status VerifyRowLevelSecurity(const std::string& url) {

@@ -56,6 +56,8 @@ class PostgresDatabase : public Database {
   Result<int64_t> ReleaseAllLeases() override;
   Result<QueueStats> GetQueueStats() override;
   Status CheckWritable() override;
+  Result<int64_t> RollUpDailyUsage(const std::string& day) override;
+  Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override;
 
   // Runs `body` in one transaction whose tenant setting is `tenant` (empty: none). Converts
   // libpqxx exceptions to Status. Public for tests that probe row-level security directly.
@@ -91,5 +93,20 @@ class PostgresMigrationTarget : public MigrationTarget {
 Status VerifyRowLevelSecurity(const std::string& url);
 
 bool IsPostgresUrl(const std::string& url);
+
+// A PostgreSQL session advisory lock on its own connection: held until released or until the
+// connection (or the process) dies. The leader lock of the scheduler across machines.
+class PostgresAdvisoryLock {
+ public:
+  PostgresAdvisoryLock(std::string url, std::string name) : url_(std::move(url)), name_(std::move(name)) {}
+  ~PostgresAdvisoryLock();
+  Result<bool> TryAcquire();
+  std::string Describe() const { return "PostgreSQL advisory lock '" + name_ + "'"; }
+
+ private:
+  std::string url_, name_;
+  std::unique_ptr<pqxx::connection> connection_;
+  bool held_ = false;
+};
 
 }  // namespace reflexio

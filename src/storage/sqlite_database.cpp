@@ -500,6 +500,34 @@ Result<QueueStats> SqliteDatabase::GetQueueStats() {
   return stats;
 }
 
+Result<int64_t> SqliteDatabase::RollUpDailyUsage(const std::string& day) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "INSERT INTO usage_daily (tenant_id, day, speech_seconds, uploads) "
+      "SELECT tenant_id, ?1, coalesce(sum(speech_s), 0), count(*) FROM recordings "
+      "WHERE captured_at >= ?1 || 'T00:00:00.000Z' AND captured_at < date(?1, '+1 day') || 'T00:00:00.000Z' "
+      "GROUP BY tenant_id "
+      "ON CONFLICT (tenant_id, day) DO UPDATE SET speech_seconds = excluded.speech_seconds, uploads = excluded.uploads"));
+  stmt.Bind(1, day);
+  RETURN_IF_ERROR(stmt.Run());
+  int64_t tenants = db_->Changes();
+  RETURN_IF_ERROR(tx.Commit());
+  return tenants;
+}
+
+Result<std::optional<Database::DailyUsage>> SqliteDatabase::GetDailyUsage(const std::string& tenant_id,
+                                                                          const std::string& day) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT speech_seconds, uploads FROM usage_daily WHERE tenant_id = ? AND day = ?"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, day);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<DailyUsage>();
+  return std::optional<DailyUsage>(DailyUsage{stmt.ColumnDouble(0), stmt.ColumnInt(1)});
+}
+
 Status SqliteDatabase::CheckWritable() {
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());

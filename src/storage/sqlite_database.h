@@ -45,6 +45,8 @@ class SqliteDatabase : public Database {
   Result<int64_t> ReleaseAllLeases() override;
   Result<QueueStats> GetQueueStats() override;
   Status CheckWritable() override;
+  Result<int64_t> RollUpDailyUsage(const std::string& day) override;
+  Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override;
 
  private:
   SqliteDatabase(std::unique_ptr<SqliteConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}

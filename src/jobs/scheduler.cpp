@@ -1,0 +1,95 @@
+#include "jobs/scheduler.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/log.h"
+#include "storage/postgres_database.h"
+
+namespace reflexio {
+
+FileLeaderLock::~FileLeaderLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+}
+
+Result<bool> FileLeaderLock::TryAcquire() {
+  if (fd_ >= 0) return true;
+  int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot open " + path_, "lock_unavailable");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;
+  }
+  fd_ = fd;
+  return true;
+}
+
+namespace {
+class PostgresLeaderLock : public LeaderLock {
+ public:
+  explicit PostgresLeaderLock(const std::string& url) : lock_(url, "reflexio-scheduler") {}
+  Result<bool> TryAcquire() override { return lock_.TryAcquire(); }
+  std::string Describe() const override { return lock_.Describe(); }
+
+ private:
+  PostgresAdvisoryLock lock_;
+};
+}  // namespace
+
+std::unique_ptr<LeaderLock> MakeSchedulerLock(const std::string& database_url, const std::string& data_dir) {
+  if (!database_url.empty()) return std::make_unique<PostgresLeaderLock>(database_url);
+  return std::make_unique<FileLeaderLock>((std::filesystem::path(data_dir) / "scheduler.lock").string());
+}
+
+Scheduler::Scheduler(Database& db, LeaderLock& lock, SchedulerOptions options, const Clock& clock)
+    : db_(db), lock_(lock), options_(options), clock_(clock) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status Scheduler::RunOnce() {
+  TimePoint now = clock_.Now();
+  // Yesterday too: recordings captured late yesterday may have been uploaded after midnight.
+  for (TimePoint day : {AddSeconds(now, -86400), now}) {
+    std::string date = FormatRfc3339(day).substr(0, 10);
+    ASSIGN_OR_RETURN(int64_t tenants, db_.RollUpDailyUsage(date));
+    LOG_DEBUG("usage for " << date << " rolled up for " << tenants << " tenant(s)");
+  }
+  return Status::Ok();
+}
+
+void Scheduler::Run() {
+  while (true) {
+    auto held = lock_.TryAcquire();
+    if (!held.ok()) {
+      if (active_) LOG_WARN("scheduler lost its lock: " << held.status().message());
+      active_ = false;
+    } else if (*held && !active_) {
+      active_ = true;
+      LOG_INFO("scheduler active (holds the " << lock_.Describe() << ")");
+    } else if (!*held && !active_) {
+      LOG_DEBUG("scheduler standing by: another process holds the " << lock_.Describe());
+    }
+    if (active_) {
+      Status ran = RunOnce();
+      if (!ran.ok()) LOG_WARN("scheduled work failed: " << ran.message());
+    }
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, std::chrono::duration<double>(options_.interval_s), [&] { return stopping_; })) return;
+  }
+}
+
+}  // namespace reflexio

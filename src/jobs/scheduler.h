@@ -1,0 +1,74 @@
+// Scheduler: timed work, run by exactly one process at a time.
+//
+// Any number of schedulers may run (one per machine for availability); each holds a LeaderLock
+// attempt, and only the holder works. With PostgreSQL the lock is a session advisory lock, so
+// it is released the moment its holder dies; embedded, it is a file lock in the data directory.
+// The timed work today is the daily usage roll-up (today's and yesterday's totals per tenant,
+// idempotent); digests and retention join it later. Start/Stop/active are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/time.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+class LeaderLock {
+ public:
+  virtual ~LeaderLock() = default;
+  // True once this process holds the lock (and on every later call while it still does).
+  virtual Result<bool> TryAcquire() = 0;
+  virtual std::string Describe() const = 0;
+};
+
+// flock(2) on a file: one holder among the processes of one machine.
+class FileLeaderLock : public LeaderLock {
+ public:
+  explicit FileLeaderLock(std::string path) : path_(std::move(path)) {}
+  ~FileLeaderLock() override;
+  Result<bool> TryAcquire() override;
+  std::string Describe() const override { return "file lock " + path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// The lock for this deployment: an advisory lock on PostgreSQL (database_url set), else a file
+// lock in the data directory.
+std::unique_ptr<LeaderLock> MakeSchedulerLock(const std::string& database_url, const std::string& data_dir);
+
+struct SchedulerOptions {
+  double interval_s = 60;
+};
+
+class Scheduler {
+ public:
+  Scheduler(Database& db, LeaderLock& lock, SchedulerOptions options, const Clock& clock = SystemClock::Instance());
+  ~Scheduler();
+  void Start();
+  void Stop();
+  bool active() const { return active_; }
+  // One round of timed work, whether or not this process leads (for tests and operators).
+  Status RunOnce();
+
+ private:
+  void Run();
+  Database& db_;
+  LeaderLock& lock_;
+  SchedulerOptions options_;
+  const Clock& clock_;
+  std::atomic<bool> active_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace reflexio
