@@ -28,13 +28,4 @@ CREATE TABLE usage_daily (
 );
 GRANT SELECT, INSERT, UPDATE ON subscriptions, usage_daily TO reflexio_app;
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['subscriptions', 'usage_daily'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = current_setting(''app.tenant_id'', true)) '
-                   'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
-  END LOOP;
-END $$;
+SELECT isolate_tenant_table(t) FROM unnest(ARRAY['subscriptions', 'usage_daily']) AS t;

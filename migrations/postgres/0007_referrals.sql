@@ -14,13 +14,4 @@ CREATE TABLE referral_redemptions (
 );
 GRANT SELECT, INSERT ON referral_codes, referral_redemptions TO reflexio_app;
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['referral_codes', 'referral_redemptions'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = current_setting(''app.tenant_id'', true)) '
-                   'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
-  END LOOP;
-END $$;
+SELECT isolate_tenant_table(t) FROM unnest(ARRAY['referral_codes', 'referral_redemptions']) AS t;

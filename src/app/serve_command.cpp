@@ -90,6 +90,23 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
+// What `worker` and `scheduler` share before they start: configuration, signals, the database.
+struct LongRunning {
+  Config config;
+  sigset_t signals;
+  std::unique_ptr<Database> db;
+};
+
+Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
+  LongRunning run;
+  ASSIGN_OR_RETURN(run.config, LoadConfigWithFlags(flags));
+  SetLogLevel(ParseLogLevel(run.config.log_level));
+  run.signals = BlockStopSignals();
+  RETURN_IF_ERROR(PrepareDataDirectory(run.config));
+  ASSIGN_OR_RETURN(run.db, OpenDatabase(run.config));
+  return run;
+}
+
 void WaitForStopSignal(const sigset_t& signals) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -196,19 +213,13 @@ int SchedulerCommand(const Args& args) {
                          "and another takes over within REFLEXIO_SCHEDULER_INTERVAL_S when it stops.",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;
-  auto config = LoadConfigWithFlags(flags);
-  if (!config.ok()) return Fail(config.status().message());
-  SetLogLevel(ParseLogLevel(config->log_level));
-  sigset_t signals = BlockStopSignals();
-  Status prepared = PrepareDataDirectory(*config);
-  if (!prepared.ok()) return Fail(prepared.message());
-  auto db = OpenDatabase(*config);
-  if (!db.ok()) return Fail(db.status().message());
-  auto lock = MakeSchedulerLock(config->database_url, config->data_dir);
-  Scheduler scheduler(**db, *lock, {config->scheduler_interval_s});
+  auto run = StartLongRunning(flags);
+  if (!run.ok()) return Fail(run.status().message());
+  auto lock = MakeSchedulerLock(run->config.database_url, run->config.data_dir);
+  Scheduler scheduler(*run->db, *lock, {run->config.scheduler_interval_s});
   scheduler.Start();
   LOG_INFO("scheduler started; waiting for the " << lock->Describe());
-  WaitForStopSignal(signals);
+  WaitForStopSignal(run->signals);
   scheduler.Stop();
   return 0;
 }
@@ -224,28 +235,23 @@ int WorkerCommand(const Args& args) {
                          "number of them on any number of machines against the same DATABASE_URL and object store.",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;
-  auto config = LoadConfigWithFlags(flags);
-  if (!config.ok()) return Fail(config.status().message());
+  auto run = StartLongRunning(flags);
+  if (!run.ok()) return Fail(run.status().message());
+  const Config* config = &run->config;
   if (config->database_url.empty()) {
     return Fail("reflexio worker takes jobs from a shared queue and needs PostgreSQL: set DATABASE_URL "
                 "(on one machine, reflexio serve already runs its own worker)", 2);
   }
-  SetLogLevel(ParseLogLevel(config->log_level));
-  sigset_t signals = BlockStopSignals();
-  Status prepared = PrepareDataDirectory(*config);
-  if (!prepared.ok()) return Fail(prepared.message());
-  auto db = OpenDatabase(*config);
-  if (!db.ok()) return Fail(db.status().message());
   auto blobs = MakeBlobStore(*config);
   if (!blobs.ok()) return Fail(blobs.status().message());
   if (config->blob_backend == "filesystem") {
     LOG_WARN("audio is on the local filesystem; workers on other machines need REFLEXIO_BLOB_BACKEND=s3");
   }
   Metrics metrics;
-  auto processing = StartProcessing(*config, **db, **blobs, metrics);
+  auto processing = StartProcessing(*config, *run->db, **blobs, metrics);
   if (!processing.ok()) return Fail(processing.status().message());
   LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << (*blobs)->Describe());
-  WaitForStopSignal(signals);
+  WaitForStopSignal(run->signals);
   processing->worker->Stop();
   return 0;
 }
