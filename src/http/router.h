@@ -24,7 +24,7 @@ struct ServerRequest {
   std::string method;
   std::string path;
   std::map<std::string, std::string> query;
-  std::map<std::string, std::string> params;   // from {placeholders} in the route pattern
+  std::map<std::string, std::string> params;   // values of the {name} segments of the route pattern
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;                            // routes that do not stream their body
   std::filesystem::path body_file;             // routes that stream their body to disk
