@@ -23,6 +23,7 @@ struct Tenant {
 
 enum class RecordingStatus { kQueued, kProcessing, kTranscribed, kFailed };
 const char* ToString(RecordingStatus status);
+RecordingStatus ParseRecordingStatus(const std::string& text);  // unknown text: kQueued
 
 struct Recording {
   std::string tenant_id;
@@ -50,6 +51,10 @@ struct TranscriptWord {
   double end_s = 0;
   double confidence = 0;
 };
+
+// How every backend stores a segment's words: a JSON array of [word, start, end, confidence].
+std::string WordsToJson(const std::vector<TranscriptWord>& words);
+std::vector<TranscriptWord> WordsFromJson(const std::string& text);  // malformed: no words
 
 struct Segment {
   int seq = 0;

@@ -301,3 +301,21 @@ TEST_P(DatabaseTest, DailyUsageRollsUpSpeechPerTenantAndDayIdempotently) {
 
 }  // namespace
 }  // namespace reflexio
+
+namespace reflexio {
+namespace {
+
+TEST(SegmentWords, RoundTripAndMalformedInputGivesNoWords) {
+  std::vector<TranscriptWord> words = {{"scenery", 1.7, 2.19, 0.83}, {"is", 2.19, 2.3, 1.0}};
+  auto back = WordsFromJson(WordsToJson(words));
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].word, "scenery");
+  EXPECT_DOUBLE_EQ(back[0].end_s, 2.19);
+  EXPECT_DOUBLE_EQ(back[1].confidence, 1.0);
+  EXPECT_TRUE(WordsFromJson("not json").empty());
+  EXPECT_TRUE(WordsFromJson(R"([["w", "one", 2, 0.5]])").empty()) << "a wrong type is skipped, not thrown";
+  EXPECT_EQ(ParseRecordingStatus(ToString(RecordingStatus::kTranscribed)), RecordingStatus::kTranscribed);
+}
+
+}  // namespace
+}  // namespace reflexio

@@ -1,6 +1,5 @@
 #include "storage/postgres_database.h"
 
-#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <sstream>
@@ -11,7 +10,6 @@
 
 namespace reflexio {
 
-using nlohmann::json;
 
 bool IsPostgresUrl(const std::string& url) {
   return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
@@ -48,18 +46,11 @@ const char* kRecordingColumns =
 std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
 double Number(const pqxx::field& f) { return f.is_null() ? 0 : f.as<double>(); }
 
-RecordingStatus ParseStatus(const std::string& s) {
-  if (s == "processing") return RecordingStatus::kProcessing;
-  if (s == "transcribed") return RecordingStatus::kTranscribed;
-  if (s == "failed") return RecordingStatus::kFailed;
-  return RecordingStatus::kQueued;
-}
-
 Recording ReadRecording(const pqxx::row& row) {
   Recording r;
   r.tenant_id = Text(row[0]);
   r.id = Text(row[1]);
-  r.status = ParseStatus(Text(row[2]));
+  r.status = ParseRecordingStatus(Text(row[2]));
   r.error = Text(row[3]);
   r.content_type = Text(row[4]);
   r.original_bytes = row[5].as<int64_t>();
@@ -87,23 +78,10 @@ Segment ReadSegment(const pqxx::row& row, int first) {
   s.end_s = row[first + 2].as<double>();
   s.captured_at = FromUnixSeconds(Number(row[first + 3]));
   s.text = Text(row[first + 4]);
-  json words = json::parse(Text(row[first + 5]), nullptr, false);
-  if (words.is_array()) {
-    for (const auto& w : words) {
-      if (w.is_array() && w.size() == 4) {
-        s.words.push_back({w[0].get<std::string>(), w[1].get<double>(), w[2].get<double>(), w[3].get<double>()});
-      }
-    }
-  }
+  s.words = WordsFromJson(Text(row[first + 5]));
   s.engine = Text(row[first + 6]);
   s.language = Text(row[first + 7]);
   return s;
-}
-
-std::string WordsToJson(const std::vector<TranscriptWord>& words) {
-  json out = json::array();
-  for (const auto& w : words) out.push_back({w.word, w.start_s, w.end_s, w.confidence});
-  return out.dump();
 }
 
 Status SetRecordingStatus(pqxx::dbtransaction& tx, const Job& job, const std::string& status,

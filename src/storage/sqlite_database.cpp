@@ -1,32 +1,13 @@
 #include "storage/sqlite_database.h"
 
-#include <nlohmann/json.hpp>
 
 #include "core/ids.h"
 #include "storage/cursor.h"
 
 namespace reflexio {
 
-using nlohmann::json;
-
-const char* ToString(RecordingStatus status) {
-  switch (status) {
-    case RecordingStatus::kQueued: return "queued";
-    case RecordingStatus::kProcessing: return "processing";
-    case RecordingStatus::kTranscribed: return "transcribed";
-    case RecordingStatus::kFailed: return "failed";
-  }
-  return "queued";
-}
 
 namespace {
-
-RecordingStatus ParseStatus(const std::string& s) {
-  if (s == "processing") return RecordingStatus::kProcessing;
-  if (s == "transcribed") return RecordingStatus::kTranscribed;
-  if (s == "failed") return RecordingStatus::kFailed;
-  return RecordingStatus::kQueued;
-}
 
 TimePoint ParseStoredTime(const std::string& text) {
   auto t = ParseRfc3339(text);
@@ -41,7 +22,7 @@ Recording ReadRecording(const SqliteStatement& s) {
   Recording r;
   r.tenant_id = s.ColumnText(0);
   r.id = s.ColumnText(1);
-  r.status = ParseStatus(s.ColumnText(2));
+  r.status = ParseRecordingStatus(s.ColumnText(2));
   r.error = s.ColumnText(3);
   r.content_type = s.ColumnText(4);
   r.original_bytes = s.ColumnInt(5);
@@ -57,24 +38,6 @@ Recording ReadRecording(const SqliteStatement& s) {
   r.engine = s.ColumnText(15);
   r.language = s.ColumnText(16);
   return r;
-}
-
-std::string WordsToJson(const std::vector<TranscriptWord>& words) {
-  json out = json::array();
-  for (const auto& w : words) out.push_back({w.word, w.start_s, w.end_s, w.confidence});
-  return out.dump();
-}
-
-std::vector<TranscriptWord> WordsFromJson(const std::string& text) {
-  std::vector<TranscriptWord> words;
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_array()) return words;
-  for (const auto& w : j) {
-    if (w.is_array() && w.size() == 4) {
-      words.push_back({w[0].get<std::string>(), w[1].get<double>(), w[2].get<double>(), w[3].get<double>()});
-    }
-  }
-  return words;
 }
 
 constexpr const char* kSegmentColumns = "seq, start_s, end_s, captured_at, text, words_json, engine, language";
