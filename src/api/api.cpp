@@ -8,6 +8,7 @@
 #include "core/file_util.h"
 #include "core/ids.h"
 #include "crypto/api_key.h"
+#include "pipeline/stored_audio.h"
 #include "text/normalize.h"
 #include "version.h"
 
@@ -252,15 +253,13 @@ ServerResponse Api::GetAudio(ServerRequest& request) {
     return ErrorResponse(InvalidArgument("start must be before end, within the recording's " +
                                              std::to_string(duration) + " s", "invalid_range"));
   }
-  std::filesystem::path local = std::filesystem::path(deps_.config.data_dir) / "tmp" / ("clip-" + NewId() + ".opus");
-  Status fetched = deps_.blobs.GetToFile(r->audio_path, local);
-  if (!fetched.ok()) {
-    RemoveQuietly(local);
-    return ErrorResponse(Unavailable("stored audio cannot be read: " + fetched.message(), "storage_unavailable"));
+  auto audio = DecodeStoredAudio(deps_.blobs, r->audio_path, std::filesystem::path(deps_.config.data_dir) / "tmp",
+                                 {.start_s = *start, .end_s = clip_end, .check_complete = false});
+  if (!audio.ok()) {
+    return ErrorResponse(IsUndecodable(audio.status())
+                             ? Internal("stored audio is unreadable: " + audio.status().message(), "storage_error")
+                             : Unavailable("stored audio cannot be read: " + audio.status().message(), "storage_unavailable"));
   }
-  auto audio = DecodeAudioFile(local.string(), {.start_s = *start, .end_s = clip_end, .check_complete = false});
-  RemoveQuietly(local);
-  if (!audio.ok()) return ErrorResponse(Internal("stored audio is unreadable: " + audio.status().message(), "storage_error"));
   ServerResponse response;
   if (request.Header("accept").find("audio/wav") != std::string::npos) {
     response.content_type = "audio/wav";

@@ -3,9 +3,9 @@
 #include "audio/decoder.h"
 #include "audio/opus_encoder.h"
 #include "audio/vad.h"
-#include "core/file_util.h"
 #include "core/log.h"
 #include "pipeline/speech_pipeline.h"
+#include "pipeline/stored_audio.h"
 
 namespace reflexio {
 
@@ -24,13 +24,8 @@ JobOutcome RecordingProcessor::Process(const Job& job) {
   const Recording& recording = **found;
   if (recording.source_path.empty()) return fail("load", NotFound("the upload of " + recording.id + " is gone"));
 
-  // Decoders read files: fetch the upload (possibly from another machine's object store).
-  fs::path local = data_dir_ / "tmp" / ("job-" + std::to_string(job.id) + ".upload");
-  Status fetched = blobs_.GetToFile(recording.source_path, local);
-  if (!fetched.ok()) return fail("load", fetched);
-  auto audio = DecodeAudioFile(local.string());
-  RemoveQuietly(local);
-  if (!audio.ok()) return fail("decode", audio.status());
+  auto audio = DecodeStoredAudio(blobs_, recording.source_path, data_dir_ / "tmp");
+  if (!audio.ok()) return fail(IsUndecodable(audio.status()) ? "decode" : "load", audio.status());
 
   std::string audio_key = "audio/" + recording.tenant_id + "/" + recording.id + ".opus";
   auto opus = EncodeOggOpus(audio->samples, opus_bitrate_);
