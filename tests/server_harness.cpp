@@ -13,6 +13,7 @@
 
 #include "core/file_util.h"
 #include "core/ids.h"
+#include "crypto/digest.h"
 
 namespace reflexio::testing {
 
@@ -22,8 +23,34 @@ std::string Slurp(const std::string& path) {
   return r.ok() ? *r : "";
 }
 
-pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+// Cluster mode needs one explicit master key shared by every process; tests that do not choose
+// one get this file (created once per test binary, removed when it exits).
+struct SharedTestKeyFile {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("reflexio-test-master-" + std::to_string(::getpid()) + ".key");
+  SharedTestKeyFile() {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::string hex = Sha256Hex(NewId()) + "\n";
+    if (fd < 0 || ::write(fd, hex.data(), hex.size()) != static_cast<ssize_t>(hex.size())) {
+      throw std::runtime_error("cannot write the test master key " + path.string());
+    }
+    ::close(fd);
+  }
+  ~SharedTestKeyFile() { RemoveQuietly(path); }
+};
+
+std::map<std::string, std::string> WithMasterKeyForCluster(std::map<std::string, std::string> env) {
+  bool explicit_key = env.count("REFLEXIO_KEY_FILE") || env.count("AUDIO_ENCRYPTION_PASSWORD");
+  if (env.count("DATABASE_URL") && !explicit_key) {
+    static SharedTestKeyFile key_file;
+    env["REFLEXIO_KEY_FILE"] = key_file.path.string();
+  }
+  return env;
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& given_env,
             const std::string& out_path, const std::string& err_path) {
+  std::map<std::string, std::string> env = WithMasterKeyForCluster(given_env);
   pid_t pid = fork();
   if (pid != 0) return pid;
   int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

@@ -38,6 +38,8 @@ class ServerProcess {
   std::string stderr_text() const;
   void Kill();  // SIGKILL: a crash
   int Stop();   // SIGTERM, returns the exit status
+  // The PostgreSQL database of a REFLEXIO_TEST_BACKEND=postgres run; null on SQLite.
+  const PostgresTestDatabase* postgres() const { return postgres_.get(); }
 
  private:
   std::string data_dir_, log_dir_, base_url_;

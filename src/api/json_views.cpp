@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "text/normalize.h"
+#include "text/stem.h"
 
 namespace reflexio {
 
@@ -49,11 +50,13 @@ json SegmentJson(const Segment& s) {
 HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& terms) {
   HitSpan span{segment.start_s, segment.end_s};
   bool found = false;
+  std::vector<std::string> stems;
+  for (const auto& term : terms) stems.push_back(StemWord(term));
   std::vector<bool> seen(terms.size(), false);
   for (const auto& w : segment.words) {
-    std::string word = NormalizeText(w.word);
-    for (size_t t = 0; t < terms.size(); ++t) {
-      if (seen[t] || word != terms[t]) continue;
+    std::string stem = StemWord(NormalizeText(w.word));
+    for (size_t t = 0; t < stems.size(); ++t) {
+      if (seen[t] || stem != stems[t]) continue;
       seen[t] = true;
       if (!found) {
         span = {w.start_s, w.end_s};

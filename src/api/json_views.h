@@ -20,6 +20,7 @@ struct HitSpan {
   double start_s = 0;
   double end_s = 0;
 };
+// Where in the segment the query's words (or other forms of them: "meetings" for "meeting") were said.
 HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& normalized_terms);
 
 // Rounds seconds to milliseconds for stable JSON.

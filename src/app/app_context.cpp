@@ -5,6 +5,10 @@
 #include "asr/pocketsphinx_engine.h"
 #include "asr/remote_engine.h"
 #include "core/file_util.h"
+#include "core/log.h"
+#include "privacy/encrypted_blob_store.h"
+#include "privacy/encrypted_database.h"
+#include "privacy/master_key.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite_database.h"
 
@@ -43,6 +47,25 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Config& config) {
   }
   ASSIGN_OR_RETURN(auto db, SqliteDatabase::Open(DatabasePath(config), EmbeddedSqliteMigrations()));
   return std::unique_ptr<Database>(std::move(db));
+}
+
+Result<Storage> OpenStorage(const Config& config) {
+  ASSIGN_OR_RETURN(MasterKeys masters, LoadMasterKeys(config));
+  if (masters.generated) {
+    LOG_WARN("created a new master key in " << masters.key_file->string()
+                                            << " (mode 0600). Back it up: without it nothing stored here can be read");
+  }
+  Storage storage;
+  storage.master_key_source = masters.described_source + ", id " + masters.primary.id;
+  if (!masters.also_unwrap.empty()) {
+    LOG_WARN("a master key rotation was interrupted; run `reflexio keys rotate` again to finish it");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> backend, OpenDatabase(config));
+  storage.keyring = std::make_unique<Keyring>(*backend, std::move(masters));
+  storage.db = std::make_unique<EncryptedDatabase>(std::move(backend), *storage.keyring);
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobStore> store, MakeBlobStore(config));
+  storage.blobs = std::make_unique<EncryptedBlobStore>(std::move(store), *storage.keyring);
+  return storage;
 }
 
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine) {

@@ -8,6 +8,8 @@
 
 #include "asr/engine.h"
 #include "core/config.h"
+#include "privacy/keyring.h"
+#include "storage/blob_store.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -24,6 +26,18 @@ Status PrepareDataDirectory(const Config& config);
 // (checked against the built-in migrations; `reflexio migrate` applies them as the owner).
 Result<std::unique_ptr<Database>> OpenDatabase(const Config& config);
 std::string DatabasePath(const Config& config);
+
+// What every command that touches tenant data works on: the database and the blob store, both
+// sealing what they keep with tenant keys from the keyring (which the master key unlocks).
+struct Storage {
+  std::unique_ptr<Keyring> keyring;
+  std::unique_ptr<Database> db;       // an EncryptedDatabase over OpenDatabase's backend
+  std::unique_ptr<BlobStore> blobs;   // an EncryptedBlobStore over MakeBlobStore's store
+  std::string master_key_source;      // for logs
+};
+// Loads the master key (LoadMasterKeys: may generate the development key file, and says so),
+// then opens the database and the blob store.
+Result<Storage> OpenStorage(const Config& config);
 
 // The engine named by config.asr_engine (or `override_engine`), wired with fallback for remote.
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine = "");

@@ -94,7 +94,7 @@ sigset_t BlockStopSignals() {
 struct LongRunning {
   Config config;
   sigset_t signals;
-  std::unique_ptr<Database> db;
+  Storage storage;
 };
 
 Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
@@ -103,7 +103,8 @@ Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
   SetLogLevel(ParseLogLevel(run.config.log_level));
   run.signals = BlockStopSignals();
   RETURN_IF_ERROR(PrepareDataDirectory(run.config));
-  ASSIGN_OR_RETURN(run.db, OpenDatabase(run.config));
+  ASSIGN_OR_RETURN(run.storage, OpenStorage(run.config));
+  LOG_INFO("master key: " << run.storage.master_key_source);
   return run;
 }
 
@@ -140,17 +141,17 @@ int ServeCommand(const Args& args) {
   if (!prepared.ok()) return Fail(prepared.message());
   auto lock = LockDataDirectory(*config);
   if (!lock.ok()) return Fail(lock.status().message());
-  auto db = OpenDatabase(*config);
-  if (!db.ok()) return Fail(db.status().message());
+  auto storage = OpenStorage(*config);
+  if (!storage.ok()) return Fail(storage.status().message());
+  Database* db = storage->db.get();
+  BlobStore* blobs = storage->blobs.get();
   RemoveInterruptedUploads(*config);
-  auto blobs = MakeBlobStore(*config);
-  if (!blobs.ok()) return Fail(blobs.status().message());
-  LOG_INFO("audio is stored in " << (*blobs)->Describe());
+  LOG_INFO("audio is stored in " << blobs->Describe() << "; master key: " << storage->master_key_source);
 
   // Embedded, this process is the only worker, so leases held at the last stop are dead. On
   // PostgreSQL other workers may hold live leases: theirs expire on their own if they died.
   if (config->database_url.empty()) {
-    auto released = (*db)->ReleaseAllLeases();
+    auto released = db->ReleaseAllLeases();
     if (released.ok() && *released > 0) LOG_INFO("resuming " << *released << " job(s) interrupted by the last stop");
   }
 
@@ -159,21 +160,21 @@ int ServeCommand(const Args& args) {
   std::unique_ptr<LeaderLock> scheduler_lock;
   std::unique_ptr<Scheduler> scheduler;
   if (role == "all") {
-    auto started = StartProcessing(*config, **db, **blobs, metrics);
+    auto started = StartProcessing(*config, *db, *blobs, metrics);
     if (!started.ok()) return Fail(started.status().message());
     processing = std::move(*started);
     scheduler_lock = MakeSchedulerLock(config->database_url, config->data_dir);
-    scheduler = std::make_unique<Scheduler>(**db, *scheduler_lock, SchedulerOptions{config->scheduler_interval_s});
+    scheduler = std::make_unique<Scheduler>(*db, *scheduler_lock, SchedulerOptions{config->scheduler_interval_s});
     scheduler->Start();
   }
   Worker* local_worker = processing.worker.get();
-  Ingestor ingestor(**db, **blobs, *config, metrics, [local_worker] {
+  Ingestor ingestor(*db, *blobs, *config, metrics, [local_worker] {
     if (local_worker) local_worker->Notify();  // remote workers poll
   });
   std::string engine_name = processing.engines ? processing.engines->engine_name() : "";
   std::function<std::string()> asr_engine;
   if (processing.engines) asr_engine = [engine_name] { return engine_name; };
-  Api api({**db, **blobs, ingestor, *config, metrics, asr_engine});
+  Api api({*db, *blobs, ingestor, *config, metrics, asr_engine});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },
@@ -184,11 +185,11 @@ int ServeCommand(const Args& args) {
   LOG_INFO("listening on " << base_url << " (role " << role << ", data in "
                            << std::filesystem::absolute(config->data_dir).string() << ")");
 
-  auto tenants = (*db)->CountTenants();
+  auto tenants = db->CountTenants();
   if (tenants.ok() && *tenants == 0) {
-    auto tenant = (*db)->EnsureTenant("local");
+    auto tenant = db->EnsureTenant("local");
     std::string key = GenerateApiKey();
-    if (tenant.ok() && (*db)->AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
+    if (tenant.ok() && db->AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
       PrintFirstRunBanner("local", key, base_url);
     }
   }
@@ -216,7 +217,7 @@ int SchedulerCommand(const Args& args) {
   auto run = StartLongRunning(flags);
   if (!run.ok()) return Fail(run.status().message());
   auto lock = MakeSchedulerLock(run->config.database_url, run->config.data_dir);
-  Scheduler scheduler(*run->db, *lock, {run->config.scheduler_interval_s});
+  Scheduler scheduler(*run->storage.db, *lock, {run->config.scheduler_interval_s});
   scheduler.Start();
   LOG_INFO("scheduler started; waiting for the " << lock->Describe());
   WaitForStopSignal(run->signals);
@@ -242,15 +243,14 @@ int WorkerCommand(const Args& args) {
     return Fail("reflexio worker takes jobs from a shared queue and needs PostgreSQL: set DATABASE_URL "
                 "(on one machine, reflexio serve already runs its own worker)", 2);
   }
-  auto blobs = MakeBlobStore(*config);
-  if (!blobs.ok()) return Fail(blobs.status().message());
+  BlobStore* blobs = run->storage.blobs.get();
   if (config->blob_backend == "filesystem") {
     LOG_WARN("audio is on the local filesystem; workers on other machines need REFLEXIO_BLOB_BACKEND=s3");
   }
   Metrics metrics;
-  auto processing = StartProcessing(*config, *run->db, **blobs, metrics);
+  auto processing = StartProcessing(*config, *run->storage.db, *blobs, metrics);
   if (!processing.ok()) return Fail(processing.status().message());
-  LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << (*blobs)->Describe());
+  LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << blobs->Describe());
   WaitForStopSignal(run->signals);
   processing->worker->Stop();
   return 0;

@@ -72,6 +72,19 @@ struct Setting {
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
+      {"server.environment", "REFLEXIO_ENV",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v != "development" && v != "production") {
+           return InvalidArgument(n + " must be development or production, not '" + v + "'", "invalid_config");
+         }
+         return s.Str(n, v, c.environment);
+       }},
+      {"privacy.encryption_password", "AUDIO_ENCRYPTION_PASSWORD",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_password); }},
+      {"privacy.encryption_salt", "AUDIO_ENCRYPTION_SALT",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_salt); }},
+      {"privacy.key_file", "REFLEXIO_KEY_FILE",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_key_file); }},
       {"server.host", "REFLEXIO_HOST",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.host); }},
       {"server.port", "REFLEXIO_PORT",

@@ -28,6 +28,8 @@ struct RemoteAsrConfig {
 };
 
 struct Config {
+  // "development" (the embedded default) or "production", where every safety gate must hold.
+  std::string environment = "development";
   // server
   std::string host = "127.0.0.1";
   int port = 8000;
@@ -48,6 +50,11 @@ struct Config {
   std::string s3_region = "us-east-1";
   std::string s3_access_key_id;
   std::string s3_secret_access_key;  // never logged
+  // encryption at rest: the master key comes from a password and salt (Argon2id), or from a key
+  // file; with neither, a development server generates <data_dir>/master.key on first start.
+  std::string encryption_password;  // never logged
+  std::string encryption_salt;
+  std::string encryption_key_file;
   // processing
   std::string asr_engine = "pocketsphinx";  // pocketsphinx | remote
   std::string pocketsphinx_model_dir = "/usr/share/pocketsphinx/model/en-us";

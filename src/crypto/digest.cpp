@@ -29,6 +29,24 @@ std::string Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return ToHex(Sha256(data)); }
 
+std::optional<std::string> FromHex(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int high = nibble(hex[i]), low = nibble(hex[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+  }
+  return out;
+}
+
 std::string Sha256FileHex(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "";

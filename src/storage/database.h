@@ -65,6 +65,9 @@ struct Segment {
   std::vector<TranscriptWord> words;
   std::string engine;
   std::string language;
+  // What the full-text index holds for this segment: space-separated tokens (the blind index's
+  // keyed hashes, never words). Search matches its terms against these tokens exactly.
+  std::string index_terms;
 };
 
 struct Transcription {
@@ -79,7 +82,7 @@ struct Transcription {
 struct SearchHit {
   std::string recording_id;
   Segment segment;
-  std::string snippet;  // matched words wrapped in <mark>…</mark>
+  std::string snippet;  // matched words wrapped in <mark>…</mark>; built by whoever can read the text
   double score = 0;     // higher is better
 };
 
@@ -112,6 +115,13 @@ struct QueueStats {
   double oldest_queued_age_s = 0;
 };
 
+// A tenant's data key as stored: wrapped by a master key (crypto/keys.h), never in the clear.
+struct WrappedTenantKey {
+  std::string tenant_id;
+  std::string master_key_id;  // which master key wrapped it (a fingerprint, not the key)
+  std::string wrapped;        // raw bytes
+};
+
 struct InsertOutcome {
   Recording recording;
   bool replayed = false;  // an earlier upload with the same Idempotency-Key was returned
@@ -127,6 +137,15 @@ class Database {
   virtual Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
                            const std::string& display_prefix) = 0;
   virtual Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) = 0;
+  virtual Result<std::vector<Tenant>> ListTenants() = 0;
+
+  // Tenant data keys. AddTenantKey stores `key` unless the tenant already has one and returns
+  // the one that is stored (so two processes racing to create it agree). ReplaceTenantKey
+  // rewraps: it succeeds only while the stored key is still wrapped by `expected_master_key_id`
+  // (kConflict otherwise), so an interrupted rotation can simply be run again.
+  virtual Result<std::optional<WrappedTenantKey>> GetTenantKey(const std::string& tenant_id) = 0;
+  virtual Result<WrappedTenantKey> AddTenantKey(const WrappedTenantKey& key) = 0;
+  virtual Status ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) = 0;
 
   // Recordings. InsertRecording stores the row and its first job atomically; with an
   // Idempotency-Key already used by this tenant it returns that recording instead.
@@ -138,6 +157,8 @@ class Database {
   virtual Result<Page<Recording>> ListRecordings(const std::string& tenant_id, const TimeRange& range,
                                                  int limit, const std::string& cursor) = 0;
   virtual Result<std::vector<Segment>> GetSegments(const std::string& tenant_id, const std::string& recording_id) = 0;
+  // `terms` are index tokens (as in Segment::index_terms); every one must occur. Hits come best
+  // first with an empty snippet.
   virtual Result<Page<SearchHit>> Search(const std::string& tenant_id, const std::vector<std::string>& terms,
                                          const TimeRange& range, int limit, const std::string& cursor) = 0;
 

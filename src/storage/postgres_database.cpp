@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/ids.h"
+#include "crypto/digest.h"
 #include "core/log.h"
 #include "storage/cursor.h"
 
@@ -69,7 +70,7 @@ Recording ReadRecording(const pqxx::row& row) {
 }
 
 const char* kSegmentColumns =
-    "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language";
+    "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language, index_terms";
 
 Segment ReadSegment(const pqxx::row& row, int first) {
   Segment s;
@@ -81,6 +82,7 @@ Segment ReadSegment(const pqxx::row& row, int first) {
   s.words = WordsFromJson(Text(row[first + 5]));
   s.engine = Text(row[first + 6]);
   s.language = Text(row[first + 7]);
+  s.index_terms = Text(row[first + 8]);
   return s;
 }
 
@@ -195,6 +197,64 @@ Result<std::optional<Tenant>> PostgresDatabase::TenantForKeyHash(const std::stri
   return found;
 }
 
+Result<std::vector<Tenant>> PostgresDatabase::ListTenants() {
+  std::vector<Tenant> tenants;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    for (const auto& row : tx.exec("SELECT id, name FROM tenants ORDER BY id")) {
+      tenants.push_back(Tenant{Text(row[0]), Text(row[1])});
+    }
+    return Status::Ok();
+  }));
+  return tenants;
+}
+
+namespace {
+Result<std::optional<WrappedTenantKey>> ReadTenantKey(pqxx::dbtransaction& tx, const std::string& tenant_id) {
+  auto rows = Exec(tx, "SELECT master_key_id, encode(wrapped, 'hex') FROM tenant_keys WHERE tenant_id = $1",
+                   Param(tenant_id));
+  if (rows.empty()) return std::optional<WrappedTenantKey>();
+  auto wrapped = FromHex(Text(rows[0][1]));
+  if (!wrapped) return Internal("the stored key of tenant " + tenant_id + " is not hex");
+  return std::optional<WrappedTenantKey>(WrappedTenantKey{tenant_id, Text(rows[0][0]), *wrapped});
+}
+}  // namespace
+
+Result<std::optional<WrappedTenantKey>> PostgresDatabase::GetTenantKey(const std::string& tenant_id) {
+  std::optional<WrappedTenantKey> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
+    ASSIGN_OR_RETURN(found, ReadTenantKey(tx, tenant_id));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<WrappedTenantKey> PostgresDatabase::AddTenantKey(const WrappedTenantKey& key) {
+  std::optional<WrappedTenantKey> stored;
+  RETURN_IF_ERROR(Transact(key.tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
+    Exec(tx, "INSERT INTO tenant_keys (tenant_id, master_key_id, wrapped, created_at, updated_at) "
+             "VALUES ($1, $2, decode($3, 'hex'), to_timestamp($4), to_timestamp($4)) ON CONFLICT (tenant_id) DO NOTHING",
+         Param(key.tenant_id), Param(key.master_key_id), Param(ToHex(key.wrapped)), Param(ToUnixSeconds(clock_.Now())));
+    ASSIGN_OR_RETURN(stored, ReadTenantKey(tx, key.tenant_id));
+    return Status::Ok();
+  }));
+  if (!stored) return Internal("the key of tenant " + key.tenant_id + " was not stored");
+  return *stored;
+}
+
+Status PostgresDatabase::ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) {
+  return Transact(key.tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
+    auto updated = Exec(tx, "UPDATE tenant_keys SET master_key_id = $1, wrapped = decode($2, 'hex'), "
+                            "updated_at = to_timestamp($3) WHERE tenant_id = $4 AND master_key_id = $5 RETURNING tenant_id",
+                        Param(key.master_key_id), Param(ToHex(key.wrapped)), Param(ToUnixSeconds(clock_.Now())),
+                        Param(key.tenant_id), Param(expected_master_key_id));
+    if (updated.empty()) {
+      return Status(ErrorCode::kConflict, "key_changed", "the key of tenant " + key.tenant_id +
+                                                             " is no longer wrapped by master key " + expected_master_key_id);
+    }
+    return Status::Ok();
+  });
+}
+
 Result<std::optional<Recording>> PostgresDatabase::FindByIdempotencyKey(const std::string& tenant_id,
                                                                         const std::string& key) {
   std::optional<Recording> found;
@@ -305,9 +365,9 @@ Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, c
     // plainto_tsquery treats the text as words joined by AND, never as query syntax.
     auto rows = Exec(tx,
         std::string("WITH q AS (SELECT plainto_tsquery('simple', $2) AS query) "
-                    "SELECT s.recording_id, ts_rank_cd(s.search, q.query), "
-                    "ts_headline('simple', s.text, q.query, 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true'), ") +
-            "s.seq, s.start_s, s.end_s, extract(epoch from s.captured_at), s.text, s.words_json, s.engine, s.language "
+                    "SELECT s.recording_id, ts_rank_cd(s.search, q.query), ") +
+            "s.seq, s.start_s, s.end_s, extract(epoch from s.captured_at), s.text, s.words_json, s.engine, s.language, "
+            "s.index_terms "
             "FROM segments s, q WHERE s.tenant_id = $1 AND s.search @@ q.query "
             "AND ($3::float8 IS NULL OR s.captured_at >= to_timestamp($3::float8)) "
             "AND ($4::float8 IS NULL OR s.captured_at < to_timestamp($4::float8)) "
@@ -318,8 +378,7 @@ Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, c
       SearchHit hit;
       hit.recording_id = Text(row[0]);
       hit.score = row[1].as<double>();
-      hit.snippet = Text(row[2]);
-      hit.segment = ReadSegment(row, 3);
+      hit.segment = ReadSegment(row, 2);
       page.items.push_back(std::move(hit));
     }
     return Status::Ok();
@@ -383,10 +442,10 @@ Status PostgresDatabase::CompleteTranscription(const Job& job, const Transcripti
     Exec(tx, "DELETE FROM segments WHERE tenant_id = $1 AND recording_id = $2", Param(job.tenant_id), Param(job.recording_id));
     for (const Segment& seg : t.segments) {
       Exec(tx, "INSERT INTO segments (tenant_id, recording_id, seq, start_s, end_s, captured_at, text, words_json, engine, "
-               "language) VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10)",
+               "language, index_terms) VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10, $11)",
            Param(job.tenant_id), Param(job.recording_id), Param(static_cast<int64_t>(seg.seq)), Param(seg.start_s),
            Param(seg.end_s), Param(ToUnixSeconds(seg.captured_at)), Param(seg.text), Param(WordsToJson(seg.words)),
-           Param(seg.engine), Param(seg.language));
+           Param(seg.engine), Param(seg.language), Param(seg.index_terms));
     }
     Exec(tx, "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = $1, speech_s = $2, audio_path = $3, "
              "engine = $4, language = $5, source_path = NULL, updated_at = to_timestamp($6) WHERE tenant_id = $7 AND id = $8",

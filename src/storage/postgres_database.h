@@ -38,6 +38,10 @@ class PostgresDatabase : public Database {
   Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
                    const std::string& display_prefix) override;
   Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) override;
+  Result<std::vector<Tenant>> ListTenants() override;
+  Result<std::optional<WrappedTenantKey>> GetTenantKey(const std::string& tenant_id) override;
+  Result<WrappedTenantKey> AddTenantKey(const WrappedTenantKey& key) override;
+  Status ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) override;
 
   Result<InsertOutcome> InsertRecording(const Recording& recording, const std::string& job_kind,
                                         int max_attempts) override;

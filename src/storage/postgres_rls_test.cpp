@@ -56,6 +56,7 @@ class RowLevelSecurity : public ::testing::Test {
     seg.captured_at = r.captured_at;
     t.segments.push_back(seg);
     ASSERT_TRUE(db_->CompleteTranscription(**job, t).ok());
+    ASSERT_TRUE(db_->AddTenantKey({a_.id, "master", "wrapped-key-of-a"}).ok());
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
     tx.exec("INSERT INTO plans VALUES ('free', 'Free', 1800, 0, 'EUR')");
@@ -138,7 +139,7 @@ TEST(PostgresMigrations, FreshDatabaseMigratesAndAgainChangesNothing) {
   auto again = ApplyMigrations(target, EmbeddedPostgresMigrations());
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->applied.empty());
-  EXPECT_EQ(again->already_applied, 7);
+  EXPECT_EQ(again->already_applied, static_cast<int>(EmbeddedPostgresMigrations().size()));
   EXPECT_TRUE(VerifyMigrations(target, EmbeddedPostgresMigrations()).ok());
   EXPECT_TRUE(VerifyRowLevelSecurity(pg.owner_url()).ok()) << VerifyRowLevelSecurity(pg.owner_url()).ToString();
 }

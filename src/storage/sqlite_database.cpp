@@ -2,6 +2,7 @@
 
 
 #include "core/ids.h"
+#include "crypto/digest.h"
 #include "storage/cursor.h"
 
 namespace reflexio {
@@ -40,7 +41,8 @@ Recording ReadRecording(const SqliteStatement& s) {
   return r;
 }
 
-constexpr const char* kSegmentColumns = "seq, start_s, end_s, captured_at, text, words_json, engine, language";
+constexpr const char* kSegmentColumns =
+    "seq, start_s, end_s, captured_at, text, words_json, engine, language, index_terms";
 
 Segment ReadSegment(const SqliteStatement& s, int first) {
   Segment seg;
@@ -52,6 +54,7 @@ Segment ReadSegment(const SqliteStatement& s, int first) {
   seg.words = WordsFromJson(s.ColumnText(first + 5));
   seg.engine = s.ColumnText(first + 6);
   seg.language = s.ColumnText(first + 7);
+  seg.index_terms = s.ColumnText(first + 8);
   return seg;
 }
 
@@ -138,6 +141,67 @@ Result<std::optional<Tenant>> SqliteDatabase::TenantForKeyHash(const std::string
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Tenant>();
   return std::optional<Tenant>(Tenant{stmt.ColumnText(0), stmt.ColumnText(1)});
+}
+
+Result<std::vector<Tenant>> SqliteDatabase::ListTenants() {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT id, name FROM tenants ORDER BY id"));
+  std::vector<Tenant> tenants;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return tenants;
+    tenants.push_back(Tenant{stmt.ColumnText(0), stmt.ColumnText(1)});
+  }
+}
+
+Result<std::optional<WrappedTenantKey>> SqliteDatabase::GetTenantKeyLocked(const std::string& tenant_id) {
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT master_key_id, wrapped_hex FROM tenant_keys WHERE tenant_id = ?"));
+  stmt.Bind(1, tenant_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<WrappedTenantKey>();
+  auto wrapped = FromHex(stmt.ColumnText(1));
+  if (!wrapped) return Internal("the stored key of tenant " + tenant_id + " is not hex");
+  return std::optional<WrappedTenantKey>(WrappedTenantKey{tenant_id, stmt.ColumnText(0), *wrapped});
+}
+
+Result<std::optional<WrappedTenantKey>> SqliteDatabase::GetTenantKey(const std::string& tenant_id) {
+  std::lock_guard lock(mutex_);
+  return GetTenantKeyLocked(tenant_id);
+}
+
+Result<WrappedTenantKey> SqliteDatabase::AddTenantKey(const WrappedTenantKey& key) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "INSERT INTO tenant_keys (tenant_id, master_key_id, wrapped_hex, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (tenant_id) DO NOTHING"));
+  stmt.Bind(1, key.tenant_id);
+  stmt.Bind(2, key.master_key_id);
+  stmt.Bind(3, ToHex(key.wrapped));
+  stmt.Bind(4, FormatRfc3339(clock_.Now()));
+  RETURN_IF_ERROR(stmt.Run());
+  ASSIGN_OR_RETURN(auto stored, GetTenantKeyLocked(key.tenant_id));
+  RETURN_IF_ERROR(tx.Commit());
+  if (!stored) return Internal("the key of tenant " + key.tenant_id + " was not stored");
+  return *stored;
+}
+
+Status SqliteDatabase::ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "UPDATE tenant_keys SET master_key_id = ?, wrapped_hex = ?, updated_at = ? "
+      "WHERE tenant_id = ? AND master_key_id = ?"));
+  stmt.Bind(1, key.master_key_id);
+  stmt.Bind(2, ToHex(key.wrapped));
+  stmt.Bind(3, FormatRfc3339(clock_.Now()));
+  stmt.Bind(4, key.tenant_id);
+  stmt.Bind(5, expected_master_key_id);
+  RETURN_IF_ERROR(stmt.Run());
+  if (db_->Changes() == 0) {
+    return Status(ErrorCode::kConflict, "key_changed",
+                  "the key of tenant " + key.tenant_id + " is no longer wrapped by master key " + expected_master_key_id);
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKeyLocked(const std::string& tenant_id,
@@ -278,8 +342,7 @@ Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, con
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT s.recording_id, bm25(segments_fts), "
-      "snippet(segments_fts, 0, '<mark>', '</mark>', '…', 24), "
-      "s.seq, s.start_s, s.end_s, s.captured_at, s.text, s.words_json, s.engine, s.language "
+      "s.seq, s.start_s, s.end_s, s.captured_at, s.text, s.words_json, s.engine, s.language, s.index_terms "
       "FROM segments_fts JOIN segments s ON s.rowid = segments_fts.rowid "
       "WHERE segments_fts MATCH ?1 AND s.tenant_id = ?2 "
       "AND (?3 IS NULL OR s.captured_at >= ?3) AND (?4 IS NULL OR s.captured_at < ?4) "
@@ -297,8 +360,7 @@ Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, con
     SearchHit hit;
     hit.recording_id = stmt.ColumnText(0);
     hit.score = -stmt.ColumnDouble(1);
-    hit.snippet = stmt.ColumnText(2);
-    hit.segment = ReadSegment(stmt, 3);
+    hit.segment = ReadSegment(stmt, 2);
     page.items.push_back(std::move(hit));
   }
   if (static_cast<int>(page.items.size()) > limit) {
@@ -384,7 +446,7 @@ Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription
   RETURN_IF_ERROR(clear.Run());
   for (const Segment& seg : t.segments) {
     ASSIGN_OR_RETURN(auto insert, db_->Prepare(std::string("INSERT INTO segments (tenant_id, recording_id, ") +
-                                               kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?)"));
+                                               kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
     insert.Bind(1, job.tenant_id);
     insert.Bind(2, job.recording_id);
     insert.Bind(3, static_cast<int64_t>(seg.seq));
@@ -395,6 +457,7 @@ Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription
     insert.Bind(8, WordsToJson(seg.words));
     insert.Bind(9, seg.engine);
     insert.Bind(10, seg.language);
+    insert.Bind(11, seg.index_terms);
     RETURN_IF_ERROR(insert.Run());
   }
   ASSIGN_OR_RETURN(auto update, db_->Prepare(

@@ -27,6 +27,10 @@ class SqliteDatabase : public Database {
   Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
                    const std::string& display_prefix) override;
   Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) override;
+  Result<std::vector<Tenant>> ListTenants() override;
+  Result<std::optional<WrappedTenantKey>> GetTenantKey(const std::string& tenant_id) override;
+  Result<WrappedTenantKey> AddTenantKey(const WrappedTenantKey& key) override;
+  Status ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) override;
 
   Result<InsertOutcome> InsertRecording(const Recording& recording, const std::string& job_kind,
                                         int max_attempts) override;
@@ -51,6 +55,7 @@ class SqliteDatabase : public Database {
  private:
   SqliteDatabase(std::unique_ptr<SqliteConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
   Result<std::optional<Recording>> GetRecordingLocked(const std::string& tenant_id, const std::string& id);
+  Result<std::optional<WrappedTenantKey>> GetTenantKeyLocked(const std::string& tenant_id);
   Result<std::optional<Recording>> FindByIdempotencyKeyLocked(const std::string& tenant_id, const std::string& key);
 
   std::unique_ptr<SqliteConnection> db_;

@@ -1,0 +1,82 @@
+#include "privacy/encrypted_database.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "crypto/blind_index.h"
+#include "crypto/sealed_text.h"
+#include "text/stem.h"
+
+namespace reflexio {
+
+namespace {
+
+using json = nlohmann::json;
+
+BlobContext SegmentContext(const std::string& tenant_id, const std::string& recording_id, int seq) {
+  return BlobContext{tenant_id, "segment/" + recording_id + "/" + std::to_string(seq)};
+}
+
+}  // namespace
+
+Status EncryptedDatabase::CompleteTranscription(const Job& job, const Transcription& transcription) {
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(job.tenant_id));
+  BlindIndex index(tenant_key);
+  Transcription sealed = transcription;
+  for (Segment& segment : sealed.segments) {
+    json content = {{"text", segment.text}, {"words", json::parse(WordsToJson(segment.words))}};
+    ASSIGN_OR_RETURN(segment.text, SealText(tenant_key, SegmentContext(job.tenant_id, job.recording_id, segment.seq),
+                                            content.dump()));
+    segment.index_terms = index.Document(SearchStems(content["text"].get<std::string>()));
+    segment.words.clear();
+  }
+  return backend_->CompleteTranscription(job, sealed);
+}
+
+Status EncryptedDatabase::OpenSegment(const std::string& tenant_key, const std::string& tenant_id,
+                                      const std::string& recording_id, Segment& segment) const {
+  ASSIGN_OR_RETURN(std::string opened,
+                   OpenText(tenant_key, SegmentContext(tenant_id, recording_id, segment.seq), segment.text));
+  json content = json::parse(opened, nullptr, /*allow_exceptions=*/false);
+  if (!content.is_object() || !content["text"].is_string()) {
+    return Status(ErrorCode::kInternal, "blob_integrity", "segment " + std::to_string(segment.seq) + " of " +
+                                                              recording_id + " opened to something that is not a segment");
+  }
+  segment.text = content["text"].get<std::string>();
+  segment.words = WordsFromJson(content["words"].dump());
+  segment.index_terms.clear();  // tokens are of no use to a reader
+  return Status::Ok();
+}
+
+Result<std::vector<Segment>> EncryptedDatabase::GetSegments(const std::string& tenant_id,
+                                                           const std::string& recording_id) {
+  ASSIGN_OR_RETURN(auto segments, backend_->GetSegments(tenant_id, recording_id));
+  if (segments.empty()) return segments;
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  for (Segment& segment : segments) RETURN_IF_ERROR(OpenSegment(tenant_key, tenant_id, recording_id, segment));
+  return segments;
+}
+
+Result<Page<SearchHit>> EncryptedDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& words,
+                                                  const TimeRange& range, int limit, const std::string& cursor) {
+  std::vector<std::string> stems;
+  for (const auto& word : words) {
+    for (auto& stem : SearchStems(word)) {
+      if (std::find(stems.begin(), stems.end(), stem) == stems.end()) stems.push_back(std::move(stem));
+    }
+  }
+  if (stems.empty()) return InvalidArgument("the search query has no words", "empty_query");
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  BlindIndex index(tenant_key);
+  std::vector<std::string> tokens;
+  for (const auto& stem : stems) tokens.push_back(index.Token(stem));
+  ASSIGN_OR_RETURN(auto page, backend_->Search(tenant_id, tokens, range, limit, cursor));
+  for (SearchHit& hit : page.items) {
+    RETURN_IF_ERROR(OpenSegment(tenant_key, tenant_id, hit.recording_id, hit.segment));
+    hit.snippet = MarkStems(hit.segment.text, stems);
+  }
+  return page;
+}
+
+}  // namespace reflexio

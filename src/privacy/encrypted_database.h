@@ -1,0 +1,86 @@
+// EncryptedDatabase: the Database every command uses, wrapping a backend so that no word a
+// person said is stored in the clear. Each transcript segment's text and words are sealed
+// together with the tenant's data key (crypto/sealed_text.h, bound to tenant, recording and
+// segment number); the full-text index receives only blind-index tokens of the stemmed words
+// (crypto/blind_index.h). Search turns the query's words into the same tokens, lets the
+// backend rank, then opens each hit and builds its snippet from the plaintext.
+//
+// Search terms given to this class are words (normalised or not), not tokens. Everything else
+// is passed through. Thread-safe when the backend is.
+#pragma once
+
+#include <memory>
+
+#include "privacy/keyring.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+class EncryptedDatabase : public Database {
+ public:
+  EncryptedDatabase(std::unique_ptr<Database> backend, Keyring& keyring)
+      : backend_(std::move(backend)), keyring_(keyring) {}
+
+  Database& backend() { return *backend_; }
+
+  Result<Tenant> EnsureTenant(const std::string& name) override { return backend_->EnsureTenant(name); }
+  Result<int64_t> CountTenants() override { return backend_->CountTenants(); }
+  Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                   const std::string& display_prefix) override {
+    return backend_->AddApiKey(tenant_id, key_hash, display_prefix);
+  }
+  Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) override {
+    return backend_->TenantForKeyHash(key_hash);
+  }
+  Result<std::vector<Tenant>> ListTenants() override { return backend_->ListTenants(); }
+  Result<std::optional<WrappedTenantKey>> GetTenantKey(const std::string& tenant_id) override {
+    return backend_->GetTenantKey(tenant_id);
+  }
+  Result<WrappedTenantKey> AddTenantKey(const WrappedTenantKey& key) override { return backend_->AddTenantKey(key); }
+  Status ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) override {
+    return backend_->ReplaceTenantKey(key, expected_master_key_id);
+  }
+
+  Result<InsertOutcome> InsertRecording(const Recording& recording, const std::string& job_kind,
+                                        int max_attempts) override {
+    return backend_->InsertRecording(recording, job_kind, max_attempts);
+  }
+  Result<std::optional<Recording>> FindByIdempotencyKey(const std::string& tenant_id, const std::string& key) override {
+    return backend_->FindByIdempotencyKey(tenant_id, key);
+  }
+  Result<std::optional<Recording>> GetRecording(const std::string& tenant_id, const std::string& id) override {
+    return backend_->GetRecording(tenant_id, id);
+  }
+  Result<Page<Recording>> ListRecordings(const std::string& tenant_id, const TimeRange& range, int limit,
+                                         const std::string& cursor) override {
+    return backend_->ListRecordings(tenant_id, range, limit, cursor);
+  }
+  Result<std::vector<Segment>> GetSegments(const std::string& tenant_id, const std::string& recording_id) override;
+  Result<Page<SearchHit>> Search(const std::string& tenant_id, const std::vector<std::string>& words,
+                                 const TimeRange& range, int limit, const std::string& cursor) override;
+
+  Result<std::optional<Job>> ClaimJob(const std::string& owner, double lease_s) override {
+    return backend_->ClaimJob(owner, lease_s);
+  }
+  Status RenewLease(const Job& job, double lease_s) override { return backend_->RenewLease(job, lease_s); }
+  Status CompleteTranscription(const Job& job, const Transcription& transcription) override;
+  Status FailJob(const Job& job, const std::string& error, double retry_in_s) override {
+    return backend_->FailJob(job, error, retry_in_s);
+  }
+  Result<int64_t> ReleaseAllLeases() override { return backend_->ReleaseAllLeases(); }
+  Result<QueueStats> GetQueueStats() override { return backend_->GetQueueStats(); }
+  Result<int64_t> RollUpDailyUsage(const std::string& day) override { return backend_->RollUpDailyUsage(day); }
+  Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override {
+    return backend_->GetDailyUsage(tenant_id, day);
+  }
+  Status CheckWritable() override { return backend_->CheckWritable(); }
+
+ private:
+  Status OpenSegment(const std::string& tenant_key, const std::string& tenant_id, const std::string& recording_id,
+                     Segment& segment) const;
+
+  std::unique_ptr<Database> backend_;
+  Keyring& keyring_;
+};
+
+}  // namespace reflexio

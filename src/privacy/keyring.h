@@ -1,0 +1,48 @@
+// Keyring: each tenant's 256-bit data key, created on first use and stored only wrapped by
+// the master key (tenant_keys). Unwrapped keys are cached in memory for the life of the process;
+// Forget drops one (after an erase).
+//
+// RewrapAll is master-key rotation: every tenant key wrapped by another known master is
+// unwrapped and wrapped again by the primary — the data those keys protect is untouched, and
+// an interrupted rotation resumes where it stopped. Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "core/status.h"
+#include "privacy/master_key.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+class Keyring {
+ public:
+  Keyring(Database& db, MasterKeys masters) : db_(db), masters_(std::move(masters)) {}
+
+  // The tenant's data key (32 bytes). kInternal ("tenant_key_unavailable") when its stored key
+  // was wrapped by a master this process does not hold — never a silently new key.
+  Result<std::string> TenantKey(const std::string& tenant_id);
+  void Forget(const std::string& tenant_id);
+
+  struct RewrapReport {
+    int64_t rewrapped = 0;
+    int64_t already_current = 0;
+    int64_t without_key = 0;  // tenants that never stored anything encrypted
+  };
+  Result<RewrapReport> RewrapAll();
+
+  const MasterKey& primary() const { return masters_.primary; }
+
+ private:
+  const MasterKey* MasterById(const std::string& id) const;
+  Result<std::string> Unwrap(const WrappedTenantKey& stored) const;
+
+  Database& db_;
+  const MasterKeys masters_;
+  std::mutex mutex_;
+  std::map<std::string, std::string> cache_;  // tenant id → data key; guarded by mutex_
+};
+
+}  // namespace reflexio

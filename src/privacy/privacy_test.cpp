@@ -1,0 +1,325 @@
+// Encryption at rest, end to end over each backend: master keys, tenant keys and their
+// rotation, sealed blobs, sealed transcripts and the blind search index.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+
+#include "core/file_util.h"
+#include "core/ids.h"
+#include "core/test_support.h"
+#include "crypto/digest.h"
+#include "privacy/encrypted_blob_store.h"
+#include "privacy/encrypted_database.h"
+#include "privacy/keyring.h"
+#include "privacy/master_key.h"
+#include "storage/postgres_database.h"
+#include "storage/sqlite_database.h"
+#include "storage/testing/postgres_fixture.h"
+#include "text/normalize.h"
+#include "text/stem.h"
+
+namespace reflexio {
+namespace {
+
+using testing::TempDir;
+
+Config DevConfig(const TempDir& dir) {
+  Config config;
+  config.data_dir = dir.path().string();
+  return config;
+}
+
+TEST(MasterKey, DevelopmentGeneratesAPrivateKeyFileOnceAndReusesIt) {
+  TempDir dir;
+  auto first = LoadMasterKeys(DevConfig(dir));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->generated);
+  ASSERT_TRUE(first->key_file.has_value());
+  struct stat info {};
+  ASSERT_EQ(::stat(first->key_file->c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  auto second = LoadMasterKeys(DevConfig(dir));
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->generated);
+  EXPECT_EQ(second->primary.key, first->primary.key);
+  EXPECT_EQ(second->primary.id, first->primary.id);
+  EXPECT_EQ(first->primary.key.size(), kKeySize);
+  EXPECT_EQ(first->described_source.find(ToHex(first->primary.key)), std::string::npos);
+}
+
+TEST(MasterKey, ProductionAndClusterModeRefuseToStartWithoutAnExplicitKey) {
+  TempDir dir;
+  Config production = DevConfig(dir);
+  production.environment = "production";
+  auto refused = LoadMasterKeys(production);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("AUDIO_ENCRYPTION_PASSWORD"), std::string::npos);
+  Config cluster = DevConfig(dir);
+  cluster.database_url = "postgres://somewhere/db";
+  EXPECT_EQ(LoadMasterKeys(cluster).status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_FALSE(std::filesystem::exists(DefaultKeyFilePath(production))) << "nothing generated when refusing";
+
+  production.encryption_password = "correct horse battery staple";
+  production.encryption_salt = "0123456789abcdef";
+  auto derived = LoadMasterKeys(production, Argon2Cost::Interactive());
+  ASSERT_TRUE(derived.ok()) << derived.status().ToString();
+  auto again = LoadMasterKeys(production, Argon2Cost::Interactive());
+  EXPECT_EQ(derived->primary.key, again->primary.key);
+  production.encryption_salt.clear();
+  EXPECT_EQ(LoadMasterKeys(production, Argon2Cost::Interactive()).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(MasterKey, KeyFilesMustHoldA256BitHexKey) {
+  TempDir dir;
+  ASSERT_TRUE(WriteFileDurably(dir / "short.key", "abcd\n").ok());
+  EXPECT_EQ(ReadKeyFile(dir / "short.key").status().code(), ErrorCode::kInvalidArgument);
+  auto created = CreateKeyFile(dir / "k.key");
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(CreateKeyFile(dir / "k.key").status().code(), ErrorCode::kConflict) << "never overwrites a key";
+  EXPECT_EQ(ReadKeyFile(dir / "k.key")->key, created->key);
+}
+
+class FakeClock : public Clock {
+ public:
+  TimePoint Now() const override { return FromUnixSeconds(now_.load()); }
+ private:
+  std::atomic<double> now_{1795733400.0};
+};
+
+// Each backend, wrapped the way the server wraps it.
+class EncryptedStorageTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    backend_ = OpenBackend("main");
+    alice_ = backend_->EnsureTenant("alice").value();
+    bob_ = backend_->EnsureTenant("bob").value();
+    keyring_ = std::make_unique<Keyring>(*backend_, MasterKeys{MasterKey::From(NewDataKey())});
+  }
+
+  std::unique_ptr<Database> OpenBackend(const std::string& name) {
+    if (GetParam() == "postgres") {
+      pgs_.push_back(std::make_unique<testing::PostgresTestDatabase>());
+      auto opened = PostgresDatabase::Open(pgs_.back()->app_url(), 2, EmbeddedPostgresMigrations(), clock_);
+      EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+      return std::move(opened).value();
+    }
+    auto opened = SqliteDatabase::Open(dir_ / (name + ".db"), EmbeddedSqliteMigrations(), clock_);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return std::move(opened).value();
+  }
+
+  // Stores `texts` as one transcribed recording of `tenant` through `db`, a segment per text.
+  // `index_terms`: what a plaintext backend indexes (the wrapper replaces it with tokens).
+  static std::string Transcribe(Database& db, const Tenant& tenant, const std::vector<std::string>& texts,
+                                TimePoint captured_at, const std::string& index_terms = "") {
+    Recording r;
+    r.tenant_id = tenant.id;
+    r.id = NewId();
+    r.content_type = "audio/flac";
+    r.body_sha256 = "00";
+    r.captured_at = r.received_at = captured_at;
+    r.source_path = "incoming/" + tenant.id + "/" + r.id;
+    EXPECT_TRUE(db.InsertRecording(r, "transcribe", 3).ok());
+    auto job = db.ClaimJob("w", 30);
+    EXPECT_TRUE(job.ok() && job->has_value());
+    Transcription t;
+    t.engine = "test";
+    for (size_t i = 0; i < texts.size(); ++i) {
+      Segment s;
+      s.seq = static_cast<int>(i);
+      s.start_s = 2.0 * i;
+      s.end_s = 2.0 * i + 1.5;
+      s.captured_at = AddSeconds(captured_at, s.start_s);
+      s.text = texts[i];
+      double at = s.start_s;
+      for (const auto& word : NormalizedWords(texts[i])) {
+        s.words.push_back({word, at, at + 0.2, 0.9});
+        at += 0.25;
+      }
+      s.engine = "test";
+      s.index_terms = index_terms.empty() ? texts[i] : index_terms;
+      t.segments.push_back(s);
+    }
+    Status done = db.CompleteTranscription(**job, t);
+    EXPECT_TRUE(done.ok()) << done.ToString();
+    return r.id;
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  std::vector<std::unique_ptr<testing::PostgresTestDatabase>> pgs_;
+  std::unique_ptr<Database> backend_;
+  std::unique_ptr<Keyring> keyring_;
+  Tenant alice_, bob_;
+};
+
+TEST_P(EncryptedStorageTest, TenantKeysAreStoredWrappedAndSurviveMasterRotation) {
+  auto alice_key = keyring_->TenantKey(alice_.id);
+  ASSERT_TRUE(alice_key.ok()) << alice_key.status().ToString();
+  EXPECT_EQ(alice_key->size(), kKeySize);
+  EXPECT_EQ(*keyring_->TenantKey(alice_.id), *alice_key);
+  auto bob_key = keyring_->TenantKey(bob_.id);
+  EXPECT_NE(*bob_key, *alice_key);
+  auto stored = backend_->GetTenantKey(alice_.id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->wrapped.find(*alice_key), std::string::npos) << "never stored in the clear";
+
+  MasterKey old_master = keyring_->primary();
+  MasterKey new_master = MasterKey::From(NewDataKey());
+  Keyring rotating(*backend_, MasterKeys{new_master, {old_master}});
+  auto report = rotating.RewrapAll();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rewrapped, 2);
+  EXPECT_EQ(rotating.RewrapAll()->already_current, 2) << "running it again finds nothing to do";
+
+  Keyring after(*backend_, MasterKeys{new_master});
+  EXPECT_EQ(*after.TenantKey(alice_.id), *alice_key) << "the data key itself never changes";
+  Keyring stale(*backend_, MasterKeys{old_master});
+  auto refused = stale.TenantKey(alice_.id);
+  EXPECT_EQ(refused.status().reason(), "tenant_key_unavailable") << "the old master no longer unwraps it";
+}
+
+TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIndex) {
+  EncryptedDatabase db(std::move(backend_), *keyring_);
+  std::string first = Transcribe(db, alice_, {"We recorded the quarterly meetings", "Nothing else was said"},
+                                 clock_.Now());
+  std::string second = Transcribe(db, alice_, {"The meeting about the garden"}, AddSeconds(clock_.Now(), 60));
+  Transcribe(db, bob_, {"Bob also had a meeting"}, clock_.Now());
+
+  // What the backend holds: no word of what was said, in the text or in the index.
+  auto raw = db.backend().GetSegments(alice_.id, first);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_EQ(raw->size(), 2u);
+  for (const Segment& s : *raw) {
+    for (const char* word : {"recorded", "quarterly", "meetings", "meet", "Nothing"}) {
+      EXPECT_EQ(s.text.find(word), std::string::npos) << word;
+      EXPECT_EQ(s.index_terms.find(word), std::string::npos) << word;
+    }
+    EXPECT_TRUE(s.words.empty());
+  }
+
+  auto opened = db.GetSegments(alice_.id, first);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ((*opened)[0].text, "We recorded the quarterly meetings");
+  ASSERT_EQ((*opened)[0].words.size(), 5u);
+  EXPECT_EQ((*opened)[0].words[3].word, "quarterly");
+
+  auto hits = db.Search(alice_.id, {"meeting"}, {}, 10, "");
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->items.size(), 2u) << "both inflections, only alice's";
+  std::set<std::string> found{hits->items[0].recording_id, hits->items[1].recording_id};
+  EXPECT_EQ(found, (std::set<std::string>{first, second}));
+  for (const auto& hit : hits->items) {
+    EXPECT_NE(hit.snippet.find("<mark>meeting"), std::string::npos) << hit.snippet;
+  }
+  auto both = db.Search(alice_.id, {"Quarterly", "recording"}, {}, 10, "");
+  ASSERT_EQ(both->items.size(), 1u);
+  EXPECT_EQ(both->items[0].segment.text, "We recorded the quarterly meetings");
+  EXPECT_TRUE(db.Search(alice_.id, {"bob"}, {}, 10, "")->items.empty());
+}
+
+TEST_P(EncryptedStorageTest, ASealedSegmentMovedToAnotherPlaceFailsToOpen) {
+  EncryptedDatabase db(std::move(backend_), *keyring_);
+  std::string a = Transcribe(db, alice_, {"first secret"}, clock_.Now());
+  auto sealed = db.backend().GetSegments(alice_.id, a);
+  ASSERT_TRUE(sealed.ok());
+  // Store alice's sealed text as the segment of another recording, bypassing the wrapper.
+  Recording r;
+  r.tenant_id = alice_.id;
+  r.id = NewId();
+  r.content_type = "audio/flac";
+  r.body_sha256 = "00";
+  r.captured_at = r.received_at = clock_.Now();
+  r.source_path = "incoming/x";
+  ASSERT_TRUE(db.backend().InsertRecording(r, "transcribe", 3).ok());
+  auto job = db.backend().ClaimJob("w", 30);
+  Transcription moved;
+  moved.segments = *sealed;
+  ASSERT_TRUE(db.backend().CompleteTranscription(**job, moved).ok());
+  auto opened = db.GetSegments(alice_.id, r.id);
+  EXPECT_EQ(opened.status().reason(), "blob_integrity");
+}
+
+TEST_P(EncryptedStorageTest, BlobsAreSealedPerTenantAndObject) {
+  TempDir store_dir;
+  auto* raw = new FilesystemBlobStore(store_dir.path());
+  EncryptedBlobStore blobs(std::unique_ptr<BlobStore>(raw), *keyring_);
+  std::string audio(200000, 'A');
+  std::string key = "audio/" + alice_.id + "/rec.opus";
+  ASSERT_TRUE(blobs.Put(key, audio).ok());
+  auto stored = raw->Get(key);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->find(std::string(64, 'A')), std::string::npos) << "no plaintext reaches the store";
+  EXPECT_EQ(*blobs.Get(key), audio);
+
+  std::string moved = "audio/" + bob_.id + "/rec.opus";
+  ASSERT_TRUE(raw->Put(moved, *stored).ok());
+  EXPECT_EQ(blobs.Get(moved).status().reason(), "blob_integrity") << "another tenant's key cannot open it";
+  ASSERT_TRUE(raw->Put("audio/" + alice_.id + "/other.opus", *stored).ok());
+  EXPECT_EQ(blobs.Get("audio/" + alice_.id + "/other.opus").status().reason(), "blob_integrity");
+  std::string truncated = stored->substr(0, stored->size() - 100);
+  ASSERT_TRUE(raw->Put(key, truncated).ok());
+  EXPECT_EQ(blobs.Get(key).status().reason(), "blob_integrity");
+  EXPECT_EQ(blobs.Put("tenantless", "x").code(), ErrorCode::kInvalidArgument);
+
+  std::filesystem::path file = store_dir.path() / "upload.tmp";
+  ASSERT_TRUE(WriteFileDurably(file, "uploaded bytes").ok());
+  ASSERT_TRUE(blobs.PutFile("incoming/" + alice_.id + "/u.upload", file).ok());
+  EXPECT_FALSE(std::filesystem::exists(file)) << "the plaintext upload is consumed";
+  EXPECT_EQ(*blobs.Get("incoming/" + alice_.id + "/u.upload"), "uploaded bytes");
+}
+
+// The blind index must find exactly what a plaintext index of the same stems finds, in the same
+// order and with the same text: every word of the dev speech set's reference transcripts
+// (English and Russian) is run as a query against both.
+// A plaintext backend tokenizer splits "i'll" at the apostrophe; a blind token keeps the word
+// whole. Spelling the apostrophe as a letter makes the plaintext index see words the same way.
+std::string PlainToken(std::string stem) {
+  std::replace(stem.begin(), stem.end(), '\'', 'q');
+  return stem;
+}
+
+TEST_P(EncryptedStorageTest, BlindIndexFindsWhatAPlaintextStemIndexFindsOnTheDevSpeechSet) {
+  std::unique_ptr<Database> plaintext = OpenBackend("plaintext");
+  Tenant plain_tenant = plaintext->EnsureTenant("alice").value();
+  EncryptedDatabase sealed(std::move(backend_), *keyring_);
+  std::set<std::string> vocabulary;
+  std::map<std::string, std::string> sealed_to_plain;  // recording ids
+  int offset = 0;
+  for (const char* language : {"en", "ru"}) {
+    for (const auto& [file, reference] : testing::References(language)) {
+      TimePoint at = AddSeconds(clock_.Now(), 60.0 * ++offset);
+      std::string stems;
+      for (const auto& stem : SearchStems(reference)) stems += (stems.empty() ? "" : " ") + PlainToken(stem);
+      std::string plain_id = Transcribe(*plaintext, plain_tenant, {reference}, at, stems);
+      std::string sealed_id = Transcribe(sealed, alice_, {reference}, at);
+      sealed_to_plain[sealed_id] = plain_id;
+      for (const auto& word : NormalizedWords(reference)) vocabulary.insert(word);
+    }
+  }
+  ASSERT_GT(sealed_to_plain.size(), 20u) << "the dev speech set is missing";
+  int hits_compared = 0;
+  for (const auto& word : vocabulary) {
+    auto plain_hits = plaintext->Search(plain_tenant.id, {PlainToken(StemWord(word))}, {}, 100, "");
+    auto sealed_hits = sealed.Search(alice_.id, {word}, {}, 100, "");
+    ASSERT_TRUE(plain_hits.ok() && sealed_hits.ok()) << word;
+    ASSERT_EQ(sealed_hits->items.size(), plain_hits->items.size()) << word;
+    for (size_t i = 0; i < plain_hits->items.size(); ++i) {
+      EXPECT_EQ(sealed_to_plain[sealed_hits->items[i].recording_id], plain_hits->items[i].recording_id) << word;
+      EXPECT_EQ(sealed_hits->items[i].segment.text, plain_hits->items[i].segment.text) << word;
+      EXPECT_NE(sealed_hits->items[i].snippet.find("<mark>"), std::string::npos) << word;
+      ++hits_compared;
+    }
+  }
+  EXPECT_GT(vocabulary.size(), 200u);
+  EXPECT_GT(hits_compared, static_cast<int>(vocabulary.size()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EncryptedStorageTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace reflexio
