@@ -65,5 +65,60 @@ TEST(ServerRestart, OnlyOneServerPerDataDirectory) {
   EXPECT_NE(err.find("already using"), std::string::npos) << err;
 }
 
+TEST(MasterKeyFile, FirstStartCreatesItPrivatelyAndRotationKeepsEverythingReadable) {
+  TempDir dir;
+  std::string data = dir / "data";
+  std::string key, id;
+  {
+    ServerProcess server(data);
+    EXPECT_NE(server.stderr_text().find("created a new master key in"), std::string::npos) << server.stderr_text();
+    key = server.first_run_key();
+    Client client(server.base_url(), key);
+    auto r = client.Upload(ReadFileBytes((SpeechDir() / "LJ001-0001.wav").string()), "audio/wav");
+    ASSERT_EQ(r.status, 202);
+    id = json::parse(r.body)["id"];
+    ASSERT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+    std::string err;
+    EXPECT_NE(RunReflexio({"keys", "rotate", "--data-dir", data}, nullptr, &err), 0) << "not while serving";
+    EXPECT_NE(err.find("already using"), std::string::npos) << err;
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  std::filesystem::path key_file = std::filesystem::path(data) / "master.key";
+  EXPECT_EQ(std::filesystem::status(key_file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::string old_key = ReadFileBytes(key_file.string());
+  ASSERT_EQ(old_key.size(), 65u);
+
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"keys", "rotate", "--data-dir", data}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("rewrapped 1 tenant key(s)"), std::string::npos) << out;
+  std::string new_key = ReadFileBytes(key_file.string());
+  EXPECT_NE(new_key, old_key);
+  bool retired_kept = false;
+  for (const auto& entry : std::filesystem::directory_iterator(data)) {
+    if (entry.path().string().ends_with(".retired")) retired_kept = ReadFileBytes(entry.path().string()) == old_key;
+  }
+  EXPECT_TRUE(retired_kept) << "the old key is kept for backups taken before the rotation";
+  ASSERT_EQ(RunReflexio({"keys", "rotate", "--data-dir", data}, &out, &err), 0) << err;
+
+  ServerProcess again(data);
+  Client client(again.base_url(), key);
+  json transcript = client.GetJson("/v1/recordings/" + id + "/transcript");
+  ASSERT_FALSE(transcript["segments"].empty()) << transcript.dump();
+  json hits = client.GetJson("/v1/search?q=exhibitions");
+  ASSERT_FALSE(hits["items"].empty()) << hits.dump();
+  auto clip = client.Get("/v1/recordings/" + id + "/audio?start=0&end=2", {{"Accept", "audio/wav"}});
+  EXPECT_EQ(clip.status, 200) << "the audio, sealed with the same tenant key, still opens";
+  EXPECT_EQ(again.Stop(), 0);
+
+  // A server started with a different master key refuses the tenant's data instead of making new keys.
+  std::filesystem::rename(key_file, std::filesystem::path(data) / "saved.key");
+  ServerProcess stranger(data);
+  Client lost(stranger.base_url(), key);
+  auto refused = lost.Get("/v1/recordings/" + id + "/transcript");
+  EXPECT_EQ(refused.status, 500) << refused.body;
+  EXPECT_NE(refused.body.find("tenant_key_unavailable"), std::string::npos) << refused.body;
+}
+
 }  // namespace
 }  // namespace reflexio::testing

@@ -1,25 +1,105 @@
-// `reflexio keys create` and `reflexio migrate`: operator tools on the data directory.
+// `reflexio keys create|rotate` and `reflexio migrate`: operator tools on the data directory.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "app/flags.h"
+#include "core/file_util.h"
 #include "crypto/api_key.h"
+#include "privacy/keyring.h"
+#include "privacy/master_key.h"
 #include "storage/migrations.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite.h"
 
 namespace reflexio {
 
+namespace {
+
+// Rewraps every tenant key under `next` (read, or created when missing) and reports it.
+int RewrapUnder(Database& db, const MasterKeys& current, const std::filesystem::path& next_file) {
+  auto next = std::filesystem::exists(next_file) ? ReadKeyFile(next_file) : CreateKeyFile(next_file);
+  if (!next.ok()) return Fail(next.status().message());
+  MasterKeys rotating{*next, {current.primary}};
+  for (const auto& other : current.also_unwrap) {
+    if (other.id != next->id) rotating.also_unwrap.push_back(other);
+  }
+  Keyring keyring(db, std::move(rotating));
+  auto report = keyring.RewrapAll();
+  if (!report.ok()) return Fail("rotation stopped (run it again to resume): " + report.status().message());
+  std::cout << "rewrapped " << report->rewrapped << " tenant key(s) from master " << current.primary.id << " to "
+            << next->id << "; " << report->already_current << " already done, " << report->without_key
+            << " tenant(s) without data\n";
+  return 0;
+}
+
+int RotateMasterKey(const Args& args) {
+  CommonFlags flags;
+  std::string new_key_file;
+  po::options_description options("options");
+  options.add_options()("new-key-file", po::value(&new_key_file)->value_name("PATH"),
+                        "rewrap under the key in PATH (created, mode 0600, if missing) and leave the switch to you");
+  AddCommonFlags(options, flags, false);
+  int exit_code = 0;
+  auto vars = ParseFlags(Args(args.begin() + 1, args.end()),
+                         "usage: reflexio keys rotate [--new-key-file PATH] [--data-dir DIR]\n\n"
+                         "Replaces the master key: every tenant's data key is unwrapped and wrapped again under a new\n"
+                         "master; no recording or transcript is touched. With the development key file, the new key\n"
+                         "takes its place and the old one is kept as master.key.<id>.retired (move it offline: backups\n"
+                         "taken before today need it). Stop the servers first. Interrupted, it resumes when run again.",
+                         options, nullptr, exit_code);
+  if (!vars) return exit_code;
+  auto config = LoadConfigWithFlags(flags);
+  if (!config.ok()) return Fail(config.status().message());
+  Status prepared = PrepareDataDirectory(*config);
+  if (!prepared.ok()) return Fail(prepared.message());
+  auto lock = LockDataDirectory(*config);
+  if (!lock.ok()) return Fail(lock.status().message());
+  auto current = LoadMasterKeys(*config);
+  if (!current.ok()) return Fail(current.status().message());
+  auto db = OpenDatabase(*config);
+  if (!db.ok()) return Fail(db.status().message());
+
+  if (!new_key_file.empty()) {
+    int code = RewrapUnder(**db, *current, new_key_file);
+    if (code == 0) std::cout << "now start every process with REFLEXIO_KEY_FILE=" << new_key_file << "\n";
+    return code;
+  }
+  if (!current->key_file) {
+    return Fail("the master key comes from AUDIO_ENCRYPTION_PASSWORD; rotate to a key file with --new-key-file PATH", 2);
+  }
+  std::filesystem::path file = *current->key_file, next = file, retired = file;
+  next += ".next";
+  retired += "." + current->primary.id + ".retired";
+  int code = RewrapUnder(**db, *current, next);
+  if (code != 0) return code;
+  // Keep the old key beside (a hard link), then swap the new one in atomically: at every moment
+  // the key file exists and unwraps every tenant key.
+  if (!std::filesystem::exists(retired) && ::link(file.c_str(), retired.c_str()) != 0) {
+    return Fail("cannot keep the old key as " + retired.string());
+  }
+  Status swapped = RenameDurably(next, file);
+  if (!swapped.ok()) return Fail(swapped.message());
+  std::cout << "the master key in " << file.string() << " is new; the old one is " << retired.string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
 int KeysCommand(const Args& args) {
   const std::string usage =
-      "usage: reflexio keys create --tenant NAME [--data-dir DIR]\n\n"
-      "Creates the tenant if it does not exist and prints a new API key, alone on the last line.\n"
-      "Only the key's SHA-256 is stored: it cannot be shown again.";
+      "usage: reflexio keys create --tenant NAME [--data-dir DIR]\n"
+      "       reflexio keys rotate [--new-key-file PATH] [--data-dir DIR]\n\n"
+      "create: creates the tenant if it does not exist and prints a new API key, alone on the last line.\n"
+      "Only the key's SHA-256 is stored: it cannot be shown again.\n"
+      "rotate: replaces the master key that wraps every tenant's data key (see keys rotate --help).";
+  if (!args.empty() && args[0] == "rotate") return RotateMasterKey(args);
   if (args.empty() || args[0] != "create") {
     if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
       std::cout << usage << "\n";
       return 0;
     }
-    return Fail("usage: reflexio keys create --tenant NAME (see reflexio keys create --help)", 2);
+    return Fail("usage: reflexio keys create --tenant NAME | keys rotate (see reflexio keys --help)", 2);
   }
   CommonFlags flags;
   std::string tenant_name;

@@ -1,5 +1,9 @@
 #include "app/app_context.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "asr/pocketsphinx_engine.h"
@@ -36,6 +40,18 @@ Status PrepareDataDirectory(const Config& config) {
   std::error_code ec;
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
   return Status::Ok();
+}
+
+Result<int> LockDataDirectory(const Config& config) {
+  std::string path = (std::filesystem::path(config.data_dir) / "reflexio.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot open " + path, "data_dir_unavailable");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Unavailable("another reflexio server is already using " + config.data_dir +
+                           "; stop it or choose another --data-dir", "data_dir_locked");
+  }
+  return fd;
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const Config& config) {

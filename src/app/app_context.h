@@ -22,6 +22,9 @@ struct CommonFlags {
 
 Result<Config> LoadConfigWithFlags(const CommonFlags& flags);
 Status PrepareDataDirectory(const Config& config);
+// One process at a time serves (or rotates keys in) a data directory: an exclusive flock held
+// until the returned descriptor is closed or the process exits.
+Result<int> LockDataDirectory(const Config& config);
 // SQLite in the data directory (migrated on open), or PostgreSQL when DATABASE_URL is set
 // (checked against the built-in migrations; `reflexio migrate` applies them as the owner).
 Result<std::unique_ptr<Database>> OpenDatabase(const Config& config);

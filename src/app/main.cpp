@@ -19,6 +19,7 @@ commands:
   worker                cluster worker: claims jobs from PostgreSQL, transcribes, no HTTP
   scheduler             timed work (usage roll-ups); one active across machines
   keys create           create a tenant if needed and print a new API key
+  keys rotate           replace the master key that wraps every tenant key
   transcribe FILE...    transcribe audio files offline and print the text or JSON
   migrate [--verify]    apply database migrations, or check the applied ones
   bench asr DIR         measure WER, real-time factor and memory on a speech folder

@@ -23,18 +23,6 @@ namespace reflexio {
 namespace {
 
 // One server per data directory: the embedded queue assumes it is the only worker.
-Result<int> LockDataDirectory(const Config& config) {
-  std::string path = (std::filesystem::path(config.data_dir) / "reflexio.lock").string();
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("cannot open " + path, "data_dir_unavailable");
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return Unavailable("another reflexio server is already using " + config.data_dir +
-                           "; stop it or choose another --data-dir", "data_dir_locked");
-  }
-  return fd;
-}
-
 // Bodies that were still arriving when the last server stopped were never acknowledged; the
 // client will retry them. Only the process holding the data-directory lock writes there.
 void RemoveInterruptedUploads(const Config& config) {
