@@ -14,7 +14,8 @@ using nlohmann::json;
 TEST(Cli, HelpExistsForEveryCommand) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--help"}, {"serve", "--help"}, {"keys", "create", "--help"}, {"migrate", "--help"},
-           {"transcribe", "--help"}, {"bench", "asr", "--help"}}) {
+           {"transcribe", "--help"}, {"bench", "asr", "--help"}, {"bench", "search", "--help"},
+           {"keys", "rotate", "--help"}}) {
     std::string out;
     EXPECT_EQ(RunReflexio(args, &out), 0) << args[0];
     EXPECT_NE(out.find("usage"), std::string::npos) << args[0] << ": " << out;
@@ -24,6 +25,18 @@ TEST(Cli, HelpExistsForEveryCommand) {
   EXPECT_NE(err.find("unknown command"), std::string::npos);
   EXPECT_EQ(RunReflexio({"serve", "--no-such-flag"}, nullptr, &err), 2);
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one-line error: " << err;
+}
+
+TEST(Cli, BenchSearchMeasuresBothIndexesOnTheSameTranscripts) {
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"bench", "search", SpeechDir("en").string(), SpeechDir("ru").string(), "--copies", "3",
+                         "--rounds", "1"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("plaintext words (spine)"), std::string::npos) << out;
+  EXPECT_NE(out.find("sealed + blind index"), std::string::npos) << out;
+  EXPECT_NE(out.find("ratio sealed/plaintext"), std::string::npos) << out;
+  EXPECT_NE(err.find("searching"), std::string::npos) << "progress on stderr";
+  EXPECT_EQ(RunReflexio({"bench", "search", "/nonexistent"}, nullptr, &err), 1);
+  EXPECT_NE(err.find("transcripts.tsv"), std::string::npos) << err;
 }
 
 TEST(Cli, TranscribePrintsTextAndJsonWithProgressOnStderr) {

@@ -62,8 +62,10 @@ double PeakRssMegabytes() {
 }  // namespace
 
 int BenchCommand(const Args& args) {
+  if (!args.empty() && args[0] == "search") return BenchSearchCommand(Args(args.begin() + 1, args.end()));
   if (args.empty() || (args[0] != "asr" && args[0] != "--help" && args[0] != "-h")) {
-    return Fail("usage: reflexio bench asr DIR [--engine NAME] [--limit N] (see reflexio bench asr --help)", 2);
+    return Fail("usage: reflexio bench asr DIR [--engine NAME] [--limit N] | bench search DIR… "
+                "(see reflexio bench asr --help, reflexio bench search --help)", 2);
   }
   CommonFlags flags;
   std::string dir, engine;

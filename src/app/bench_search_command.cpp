@@ -1,0 +1,179 @@
+// `reflexio bench search DIR…`: what encryption at rest costs search. The reference transcripts
+// of speech folders (transcripts.tsv) are stored many times over in two SQLite databases: one
+// indexing the plaintext words as the spine did, one as the server now stores them (sealed
+// segments, blind-index tokens of stems, snippets built after decrypting). Every word of the
+// vocabulary is then searched in both; the command prints latency percentiles and their ratio.
+// It reports figures; it never passes or fails on them.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "app/flags.h"
+#include "core/file_util.h"
+#include "core/ids.h"
+#include "privacy/encrypted_database.h"
+#include "storage/sqlite_database.h"
+#include "text/normalize.h"
+
+namespace reflexio {
+
+namespace {
+
+Result<std::vector<std::string>> ReadReferences(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "transcripts.tsv");
+  if (!in) return NotFound((dir / "transcripts.tsv").string() + " not found; each DIR must hold transcripts.tsv");
+  std::vector<std::string> references;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string file, reference;
+    std::getline(fields, file, '\t');
+    std::getline(fields, reference, '\t');
+    if (!reference.empty()) references.push_back(reference);
+  }
+  return references;
+}
+
+// One transcribed recording per copy, each reference one segment of it.
+Status Fill(Database& db, const std::string& tenant_id, const std::vector<std::string>& references, int copies,
+            bool plaintext_index) {
+  TimePoint start = FromUnixSeconds(1795733400.0);
+  for (int copy = 0; copy < copies; ++copy) {
+    Recording r;
+    r.tenant_id = tenant_id;
+    r.id = NewId();
+    r.content_type = "audio/flac";
+    r.body_sha256 = "00";
+    r.captured_at = r.received_at = AddSeconds(start, 3600.0 * copy);
+    r.source_path = "incoming/" + tenant_id + "/" + r.id;
+    RETURN_IF_ERROR(db.InsertRecording(r, "transcribe", 1).status());
+    ASSIGN_OR_RETURN(auto job, db.ClaimJob("bench", 60));
+    if (!job) return Internal("the bench job vanished");
+    Transcription t;
+    t.engine = "reference";
+    for (size_t i = 0; i < references.size(); ++i) {
+      Segment s;
+      s.seq = static_cast<int>(i);
+      s.start_s = 10.0 * i;
+      s.end_s = s.start_s + 8;
+      s.captured_at = AddSeconds(r.captured_at, s.start_s);
+      s.text = references[i];
+      s.engine = "reference";
+      double at = s.start_s;
+      for (const auto& word : NormalizedWords(s.text)) {
+        s.words.push_back({word, at, at + 0.3, 0.9});
+        at += 0.35;
+      }
+      if (plaintext_index) s.index_terms = NormalizeText(s.text);
+      t.segments.push_back(std::move(s));
+    }
+    RETURN_IF_ERROR(db.CompleteTranscription(*job, t));
+  }
+  return Status::Ok();
+}
+
+struct Latencies {
+  std::vector<double> ms;
+  int64_t hits = 0;
+  double Percentile(double p) {
+    std::sort(ms.begin(), ms.end());
+    return ms.empty() ? 0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
+  }
+};
+
+}  // namespace
+
+int BenchSearchCommand(const Args& args) {
+  std::vector<std::string> dirs;
+  int copies = 100, rounds = 3;
+  po::options_description options("options");
+  options.add_options()
+      ("dir", po::value(&dirs)->multitoken(), "speech folders whose transcripts.tsv supply the text")
+      ("copies", po::value(&copies)->value_name("N"), "store every transcript N times (default 100)")
+      ("rounds", po::value(&rounds)->value_name("N"), "search every word N times (default 3)");
+  po::positional_options_description positional;
+  positional.add("dir", -1);
+  int exit_code = 0;
+  auto vars = ParseFlags(args,
+                         "usage: reflexio bench search DIR... [--copies N] [--rounds N]\n\n"
+                         "Measures search latency with the plaintext index of the spine and with the blind index of\n"
+                         "encrypted storage, on the same transcripts, and prints both and their ratio.",
+                         options, &positional, exit_code);
+  if (!vars) return exit_code;
+  if (dirs.empty()) return Fail("name speech folders, e.g. reflexio bench search ../shared/data/speech/en", 2);
+  if (copies < 1 || rounds < 1) return Fail("--copies and --rounds must be at least 1", 2);
+  std::vector<std::string> references;
+  std::set<std::string> vocabulary;
+  for (const auto& dir : dirs) {
+    auto read = ReadReferences(dir);
+    if (!read.ok()) return Fail(read.status().message());
+    for (const auto& reference : *read) {
+      references.push_back(reference);
+      for (const auto& word : NormalizedWords(reference)) vocabulary.insert(word);
+    }
+  }
+  std::filesystem::path scratch = std::filesystem::temp_directory_path() / ("reflexio-bench-search-" + NewId());
+  if (!EnsureDirectory(scratch).ok()) return Fail("cannot create " + scratch.string());
+  struct RemoveScratch {
+    std::filesystem::path path;
+    ~RemoveScratch() { std::error_code ec; std::filesystem::remove_all(path, ec); }
+  } cleanup{scratch};
+
+  auto plain = SqliteDatabase::Open(scratch / "plaintext.db", EmbeddedSqliteMigrations());
+  auto backend = SqliteDatabase::Open(scratch / "sealed.db", EmbeddedSqliteMigrations());
+  if (!plain.ok() || !backend.ok()) return Fail("cannot open the scratch databases");
+  auto plain_tenant = (*plain)->EnsureTenant("bench");
+  auto sealed_tenant = (*backend)->EnsureTenant("bench");
+  if (!plain_tenant.ok() || !sealed_tenant.ok()) return Fail("cannot create the bench tenant");
+  Keyring keyring(**backend, MasterKeys{MasterKey::From(NewDataKey())});
+  EncryptedDatabase sealed(std::move(*backend), keyring);
+  std::cerr << "storing " << references.size() << " transcripts x " << copies << " copies in each index\n";
+  auto started = std::chrono::steady_clock::now();
+  Status filled = Fill(**plain, plain_tenant->id, references, copies, true);
+  double plain_fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  started = std::chrono::steady_clock::now();
+  if (filled.ok()) filled = Fill(sealed, sealed_tenant->id, references, copies, false);
+  double sealed_fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!filled.ok()) return Fail(filled.message());
+
+  Latencies plain_latency, sealed_latency;
+  auto timed = [](Latencies& into, const std::function<Result<Page<SearchHit>>()>& search) -> Status {
+    auto begin = std::chrono::steady_clock::now();
+    auto page = search();
+    into.ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
+    if (!page.ok()) return page.status();
+    into.hits += static_cast<int64_t>(page->items.size());
+    return Status::Ok();
+  };
+  std::cerr << "searching " << vocabulary.size() << " words x " << rounds << " rounds in each index\n";
+  for (int round = 0; round < rounds; ++round) {
+    for (const auto& word : vocabulary) {
+      Status s = timed(plain_latency, [&] { return (*plain)->Search(plain_tenant->id, {word}, {}, 20, ""); });
+      if (s.ok()) s = timed(sealed_latency, [&] { return sealed.Search(sealed_tenant->id, {word}, {}, 20, ""); });
+      if (!s.ok()) return Fail(word + ": " + s.message());
+    }
+  }
+  size_t segments = references.size() * static_cast<size_t>(copies);
+  std::printf("%zu segments (%zu transcripts x %d), %zu distinct query words, %d rounds, 20 hits per page\n", segments,
+              references.size(), copies, vocabulary.size(), rounds);
+  std::printf("%-28s %9s %9s %9s %11s %9s\n", "index", "p50_ms", "p95_ms", "p99_ms", "hits/query", "store_s");
+  double plain_p50 = plain_latency.Percentile(0.5), plain_p95 = plain_latency.Percentile(0.95);
+  double sealed_p50 = sealed_latency.Percentile(0.5), sealed_p95 = sealed_latency.Percentile(0.95);
+  std::printf("%-28s %9.3f %9.3f %9.3f %11.1f %9.2f\n", "plaintext words (spine)", plain_p50, plain_p95,
+              plain_latency.Percentile(0.99), static_cast<double>(plain_latency.hits) / plain_latency.ms.size(),
+              plain_fill_s);
+  std::printf("%-28s %9.3f %9.3f %9.3f %11.1f %9.2f\n", "sealed + blind index", sealed_p50, sealed_p95,
+              sealed_latency.Percentile(0.99), static_cast<double>(sealed_latency.hits) / sealed_latency.ms.size(),
+              sealed_fill_s);
+  std::printf("ratio sealed/plaintext      p50 %.2fx   p95 %.2fx   storing %.2fx\n", sealed_p50 / plain_p50,
+              sealed_p95 / plain_p95, sealed_fill_s / plain_fill_s);
+  return 0;
+}
+
+}  // namespace reflexio
