@@ -18,17 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-Result<int> ParseLimit(const ServerRequest& request, int default_limit, int max_limit) {
-  auto text = request.Query("limit");
-  if (!text) return default_limit;
-  char* end = nullptr;
-  long value = std::strtol(text->c_str(), &end, 10);
-  if (text->empty() || *end != '\0' || value < 1 || value > max_limit) {
-    return InvalidArgument("limit must be a whole number from 1 to " + std::to_string(max_limit), "invalid_limit");
-  }
-  return static_cast<int>(value);
-}
-
 Result<TimeRange> ParseRange(const ServerRequest& request) {
   TimeRange range;
   if (auto from = request.Query("from")) {
@@ -60,9 +49,6 @@ Status NotReady(const Recording& r) {
                     (r.status == RecordingStatus::kFailed ? " (" + r.error + ")" : "; try again when it is transcribed"));
 }
 
-json PageJson(json items, const std::optional<std::string>& next_cursor) {
-  return {{"items", std::move(items)}, {"next_cursor", next_cursor ? json(*next_cursor) : json(nullptr)}};
-}
 
 }  // namespace
 
@@ -118,6 +104,7 @@ void Api::RegisterRoutes(Router& router) {
       [this](ServerRequest& r) { return GetAudio(r); });
   add("GET", "/v1/search", "Search what was said (q, from, to, limit, cursor); best hit first", true,
       [this](ServerRequest& r) { return Search(r); });
+  RegisterPrivacyRoutes(router);
 }
 
 ServerResponse Api::Index(const Router& router) {
@@ -242,7 +229,11 @@ ServerResponse Api::GetTranscript(ServerRequest& request) {
 ServerResponse Api::GetAudio(ServerRequest& request) {
   auto r = FindRecording(request);
   if (!r.ok()) return ErrorResponse(r.status());
-  if (r->status != RecordingStatus::kTranscribed || r->audio_path.empty()) return ErrorResponse(NotReady(*r));
+  if (r->status != RecordingStatus::kTranscribed) return ErrorResponse(NotReady(*r));
+  if (r->audio_path.empty()) {
+    return ErrorResponse(NotFound("the audio of recording " + r->id +
+                                      " was deleted under the retention policy; its transcript remains", "audio_deleted"));
+  }
   double duration = r->duration_s.value_or(0);
   auto start = ParseSeconds(request, "start", 0);
   if (!start.ok()) return ErrorResponse(start.status());

@@ -12,6 +12,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "pipeline/ingest.h"
+#include "privacy/controls.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 
@@ -30,7 +31,7 @@ struct ApiDependencies {
 
 class Api {
  public:
-  explicit Api(ApiDependencies deps) : deps_(std::move(deps)) {}
+  explicit Api(ApiDependencies deps) : deps_(std::move(deps)), privacy_(deps_.db, deps_.blobs, deps_.config) {}
   void RegisterRoutes(Router& router);
   Result<Tenant> Authenticate(const std::string& key);
 
@@ -45,8 +46,16 @@ class Api {
   ServerResponse GetAudio(ServerRequest& request);
   ServerResponse Search(ServerRequest& request);
   Result<Recording> FindRecording(const ServerRequest& request);
+  // /v1/privacy/… (privacy_api.cpp)
+  void RegisterPrivacyRoutes(Router& router);
+  ServerResponse GetPrivacySettings(ServerRequest& request);
+  ServerResponse UpdatePrivacySettings(ServerRequest& request);
+  ServerResponse ExportEverything(ServerRequest& request);
+  ServerResponse EraseEverything(ServerRequest& request);
+  ServerResponse ListAuditLog(ServerRequest& request);
 
   ApiDependencies deps_;
+  PrivacyControls privacy_;
 };
 
 }  // namespace reflexio

@@ -70,4 +70,19 @@ HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& terms)
   return span;
 }
 
+Result<int> ParseLimit(const ServerRequest& request, int default_limit, int max_limit) {
+  auto text = request.Query("limit");
+  if (!text) return default_limit;
+  char* end = nullptr;
+  long value = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value < 1 || value > max_limit) {
+    return InvalidArgument("limit must be a whole number from 1 to " + std::to_string(max_limit), "invalid_limit");
+  }
+  return static_cast<int>(value);
+}
+
+nlohmann::json PageJson(nlohmann::json items, const std::optional<std::string>& next_cursor) {
+  return {{"items", std::move(items)}, {"next_cursor", next_cursor ? nlohmann::json(*next_cursor) : nlohmann::json(nullptr)}};
+}
+
 }  // namespace reflexio

@@ -7,11 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "http/router.h"
 #include "storage/database.h"
 
 namespace reflexio {
 
 nlohmann::json RecordingJson(const Recording& recording);
+
+// A list answer: {"items": [...], "next_cursor": "…" | null}.
+nlohmann::json PageJson(nlohmann::json items, const std::optional<std::string>& next_cursor);
+// The `limit` query parameter: default when absent, 400 outside 1..max_limit.
+Result<int> ParseLimit(const ServerRequest& request, int default_limit, int max_limit);
 nlohmann::json SegmentJson(const Segment& segment);
 
 // Where a search hit lies inside its segment: the span of the first occurrence of the query

@@ -119,6 +119,9 @@ int KeysCommand(const Args& args) {
   std::string key = GenerateApiKey();
   Status added = (*db)->AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key));
   if (!added.ok()) return Fail(added.message());
+  Status audited = (*db)->AppendAudit({tenant->id, "", {}, "operator", "admin_access",
+                                       "{\"what\":\"api_key_created\",\"prefix\":\"" + ApiKeyDisplayPrefix(key) + "\"}"});
+  if (!audited.ok()) return Fail(audited.message());
   std::cout << "New API key for tenant \"" << tenant_name << "\" (" << tenant->id << "). It is shown only once:\n"
             << key << "\n";
   return 0;

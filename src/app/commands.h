@@ -14,6 +14,7 @@ int WorkerCommand(const Args& args);
 int SchedulerCommand(const Args& args);
 int KeysCommand(const Args& args);
 int MigrateCommand(const Args& args);
+int RetentionCommand(const Args& args);
 int TranscribeCommand(const Args& args);
 int BenchCommand(const Args& args);
 int BenchSearchCommand(const Args& args);  // `bench search`, reached through BenchCommand

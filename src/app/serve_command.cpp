@@ -16,6 +16,7 @@
 #include "jobs/scheduler.h"
 #include "jobs/worker.h"
 #include "pipeline/processor.h"
+#include "privacy/retention.h"
 #include "storage/blob_store.h"
 
 namespace reflexio {
@@ -96,6 +97,17 @@ Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
   return run;
 }
 
+// The scheduler's work beside the usage roll-up: retention, every REFLEXIO_RETENTION_INTERVAL_S.
+SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobStore& blobs, Metrics* metrics) {
+  SchedulerOptions options{config.scheduler_interval_s, {}};
+  auto sweeper = std::make_shared<RetentionSweeper>(db, blobs, RetentionPolicy::Defaults(config), metrics);
+  options.tasks.push_back({"retention", config.retention_interval_s, [sweeper]() -> Status {
+                             ASSIGN_OR_RETURN(auto report, sweeper->Run(/*dry_run=*/false));
+                             return Status::Ok();
+                           }});
+  return options;
+}
+
 void WaitForStopSignal(const sigset_t& signals) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -152,7 +164,7 @@ int ServeCommand(const Args& args) {
     if (!started.ok()) return Fail(started.status().message());
     processing = std::move(*started);
     scheduler_lock = MakeSchedulerLock(config->database_url, config->data_dir);
-    scheduler = std::make_unique<Scheduler>(*db, *scheduler_lock, SchedulerOptions{config->scheduler_interval_s});
+    scheduler = std::make_unique<Scheduler>(*db, *scheduler_lock, SchedulerOptionsFor(*config, *db, *blobs, &metrics));
     scheduler->Start();
   }
   Worker* local_worker = processing.worker.get();
@@ -205,7 +217,8 @@ int SchedulerCommand(const Args& args) {
   auto run = StartLongRunning(flags);
   if (!run.ok()) return Fail(run.status().message());
   auto lock = MakeSchedulerLock(run->config.database_url, run->config.data_dir);
-  Scheduler scheduler(*run->storage.db, *lock, {run->config.scheduler_interval_s});
+  Scheduler scheduler(*run->storage.db, *lock,
+                      SchedulerOptionsFor(run->config, *run->storage.db, *run->storage.blobs, nullptr));
   scheduler.Start();
   LOG_INFO("scheduler started; waiting for the " << lock->Describe());
   WaitForStopSignal(run->signals);

@@ -21,4 +21,12 @@ std::string JoinWords(const std::vector<RecognizedWord>& words) {
   return text;
 }
 
+Result<Recognition> AsrEngine::TranscribeLocally(std::span<const float> samples_16k) {
+  if (!IsLocal()) {
+    return Status(ErrorCode::kPermissionDenied, "remote_refused",
+                  "this tenant opted out of sending audio away, and the " + Name() + " engine is not local");
+  }
+  return Transcribe(samples_16k);
+}
+
 }  // namespace reflexio

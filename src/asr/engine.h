@@ -36,6 +36,11 @@ class AsrEngine {
   virtual ~AsrEngine() = default;
   virtual std::string Name() const = 0;
   virtual Result<Recognition> Transcribe(std::span<const float> samples_16k) = 0;
+  // Whether audio given to Transcribe stays on this machine.
+  virtual bool IsLocal() const { return true; }
+  // For a tenant that opted out of sending its data away: transcribes with a local engine only,
+  // or fails (kPermissionDenied, "remote_refused") without anything leaving the machine.
+  virtual Result<Recognition> TranscribeLocally(std::span<const float> samples_16k);
 };
 
 using AsrEngineFactory = std::function<Result<std::unique_ptr<AsrEngine>>()>;

@@ -26,8 +26,8 @@ EnginePool::~EnginePool() {
   for (auto& t : threads_) t.join();
 }
 
-std::future<Result<Recognition>> EnginePool::Submit(std::vector<float> samples) {
-  Task task{std::move(samples), {}};
+std::future<Result<Recognition>> EnginePool::Submit(std::vector<float> samples, bool local_only) {
+  Task task{std::move(samples), local_only, {}};
   auto future = task.promise.get_future();
   {
     std::lock_guard lock(mutex_);
@@ -48,7 +48,7 @@ void EnginePool::Run(AsrEngine* engine) {
       tasks_.pop_front();
     }
     auto started = std::chrono::steady_clock::now();
-    Result<Recognition> result = engine->Transcribe(task.samples);
+    Result<Recognition> result = task.local_only ? engine->TranscribeLocally(task.samples) : engine->Transcribe(task.samples);
     if (result.ok()) {
       result->compute_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }

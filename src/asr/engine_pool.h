@@ -23,13 +23,15 @@ class EnginePool {
   static Result<std::unique_ptr<EnginePool>> Create(int threads, const AsrEngineFactory& factory);
   ~EnginePool();
 
-  std::future<Result<Recognition>> Submit(std::vector<float> samples_16k);
+  // local_only: the tenant opted out of remote processing (AsrEngine::TranscribeLocally).
+  std::future<Result<Recognition>> Submit(std::vector<float> samples_16k, bool local_only = false);
   int size() const { return static_cast<int>(threads_.size()); }
   const std::string& engine_name() const { return engine_name_; }
 
  private:
   struct Task {
     std::vector<float> samples;
+    bool local_only = false;
     std::promise<Result<Recognition>> promise;
   };
   EnginePool() = default;

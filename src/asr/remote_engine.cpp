@@ -176,17 +176,33 @@ Result<Recognition> RemoteEngine::Transcribe(std::span<const float> samples) {
 FallbackEngine::FallbackEngine(std::unique_ptr<AsrEngine> primary, AsrEngineFactory fallback_factory)
     : primary_(std::move(primary)), fallback_factory_(std::move(fallback_factory)) {}
 
+Result<AsrEngine*> FallbackEngine::Fallback() {
+  if (!fallback_factory_) return Unavailable("no fallback engine is configured", "no_fallback");
+  if (!fallback_) {
+    ASSIGN_OR_RETURN(fallback_, fallback_factory_());
+  }
+  return fallback_.get();
+}
+
 Result<Recognition> FallbackEngine::Transcribe(std::span<const float> samples) {
   auto result = primary_->Transcribe(samples);
   if (result.ok() || !fallback_factory_) return result;
-  if (!fallback_) {
-    auto made = fallback_factory_();
-    if (!made.ok()) return result.status().WithContext("fallback unavailable (" + made.status().message() + ")");
-    fallback_ = std::move(made).value();
-  }
-  LOG_WARN("using the " << fallback_->Name() << " engine because " << primary_->Name()
+  auto fallback = Fallback();
+  if (!fallback.ok()) return result.status().WithContext("fallback unavailable (" + fallback.status().message() + ")");
+  LOG_WARN("using the " << (*fallback)->Name() << " engine because " << primary_->Name()
                         << " failed: " << result.status().message());
-  return fallback_->Transcribe(samples);
+  return (*fallback)->Transcribe(samples);
+}
+
+Result<Recognition> FallbackEngine::TranscribeLocally(std::span<const float> samples) {
+  if (primary_->IsLocal()) return primary_->TranscribeLocally(samples);
+  auto fallback = Fallback();
+  if (!fallback.ok()) {
+    return Status(ErrorCode::kPermissionDenied, "remote_refused",
+                  "this tenant opted out of sending audio away, and no local engine is configured "
+                  "(enable REFLEXIO_ASR_REMOTE_FALLBACK)");
+  }
+  return (*fallback)->TranscribeLocally(samples);
 }
 
 }  // namespace reflexio

@@ -52,6 +52,7 @@ class RemoteEngine : public AsrEngine {
                std::shared_ptr<HttpClient> http);
   std::string Name() const override { return "remote"; }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+  bool IsLocal() const override { return false; }
 
  private:
   Result<Recognition> TryEndpoint(size_t index, const std::string& wav);
@@ -70,8 +71,12 @@ class FallbackEngine : public AsrEngine {
   FallbackEngine(std::unique_ptr<AsrEngine> primary, AsrEngineFactory fallback_factory);
   std::string Name() const override { return primary_->Name(); }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+  bool IsLocal() const override { return primary_->IsLocal(); }
+  // The primary when it is local, else straight to the fallback (when that is local).
+  Result<Recognition> TranscribeLocally(std::span<const float> samples_16k) override;
 
  private:
+  Result<AsrEngine*> Fallback();
   std::unique_ptr<AsrEngine> primary_;
   AsrEngineFactory fallback_factory_;
   std::unique_ptr<AsrEngine> fallback_;

@@ -85,6 +85,21 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_salt); }},
       {"privacy.key_file", "REFLEXIO_KEY_FILE",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_key_file); }},
+      {"privacy.audio_retention_hours", "AUDIO_RETENTION_HOURS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.audio_retention_hours, 0, 24 * 365 * 100); }},
+      {"privacy.transcript_retention_days", "TRANSCRIPTION_RETENTION_DAYS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.transcript_retention_days, 1, 365 * 100); }},
+      {"privacy.digest_retention_days", "DIGEST_RETENTION_DAYS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.digest_retention_days, 1, 365 * 100); }},
+      {"privacy.retention_interval_s", "REFLEXIO_RETENTION_INTERVAL_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.retention_interval_s, 1, 86400); }},
+      {"privacy.pii_mode", "REFLEXIO_PII_MODE",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v != "audit" && v != "mask" && v != "strict") {
+           return InvalidArgument(n + " must be audit, mask or strict, not '" + v + "'", "invalid_config");
+         }
+         return s.Str(n, v, c.pii_mode);
+       }},
       {"server.host", "REFLEXIO_HOST",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.host); }},
       {"server.port", "REFLEXIO_PORT",

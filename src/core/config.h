@@ -55,6 +55,12 @@ struct Config {
   std::string encryption_password;  // never logged
   std::string encryption_salt;
   std::string encryption_key_file;
+  // retention defaults; each tenant may override them in its privacy settings
+  int audio_retention_hours = 24;        // 0: delete the audio as soon as it is transcribed
+  int transcript_retention_days = 90;
+  int digest_retention_days = 365;
+  double retention_interval_s = 3600;
+  std::string pii_mode = "mask";         // audit | mask | strict, for text that leaves the server
   // processing
   std::string asr_engine = "pocketsphinx";  // pocketsphinx | remote
   std::string pocketsphinx_model_dir = "/usr/share/pocketsphinx/model/en-us";

@@ -21,7 +21,10 @@ Metrics::Metrics()
       lease_expiries_(BuildCounter().Name("reflexio_job_lease_expiries_total").Help("Jobs reclaimed from a worker whose lease ran out").Register(*registry_).Add({})),
       jobs_completed_(BuildCounter().Name("reflexio_jobs_completed_total").Help("Jobs completed").Register(*registry_).Add({})),
       queue_depth_(BuildGauge().Name("reflexio_queue_depth").Help("Jobs by state").Register(*registry_)),
-      oldest_queued_age_(BuildGauge().Name("reflexio_queue_oldest_age_seconds").Help("Age of the oldest queued job").Register(*registry_).Add({})) {}
+      oldest_queued_age_(BuildGauge().Name("reflexio_queue_oldest_age_seconds").Help("Age of the oldest queued job").Register(*registry_).Add({})),
+      retention_deleted_(BuildCounter().Name("reflexio_retention_deleted_total")
+                             .Help("What retention removed: audio of a recording, whole recordings, stored objects")
+                             .Register(*registry_)) {}
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
   Labels labels{{"route", route}, {"method", method}, {"status", std::to_string(status)}};
@@ -50,6 +53,9 @@ void Metrics::CountJobRetry() { job_retries_.Increment(); }
 void Metrics::CountJobDead() { jobs_dead_.Increment(); }
 void Metrics::CountLeaseExpiry() { lease_expiries_.Increment(); }
 void Metrics::CountJobCompleted() { jobs_completed_.Increment(); }
+void Metrics::CountRetentionDeleted(const std::string& kind, double count) {
+  retention_deleted_.Add({{"kind", kind}}).Increment(count);
+}
 void Metrics::SetQueueDepth(const std::string& state, double depth) { queue_depth_.Add({{"state", state}}).Set(depth); }
 void Metrics::SetOldestQueuedAge(double seconds) { oldest_queued_age_.Set(seconds); }
 

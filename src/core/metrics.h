@@ -31,6 +31,7 @@ class Metrics {
   void CountJobCompleted();
   void SetQueueDepth(const std::string& state, double depth);
   void SetOldestQueuedAge(double seconds);
+  void CountRetentionDeleted(const std::string& kind, double count);  // kind: audio | recording | blob
 
   // Text exposition format 0.0.4.
   std::string Serialize() const;
@@ -51,6 +52,7 @@ class Metrics {
   prometheus::Counter& jobs_completed_;
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Gauge& oldest_queued_age_;
+  prometheus::Family<prometheus::Counter>& retention_deleted_;
 };
 
 }  // namespace reflexio

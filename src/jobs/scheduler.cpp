@@ -68,7 +68,18 @@ Status Scheduler::RunOnce() {
     ASSIGN_OR_RETURN(int64_t tenants, db_.RollUpDailyUsage(date));
     LOG_DEBUG("usage for " << date << " rolled up for " << tenants << " tenant(s)");
   }
-  return Status::Ok();
+  Status result = Status::Ok();
+  for (const TimedTask& task : options_.tasks) {
+    auto last = last_run_.find(task.name);
+    if (last != last_run_.end() && ToUnixSeconds(now) - ToUnixSeconds(last->second) < task.every_s) continue;
+    last_run_[task.name] = now;
+    Status ran = task.run();
+    if (!ran.ok()) {
+      LOG_WARN("scheduled " << task.name << " failed: " << ran.message());
+      result = ran;
+    }
+  }
+  return result;
 }
 
 void Scheduler::Run() {

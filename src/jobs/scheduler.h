@@ -3,16 +3,20 @@
 // Any number of schedulers may run (one per machine for availability); each holds a LeaderLock
 // attempt, and only the holder works. With PostgreSQL the lock is a session advisory lock, so
 // it is released the moment its holder dies; embedded, it is a file lock in the data directory.
-// The timed work today is the daily usage roll-up (today's and yesterday's totals per tenant,
-// idempotent); digests and retention join it later. Start/Stop/active are thread-safe.
+// The timed work is the daily usage roll-up (today's and yesterday's totals per tenant,
+// idempotent) every round, and the tasks given in the options (retention, hourly) each when it
+// is due. Start/Stop/active are thread-safe.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/time.h"
 #include "storage/database.h"
@@ -44,8 +48,16 @@ class FileLeaderLock : public LeaderLock {
 // lock in the data directory.
 std::unique_ptr<LeaderLock> MakeSchedulerLock(const std::string& database_url, const std::string& data_dir);
 
+// Work that runs at most every `every_s` seconds, on the leader only.
+struct TimedTask {
+  std::string name;
+  double every_s = 3600;
+  std::function<Status()> run;
+};
+
 struct SchedulerOptions {
   double interval_s = 60;
+  std::vector<TimedTask> tasks;
 };
 
 class Scheduler {
@@ -55,7 +67,8 @@ class Scheduler {
   void Start();
   void Stop();
   bool active() const { return active_; }
-  // One round of timed work, whether or not this process leads (for tests and operators).
+  // One round of timed work, whether or not this process leads (for tests and operators):
+  // the roll-up, and every task that is due (all of them on the first round).
   Status RunOnce();
 
  private:
@@ -65,6 +78,7 @@ class Scheduler {
   SchedulerOptions options_;
   const Clock& clock_;
   std::atomic<bool> active_{false};
+  std::map<std::string, TimePoint> last_run_;  // by task name; only the scheduler thread or RunOnce
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -49,5 +49,32 @@ TEST(Scheduler, OnlyTheLockHolderWorksAndAnotherTakesOverWhenItStops) {
   second.Stop();
 }
 
+class ManualClock : public Clock {
+ public:
+  TimePoint Now() const override { return FromUnixSeconds(now_); }
+  double now_ = 1795733400.0;
+};
+
+TEST(Scheduler, TimedTasksRunFirstAtOnceThenOnlyWhenDue) {
+  testing::TempDir dir;
+  auto db = SqliteDatabase::Open(dir / "db", EmbeddedSqliteMigrations()).value();
+  auto lock = MakeSchedulerLock("", dir.path().string());
+  int hourly = 0, failing = 0;
+  SchedulerOptions options{60, {}};
+  options.tasks.push_back({"hourly", 3600, [&] { ++hourly; return Status::Ok(); }});
+  options.tasks.push_back({"failing", 60, [&] { ++failing; return Unavailable("down"); }});
+  ManualClock clock;
+  Scheduler scheduler(*db, *lock, options, clock);
+  EXPECT_FALSE(scheduler.RunOnce().ok()) << "a failing task is reported";
+  EXPECT_EQ(hourly, 1);
+  clock.now_ += 1800;
+  (void)scheduler.RunOnce();
+  EXPECT_EQ(hourly, 1) << "not due yet";
+  EXPECT_EQ(failing, 2) << "the other task keeps its own interval, and a failure does not stop it";
+  clock.now_ += 1800;
+  (void)scheduler.RunOnce();
+  EXPECT_EQ(hourly, 2);
+}
+
 }  // namespace
 }  // namespace reflexio

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 RecordingProcessor::RecordingProcessor(Database& db, BlobStore& blobs, EnginePool& engines, const Config& config,
                                        Metrics& metrics)
     : db_(db), blobs_(blobs), engines_(engines), data_dir_(config.data_dir), vad_name_(config.vad),
-      opus_bitrate_(config.opus_bitrate), metrics_(metrics) {}
+      opus_bitrate_(config.opus_bitrate), default_audio_retention_hours_(config.audio_retention_hours),
+      metrics_(metrics) {}
 
 JobOutcome RecordingProcessor::Process(const Job& job) {
   auto fail = [](std::string stage, Status status) { return JobOutcome{std::move(status), std::move(stage)}; };
@@ -24,20 +25,27 @@ JobOutcome RecordingProcessor::Process(const Job& job) {
   const Recording& recording = **found;
   if (recording.source_path.empty()) return fail("load", NotFound("the upload of " + recording.id + " is gone"));
 
+  auto settings = db_.GetTenantSettings(recording.tenant_id);
+  if (!settings.ok()) return fail("load", settings.status());
   auto audio = DecodeStoredAudio(blobs_, recording.source_path, data_dir_ / "tmp");
   if (!audio.ok()) return fail(IsUndecodable(audio.status()) ? "decode" : "load", audio.status());
 
+  // With an audio retention of 0 hours the audio is never stored: it goes with the upload.
+  bool keep_audio = settings->audio_retention_hours.value_or(default_audio_retention_hours_) > 0;
   std::string audio_key = "audio/" + recording.tenant_id + "/" + recording.id + ".opus";
-  auto opus = EncodeOggOpus(audio->samples, opus_bitrate_);
-  if (!opus.ok()) return fail("store_audio", opus.status());
-  Status stored = blobs_.Put(audio_key, *opus);
-  if (!stored.ok()) return fail("store_audio", stored);
+  if (keep_audio) {
+    auto opus = EncodeOggOpus(audio->samples, opus_bitrate_);
+    if (!opus.ok()) return fail("store_audio", opus.status());
+    Status stored = blobs_.Put(audio_key, *opus);
+    if (!stored.ok()) return fail("store_audio", stored);
+  }
 
   auto vad = MakeVad(vad_name_);
   if (!vad.ok()) return fail("asr", vad.status());
-  auto result = RunSpeechPipeline(audio->samples, **vad, engines_, recording.captured_at);
+  auto result = RunSpeechPipeline(audio->samples, **vad, engines_, recording.captured_at, {},
+                                  /*local_only=*/settings->opt_out_training);
   if (!result.ok()) return fail("asr", result.status());
-  result->transcription.audio_path = audio_key;
+  result->transcription.audio_path = keep_audio ? audio_key : "";
 
   Status committed = db_.CompleteTranscription(job, result->transcription);
   if (!committed.ok()) return fail("store", committed);

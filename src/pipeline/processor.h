@@ -28,6 +28,7 @@ class RecordingProcessor {
   std::filesystem::path data_dir_;
   std::string vad_name_;
   int opus_bitrate_;
+  int default_audio_retention_hours_;
   Metrics& metrics_;
 };
 

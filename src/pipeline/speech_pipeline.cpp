@@ -8,7 +8,8 @@
 namespace reflexio {
 
 Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, Vad& vad, EnginePool& engines,
-                                               TimePoint captured_at, const ProgressCallback& progress) {
+                                               TimePoint captured_at, const ProgressCallback& progress,
+                                               bool local_only) {
   SpeechPipelineResult out;
   Transcription& t = out.transcription;
   t.duration_s = samples.size() / double(kSampleRate);
@@ -21,7 +22,7 @@ Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, V
   for (const TimeSpan& span : spans) {
     size_t begin = static_cast<size_t>(span.start_s * kSampleRate);
     size_t end = std::min(samples.size(), static_cast<size_t>(span.end_s * kSampleRate));
-    pending.push_back(engines.Submit(std::vector<float>(samples.begin() + begin, samples.begin() + end)));
+    pending.push_back(engines.Submit(std::vector<float>(samples.begin() + begin, samples.begin() + end), local_only));
   }
   if (progress) progress(0, static_cast<int>(spans.size()));
   for (size_t i = 0; i < spans.size(); ++i) {

@@ -25,7 +25,9 @@ struct SpeechPipelineResult {
 
 using ProgressCallback = std::function<void(int done, int total)>;
 
+// local_only: the tenant opted out of remote processing; only local engines may hear the audio.
 Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples_16k, Vad& vad, EnginePool& engines,
-                                               TimePoint captured_at, const ProgressCallback& progress = {});
+                                               TimePoint captured_at, const ProgressCallback& progress = {},
+                                               bool local_only = false);
 
 }  // namespace reflexio

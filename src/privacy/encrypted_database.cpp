@@ -79,4 +79,10 @@ Result<Page<SearchHit>> EncryptedDatabase::Search(const std::string& tenant_id, 
   return page;
 }
 
+Status EncryptedDatabase::EraseTenantData(const std::string& tenant_id) {
+  Status erased = backend_->EraseTenantData(tenant_id);
+  keyring_.Forget(tenant_id);
+  return erased;
+}
+
 }  // namespace reflexio

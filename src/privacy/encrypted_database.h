@@ -73,6 +73,28 @@ class EncryptedDatabase : public Database {
   Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override {
     return backend_->GetDailyUsage(tenant_id, day);
   }
+  Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override {
+    return backend_->GetTenantSettings(tenant_id);
+  }
+  Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override {
+    return backend_->PutTenantSettings(tenant_id, settings);
+  }
+  Status AppendAudit(const AuditEntry& entry) override { return backend_->AppendAudit(entry); }
+  Result<Page<AuditEntry>> ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) override {
+    return backend_->ListAudit(tenant_id, limit, cursor);
+  }
+  Result<std::vector<Recording>> ListFinishedCapturedBefore(const std::string& tenant_id, TimePoint cutoff,
+                                                            bool with_audio_only, int limit) override {
+    return backend_->ListFinishedCapturedBefore(tenant_id, cutoff, with_audio_only, limit);
+  }
+  Status ForgetAudio(const std::string& tenant_id, const std::string& recording_id) override {
+    return backend_->ForgetAudio(tenant_id, recording_id);
+  }
+  Status DeleteRecording(const std::string& tenant_id, const std::string& recording_id) override {
+    return backend_->DeleteRecording(tenant_id, recording_id);
+  }
+  // Deletes every row, the data key last; this process forgets the key at once.
+  Status EraseTenantData(const std::string& tenant_id) override;
   Status CheckWritable() override { return backend_->CheckWritable(); }
 
  private:

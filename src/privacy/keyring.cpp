@@ -22,10 +22,8 @@ Result<std::string> Keyring::Unwrap(const WrappedTenantKey& stored) const {
 }
 
 Result<std::string> Keyring::TenantKey(const std::string& tenant_id) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto found = cache_.find(tenant_id); found != cache_.end()) return found->second;
-  }
+  // The stored key is read every time (one point query): an erasure or rotation done by another
+  // process takes effect here at once, and a shredded key is never used from memory.
   ASSIGN_OR_RETURN(auto stored, db_.GetTenantKey(tenant_id));
   if (!stored) {
     std::string fresh = NewDataKey();
@@ -34,9 +32,14 @@ Result<std::string> Keyring::TenantKey(const std::string& tenant_id) {
     ASSIGN_OR_RETURN(WrappedTenantKey kept, db_.AddTenantKey({tenant_id, masters_.primary.id, wrapped}));
     stored = kept;
   }
+  {
+    std::lock_guard lock(mutex_);
+    auto cached = cache_.find(tenant_id);
+    if (cached != cache_.end() && cached->second.wrapped == stored->wrapped) return cached->second.key;
+  }
   ASSIGN_OR_RETURN(std::string key, Unwrap(*stored));
   std::lock_guard lock(mutex_);
-  cache_[tenant_id] = key;
+  cache_[tenant_id] = CachedKey{stored->wrapped, key};
   return key;
 }
 
@@ -61,6 +64,9 @@ Result<Keyring::RewrapReport> Keyring::RewrapAll() {
     ASSIGN_OR_RETURN(std::string key, Unwrap(*stored));
     ASSIGN_OR_RETURN(std::string wrapped, WrapKey(masters_.primary.key, tenant.id, key));
     RETURN_IF_ERROR(db_.ReplaceTenantKey({tenant.id, masters_.primary.id, wrapped}, stored->master_key_id));
+    std::string detail = "{\"from_master_key\":\"" + stored->master_key_id + "\",\"to_master_key\":\"" +
+                         masters_.primary.id + "\"}";
+    RETURN_IF_ERROR(db_.AppendAudit({tenant.id, "", {}, "operator", "key_rotation", detail}));
     ++report.rewrapped;
   }
   return report;

@@ -1,6 +1,6 @@
 // Keyring: each tenant's 256-bit data key, created on first use and stored only wrapped by
-// the master key (tenant_keys). Unwrapped keys are cached in memory for the life of the process;
-// Forget drops one (after an erase).
+// the master key (tenant_keys). The stored form is read on every use, so a key erased or
+// rewrapped by any process is never used from memory; only the unwrapping is cached.
 //
 // RewrapAll is master-key rotation: every tenant key wrapped by another known master is
 // unwrapped and wrapped again by the primary — the data those keys protect is untouched, and
@@ -42,7 +42,11 @@ class Keyring {
   Database& db_;
   const MasterKeys masters_;
   std::mutex mutex_;
-  std::map<std::string, std::string> cache_;  // tenant id → data key; guarded by mutex_
+  struct CachedKey {
+    std::string wrapped;
+    std::string key;
+  };
+  std::map<std::string, CachedKey> cache_;  // by tenant id; guarded by mutex_
 };
 
 }  // namespace reflexio

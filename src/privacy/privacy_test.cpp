@@ -15,9 +15,12 @@
 #include "privacy/encrypted_database.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
+#include "privacy/controls.h"
+#include "privacy/retention.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite_database.h"
 #include "storage/testing/postgres_fixture.h"
+#include "crypto/sealed_text.h"
 #include "text/normalize.h"
 #include "text/stem.h"
 
@@ -85,6 +88,7 @@ TEST(MasterKey, KeyFilesMustHoldA256BitHexKey) {
 class FakeClock : public Clock {
  public:
   TimePoint Now() const override { return FromUnixSeconds(now_.load()); }
+  void Advance(double s) { now_ = now_.load() + s; }
  private:
   std::atomic<double> now_{1795733400.0};
 };
@@ -316,6 +320,146 @@ TEST_P(EncryptedStorageTest, BlindIndexFindsWhatAPlaintextStemIndexFindsOnTheDev
   }
   EXPECT_GT(vocabulary.size(), 200u);
   EXPECT_GT(hits_compared, static_cast<int>(vocabulary.size()));
+}
+
+// A recording captured `age_s` ago with a sealed transcript and sealed audio in `blobs`.
+std::string StoredRecording(EncryptedDatabase& db, BlobStore& blobs, const Tenant& tenant, const Clock& clock,
+                            double age_s, const std::string& text) {
+  Recording r;
+  r.tenant_id = tenant.id;
+  r.id = NewId();
+  r.content_type = "audio/flac";
+  r.body_sha256 = "00";
+  r.captured_at = AddSeconds(clock.Now(), -age_s);
+  r.received_at = clock.Now();
+  r.source_path = "incoming/" + tenant.id + "/" + r.id + ".upload";
+  EXPECT_TRUE(db.InsertRecording(r, "transcribe", 3).ok());
+  auto job = db.ClaimJob("w", 30);
+  Transcription t;
+  t.audio_path = "audio/" + tenant.id + "/" + r.id + ".opus";
+  EXPECT_TRUE(blobs.Put(t.audio_path, "opus bytes of " + r.id).ok());
+  Segment s;
+  s.text = text;
+  s.captured_at = r.captured_at;
+  t.segments.push_back(s);
+  EXPECT_TRUE(db.CompleteTranscription(**job, t).ok());
+  return r.id;
+}
+
+TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascades) {
+  EncryptedDatabase db(std::move(backend_), *keyring_);
+  TempDir store_dir;
+  FilesystemBlobStore* raw = new FilesystemBlobStore(store_dir.path());
+  EncryptedBlobStore blobs(std::unique_ptr<BlobStore>(raw), *keyring_);
+  const double hour = 3600, day = 86400;
+  // alice keeps the defaults (audio 24 h, transcripts 90 d); bob keeps audio 2 h, transcripts 10 d.
+  std::string alice_fresh = StoredRecording(db, blobs, alice_, clock_, 2 * hour, "fresh walnut");
+  std::string alice_day_old = StoredRecording(db, blobs, alice_, clock_, 30 * hour, "older walnut");
+  std::string alice_ancient = StoredRecording(db, blobs, alice_, clock_, 91 * day, "ancient walnut");
+  TenantSettings bob_settings;
+  bob_settings.audio_retention_hours = 2;
+  bob_settings.transcript_retention_days = 10;
+  ASSERT_TRUE(db.PutTenantSettings(bob_.id, bob_settings).ok());
+  std::string bob_recent = StoredRecording(db, blobs, bob_, clock_, 1 * hour, "bob walnut");
+  std::string bob_hours_old = StoredRecording(db, blobs, bob_, clock_, 3 * hour, "bob older walnut");
+  std::string bob_old = StoredRecording(db, blobs, bob_, clock_, 11 * day, "bob old walnut");
+  Recording queued;  // not finished: never touched, however old
+  queued.tenant_id = alice_.id;
+  queued.id = NewId();
+  queued.content_type = "audio/flac";
+  queued.body_sha256 = "00";
+  queued.captured_at = AddSeconds(clock_.Now(), -200 * day);
+  queued.received_at = clock_.Now();
+  queued.source_path = "incoming/" + alice_.id + "/" + queued.id + ".upload";
+  ASSERT_TRUE(db.InsertRecording(queued, "transcribe", 3).ok());
+
+  Metrics metrics;
+  RetentionSweeper sweeper(db, blobs, RetentionPolicy{}, &metrics, clock_);
+  auto planned = sweeper.Run(/*dry_run=*/true);
+  ASSERT_TRUE(planned.ok()) << planned.status().ToString();
+  std::set<std::pair<std::string, std::string>> expected = {
+      {alice_ancient, "recording"}, {alice_day_old, "audio"}, {bob_old, "recording"}, {bob_hours_old, "audio"}};
+  std::set<std::pair<std::string, std::string>> listed;
+  for (const auto& a : planned->actions) listed.insert({a.recording_id, a.what});
+  EXPECT_EQ(listed, expected);
+  EXPECT_TRUE(db.GetRecording(alice_.id, alice_ancient)->has_value()) << "a dry run deletes nothing";
+  EXPECT_TRUE(blobs.Get("audio/" + alice_.id + "/" + alice_day_old + ".opus").ok());
+
+  auto done = sweeper.Run(/*dry_run=*/false);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->recordings_deleted, 2);
+  EXPECT_EQ(done->audio_deleted, 2);
+  // Whole recordings: rows, segments, index entries and stored audio gone.
+  for (auto [tenant, id] : {std::pair{alice_, alice_ancient}, std::pair{bob_, bob_old}}) {
+    EXPECT_FALSE(db.GetRecording(tenant.id, id)->has_value());
+    EXPECT_TRUE(db.backend().GetSegments(tenant.id, id)->empty());
+    EXPECT_FALSE(raw->Get("audio/" + tenant.id + "/" + id + ".opus").ok());
+  }
+  EXPECT_TRUE(db.Search(alice_.id, {"ancient"}, {}, 10, "")->items.empty()) << "no index entry left behind";
+  EXPECT_EQ(db.Search(bob_.id, {"walnut"}, {}, 10, "")->items.size(), 2u) << "bob's two kept transcripts";
+  // Audio only: the transcript stays.
+  for (auto [tenant, id] : {std::pair{alice_, alice_day_old}, std::pair{bob_, bob_hours_old}}) {
+    auto r = db.GetRecording(tenant.id, id);
+    ASSERT_TRUE(r->has_value());
+    EXPECT_TRUE((*r)->audio_path.empty());
+    EXPECT_EQ(db.GetSegments(tenant.id, id)->size(), 1u);
+    EXPECT_FALSE(raw->Get("audio/" + tenant.id + "/" + id + ".opus").ok());
+  }
+  // Everything else is untouched.
+  for (auto [tenant, id] : {std::pair{alice_, alice_fresh}, std::pair{bob_, bob_recent}}) {
+    EXPECT_TRUE(blobs.Get("audio/" + tenant.id + "/" + id + ".opus").ok());
+  }
+  EXPECT_TRUE(db.GetRecording(alice_.id, queued.id)->has_value());
+  EXPECT_EQ(sweeper.Run(false)->actions.size(), 0u) << "a second run finds nothing";
+  std::string exposition = metrics.Serialize();
+  EXPECT_NE(exposition.find("reflexio_retention_deleted_total{kind=\"recording\"} 2"), std::string::npos) << exposition;
+  EXPECT_NE(exposition.find("reflexio_retention_deleted_total{kind=\"audio\"} 2"), std::string::npos);
+  auto audit = db.ListAudit(bob_.id, 10, "");
+  ASSERT_EQ(audit->items.size(), 1u);
+  EXPECT_EQ(audit->items[0].action, "retention");
+  EXPECT_EQ(audit->items[0].actor, "system");
+
+  clock_.Advance(22 * hour + 1);  // alice's fresh audio is now past 24 h, bob's recent one past his 2 h
+  auto later = sweeper.Run(false);
+  std::set<std::string> later_ids;
+  for (const auto& a : later->actions) later_ids.insert(a.recording_id);
+  EXPECT_EQ(later_ids, (std::set<std::string>{alice_fresh, bob_recent}));
+}
+
+TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotBeRead) {
+  EncryptedDatabase db(std::move(backend_), *keyring_);
+  TempDir store_dir;
+  FilesystemBlobStore* raw = new FilesystemBlobStore(store_dir.path());
+  EncryptedBlobStore blobs(std::unique_ptr<BlobStore>(raw), *keyring_);
+  std::string id = StoredRecording(db, blobs, alice_, clock_, 60, "my secret garden");
+  std::string bobs = StoredRecording(db, blobs, bob_, clock_, 60, "bob's garden");
+  std::string audio_key = "audio/" + alice_.id + "/" + id + ".opus";
+  std::string backup_of_audio = *raw->Get(audio_key);
+  auto backup_of_segments = db.backend().GetSegments(alice_.id, id);
+  ASSERT_TRUE(db.PutTenantSettings(alice_.id, TenantSettings{.opt_out_training = true}).ok());
+
+  Config config;
+  PrivacyControls controls(db, blobs, config);
+  auto report = controls.Erase(alice_.id, "tenant");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->recordings_deleted, 1);
+  EXPECT_EQ(report->objects_deleted, 1);
+  EXPECT_FALSE(db.GetRecording(alice_.id, id)->has_value());
+  EXPECT_FALSE(db.GetTenantKey(alice_.id)->has_value()) << "the data key is destroyed";
+  EXPECT_FALSE(db.GetTenantSettings(alice_.id)->opt_out_training);
+  EXPECT_FALSE(raw->Get(audio_key).ok()) << "the object is removed";
+  // A copy from a backup, put back, can no longer be opened by anyone.
+  ASSERT_TRUE(raw->Put(audio_key, backup_of_audio).ok());
+  EXPECT_EQ(blobs.Get(audio_key).status().reason(), "blob_integrity");
+  auto stale = backup_of_segments->at(0);
+  auto key_now = keyring_->TenantKey(alice_.id);
+  ASSERT_TRUE(key_now.ok());
+  EXPECT_FALSE(OpenText(*key_now, {alice_.id, "segment/" + id + "/0"}, stale.text).ok());
+  // The other tenant is untouched; the audit log remains and says what happened.
+  EXPECT_EQ(db.GetSegments(bob_.id, bobs)->at(0).text, "bob's garden");
+  auto audit = db.ListAudit(alice_.id, 10, "");
+  ASSERT_FALSE(audit->items.empty());
+  EXPECT_EQ(audit->items[0].action, "erase");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EncryptedStorageTest, ::testing::Values("sqlite", "postgres"),

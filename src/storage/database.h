@@ -122,6 +122,26 @@ struct WrappedTenantKey {
   std::string wrapped;        // raw bytes
 };
 
+// A tenant's own privacy choices; an unset field means "the server's default" (Config).
+struct TenantSettings {
+  std::optional<int> audio_retention_hours;  // 0: delete the audio as soon as it is transcribed
+  std::optional<int> transcript_retention_days;
+  std::optional<int> digest_retention_days;
+  bool opt_out_training = false;  // audio and text go only to engines marked local
+  std::optional<std::string> pii_mode;  // audit | mask | strict
+};
+
+// What happened to a tenant's data and who did it. `detail` is JSON and never holds anything
+// the person said.
+struct AuditEntry {
+  std::string tenant_id;
+  std::string id;
+  TimePoint at{};
+  std::string actor;   // tenant (through an API key) | operator (a CLI command) | system (retention)
+  std::string action;  // export | erase | key_rotation | admin_access | settings_change | retention
+  std::string detail;
+};
+
 struct InsertOutcome {
   Recording recording;
   bool replayed = false;  // an earlier upload with the same Idempotency-Key was returned
@@ -185,6 +205,23 @@ class Database {
     int64_t uploads = 0;
   };
   virtual Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) = 0;
+
+  // Privacy controls.
+  virtual Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) = 0;  // all unset if none stored
+  virtual Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) = 0;
+  virtual Status AppendAudit(const AuditEntry& entry) = 0;
+  virtual Result<Page<AuditEntry>> ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) = 0;
+
+  // Retention and erasure. Finished (transcribed or failed) recordings captured before `cutoff`,
+  // oldest first; with `with_audio_only`, only those that still have stored audio.
+  virtual Result<std::vector<Recording>> ListFinishedCapturedBefore(const std::string& tenant_id, TimePoint cutoff,
+                                                                    bool with_audio_only, int limit) = 0;
+  virtual Status ForgetAudio(const std::string& tenant_id, const std::string& recording_id) = 0;
+  // The recording with its segments (and so their index entries) and jobs, in one transaction.
+  virtual Status DeleteRecording(const std::string& tenant_id, const std::string& recording_id) = 0;
+  // Every recording, segment, job, usage total and setting of the tenant, and last its data key,
+  // in one transaction. The tenant, its API keys and its audit log remain.
+  virtual Status EraseTenantData(const std::string& tenant_id) = 0;
 
   // Health: can a write transaction be started right now?
   virtual Status CheckWritable() = 0;

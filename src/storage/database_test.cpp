@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "core/ids.h"
 #include "core/test_support.h"
@@ -276,6 +278,41 @@ TEST_P(DatabaseTest, TenantKeysAreAddedOnceAndRewrappedOnlyFromTheExpectedMaster
   auto tenants = db_->ListTenants();
   ASSERT_TRUE(tenants.ok());
   EXPECT_EQ(tenants->size(), 2u);
+}
+
+TEST_P(DatabaseTest, SettingsAndTheAuditLogBelongToTheirTenant) {
+  EXPECT_FALSE(db_->GetTenantSettings(alice_.id)->audio_retention_hours.has_value()) << "defaults until set";
+  TenantSettings settings;
+  settings.audio_retention_hours = 0;
+  settings.transcript_retention_days = 30;
+  settings.opt_out_training = true;
+  settings.pii_mode = "strict";
+  ASSERT_TRUE(db_->PutTenantSettings(alice_.id, settings).ok());
+  auto stored = db_->GetTenantSettings(alice_.id);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->audio_retention_hours, 0);
+  EXPECT_EQ(stored->transcript_retention_days, 30);
+  EXPECT_FALSE(stored->digest_retention_days.has_value());
+  EXPECT_TRUE(stored->opt_out_training);
+  EXPECT_EQ(stored->pii_mode, "strict");
+  settings.pii_mode.reset();
+  ASSERT_TRUE(db_->PutTenantSettings(alice_.id, settings).ok());
+  EXPECT_FALSE(db_->GetTenantSettings(alice_.id)->pii_mode.has_value());
+  EXPECT_FALSE(db_->GetTenantSettings(bob_.id)->opt_out_training);
+
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(db_->AppendAudit({alice_.id, "", {}, "tenant", "export", "{\"n\":" + std::to_string(i) + "}"}).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // entries are ordered by their UUIDv7 ids
+  }
+  auto first = db_->ListAudit(alice_.id, 2, "");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_NE(first->items[0].detail.find("2"), std::string::npos) << "newest first";
+  ASSERT_TRUE(first->next_cursor.has_value());
+  auto rest = db_->ListAudit(alice_.id, 2, *first->next_cursor);
+  ASSERT_EQ(rest->items.size(), 1u);
+  EXPECT_NE(rest->items[0].detail.find("0"), std::string::npos);
+  EXPECT_TRUE(db_->ListAudit(bob_.id, 10, "")->items.empty());
 }
 
 TEST(Cursor, RoundTripsAndRejectsForgeries) {

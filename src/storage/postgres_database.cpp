@@ -644,4 +644,122 @@ Status VerifyRowLevelSecurity(const std::string& url) {
   return Status(ErrorCode::kConflict, "rls_incomplete", message);
 }
 
+Result<TenantSettings> PostgresDatabase::GetTenantSettings(const std::string& tenant_id) {
+  TenantSettings settings;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT audio_retention_hours, transcript_retention_days, digest_retention_days, "
+                         "opt_out_training, pii_mode FROM tenant_settings WHERE tenant_id = $1", Param(tenant_id));
+    if (rows.empty()) return Status::Ok();
+    auto optional_int = [&](int column) -> std::optional<int> {
+      if (rows[0][column].is_null()) return std::nullopt;
+      return rows[0][column].as<int>();
+    };
+    settings.audio_retention_hours = optional_int(0);
+    settings.transcript_retention_days = optional_int(1);
+    settings.digest_retention_days = optional_int(2);
+    settings.opt_out_training = rows[0][3].as<bool>();
+    if (!rows[0][4].is_null()) settings.pii_mode = Text(rows[0][4]);
+    return Status::Ok();
+  }));
+  return settings;
+}
+
+Status PostgresDatabase::PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) {
+  auto optional_int = [](const std::optional<int>& value) {
+    return value ? Param(static_cast<int64_t>(*value)) : Param();
+  };
+  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "INSERT INTO tenant_settings (tenant_id, audio_retention_hours, transcript_retention_days, "
+             "digest_retention_days, opt_out_training, pii_mode, updated_at) "
+             "VALUES ($1, $2::int, $3::int, $4::int, $5::boolean, $6, to_timestamp($7)) ON CONFLICT (tenant_id) DO UPDATE SET "
+             "audio_retention_hours = $2::int, transcript_retention_days = $3::int, digest_retention_days = $4::int, "
+             "opt_out_training = $5::boolean, pii_mode = $6, updated_at = to_timestamp($7)",
+         Param(tenant_id), optional_int(settings.audio_retention_hours), optional_int(settings.transcript_retention_days),
+         optional_int(settings.digest_retention_days), Param(std::string(settings.opt_out_training ? "true" : "false")),
+         Param::Optional(settings.pii_mode), Param(ToUnixSeconds(clock_.Now())));
+    return Status::Ok();
+  });
+}
+
+Status PostgresDatabase::AppendAudit(const AuditEntry& entry) {
+  return Transact(entry.tenant_id, [&](pqxx::dbtransaction& tx) {
+    TimePoint at = entry.at == TimePoint{} ? clock_.Now() : entry.at;
+    Exec(tx, "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) "
+             "VALUES ($1, $2, to_timestamp($3), $4, $5, $6::jsonb)",
+         Param(entry.tenant_id), Param(entry.id.empty() ? NewId() : entry.id), Param(ToUnixSeconds(at)),
+         Param(entry.actor), Param(entry.action), Param(entry.detail.empty() ? std::string("{}") : entry.detail));
+    return Status::Ok();
+  });
+}
+
+Result<Page<AuditEntry>> PostgresDatabase::ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) {
+  std::optional<std::string> after;
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
+    after = position.second;
+  }
+  Page<AuditEntry> page;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT id, extract(epoch from at), actor, action, detail::text FROM audit_log "
+                         "WHERE tenant_id = $1 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+                     Param(tenant_id), Param::Optional(after), Param(static_cast<int64_t>(limit + 1)));
+    for (const auto& row : rows) {
+      page.items.push_back(AuditEntry{tenant_id, Text(row[0]), FromUnixSeconds(Number(row[1])), Text(row[2]),
+                                      Text(row[3]), Text(row[4])});
+    }
+    return Status::Ok();
+  }));
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = EncodeKeysetCursor("audit", page.items.back().id);
+  }
+  return page;
+}
+
+Result<std::vector<Recording>> PostgresDatabase::ListFinishedCapturedBefore(const std::string& tenant_id,
+                                                                            TimePoint cutoff, bool with_audio_only,
+                                                                            int limit) {
+  std::vector<Recording> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns +
+                             " FROM recordings WHERE tenant_id = $1 AND status IN ('transcribed', 'failed') "
+                             "AND captured_at < to_timestamp($2) AND (NOT $3::boolean OR coalesce(audio_path, '') != '') "
+                             "ORDER BY captured_at, id LIMIT $4",
+                     Param(tenant_id), Param(ToUnixSeconds(cutoff)),
+                     Param(std::string(with_audio_only ? "true" : "false")), Param(static_cast<int64_t>(limit)));
+    for (const auto& row : rows) found.push_back(ReadRecording(row));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status PostgresDatabase::ForgetAudio(const std::string& tenant_id, const std::string& recording_id) {
+  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "UPDATE recordings SET audio_path = NULL, updated_at = to_timestamp($1) WHERE tenant_id = $2 AND id = $3",
+         Param(ToUnixSeconds(clock_.Now())), Param(tenant_id), Param(recording_id));
+    return Status::Ok();
+  });
+}
+
+Status PostgresDatabase::DeleteRecording(const std::string& tenant_id, const std::string& recording_id) {
+  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    for (const char* sql : {"DELETE FROM segments WHERE tenant_id = $1 AND recording_id = $2",
+                            "DELETE FROM jobs WHERE tenant_id = $1 AND recording_id = $2",
+                            "DELETE FROM recordings WHERE tenant_id = $1 AND id = $2"}) {
+      Exec(tx, sql, Param(tenant_id), Param(recording_id));
+    }
+    return Status::Ok();
+  });
+}
+
+Status PostgresDatabase::EraseTenantData(const std::string& tenant_id) {
+  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    // The data key goes last, in the same transaction: nothing it protected outlives it here.
+    for (const char* table : {"segments", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+      Exec(tx, std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", Param(tenant_id));
+    }
+    return Status::Ok();
+  });
+}
+
 }  // namespace reflexio

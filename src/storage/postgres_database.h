@@ -62,6 +62,15 @@ class PostgresDatabase : public Database {
   Status CheckWritable() override;
   Result<int64_t> RollUpDailyUsage(const std::string& day) override;
   Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override;
+  Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override;
+  Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override;
+  Status AppendAudit(const AuditEntry& entry) override;
+  Result<Page<AuditEntry>> ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) override;
+  Result<std::vector<Recording>> ListFinishedCapturedBefore(const std::string& tenant_id, TimePoint cutoff,
+                                                            bool with_audio_only, int limit) override;
+  Status ForgetAudio(const std::string& tenant_id, const std::string& recording_id) override;
+  Status DeleteRecording(const std::string& tenant_id, const std::string& recording_id) override;
+  Status EraseTenantData(const std::string& tenant_id) override;
 
   // Runs `body` in one transaction whose tenant setting is `tenant` (empty: none). Converts
   // libpqxx exceptions to Status. Public for tests that probe row-level security directly.

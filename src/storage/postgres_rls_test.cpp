@@ -57,6 +57,8 @@ class RowLevelSecurity : public ::testing::Test {
     t.segments.push_back(seg);
     ASSERT_TRUE(db_->CompleteTranscription(**job, t).ok());
     ASSERT_TRUE(db_->AddTenantKey({a_.id, "master", "wrapped-key-of-a"}).ok());
+    ASSERT_TRUE(db_->PutTenantSettings(a_.id, TenantSettings{.opt_out_training = true}).ok());
+    ASSERT_TRUE(db_->AppendAudit({a_.id, "", {}, "tenant", "export", "{}"}).ok());
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
     tx.exec("INSERT INTO plans VALUES ('free', 'Free', 1800, 0, 'EUR')");

@@ -62,7 +62,9 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
                        "database_unavailable");
   }
   sqlite3_busy_timeout(raw, 10000);
-  RETURN_IF_ERROR(db->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  // secure_delete: what retention and erasure remove is overwritten, not left in free pages.
+  RETURN_IF_ERROR(db->Execute(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
   return db;
 }
 

@@ -560,4 +560,141 @@ Status SqliteDatabase::CheckWritable() {
   return Status::Ok();  // the transaction rolls back: nothing is written
 }
 
+Result<TenantSettings> SqliteDatabase::GetTenantSettings(const std::string& tenant_id) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT audio_retention_hours, transcript_retention_days, digest_retention_days, opt_out_training, pii_mode "
+      "FROM tenant_settings WHERE tenant_id = ?"));
+  stmt.Bind(1, tenant_id);
+  TenantSettings settings;
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return settings;
+  auto optional_int = [&](int column) -> std::optional<int> {
+    if (stmt.ColumnIsNull(column)) return std::nullopt;
+    return static_cast<int>(stmt.ColumnInt(column));
+  };
+  settings.audio_retention_hours = optional_int(0);
+  settings.transcript_retention_days = optional_int(1);
+  settings.digest_retention_days = optional_int(2);
+  settings.opt_out_training = stmt.ColumnInt(3) != 0;
+  if (!stmt.ColumnIsNull(4)) settings.pii_mode = stmt.ColumnText(4);
+  return settings;
+}
+
+Status SqliteDatabase::PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "INSERT INTO tenant_settings (tenant_id, audio_retention_hours, transcript_retention_days, digest_retention_days, "
+      "opt_out_training, pii_mode, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant_id) DO UPDATE SET "
+      "audio_retention_hours = ?2, transcript_retention_days = ?3, digest_retention_days = ?4, opt_out_training = ?5, "
+      "pii_mode = ?6, updated_at = ?7"));
+  auto bind_optional = [&](int index, const std::optional<int>& value) {
+    if (value) stmt.Bind(index, static_cast<int64_t>(*value)); else stmt.BindNull(index);
+  };
+  stmt.Bind(1, tenant_id);
+  bind_optional(2, settings.audio_retention_hours);
+  bind_optional(3, settings.transcript_retention_days);
+  bind_optional(4, settings.digest_retention_days);
+  stmt.Bind(5, static_cast<int64_t>(settings.opt_out_training ? 1 : 0));
+  stmt.Bind(6, settings.pii_mode);
+  stmt.Bind(7, FormatRfc3339(clock_.Now()));
+  return stmt.Run();
+}
+
+Status SqliteDatabase::AppendAudit(const AuditEntry& entry) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)"));
+  stmt.Bind(1, entry.tenant_id);
+  stmt.Bind(2, entry.id.empty() ? NewId() : entry.id);
+  stmt.Bind(3, FormatRfc3339(entry.at == TimePoint{} ? clock_.Now() : entry.at));
+  stmt.Bind(4, entry.actor);
+  stmt.Bind(5, entry.action);
+  stmt.Bind(6, entry.detail.empty() ? std::string("{}") : entry.detail);
+  return stmt.Run();
+}
+
+Result<Page<AuditEntry>> SqliteDatabase::ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT id, at, actor, action, detail FROM audit_log WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) "
+      "ORDER BY id DESC LIMIT ?3"));
+  stmt.Bind(1, tenant_id);
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
+    stmt.Bind(2, position.second);
+  } else {
+    stmt.BindNull(2);
+  }
+  stmt.Bind(3, static_cast<int64_t>(limit + 1));
+  Page<AuditEntry> page;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    page.items.push_back(AuditEntry{tenant_id, stmt.ColumnText(0), ParseStoredTime(stmt.ColumnText(1)),
+                                    stmt.ColumnText(2), stmt.ColumnText(3), stmt.ColumnText(4)});
+  }
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = EncodeKeysetCursor("audit", page.items.back().id);
+  }
+  return page;
+}
+
+Result<std::vector<Recording>> SqliteDatabase::ListFinishedCapturedBefore(const std::string& tenant_id,
+                                                                          TimePoint cutoff, bool with_audio_only,
+                                                                          int limit) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      std::string("SELECT ") + kRecordingColumns +
+      " FROM recordings WHERE tenant_id = ?1 AND status IN ('transcribed', 'failed') AND captured_at < ?2 "
+      "AND (?3 = 0 OR coalesce(audio_path, '') != '') ORDER BY captured_at, id LIMIT ?4"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, FormatRfc3339(cutoff));
+  stmt.Bind(3, static_cast<int64_t>(with_audio_only ? 1 : 0));
+  stmt.Bind(4, static_cast<int64_t>(limit));
+  std::vector<Recording> found;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return found;
+    found.push_back(ReadRecording(stmt));
+  }
+}
+
+Status SqliteDatabase::ForgetAudio(const std::string& tenant_id, const std::string& recording_id) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "UPDATE recordings SET audio_path = NULL, updated_at = ? WHERE tenant_id = ? AND id = ?"));
+  stmt.Bind(1, FormatRfc3339(clock_.Now()));
+  stmt.Bind(2, tenant_id);
+  stmt.Bind(3, recording_id);
+  return stmt.Run();
+}
+
+Status SqliteDatabase::DeleteRecording(const std::string& tenant_id, const std::string& recording_id) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  for (const char* sql : {"DELETE FROM segments WHERE tenant_id = ? AND recording_id = ?",
+                          "DELETE FROM jobs WHERE tenant_id = ? AND recording_id = ?",
+                          "DELETE FROM recordings WHERE tenant_id = ? AND id = ?"}) {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(sql));
+    stmt.Bind(1, tenant_id);
+    stmt.Bind(2, recording_id);
+    RETURN_IF_ERROR(stmt.Run());
+  }
+  return tx.Commit();
+}
+
+Status SqliteDatabase::EraseTenantData(const std::string& tenant_id) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  // The data key goes last, in the same transaction: nothing it protected outlives it here.
+  for (const char* table : {"segments", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ?"));
+    stmt.Bind(1, tenant_id);
+    RETURN_IF_ERROR(stmt.Run());
+  }
+  return tx.Commit();
+}
+
 }  // namespace reflexio

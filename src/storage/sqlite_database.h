@@ -51,6 +51,15 @@ class SqliteDatabase : public Database {
   Status CheckWritable() override;
   Result<int64_t> RollUpDailyUsage(const std::string& day) override;
   Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override;
+  Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override;
+  Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override;
+  Status AppendAudit(const AuditEntry& entry) override;
+  Result<Page<AuditEntry>> ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) override;
+  Result<std::vector<Recording>> ListFinishedCapturedBefore(const std::string& tenant_id, TimePoint cutoff,
+                                                            bool with_audio_only, int limit) override;
+  Status ForgetAudio(const std::string& tenant_id, const std::string& recording_id) override;
+  Status DeleteRecording(const std::string& tenant_id, const std::string& recording_id) override;
+  Status EraseTenantData(const std::string& tenant_id) override;
 
  private:
   SqliteDatabase(std::unique_ptr<SqliteConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}

@@ -1,0 +1,160 @@
+// /v1/privacy/…: the person's settings, export, erasure and audit log (privacy/controls.h).
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+#include "api/json_views.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+namespace {
+
+json EffectiveSettingsJson(const EffectiveSettings& s) {
+  auto optional = [](const std::optional<int>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"audio_retention_hours", s.audio_retention_hours},
+          {"transcript_retention_days", s.transcript_retention_days},
+          {"digest_retention_days", s.digest_retention_days},
+          {"opt_out_training", s.opt_out_training},
+          {"pii_mode", s.pii_mode},
+          {"overrides",
+           {{"audio_retention_hours", optional(s.stored.audio_retention_hours)},
+            {"transcript_retention_days", optional(s.stored.transcript_retention_days)},
+            {"digest_retention_days", optional(s.stored.digest_retention_days)},
+            {"pii_mode", s.stored.pii_mode ? json(*s.stored.pii_mode) : json(nullptr)}}}};
+}
+
+Status Bad(const std::string& message, const std::string& code = "invalid_settings") {
+  return InvalidArgument(message, code);
+}
+
+// Applies the fields present in `body` to `settings`; a null resets a field to the default.
+Status ApplySettingsPatch(const json& body, TenantSettings& settings) {
+  if (!body.is_object()) return Bad("send a JSON object of the settings to change", "invalid_json");
+  auto whole_number = [&](const std::string& name, int min, int max, std::optional<int>& field) -> Status {
+    const json& value = body[name];
+    if (value.is_null()) {
+      field.reset();
+      return Status::Ok();
+    }
+    if (!value.is_number_integer() || value.get<int64_t>() < min || value.get<int64_t>() > max) {
+      return Bad(name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                 ", or null for the server's default");
+    }
+    field = value.get<int>();
+    return Status::Ok();
+  };
+  for (const auto& [name, value] : body.items()) {
+    if (name == "audio_retention_hours") {
+      RETURN_IF_ERROR(whole_number(name, 0, 24 * 365 * 100, settings.audio_retention_hours));
+    } else if (name == "transcript_retention_days") {
+      RETURN_IF_ERROR(whole_number(name, 1, 365 * 100, settings.transcript_retention_days));
+    } else if (name == "digest_retention_days") {
+      RETURN_IF_ERROR(whole_number(name, 1, 365 * 100, settings.digest_retention_days));
+    } else if (name == "opt_out_training") {
+      if (!value.is_boolean()) return Bad("opt_out_training must be true or false");
+      settings.opt_out_training = value.get<bool>();
+    } else if (name == "pii_mode") {
+      if (value.is_null()) {
+        settings.pii_mode.reset();
+      } else if (value.is_string() && (value == "audit" || value == "mask" || value == "strict")) {
+        settings.pii_mode = value.get<std::string>();
+      } else {
+        return Bad("pii_mode must be audit, mask or strict, or null for the server's default");
+      }
+    } else {
+      return Bad("unknown setting '" + name + "'", "unknown_field");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void Api::RegisterPrivacyRoutes(Router& router) {
+  auto add = [&](std::string method, std::string pattern, std::string summary,
+                 std::function<ServerResponse(ServerRequest&)> handler) {
+    Route route;
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    route.summary = std::move(summary);
+    route.handler = std::move(handler);
+    router.Add(std::move(route));
+  };
+  add("GET", "/v1/privacy/settings", "Retention, training opt-out and PII mode in effect, with your overrides",
+      [this](ServerRequest& r) { return GetPrivacySettings(r); });
+  add("PUT", "/v1/privacy/settings", "Change privacy settings (JSON; null restores a default)",
+      [this](ServerRequest& r) { return UpdatePrivacySettings(r); });
+  add("GET", "/v1/privacy/export", "Everything stored about you as one tar archive (JSON + audio)",
+      [this](ServerRequest& r) { return ExportEverything(r); });
+  add("POST", "/v1/privacy/erase", "Erase all your data and destroy its key ({\"confirm\": true})",
+      [this](ServerRequest& r) { return EraseEverything(r); });
+  add("GET", "/v1/privacy/audit", "Audit log: exports, erasures, key rotations, admin access (limit, cursor)",
+      [this](ServerRequest& r) { return ListAuditLog(r); });
+}
+
+ServerResponse Api::GetPrivacySettings(ServerRequest& request) {
+  auto settings = privacy_.Settings(request.tenant->id);
+  if (!settings.ok()) return ErrorResponse(settings.status());
+  return ServerResponse::Json(200, EffectiveSettingsJson(*settings));
+}
+
+ServerResponse Api::UpdatePrivacySettings(ServerRequest& request) {
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return ErrorResponse(Bad("the body is not valid JSON", "invalid_json"));
+  auto current = deps_.db.GetTenantSettings(request.tenant->id);
+  if (!current.ok()) return ErrorResponse(current.status());
+  TenantSettings settings = *current;
+  Status applied = ApplySettingsPatch(body, settings);
+  if (!applied.ok()) return ErrorResponse(applied);
+  auto updated = privacy_.UpdateSettings(request.tenant->id, settings, "tenant");
+  if (!updated.ok()) return ErrorResponse(updated.status());
+  return ServerResponse::Json(200, EffectiveSettingsJson(*updated));
+}
+
+ServerResponse Api::ExportEverything(ServerRequest& request) {
+  RecordingView view = [](const Recording& r, const std::vector<Segment>& segments) {
+    json out = RecordingJson(r);
+    json transcript = json::array();
+    for (const auto& s : segments) transcript.push_back(SegmentJson(s));
+    out["segments"] = std::move(transcript);
+    return out;
+  };
+  auto archive = privacy_.Export(*request.tenant, view, "tenant");
+  if (!archive.ok()) return ErrorResponse(archive.status());
+  ServerResponse response;
+  response.content_type = "application/x-tar";
+  response.body = std::move(*archive);
+  response.headers.emplace_back("Content-Disposition",
+                                "attachment; filename=\"reflexio-export-" + request.tenant->name + ".tar\"");
+  return response;
+}
+
+ServerResponse Api::EraseEverything(ServerRequest& request) {
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || body.value("confirm", json(false)) != json(true)) {
+    return ErrorResponse(InvalidArgument(
+        "erasure deletes every recording and transcript and destroys their key; send {\"confirm\": true} to proceed",
+        "confirmation_required"));
+  }
+  auto report = privacy_.Erase(request.tenant->id, "tenant");
+  if (!report.ok()) return ErrorResponse(report.status());
+  return ServerResponse::Json(200, {{"recordings_deleted", report->recordings_deleted},
+                                    {"objects_deleted", report->objects_deleted},
+                                    {"data_key_destroyed", true}});
+}
+
+ServerResponse Api::ListAuditLog(ServerRequest& request) {
+  auto limit = ParseLimit(request, 50, 200);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  auto page = deps_.db.ListAudit(request.tenant->id, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const auto& e : page->items) {
+    items.push_back({{"id", e.id}, {"at", FormatRfc3339(e.at)}, {"actor", e.actor}, {"action", e.action},
+                     {"detail", json::parse(e.detail, nullptr, false)}});
+  }
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+}  // namespace reflexio

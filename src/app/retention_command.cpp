@@ -1,0 +1,48 @@
+// `reflexio retention [--dry-run]`: applies the retention policy now (the scheduler does it
+// every REFLEXIO_RETENTION_INTERVAL_S), or with --dry-run lists what it would delete.
+#include <cstdio>
+#include <iostream>
+
+#include "app/flags.h"
+#include "privacy/retention.h"
+
+namespace reflexio {
+
+int RetentionCommand(const Args& args) {
+  CommonFlags flags;
+  po::options_description options("options");
+  options.add_options()("dry-run", po::bool_switch(), "list what would be deleted, delete nothing");
+  AddCommonFlags(options, flags, false);
+  int exit_code = 0;
+  auto vars = ParseFlags(args,
+                         "usage: reflexio retention [--dry-run] [--data-dir DIR]\n\n"
+                         "Deletes audio older than AUDIO_RETENTION_HOURS and recordings (transcripts, search entries,\n"
+                         "stored objects) older than TRANSCRIPTION_RETENTION_DAYS, each tenant's own settings first.\n"
+                         "One line per item: tenant, recording, what goes (audio | recording), capture time.",
+                         options, nullptr, exit_code);
+  if (!vars) return exit_code;
+  bool dry_run = (*vars)["dry-run"].as<bool>();
+  auto config = LoadConfigWithFlags(flags);
+  if (!config.ok()) return Fail(config.status().message());
+  auto storage = OpenStorage(*config);
+  if (!storage.ok()) return Fail(storage.status().message());
+  RetentionSweeper sweeper(*storage->db, *storage->blobs, RetentionPolicy::Defaults(*config), nullptr);
+  auto report = sweeper.Run(dry_run);
+  if (!report.ok()) return Fail(report.status().message());
+  for (const auto& action : report->actions) {
+    std::printf("%s\t%s\t%s\t%s\n", action.tenant_id.c_str(), action.recording_id.c_str(), action.what.c_str(),
+                FormatRfc3339(action.captured_at).c_str());
+  }
+  int64_t recordings = 0, audio = 0;
+  for (const auto& action : report->actions) (action.what == "recording" ? recordings : audio)++;
+  if (dry_run) {
+    std::cerr << "dry run: would delete " << recordings << " recording(s) and the audio of " << audio
+              << " more; nothing was deleted\n";
+  } else {
+    std::cerr << "deleted " << report->recordings_deleted << " recording(s) and the audio of " << report->audio_deleted
+              << " more (" << report->blobs_deleted << " stored object(s))\n";
+  }
+  return 0;
+}
+
+}  // namespace reflexio
