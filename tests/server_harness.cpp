@@ -103,6 +103,12 @@ std::string ServerProcess::CreateKey(const std::string& tenant) const {
   return testing::CreateKey(data_dir_, tenant, env_);
 }
 
+int ServerProcess::RunCommand(std::vector<std::string> args, std::string* out, std::string* err) const {
+  args.push_back("--data-dir");
+  args.push_back(data_dir_);
+  return RunReflexio(args, out, err, env_);
+}
+
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -204,6 +210,15 @@ HttpResponse Client::Send(HttpRequest request) const {
   auto response = CurlHttpClient().Send(request);
   if (!response.ok()) throw std::runtime_error(response.status().ToString());
   return *response;
+}
+
+HttpResponse Client::SendJson(const std::string& method, const std::string& path, const std::string& body) const {
+  HttpRequest request;
+  request.method = method;
+  request.url = path;
+  request.body = body;
+  request.headers.emplace_back("Content-Type", "application/json");
+  return Send(std::move(request));
 }
 
 HttpResponse Client::Get(const std::string& path, std::vector<std::pair<std::string, std::string>> headers) const {

@@ -34,6 +34,8 @@ class ServerProcess {
   std::string first_run_key() const;
   // `reflexio keys create` against this server's database.
   std::string CreateKey(const std::string& tenant) const;
+  // Another `reflexio` command on this server's data directory and database.
+  int RunCommand(std::vector<std::string> args, std::string* out, std::string* err = nullptr) const;
   std::string stdout_text() const;
   std::string stderr_text() const;
   void Kill();  // SIGKILL: a crash
@@ -77,6 +79,8 @@ class Client {
   HttpResponse Upload(const std::string& body, const std::string& content_type,
                       std::vector<std::pair<std::string, std::string>> headers = {}) const;
   HttpResponse Send(HttpRequest request) const;
+  // A request with a JSON body (Content-Type: application/json).
+  HttpResponse SendJson(const std::string& method, const std::string& path, const std::string& body) const;
   nlohmann::json GetJson(const std::string& path) const;
   // Polls the recording until it leaves queued/processing or the timeout passes.
   nlohmann::json WaitForRecording(const std::string& id, std::chrono::seconds timeout = std::chrono::seconds(120)) const;

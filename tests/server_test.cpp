@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "asr/testing/transcription_peer.h"
 #include "audio/decoder.h"
@@ -241,6 +242,69 @@ TEST_F(ServerTest, NothingSaidIsStoredInTheClear) {
   EXPECT_GT(checked, 10);
 }
 
+// The person's controls, end to end over HTTP: settings, export, erase, audit log.
+TEST_F(ServerTest, PrivacySettingsExportEraseAndTheAuditLog) {
+  Client carol(server_->base_url(), server_->CreateKey("carol"));
+  json defaults = carol.GetJson("/v1/privacy/settings");
+  EXPECT_EQ(defaults["audio_retention_hours"], 24);
+  EXPECT_EQ(defaults["transcript_retention_days"], 90);
+  EXPECT_EQ(defaults["digest_retention_days"], 365);
+  EXPECT_EQ(defaults["opt_out_training"], false);
+  EXPECT_EQ(defaults["pii_mode"], "mask");
+  for (const char* bad : {R"({"audio_retention_hours": -1})", R"({"nope": 1})", "not json",
+                          R"({"opt_out_training": "yes"})", R"({"pii_mode": "loud"})", "[1]"}) {
+    auto r = carol.SendJson("PUT", "/v1/privacy/settings", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(json::parse(r.body)["error"]["code"].is_string()) << r.body;
+  }
+  auto changed = carol.SendJson("PUT", "/v1/privacy/settings", R"({"transcript_retention_days": 30, "pii_mode": "strict"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  json now = carol.GetJson("/v1/privacy/settings");
+  EXPECT_EQ(now["transcript_retention_days"], 30);
+  EXPECT_EQ(now["overrides"]["transcript_retention_days"], 30);
+  EXPECT_EQ(now["pii_mode"], "strict");
+  ASSERT_EQ(carol.SendJson("PUT", "/v1/privacy/settings", R"({"pii_mode": null})").status, 200);
+  EXPECT_EQ(carol.GetJson("/v1/privacy/settings")["pii_mode"], "mask") << "null restores the default";
+  EXPECT_EQ(carol.GetJson("/v1/privacy/settings")["transcript_retention_days"], 30) << "other fields kept";
+
+  std::string id = UploadFile(carol, SpeechDir() / "LJ001-0002.wav");
+  ASSERT_EQ(carol.WaitForRecording(id)["status"], "transcribed");
+  auto exported = carol.Get("/v1/privacy/export");
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_EQ(exported.Header("content-type"), "application/x-tar");
+  TempDir unpacked;
+  std::ofstream(unpacked / "export.tar", std::ios::binary) << exported.body;
+  ASSERT_EQ(reflexio::testing::Run("tar -xf '" + (unpacked / "export.tar") + "' -C '" + unpacked.path().string() + "'"), 0);
+  json manifest = json::parse(ReadFileBytes(unpacked / "manifest.json"));
+  EXPECT_EQ(manifest["recordings"], 1);
+  EXPECT_EQ(manifest["audio_files"], 1);
+  json recording = json::parse(ReadFileBytes(unpacked / ("recordings/" + id + ".json")));
+  ASSERT_FALSE(recording["segments"].empty());
+  EXPECT_FALSE(recording["segments"][0]["text"].get<std::string>().empty()) << "the export is readable";
+  std::string audio = ReadFileBytes(unpacked / ("audio/" + id + ".opus"));
+  EXPECT_EQ(audio.substr(0, 4), "OggS") << "the export's audio is decrypted";
+  EXPECT_TRUE(json::parse(ReadFileBytes(unpacked / "audit_log.json")).is_array());
+
+  EXPECT_EQ(carol.SendJson("POST", "/v1/privacy/erase", "{}").status, 400) << "erasure needs confirmation";
+  EXPECT_EQ(carol.GetJson("/v1/recordings/" + id)["status"], "transcribed");
+  auto erased = carol.SendJson("POST", "/v1/privacy/erase", R"({"confirm": true})");
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  EXPECT_EQ(json::parse(erased.body)["recordings_deleted"], 1);
+  EXPECT_EQ(carol.Get("/v1/recordings/" + id).status, 404);
+  EXPECT_TRUE(carol.GetJson("/v1/recordings")["items"].empty());
+  EXPECT_EQ(carol.GetJson("/v1/privacy/settings")["transcript_retention_days"], 90) << "settings erased too";
+
+  json audit = carol.GetJson("/v1/privacy/audit");
+  std::vector<std::string> actions;
+  for (const auto& e : audit["items"]) actions.push_back(e["action"]);
+  ASSERT_GE(actions.size(), 5u) << audit.dump();
+  EXPECT_EQ(actions[0], "erase") << "newest first";
+  EXPECT_EQ(actions[1], "export");
+  EXPECT_EQ(actions.back(), "admin_access") << "the operator created carol's key";
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "settings_change"), 2);
+  for (const auto& e : alice_->GetJson("/v1/privacy/audit")["items"]) EXPECT_NE(e["action"], "erase");
+}
+
 TEST_F(ServerTest, ATenantCannotSeeAnotherTenantsRecordings) {
   std::string id = UploadFile(*alice_, SpeechDir() / "1988-24833-0000.flac");
   ASSERT_EQ(alice_->WaitForRecording(id)["status"], "transcribed");
@@ -343,6 +407,67 @@ TEST_F(ServerTest, MetricsPassPromtoolAndCountWhatHappened) {
 
 // --- Suites that need their own server -------------------------------------------------
 
+// Retention against real time: recordings uploaded with a capture time in the past.
+TEST(ServerOperations, RetentionRunsFromTheCommandLineWithADryRunFirst) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"TRANSCRIPTION_RETENTION_DAYS", "3"},
+                                      {"REFLEXIO_SCHEDULER_INTERVAL_S", "0.2"},
+                                      {"REFLEXIO_RETENTION_INTERVAL_S", "3600"}});
+  Client client(server.base_url(), server.first_run_key());
+  auto upload = [&](const std::string& file, double age_days) {
+    std::string at = FormatRfc3339(AddSeconds(SystemClock::Instance().Now(), -age_days * 86400));
+    auto r = client.Upload(ReadFileBytes((SpeechDir() / file).string()), TypeFor(file), {{"X-Captured-At", at}});
+    EXPECT_EQ(r.status, 202) << r.body;
+    std::string id = json::parse(r.body)["id"];
+    EXPECT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+    return id;
+  };
+  std::string fresh = upload("LJ001-0003.wav", 0);
+  std::string two_days = upload("LJ001-0004.wav", 2);
+  std::string five_days = upload("2412-153948-0001.flac", 5);
+
+  std::string out, err;
+  ASSERT_EQ(server.RunCommand({"retention", "--dry-run"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find(two_days + "\taudio"), std::string::npos) << out;
+  EXPECT_NE(out.find(five_days + "\trecording"), std::string::npos) << out;
+  EXPECT_EQ(out.find(fresh), std::string::npos) << out;
+  EXPECT_NE(err.find("nothing was deleted"), std::string::npos) << err;
+  EXPECT_EQ(client.Get("/v1/recordings/" + five_days).status, 200) << "a dry run deletes nothing";
+
+  ASSERT_EQ(server.RunCommand({"retention"}, &out, &err), 0) << err;
+  EXPECT_NE(err.find("deleted 1 recording(s) and the audio of 1 more"), std::string::npos) << err;
+  EXPECT_EQ(client.Get("/v1/recordings/" + five_days).status, 404);
+  EXPECT_EQ(client.Get("/v1/recordings/" + two_days + "/audio?start=0&end=1").status, 404);
+  EXPECT_FALSE(client.GetJson("/v1/recordings/" + two_days + "/transcript")["segments"].empty());
+  EXPECT_EQ(client.Get("/v1/recordings/" + fresh + "/audio?start=0&end=1", {{"Accept", "audio/wav"}}).status, 200);
+  EXPECT_EQ(FilesUnder(dir / "data/audio"), 1u) << "only the fresh recording's audio is left";
+  ASSERT_EQ(server.RunCommand({"retention", "--dry-run"}, &out, &err), 0);
+  EXPECT_TRUE(out.empty()) << out;
+  json audit = client.GetJson("/v1/privacy/audit");
+  ASSERT_FALSE(audit["items"].empty());
+  EXPECT_EQ(audit["items"][0]["action"], "retention");
+}
+
+TEST(ServerOperations, TheSchedulerAppliesRetentionAndCountsIt) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_SCHEDULER_INTERVAL_S", "0.2"}, {"REFLEXIO_RETENTION_INTERVAL_S", "1"}});
+  Client client(server.base_url(), server.first_run_key());
+  std::string at = FormatRfc3339(AddSeconds(SystemClock::Instance().Now(), -2 * 86400));
+  auto r = client.Upload(ReadFileBytes((SpeechDir() / "LJ001-0003.wav").string()), "audio/wav", {{"X-Captured-At", at}});
+  ASSERT_EQ(r.status, 202);
+  std::string id = json::parse(r.body)["id"];
+  ASSERT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = client.Get("/v1/recordings/" + id + "/audio?start=0&end=1").status == 404;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone) << "the 2-day-old audio went within seconds (24 h retention)";
+  EXPECT_EQ(FilesUnder(dir / "data/audio"), 0u);
+  std::string metrics = client.Get("/metrics/prometheus").body;
+  EXPECT_NE(metrics.find("reflexio_retention_deleted_total{kind=\"audio\"} 1"), std::string::npos) << metrics;
+}
+
 TEST(ServerOperations, HealthIsDegradedWhenACheckFails) {
   TempDir dir;
   ServerProcess server(dir / "data", {{"REFLEXIO_MIN_FREE_DISK_BYTES", "999999999999999"}});
@@ -433,6 +558,47 @@ TEST(ObjectStoreServer, KeepsUploadsAndAudioInAnS3CompatibleStore) {
   auto refused = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0001.flac").string()), "audio/flac");
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(client.GetJson("/v1/recordings")["items"].size(), 1u) << "an upload the store refused is not recorded";
+}
+
+// opt_out_training: a tenant's audio goes only to local engines — here the peer would see any
+// request that left, so the test fails if one does. Audio retention 0 keeps no audio at all.
+TEST(RemoteEngineServer, ATenantThatOptedOutNeverReachesTheRemoteEngine) {
+  TranscriptionPeer peer;
+  for (bool fallback : {true, false}) {
+    TempDir dir;
+    ServerProcess server(dir / "data", {{"REFLEXIO_ASR_ENGINE", "remote"},
+                                        {"REFLEXIO_ASR_REMOTE_URLS", peer.base_url()},
+                                        {"REFLEXIO_ASR_REMOTE_FALLBACK", fallback ? "true" : "false"},
+                                        {"REFLEXIO_JOB_MAX_ATTEMPTS", "1"}});
+    Client private_person(server.base_url(), server.first_run_key());
+    Client other(server.base_url(), server.CreateKey("other"));
+    auto set = private_person.SendJson("PUT", "/v1/privacy/settings",
+                                       R"({"opt_out_training": true, "audio_retention_hours": 0})");
+    ASSERT_EQ(set.status, 200) << set.body;
+    int before = peer.received();
+    auto r = private_person.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0000.flac").string()), "audio/flac");
+    ASSERT_EQ(r.status, 202);
+    std::string id = json::parse(r.body)["id"];
+    json recording = private_person.WaitForRecording(id);
+    EXPECT_EQ(peer.received(), before) << "no request left for the tenant that opted out";
+    if (fallback) {
+      ASSERT_EQ(recording["status"], "transcribed") << recording.dump();
+      EXPECT_EQ(private_person.GetJson("/v1/recordings/" + id + "/transcript")["engine"], "pocketsphinx");
+      auto clip = private_person.Get("/v1/recordings/" + id + "/audio?start=0&end=1");
+      EXPECT_EQ(clip.status, 404);
+      EXPECT_NE(clip.body.find("audio_deleted"), std::string::npos) << clip.body;
+      EXPECT_EQ(FilesUnder(dir / "data/audio"), 0u) << "retention 0: no audio is kept";
+    } else {
+      EXPECT_EQ(recording["status"], "failed") << recording.dump();
+      EXPECT_NE(recording.dump().find("opted out"), std::string::npos) << recording.dump();
+    }
+    auto r2 = other.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0001.flac").string()), "audio/flac");
+    std::string other_id = json::parse(r2.body)["id"];
+    ASSERT_EQ(other.WaitForRecording(other_id)["status"], "transcribed");
+    EXPECT_EQ(other.GetJson("/v1/recordings/" + other_id + "/transcript")["engine"], "remote");
+    EXPECT_GT(peer.received(), before) << "tenants that did not opt out still use the remote engine";
+    EXPECT_EQ(FilesUnder(dir / "data/audio"), 1u) << "the other tenant's audio is kept (default 24 h)";
+  }
 }
 
 TEST(RemoteEngineServer, TranscribesThroughAnOpenAiCompatiblePeerAndFallsBackWhenItFails) {
