@@ -24,7 +24,10 @@ Metrics::Metrics()
       oldest_queued_age_(BuildGauge().Name("reflexio_queue_oldest_age_seconds").Help("Age of the oldest queued job").Register(*registry_).Add({})),
       retention_deleted_(BuildCounter().Name("reflexio_retention_deleted_total")
                              .Help("What retention removed: audio of a recording, whole recordings, stored objects")
-                             .Register(*registry_)) {}
+                             .Register(*registry_)),
+      pii_findings_(BuildCounter().Name("reflexio_pii_findings_total")
+                        .Help("PII found in text leaving the server, by kind and the mode applied")
+                        .Register(*registry_)) {}
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
   Labels labels{{"route", route}, {"method", method}, {"status", std::to_string(status)}};
@@ -53,6 +56,9 @@ void Metrics::CountJobRetry() { job_retries_.Increment(); }
 void Metrics::CountJobDead() { jobs_dead_.Increment(); }
 void Metrics::CountLeaseExpiry() { lease_expiries_.Increment(); }
 void Metrics::CountJobCompleted() { jobs_completed_.Increment(); }
+void Metrics::CountPiiFinding(const std::string& kind, const std::string& mode) {
+  pii_findings_.Add({{"kind", kind}, {"mode", mode}}).Increment();
+}
 void Metrics::CountRetentionDeleted(const std::string& kind, double count) {
   retention_deleted_.Add({{"kind", kind}}).Increment(count);
 }

@@ -32,6 +32,7 @@ class Metrics {
   void SetQueueDepth(const std::string& state, double depth);
   void SetOldestQueuedAge(double seconds);
   void CountRetentionDeleted(const std::string& kind, double count);  // kind: audio | recording | blob
+  void CountPiiFinding(const std::string& kind, const std::string& mode);
 
   // Text exposition format 0.0.4.
   std::string Serialize() const;
@@ -53,6 +54,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Gauge& oldest_queued_age_;
   prometheus::Family<prometheus::Counter>& retention_deleted_;
+  prometheus::Family<prometheus::Counter>& pii_findings_;
 };
 
 }  // namespace reflexio

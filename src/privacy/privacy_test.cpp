@@ -16,6 +16,7 @@
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
 #include "privacy/controls.h"
+#include "privacy/outbound_guard.h"
 #include "privacy/retention.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite_database.h"
@@ -460,6 +461,43 @@ TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotB
   auto audit = db.ListAudit(alice_.id, 10, "");
   ASSERT_FALSE(audit->items.empty());
   EXPECT_EQ(audit->items[0].action, "erase");
+}
+
+TEST_P(EncryptedStorageTest, OutboundTextIsAuditedMaskedOrBlockedAndOptOutKeepsItLocal) {
+  Config config;  // default mode: mask
+  Metrics metrics;
+  OutboundGuard guard(*backend_, config, &metrics);
+  Destination llm{"llm:test", false}, local{"llm:embedded", true};
+  std::string russian = "Перезвони Ивану +7 (916) 123-45-67, почта ivan@mail.ru";
+  auto masked = guard.Prepare(alice_.id, russian, llm);
+  ASSERT_TRUE(masked.ok()) << masked.status().ToString();
+  EXPECT_EQ(*masked, "Перезвони Ивану [PHONE], почта [EMAIL]");
+  EXPECT_EQ(*guard.Prepare(alice_.id, "no personal data here", llm), "no personal data here");
+
+  TenantSettings audit;
+  audit.pii_mode = "audit";
+  ASSERT_TRUE(backend_->PutTenantSettings(alice_.id, audit).ok());
+  std::string english = "my card is 4111 1111 1111 1111";
+  EXPECT_EQ(*guard.Prepare(alice_.id, english, llm), english) << "audit sends it unchanged";
+
+  TenantSettings strict;
+  strict.pii_mode = "strict";
+  ASSERT_TRUE(backend_->PutTenantSettings(bob_.id, strict).ok());
+  auto blocked = guard.Prepare(bob_.id, english, llm);
+  EXPECT_EQ(blocked.status().reason(), "pii_blocked");
+  EXPECT_EQ(blocked.status().message().find("4111"), std::string::npos) << "the error never repeats the value";
+  EXPECT_TRUE(guard.Prepare(bob_.id, "a clean sentence", llm).ok());
+
+  TenantSettings opted_out;
+  opted_out.opt_out_training = true;
+  ASSERT_TRUE(backend_->PutTenantSettings(bob_.id, opted_out).ok());
+  EXPECT_EQ(guard.Prepare(bob_.id, "a clean sentence", llm).status().reason(), "remote_refused");
+  EXPECT_TRUE(guard.Prepare(bob_.id, "a clean sentence", local).ok());
+
+  std::string exposition = metrics.Serialize();
+  EXPECT_NE(exposition.find("reflexio_pii_findings_total{kind=\"card_number\",mode=\"strict\"} 1"), std::string::npos)
+      << exposition;
+  EXPECT_NE(exposition.find("reflexio_pii_findings_total{kind=\"phone\",mode=\"mask\"} 1"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EncryptedStorageTest, ::testing::Values("sqlite", "postgres"),
