@@ -224,6 +224,21 @@ TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIn
   ASSERT_EQ(both->items.size(), 1u);
   EXPECT_EQ(both->items[0].segment.text, "We recorded the quarterly meetings");
   EXPECT_TRUE(db.Search(alice_.id, {"bob"}, {}, 10, "")->items.empty());
+
+  // The same word gives unrelated tokens in two tenants' indexes.
+  auto tokens_of = [&](const Tenant& tenant, const std::string& recording) {
+    std::set<std::string> tokens;
+    auto segments = db.backend().GetSegments(tenant.id, recording);
+    for (const Segment& s : *segments) {
+      for (const auto& token : NormalizedWords(s.index_terms)) tokens.insert(token);
+    }
+    return tokens;
+  };
+  auto page = db.backend().ListRecordings(bob_.id, {}, 10, "");
+  ASSERT_EQ(page->items.size(), 1u);
+  std::set<std::string> alice_tokens = tokens_of(alice_, second), bob_tokens = tokens_of(bob_, page->items[0].id);
+  EXPECT_EQ(alice_tokens.size(), 4u);
+  for (const auto& token : alice_tokens) EXPECT_EQ(bob_tokens.count(token), 0u) << "both said 'meeting'";
 }
 
 TEST_P(EncryptedStorageTest, ASealedSegmentMovedToAnotherPlaceFailsToOpen) {

@@ -25,6 +25,19 @@ TEST(Migrations, EmbeddedCopiesMatchTheFilesInTheRepository) {
   EXPECT_EQ(embedded[0].name, "0001_init.sql");
 }
 
+TEST(Sqlite, DeletedRowsAreOverwrittenNotLeftInFreePages) {
+  TempDir dir;
+  auto db = SqliteConnection::Open(dir / "db.sqlite");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Execute("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('" + std::string(3000, 'Q') + "');").ok());
+  ASSERT_TRUE((*db)->Execute("DELETE FROM t; PRAGMA wal_checkpoint(TRUNCATE);").ok());
+  db->reset();
+  std::ifstream in(dir / "db.sqlite", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(bytes.empty());
+  EXPECT_EQ(bytes.find(std::string(100, 'Q')), std::string::npos) << "secure_delete is on";
+}
+
 TEST(Migrations, ApplyOnceThenNothingPending) {
   TempDir dir;
   auto db = SqliteConnection::Open(dir / "db.sqlite");
