@@ -43,6 +43,7 @@ TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
   for (const auto& endpoint : index["endpoints"]) {
     std::string path = endpoint["path"];
     if (path.rfind("/v1/", 0) != 0) continue;
+    if (path.rfind("/v1/privacy/", 0) == 0) continue;  // B's own data only: probed below
     std::string method = endpoint["method"];
     std::string with_id = path;
     auto brace = with_id.find("{id}");
@@ -70,6 +71,13 @@ TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
     }
   }
   EXPECT_GE(probed, 5);
+  // B's privacy controls reach B's data only: the export holds nothing of A's, and B's erasure
+  // leaves A's recording, transcript and search in place.
+  auto exported = b.Get("/v1/privacy/export");
+  ASSERT_EQ(exported.status, 200);
+  EXPECT_EQ(exported.body.find(id), std::string::npos) << "A's recording in B's export";
+  ASSERT_EQ(b.SendJson("POST", "/v1/privacy/erase", R"({"confirm": true})").status, 200);
+  EXPECT_FALSE(a.GetJson("/v1/search?q=scenery")["items"].empty()) << "A's data survives B's erasure";
   // Nothing of A's changed.
   json mine = a.GetJson("/v1/recordings");
   ASSERT_EQ(mine["items"].size(), 1u);

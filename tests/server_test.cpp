@@ -391,7 +391,13 @@ TEST_F(ServerTest, BadInputGetsTheRightStatusAndLeavesNothingBehind) {
 TEST_F(ServerTest, MetricsPassPromtoolAndCountWhatHappened) {
   std::string id = UploadFile(*alice_, SpeechDir() / "3752-4944-0001.flac");
   ASSERT_EQ(alice_->WaitForRecording(id)["status"], "transcribed");
-  auto metrics = alice_->Get("/metrics/prometheus");
+  // The worker counts a recording just after committing it: give it a moment.
+  HttpResponse metrics;
+  for (int i = 0; i < 50; ++i) {
+    metrics = alice_->Get("/metrics/prometheus");
+    if (metrics.body.find("reflexio_asr_real_time_factor_bucket") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   ASSERT_EQ(metrics.status, 200);
   TempDir tmp;
   std::ofstream(tmp / "metrics.txt") << metrics.body;
