@@ -244,8 +244,7 @@ ServerResponse Api::GetAudio(ServerRequest& request) {
     return ErrorResponse(InvalidArgument("start must be before end, within the recording's " +
                                              std::to_string(duration) + " s", "invalid_range"));
   }
-  auto audio = DecodeStoredAudio(deps_.blobs, r->audio_path, std::filesystem::path(deps_.config.data_dir) / "tmp",
-                                 {.start_s = *start, .end_s = clip_end, .check_complete = false});
+  auto audio = DecodeStoredClip(deps_.blobs, r->audio_path, {.start_s = *start, .end_s = clip_end, .check_complete = false});
   if (!audio.ok()) {
     return ErrorResponse(IsUndecodable(audio.status())
                              ? Internal("stored audio is unreadable: " + audio.status().message(), "storage_error")

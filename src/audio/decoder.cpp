@@ -1,6 +1,8 @@
 #include "audio/decoder.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <sstream>
 
@@ -51,11 +53,50 @@ class Collector {
   }
   bool Done() const { return position_ >= end_; }
   int64_t position() const { return position_; }
+  void StartAt(int64_t position) { position_ = position; }
 
  private:
   int64_t start_, end_, position_ = 0;
   std::vector<float>& out_;
 };
+
+// Byte source for FFmpeg's custom I/O: reads and seeks go to ByteSource::read.
+class SourceReader {
+ public:
+  explicit SourceReader(const ByteSource& source) : source_(source) {}
+  static int Read(void* opaque, uint8_t* buffer, int size) {
+    auto* self = static_cast<SourceReader*>(opaque);
+    if (self->position_ >= self->source_.size) return AVERROR_EOF;
+    auto bytes = self->source_.read(self->position_, static_cast<size_t>(size));
+    if (!bytes.ok()) {
+      self->error_ = bytes.status();
+      return AVERROR(EIO);
+    }
+    if (bytes->empty()) return AVERROR_EOF;
+    std::memcpy(buffer, bytes->data(), bytes->size());
+    self->position_ += bytes->size();
+    return static_cast<int>(bytes->size());
+  }
+  static int64_t Seek(void* opaque, int64_t offset, int whence) {
+    auto* self = static_cast<SourceReader*>(opaque);
+    int64_t size = static_cast<int64_t>(self->source_.size);
+    if (whence & AVSEEK_SIZE) return size;
+    int64_t target = (whence & ~AVSEEK_FORCE) == SEEK_CUR ? static_cast<int64_t>(self->position_) + offset
+                     : (whence & ~AVSEEK_FORCE) == SEEK_END ? size + offset
+                                                            : offset;
+    if (target < 0) return AVERROR(EINVAL);
+    self->position_ = static_cast<uint64_t>(target);
+    return target;
+  }
+  const Status& error() const { return error_; }
+
+ private:
+  const ByteSource& source_;
+  uint64_t position_ = 0;
+  Status error_;
+};
+
+Result<DecodedAudio> DecodeOpened(AVFormatContext* format, const DecodeOptions& options);
 
 }  // namespace
 
@@ -72,11 +113,54 @@ Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOption
                        "M4A/AAC, MP3): " + AvError(rc));
   }
   std::unique_ptr<AVFormatContext, FormatCloser> format(raw_format);
-  if ((rc = avformat_find_stream_info(format.get(), nullptr)) < 0) {
+  return DecodeOpened(format.get(), options);
+}
+
+Result<DecodedAudio> DecodeAudioSource(const ByteSource& source, const DecodeOptions& options) {
+  av_log_set_level(AV_LOG_QUIET);
+  constexpr int kBufferSize = 16 * 1024;  // small: a seek's probes each read one buffer
+  SourceReader reader(source);
+  auto* buffer = static_cast<unsigned char*>(av_malloc(kBufferSize));
+  if (buffer == nullptr) return Internal("out of memory for the decoder's buffer");
+  struct IoFreer {
+    void operator()(AVIOContext* io) const {
+      av_freep(&io->buffer);
+      avio_context_free(&io);
+    }
+  };
+  std::unique_ptr<AVIOContext, IoFreer> io(
+      avio_alloc_context(buffer, kBufferSize, 0, &reader, &SourceReader::Read, nullptr, &SourceReader::Seek));
+  if (!io) {
+    av_free(buffer);
+    return Internal("out of memory for the decoder's I/O");
+  }
+  AVFormatContext* raw_format = avformat_alloc_context();
+  raw_format->pb = io.get();
+  raw_format->flags |= AVFMT_FLAG_CUSTOM_IO;
+  AVDictionary* open_options = nullptr;
+  av_dict_set(&open_options, "format_whitelist", kAcceptedDemuxers, 0);
+  int rc = avformat_open_input(&raw_format, nullptr, nullptr, &open_options);
+  av_dict_free(&open_options);
+  if (rc < 0) {
+    if (!reader.error().ok()) return reader.error();
+    return Unsupported("the data is not in an accepted audio format (WAV, FLAC, Ogg/Opus, WebM, "
+                       "M4A/AAC, MP3): " + AvError(rc));
+  }
+  std::unique_ptr<AVFormatContext, FormatCloser> format(raw_format);  // closed before `io` is freed
+  auto decoded = DecodeOpened(format.get(), options);
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
+namespace {
+
+Result<DecodedAudio> DecodeOpened(AVFormatContext* format, const DecodeOptions& options) {
+  int rc = 0;
+  if ((rc = avformat_find_stream_info(format, nullptr)) < 0) {
     return Unprocessable("cannot read the stream layout: " + AvError(rc));
   }
   const AVCodec* codec = nullptr;
-  int stream_index = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+  int stream_index = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
   if (stream_index < 0 || codec == nullptr) {
     return Unsupported(std::string("the ") + format->iformat->name +
                        " container holds no audio stream this server can decode");
@@ -95,9 +179,30 @@ Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOption
   result.source_channels = decoder->ch_layout.nb_channels;
   Collector collector(options, result.samples);
 
+  // Seeking: the demuxer jumps to shortly before the clip (Opus needs ~80 ms of pre-roll to
+  // settle), and the first decoded frame's timestamp says where the collector stands.
+  bool awaiting_position = false;
+  if (options.seek && options.start_s > 1.0) {
+    double target_s = options.start_s - 0.5;
+    int64_t target = av_rescale_q(static_cast<int64_t>(target_s * AV_TIME_BASE), AV_TIME_BASE_Q, stream->time_base);
+    if (av_seek_frame(format, stream_index, target, AVSEEK_FLAG_BACKWARD) >= 0) {
+      avcodec_flush_buffers(decoder.get());
+      awaiting_position = true;
+    }
+  }
+
   std::unique_ptr<SwrContext, SwrFreer> resampler;
   std::vector<float> converted;
   auto resample = [&](const AVFrame* frame) -> Status {
+    if (awaiting_position && frame != nullptr) {
+      if (frame->best_effort_timestamp == AV_NOPTS_VALUE) return Unprocessable("cannot tell where the seek landed");
+      // After a seek the Ogg/Opus timestamps run one pre-skip behind the timeline of a decode from
+      // the first byte (which drops the codec's priming samples): add it so both agree.
+      double at_s = frame->best_effort_timestamp * av_q2d(stream->time_base) +
+                    stream->codecpar->initial_padding / double(stream->codecpar->sample_rate);
+      collector.StartAt(static_cast<int64_t>(std::llround(std::max(0.0, at_s) * kSampleRate)));
+      awaiting_position = false;
+    }
     if (!resampler) {
       AVChannelLayout in_layout;
       if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0) {
@@ -147,7 +252,7 @@ Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOption
   };
   bool read_error = false;
   while (!collector.Done()) {
-    rc = av_read_frame(format.get(), packet.get());
+    rc = av_read_frame(format, packet.get());
     if (rc == AVERROR_EOF) break;
     if (rc < 0) {
       read_error = true;
@@ -170,7 +275,7 @@ Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOption
   if (resampler) RETURN_IF_ERROR(resample(nullptr));
 
   double decoded_s = collector.position() / double(kSampleRate);
-  if (collector.position() == 0) {
+  if (collector.position() == 0 || (result.samples.empty() && options.start_s > 0 && options.seek)) {
     return Unprocessable("no audio could be decoded from this " + result.container + " file" +
                          (first_error.empty() ? "" : " (" + first_error + ")"));
   }
@@ -193,5 +298,7 @@ Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOption
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace reflexio

@@ -7,6 +7,8 @@
 // call owns its FFmpeg contexts.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,8 +31,21 @@ struct DecodeOptions {
   double start_s = 0;   // keep samples from here …
   double end_s = -1;    // … to here (negative: to the end)
   bool check_complete = true;  // fail when less audio decodes than the container declares
+  // Jump to the clip instead of decoding from the first sample (needs a seekable container with
+  // timestamps, such as the stored Ogg/Opus): with a ByteSource, only what is near the clip is read.
+  bool seek = false;
+};
+
+// Bytes of an encoded recording read by range (an object in the blob store, decrypted frame by
+// frame), for decoding without a local copy.
+struct ByteSource {
+  uint64_t size = 0;
+  std::function<Result<std::string>(uint64_t offset, size_t length)> read;
 };
 
 Result<DecodedAudio> DecodeAudioFile(const std::string& path, const DecodeOptions& options = {});
+// The same, reading through `source` (custom I/O; the same demuxer whitelist). A read error of
+// the source is returned as the source reported it.
+Result<DecodedAudio> DecodeAudioSource(const ByteSource& source, const DecodeOptions& options = {});
 
 }  // namespace reflexio

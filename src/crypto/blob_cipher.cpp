@@ -178,4 +178,18 @@ Result<std::string> DecryptBlobRange(std::string_view key, const BlobContext& co
   return out;
 }
 
+Result<uint64_t> SealedPlaintextSize(std::string_view key, const BlobContext& context, const SealedReader& read) {
+  ASSIGN_OR_RETURN(std::string header_bytes, read(0, kBlobHeaderSize));
+  ASSIGN_OR_RETURN(Header h, ParseHeader(header_bytes));
+  // The last frame's associated data binds the header: opening it proves the length is the
+  // one that was sealed and that nothing was cut off the end.
+  uint64_t last = h.Frames() - 1;
+  size_t want = FramePlainSize(h, last) + kBlobTagSize;
+  ASSIGN_OR_RETURN(std::string sealed, read(FrameOffset(h, last), want));
+  if (sealed.size() != want) return Corrupt("frame " + std::to_string(last) + " is truncated");
+  ASSIGN_OR_RETURN(std::string object_key, ObjectKey(key, h, context));
+  RETURN_IF_ERROR(Frame(false, object_key, h, last, sealed).status());
+  return h.plaintext_size;
+}
+
 }  // namespace reflexio

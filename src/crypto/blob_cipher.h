@@ -37,5 +37,7 @@ using SealedReader = std::function<Result<std::string>(uint64_t position, size_t
 // that cover them. A range past the end is clipped.
 Result<std::string> DecryptBlobRange(std::string_view key, const BlobContext& context, const SealedReader& read,
                                      uint64_t offset, uint64_t length);
+// The plaintext length, authenticated by opening the last frame (so truncation is caught here).
+Result<uint64_t> SealedPlaintextSize(std::string_view key, const BlobContext& context, const SealedReader& read);
 
 }  // namespace reflexio

@@ -16,6 +16,10 @@ namespace reflexio {
 Result<DecodedAudio> DecodeStoredAudio(BlobStore& blobs, const std::string& key, const std::filesystem::path& scratch_dir,
                                        const DecodeOptions& options = {});
 
+// A clip of stored audio, read by range through the store (only what is near the clip is
+// fetched and decrypted); the decoder seeks to options.start_s. No scratch file.
+Result<DecodedAudio> DecodeStoredClip(BlobStore& blobs, const std::string& key, DecodeOptions options);
+
 inline bool IsUndecodable(const Status& status) {
   return status.code() == ErrorCode::kUnsupportedMedia || status.code() == ErrorCode::kUnprocessable;
 }

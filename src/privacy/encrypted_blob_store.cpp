@@ -36,4 +36,20 @@ Result<std::string> EncryptedBlobStore::Get(const std::string& key) {
   return DecryptBlob(tenant_key, context, sealed);
 }
 
+SealedReader EncryptedBlobStore::ReaderFor(const std::string& key) {
+  return [this, key](uint64_t position, size_t length) { return inner_->GetRange(key, position, length); };
+}
+
+Result<std::string> EncryptedBlobStore::GetRange(const std::string& key, uint64_t offset, size_t length) {
+  ASSIGN_OR_RETURN(BlobContext context, ContextFor(key));
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(context.tenant_id));
+  return DecryptBlobRange(tenant_key, context, ReaderFor(key), offset, length);
+}
+
+Result<uint64_t> EncryptedBlobStore::GetSize(const std::string& key) {
+  ASSIGN_OR_RETURN(BlobContext context, ContextFor(key));
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(context.tenant_id));
+  return SealedPlaintextSize(tenant_key, context, ReaderFor(key));
+}
+
 }  // namespace reflexio

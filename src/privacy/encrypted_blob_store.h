@@ -22,11 +22,15 @@ class EncryptedBlobStore : public BlobStore {
   Status Put(const std::string& key, const std::string& bytes) override;
   Status PutFile(const std::string& key, const std::filesystem::path& file) override;
   Result<std::string> Get(const std::string& key) override;
+  // Reads and opens only the frames that cover the range (and the header).
+  Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length) override;
+  Result<uint64_t> GetSize(const std::string& key) override;  // of the plaintext
   Status Delete(const std::string& key) override { return inner_->Delete(key); }
   Status Check() override { return inner_->Check(); }
 
  private:
   Result<BlobContext> ContextFor(const std::string& key) const;
+  SealedReader ReaderFor(const std::string& key);
   std::unique_ptr<BlobStore> inner_;
   Keyring& keyring_;
 };

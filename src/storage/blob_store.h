@@ -27,6 +27,10 @@ class BlobStore {
   virtual Result<std::string> Get(const std::string& key) = 0;
   // Writes the object to a local file (created or replaced), for decoders that read files.
   virtual Status GetToFile(const std::string& key, const std::filesystem::path& file);
+  // Bytes [offset, offset + length) of the object, fewer at its end; and its size. The defaults
+  // read the whole object; the stores override them with real range reads.
+  virtual Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length);
+  virtual Result<uint64_t> GetSize(const std::string& key);
   virtual Status Delete(const std::string& key) = 0;
   virtual Status Check() = 0;  // reachable and writable
 };
@@ -42,6 +46,8 @@ class FilesystemBlobStore : public BlobStore {
   Status PutFile(const std::string& key, const std::filesystem::path& file) override;
   Result<std::string> Get(const std::string& key) override;
   Status GetToFile(const std::string& key, const std::filesystem::path& file) override;
+  Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length) override;
+  Result<uint64_t> GetSize(const std::string& key) override;
   Status Delete(const std::string& key) override;
   Status Check() override;
 
@@ -65,11 +71,14 @@ class S3BlobStore : public BlobStore {
   Status Put(const std::string& key, const std::string& bytes) override;
   Status PutFile(const std::string& key, const std::filesystem::path& file) override;
   Result<std::string> Get(const std::string& key) override;
+  Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length) override;  // Range: bytes=
+  Result<uint64_t> GetSize(const std::string& key) override;
   Status Delete(const std::string& key) override;
   Status Check() override;
 
  private:
-  Result<HttpResponse> Send(const std::string& method, const std::string& key, const std::string& body);
+  Result<HttpResponse> Send(const std::string& method, const std::string& key, const std::string& body,
+                            const std::string& range = "");
   S3Settings settings_;
   std::shared_ptr<HttpClient> http_;
 };

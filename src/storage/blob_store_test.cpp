@@ -52,6 +52,11 @@ void ExerciseStore(BlobStore& store, TempDir& dir) {
   auto back = store.Get("audio/t1/r1.opus");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, bytes);
+  EXPECT_EQ(*store.GetSize("audio/t1/r1.opus"), bytes.size());
+  EXPECT_EQ(*store.GetRange("audio/t1/r1.opus", 70000, 1000), bytes.substr(70000, 1000));
+  EXPECT_EQ(*store.GetRange("audio/t1/r1.opus", 99990, 1000), bytes.substr(99990)) << "clipped at the end";
+  EXPECT_EQ(*store.GetRange("audio/t1/r1.opus", 200000, 10), "") << "past the end";
+  EXPECT_EQ(store.GetSize("audio/t1/missing.opus").status().code(), ErrorCode::kNotFound);
   std::ofstream(dir / "upload", std::ios::binary) << "uploaded body";
   ASSERT_TRUE(store.PutFile("incoming/t1/r2.upload", dir / "upload").ok());
   EXPECT_FALSE(std::filesystem::exists(dir / "upload")) << "PutFile consumes the file";

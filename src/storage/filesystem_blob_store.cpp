@@ -1,6 +1,9 @@
 #include "core/file_util.h"
 #include "storage/blob_store.h"
 
+#include <algorithm>
+#include <fstream>
+
 namespace reflexio {
 
 namespace fs = std::filesystem;
@@ -47,6 +50,36 @@ Result<std::string> FilesystemBlobStore::Get(const std::string& key) {
   auto bytes = ReadWholeFile(root_ / key);
   if (!bytes.ok()) return NotFound("object " + key + " does not exist", "blob_not_found");
   return bytes;
+}
+
+Result<std::string> BlobStore::GetRange(const std::string& key, uint64_t offset, size_t length) {
+  ASSIGN_OR_RETURN(std::string bytes, Get(key));
+  if (offset >= bytes.size()) return std::string();
+  return bytes.substr(offset, length);
+}
+
+Result<uint64_t> BlobStore::GetSize(const std::string& key) {
+  ASSIGN_OR_RETURN(std::string bytes, Get(key));
+  return static_cast<uint64_t>(bytes.size());
+}
+
+Result<std::string> FilesystemBlobStore::GetRange(const std::string& key, uint64_t offset, size_t length) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  std::ifstream in(root_ / key, std::ios::binary);
+  if (!in) return NotFound("object " + key + " does not exist", "blob_not_found");
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string bytes(length, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(length));
+  bytes.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return bytes;
+}
+
+Result<uint64_t> FilesystemBlobStore::GetSize(const std::string& key) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  std::error_code ec;
+  uint64_t size = fs::file_size(root_ / key, ec);
+  if (ec) return NotFound("object " + key + " does not exist", "blob_not_found");
+  return size;
 }
 
 Status BlobStore::GetToFile(const std::string& key, const fs::path& file) {

@@ -75,7 +75,8 @@ S3BlobStore::S3BlobStore(S3Settings settings, std::shared_ptr<HttpClient> http)
 
 std::string S3BlobStore::Describe() const { return "s3 " + settings_.endpoint + "/" + settings_.bucket; }
 
-Result<HttpResponse> S3BlobStore::Send(const std::string& method, const std::string& key, const std::string& body) {
+Result<HttpResponse> S3BlobStore::Send(const std::string& method, const std::string& key, const std::string& body,
+                                       const std::string& range) {
   auto [host, base] = SplitEndpoint(settings_.endpoint);
   // Path-style addressing works with every S3-compatible server (MinIO, s3rver, Ceph, AWS).
   std::string path = base + "/" + settings_.bucket + (key.empty() ? "" : "/" + key);
@@ -100,6 +101,7 @@ Result<HttpResponse> S3BlobStore::Send(const std::string& method, const std::str
   request.timeout_s = settings_.timeout_s;
   request.headers = {{"Authorization", SignV4(sig)}, {"x-amz-content-sha256", payload_hash}, {"x-amz-date", amz_date}};
   if (method == "PUT") request.headers.emplace_back("Content-Type", "application/octet-stream");
+  if (!range.empty()) request.headers.emplace_back("Range", "bytes=" + range);  // unsigned, as S3 allows
   return http_->Send(request);
 }
 
@@ -133,6 +135,30 @@ Result<std::string> S3BlobStore::Get(const std::string& key) {
   ASSIGN_OR_RETURN(HttpResponse response, Send("GET", key, ""));
   if (response.status != 200) return S3Error("reading " + key, response);
   return std::move(response.body);
+}
+
+Result<std::string> S3BlobStore::GetRange(const std::string& key, uint64_t offset, size_t length) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  if (length == 0) return std::string();
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   Send("GET", key, "", std::to_string(offset) + "-" + std::to_string(offset + length - 1)));
+  if (response.status == 416) return std::string();  // the range starts past the end
+  if (response.status == 206) return std::move(response.body);
+  if (response.status == 200) {  // a store that ignores Range sends it all
+    return offset >= response.body.size() ? std::string() : response.body.substr(offset, length);
+  }
+  return S3Error("reading " + key, response);
+}
+
+Result<uint64_t> S3BlobStore::GetSize(const std::string& key) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  ASSIGN_OR_RETURN(HttpResponse response, Send("HEAD", key, ""));
+  if (response.status != 200) return S3Error("reading " + key, response);
+  std::string length = response.Header("content-length");
+  char* end = nullptr;
+  unsigned long long size = std::strtoull(length.c_str(), &end, 10);
+  if (length.empty() || *end != '\0') return Unavailable("the object store sent no size for " + key, "object_store_error");
+  return static_cast<uint64_t>(size);
 }
 
 Status S3BlobStore::Delete(const std::string& key) {
