@@ -171,6 +171,10 @@ TEST_F(ServerTest, SearchFindsTheMomentAWordWasSaid) {
     }
   }
   EXPECT_TRUE(found) << transcript.dump();
+  for (const auto& seg : transcript["segments"]) {
+    EXPECT_EQ(seg["quality"]["state"], "trusted") << "clear read speech passes the quality gate: " << seg.dump();
+    EXPECT_TRUE(seg["quality"]["reasons"].is_array());
+  }
   auto captured = ParseRfc3339(hit["captured_at"].get<std::string>());
   ASSERT_TRUE(captured.ok());
   EXPECT_NEAR(ToUnixSeconds(*captured), ToUnixSeconds(*ParseRfc3339("2026-11-26T08:00:00Z")) + start, 0.002);

@@ -44,7 +44,8 @@ json SegmentJson(const Segment& s) {
                      {"confidence", std::round(w.confidence * 1000) / 1000}});
   }
   return {{"start", Millis(s.start_s)}, {"end", Millis(s.end_s)}, {"captured_at", FormatRfc3339(s.captured_at)},
-          {"text", s.text}, {"engine", s.engine}, {"language", s.language}, {"words", words}};
+          {"text", s.text}, {"engine", s.engine}, {"language", s.language}, {"words", words},
+          {"quality", {{"state", s.quality}, {"reasons", s.quality_reasons}}}};
 }
 
 HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& terms) {

@@ -10,6 +10,7 @@
 #include "pipeline/ingest.h"
 #include "pipeline/processor.h"
 #include "pipeline/speech_pipeline.h"
+#include "text/normalize.h"
 #include "storage/sqlite_database.h"
 #include "text/wer.h"
 
@@ -171,6 +172,27 @@ TEST_F(IngestTest, ProcessorStoresOpusTranscriptAndRemovesTheUpload) {
   ASSERT_FALSE(segments->empty());
   EXPECT_LT(ScoreWords("captain frere says that the scenery is delightful", segments->at(0).text).Rate(), 0.6);
   EXPECT_NE(metrics_.Serialize().find("reflexio_audio_seconds_total 3.3"), std::string::npos);
+}
+
+TEST(AssessQuality, JudgesEachSegmentAgainstTheOnesBeforeIt) {
+  auto segment = [](std::string text, double start, double end, double confidence) {
+    Segment s;
+    s.text = text;
+    s.start_s = start;
+    s.end_s = end;
+    for (const auto& w : NormalizedWords(text)) s.words.push_back({w, start, end, confidence});
+    return s;
+  };
+  std::vector<Segment> segments = {segment("let us meet at the station at nine", 0, 3, 0.9),
+                                   segment("let us meet at the station at nine", 4, 7, 0.9),
+                                   segment("okay okay okay okay okay", 8, 10, 0.9),
+                                   segment("bring the tickets please", 11, 13, 0.2)};
+  AssessQuality(segments);
+  EXPECT_EQ(segments[0].quality, "trusted");
+  EXPECT_EQ(segments[1].quality, "uncertain");
+  EXPECT_EQ(segments[1].quality_reasons, std::vector<std::string>{"near_duplicate"});
+  EXPECT_EQ(segments[2].quality, "garbage");
+  EXPECT_EQ(segments[3].quality_reasons, std::vector<std::string>{"low_confidence"});
 }
 
 }  // namespace

@@ -4,8 +4,23 @@
 #include <future>
 
 #include "audio/decoder.h"
+#include "text/quality_gate.h"
 
 namespace reflexio {
+
+void AssessQuality(std::vector<Segment>& segments) {
+  static const QualityGate gate;
+  constexpr size_t kNeighbours = 3;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    SegmentForQuality input{segments[i].text, segments[i].end_s - segments[i].start_s, {}};
+    for (const auto& w : segments[i].words) input.word_confidences.push_back(w.confidence);
+    std::vector<std::string> recent;
+    for (size_t k = i > kNeighbours ? i - kNeighbours : 0; k < i; ++k) recent.push_back(segments[k].text);
+    QualityVerdict verdict = gate.Assess(input, recent);
+    segments[i].quality = ToString(verdict.state);
+    segments[i].quality_reasons = std::move(verdict.reasons);
+  }
+}
 
 Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, Vad& vad, EnginePool& engines,
                                                TimePoint captured_at, const ProgressCallback& progress,
@@ -54,6 +69,7 @@ Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, V
     t.segments.push_back(std::move(seg));
   }
   if (t.language.empty()) t.language = "en";
+  AssessQuality(t.segments);
   return out;
 }
 

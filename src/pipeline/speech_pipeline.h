@@ -25,6 +25,10 @@ struct SpeechPipelineResult {
 
 using ProgressCallback = std::function<void(int done, int total)>;
 
+// The quality gate (text/quality_gate.h) over a recording's segments in order, each judged
+// against the few before it; RunSpeechPipeline applies it to what it returns.
+void AssessQuality(std::vector<Segment>& segments);
+
 // local_only: the tenant opted out of remote processing; only local engines may hear the audio.
 Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples_16k, Vad& vad, EnginePool& engines,
                                                TimePoint captured_at, const ProgressCallback& progress = {},

@@ -28,7 +28,8 @@ Status EncryptedDatabase::CompleteTranscription(const Job& job, const Transcript
     json content = {{"text", segment.text}, {"words", json::parse(WordsToJson(segment.words))}};
     ASSIGN_OR_RETURN(segment.text, SealText(tenant_key, SegmentContext(job.tenant_id, job.recording_id, segment.seq),
                                             content.dump()));
-    segment.index_terms = index.Document(SearchStems(content["text"].get<std::string>()));
+    // What the quality gate calls garbage (loops, hallucinated phrases) is kept but never found.
+    segment.index_terms = segment.quality == "garbage" ? "" : index.Document(SearchStems(content["text"].get<std::string>()));
     segment.words.clear();
   }
   return backend_->CompleteTranscription(job, sealed);

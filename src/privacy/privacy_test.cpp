@@ -246,6 +246,35 @@ TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIn
   for (const auto& token : alice_tokens) EXPECT_EQ(bob_tokens.count(token), 0u) << "both said 'meeting'";
 }
 
+TEST_P(EncryptedStorageTest, GarbageSegmentsAreKeptButNeverFound) {
+  EncryptedDatabase db(std::move(backend_), *keyring_);
+  Recording r;
+  r.tenant_id = alice_.id;
+  r.id = NewId();
+  r.content_type = "audio/flac";
+  r.body_sha256 = "00";
+  r.captured_at = r.received_at = clock_.Now();
+  r.source_path = "incoming/x";
+  ASSERT_TRUE(db.InsertRecording(r, "transcribe", 3).ok());
+  auto job = db.ClaimJob("w", 30);
+  Transcription t;
+  Segment kept, garbage;
+  kept.text = "subscribe to the newsletter";
+  garbage.seq = 1;
+  garbage.text = "please subscribe please subscribe please subscribe please subscribe";
+  garbage.quality = "garbage";
+  garbage.quality_reasons = {"repetition_loop"};
+  t.segments = {kept, garbage};
+  ASSERT_TRUE(db.CompleteTranscription(**job, t).ok());
+  auto hits = db.Search(alice_.id, {"subscribe"}, {}, 10, "");
+  ASSERT_EQ(hits->items.size(), 1u);
+  EXPECT_EQ(hits->items[0].segment.seq, 0);
+  auto segments = db.GetSegments(alice_.id, r.id);
+  ASSERT_EQ(segments->size(), 2u) << "the garbage segment is still there, marked";
+  EXPECT_EQ((*segments)[1].quality, "garbage");
+  EXPECT_EQ((*segments)[1].text, garbage.text);
+}
+
 TEST_P(EncryptedStorageTest, ASealedSegmentMovedToAnotherPlaceFailsToOpen) {
   EncryptedDatabase db(std::move(backend_), *keyring_);
   std::string a = Transcribe(db, alice_, {"first secret"}, clock_.Now());

@@ -42,4 +42,22 @@ std::vector<TranscriptWord> WordsFromJson(const std::string& text) {
   return words;
 }
 
+std::string JoinReasons(const std::vector<std::string>& reasons) {
+  std::string text;
+  for (const auto& r : reasons) text += (text.empty() ? "" : ",") + r;
+  return text;
+}
+
+std::vector<std::string> SplitReasons(const std::string& text) {
+  std::vector<std::string> reasons;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) reasons.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return reasons;
+}
+
 }  // namespace reflexio

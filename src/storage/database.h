@@ -52,6 +52,10 @@ struct TranscriptWord {
   double confidence = 0;
 };
 
+// How every backend stores a segment's quality reasons: comma-separated codes.
+std::string JoinReasons(const std::vector<std::string>& reasons);
+std::vector<std::string> SplitReasons(const std::string& text);
+
 // How every backend stores a segment's words: a JSON array of [word, start, end, confidence].
 std::string WordsToJson(const std::vector<TranscriptWord>& words);
 std::vector<TranscriptWord> WordsFromJson(const std::string& text);  // malformed: no words
@@ -68,6 +72,9 @@ struct Segment {
   // What the full-text index holds for this segment: space-separated tokens (the blind index's
   // keyed hashes, never words). Search matches its terms against these tokens exactly.
   std::string index_terms;
+  // The quality gate's verdict (text/quality_gate.h): trusted | uncertain | garbage, with reasons.
+  std::string quality = "trusted";
+  std::vector<std::string> quality_reasons;
 };
 
 struct Transcription {

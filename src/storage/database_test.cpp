@@ -315,6 +315,20 @@ TEST_P(DatabaseTest, SettingsAndTheAuditLogBelongToTheirTenant) {
   EXPECT_TRUE(db_->ListAudit(bob_.id, 10, "")->items.empty());
 }
 
+TEST_P(DatabaseTest, SegmentQualityIsStoredWithItsReasons) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  auto job = db_->ClaimJob("w", 30);
+  Transcription t = TranscriptOf(r, "thank you thank you thank you thank you");
+  t.segments[0].quality = "garbage";
+  t.segments[0].quality_reasons = {"repetition_loop", "low_confidence"};
+  ASSERT_TRUE(db_->CompleteTranscription(**job, t).ok());
+  auto segments = db_->GetSegments(alice_.id, r.id);
+  ASSERT_EQ(segments->size(), 1u);
+  EXPECT_EQ((*segments)[0].quality, "garbage");
+  EXPECT_EQ((*segments)[0].quality_reasons, (std::vector<std::string>{"repetition_loop", "low_confidence"}));
+}
+
 TEST(Cursor, RoundTripsAndRejectsForgeries) {
   auto pos = DecodeKeysetCursor(EncodeKeysetCursor("2026-11-26T22:50:00.000Z", "0190-id"));
   ASSERT_TRUE(pos.ok());

@@ -70,7 +70,8 @@ Recording ReadRecording(const pqxx::row& row) {
 }
 
 const char* kSegmentColumns =
-    "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language, index_terms";
+    "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language, index_terms, quality, "
+    "quality_reasons";
 
 Segment ReadSegment(const pqxx::row& row, int first) {
   Segment s;
@@ -83,6 +84,8 @@ Segment ReadSegment(const pqxx::row& row, int first) {
   s.engine = Text(row[first + 6]);
   s.language = Text(row[first + 7]);
   s.index_terms = Text(row[first + 8]);
+  s.quality = Text(row[first + 9]);
+  s.quality_reasons = SplitReasons(Text(row[first + 10]));
   return s;
 }
 
@@ -367,7 +370,7 @@ Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, c
         std::string("WITH q AS (SELECT plainto_tsquery('simple', $2) AS query) "
                     "SELECT s.recording_id, ts_rank_cd(s.search, q.query), ") +
             "s.seq, s.start_s, s.end_s, extract(epoch from s.captured_at), s.text, s.words_json, s.engine, s.language, "
-            "s.index_terms "
+            "s.index_terms, s.quality, s.quality_reasons "
             "FROM segments s, q WHERE s.tenant_id = $1 AND s.search @@ q.query "
             "AND ($3::float8 IS NULL OR s.captured_at >= to_timestamp($3::float8)) "
             "AND ($4::float8 IS NULL OR s.captured_at < to_timestamp($4::float8)) "
@@ -442,10 +445,12 @@ Status PostgresDatabase::CompleteTranscription(const Job& job, const Transcripti
     Exec(tx, "DELETE FROM segments WHERE tenant_id = $1 AND recording_id = $2", Param(job.tenant_id), Param(job.recording_id));
     for (const Segment& seg : t.segments) {
       Exec(tx, "INSERT INTO segments (tenant_id, recording_id, seq, start_s, end_s, captured_at, text, words_json, engine, "
-               "language, index_terms) VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10, $11)",
+               "language, index_terms, quality, quality_reasons) "
+               "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10, $11, $12, $13)",
            Param(job.tenant_id), Param(job.recording_id), Param(static_cast<int64_t>(seg.seq)), Param(seg.start_s),
            Param(seg.end_s), Param(ToUnixSeconds(seg.captured_at)), Param(seg.text), Param(WordsToJson(seg.words)),
-           Param(seg.engine), Param(seg.language), Param(seg.index_terms));
+           Param(seg.engine), Param(seg.language), Param(seg.index_terms), Param(seg.quality),
+           Param(JoinReasons(seg.quality_reasons)));
     }
     Exec(tx, "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = $1, speech_s = $2, audio_path = $3, "
              "engine = $4, language = $5, source_path = NULL, updated_at = to_timestamp($6) WHERE tenant_id = $7 AND id = $8",

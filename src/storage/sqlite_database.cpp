@@ -42,7 +42,7 @@ Recording ReadRecording(const SqliteStatement& s) {
 }
 
 constexpr const char* kSegmentColumns =
-    "seq, start_s, end_s, captured_at, text, words_json, engine, language, index_terms";
+    "seq, start_s, end_s, captured_at, text, words_json, engine, language, index_terms, quality, quality_reasons";
 
 Segment ReadSegment(const SqliteStatement& s, int first) {
   Segment seg;
@@ -55,6 +55,8 @@ Segment ReadSegment(const SqliteStatement& s, int first) {
   seg.engine = s.ColumnText(first + 6);
   seg.language = s.ColumnText(first + 7);
   seg.index_terms = s.ColumnText(first + 8);
+  seg.quality = s.ColumnText(first + 9);
+  seg.quality_reasons = SplitReasons(s.ColumnText(first + 10));
   return seg;
 }
 
@@ -342,7 +344,8 @@ Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, con
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT s.recording_id, bm25(segments_fts), "
-      "s.seq, s.start_s, s.end_s, s.captured_at, s.text, s.words_json, s.engine, s.language, s.index_terms "
+      "s.seq, s.start_s, s.end_s, s.captured_at, s.text, s.words_json, s.engine, s.language, s.index_terms, "
+      "s.quality, s.quality_reasons "
       "FROM segments_fts JOIN segments s ON s.rowid = segments_fts.rowid "
       "WHERE segments_fts MATCH ?1 AND s.tenant_id = ?2 "
       "AND (?3 IS NULL OR s.captured_at >= ?3) AND (?4 IS NULL OR s.captured_at < ?4) "
@@ -446,7 +449,7 @@ Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription
   RETURN_IF_ERROR(clear.Run());
   for (const Segment& seg : t.segments) {
     ASSIGN_OR_RETURN(auto insert, db_->Prepare(std::string("INSERT INTO segments (tenant_id, recording_id, ") +
-                                               kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+                                               kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     insert.Bind(1, job.tenant_id);
     insert.Bind(2, job.recording_id);
     insert.Bind(3, static_cast<int64_t>(seg.seq));
@@ -458,6 +461,8 @@ Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription
     insert.Bind(9, seg.engine);
     insert.Bind(10, seg.language);
     insert.Bind(11, seg.index_terms);
+    insert.Bind(12, seg.quality);
+    insert.Bind(13, JoinReasons(seg.quality_reasons));
     RETURN_IF_ERROR(insert.Run());
   }
   ASSIGN_OR_RETURN(auto update, db_->Prepare(

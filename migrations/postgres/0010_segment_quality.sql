@@ -1,0 +1,5 @@
+-- The quality gate's verdict per transcript segment: trusted, uncertain or garbage, and why
+-- (comma-separated reason codes). Later stages read only what they may trust.
+ALTER TABLE segments ADD COLUMN quality text NOT NULL DEFAULT 'trusted'
+  CHECK (quality IN ('trusted', 'uncertain', 'garbage'));
+ALTER TABLE segments ADD COLUMN quality_reasons text NOT NULL DEFAULT '';
