@@ -478,6 +478,44 @@ TEST(ServerOperations, TheSchedulerAppliesRetentionAndCountsIt) {
   EXPECT_NE(metrics.find("reflexio_retention_deleted_total{kind=\"audio\"} 1"), std::string::npos) << metrics;
 }
 
+TEST(ServerOperations, RecordingsBecomeEpisodesByCaptureTime) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_SCHEDULER_INTERVAL_S", "0.2"}, {"REFLEXIO_EPISODE_GAP_S", "8"}});
+  Client client(server.base_url(), server.first_run_key());
+  Client other(server.base_url(), server.CreateKey("other"));
+  auto upload = [&](const std::string& file, double seconds_ago) {
+    std::string at = FormatRfc3339(AddSeconds(SystemClock::Instance().Now(), -seconds_ago));
+    auto r = client.Upload(ReadFileBytes((SpeechDir() / file).string()), TypeFor(file), {{"X-Captured-At", at}});
+    EXPECT_EQ(r.status, 202) << r.body;
+    std::string id = json::parse(r.body)["id"];
+    EXPECT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+  };
+  // Uploaded now, captured minutes ago (a device back online): grouped by capture time.
+  upload("LJ001-0001.wav", 300);         // 9.7 s of speech …
+  upload("LJ001-0002.wav", 300 - 14);    // … and 4 s after it ended, more: one conversation
+  upload("2412-153948-0000.flac", 120);  // three minutes on: another
+  json episodes;
+  for (int i = 0; i < 300; ++i) {  // closing waits for 8 s of quiet after the last upload
+    episodes = client.GetJson("/v1/episodes");
+    if (episodes["items"].size() == 2 && episodes["items"][0]["state"] == "closed" &&
+        episodes["items"][1]["segments"].get<int>() >= 2) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(episodes["items"].size(), 2u) << episodes.dump();
+  json older = episodes["items"][1], newer = episodes["items"][0];
+  EXPECT_GE(older["segments"].get<int>(), 2) << "both early recordings in one episode";
+  EXPECT_GT(older["duration_seconds"].get<double>(), 14);
+  EXPECT_EQ(older["state"], "closed") << "quiet for longer than the gap";
+  EXPECT_EQ(newer["state"], "closed");
+  std::string id = newer["id"];
+  EXPECT_EQ(client.GetJson("/v1/episodes/" + id)["id"], id);
+  EXPECT_EQ(other.Get("/v1/episodes/" + id).status, 404) << "another tenant's episode does not exist for them";
+  EXPECT_TRUE(other.GetJson("/v1/episodes")["items"].empty());
+  EXPECT_EQ(client.Get("/v1/episodes?limit=0").status, 400);
+}
+
 TEST(ServerOperations, HealthIsDegradedWhenACheckFails) {
   TempDir dir;
   ServerProcess server(dir / "data", {{"REFLEXIO_MIN_FREE_DISK_BYTES", "999999999999999"}});

@@ -104,6 +104,10 @@ void Api::RegisterRoutes(Router& router) {
       [this](ServerRequest& r) { return GetAudio(r); });
   add("GET", "/v1/search", "Search what was said (q, from, to, limit, cursor); best hit first", true,
       [this](ServerRequest& r) { return Search(r); });
+  add("GET", "/v1/episodes", "Conversations, newest first (from, to, limit, cursor)", true,
+      [this](ServerRequest& r) { return ListEpisodes(r); });
+  add("GET", "/v1/episodes/{id}", "One conversation: when, how long, open or closed", true,
+      [this](ServerRequest& r) { return GetEpisode(r); });
   RegisterPrivacyRoutes(router);
 }
 
@@ -293,6 +297,25 @@ ServerResponse Api::Search(ServerRequest& request) {
                                        FormatSeconds(span.end_s + 1)}});
   }
   return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+ServerResponse Api::ListEpisodes(ServerRequest& request) {
+  auto limit = ParseLimit(request, 50, 200);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  auto range = ParseRange(request);
+  if (!range.ok()) return ErrorResponse(range.status());
+  auto page = deps_.db.ListEpisodes(request.tenant->id, *range, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const auto& e : page->items) items.push_back(EpisodeJson(e));
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+ServerResponse Api::GetEpisode(ServerRequest& request) {
+  auto found = deps_.db.GetEpisode(request.tenant->id, request.params.at("id"));
+  if (!found.ok()) return ErrorResponse(found.status());
+  if (!*found) return ErrorResponse(NotFound("no episode " + request.params.at("id"), "episode_not_found"));
+  return ServerResponse::Json(200, EpisodeJson(**found));
 }
 
 }  // namespace reflexio

@@ -45,6 +45,8 @@ class Api {
   ServerResponse GetTranscript(ServerRequest& request);
   ServerResponse GetAudio(ServerRequest& request);
   ServerResponse Search(ServerRequest& request);
+  ServerResponse ListEpisodes(ServerRequest& request);
+  ServerResponse GetEpisode(ServerRequest& request);
   Result<Recording> FindRecording(const ServerRequest& request);
   // /v1/privacy/… (privacy_api.cpp)
   void RegisterPrivacyRoutes(Router& router);

@@ -48,6 +48,17 @@ json SegmentJson(const Segment& s) {
           {"quality", {{"state", s.quality}, {"reasons", s.quality_reasons}}}};
 }
 
+json EpisodeJson(const Episode& e) {
+  json out = {{"id", e.id},
+              {"started_at", FormatRfc3339(e.started_at)},
+              {"ended_at", FormatRfc3339(e.ended_at)},
+              {"duration_seconds", Millis(ToUnixSeconds(e.ended_at) - ToUnixSeconds(e.started_at))},
+              {"state", e.state == EpisodeState::kOpen ? "open" : "closed"},
+              {"segments", e.segments}};
+  if (e.closed_at) out["closed_at"] = FormatRfc3339(*e.closed_at);
+  return out;
+}
+
 HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& terms) {
   HitSpan span{segment.start_s, segment.end_s};
   bool found = false;

@@ -13,6 +13,7 @@
 namespace reflexio {
 
 nlohmann::json RecordingJson(const Recording& recording);
+nlohmann::json EpisodeJson(const Episode& episode);
 
 // A list answer: {"items": [...], "next_cursor": "…" | null}.
 nlohmann::json PageJson(nlohmann::json items, const std::optional<std::string>& next_cursor);

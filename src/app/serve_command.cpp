@@ -15,6 +15,7 @@
 #include "crypto/api_key.h"
 #include "jobs/scheduler.h"
 #include "jobs/worker.h"
+#include "pipeline/episodes.h"
 #include "pipeline/processor.h"
 #include "privacy/retention.h"
 #include "storage/blob_store.h"
@@ -97,12 +98,18 @@ Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
   return run;
 }
 
-// The scheduler's work beside the usage roll-up: retention, every REFLEXIO_RETENTION_INTERVAL_S.
+// The scheduler's work beside the usage roll-up: retention, every REFLEXIO_RETENTION_INTERVAL_S,
+// and grouping segments into episodes (closing quiet ones) every round.
 SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobStore& blobs, Metrics* metrics) {
   SchedulerOptions options{config.scheduler_interval_s, {}};
   auto sweeper = std::make_shared<RetentionSweeper>(db, blobs, RetentionPolicy::Defaults(config), metrics);
   options.tasks.push_back({"retention", config.retention_interval_s, [sweeper]() -> Status {
                              ASSIGN_OR_RETURN(auto report, sweeper->Run(/*dry_run=*/false));
+                             return Status::Ok();
+                           }});
+  auto episodes = std::make_shared<EpisodeBuilder>(db, config.episode_gap_s);
+  options.tasks.push_back({"episodes", config.scheduler_interval_s, [episodes]() -> Status {
+                             ASSIGN_OR_RETURN(auto report, episodes->Run());
                              return Status::Ok();
                            }});
   return options;

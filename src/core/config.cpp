@@ -192,6 +192,8 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_max_attempts, 1, 100); }},
       {"jobs.retry_base_s", "REFLEXIO_JOB_RETRY_BASE_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_retry_base_s, 0, 3600); }},
+      {"understanding.episode_gap_s", "REFLEXIO_EPISODE_GAP_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.episode_gap_s, 1, 86400); }},
       {"jobs.scheduler_interval_s", "REFLEXIO_SCHEDULER_INTERVAL_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.scheduler_interval_s, 0.1, 86400); }},
       {"log.level", "REFLEXIO_LOG_LEVEL",

@@ -72,6 +72,7 @@ struct Config {
   int job_max_attempts = 5;
   double job_retry_base_s = 2;
   double queue_age_degraded_s = 900;
+  double episode_gap_s = 90;  // a pause longer than this (capture time) ends a conversation
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

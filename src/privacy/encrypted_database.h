@@ -73,6 +73,28 @@ class EncryptedDatabase : public Database {
   Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override {
     return backend_->GetDailyUsage(tenant_id, day);
   }
+  Result<std::vector<UnassignedSegment>> ListUnassignedSegments(const std::string& tenant_id, int limit) override {
+    return backend_->ListUnassignedSegments(tenant_id, limit);
+  }
+  Result<std::optional<Episode>> LatestEpisode(const std::string& tenant_id) override {
+    return backend_->LatestEpisode(tenant_id);
+  }
+  Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) override {
+    return backend_->AssignToEpisode(episode, segments);
+  }
+  Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) override {
+    return backend_->ListOpenEpisodesQuietSince(tenant_id, cutoff);
+  }
+  Status CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) override {
+    return backend_->CloseEpisode(tenant_id, episode_id, closed_at);
+  }
+  Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
+                                     const std::string& cursor) override {
+    return backend_->ListEpisodes(tenant_id, range, limit, cursor);
+  }
+  Result<std::optional<Episode>> GetEpisode(const std::string& tenant_id, const std::string& id) override {
+    return backend_->GetEpisode(tenant_id, id);
+  }
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override {
     return backend_->GetTenantSettings(tenant_id);
   }

@@ -129,6 +129,26 @@ struct WrappedTenantKey {
   std::string wrapped;        // raw bytes
 };
 
+// A conversation: segments whose capture times follow each other with short gaps.
+enum class EpisodeState { kOpen, kClosed };
+struct Episode {
+  std::string tenant_id;
+  std::string id;
+  TimePoint started_at{};  // capture time of its first word
+  TimePoint ended_at{};    // capture time of the end of its last segment
+  EpisodeState state = EpisodeState::kOpen;
+  int64_t segments = 0;
+  std::optional<TimePoint> closed_at;
+};
+
+// A segment not yet in an episode (garbage ones are never listed).
+struct UnassignedSegment {
+  std::string recording_id;
+  int seq = 0;
+  TimePoint captured_at{};
+  double duration_s = 0;
+};
+
 // A tenant's own privacy choices; an unset field means "the server's default" (Config).
 struct TenantSettings {
   std::optional<int> audio_retention_hours;  // 0: delete the audio as soon as it is transcribed
@@ -212,6 +232,19 @@ class Database {
     int64_t uploads = 0;
   };
   virtual Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) = 0;
+
+  // Episodes. AssignToEpisode inserts or updates `episode` and puts `segments` in it, in one
+  // transaction. ListEpisodes is newest first, optionally only those overlapping `range`.
+  virtual Result<std::vector<UnassignedSegment>> ListUnassignedSegments(const std::string& tenant_id, int limit) = 0;
+  virtual Result<std::optional<Episode>> LatestEpisode(const std::string& tenant_id) = 0;
+  virtual Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) = 0;
+  // Open episodes quiet since `cutoff`: they ended before it in capture time, and nothing joined
+  // them after it in arrival time (so a backlog of late uploads still groups).
+  virtual Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) = 0;
+  virtual Status CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) = 0;
+  virtual Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
+                                             const std::string& cursor) = 0;
+  virtual Result<std::optional<Episode>> GetEpisode(const std::string& tenant_id, const std::string& id) = 0;
 
   // Privacy controls.
   virtual Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) = 0;  // all unset if none stored

@@ -62,6 +62,14 @@ class PostgresDatabase : public Database {
   Status CheckWritable() override;
   Result<int64_t> RollUpDailyUsage(const std::string& day) override;
   Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override;
+  Result<std::vector<UnassignedSegment>> ListUnassignedSegments(const std::string& tenant_id, int limit) override;
+  Result<std::optional<Episode>> LatestEpisode(const std::string& tenant_id) override;
+  Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) override;
+  Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) override;
+  Status CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) override;
+  Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
+                                     const std::string& cursor) override;
+  Result<std::optional<Episode>> GetEpisode(const std::string& tenant_id, const std::string& id) override;
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override;
   Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override;
   Status AppendAudit(const AuditEntry& entry) override;

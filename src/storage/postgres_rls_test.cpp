@@ -59,6 +59,8 @@ class RowLevelSecurity : public ::testing::Test {
     ASSERT_TRUE(db_->AddTenantKey({a_.id, "master", "wrapped-key-of-a"}).ok());
     ASSERT_TRUE(db_->PutTenantSettings(a_.id, TenantSettings{.opt_out_training = true}).ok());
     ASSERT_TRUE(db_->AppendAudit({a_.id, "", {}, "tenant", "export", "{}"}).ok());
+    Episode episode{a_.id, NewId(), r.captured_at, r.captured_at, EpisodeState::kOpen, 0, std::nullopt};
+    ASSERT_TRUE(db_->AssignToEpisode(episode, {{r.id, 0, r.captured_at, 1.0}}).ok());
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
     tx.exec("INSERT INTO plans VALUES ('free', 'Free', 1800, 0, 'EUR')");

@@ -1,0 +1,36 @@
+// Episodes: a tenant's segments grouped into conversations by capture time.
+//
+// A segment joins the tenant's open episode when it starts no more than `gap_s` after that
+// episode's end (default 90 s); otherwise it opens a new one. Garbage segments (quality gate)
+// join nothing. An open episode is closed once it has been quiet for `gap_s` both in capture
+// time (its end lies that far before now) and in arrival time (nothing joined it for that long,
+// so a backlog uploaded after a day offline still groups) — from then on it is final and is what
+// enrichment works on, once. Segments arriving later for a closed episode start a new one. Thread-compatible: the scheduler's
+// leader runs it.
+#pragma once
+
+#include "core/time.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+struct EpisodeReport {
+  int64_t segments_assigned = 0;
+  int64_t episodes_opened = 0;
+  int64_t episodes_closed = 0;
+};
+
+class EpisodeBuilder {
+ public:
+  EpisodeBuilder(Database& db, double gap_s, const Clock& clock = SystemClock::Instance())
+      : db_(db), gap_s_(gap_s), clock_(clock) {}
+  Result<EpisodeReport> Run();
+  Status RunForTenant(const std::string& tenant_id, EpisodeReport& report);
+
+ private:
+  Database& db_;
+  double gap_s_;
+  const Clock& clock_;
+};
+
+}  // namespace reflexio
