@@ -174,6 +174,9 @@ TEST_F(ServerTest, SearchFindsTheMomentAWordWasSaid) {
   for (const auto& seg : transcript["segments"]) {
     EXPECT_EQ(seg["quality"]["state"], "trusted") << "clear read speech passes the quality gate: " << seg.dump();
     EXPECT_TRUE(seg["quality"]["reasons"].is_array());
+    EXPECT_GT(seg["prosody"]["pitch_median_hz"].get<double>(), 60) << seg.dump();
+    EXPECT_GT(seg["prosody"]["voiced_fraction"].get<double>(), 0.2);
+    EXPECT_GE(seg["prosody"]["arousal"].get<double>(), 0);
   }
   auto captured = ParseRfc3339(hit["captured_at"].get<std::string>());
   ASSERT_TRUE(captured.ok());

@@ -45,7 +45,8 @@ json SegmentJson(const Segment& s) {
   }
   return {{"start", Millis(s.start_s)}, {"end", Millis(s.end_s)}, {"captured_at", FormatRfc3339(s.captured_at)},
           {"text", s.text}, {"engine", s.engine}, {"language", s.language}, {"words", words},
-          {"quality", {{"state", s.quality}, {"reasons", s.quality_reasons}}}};
+          {"quality", {{"state", s.quality}, {"reasons", s.quality_reasons}}},
+          {"prosody", s.prosody_json.empty() ? json(nullptr) : json::parse(s.prosody_json, nullptr, false)}};
 }
 
 json EpisodeJson(const Episode& e) {

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "audio/decoder.h"
+#include "audio/prosody.h"
 #include "text/quality_gate.h"
 
 namespace reflexio {
@@ -61,6 +62,11 @@ Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, V
     seg.language = r->language.empty() ? "en" : r->language;
     for (const RecognizedWord& w : r->words) {
       seg.words.push_back({w.word, spans[i].start_s + w.start_s, spans[i].start_s + w.end_s, w.confidence});
+    }
+    size_t begin = static_cast<size_t>(spans[i].start_s * kSampleRate);
+    size_t end = std::min(samples.size(), static_cast<size_t>(spans[i].end_s * kSampleRate));
+    if (end > begin) {
+      seg.prosody_json = ProsodyJson(MeasureProsody(samples.subspan(begin, end - begin), static_cast<int>(r->words.size())));
     }
     if (t.segments.empty()) {
       t.engine = seg.engine;

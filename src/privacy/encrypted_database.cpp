@@ -26,11 +26,13 @@ Status EncryptedDatabase::CompleteTranscription(const Job& job, const Transcript
   Transcription sealed = transcription;
   for (Segment& segment : sealed.segments) {
     json content = {{"text", segment.text}, {"words", json::parse(WordsToJson(segment.words))}};
+    if (!segment.prosody_json.empty()) content["prosody"] = json::parse(segment.prosody_json, nullptr, false);
     ASSIGN_OR_RETURN(segment.text, SealText(tenant_key, SegmentContext(job.tenant_id, job.recording_id, segment.seq),
                                             content.dump()));
     // What the quality gate calls garbage (loops, hallucinated phrases) is kept but never found.
     segment.index_terms = segment.quality == "garbage" ? "" : index.Document(SearchStems(content["text"].get<std::string>()));
     segment.words.clear();
+    segment.prosody_json.clear();
   }
   return backend_->CompleteTranscription(job, sealed);
 }
@@ -46,6 +48,7 @@ Status EncryptedDatabase::OpenSegment(const std::string& tenant_key, const std::
   }
   segment.text = content["text"].get<std::string>();
   segment.words = WordsFromJson(content["words"].dump());
+  if (content.contains("prosody") && content["prosody"].is_object()) segment.prosody_json = content["prosody"].dump();
   segment.index_terms.clear();  // tokens are of no use to a reader
   return Status::Ok();
 }

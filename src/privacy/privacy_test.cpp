@@ -1,6 +1,7 @@
 // Encryption at rest, end to end over each backend: master keys, tenant keys and their
 // rotation, sealed blobs, sealed transcripts and the blind search index.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -34,6 +35,7 @@ namespace reflexio {
 namespace {
 
 using testing::TempDir;
+using json = nlohmann::json;
 
 Config DevConfig(const TempDir& dir) {
   Config config;
@@ -151,6 +153,7 @@ class EncryptedStorageTest : public ::testing::TestWithParam<std::string> {
       }
       s.engine = "test";
       s.index_terms = index_terms.empty() ? texts[i] : index_terms;
+      s.prosody_json = R"({"arousal":0.5,"pitch_median_hz":180.0})";
       t.segments.push_back(s);
     }
     Status done = db.CompleteTranscription(**job, t);
@@ -209,10 +212,12 @@ TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIn
       EXPECT_EQ(s.index_terms.find(word), std::string::npos) << word;
     }
     EXPECT_TRUE(s.words.empty());
+    EXPECT_TRUE(s.prosody_json.empty()) << "the backend never sees voice features";
   }
 
   auto opened = db.GetSegments(alice_.id, first);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(json::parse((*opened)[0].prosody_json)["arousal"], 0.5) << "voice features travel sealed with the text";
   EXPECT_EQ((*opened)[0].text, "We recorded the quarterly meetings");
   ASSERT_EQ((*opened)[0].words.size(), 5u);
   EXPECT_EQ((*opened)[0].words[3].word, "quarterly");

@@ -75,6 +75,9 @@ struct Segment {
   // The quality gate's verdict (text/quality_gate.h): trusted | uncertain | garbage, with reasons.
   std::string quality = "trusted";
   std::vector<std::string> quality_reasons;
+  // How it was said (audio/prosody.h) as JSON; voice features are personal data, so they are
+  // kept only sealed with the text (EncryptedDatabase) — a bare backend does not store them.
+  std::string prosody_json;
 };
 
 struct Transcription {
