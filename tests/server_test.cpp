@@ -483,22 +483,25 @@ TEST(ServerOperations, TheSchedulerAppliesRetentionAndCountsIt) {
 
 TEST(ServerOperations, RecordingsBecomeEpisodesByCaptureTime) {
   TempDir dir;
-  ServerProcess server(dir / "data", {{"REFLEXIO_SCHEDULER_INTERVAL_S", "0.2"}, {"REFLEXIO_EPISODE_GAP_S", "8"}});
+  // The gap is also how long an episode waits, in arrival time, for more of its segments: wide
+  // enough here that a loaded machine transcribing the next upload never splits the conversation.
+  ServerProcess server(dir / "data", {{"REFLEXIO_SCHEDULER_INTERVAL_S", "0.2"}, {"REFLEXIO_EPISODE_GAP_S", "30"}});
   Client client(server.base_url(), server.first_run_key());
   Client other(server.base_url(), server.CreateKey("other"));
+  std::vector<std::string> ids;
   auto upload = [&](const std::string& file, double seconds_ago) {
     std::string at = FormatRfc3339(AddSeconds(SystemClock::Instance().Now(), -seconds_ago));
     auto r = client.Upload(ReadFileBytes((SpeechDir() / file).string()), TypeFor(file), {{"X-Captured-At", at}});
     EXPECT_EQ(r.status, 202) << r.body;
-    std::string id = json::parse(r.body)["id"];
-    EXPECT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+    ids.push_back(json::parse(r.body)["id"]);
   };
   // Uploaded now, captured minutes ago (a device back online): grouped by capture time.
-  upload("LJ001-0001.wav", 300);         // 9.7 s of speech …
-  upload("LJ001-0002.wav", 300 - 14);    // … and 4 s after it ended, more: one conversation
-  upload("2412-153948-0000.flac", 120);  // three minutes on: another
+  upload("LJ001-0001.wav", 600);         // 9.7 s of speech …
+  upload("LJ001-0002.wav", 600 - 14);    // … and 4 s after it ended, more: one conversation
+  upload("2412-153948-0000.flac", 300);  // five minutes on: another
+  for (const auto& id : ids) ASSERT_EQ(client.WaitForRecording(id)["status"], "transcribed");
   json episodes;
-  for (int i = 0; i < 300; ++i) {  // closing waits for 8 s of quiet after the last upload
+  for (int i = 0; i < 900; ++i) {  // closing waits for 30 s of quiet after the last segment arrived
     episodes = client.GetJson("/v1/episodes");
     if (episodes["items"].size() == 2 && episodes["items"][0]["state"] == "closed" &&
         episodes["items"][1]["segments"].get<int>() >= 2) {
