@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "app/flags.h"
+#include "app/speech_folder.h"
 #include "asr/engine_pool.h"
 #include "audio/decoder.h"
 #include "audio/opus_encoder.h"
@@ -27,23 +28,14 @@ namespace reflexio {
 
 namespace {
 
-struct Item {
-  std::string file;
-  std::string reference;
-};
+using Item = TranscribedFile;
 
+// The rows whose audio is in the folder.
 Result<std::vector<Item>> ReadTranscripts(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "transcripts.tsv");
-  if (!in) return NotFound((dir / "transcripts.tsv").string() + " not found; DIR must hold transcripts.tsv");
+  ASSIGN_OR_RETURN(auto rows, ReadTranscriptsTsv(dir));
   std::vector<Item> items;
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    Item item;
-    std::getline(fields, item.file, '\t');
-    std::getline(fields, item.reference, '\t');
-    if (!item.file.empty() && std::filesystem::exists(dir / item.file)) items.push_back(item);
+  for (auto& row : rows) {
+    if (std::filesystem::exists(dir / row.file)) items.push_back(std::move(row));
   }
   if (items.empty()) return NotFound("no audio files of transcripts.tsv were found in " + dir.string());
   return items;

@@ -8,12 +8,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "app/flags.h"
+#include "app/speech_folder.h"
 #include "core/file_util.h"
 #include "core/ids.h"
 #include "privacy/encrypted_database.h"
@@ -23,22 +22,6 @@
 namespace reflexio {
 
 namespace {
-
-Result<std::vector<std::string>> ReadReferences(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "transcripts.tsv");
-  if (!in) return NotFound((dir / "transcripts.tsv").string() + " not found; each DIR must hold transcripts.tsv");
-  std::vector<std::string> references;
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string file, reference;
-    std::getline(fields, file, '\t');
-    std::getline(fields, reference, '\t');
-    if (!reference.empty()) references.push_back(reference);
-  }
-  return references;
-}
 
 // One transcribed recording per copy, each reference one segment of it.
 Status Fill(Database& db, const std::string& tenant_id, const std::vector<std::string>& references, int copies,
@@ -111,9 +94,10 @@ int BenchSearchCommand(const Args& args) {
   std::vector<std::string> references;
   std::set<std::string> vocabulary;
   for (const auto& dir : dirs) {
-    auto read = ReadReferences(dir);
+    auto read = ReadTranscriptsTsv(dir);
     if (!read.ok()) return Fail(read.status().message());
-    for (const auto& reference : *read) {
+    for (const auto& [file, reference] : *read) {
+      if (reference.empty()) continue;
       references.push_back(reference);
       for (const auto& word : NormalizedWords(reference)) vocabulary.insert(word);
     }

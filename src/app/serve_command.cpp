@@ -216,8 +216,8 @@ int SchedulerCommand(const Args& args) {
   int exit_code = 0;
   auto vars = ParseFlags(args,
                          "usage: reflexio scheduler [--data-dir DIR] [--config FILE]\n\n"
-                         "Runs the timed work (daily usage roll-up; digests and retention later). Start one on as\n"
-                         "many machines as you like: only one is active at a time (a PostgreSQL advisory lock),\n"
+                         "Runs the timed work (daily usage roll-up, retention, episodes; digests later). Start one on\n"
+                         "as many machines as you like: only one is active at a time (a PostgreSQL advisory lock),\n"
                          "and another takes over within REFLEXIO_SCHEDULER_INTERVAL_S when it stops.",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;

@@ -2,6 +2,7 @@
 // Not linked into the product.
 #pragma once
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/time.h"
 
 namespace reflexio::testing {
 
@@ -31,6 +33,17 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// A clock the test moves by hand; it starts at 2026-11-26T16:50:00Z. Thread-safe.
+class FakeClock : public Clock {
+ public:
+  TimePoint Now() const override { return FromUnixSeconds(seconds_.load()); }
+  double seconds() const { return seconds_.load(); }
+  void Advance(double s) { seconds_ = seconds_.load() + s; }
+
+ private:
+  std::atomic<double> seconds_{1795733400.0};
 };
 
 inline std::filesystem::path SpeechDir(const std::string& language = "en") {

@@ -49,12 +49,6 @@ TEST(Scheduler, OnlyTheLockHolderWorksAndAnotherTakesOverWhenItStops) {
   second.Stop();
 }
 
-class ManualClock : public Clock {
- public:
-  TimePoint Now() const override { return FromUnixSeconds(now_); }
-  double now_ = 1795733400.0;
-};
-
 TEST(Scheduler, TimedTasksRunFirstAtOnceThenOnlyWhenDue) {
   testing::TempDir dir;
   auto db = SqliteDatabase::Open(dir / "db", EmbeddedSqliteMigrations()).value();
@@ -63,15 +57,15 @@ TEST(Scheduler, TimedTasksRunFirstAtOnceThenOnlyWhenDue) {
   SchedulerOptions options{60, {}};
   options.tasks.push_back({"hourly", 3600, [&] { ++hourly; return Status::Ok(); }});
   options.tasks.push_back({"failing", 60, [&] { ++failing; return Unavailable("down"); }});
-  ManualClock clock;
+  testing::FakeClock clock;
   Scheduler scheduler(*db, *lock, options, clock);
   EXPECT_FALSE(scheduler.RunOnce().ok()) << "a failing task is reported";
   EXPECT_EQ(hourly, 1);
-  clock.now_ += 1800;
+  clock.Advance(1800);
   (void)scheduler.RunOnce();
   EXPECT_EQ(hourly, 1) << "not due yet";
   EXPECT_EQ(failing, 2) << "the other task keeps its own interval, and a failure does not stop it";
-  clock.now_ += 1800;
+  clock.Advance(1800);
   (void)scheduler.RunOnce();
   EXPECT_EQ(hourly, 2);
 }

@@ -198,12 +198,6 @@ TEST(AssessQuality, JudgesEachSegmentAgainstTheOnesBeforeIt) {
   EXPECT_EQ(segments[3].quality_reasons, std::vector<std::string>{"low_confidence"});
 }
 
-class ManualClock : public Clock {
- public:
-  TimePoint Now() const override { return FromUnixSeconds(now_); }
-  double now_ = 1795733400.0;  // 2026-11-26T16:50:00Z
-};
-
 // Episodes over each backend, with capture times chosen by the test and a clock it moves.
 class EpisodeTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -216,14 +210,14 @@ class EpisodeTest : public ::testing::TestWithParam<std::string> {
     }
     tenant_ = db_->EnsureTenant("t").value();
   }
-  // One recording captured `at_s` seconds after the clock's start, one segment per span.
+  // One recording captured `at_s` seconds from the clock's now, one segment per span.
   std::string Record(double at_s, std::vector<std::pair<double, double>> spans, std::string quality = "trusted") {
     Recording r;
     r.tenant_id = tenant_.id;
     r.id = NewId();
     r.content_type = "audio/flac";
     r.body_sha256 = "00";
-    r.captured_at = r.received_at = FromUnixSeconds(clock_.now_ + at_s);
+    r.captured_at = r.received_at = FromUnixSeconds(clock_.seconds() + at_s);
     r.source_path = "incoming/x";
     EXPECT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
     auto job = db_->ClaimJob("w", 30);
@@ -249,7 +243,7 @@ class EpisodeTest : public ::testing::TestWithParam<std::string> {
   }
 
   reflexio::testing::TempDir dir_;
-  ManualClock clock_;
+  reflexio::testing::FakeClock clock_;
   std::unique_ptr<reflexio::testing::PostgresTestDatabase> pg_;
   std::unique_ptr<Database> db_;
   Tenant tenant_;
@@ -270,11 +264,11 @@ TEST_P(EpisodeTest, SegmentsJoinWhileGapsStayShortAndEpisodesCloseAfterQuiet) {
   auto episodes = Episodes();
   ASSERT_EQ(episodes.size(), 2u);
   EXPECT_EQ(episodes[0].segments, 3);
-  EXPECT_EQ(ToUnixSeconds(episodes[0].started_at), clock_.now_ - 3600);
-  EXPECT_EQ(ToUnixSeconds(episodes[0].ended_at), clock_.now_ - 3600 + 125);
+  EXPECT_EQ(ToUnixSeconds(episodes[0].started_at), clock_.seconds() - 3600);
+  EXPECT_EQ(ToUnixSeconds(episodes[0].ended_at), clock_.seconds() - 3600 + 125);
   EXPECT_EQ(episodes[1].segments, 1);
   EXPECT_EQ(report->episodes_closed, 0) << "long ago in capture time, but they only just arrived";
-  clock_.now_ += 91;
+  clock_.Advance(91);
   EXPECT_EQ(builder.Run()->episodes_closed, 2) << "quiet for 90 s in both capture and arrival time";
   EXPECT_EQ(Episodes()[0].state, EpisodeState::kClosed);
 
@@ -284,14 +278,14 @@ TEST_P(EpisodeTest, SegmentsJoinWhileGapsStayShortAndEpisodesCloseAfterQuiet) {
   auto live = Episodes();
   ASSERT_EQ(live.size(), 3u);
   EXPECT_EQ(live[2].state, EpisodeState::kOpen);
-  clock_.now_ += 60;
+  clock_.Advance(60);
   Record(-60 + 5, {{0, 10}});  // 35 s after the previous one ended: same conversation
   ASSERT_TRUE(builder.Run().ok());
   live = Episodes();
   ASSERT_EQ(live.size(), 3u);
   EXPECT_EQ(live[2].segments, 2);
   EXPECT_EQ(live[2].state, EpisodeState::kOpen);
-  clock_.now_ += 120;  // quiet for longer than the gap
+  clock_.Advance(120);  // quiet for longer than the gap
   auto closing = builder.Run();
   EXPECT_EQ(closing->episodes_closed, 1);
   EXPECT_EQ(Episodes()[2].state, EpisodeState::kClosed);

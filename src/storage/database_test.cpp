@@ -15,15 +15,8 @@
 namespace reflexio {
 namespace {
 
+using testing::FakeClock;
 using testing::TempDir;
-
-class FakeClock : public Clock {
- public:
-  TimePoint Now() const override { return FromUnixSeconds(now_.load()); }
-  void Advance(double s) { now_ = now_.load() + s; }
- private:
-  std::atomic<double> now_{1795733400.0};
-};
 
 class DatabaseTest : public ::testing::TestWithParam<std::string> {
  protected:
