@@ -52,7 +52,11 @@ Status EpisodeBuilder::RunForTenant(const std::string& tenant_id, EpisodeReport&
   // Close what has been quiet for longer than the gap, in capture and in arrival time.
   TimePoint now = clock_.Now();
   ASSIGN_OR_RETURN(auto quiet, db_.ListOpenEpisodesQuietSince(tenant_id, AddSeconds(now, -gap_s_)));
+  ASSIGN_OR_RETURN(std::optional<TimePoint> unfinished, db_.EarliestUnfinishedCapture(tenant_id));
   for (const Episode& episode : quiet) {
+    // A recording not yet transcribed, captured within the gap of this episode's end, may still
+    // belong to it: however long its transcription takes, the episode waits.
+    if (unfinished && ToUnixSeconds(*unfinished) <= ToUnixSeconds(episode.ended_at) + gap_s_) continue;
     RETURN_IF_ERROR(db_.CloseEpisode(tenant_id, episode.id, now));
     ++report.episodes_closed;
   }

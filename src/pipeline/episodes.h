@@ -4,7 +4,8 @@
 // episode's end (default 90 s); otherwise it opens a new one. Garbage segments (quality gate)
 // join nothing. An open episode is closed once it has been quiet for `gap_s` both in capture
 // time (its end lies that far before now) and in arrival time (nothing joined it for that long,
-// so a backlog uploaded after a day offline still groups) — from then on it is final and is what
+// so a backlog uploaded after a day offline still groups), and while no recording captured within
+// the gap of its end is still waiting to be transcribed — from then on it is final and is what
 // enrichment works on, once. Segments arriving later for a closed episode start a new one. Thread-compatible: the scheduler's
 // leader runs it.
 #pragma once

@@ -298,6 +298,38 @@ TEST_P(EpisodeTest, SegmentsJoinWhileGapsStayShortAndEpisodesCloseAfterQuiet) {
   EXPECT_EQ(Episodes()[0].segments, 3);
 }
 
+TEST_P(EpisodeTest, AnEpisodeWaitsForRecordingsStillBeingTranscribed) {
+  EpisodeBuilder builder(*db_, 90, clock_);
+  Record(-1000, {{0, 10}});
+  Recording pending;  // captured 30 s after that one ended, uploaded, not transcribed yet
+  pending.tenant_id = tenant_.id;
+  pending.id = NewId();
+  pending.content_type = "audio/flac";
+  pending.body_sha256 = "00";
+  pending.captured_at = pending.received_at = FromUnixSeconds(clock_.seconds() - 1000 + 40);
+  pending.source_path = "incoming/y";
+  ASSERT_TRUE(db_->InsertRecording(pending, "transcribe", 3).ok());
+  ASSERT_TRUE(builder.Run().ok());
+  clock_.Advance(600);
+  EXPECT_EQ(builder.Run()->episodes_closed, 0) << "quiet in both times, but its continuation is queued";
+  auto job = db_->ClaimJob("w", 30);
+  ASSERT_TRUE(job.ok() && job->has_value());
+  Transcription t;
+  Segment s;
+  s.start_s = 0;
+  s.end_s = 5;
+  s.captured_at = pending.captured_at;
+  s.text = "words";
+  t.segments.push_back(s);
+  ASSERT_TRUE(db_->CompleteTranscription(**job, t).ok());
+  ASSERT_TRUE(builder.Run().ok());
+  auto episodes = Episodes();
+  ASSERT_EQ(episodes.size(), 1u);
+  EXPECT_EQ(episodes[0].segments, 2) << "the late transcription joined the same conversation";
+  clock_.Advance(91);
+  EXPECT_EQ(builder.Run()->episodes_closed, 1);
+}
+
 TEST_P(EpisodeTest, DeletingRecordingsKeepsEpisodeCountsTrue) {
   EpisodeBuilder builder(*db_, 90, clock_);
   std::string first = Record(-1000, {{0, 10}});

@@ -85,6 +85,9 @@ class EncryptedDatabase : public Database {
   Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) override {
     return backend_->ListOpenEpisodesQuietSince(tenant_id, cutoff);
   }
+  Result<std::optional<TimePoint>> EarliestUnfinishedCapture(const std::string& tenant_id) override {
+    return backend_->EarliestUnfinishedCapture(tenant_id);
+  }
   Status CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) override {
     return backend_->CloseEpisode(tenant_id, episode_id, closed_at);
   }

@@ -244,6 +244,9 @@ class Database {
   // Open episodes quiet since `cutoff`: they ended before it in capture time, and nothing joined
   // them after it in arrival time (so a backlog of late uploads still groups).
   virtual Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) = 0;
+  // The capture time of the tenant's earliest recording still queued or processing, if any: its
+  // segments may yet belong to an episode that looks quiet.
+  virtual Result<std::optional<TimePoint>> EarliestUnfinishedCapture(const std::string& tenant_id) = 0;
   virtual Status CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) = 0;
   virtual Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
                                              const std::string& cursor) = 0;

@@ -849,6 +849,18 @@ Result<std::vector<Episode>> PostgresDatabase::ListOpenEpisodesQuietSince(const 
   return found;
 }
 
+Result<std::optional<TimePoint>> PostgresDatabase::EarliestUnfinishedCapture(const std::string& tenant_id) {
+  std::optional<TimePoint> earliest;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT extract(epoch from min(captured_at)) FROM recordings WHERE tenant_id = $1 "
+                         "AND status IN ('queued', 'processing')",
+                     Param(tenant_id));
+    if (!rows.empty() && !rows[0][0].is_null()) earliest = FromUnixSeconds(Number(rows[0][0]));
+    return Status::Ok();
+  }));
+  return earliest;
+}
+
 Status PostgresDatabase::CloseEpisode(const std::string& tenant_id, const std::string& episode_id,
                                       TimePoint closed_at) {
   return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {

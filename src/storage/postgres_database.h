@@ -66,6 +66,7 @@ class PostgresDatabase : public Database {
   Result<std::optional<Episode>> LatestEpisode(const std::string& tenant_id) override;
   Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) override;
   Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) override;
+  Result<std::optional<TimePoint>> EarliestUnfinishedCapture(const std::string& tenant_id) override;
   Status CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) override;
   Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
                                      const std::string& cursor) override;

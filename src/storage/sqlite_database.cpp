@@ -795,6 +795,16 @@ Result<std::vector<Episode>> SqliteDatabase::ListOpenEpisodesQuietSince(const st
   }
 }
 
+Result<std::optional<TimePoint>> SqliteDatabase::EarliestUnfinishedCapture(const std::string& tenant_id) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT min(captured_at) FROM recordings WHERE tenant_id = ? AND status IN ('queued', 'processing')"));
+  stmt.Bind(1, tenant_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row || stmt.ColumnIsNull(0)) return std::optional<TimePoint>();
+  return std::optional<TimePoint>(ParseStoredTime(stmt.ColumnText(0)));
+}
+
 Status SqliteDatabase::CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) {
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
