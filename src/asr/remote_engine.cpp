@@ -15,8 +15,8 @@ using nlohmann::json;
 
 RemoteEndpoints::RemoteEndpoints(std::vector<std::string> base_urls, int breaker_failures,
                                  double cooldown_s, const Clock& clock)
-    : base_urls_(std::move(base_urls)), breaker_failures_(breaker_failures), cooldown_s_(cooldown_s),
-      clock_(clock), health_(base_urls_.size()) {
+    : base_urls_(std::move(base_urls)), cooldown_s_(cooldown_s),
+      breakers_(base_urls_.size(), CircuitBreaker(breaker_failures, cooldown_s, clock)) {
   for (auto& url : base_urls_) {
     while (!url.empty() && url.back() == '/') url.pop_back();
   }
@@ -26,34 +26,25 @@ std::vector<size_t> RemoteEndpoints::Order() {
   std::lock_guard lock(mutex_);
   std::vector<size_t> order;
   if (base_urls_.empty()) return order;
-  TimePoint now = clock_.Now();
   size_t start = next_++ % base_urls_.size();
   for (size_t k = 0; k < base_urls_.size(); ++k) {
     size_t i = (start + k) % base_urls_.size();
-    if (health_[i].open_until <= now) order.push_back(i);
+    if (breakers_[i].Allow()) order.push_back(i);
   }
   return order;
 }
 
-void RemoteEndpoints::RecordSuccess(size_t index) {
-  std::lock_guard lock(mutex_);
-  health_[index] = Health{};
-}
+void RemoteEndpoints::RecordSuccess(size_t index) { breakers_[index].RecordSuccess(); }
 
 void RemoteEndpoints::RecordFailure(size_t index) {
-  std::lock_guard lock(mutex_);
-  Health& h = health_[index];
-  if (++h.consecutive_failures >= breaker_failures_) {
-    h.open_until = AddSeconds(clock_.Now(), cooldown_s_);
-    LOG_WARN("remote ASR endpoint " << base_urls_[index] << " failed " << h.consecutive_failures
+  if (breakers_[index].RecordFailure()) {
+    LOG_WARN("remote ASR endpoint " << base_urls_[index] << " failed " << breakers_[index].consecutive_failures()
                                     << " times in a row; skipping it for " << cooldown_s_ << " s");
   }
 }
 
 size_t RemoteEndpoints::OpenCircuits() {
-  std::lock_guard lock(mutex_);
-  TimePoint now = clock_.Now();
-  return std::count_if(health_.begin(), health_.end(), [&](const Health& h) { return h.open_until > now; });
+  return std::count_if(breakers_.begin(), breakers_.end(), [](const CircuitBreaker& b) { return b.IsOpen(); });
 }
 
 RemoteEngine::RemoteEngine(RemoteAsrConfig config, std::shared_ptr<RemoteEndpoints> endpoints,

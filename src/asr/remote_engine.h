@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "asr/engine.h"
+#include "core/circuit_breaker.h"
 #include "core/config.h"
 #include "core/http_client.h"
 #include "core/time.h"
@@ -33,16 +34,10 @@ class RemoteEndpoints {
   size_t OpenCircuits();
 
  private:
-  struct Health {
-    int consecutive_failures = 0;
-    TimePoint open_until{};
-  };
   std::vector<std::string> base_urls_;
-  int breaker_failures_;
   double cooldown_s_;
-  const Clock& clock_;
+  std::vector<CircuitBreaker> breakers_;
   std::mutex mutex_;
-  std::vector<Health> health_;
   size_t next_ = 0;
 };
 

@@ -18,7 +18,79 @@ BlobContext SegmentContext(const std::string& tenant_id, const std::string& reco
   return BlobContext{tenant_id, "segment/" + recording_id + "/" + std::to_string(seq)};
 }
 
+BlobContext InsightContext(const std::string& tenant_id, const std::string& insight_id) {
+  return BlobContext{tenant_id, "insight/" + insight_id};
+}
+
+std::string BlindKey(const BlindIndex& index, const std::string& kind, const std::string& key) {
+  return key.empty() ? "" : index.Token("insight-key/" + kind + "/" + key);
+}
+
 }  // namespace
+
+Status EncryptedDatabase::SealInsight(const std::string& tenant_key, Insight& insight) const {
+  ASSIGN_OR_RETURN(insight.body, SealText(tenant_key, InsightContext(insight.tenant_id, insight.id), insight.body));
+  insight.dedup_key = BlindKey(BlindIndex(tenant_key), insight.kind, insight.dedup_key);
+  return Status::Ok();
+}
+
+Status EncryptedDatabase::OpenInsight(const std::string& tenant_key, Insight& insight) const {
+  ASSIGN_OR_RETURN(insight.body, OpenText(tenant_key, InsightContext(insight.tenant_id, insight.id), insight.body));
+  insight.dedup_key.clear();  // a keyed hash: of no use to a reader, and writers give the key in the clear
+  return Status::Ok();
+}
+
+Result<std::vector<EpisodeSegment>> EncryptedDatabase::GetEpisodeSegments(const std::string& tenant_id,
+                                                                         const std::string& episode_id) {
+  ASSIGN_OR_RETURN(auto segments, backend_->GetEpisodeSegments(tenant_id, episode_id));
+  if (segments.empty()) return segments;
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  for (EpisodeSegment& s : segments) RETURN_IF_ERROR(OpenSegment(tenant_key, tenant_id, s.recording_id, s.segment));
+  return segments;
+}
+
+Status EncryptedDatabase::StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
+                                          const std::vector<Insight>& insights, TimePoint enriched_at) {
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  std::vector<Insight> sealed = insights;
+  for (Insight& insight : sealed) RETURN_IF_ERROR(SealInsight(tenant_key, insight));
+  return backend_->StoreEnrichment(tenant_id, episode_id, sealed, enriched_at);
+}
+
+Result<Page<Insight>> EncryptedDatabase::ListInsights(const std::string& tenant_id, const InsightFilter& filter,
+                                                      int limit, const std::string& cursor) {
+  ASSIGN_OR_RETURN(auto page, backend_->ListInsights(tenant_id, filter, limit, cursor));
+  if (page.items.empty()) return page;
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  for (Insight& insight : page.items) RETURN_IF_ERROR(OpenInsight(tenant_key, insight));
+  return page;
+}
+
+Result<std::optional<Insight>> EncryptedDatabase::GetInsight(const std::string& tenant_id, const std::string& id) {
+  ASSIGN_OR_RETURN(auto found, backend_->GetInsight(tenant_id, id));
+  if (!found) return found;
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  RETURN_IF_ERROR(OpenInsight(tenant_key, *found));
+  return found;
+}
+
+Result<std::optional<Insight>> EncryptedDatabase::FindInsightByKey(const std::string& tenant_id,
+                                                                  const std::string& scope, const std::string& kind,
+                                                                  const std::string& dedup_key) {
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  ASSIGN_OR_RETURN(auto found,
+                   backend_->FindInsightByKey(tenant_id, scope, kind, BlindKey(BlindIndex(tenant_key), kind, dedup_key)));
+  if (!found) return found;
+  RETURN_IF_ERROR(OpenInsight(tenant_key, *found));
+  return found;
+}
+
+Status EncryptedDatabase::PutInsight(const Insight& insight) {
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(insight.tenant_id));
+  Insight sealed = insight;
+  RETURN_IF_ERROR(SealInsight(tenant_key, sealed));
+  return backend_->PutInsight(sealed);
+}
 
 Status EncryptedDatabase::CompleteTranscription(const Job& job, const Transcription& transcription) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(job.tenant_id));

@@ -98,6 +98,23 @@ class EncryptedDatabase : public Database {
   Result<std::optional<Episode>> GetEpisode(const std::string& tenant_id, const std::string& id) override {
     return backend_->GetEpisode(tenant_id, id);
   }
+  Result<std::vector<EpisodeSegment>> GetEpisodeSegments(const std::string& tenant_id,
+                                                         const std::string& episode_id) override;
+  Result<std::vector<Episode>> ListEpisodesToEnrich(const std::string& tenant_id, int limit) override {
+    return backend_->ListEpisodesToEnrich(tenant_id, limit);
+  }
+  // Insight bodies are sealed (bound to tenant and insight id); dedup keys become keyed hashes.
+  Status StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
+                         const std::vector<Insight>& insights, TimePoint enriched_at) override;
+  Result<Page<Insight>> ListInsights(const std::string& tenant_id, const InsightFilter& filter, int limit,
+                                     const std::string& cursor) override;
+  Result<std::optional<Insight>> GetInsight(const std::string& tenant_id, const std::string& id) override;
+  Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, const std::string& scope,
+                                                  const std::string& kind, const std::string& dedup_key) override;
+  Status PutInsight(const Insight& insight) override;
+  Status DeleteInsight(const std::string& tenant_id, const std::string& id) override {
+    return backend_->DeleteInsight(tenant_id, id);
+  }
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override {
     return backend_->GetTenantSettings(tenant_id);
   }
@@ -125,6 +142,8 @@ class EncryptedDatabase : public Database {
  private:
   Status OpenSegment(const std::string& tenant_key, const std::string& tenant_id, const std::string& recording_id,
                      Segment& segment) const;
+  Status SealInsight(const std::string& tenant_key, Insight& insight) const;
+  Status OpenInsight(const std::string& tenant_key, Insight& insight) const;
 
   std::unique_ptr<Database> backend_;
   Keyring& keyring_;

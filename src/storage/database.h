@@ -142,6 +142,41 @@ struct Episode {
   EpisodeState state = EpisodeState::kOpen;
   int64_t segments = 0;
   std::optional<TimePoint> closed_at;
+  std::optional<TimePoint> enriched_at;  // when understanding last finished with it
+};
+
+// A segment of an episode, with the recording it belongs to.
+struct EpisodeSegment {
+  std::string recording_id;
+  Segment segment;
+};
+
+// Something understanding concluded — an episode's summary, topic, person, place, action item,
+// emotion or session memory (scope "episode") — or an entry of the person's core memory (scope
+// "core", kinds person | place | preference | topic | commitment). What it says, its evidence,
+// method and confidence are in `body` (JSON; sealed at rest by EncryptedDatabase).
+struct Insight {
+  std::string tenant_id;
+  std::string id;
+  std::string scope = "episode";  // episode | core
+  std::string episode_id;         // scope episode: its episode; core: empty
+  std::string kind;
+  std::string state;              // actions: open | done; core memory: active | forgotten; else ""
+  // Core memory: what makes two entries the same (a normalised label; EncryptedDatabase stores
+  // a keyed hash of it instead). Unique per tenant, scope and kind when set.
+  std::string dedup_key;
+  TimePoint at{};                 // capture time of its earliest evidence
+  std::optional<std::string> due_date;  // actions with a due date: YYYY-MM-DD
+  std::string body;
+  TimePoint updated_at{};
+};
+
+struct InsightFilter {
+  std::string scope;       // empty: any
+  std::string kind;        // empty: any
+  std::string episode_id;  // empty: any
+  std::string state;       // empty: any
+  TimeRange range;         // on `at`
 };
 
 // A segment not yet in an episode (garbage ones are never listed).
@@ -251,6 +286,26 @@ class Database {
   virtual Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
                                              const std::string& cursor) = 0;
   virtual Result<std::optional<Episode>> GetEpisode(const std::string& tenant_id, const std::string& id) = 0;
+  // An episode's segments in capture order.
+  virtual Result<std::vector<EpisodeSegment>> GetEpisodeSegments(const std::string& tenant_id,
+                                                                 const std::string& episode_id) = 0;
+
+  // Understanding. Closed episodes not yet enriched, oldest first.
+  virtual Result<std::vector<Episode>> ListEpisodesToEnrich(const std::string& tenant_id, int limit) = 0;
+  // In one transaction: replaces the episode's insights with those of scope "episode" in
+  // `insights`, stores (inserts or replaces by id) those of scope "core", and marks the episode
+  // enriched at `enriched_at`.
+  virtual Status StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
+                                 const std::vector<Insight>& insights, TimePoint enriched_at) = 0;
+  // Newest first (by `at`, then id).
+  virtual Result<Page<Insight>> ListInsights(const std::string& tenant_id, const InsightFilter& filter, int limit,
+                                             const std::string& cursor) = 0;
+  virtual Result<std::optional<Insight>> GetInsight(const std::string& tenant_id, const std::string& id) = 0;
+  virtual Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, const std::string& scope,
+                                                          const std::string& kind, const std::string& dedup_key) = 0;
+  // Inserts or replaces by id (kConflict when another entry has its dedup key).
+  virtual Status PutInsight(const Insight& insight) = 0;
+  virtual Status DeleteInsight(const std::string& tenant_id, const std::string& id) = 0;  // kNotFound if none
 
   // Privacy controls.
   virtual Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) = 0;  // all unset if none stored
@@ -264,8 +319,10 @@ class Database {
                                                                     bool with_audio_only, int limit) = 0;
   virtual Status ForgetAudio(const std::string& tenant_id, const std::string& recording_id) = 0;
   // The recording with its segments (and so their index entries) and jobs, in one transaction.
+  // An episode that held any of its segments loses its insights and is enriched again from what
+  // is left (or goes, when nothing is).
   virtual Status DeleteRecording(const std::string& tenant_id, const std::string& recording_id) = 0;
-  // Every recording, segment, job, usage total and setting of the tenant, and last its data key,
+  // Every recording, segment, episode, insight, job, usage total and setting of the tenant, and last its data key,
   // in one transaction. The tenant, its API keys and its audit log remain.
   virtual Status EraseTenantData(const std::string& tenant_id) = 0;
 

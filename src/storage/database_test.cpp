@@ -322,6 +322,79 @@ TEST_P(DatabaseTest, SegmentQualityIsStoredWithItsReasons) {
   EXPECT_EQ((*segments)[0].quality_reasons, (std::vector<std::string>{"repetition_loop", "low_confidence"}));
 }
 
+TEST_P(DatabaseTest, InsightsBelongToTheirEpisodeAndTenantAndFollowTheTranscript) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  auto job = db_->ClaimJob("w", 30);
+  ASSERT_TRUE(db_->CompleteTranscription(**job, TranscriptOf(r, "please call stella")).ok());
+  Episode episode{alice_.id, NewId(), r.captured_at, AddSeconds(r.captured_at, 4), EpisodeState::kOpen, 0, {}, {}};
+  ASSERT_TRUE(db_->AssignToEpisode(episode, {{r.id, 0, AddSeconds(r.captured_at, 0.5), 3}}).ok());
+  ASSERT_TRUE(db_->CloseEpisode(alice_.id, episode.id, clock_.Now()).ok());
+  ASSERT_EQ(db_->ListEpisodesToEnrich(alice_.id, 10)->size(), 1u);
+  auto segments = db_->GetEpisodeSegments(alice_.id, episode.id);
+  ASSERT_EQ(segments->size(), 1u);
+  EXPECT_EQ((*segments)[0].recording_id, r.id);
+  EXPECT_TRUE(db_->GetEpisodeSegments(bob_.id, episode.id)->empty());
+
+  auto insight = [&](const std::string& scope, const std::string& kind, const std::string& key, double at_offset) {
+    Insight i;
+    i.tenant_id = alice_.id;
+    i.id = NewId();
+    i.scope = scope;
+    i.episode_id = scope == "episode" ? episode.id : "";
+    i.kind = kind;
+    i.state = kind == "action" ? "open" : "";
+    i.dedup_key = key;
+    i.at = AddSeconds(r.captured_at, at_offset);
+    if (kind == "action") i.due_date = "2026-11-27";
+    i.body = R"({"text":")" + kind + R"("})";
+    i.updated_at = clock_.Now();
+    return i;
+  };
+  Insight action = insight("episode", "action", "", 1), summary = insight("episode", "summary", "", 0.5);
+  Insight stella = insight("core", "person", "stella", 1);
+  ASSERT_TRUE(db_->StoreEnrichment(alice_.id, episode.id, {action, summary, stella}, clock_.Now()).ok());
+  EXPECT_TRUE(db_->ListEpisodesToEnrich(alice_.id, 10)->empty());
+  EXPECT_TRUE(db_->GetEpisode(alice_.id, episode.id).value()->enriched_at.has_value());
+
+  auto actions = db_->ListInsights(alice_.id, {.kind = "action"}, 10, "");
+  ASSERT_EQ(actions->items.size(), 1u);
+  EXPECT_EQ(actions->items[0].due_date, "2026-11-27");
+  EXPECT_EQ(actions->items[0].body, action.body);
+  auto of_episode = db_->ListInsights(alice_.id, {.scope = "episode", .episode_id = episode.id}, 1, "");
+  ASSERT_EQ(of_episode->items.size(), 1u);  // newest first: the action, then the summary on the next page
+  EXPECT_EQ(of_episode->items[0].id, action.id);
+  ASSERT_TRUE(of_episode->next_cursor);
+  auto next = db_->ListInsights(alice_.id, {.scope = "episode", .episode_id = episode.id}, 1, *of_episode->next_cursor);
+  ASSERT_EQ(next->items.size(), 1u);
+  EXPECT_EQ(next->items[0].id, summary.id);
+  EXPECT_TRUE(db_->ListInsights(bob_.id, {}, 10, "")->items.empty());
+  EXPECT_FALSE(db_->GetInsight(bob_.id, action.id).value().has_value());
+  EXPECT_EQ(db_->DeleteInsight(bob_.id, action.id).code(), ErrorCode::kNotFound);
+
+  // Core memory: one entry per key, found by it; a second entry saying the same is refused.
+  auto found = db_->FindInsightByKey(alice_.id, "core", "person", "stella");
+  ASSERT_TRUE(found.value().has_value());
+  EXPECT_EQ((*found)->id, stella.id);
+  EXPECT_EQ(db_->PutInsight(insight("core", "person", "stella", 2)).code(), ErrorCode::kConflict);
+  action.state = "done";
+  ASSERT_TRUE(db_->PutInsight(action).ok());
+  EXPECT_EQ(db_->GetInsight(alice_.id, action.id).value()->state, "done");
+
+  // Enriching again replaces the episode's insights and keeps memory.
+  Insight again = insight("episode", "summary", "", 0.5);
+  ASSERT_TRUE(db_->StoreEnrichment(alice_.id, episode.id, {again}, clock_.Now()).ok());
+  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = "episode"}, 10, "")->items.size(), 1u);
+  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = "core"}, 10, "")->items.size(), 1u);
+
+  // The transcript's deletion takes what was concluded from it; memory stays the person's.
+  ASSERT_TRUE(db_->DeleteRecording(alice_.id, r.id).ok());
+  EXPECT_TRUE(db_->ListInsights(alice_.id, {.scope = "episode"}, 10, "")->items.empty());
+  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = "core"}, 10, "")->items.size(), 1u);
+  ASSERT_TRUE(db_->EraseTenantData(alice_.id).ok());
+  EXPECT_TRUE(db_->ListInsights(alice_.id, {}, 10, "")->items.empty());
+}
+
 TEST(Cursor, RoundTripsAndRejectsForgeries) {
   auto pos = DecodeKeysetCursor(EncodeKeysetCursor("2026-11-26T22:50:00.000Z", "0190-id"));
   ASSERT_TRUE(pos.ok());

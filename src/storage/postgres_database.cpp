@@ -8,9 +8,11 @@
 #include "crypto/digest.h"
 #include "core/log.h"
 #include "storage/cursor.h"
+#include "storage/postgres_rows.h"
 
 namespace reflexio {
 
+using namespace pg;  // NOLINT: the backend's own helpers
 
 bool IsPostgresUrl(const std::string& url) {
   return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
@@ -18,34 +20,10 @@ bool IsPostgresUrl(const std::string& url) {
 
 namespace {
 
-// A nullable text parameter: libpqxx sends a null const char* as SQL NULL.
-class Param {
- public:
-  Param() = default;
-  Param(std::string value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  Param(double value) { std::ostringstream s; s.precision(17); s << value; value_ = s.str(); }  // NOLINT
-  Param(int64_t value) : value_(std::to_string(value)) {}  // NOLINT
-  static Param Time(const std::optional<TimePoint>& t) { return t ? Param(ToUnixSeconds(*t)) : Param(); }
-  static Param Optional(const std::optional<std::string>& s) { return s ? Param(*s) : Param(); }
-  static Param Optional(const std::optional<double>& d) { return d ? Param(*d) : Param(); }
-  const char* get() const { return value_ ? value_->c_str() : nullptr; }
-
- private:
-  std::optional<std::string> value_;
-};
-
-template <typename... P>
-pqxx::result Exec(pqxx::dbtransaction& tx, const std::string& sql, const P&... params) {
-  return tx.exec_params(sql, params.get()...);
-}
-
 const char* kRecordingColumns =
     "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, "
     "extract(epoch from captured_at), extract(epoch from received_at), extract(epoch from updated_at), "
     "duration_s, speech_s, source_path, audio_path, engine, language";
-
-std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
-double Number(const pqxx::field& f) { return f.is_null() ? 0 : f.as<double>(); }
 
 Recording ReadRecording(const pqxx::row& row) {
   Recording r;
@@ -67,26 +45,6 @@ Recording ReadRecording(const pqxx::row& row) {
   r.engine = Text(row[15]);
   r.language = Text(row[16]);
   return r;
-}
-
-const char* kSegmentColumns =
-    "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language, index_terms, quality, "
-    "quality_reasons";
-
-Segment ReadSegment(const pqxx::row& row, int first) {
-  Segment s;
-  s.seq = row[first].as<int>();
-  s.start_s = row[first + 1].as<double>();
-  s.end_s = row[first + 2].as<double>();
-  s.captured_at = FromUnixSeconds(Number(row[first + 3]));
-  s.text = Text(row[first + 4]);
-  s.words = WordsFromJson(Text(row[first + 5]));
-  s.engine = Text(row[first + 6]);
-  s.language = Text(row[first + 7]);
-  s.index_terms = Text(row[first + 8]);
-  s.quality = Text(row[first + 9]);
-  s.quality_reasons = SplitReasons(Text(row[first + 10]));
-  return s;
 }
 
 Status SetRecordingStatus(pqxx::dbtransaction& tx, const Job& job, const std::string& status,
@@ -748,7 +706,12 @@ Status PostgresDatabase::ForgetAudio(const std::string& tenant_id, const std::st
 
 Status PostgresDatabase::DeleteRecording(const std::string& tenant_id, const std::string& recording_id) {
   return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    for (const char* sql : {"DELETE FROM segments WHERE tenant_id = $1 AND recording_id = $2",
+    for (const char* sql : {// What was understood from an episode that loses segments is understood again.
+                            "DELETE FROM insights WHERE tenant_id = $1 AND scope = 'episode' AND episode_id IN "
+                            "(SELECT episode_id FROM segments WHERE tenant_id = $1 AND recording_id = $2)",
+                            "UPDATE episodes SET enriched_at = NULL WHERE tenant_id = $1 AND id IN "
+                            "(SELECT episode_id FROM segments WHERE tenant_id = $1 AND recording_id = $2)",
+                            "DELETE FROM segments WHERE tenant_id = $1 AND recording_id = $2",
                             "DELETE FROM jobs WHERE tenant_id = $1 AND recording_id = $2",
                             "DELETE FROM recordings WHERE tenant_id = $1 AND id = $2"}) {
       Exec(tx, sql, Param(tenant_id), Param(recording_id));
@@ -765,153 +728,11 @@ Status PostgresDatabase::EraseTenantData(const std::string& tenant_id) {
   return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     // The data key goes last, in the same transaction: nothing it protected outlives it here.
     for (const char* table :
-         {"segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+         {"insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
       Exec(tx, std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", Param(tenant_id));
     }
     return Status::Ok();
   });
-}
-
-namespace {
-const char* kEpisodeColumns =
-    "tenant_id, id, extract(epoch from started_at), extract(epoch from ended_at), state, segments, "
-    "extract(epoch from closed_at)";
-Episode ReadEpisode(const pqxx::row& row) {
-  Episode e;
-  e.tenant_id = Text(row[0]);
-  e.id = Text(row[1]);
-  e.started_at = FromUnixSeconds(Number(row[2]));
-  e.ended_at = FromUnixSeconds(Number(row[3]));
-  e.state = Text(row[4]) == "closed" ? EpisodeState::kClosed : EpisodeState::kOpen;
-  e.segments = row[5].as<int64_t>();
-  if (!row[6].is_null()) e.closed_at = FromUnixSeconds(Number(row[6]));
-  return e;
-}
-}  // namespace
-
-Result<std::vector<UnassignedSegment>> PostgresDatabase::ListUnassignedSegments(const std::string& tenant_id,
-                                                                                int limit) {
-  std::vector<UnassignedSegment> found;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    auto rows = Exec(tx, "SELECT recording_id, seq, extract(epoch from captured_at), end_s - start_s FROM segments "
-                         "WHERE tenant_id = $1 AND episode_id IS NULL AND quality != 'garbage' "
-                         "ORDER BY captured_at, recording_id, seq LIMIT $2",
-                     Param(tenant_id), Param(static_cast<int64_t>(limit)));
-    for (const auto& row : rows) {
-      found.push_back({Text(row[0]), row[1].as<int>(), FromUnixSeconds(Number(row[2])), Number(row[3])});
-    }
-    return Status::Ok();
-  }));
-  return found;
-}
-
-Result<std::optional<Episode>> PostgresDatabase::LatestEpisode(const std::string& tenant_id) {
-  std::optional<Episode> found;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns +
-                             " FROM episodes WHERE tenant_id = $1 ORDER BY ended_at DESC, id DESC LIMIT 1",
-                     Param(tenant_id));
-    if (!rows.empty()) found = ReadEpisode(rows[0]);
-    return Status::Ok();
-  }));
-  return found;
-}
-
-Status PostgresDatabase::AssignToEpisode(const Episode& e, const std::vector<UnassignedSegment>& segments) {
-  return Transact(e.tenant_id, [&](pqxx::dbtransaction& tx) {
-    Exec(tx, "INSERT INTO episodes (tenant_id, id, started_at, ended_at, state, segments, updated_at) "
-             "VALUES ($1, $2, to_timestamp($3), to_timestamp($4), 'open', 0, to_timestamp($5)) ON CONFLICT (id) DO UPDATE SET "
-             "started_at = to_timestamp($3), ended_at = to_timestamp($4), updated_at = to_timestamp($5)",
-         Param(e.tenant_id), Param(e.id), Param(ToUnixSeconds(e.started_at)), Param(ToUnixSeconds(e.ended_at)),
-         Param(ToUnixSeconds(clock_.Now())));
-    for (const auto& segment : segments) {
-      Exec(tx, "UPDATE segments SET episode_id = $1 WHERE tenant_id = $2 AND recording_id = $3 AND seq = $4",
-           Param(e.id), Param(e.tenant_id), Param(segment.recording_id), Param(static_cast<int64_t>(segment.seq)));
-    }
-    Exec(tx, "UPDATE episodes SET segments = (SELECT count(*) FROM segments WHERE tenant_id = $1 AND episode_id = $2) "
-             "WHERE tenant_id = $1 AND id = $2",
-         Param(e.tenant_id), Param(e.id));
-    return Status::Ok();
-  });
-}
-
-Result<std::vector<Episode>> PostgresDatabase::ListOpenEpisodesQuietSince(const std::string& tenant_id,
-                                                                           TimePoint cutoff) {
-  std::vector<Episode> found;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns +
-                             " FROM episodes WHERE tenant_id = $1 AND state = 'open' AND ended_at < to_timestamp($2) "
-                             "AND updated_at < to_timestamp($2) ORDER BY ended_at",
-                     Param(tenant_id), Param(ToUnixSeconds(cutoff)));
-    for (const auto& row : rows) found.push_back(ReadEpisode(row));
-    return Status::Ok();
-  }));
-  return found;
-}
-
-Result<std::optional<TimePoint>> PostgresDatabase::EarliestUnfinishedCapture(const std::string& tenant_id) {
-  std::optional<TimePoint> earliest;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    auto rows = Exec(tx, "SELECT extract(epoch from min(captured_at)) FROM recordings WHERE tenant_id = $1 "
-                         "AND status IN ('queued', 'processing')",
-                     Param(tenant_id));
-    if (!rows.empty() && !rows[0][0].is_null()) earliest = FromUnixSeconds(Number(rows[0][0]));
-    return Status::Ok();
-  }));
-  return earliest;
-}
-
-Status PostgresDatabase::CloseEpisode(const std::string& tenant_id, const std::string& episode_id,
-                                      TimePoint closed_at) {
-  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    Exec(tx, "UPDATE episodes SET state = 'closed', closed_at = to_timestamp($1) WHERE tenant_id = $2 AND id = $3 "
-             "AND state = 'open'",
-         Param(ToUnixSeconds(closed_at)), Param(tenant_id), Param(episode_id));
-    return Status::Ok();
-  });
-}
-
-Result<Page<Episode>> PostgresDatabase::ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
-                                                     const std::string& cursor) {
-  std::optional<std::pair<std::string, std::string>> position;
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(position, DecodeKeysetCursor(cursor));
-  }
-  Page<Episode> page;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    auto rows = Exec(
-        tx, std::string("SELECT ") + kEpisodeColumns +
-                " FROM episodes WHERE tenant_id = $1 "
-                "AND ($2::float8 IS NULL OR ended_at >= to_timestamp($2::float8)) "
-                "AND ($3::float8 IS NULL OR started_at < to_timestamp($3::float8)) "
-                "AND ($4::float8 IS NULL OR started_at < to_timestamp($4::float8) OR "
-                "(started_at = to_timestamp($4::float8) AND id < $5)) "
-                "ORDER BY started_at DESC, id DESC LIMIT $6",
-        Param(tenant_id), Param::Time(range.from), Param::Time(range.to),
-        position ? Param(position->first) : Param(), position ? Param(position->second) : Param(),
-        Param(static_cast<int64_t>(limit + 1)));
-    for (const auto& row : rows) page.items.push_back(ReadEpisode(row));
-    return Status::Ok();
-  }));
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    std::ostringstream key;
-    key.precision(17);
-    key << ToUnixSeconds(page.items.back().started_at);
-    page.next_cursor = EncodeKeysetCursor(key.str(), page.items.back().id);
-  }
-  return page;
-}
-
-Result<std::optional<Episode>> PostgresDatabase::GetEpisode(const std::string& tenant_id, const std::string& id) {
-  std::optional<Episode> found;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns + " FROM episodes WHERE tenant_id = $1 AND id = $2",
-                     Param(tenant_id), Param(id));
-    if (!rows.empty()) found = ReadEpisode(rows[0]);
-    return Status::Ok();
-  }));
-  return found;
 }
 
 }  // namespace reflexio

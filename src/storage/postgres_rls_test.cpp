@@ -59,8 +59,11 @@ class RowLevelSecurity : public ::testing::Test {
     ASSERT_TRUE(db_->AddTenantKey({a_.id, "master", "wrapped-key-of-a"}).ok());
     ASSERT_TRUE(db_->PutTenantSettings(a_.id, TenantSettings{.opt_out_training = true}).ok());
     ASSERT_TRUE(db_->AppendAudit({a_.id, "", {}, "tenant", "export", "{}"}).ok());
-    Episode episode{a_.id, NewId(), r.captured_at, r.captured_at, EpisodeState::kOpen, 0, std::nullopt};
+    Episode episode{a_.id, NewId(), r.captured_at, r.captured_at, EpisodeState::kOpen, 0, std::nullopt, std::nullopt};
     ASSERT_TRUE(db_->AssignToEpisode(episode, {{r.id, 0, r.captured_at, 1.0}}).ok());
+    Insight insight{a_.id, NewId(), "episode", episode.id, "summary", "", "", r.captured_at, std::nullopt, "{}",
+                    r.captured_at};
+    ASSERT_TRUE(db_->StoreEnrichment(a_.id, episode.id, {insight}, r.captured_at).ok());
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
     tx.exec("INSERT INTO plans VALUES ('free', 'Free', 1800, 0, 'EUR')");

@@ -4,16 +4,14 @@
 #include "core/ids.h"
 #include "crypto/digest.h"
 #include "storage/cursor.h"
+#include "storage/sqlite_rows.h"
 
 namespace reflexio {
 
 
-namespace {
+using namespace sqlite_rows;  // NOLINT: the backend's own helpers
 
-TimePoint ParseStoredTime(const std::string& text) {
-  auto t = ParseRfc3339(text);
-  return t.ok() ? *t : TimePoint{};
-}
+namespace {
 
 constexpr const char* kRecordingColumns =
     "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, captured_at, "
@@ -39,25 +37,6 @@ Recording ReadRecording(const SqliteStatement& s) {
   r.engine = s.ColumnText(15);
   r.language = s.ColumnText(16);
   return r;
-}
-
-constexpr const char* kSegmentColumns =
-    "seq, start_s, end_s, captured_at, text, words_json, engine, language, index_terms, quality, quality_reasons";
-
-Segment ReadSegment(const SqliteStatement& s, int first) {
-  Segment seg;
-  seg.seq = static_cast<int>(s.ColumnInt(first));
-  seg.start_s = s.ColumnDouble(first + 1);
-  seg.end_s = s.ColumnDouble(first + 2);
-  seg.captured_at = ParseStoredTime(s.ColumnText(first + 3));
-  seg.text = s.ColumnText(first + 4);
-  seg.words = WordsFromJson(s.ColumnText(first + 5));
-  seg.engine = s.ColumnText(first + 6);
-  seg.language = s.ColumnText(first + 7);
-  seg.index_terms = s.ColumnText(first + 8);
-  seg.quality = s.ColumnText(first + 9);
-  seg.quality_reasons = SplitReasons(s.ColumnText(first + 10));
-  return seg;
 }
 
 // FTS5 query: every term must occur; each quoted so user text is never FTS syntax.
@@ -679,7 +658,12 @@ Status SqliteDatabase::ForgetAudio(const std::string& tenant_id, const std::stri
 Status SqliteDatabase::DeleteRecording(const std::string& tenant_id, const std::string& recording_id) {
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  for (const char* sql : {"DELETE FROM segments WHERE tenant_id = ?1 AND recording_id = ?2",
+  for (const char* sql : {// What was understood from an episode that loses segments is understood again.
+                          "DELETE FROM insights WHERE tenant_id = ?1 AND scope = 'episode' AND episode_id IN "
+                          "(SELECT episode_id FROM segments WHERE tenant_id = ?1 AND recording_id = ?2)",
+                          "UPDATE episodes SET enriched_at = NULL WHERE tenant_id = ?1 AND id IN "
+                          "(SELECT episode_id FROM segments WHERE tenant_id = ?1 AND recording_id = ?2)",
+                          "DELETE FROM segments WHERE tenant_id = ?1 AND recording_id = ?2",
                           "DELETE FROM jobs WHERE tenant_id = ?1 AND recording_id = ?2",
                           "DELETE FROM recordings WHERE tenant_id = ?1 AND id = ?2",
                           // Episodes keep counting only what is left; an emptied one goes.
@@ -699,164 +683,12 @@ Status SqliteDatabase::EraseTenantData(const std::string& tenant_id) {
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   // The data key goes last, in the same transaction: nothing it protected outlives it here.
   for (const char* table :
-       {"segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+       {"insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
     ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ?"));
     stmt.Bind(1, tenant_id);
     RETURN_IF_ERROR(stmt.Run());
   }
   return tx.Commit();
-}
-
-namespace {
-constexpr const char* kEpisodeColumns = "tenant_id, id, started_at, ended_at, state, segments, closed_at";
-Episode ReadEpisode(const SqliteStatement& s) {
-  Episode e;
-  e.tenant_id = s.ColumnText(0);
-  e.id = s.ColumnText(1);
-  e.started_at = ParseStoredTime(s.ColumnText(2));
-  e.ended_at = ParseStoredTime(s.ColumnText(3));
-  e.state = s.ColumnText(4) == "closed" ? EpisodeState::kClosed : EpisodeState::kOpen;
-  e.segments = s.ColumnInt(5);
-  if (!s.ColumnIsNull(6)) e.closed_at = ParseStoredTime(s.ColumnText(6));
-  return e;
-}
-}  // namespace
-
-Result<std::vector<UnassignedSegment>> SqliteDatabase::ListUnassignedSegments(const std::string& tenant_id, int limit) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "SELECT recording_id, seq, captured_at, end_s - start_s FROM segments WHERE tenant_id = ? AND episode_id IS NULL "
-      "AND quality != 'garbage' ORDER BY captured_at, recording_id, seq LIMIT ?"));
-  stmt.Bind(1, tenant_id);
-  stmt.Bind(2, static_cast<int64_t>(limit));
-  std::vector<UnassignedSegment> found;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return found;
-    found.push_back({stmt.ColumnText(0), static_cast<int>(stmt.ColumnInt(1)), ParseStoredTime(stmt.ColumnText(2)),
-                     stmt.ColumnDouble(3)});
-  }
-}
-
-Result<std::optional<Episode>> SqliteDatabase::LatestEpisode(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kEpisodeColumns +
-                                           " FROM episodes WHERE tenant_id = ? ORDER BY ended_at DESC, id DESC LIMIT 1"));
-  stmt.Bind(1, tenant_id);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Episode>();
-  return std::optional<Episode>(ReadEpisode(stmt));
-}
-
-Status SqliteDatabase::AssignToEpisode(const Episode& e, const std::vector<UnassignedSegment>& segments) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  ASSIGN_OR_RETURN(auto upsert, db_->Prepare(
-      "INSERT INTO episodes (tenant_id, id, started_at, ended_at, state, segments, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, 'open', 0, ?5) "
-      "ON CONFLICT (id) DO UPDATE SET started_at = ?3, ended_at = ?4, updated_at = ?5 WHERE tenant_id = ?1"));
-  upsert.Bind(1, e.tenant_id);
-  upsert.Bind(2, e.id);
-  upsert.Bind(3, FormatRfc3339(e.started_at));
-  upsert.Bind(4, FormatRfc3339(e.ended_at));
-  upsert.Bind(5, FormatRfc3339(clock_.Now()));
-  RETURN_IF_ERROR(upsert.Run());
-  for (const auto& segment : segments) {
-    ASSIGN_OR_RETURN(auto assign, db_->Prepare(
-        "UPDATE segments SET episode_id = ? WHERE tenant_id = ? AND recording_id = ? AND seq = ?"));
-    assign.Bind(1, e.id);
-    assign.Bind(2, e.tenant_id);
-    assign.Bind(3, segment.recording_id);
-    assign.Bind(4, static_cast<int64_t>(segment.seq));
-    RETURN_IF_ERROR(assign.Run());
-  }
-  ASSIGN_OR_RETURN(auto count, db_->Prepare(
-      "UPDATE episodes SET segments = (SELECT count(*) FROM segments WHERE tenant_id = ?1 AND episode_id = ?2) "
-      "WHERE tenant_id = ?1 AND id = ?2"));
-  count.Bind(1, e.tenant_id);
-  count.Bind(2, e.id);
-  RETURN_IF_ERROR(count.Run());
-  return tx.Commit();
-}
-
-Result<std::vector<Episode>> SqliteDatabase::ListOpenEpisodesQuietSince(const std::string& tenant_id,
-                                                                         TimePoint cutoff) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kEpisodeColumns +
-                                           " FROM episodes WHERE tenant_id = ?1 AND state = 'open' AND ended_at < ?2 "
-                                           "AND updated_at < ?2 ORDER BY ended_at"));
-  stmt.Bind(1, tenant_id);
-  stmt.Bind(2, FormatRfc3339(cutoff));
-  std::vector<Episode> found;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return found;
-    found.push_back(ReadEpisode(stmt));
-  }
-}
-
-Result<std::optional<TimePoint>> SqliteDatabase::EarliestUnfinishedCapture(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "SELECT min(captured_at) FROM recordings WHERE tenant_id = ? AND status IN ('queued', 'processing')"));
-  stmt.Bind(1, tenant_id);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row || stmt.ColumnIsNull(0)) return std::optional<TimePoint>();
-  return std::optional<TimePoint>(ParseStoredTime(stmt.ColumnText(0)));
-}
-
-Status SqliteDatabase::CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "UPDATE episodes SET state = 'closed', closed_at = ? WHERE tenant_id = ? AND id = ? AND state = 'open'"));
-  stmt.Bind(1, FormatRfc3339(closed_at));
-  stmt.Bind(2, tenant_id);
-  stmt.Bind(3, episode_id);
-  return stmt.Run();
-}
-
-Result<Page<Episode>> SqliteDatabase::ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
-                                                   const std::string& cursor) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      std::string("SELECT ") + kEpisodeColumns +
-      " FROM episodes WHERE tenant_id = ?1 AND (?2 IS NULL OR ended_at >= ?2) AND (?3 IS NULL OR started_at < ?3) "
-      "AND (?4 IS NULL OR started_at < ?4 OR (started_at = ?4 AND id < ?5)) "
-      "ORDER BY started_at DESC, id DESC LIMIT ?6"));
-  stmt.Bind(1, tenant_id);
-  if (range.from) stmt.Bind(2, FormatRfc3339(*range.from)); else stmt.BindNull(2);
-  if (range.to) stmt.Bind(3, FormatRfc3339(*range.to)); else stmt.BindNull(3);
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
-    stmt.Bind(4, position.first);
-    stmt.Bind(5, position.second);
-  } else {
-    stmt.BindNull(4);
-    stmt.BindNull(5);
-  }
-  stmt.Bind(6, static_cast<int64_t>(limit + 1));
-  Page<Episode> page;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    page.items.push_back(ReadEpisode(stmt));
-  }
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeKeysetCursor(FormatRfc3339(page.items.back().started_at), page.items.back().id);
-  }
-  return page;
-}
-
-Result<std::optional<Episode>> SqliteDatabase::GetEpisode(const std::string& tenant_id, const std::string& id) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kEpisodeColumns +
-                                           " FROM episodes WHERE tenant_id = ? AND id = ?"));
-  stmt.Bind(1, tenant_id);
-  stmt.Bind(2, id);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Episode>();
-  return std::optional<Episode>(ReadEpisode(stmt));
 }
 
 }  // namespace reflexio

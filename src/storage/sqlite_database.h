@@ -60,6 +60,18 @@ class SqliteDatabase : public Database {
   Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
                                      const std::string& cursor) override;
   Result<std::optional<Episode>> GetEpisode(const std::string& tenant_id, const std::string& id) override;
+  Result<std::vector<EpisodeSegment>> GetEpisodeSegments(const std::string& tenant_id,
+                                                         const std::string& episode_id) override;
+  Result<std::vector<Episode>> ListEpisodesToEnrich(const std::string& tenant_id, int limit) override;
+  Status StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
+                         const std::vector<Insight>& insights, TimePoint enriched_at) override;
+  Result<Page<Insight>> ListInsights(const std::string& tenant_id, const InsightFilter& filter, int limit,
+                                     const std::string& cursor) override;
+  Result<std::optional<Insight>> GetInsight(const std::string& tenant_id, const std::string& id) override;
+  Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, const std::string& scope,
+                                                  const std::string& kind, const std::string& dedup_key) override;
+  Status PutInsight(const Insight& insight) override;
+  Status DeleteInsight(const std::string& tenant_id, const std::string& id) override;
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override;
   Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override;
   Status AppendAudit(const AuditEntry& entry) override;
@@ -74,6 +86,7 @@ class SqliteDatabase : public Database {
   SqliteDatabase(std::unique_ptr<SqliteConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
   Result<std::optional<Recording>> GetRecordingLocked(const std::string& tenant_id, const std::string& id);
   Result<std::optional<WrappedTenantKey>> GetTenantKeyLocked(const std::string& tenant_id);
+  Status InsertOrReplaceInsight(const Insight& insight);  // mutex_ held
   Result<std::optional<Recording>> FindByIdempotencyKeyLocked(const std::string& tenant_id, const std::string& key);
 
   std::unique_ptr<SqliteConnection> db_;

@@ -1,49 +1,26 @@
 #include "asr/testing/transcription_peer.h"
 
-#include <utility>  // before Asio, as its headers need with C++20
-
-#include <boost/asio.hpp>
-#include <boost/beast.hpp>
 #include <nlohmann/json.hpp>
 
-#include <sys/socket.h>
-
+#include <algorithm>
 #include <cstring>
 
 namespace reflexio::testing {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using nlohmann::json;
 
-struct TranscriptionPeer::Impl {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor{io};
-};
-
-TranscriptionPeer::TranscriptionPeer() : impl_(std::make_unique<Impl>()) {
-  asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl_->acceptor.bind(endpoint);
-  impl_->acceptor.listen();
-  port_ = impl_->acceptor.local_endpoint().port();
-  thread_ = std::thread([this] { Serve(); });
-}
-
-TranscriptionPeer::~TranscriptionPeer() {
-  // A blocked accept()/read() is woken by shutdown(), not by close() from another thread.
-  stopping_ = true;
-  ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
-  thread_.join();
-  std::vector<std::thread> connections;
-  {
-    std::lock_guard lock(mutex_);
-    for (int fd : connection_fds_) ::shutdown(fd, SHUT_RDWR);
-    connections.swap(connections_);
-  }
-  for (auto& t : connections) t.join();
+TranscriptionPeer::TranscriptionPeer() {
+  server_ = std::make_unique<LocalHttpPeer>([this](const PeerRequest& request) {
+    PeerResponse response;
+    if (request.method != "POST" || request.target != "/v1/audio/transcriptions") {
+      response.status = 404;
+      response.body = R"({"error":{"message":"not found","type":"invalid_request_error"}})";
+      return response;
+    }
+    response.body = Handle(request.Header("content-type"), request.Header("authorization"), request.body,
+                           response.status);
+    return response;
+  });
 }
 
 void TranscriptionPeer::FailNext(int count, int status) {
@@ -59,43 +36,6 @@ void TranscriptionPeer::RequireKey(const std::string& key) {
 std::vector<TranscriptionPeer::SeenRequest> TranscriptionPeer::requests() {
   std::lock_guard lock(mutex_);
   return requests_;
-}
-
-void TranscriptionPeer::Serve() {
-  while (true) {
-    asio::ip::tcp::socket socket(impl_->io);
-    boost::system::error_code ec;
-    impl_->acceptor.accept(socket, ec);
-    if (ec || stopping_) return;
-    std::lock_guard lock(mutex_);
-    connection_fds_.push_back(socket.native_handle());
-    connections_.emplace_back([this, s = std::move(socket)]() mutable {
-      beast::flat_buffer buffer;
-      boost::system::error_code ec;
-      while (true) {
-        http::request_parser<http::string_body> parser;
-        parser.body_limit(64 << 20);
-        http::read(s, buffer, parser, ec);
-        if (ec) return;
-        auto& req = parser.get();
-        http::response<http::string_body> res;
-        int status = 200;
-        if (req.method() != http::verb::post || req.target() != "/v1/audio/transcriptions") {
-          status = 404;
-          res.body() = R"({"error":{"message":"not found","type":"invalid_request_error"}})";
-        } else {
-          res.body() = Handle(std::string(req[http::field::content_type]),
-                              std::string(req[http::field::authorization]), req.body(), status);
-        }
-        res.result(status);
-        res.set(http::field::content_type, "application/json");
-        res.keep_alive(req.keep_alive());
-        res.prepare_payload();
-        http::write(s, res, ec);
-        if (ec || !req.keep_alive()) return;
-      }
-    });
-  }
 }
 
 namespace {

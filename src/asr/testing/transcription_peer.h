@@ -12,8 +12,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "core/testing/local_http_peer.h"
 
 namespace reflexio::testing {
 
@@ -29,9 +30,8 @@ class TranscriptionPeer {
   };
 
   TranscriptionPeer();
-  ~TranscriptionPeer();
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return server_->base_url(); }
   void FailNext(int count, int status = 503);
   void SetLayout(Layout layout) { layout_ = layout; }
   void RequireKey(const std::string& key);
@@ -40,13 +40,9 @@ class TranscriptionPeer {
   int received() const { return received_; }  // every request, failed ones included
 
  private:
-  void Serve();
   std::string Handle(const std::string& content_type, const std::string& authorization,
                      const std::string& body, int& status);
 
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  int port_ = 0;
   std::atomic<Layout> layout_{Layout::kOpenAi};
   std::atomic<int> fail_next_{0};
   std::atomic<int> fail_status_{503};
@@ -55,10 +51,7 @@ class TranscriptionPeer {
   std::mutex mutex_;
   std::string required_key_;
   std::vector<SeenRequest> requests_;
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
-  std::vector<int> connection_fds_;       // guarded by mutex_
-  std::vector<std::thread> connections_;  // guarded by mutex_
+  std::unique_ptr<LocalHttpPeer> server_;  // last: stopped first, while the state above still exists
 };
 
 }  // namespace reflexio::testing

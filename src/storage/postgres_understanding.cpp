@@ -1,0 +1,312 @@
+// The postgres backend's conversations and what was understood from them: episodes, insights
+// (enrichment findings and memory). Part of PostgresDatabase; split from postgres_database.cpp by responsibility.
+#include "storage/postgres_rows.h"
+#include "storage/postgres_database.h"
+#include "storage/cursor.h"
+
+namespace reflexio {
+
+using namespace pg;  // NOLINT: the backend's own helpers
+
+namespace {
+const char* kEpisodeColumns =
+    "tenant_id, id, extract(epoch from started_at), extract(epoch from ended_at), state, segments, "
+    "extract(epoch from closed_at), extract(epoch from enriched_at)";
+Episode ReadEpisode(const pqxx::row& row) {
+  Episode e;
+  e.tenant_id = Text(row[0]);
+  e.id = Text(row[1]);
+  e.started_at = FromUnixSeconds(Number(row[2]));
+  e.ended_at = FromUnixSeconds(Number(row[3]));
+  e.state = Text(row[4]) == "closed" ? EpisodeState::kClosed : EpisodeState::kOpen;
+  e.segments = row[5].as<int64_t>();
+  if (!row[6].is_null()) e.closed_at = FromUnixSeconds(Number(row[6]));
+  if (!row[7].is_null()) e.enriched_at = FromUnixSeconds(Number(row[7]));
+  return e;
+}
+
+const char* kInsightColumns =
+    "tenant_id, id, scope, episode_id, kind, state, dedup_key, extract(epoch from at), due_date, body, "
+    "extract(epoch from updated_at)";
+Insight ReadInsight(const pqxx::row& row) {
+  Insight i;
+  i.tenant_id = Text(row[0]);
+  i.id = Text(row[1]);
+  i.scope = Text(row[2]);
+  i.episode_id = Text(row[3]);
+  i.kind = Text(row[4]);
+  i.state = Text(row[5]);
+  i.dedup_key = Text(row[6]);
+  i.at = FromUnixSeconds(Number(row[7]));
+  if (!row[8].is_null()) i.due_date = Text(row[8]);
+  i.body = Text(row[9]);
+  i.updated_at = FromUnixSeconds(Number(row[10]));
+  return i;
+}
+
+Param NullIfEmpty(const std::string& s) { return s.empty() ? Param() : Param(s); }
+
+void UpsertInsight(pqxx::dbtransaction& tx, const Insight& i) {
+  Exec(tx, "INSERT INTO insights (tenant_id, id, scope, episode_id, kind, state, dedup_key, at, due_date, body, updated_at) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), $9, $10, to_timestamp($11::float8)) "
+               "ON CONFLICT (id) DO UPDATE SET scope = $3, episode_id = $4, kind = $5, state = $6, dedup_key = $7, "
+               "at = to_timestamp($8::float8), due_date = $9, body = $10, updated_at = to_timestamp($11::float8) "
+               "WHERE insights.tenant_id = $1",
+       Param(i.tenant_id), Param(i.id), Param(i.scope), NullIfEmpty(i.episode_id), Param(i.kind), Param(i.state),
+       Param(i.dedup_key), Param(ToUnixSeconds(i.at)), Param::Optional(i.due_date), Param(i.body),
+       Param(ToUnixSeconds(i.updated_at)));
+}
+}  // namespace
+
+Result<std::vector<UnassignedSegment>> PostgresDatabase::ListUnassignedSegments(const std::string& tenant_id,
+                                                                                int limit) {
+  std::vector<UnassignedSegment> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT recording_id, seq, extract(epoch from captured_at), end_s - start_s FROM segments "
+                         "WHERE tenant_id = $1 AND episode_id IS NULL AND quality != 'garbage' "
+                         "ORDER BY captured_at, recording_id, seq LIMIT $2",
+                     Param(tenant_id), Param(static_cast<int64_t>(limit)));
+    for (const auto& row : rows) {
+      found.push_back({Text(row[0]), row[1].as<int>(), FromUnixSeconds(Number(row[2])), Number(row[3])});
+    }
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<std::optional<Episode>> PostgresDatabase::LatestEpisode(const std::string& tenant_id) {
+  std::optional<Episode> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns +
+                             " FROM episodes WHERE tenant_id = $1 ORDER BY ended_at DESC, id DESC LIMIT 1",
+                     Param(tenant_id));
+    if (!rows.empty()) found = ReadEpisode(rows[0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status PostgresDatabase::AssignToEpisode(const Episode& e, const std::vector<UnassignedSegment>& segments) {
+  return Transact(e.tenant_id, [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "INSERT INTO episodes (tenant_id, id, started_at, ended_at, state, segments, updated_at) "
+             "VALUES ($1, $2, to_timestamp($3), to_timestamp($4), 'open', 0, to_timestamp($5)) ON CONFLICT (id) DO UPDATE SET "
+             "started_at = to_timestamp($3), ended_at = to_timestamp($4), updated_at = to_timestamp($5)",
+         Param(e.tenant_id), Param(e.id), Param(ToUnixSeconds(e.started_at)), Param(ToUnixSeconds(e.ended_at)),
+         Param(ToUnixSeconds(clock_.Now())));
+    for (const auto& segment : segments) {
+      Exec(tx, "UPDATE segments SET episode_id = $1 WHERE tenant_id = $2 AND recording_id = $3 AND seq = $4",
+           Param(e.id), Param(e.tenant_id), Param(segment.recording_id), Param(static_cast<int64_t>(segment.seq)));
+    }
+    Exec(tx, "UPDATE episodes SET segments = (SELECT count(*) FROM segments WHERE tenant_id = $1 AND episode_id = $2) "
+             "WHERE tenant_id = $1 AND id = $2",
+         Param(e.tenant_id), Param(e.id));
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<Episode>> PostgresDatabase::ListOpenEpisodesQuietSince(const std::string& tenant_id,
+                                                                           TimePoint cutoff) {
+  std::vector<Episode> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns +
+                             " FROM episodes WHERE tenant_id = $1 AND state = 'open' AND ended_at < to_timestamp($2) "
+                             "AND updated_at < to_timestamp($2) ORDER BY ended_at",
+                     Param(tenant_id), Param(ToUnixSeconds(cutoff)));
+    for (const auto& row : rows) found.push_back(ReadEpisode(row));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<std::optional<TimePoint>> PostgresDatabase::EarliestUnfinishedCapture(const std::string& tenant_id) {
+  std::optional<TimePoint> earliest;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT extract(epoch from min(captured_at)) FROM recordings WHERE tenant_id = $1 "
+                         "AND status IN ('queued', 'processing')",
+                     Param(tenant_id));
+    if (!rows.empty() && !rows[0][0].is_null()) earliest = FromUnixSeconds(Number(rows[0][0]));
+    return Status::Ok();
+  }));
+  return earliest;
+}
+
+Status PostgresDatabase::CloseEpisode(const std::string& tenant_id, const std::string& episode_id,
+                                      TimePoint closed_at) {
+  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "UPDATE episodes SET state = 'closed', closed_at = to_timestamp($1) WHERE tenant_id = $2 AND id = $3 "
+             "AND state = 'open'",
+         Param(ToUnixSeconds(closed_at)), Param(tenant_id), Param(episode_id));
+    return Status::Ok();
+  });
+}
+
+Result<Page<Episode>> PostgresDatabase::ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
+                                                     const std::string& cursor) {
+  std::optional<std::pair<std::string, std::string>> position;
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(position, DecodeKeysetCursor(cursor));
+  }
+  Page<Episode> page;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(
+        tx, std::string("SELECT ") + kEpisodeColumns +
+                " FROM episodes WHERE tenant_id = $1 "
+                "AND ($2::float8 IS NULL OR ended_at >= to_timestamp($2::float8)) "
+                "AND ($3::float8 IS NULL OR started_at < to_timestamp($3::float8)) "
+                "AND ($4::float8 IS NULL OR started_at < to_timestamp($4::float8) OR "
+                "(started_at = to_timestamp($4::float8) AND id < $5)) "
+                "ORDER BY started_at DESC, id DESC LIMIT $6",
+        Param(tenant_id), Param::Time(range.from), Param::Time(range.to),
+        position ? Param(position->first) : Param(), position ? Param(position->second) : Param(),
+        Param(static_cast<int64_t>(limit + 1)));
+    for (const auto& row : rows) page.items.push_back(ReadEpisode(row));
+    return Status::Ok();
+  }));
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    std::ostringstream key;
+    key.precision(17);
+    key << ToUnixSeconds(page.items.back().started_at);
+    page.next_cursor = EncodeKeysetCursor(key.str(), page.items.back().id);
+  }
+  return page;
+}
+
+Result<std::optional<Episode>> PostgresDatabase::GetEpisode(const std::string& tenant_id, const std::string& id) {
+  std::optional<Episode> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns + " FROM episodes WHERE tenant_id = $1 AND id = $2",
+                     Param(tenant_id), Param(id));
+    if (!rows.empty()) found = ReadEpisode(rows[0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<std::vector<EpisodeSegment>> PostgresDatabase::GetEpisodeSegments(const std::string& tenant_id,
+                                                                        const std::string& episode_id) {
+  std::vector<EpisodeSegment> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT recording_id, ") + kSegmentColumns +
+                             " FROM segments WHERE tenant_id = $1 AND episode_id = $2 "
+                             "ORDER BY captured_at, recording_id, seq",
+                     Param(tenant_id), Param(episode_id));
+    for (const auto& row : rows) found.push_back({Text(row[0]), ReadSegment(row, 1)});
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<std::vector<Episode>> PostgresDatabase::ListEpisodesToEnrich(const std::string& tenant_id, int limit) {
+  std::vector<Episode> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns +
+                             " FROM episodes WHERE tenant_id = $1 AND state = 'closed' AND enriched_at IS NULL "
+                             "ORDER BY started_at, id LIMIT $2",
+                     Param(tenant_id), Param(static_cast<int64_t>(limit)));
+    for (const auto& row : rows) found.push_back(ReadEpisode(row));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status PostgresDatabase::StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
+                                         const std::vector<Insight>& insights, TimePoint enriched_at) {
+  for (const Insight& insight : insights) {
+    if (insight.tenant_id != tenant_id) return InvalidArgument("an insight of another tenant");
+  }
+  Status s = Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "DELETE FROM insights WHERE tenant_id = $1 AND scope = 'episode' AND episode_id = $2", Param(tenant_id),
+         Param(episode_id));
+    for (const Insight& insight : insights) UpsertInsight(tx, insight);
+    Exec(tx, "UPDATE episodes SET enriched_at = to_timestamp($1::float8) WHERE tenant_id = $2 AND id = $3",
+         Param(ToUnixSeconds(enriched_at)), Param(tenant_id), Param(episode_id));
+    return Status::Ok();
+  });
+  if (!s.ok() && s.message().find("insights_by_key") != std::string::npos) {
+    return Status(ErrorCode::kConflict, "duplicate_insight", "another entry says the same");
+  }
+  return s;
+}
+
+Result<Page<Insight>> PostgresDatabase::ListInsights(const std::string& tenant_id, const InsightFilter& f, int limit,
+                                                     const std::string& cursor) {
+  std::optional<std::pair<std::string, std::string>> position;
+  if (!cursor.empty()) {
+    ASSIGN_OR_RETURN(position, DecodeKeysetCursor(cursor));
+  }
+  Page<Insight> page;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(
+        tx, std::string("SELECT ") + kInsightColumns +
+                " FROM insights WHERE tenant_id = $1 AND ($2 = '' OR scope = $2) AND ($3 = '' OR kind = $3) "
+                "AND ($4 = '' OR episode_id = $4) AND ($5 = '' OR state = $5) "
+                "AND ($6::float8 IS NULL OR at >= to_timestamp($6::float8)) "
+                "AND ($7::float8 IS NULL OR at < to_timestamp($7::float8)) "
+                "AND ($8::float8 IS NULL OR at < to_timestamp($8::float8) OR "
+                "(at = to_timestamp($8::float8) AND id < $9)) "
+                "ORDER BY at DESC, id DESC LIMIT $10",
+        Param(tenant_id), Param(f.scope), Param(f.kind), Param(f.episode_id), Param(f.state),
+        Param::Time(f.range.from), Param::Time(f.range.to), position ? Param(position->first) : Param(),
+        position ? Param(position->second) : Param(), Param(static_cast<int64_t>(limit + 1)));
+    for (const auto& row : rows) page.items.push_back(ReadInsight(row));
+    return Status::Ok();
+  }));
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    std::ostringstream key;
+    key.precision(17);
+    key << ToUnixSeconds(page.items.back().at);
+    page.next_cursor = EncodeKeysetCursor(key.str(), page.items.back().id);
+  }
+  return page;
+}
+
+Result<std::optional<Insight>> PostgresDatabase::GetInsight(const std::string& tenant_id, const std::string& id) {
+  std::optional<Insight> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kInsightColumns + " FROM insights WHERE tenant_id = $1 AND id = $2",
+                     Param(tenant_id), Param(id));
+    if (!rows.empty()) found = ReadInsight(rows[0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<std::optional<Insight>> PostgresDatabase::FindInsightByKey(const std::string& tenant_id, const std::string& scope,
+                                                                 const std::string& kind, const std::string& dedup_key) {
+  std::optional<Insight> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kInsightColumns +
+                             " FROM insights WHERE tenant_id = $1 AND scope = $2 AND kind = $3 AND dedup_key = $4 "
+                             "AND dedup_key <> ''",
+                     Param(tenant_id), Param(scope), Param(kind), Param(dedup_key));
+    if (!rows.empty()) found = ReadInsight(rows[0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status PostgresDatabase::PutInsight(const Insight& insight) {
+  Status s = Transact(insight.tenant_id, [&](pqxx::dbtransaction& tx) {
+    UpsertInsight(tx, insight);
+    return Status::Ok();
+  });
+  if (!s.ok() && s.message().find("insights_by_key") != std::string::npos) {
+    return Status(ErrorCode::kConflict, "duplicate_insight", "another " + insight.kind + " entry says the same");
+  }
+  return s;
+}
+
+Status PostgresDatabase::DeleteInsight(const std::string& tenant_id, const std::string& id) {
+  bool deleted = false;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    deleted = Exec(tx, "DELETE FROM insights WHERE tenant_id = $1 AND id = $2", Param(tenant_id), Param(id))
+                  .affected_rows() > 0;
+    return Status::Ok();
+  }));
+  if (!deleted) return NotFound("no insight " + id, "insight_not_found");
+  return Status::Ok();
+}
+
+}  // namespace reflexio
