@@ -106,8 +106,9 @@ void Api::RegisterRoutes(Router& router) {
       [this](ServerRequest& r) { return Search(r); });
   add("GET", "/v1/episodes", "Conversations, newest first (from, to, limit, cursor)", true,
       [this](ServerRequest& r) { return ListEpisodes(r); });
-  add("GET", "/v1/episodes/{id}", "One conversation: when, how long, open or closed", true,
+  add("GET", "/v1/episodes/{id}", "One conversation: when, how long, and what was understood from it", true,
       [this](ServerRequest& r) { return GetEpisode(r); });
+  RegisterUnderstandingRoutes(router);
   RegisterPrivacyRoutes(router);
 }
 
@@ -315,7 +316,11 @@ ServerResponse Api::GetEpisode(ServerRequest& request) {
   auto found = deps_.db.GetEpisode(request.tenant->id, request.params.at("id"));
   if (!found.ok()) return ErrorResponse(found.status());
   if (!*found) return ErrorResponse(NotFound("no episode " + request.params.at("id"), "episode_not_found"));
-  return ServerResponse::Json(200, EpisodeJson(**found));
+  json out = EpisodeJson(**found);
+  Status status;
+  out["enrichment"] = EnrichmentJson(request.tenant->id, **found, status);
+  if (!status.ok()) return ErrorResponse(status);
+  return ServerResponse::Json(200, out);
 }
 
 }  // namespace reflexio

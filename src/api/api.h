@@ -4,6 +4,8 @@
 // thread-safe because the parts are. Another tenant's recording answers 404, never 403.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <string>
 
@@ -11,6 +13,7 @@
 #include "core/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "memory/letta_sync.h"
 #include "pipeline/ingest.h"
 #include "privacy/controls.h"
 #include "storage/blob_store.h"
@@ -27,6 +30,8 @@ struct ApiDependencies {
   // Name of the loaded ASR engine, or empty when it failed to load (health reports it). Unset
   // for an API-only process, whose workers transcribe elsewhere: health then skips the check.
   std::function<std::string()> asr_engine;
+  // Mirrors core memory to Letta after the person edits it; null when not configured.
+  LettaSync* letta = nullptr;
 };
 
 class Api {
@@ -55,6 +60,20 @@ class Api {
   ServerResponse ExportEverything(ServerRequest& request);
   ServerResponse EraseEverything(ServerRequest& request);
   ServerResponse ListAuditLog(ServerRequest& request);
+
+  // What was understood (understanding_api.cpp)
+  void RegisterUnderstandingRoutes(Router& router);
+  nlohmann::json EnrichmentJson(const std::string& tenant_id, const Episode& episode, Status& status);
+  ServerResponse ListActions(ServerRequest& request);
+  ServerResponse UpdateAction(ServerRequest& request);
+  ServerResponse ListEmotions(ServerRequest& request);
+  ServerResponse ListMemory(ServerRequest& request);
+  Result<Insight> FindMemory(const ServerRequest& request);
+  ServerResponse GetMemory(ServerRequest& request);
+  ServerResponse UpdateMemory(ServerRequest& request);
+  ServerResponse DeleteMemory(ServerRequest& request);
+  ServerResponse Explain(ServerRequest& request);
+  void SyncMemory(const std::string& tenant_id);
 
   ApiDependencies deps_;
   PrivacyControls privacy_;

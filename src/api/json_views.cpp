@@ -57,6 +57,7 @@ json EpisodeJson(const Episode& e) {
               {"state", e.state == EpisodeState::kOpen ? "open" : "closed"},
               {"segments", e.segments}};
   if (e.closed_at) out["closed_at"] = FormatRfc3339(*e.closed_at);
+  out["enriched_at"] = e.enriched_at ? json(FormatRfc3339(*e.enriched_at)) : json(nullptr);
   return out;
 }
 

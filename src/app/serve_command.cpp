@@ -19,6 +19,8 @@
 #include "pipeline/processor.h"
 #include "privacy/retention.h"
 #include "storage/blob_store.h"
+#include "understanding/enricher.h"
+#include "understanding/providers.h"
 
 namespace reflexio {
 
@@ -112,6 +114,17 @@ SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobSto
                              ASSIGN_OR_RETURN(auto report, episodes->Run());
                              return Status::Ok();
                            }});
+  // Closed episodes are understood right after grouping, in the same round.
+  std::shared_ptr<Provider> provider = MakeUnderstandingProvider(config, db, metrics);
+  std::shared_ptr<LettaSync> letta = MakeLettaSync(config, db, metrics);
+  auto enricher = std::make_shared<Enricher>(db, *provider, SystemClock::Instance(), letta.get());
+  options.tasks.push_back({"enrich", config.scheduler_interval_s, [enricher, provider, letta]() -> Status {
+                             ASSIGN_OR_RETURN(auto report, enricher->Run());
+                             if (report.episodes_enriched > 0) {
+                               LOG_INFO("understood " << report.episodes_enriched << " conversation(s)");
+                             }
+                             return Status::Ok();
+                           }});
   return options;
 }
 
@@ -181,7 +194,8 @@ int ServeCommand(const Args& args) {
   std::string engine_name = processing.engines ? processing.engines->engine_name() : "";
   std::function<std::string()> asr_engine;
   if (processing.engines) asr_engine = [engine_name] { return engine_name; };
-  Api api({*db, *blobs, ingestor, *config, metrics, asr_engine});
+  std::unique_ptr<LettaSync> letta = MakeLettaSync(*config, *db, &metrics);
+  Api api({*db, *blobs, ingestor, *config, metrics, asr_engine, letta.get()});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },

@@ -194,6 +194,42 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_retry_base_s, 0, 3600); }},
       {"understanding.episode_gap_s", "REFLEXIO_EPISODE_GAP_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.episode_gap_s, 1, 86400); }},
+      {"understanding.llm.provider", "REFLEXIO_LLM_PROVIDER",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v != "embedded" && v != "chat") {
+           return InvalidArgument(n + " must be embedded or chat, not '" + v + "'", "invalid_config");
+         }
+         return s.Str(n, v, c.llm.provider);
+       }},
+      {"understanding.llm.base_url", "REFLEXIO_LLM_BASE_URL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.llm.base_url); }},
+      {"understanding.llm.api_key", "REFLEXIO_LLM_API_KEY",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.llm.api_key); }},
+      {"understanding.llm.model", "REFLEXIO_LLM_MODEL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.llm.model); }},
+      {"understanding.llm.local", "REFLEXIO_LLM_LOCAL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Bool(n, v, c.llm.local); }},
+      {"understanding.llm.timeout_s", "REFLEXIO_LLM_TIMEOUT_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.timeout_s, 0.1, 3600); }},
+      {"understanding.llm.response_format", "REFLEXIO_LLM_RESPONSE_FORMAT",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (v != "json_schema" && v != "json_object" && v != "none") {
+           return InvalidArgument(n + " must be json_schema, json_object or none, not '" + v + "'", "invalid_config");
+         }
+         return s.Str(n, v, c.llm.response_format);
+       }},
+      {"understanding.llm.logprobs", "REFLEXIO_LLM_LOGPROBS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Bool(n, v, c.llm.logprobs); }},
+      {"understanding.llm.deepconf_threshold", "REFLEXIO_LLM_DEEPCONF_THRESHOLD",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.deepconf_threshold, 0, 100); }},
+      {"understanding.llm.breaker_failures", "REFLEXIO_LLM_BREAKER_FAILURES",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.breaker_failures, 1, 1000); }},
+      {"understanding.llm.breaker_cooldown_s", "REFLEXIO_LLM_BREAKER_COOLDOWN_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.breaker_cooldown_s, 0, 86400); }},
+      {"understanding.letta.api_url", "LETTA_API_URL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.letta.api_url); }},
+      {"understanding.letta.api_key", "LETTA_API_KEY",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.letta.api_key); }},
       {"jobs.scheduler_interval_s", "REFLEXIO_SCHEDULER_INTERVAL_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.scheduler_interval_s, 0.1, 86400); }},
       {"log.level", "REFLEXIO_LOG_LEVEL",
@@ -250,6 +286,10 @@ Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
     if (auto value = env(setting.env_name)) {
       RETURN_IF_ERROR(setting.apply(setter, setting.env_name, *value, config));
     }
+  }
+  if (config.llm.provider == "chat" && (config.llm.base_url.empty() || config.llm.model.empty())) {
+    return InvalidArgument("REFLEXIO_LLM_PROVIDER=chat needs REFLEXIO_LLM_BASE_URL and REFLEXIO_LLM_MODEL "
+                           "(any OpenAI-compatible chat-completions server)", "invalid_config");
   }
   if (config.worker_threads == 0) {
     config.worker_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -27,6 +27,29 @@ struct RemoteAsrConfig {
   bool fallback_to_embedded = true;
 };
 
+// Understanding by a chat model: any OpenAI-compatible chat-completions API. With provider
+// "embedded" nothing leaves the machine; with "chat" the model is asked first and the embedded
+// rules take over when it fails.
+struct LlmConfig {
+  std::string provider = "embedded";  // embedded | chat
+  std::string base_url;               // e.g. https://api.openai.com/v1 (…/chat/completions is appended)
+  std::string api_key;                // sent as Bearer; never logged
+  std::string model;
+  bool local = false;                 // the model runs on this machine: opted-out tenants may use it
+  double timeout_s = 60;
+  std::string response_format = "json_schema";  // json_schema | json_object | none
+  bool logprobs = true;
+  double deepconf_threshold = 2.5;    // lowest-group confidence under which a critic reviews
+  int breaker_failures = 3;
+  double breaker_cooldown_s = 300;
+};
+
+// Optional mirror of core memory in a Letta server (its REST API, memory blocks).
+struct LettaConfig {
+  std::string api_url;  // e.g. https://api.letta.com; empty: no sync
+  std::string api_key;  // never logged
+};
+
 struct Config {
   // "development" (the embedded default) or "production", where every safety gate must hold.
   std::string environment = "development";
@@ -73,6 +96,8 @@ struct Config {
   double job_retry_base_s = 2;
   double queue_age_degraded_s = 900;
   double episode_gap_s = 90;  // a pause longer than this (capture time) ends a conversation
+  LlmConfig llm;
+  LettaConfig letta;
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

@@ -134,9 +134,13 @@ Result<Enrichment> ChatProvider::Enrich(const EpisodeTranscript& episode) {
     return " " + NormalizeText(text) + " ";
   };
   auto shares_stem = [](const std::string& claim, const std::string& cited) {
+    // Content words where the claim has any; a claim of only function words must still be said.
+    std::vector<std::string> claimed = ContentWords(claim);
+    bool content = !claimed.empty();
+    if (!content) claimed = NormalizedWords(claim);
     std::set<std::string> stems;
-    for (const auto& w : ContentWords(cited)) stems.insert(StemWord(w));
-    for (const auto& w : ContentWords(claim)) {
+    for (const auto& w : content ? ContentWords(cited) : NormalizedWords(cited)) stems.insert(StemWord(w));
+    for (const auto& w : claimed) {
       if (stems.count(StemWord(w))) return true;
     }
     return false;

@@ -345,7 +345,7 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
       if (!relation.empty()) people[name].fields["relation"] = relation;
     }
     for (const auto& place : m.places) {
-      if (!places.count(place)) place_order.push_back(place), places[place] = Finding{"place", place, {}, {}, {}};
+      if (!places.count(place)) place_order.push_back(place), places[place] = Finding{"place", place, {}, {}, json::object()};
       AddUnique(places[place].evidence, i);
     }
   }

@@ -123,11 +123,29 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
     cursor = *page.next_cursor;
   }
   RETURN_IF_ERROR(tar.Add("audit_log.json", audit.dump(2), now));
+  // What was understood: episode insights (summaries, actions, emotions, …) and core memory.
+  json understood = {{"episodes", json::array()}, {"memory", json::array()}};
+  cursor.clear();
+  size_t insights = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(auto page, db_.ListInsights(tenant.id, {}, 500, cursor));
+    for (const auto& i : page.items) {
+      json item = {{"id", i.id}, {"kind", i.kind}, {"episode_id", i.episode_id}, {"state", i.state},
+                   {"at", FormatRfc3339(i.at)}, {"due_date", i.due_date ? json(*i.due_date) : json(nullptr)},
+                   {"body", json::parse(i.body, nullptr, false)}};
+      understood[i.scope == "core" ? "memory" : "episodes"].push_back(std::move(item));
+      ++insights;
+    }
+    if (!page.next_cursor) break;
+    cursor = *page.next_cursor;
+  }
+  RETURN_IF_ERROR(tar.Add("understanding.json", understood.dump(2), now));
   json manifest = {{"format", "reflexio-export-1"},
                    {"tenant", {{"id", tenant.id}, {"name", tenant.name}}},
                    {"exported_at", FormatRfc3339(now)},
                    {"recordings", recordings.size()},
                    {"audio_files", audio_files},
+                   {"insights", insights},
                    {"settings", SettingsJson(settings.stored)}};
   RETURN_IF_ERROR(tar.Add("manifest.json", manifest.dump(2), now));
   ASSIGN_OR_RETURN(std::string archive, tar.Finish());

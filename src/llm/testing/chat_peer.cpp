@@ -44,6 +44,11 @@ void ChatPeer::RequireKey(const std::string& key) {
   required_key_ = key;
 }
 
+void ChatPeer::Respond(const std::string& schema_name, std::function<Answer(const json&)> respond) {
+  std::lock_guard lock(mutex_);
+  responders_[schema_name] = std::move(respond);
+}
+
 std::vector<json> ChatPeer::requests() {
   std::lock_guard lock(mutex_);
   return requests_;
@@ -63,6 +68,7 @@ PeerResponse ChatPeer::Handle(const PeerRequest& request) {
   }
   json body = json::parse(request.body, nullptr, false);
   Answer answer;
+  std::function<Answer(const json&)> respond;
   {
     std::lock_guard lock(mutex_);
     if (!required_key_.empty() && request.Header("authorization") != "Bearer " + required_key_) {
@@ -88,16 +94,23 @@ PeerResponse ChatPeer::Handle(const PeerRequest& request) {
     if (body.contains("response_format") && body["response_format"].value("type", "") == "json_schema") {
       name = body["response_format"]["json_schema"].value("name", "");
     }
+    auto responder = responders_.find(name);
     auto script = scripts_.find(name);
-    if (script == scripts_.end() || script->second.empty()) {
+    if (responder != responders_.end()) {
+      respond = responder->second;
+      ++served_[name];
+    } else if (script == scripts_.end() || script->second.empty()) {
       response.status = 500;
       response.body = Error("the test peer has no answer scripted for '" + name + "'", "server_error").dump();
       return response;
     }
-    size_t& served = served_[name];
-    answer = script->second[std::min(served, script->second.size() - 1)];
-    ++served;
+    if (!respond) {
+      size_t& served = served_[name];
+      answer = script->second[std::min(served, script->second.size() - 1)];
+      ++served;
+    }
   }
+  if (respond) answer = respond(body);
   if (answer.delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(answer.delay_s));
   if (answer.status != 200) {
     response.status = answer.status;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,9 @@ class ChatPeer {
   ChatPeer();
   std::string base_url() const { return server_->base_url() + "/v1"; }
   void Script(const std::string& schema_name, std::vector<Answer> answers);
+  // Answers computed from each request (its JSON body), for tests whose transcript is not known
+  // in advance (real speech through the recogniser). Takes precedence over a script.
+  void Respond(const std::string& schema_name, std::function<Answer(const nlohmann::json& request)> respond);
   void RequireKey(const std::string& key);
   std::vector<nlohmann::json> requests();  // request bodies, in arrival order
   int count(const std::string& schema_name);
@@ -43,6 +47,7 @@ class ChatPeer {
   std::mutex mutex_;
   std::string required_key_;
   std::map<std::string, std::vector<Answer>> scripts_;
+  std::map<std::string, std::function<Answer(const nlohmann::json&)>> responders_;
   std::map<std::string, size_t> served_;
   std::vector<nlohmann::json> requests_;
   std::unique_ptr<LocalHttpPeer> server_;  // last: stopped first

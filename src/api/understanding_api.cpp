@@ -1,0 +1,331 @@
+// What Reflexio understood, and why: /v1/episodes/{id} with its enrichment, /v1/actions,
+// /v1/emotions, /v1/memory…, /v1/explain/{kind}/{id} (understanding/enricher.h writes it all).
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "api/api.h"
+#include "api/json_views.h"
+#include "core/log.h"
+#include "memory/core_memory.h"
+#include "memory/evidence.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+namespace {
+
+const std::set<std::string> kEpisodeKinds = {"summary", "topic", "person", "place", "action", "emotion", "session"};
+
+std::string ClipUrl(const EvidenceRef& e) {
+  return "/v1/recordings/" + e.recording_id + "/audio?start=" + FormatSeconds(e.start_s) +
+         "&end=" + FormatSeconds(e.end_s);
+}
+
+json EvidenceJson(const json& stored) {
+  json out = json::array();
+  for (const EvidenceRef& e : EvidenceFromJson(stored)) {
+    out.push_back({{"episode_id", e.episode_id}, {"recording_id", e.recording_id}, {"segment", e.seq},
+                   {"start_s", Millis(e.start_s)}, {"end_s", Millis(e.end_s)},
+                   {"captured_at", FormatRfc3339(e.captured_at)}, {"clip_url", ClipUrl(e)}});
+  }
+  return out;
+}
+
+json Body(const Insight& insight) {
+  json body = json::parse(insight.body, nullptr, false);
+  return body.is_object() ? body : json::object();
+}
+
+json InsightJson(const Insight& insight) {
+  json body = Body(insight);
+  json out = {{"id", insight.id},
+              {"kind", insight.kind},
+              {"episode_id", insight.episode_id},
+              {"at", FormatRfc3339(insight.at)},
+              {"text", body.value("text", "")},
+              {"fields", body.value("fields", json::object())},
+              {"confidence", body.value("confidence", json::object())},
+              {"method", body.value("method", json::object())},
+              {"evidence", EvidenceJson(body.value("evidence", json::array()))},
+              {"explain_url", "/v1/explain/" + insight.kind + "/" + insight.id}};
+  if (insight.kind == "action") {
+    out["state"] = insight.state;
+    out["due_date"] = insight.due_date ? json(*insight.due_date) : json(nullptr);
+  }
+  return out;
+}
+
+json MemoryJson(const Insight& entry) {
+  json body = Body(entry);
+  return {{"id", entry.id},
+          {"kind", entry.kind},
+          {"label", body.value("label", "")},
+          {"detail", body.value("detail", json::object())},
+          {"state", entry.state},
+          {"mentions", body.value("mentions", 0)},
+          {"episodes", body.value("episodes", json::array()).size()},
+          {"first_seen", body.value("first_seen", "")},
+          {"last_seen", body.value("last_seen", "")},
+          {"confidence", body.value("confidence", json::object())},
+          {"edited_by_person", body.value("edited_by_person", false)},
+          {"evidence", EvidenceJson(body.value("evidence", json::array()))},
+          {"updated_at", FormatRfc3339(entry.updated_at)},
+          {"explain_url", "/v1/explain/memory/" + entry.id}};
+}
+
+Result<TimeRange> RangeOf(const ServerRequest& request) {
+  TimeRange range;
+  if (auto from = request.Query("from")) {
+    ASSIGN_OR_RETURN(range.from, ParseRfc3339(*from));
+  }
+  if (auto to = request.Query("to")) {
+    ASSIGN_OR_RETURN(range.to, ParseRfc3339(*to));
+  }
+  if (range.from && range.to && *range.to <= *range.from) {
+    return InvalidArgument("'to' must be later than 'from'", "invalid_time_range");
+  }
+  return range;
+}
+
+}  // namespace
+
+void Api::RegisterUnderstandingRoutes(Router& router) {
+  auto add = [&](std::string method, std::string pattern, std::string summary,
+                 std::function<ServerResponse(ServerRequest&)> handler) {
+    Route route;
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    route.summary = std::move(summary);
+    route.handler = std::move(handler);
+    router.Add(std::move(route));
+  };
+  add("GET", "/v1/actions", "Action items and commitments, newest first (state=open|done, from, to, limit, cursor)",
+      [this](ServerRequest& r) { return ListActions(r); });
+  add("PUT", "/v1/actions/{id}", "Mark an action item done or open again ({\"state\": \"done\"})",
+      [this](ServerRequest& r) { return UpdateAction(r); });
+  add("GET", "/v1/emotions", "Emotions per conversation: valence from words, arousal from voice (from, to)",
+      [this](ServerRequest& r) { return ListEmotions(r); });
+  add("GET", "/v1/memory", "What Reflexio remembers about you (kind, limit, cursor)",
+      [this](ServerRequest& r) { return ListMemory(r); });
+  add("GET", "/v1/memory/{id}", "One memory entry with its evidence", [this](ServerRequest& r) { return GetMemory(r); });
+  add("PUT", "/v1/memory/{id}", "Correct a memory entry ({\"label\", \"detail\", \"state\"})",
+      [this](ServerRequest& r) { return UpdateMemory(r); });
+  add("DELETE", "/v1/memory/{id}", "Forget a memory entry", [this](ServerRequest& r) { return DeleteMemory(r); });
+  add("GET", "/v1/explain/{kind}/{id}", "Why Reflexio concluded this: the quoted words, their audio, method, confidence",
+      [this](ServerRequest& r) { return Explain(r); });
+}
+
+json Api::EnrichmentJson(const std::string& tenant_id, const Episode& episode, Status& status) {
+  if (!episode.enriched_at) return nullptr;
+  auto page = deps_.db.ListInsights(tenant_id, {.scope = "episode", .episode_id = episode.id}, 500, "");
+  if (!page.ok()) {
+    status = page.status();
+    return nullptr;
+  }
+  json out = {{"enriched_at", FormatRfc3339(*episode.enriched_at)}, {"summary", nullptr},
+              {"topics", json::array()}, {"people", json::array()}, {"places", json::array()},
+              {"actions", json::array()}, {"emotion", nullptr}, {"urgency", nullptr}, {"notes", json::array()},
+              {"method", nullptr}, {"tokens", nullptr}};
+  // Newest first from storage; a conversation reads in the order it was said.
+  for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
+    const Insight& insight = *it;
+    json view = InsightJson(insight);
+    if (insight.kind == "summary") out["summary"] = view;
+    if (insight.kind == "emotion") out["emotion"] = view;
+    if (insight.kind == "topic") out["topics"].push_back(view);
+    if (insight.kind == "person") out["people"].push_back(view);
+    if (insight.kind == "place") out["places"].push_back(view);
+    if (insight.kind == "action") out["actions"].push_back(view);
+    if (insight.kind == "session") {
+      json fields = view["fields"];
+      out["urgency"] = fields.value("urgency", "low");
+      out["notes"] = fields.value("notes", json::array());
+      out["tokens"] = fields.value("tokens", json::object());
+      out["method"] = view["method"];
+      out["session_memory_id"] = insight.id;
+    }
+  }
+  return out;
+}
+
+ServerResponse Api::ListActions(ServerRequest& request) {
+  auto range = RangeOf(request);
+  if (!range.ok()) return ErrorResponse(range.status());
+  auto limit = ParseLimit(request, 50, 200);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  std::string state = request.Query("state").value_or("");
+  if (!state.empty() && state != "open" && state != "done") {
+    return ErrorResponse(InvalidArgument("state must be open or done", "invalid_state"));
+  }
+  InsightFilter filter{.scope = "episode", .kind = "action", .state = state, .range = *range};
+  auto page = deps_.db.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const auto& insight : page->items) items.push_back(InsightJson(insight));
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+ServerResponse Api::UpdateAction(ServerRequest& request) {
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.value("state", json()).is_string() ||
+      (body["state"] != "open" && body["state"] != "done")) {
+    return ErrorResponse(InvalidArgument("send {\"state\": \"done\"} or {\"state\": \"open\"}", "invalid_state"));
+  }
+  const std::string& id = request.params.at("id");
+  auto found = deps_.db.GetInsight(request.tenant->id, id);
+  if (!found.ok()) return ErrorResponse(found.status());
+  if (!*found || (*found)->kind != "action") return ErrorResponse(NotFound("no action " + id, "action_not_found"));
+  Insight action = **found;
+  action.state = body["state"];
+  action.updated_at = SystemClock::Instance().Now();
+  Status stored = deps_.db.PutInsight(action);
+  if (!stored.ok()) return ErrorResponse(stored);
+  // A commitment kept is no longer an open one in memory.
+  json action_body = Body(action);
+  std::string key = CoreMemory::KeyOf("commitment", action_body.value("text", ""));
+  auto commitment = deps_.db.FindInsightByKey(request.tenant->id, "core", "commitment", key);
+  if (commitment.ok() && *commitment) {
+    Insight entry = **commitment;
+    entry.state = action.state == "done" ? "done" : "active";
+    entry.dedup_key = key;
+    entry.updated_at = action.updated_at;
+    if (deps_.db.PutInsight(entry).ok()) SyncMemory(request.tenant->id);
+  }
+  return ServerResponse::Json(200, InsightJson(action));
+}
+
+ServerResponse Api::ListEmotions(ServerRequest& request) {
+  auto range = RangeOf(request);
+  if (!range.ok()) return ErrorResponse(range.status());
+  auto limit = ParseLimit(request, 50, 500);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  InsightFilter filter{.scope = "episode", .kind = "emotion", .range = *range};
+  auto page = deps_.db.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const auto& insight : page->items) items.push_back(InsightJson(insight));
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+ServerResponse Api::ListMemory(ServerRequest& request) {
+  auto limit = ParseLimit(request, 100, 500);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  InsightFilter filter{.scope = "core", .kind = request.Query("kind").value_or("")};
+  auto page = deps_.db.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const auto& entry : page->items) items.push_back(MemoryJson(entry));
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+Result<Insight> Api::FindMemory(const ServerRequest& request) {
+  const std::string& id = request.params.at("id");
+  ASSIGN_OR_RETURN(auto found, deps_.db.GetInsight(request.tenant->id, id));
+  if (!found || found->scope != "core") return NotFound("no memory entry " + id, "memory_not_found");
+  return *found;
+}
+
+ServerResponse Api::GetMemory(ServerRequest& request) {
+  auto entry = FindMemory(request);
+  if (!entry.ok()) return ErrorResponse(entry.status());
+  return ServerResponse::Json(200, MemoryJson(*entry));
+}
+
+ServerResponse Api::UpdateMemory(ServerRequest& request) {
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return ErrorResponse(InvalidArgument("the body must be a JSON object", "invalid_json"));
+  for (const auto& [name, value] : body.items()) {
+    if (name != "label" && name != "detail" && name != "state") {
+      return ErrorResponse(InvalidArgument("unknown field '" + name + "' (label, detail, state)", "unknown_field"));
+    }
+  }
+  CoreMemory memory(deps_.db);
+  auto edited = memory.Edit(request.tenant->id, request.params.at("id"), body);
+  if (!edited.ok()) return ErrorResponse(edited.status());
+  SyncMemory(request.tenant->id);
+  return ServerResponse::Json(200, MemoryJson(*edited));
+}
+
+ServerResponse Api::DeleteMemory(ServerRequest& request) {
+  auto entry = FindMemory(request);
+  if (!entry.ok()) return ErrorResponse(entry.status());
+  Status deleted = deps_.db.DeleteInsight(request.tenant->id, entry->id);
+  if (!deleted.ok()) return ErrorResponse(deleted);
+  SyncMemory(request.tenant->id);
+  return ServerResponse::Json(200, {{"deleted", entry->id}});
+}
+
+void Api::SyncMemory(const std::string& tenant_id) {
+  if (deps_.letta == nullptr) return;
+  auto synced = deps_.letta->Sync(tenant_id);
+  if (!synced.ok()) LOG_WARN("Letta sync after a memory edit failed (the next one repairs it): " << synced.status().message());
+}
+
+ServerResponse Api::Explain(ServerRequest& request) {
+  const std::string& kind = request.params.at("kind");
+  const std::string& id = request.params.at("id");
+  if (kind != "memory" && !kEpisodeKinds.count(kind)) {
+    return ErrorResponse(InvalidArgument("kind must be memory or one of summary, topic, person, place, action, "
+                                         "emotion, session",
+                                         "invalid_kind"));
+  }
+  auto found = deps_.db.GetInsight(request.tenant->id, id);
+  if (!found.ok()) return ErrorResponse(found.status());
+  bool matches = *found && (kind == "memory" ? (*found)->scope == "core" : (*found)->kind == kind);
+  if (!matches) return ErrorResponse(NotFound("no " + kind + " " + id, "not_found"));
+  const Insight& insight = **found;
+  json body = Body(insight);
+  json evidence = json::array();
+  int missing = 0;
+  std::map<std::string, std::vector<Segment>> segments_of;
+  std::map<std::string, bool> audio_of;
+  for (const EvidenceRef& e : EvidenceFromJson(body.value("evidence", json::array()))) {
+    if (!segments_of.count(e.recording_id)) {
+      auto segments = deps_.db.GetSegments(request.tenant->id, e.recording_id);
+      if (!segments.ok()) return ErrorResponse(segments.status());
+      segments_of[e.recording_id] = std::move(*segments);
+      auto recording = deps_.db.GetRecording(request.tenant->id, e.recording_id);
+      audio_of[e.recording_id] = recording.ok() && *recording && !(*recording)->audio_path.empty();
+    }
+    const auto& segments = segments_of[e.recording_id];
+    auto segment = std::find_if(segments.begin(), segments.end(), [&](const Segment& s) { return s.seq == e.seq; });
+    if (segment == segments.end()) {
+      ++missing;  // retention or the person removed it since
+      continue;
+    }
+    json words = json::array();
+    for (const auto& w : segment->words) {
+      if (w.end_s > e.start_s && w.start_s < e.end_s) {
+        words.push_back({{"word", w.word}, {"start_s", Millis(w.start_s)}, {"end_s", Millis(w.end_s)},
+                         {"confidence", w.confidence}});
+      }
+    }
+    evidence.push_back({{"recording_id", e.recording_id}, {"segment", e.seq}, {"start_s", Millis(e.start_s)},
+                        {"end_s", Millis(e.end_s)}, {"captured_at", FormatRfc3339(e.captured_at)},
+                        {"quote", segment->text}, {"quality", segment->quality}, {"words", words},
+                        {"audio_available", audio_of[e.recording_id]},
+                        {"clip_url", audio_of[e.recording_id] ? json(ClipUrl(e)) : json(nullptr)}});
+  }
+  json out = {{"kind", kind},
+              {"id", insight.id},
+              {"conclusion", kind == "memory" ? body.value("label", "") : body.value("text", "")},
+              {"method", body.value("method", json::object())},
+              {"confidence", body.value("confidence", json::object())},
+              {"evidence", evidence},
+              {"evidence_no_longer_stored", missing}};
+  if (kind == "memory") {
+    out["detail"] = body.value("detail", json::object());
+    out["learned_from"] = body.value("learned_from", json::array());
+    out["episodes"] = body.value("episodes", json::array());
+  } else {
+    out["fields"] = body.value("fields", json::object());
+    out["episode_id"] = insight.episode_id;
+  }
+  return ServerResponse::Json(200, out);
+}
+
+}  // namespace reflexio

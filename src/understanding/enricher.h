@@ -1,0 +1,59 @@
+// Enricher: understands each closed episode once — the stage after episodes in the scheduler.
+//
+// For an episode it reads the segments (the quality gate's garbage never joins one), asks the
+// provider (llm/provider.h; in the server a cascade ending with the embedded rules) with core
+// memory as context, and stores in one transaction (Database::StoreEnrichment):
+//  - one insight per finding (summary, topic, person, place, action, emotion) whose body holds
+//    the text, kind-specific fields, evidence (segments with recording, position and capture
+//    time), the method (provider, model, prompt version, steps) and the confidence with its
+//    basis; actions start open and carry their due date;
+//  - the emotion with both parts kept: valence and named emotions from the words, arousal from
+//    the voice (prosody of the segments, by duration), and the quadrant they make together;
+//  - session memory (kind "session"): the episode in brief, the provider's notes, and the
+//    measured prompt economy — estimated tokens (UTF-8 bytes / 4) of the memory context sent
+//    against the raw transcripts of the earlier episodes it stands for;
+//  - the core-memory entries it teaches (memory/core_memory.h).
+// Then, when configured, core memory is mirrored to Letta (best effort: the next sync repairs a
+// failed one). An episode whose enrichment fails stays unenriched and is tried next round.
+// Thread-compatible: the scheduler's leader runs it.
+#pragma once
+
+#include <memory>
+
+#include "core/time.h"
+#include "llm/provider.h"
+#include "memory/core_memory.h"
+#include "memory/letta_sync.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+struct EnrichReport {
+  int64_t episodes_enriched = 0;
+  int64_t episodes_failed = 0;
+};
+
+class Enricher {
+ public:
+  Enricher(Database& db, Provider& provider, const Clock& clock = SystemClock::Instance(), LettaSync* letta = nullptr)
+      : db_(db), provider_(provider), clock_(clock), memory_(db, clock), letta_(letta) {}
+
+  Result<EnrichReport> Run();
+  Status EnrichEpisode(const Episode& episode);
+
+ private:
+  Database& db_;
+  Provider& provider_;
+  const Clock& clock_;
+  CoreMemory memory_;
+  LettaSync* letta_;
+};
+
+// Estimated tokens of a prompt text: UTF-8 bytes / 4, rounded up (OpenAI's rule of thumb).
+int64_t EstimatedTokens(const std::string& text);
+
+// The emotion quadrant of a valence (-1 … 1) and an arousal (0 … 1): excited, content, tense,
+// low, or neutral when the words carry little either way.
+std::string EmotionQuadrant(double valence, double arousal);
+
+}  // namespace reflexio
