@@ -15,7 +15,7 @@ TEST(Cli, HelpExistsForEveryCommand) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--help"}, {"serve", "--help"}, {"keys", "create", "--help"}, {"migrate", "--help"},
            {"transcribe", "--help"}, {"bench", "asr", "--help"}, {"bench", "search", "--help"},
-           {"keys", "rotate", "--help"}}) {
+           {"bench", "understanding", "--help"}, {"keys", "rotate", "--help"}}) {
     std::string out;
     EXPECT_EQ(RunReflexio(args, &out), 0) << args[0];
     EXPECT_NE(out.find("usage"), std::string::npos) << args[0] << ": " << out;
@@ -37,6 +37,17 @@ TEST(Cli, BenchSearchMeasuresBothIndexesOnTheSameTranscripts) {
   EXPECT_NE(err.find("searching"), std::string::npos) << "progress on stderr";
   EXPECT_EQ(RunReflexio({"bench", "search", "/nonexistent"}, nullptr, &err), 1);
   EXPECT_NE(err.find("transcripts.tsv"), std::string::npos) << err;
+}
+
+TEST(Cli, BenchUnderstandingMeasuresMemoryAgainstRawHistory) {
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"bench", "understanding", SpeechDir("en").string(), "--days", "2", "--per-day", "3"}, &out,
+                        &err), 0) << err;
+  EXPECT_NE(out.find("6 episodes enriched"), std::string::npos) << out;
+  EXPECT_NE(out.find("100.0% with evidence"), std::string::npos) << out;
+  EXPECT_NE(out.find("tokens of raw history"), std::string::npos) << out;
+  EXPECT_EQ(RunReflexio({"bench", "understanding", SpeechDir("en").string(), "--per-day", "0"}, nullptr, &err), 2);
+  EXPECT_EQ(RunReflexio({"bench", "understanding"}, nullptr, &err), 2);
 }
 
 TEST(Cli, TranscribePrintsTextAndJsonWithProgressOnStderr) {

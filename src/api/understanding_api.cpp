@@ -18,7 +18,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> kEpisodeKinds = {"summary", "topic", "person", "place", "action", "emotion", "session"};
+const std::set<std::string> kEpisodeKinds = {"summary", "topic", "person", "place", "preference", "action",
+                                             "emotion", "session"};
 
 std::string ClipUrl(const EvidenceRef& e) {
   return "/v1/recordings/" + e.recording_id + "/audio?start=" + FormatSeconds(e.start_s) +
@@ -128,7 +129,7 @@ json Api::EnrichmentJson(const std::string& tenant_id, const Episode& episode, S
   }
   json out = {{"enriched_at", FormatRfc3339(*episode.enriched_at)}, {"summary", nullptr},
               {"topics", json::array()}, {"people", json::array()}, {"places", json::array()},
-              {"actions", json::array()}, {"emotion", nullptr}, {"urgency", nullptr}, {"notes", json::array()},
+              {"actions", json::array()}, {"preferences", json::array()}, {"emotion", nullptr}, {"urgency", nullptr}, {"notes", json::array()},
               {"method", nullptr}, {"tokens", nullptr}};
   // Newest first from storage; a conversation reads in the order it was said.
   for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
@@ -140,6 +141,7 @@ json Api::EnrichmentJson(const std::string& tenant_id, const Episode& episode, S
     if (insight.kind == "person") out["people"].push_back(view);
     if (insight.kind == "place") out["places"].push_back(view);
     if (insight.kind == "action") out["actions"].push_back(view);
+    if (insight.kind == "preference") out["preferences"].push_back(view);
     if (insight.kind == "session") {
       json fields = view["fields"];
       out["urgency"] = fields.value("urgency", "low");
@@ -269,8 +271,8 @@ ServerResponse Api::Explain(ServerRequest& request) {
   const std::string& kind = request.params.at("kind");
   const std::string& id = request.params.at("id");
   if (kind != "memory" && !kEpisodeKinds.count(kind)) {
-    return ErrorResponse(InvalidArgument("kind must be memory or one of summary, topic, person, place, action, "
-                                         "emotion, session",
+    return ErrorResponse(InvalidArgument("kind must be memory or one of summary, topic, person, place, "
+                                         "preference, action, emotion, session",
                                          "invalid_kind"));
   }
   auto found = deps_.db.GetInsight(request.tenant->id, id);

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <set>
 
+#include "app/bench_corpus.h"
 #include "app/flags.h"
 #include "app/speech_folder.h"
 #include "core/file_util.h"
@@ -28,35 +29,8 @@ Status Fill(Database& db, const std::string& tenant_id, const std::vector<std::s
             bool plaintext_index) {
   TimePoint start = FromUnixSeconds(1795733400.0);
   for (int copy = 0; copy < copies; ++copy) {
-    Recording r;
-    r.tenant_id = tenant_id;
-    r.id = NewId();
-    r.content_type = "audio/flac";
-    r.body_sha256 = "00";
-    r.captured_at = r.received_at = AddSeconds(start, 3600.0 * copy);
-    r.source_path = "incoming/" + tenant_id + "/" + r.id;
-    RETURN_IF_ERROR(db.InsertRecording(r, "transcribe", 1).status());
-    ASSIGN_OR_RETURN(auto job, db.ClaimJob("bench", 60));
-    if (!job) return Internal("the bench job vanished");
-    Transcription t;
-    t.engine = "reference";
-    for (size_t i = 0; i < references.size(); ++i) {
-      Segment s;
-      s.seq = static_cast<int>(i);
-      s.start_s = 10.0 * i;
-      s.end_s = s.start_s + 8;
-      s.captured_at = AddSeconds(r.captured_at, s.start_s);
-      s.text = references[i];
-      s.engine = "reference";
-      double at = s.start_s;
-      for (const auto& word : NormalizedWords(s.text)) {
-        s.words.push_back({word, at, at + 0.3, 0.9});
-        at += 0.35;
-      }
-      if (plaintext_index) s.index_terms = NormalizeText(s.text);
-      t.segments.push_back(std::move(s));
-    }
-    RETURN_IF_ERROR(db.CompleteTranscription(*job, t));
+    RETURN_IF_ERROR(
+        StoreReferenceRecording(db, tenant_id, references, AddSeconds(start, 3600.0 * copy), plaintext_index).status());
   }
   return Status::Ok();
 }
@@ -102,12 +76,9 @@ int BenchSearchCommand(const Args& args) {
       for (const auto& word : NormalizedWords(reference)) vocabulary.insert(word);
     }
   }
-  std::filesystem::path scratch = std::filesystem::temp_directory_path() / ("reflexio-bench-search-" + NewId());
-  if (!EnsureDirectory(scratch).ok()) return Fail("cannot create " + scratch.string());
-  struct RemoveScratch {
-    std::filesystem::path path;
-    ~RemoveScratch() { std::error_code ec; std::filesystem::remove_all(path, ec); }
-  } cleanup{scratch};
+  auto scratch_dir = ScratchDirectory::Create("search");
+  if (!scratch_dir.ok()) return Fail(scratch_dir.status().message());
+  const std::filesystem::path& scratch = scratch_dir->path();
 
   auto plain = SqliteDatabase::Open(scratch / "plaintext.db", EmbeddedSqliteMigrations());
   auto backend = SqliteDatabase::Open(scratch / "sealed.db", EmbeddedSqliteMigrations());

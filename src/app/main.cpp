@@ -17,7 +17,7 @@ commands:
   serve                 HTTP API + worker on the embedded default (SQLite + PocketSphinx);
                         --role api serves HTTP only for a cluster
   worker                cluster worker: claims jobs from PostgreSQL, transcribes, no HTTP
-  scheduler             timed work (usage roll-ups, retention); one active across machines
+  scheduler             timed work (usage roll-ups, retention, episodes, understanding); one active
   keys create           create a tenant if needed and print a new API key
   keys rotate           replace the master key that wraps every tenant key
   transcribe FILE...    transcribe audio files offline and print the text or JSON

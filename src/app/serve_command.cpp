@@ -101,18 +101,16 @@ Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
 }
 
 // The scheduler's work beside the usage roll-up: retention, every REFLEXIO_RETENTION_INTERVAL_S,
-// and grouping segments into episodes (closing quiet ones) every round.
+// grouping segments into episodes (closing quiet ones) and understanding the closed ones every round.
 SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobStore& blobs, Metrics* metrics) {
   SchedulerOptions options{config.scheduler_interval_s, {}};
   auto sweeper = std::make_shared<RetentionSweeper>(db, blobs, RetentionPolicy::Defaults(config), metrics);
   options.tasks.push_back({"retention", config.retention_interval_s, [sweeper]() -> Status {
-                             ASSIGN_OR_RETURN(auto report, sweeper->Run(/*dry_run=*/false));
-                             return Status::Ok();
+                             return sweeper->Run(/*dry_run=*/false).status();
                            }});
   auto episodes = std::make_shared<EpisodeBuilder>(db, config.episode_gap_s);
   options.tasks.push_back({"episodes", config.scheduler_interval_s, [episodes]() -> Status {
-                             ASSIGN_OR_RETURN(auto report, episodes->Run());
-                             return Status::Ok();
+                             return episodes->Run().status();
                            }});
   // Closed episodes are understood right after grouping, in the same round.
   std::shared_ptr<Provider> provider = MakeUnderstandingProvider(config, db, metrics);
@@ -230,8 +228,9 @@ int SchedulerCommand(const Args& args) {
   int exit_code = 0;
   auto vars = ParseFlags(args,
                          "usage: reflexio scheduler [--data-dir DIR] [--config FILE]\n\n"
-                         "Runs the timed work (daily usage roll-up, retention, episodes; digests later). Start one on\n"
-                         "as many machines as you like: only one is active at a time (a PostgreSQL advisory lock),\n"
+                         "Runs the timed work (daily usage roll-up, retention, episodes and understanding them;\n"
+                         "digests later). Start one on as many machines as you like: only one is active at a time\n"
+                         "(a PostgreSQL advisory lock), "
                          "and another takes over within REFLEXIO_SCHEDULER_INTERVAL_S when it stops.",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;

@@ -69,6 +69,22 @@ TEST(Config, TheShippedExampleFileIsValid) {
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->remote_asr.base_urls.size(), 1u);
   EXPECT_EQ(config->job_max_attempts, 5);
+  EXPECT_EQ(config->llm.provider, "embedded");
+  EXPECT_DOUBLE_EQ(config->llm.deepconf_threshold, 2.5);
+}
+
+TEST(Config, AChatModelNeedsItsAddressAndName) {
+  auto missing = LoadConfig("", FakeEnv({{"REFLEXIO_LLM_PROVIDER", "chat"}}));
+  EXPECT_EQ(missing.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("REFLEXIO_LLM_BASE_URL"), std::string::npos);
+  EXPECT_FALSE(LoadConfig("", FakeEnv({{"REFLEXIO_LLM_PROVIDER", "gpt"}})).ok());
+  EXPECT_FALSE(LoadConfig("", FakeEnv({{"REFLEXIO_LLM_RESPONSE_FORMAT", "yaml"}})).ok());
+  auto chat = LoadConfig("", FakeEnv({{"REFLEXIO_LLM_PROVIDER", "chat"}, {"REFLEXIO_LLM_BASE_URL", "http://127.0.0.1:8080/v1"},
+                                      {"REFLEXIO_LLM_MODEL", "m"}, {"REFLEXIO_LLM_LOGPROBS", "false"},
+                                      {"LETTA_API_URL", "http://127.0.0.1:8283"}}));
+  ASSERT_TRUE(chat.ok()) << chat.status().ToString();
+  EXPECT_FALSE(chat->llm.logprobs);
+  EXPECT_EQ(chat->letta.api_url, "http://127.0.0.1:8283");
 }
 
 }  // namespace

@@ -184,7 +184,8 @@ Result<Enrichment> ChatProvider::Enrich(const EpisodeTranscript& episode) {
 
   // 2. Extraction, verified against the transcript (CoVe).
   Verifier verify_extraction = [&](const json& a) -> std::string {
-    for (const char* list : {"topics", "people", "places", "actions"}) {
+    for (const char* list : {"topics", "people", "places", "actions", "preferences"}) {
+      if (!a.contains(list)) continue;  // preferences are optional
       for (const json& item : a[list]) {
         std::string label = item.value("text", item.value("name", item.value("what", std::string("an item"))));
         std::string problem = check_evidence(item["evidence"], std::string(list) + " item '" + label + "'");
@@ -262,11 +263,18 @@ Result<Enrichment> ChatProvider::Enrich(const EpisodeTranscript& episode) {
     }
     out.findings.push_back(std::move(f));
   }
+  const json preferences = x.value("preferences", json::array());
+  for (const json& p : preferences) {
+    Finding f{"preference", p["what"], {}, confidence, {{"polarity", p["polarity"]}}};
+    map_evidence(p["evidence"], f.evidence);
+    out.findings.push_back(std::move(f));
+  }
   const json& e = x["emotion"];
   Finding emotion{"emotion", e["emotions"].empty() ? "neutral" : e["emotions"][0].get<std::string>(), {}, confidence,
                   {{"valence", e["valence"]}, {"emotions", json::object()}}};
   for (const json& name : e["emotions"]) emotion.fields["emotions"][name.get<std::string>()] = 1;
   map_evidence(e["evidence"], emotion.evidence);
+  if (emotion.evidence.empty()) emotion.evidence = pool;  // a mood read from the whole conversation
   out.findings.push_back(std::move(emotion));
   out.urgency = x["urgency"];
   if (!confidence.value) out.notes.push_back("the model gave no token logprobs: confidence is unknown");

@@ -179,6 +179,42 @@ std::vector<ActionDraft> FindActions(const std::string& text) {
   return found;
 }
 
+struct PreferenceDraft {
+  std::string what;
+  std::string polarity;  // likes | dislikes
+};
+
+// "i (really) like …", "i don't like …", "я люблю …", "мне нравится …": what follows, up to a
+// conjunction or six words.
+std::vector<PreferenceDraft> FindPreferences(const std::string& text) {
+  static const std::map<std::string, std::string> verbs = {
+      {"like", "likes"}, {"love", "likes"}, {"prefer", "likes"}, {"enjoy", "likes"}, {"adore", "likes"},
+      {"hate", "dislikes"}, {"dislike", "dislikes"}, {"люблю", "likes"}, {"обожаю", "likes"},
+      {"нравится", "likes"}, {"ненавижу", "dislikes"}};
+  static const std::set<std::string> stops = {"and", "but", "because", "when", "so", "и", "но", "потому", "когда"};
+  std::vector<std::string> w = NormalizedWords(text);
+  std::vector<PreferenceDraft> found;
+  for (size_t i = 0; i < w.size(); ++i) {
+    bool speaker = w[i] == "i" || w[i] == "я" || w[i] == "мне";
+    if (!speaker) continue;
+    size_t v = i + 1;
+    bool negated = false;
+    while (v < w.size() && (w[v] == "really" || w[v] == "also" || w[v] == "do" || w[v] == "очень" || w[v] == "тоже")) ++v;
+    if (v < w.size() && (w[v] == "don't" || w[v] == "не")) negated = true, ++v;
+    if (v >= w.size()) continue;
+    auto verb = verbs.find(w[v]);
+    if (verb == verbs.end()) continue;
+    size_t end = v + 1;
+    while (end < w.size() && end < v + 7 && !stops.count(w[end])) ++end;
+    std::string what = Join(w, v + 1, end);
+    if (ContentWords(what).empty()) continue;
+    std::string polarity = verb->second;
+    if (negated) polarity = polarity == "likes" ? "dislikes" : "likes";
+    found.push_back({what, polarity});
+  }
+  return found;
+}
+
 void AddUnique(std::vector<int>& list, int value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
@@ -284,7 +320,7 @@ Mentions FindMentions(const std::string& text) {
 
 Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
   Enrichment out;
-  out.method = Method{"embedded", kModel, "", {"extractive_summary", "keywords", "mentions", "actions", "lexicon"}};
+  out.method = Method{"embedded", kModel, "", {"extractive_summary", "keywords", "mentions", "preferences", "actions", "lexicon"}};
   std::string note;
   std::vector<int> pool = UsableUtterances(episode, &note);
   if (!note.empty()) out.notes.push_back(note);
@@ -358,6 +394,13 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
     out.findings.push_back(places[place]);
   }
 
+  // Preferences the speaker states.
+  for (int i : pool) {
+    for (const PreferenceDraft& p : FindPreferences(u[i].text)) {
+      out.findings.push_back(Finding{"preference", p.what, {i}, AsrConfidence(episode, {i}), {{"polarity", p.polarity}}});
+    }
+  }
+
   // Action items and commitments, dated against when they were said.
   bool urgent = false, due_soon = false, any_action = false;
   for (int i : pool) {
@@ -406,8 +449,12 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
       if (n > most) most = n, strongest = name;
     }
     emotion.text = !strongest.empty() ? strongest : valence < 0 ? "negative" : "positive";
-    emotion.confidence = AsrConfidence(episode, emotion.evidence);
+  } else {
+    // "Neutral" rests on everything that was said holding no emotion word.
+    emotion.evidence = pool;
+    emotion.fields["basis"] = "no emotion words";
   }
+  emotion.confidence = AsrConfidence(episode, emotion.evidence);
   out.findings.push_back(std::move(emotion));
   return out;
 }

@@ -7,6 +7,7 @@
 //  - people: words after "call / ask / tell / meet / with …", titles ("captain frere"),
 //    kinship ("my sister anna"), possessives ("kate's"), capitalised words when the text has case;
 //  - places: place nouns after "at / to / from / in (the)", "в / из / на";
+//  - preferences: what the speaker says they like or dislike ("i love jazz", "я не люблю кофе");
 //  - action items: requests ("please …", imperatives, "don't forget to"), commitments ("i'll …",
 //    "we need to …", "я позвоню"), with due dates resolved against the utterance's capture time;
 //  - emotions: the lexicon's valence and named emotions, negation-aware.

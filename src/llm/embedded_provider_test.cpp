@@ -128,6 +128,34 @@ TEST(EmbeddedProvider, UncertainSegmentsStandInOnlyWhenNothingIsTrusted) {
   EXPECT_TRUE(trusted_only->notes.empty());
 }
 
+TEST(EmbeddedProvider, StatedPreferencesInBothLanguages) {
+  EpisodeTranscript e;
+  e.utterances = {{"r", 0, At("2026-11-26T10:00:00Z"), 0, 3, "i really love jazz on vinyl but not today", "trusted", 0.9},
+                  {"r", 1, At("2026-11-26T10:00:05Z"), 3, 6, "i don't like crowded trains", "trusted", 0.9},
+                  {"r", 2, At("2026-11-26T10:00:09Z"), 6, 9, "я не люблю кофе", "trusted", 0.9}};
+  auto result = EmbeddedProvider().Enrich(e);
+  auto preferences = Of(*result, "preference");
+  ASSERT_EQ(preferences.size(), 3u);
+  EXPECT_EQ(preferences[0].text, "jazz on vinyl");
+  EXPECT_EQ(preferences[0].fields["polarity"], "likes");
+  EXPECT_EQ(preferences[1].text, "crowded trains");
+  EXPECT_EQ(preferences[1].fields["polarity"], "dislikes");
+  EXPECT_EQ(preferences[2].text, "кофе");
+  EXPECT_EQ(preferences[2].fields["polarity"], "dislikes");
+}
+
+TEST(EmbeddedProvider, RussianSpeechHasTopicsToo) {
+  auto episode = EpisodeOf({"common_voice_ru_19793729.wav", "common_voice_ru_19793731.wav"}, At("2026-11-26T20:00:00Z"), "ru");
+  auto result = EmbeddedProvider().Enrich(episode);
+  ASSERT_TRUE(result.ok());
+  auto topics = Texts(Of(*result, "topic"));
+  EXPECT_EQ(topics.size(), 5u);  // one-off words in a short talk: the longest, most specific ones
+  EXPECT_THAT(topics, Contains("ресурсов"));
+  EXPECT_THAT(topics, Contains("финансовых"));
+  EXPECT_THAT(topics, ::testing::Not(Contains("за")));
+  EXPECT_THAT(topics, ::testing::Not(Contains("наших")));  // a stop word
+}
+
 TEST(EmbeddedProvider, CasedTextNamesPeopleAnywhere) {
   Mentions m = FindMentions("Yesterday Maria and I went to the office with Doctor Brown.");
   ASSERT_EQ(m.people.size(), 2u);

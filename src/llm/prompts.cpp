@@ -53,11 +53,13 @@ Answer:
  "people":[{"name":"Maria","relation":"","evidence":[1]}],
  "places":[{"name":"office","evidence":[2]}],
  "actions":[{"who":"me","what":"send the invoice to Maria","commitment":true,"due_phrase":"on friday","evidence":[1]}],
+ "preferences":[],
  "emotion":{"valence":-0.4,"emotions":["stress"],"evidence":[2]},
  "urgency":"medium"}
 
 Rules: `who` is "me" for the person recording, "we", "you" for someone asked, or a name;
 `due_phrase` repeats the words that say when (empty if none) — do not compute dates;
+`preferences` are what the person says they like or dislike (`polarity` likes or dislikes);
 `valence` is from -1 (very negative) to 1 (very positive); urgency is low, medium or high.
 
 Transcript:
@@ -81,6 +83,9 @@ const json& ExtractionSchema() {
       "actions": {"type": "array", "items": {"type": "object", "required": ["who", "what", "commitment", "evidence"],
         "properties": {"who": {"type": "string", "minLength": 1}, "what": {"type": "string", "minLength": 1},
                        "commitment": {"type": "boolean"}, "due_phrase": {"type": "string"},
+                       "evidence": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}}}}},
+      "preferences": {"type": "array", "items": {"type": "object", "required": ["what", "polarity", "evidence"],
+        "properties": {"what": {"type": "string", "minLength": 1}, "polarity": {"type": "string", "enum": ["likes", "dislikes"]},
                        "evidence": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}}}}},
       "emotion": {"type": "object", "required": ["valence", "emotions", "evidence"],
         "properties": {"valence": {"type": "number", "minimum": -1, "maximum": 1},

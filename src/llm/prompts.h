@@ -8,7 +8,7 @@
 
 namespace reflexio::prompts {
 
-inline constexpr const char* kPromptVersion = "enrich-2026-11-v1";
+inline constexpr const char* kPromptVersion = "enrich-2026-11-v2";
 
 // Shared instructions: the transcript format, evidence by utterance number, no invention.
 std::string System(const std::string& memory_context);

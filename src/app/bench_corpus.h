@@ -1,0 +1,34 @@
+// Benchmarks store reference transcripts as if they had been recognised: one recording whose
+// segments are the given texts (8 s each, 10 s apart, words evenly timed at confidence 0.9),
+// captured at `captured_at`. With `plaintext_index`, the segments' index terms are their
+// normalised words (as a backend without the encryption wrapper would index them).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "storage/database.h"
+
+namespace reflexio {
+
+// A scratch directory under the system temp dir for one benchmark run, removed with everything in
+// it when the run ends.
+class ScratchDirectory {
+ public:
+  static Result<ScratchDirectory> Create(const std::string& purpose);
+  ScratchDirectory(ScratchDirectory&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ~ScratchDirectory();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit ScratchDirectory(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+Result<std::string> StoreReferenceRecording(Database& db, const std::string& tenant_id,
+                                            const std::vector<std::string>& texts, TimePoint captured_at,
+                                            bool plaintext_index = false);
+
+}  // namespace reflexio
