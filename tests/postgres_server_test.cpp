@@ -48,6 +48,7 @@ TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
     std::string with_id = path;
     auto brace = with_id.find("{id}");
     if (brace != std::string::npos) with_id.replace(brace, 4, id);
+    if (auto kind = with_id.find("{kind}"); kind != std::string::npos) with_id.replace(kind, 6, "summary");
     HttpRequest request;
     request.method = method;
     request.url = with_id + (path == "/v1/search" ? "?q=scenery" : "");

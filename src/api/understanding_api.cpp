@@ -172,15 +172,16 @@ ServerResponse Api::ListActions(ServerRequest& request) {
 }
 
 ServerResponse Api::UpdateAction(ServerRequest& request) {
+  // Existence first: another tenant's id is 404 whatever the body says.
+  const std::string& id = request.params.at("id");
+  auto found = deps_.db.GetInsight(request.tenant->id, id);
+  if (!found.ok()) return ErrorResponse(found.status());
+  if (!*found || (*found)->kind != "action") return ErrorResponse(NotFound("no action " + id, "action_not_found"));
   json body = json::parse(request.body, nullptr, false);
   if (!body.is_object() || !body.value("state", json()).is_string() ||
       (body["state"] != "open" && body["state"] != "done")) {
     return ErrorResponse(InvalidArgument("send {\"state\": \"done\"} or {\"state\": \"open\"}", "invalid_state"));
   }
-  const std::string& id = request.params.at("id");
-  auto found = deps_.db.GetInsight(request.tenant->id, id);
-  if (!found.ok()) return ErrorResponse(found.status());
-  if (!*found || (*found)->kind != "action") return ErrorResponse(NotFound("no action " + id, "action_not_found"));
   Insight action = **found;
   action.state = body["state"];
   action.updated_at = SystemClock::Instance().Now();
@@ -238,6 +239,8 @@ ServerResponse Api::GetMemory(ServerRequest& request) {
 }
 
 ServerResponse Api::UpdateMemory(ServerRequest& request) {
+  auto entry = FindMemory(request);  // existence first: another tenant's id is 404 whatever the body says
+  if (!entry.ok()) return ErrorResponse(entry.status());
   json body = json::parse(request.body, nullptr, false);
   if (!body.is_object()) return ErrorResponse(InvalidArgument("the body must be a JSON object", "invalid_json"));
   for (const auto& [name, value] : body.items()) {

@@ -320,7 +320,7 @@ Mentions FindMentions(const std::string& text) {
 
 Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
   Enrichment out;
-  out.method = Method{"embedded", kModel, "", {"extractive_summary", "keywords", "mentions", "preferences", "actions", "lexicon"}};
+  out.method = Method{"embedded", kModel, "none", {"extractive_summary", "keywords", "mentions", "preferences", "actions", "lexicon"}};
   std::string note;
   std::vector<int> pool = UsableUtterances(episode, &note);
   if (!note.empty()) out.notes.push_back(note);

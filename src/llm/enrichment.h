@@ -58,7 +58,7 @@ struct Finding {
 struct Method {
   std::string provider;  // embedded | chat
   std::string model;     // "rules-v1" or the remote model's name
-  std::string prompt_version;
+  std::string prompt_version;  // "none" for the embedded rules
   std::vector<std::string> steps;  // what was run: chain_of_density, extraction, repair, critic, refiner
 };
 
