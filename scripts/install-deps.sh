@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Reflexio needs. Idempotent: only missing packages are
 # installed, and `apt-get update` runs only when something is missing.
 #   scripts/install-deps.sh          build + run the server
-#   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool)
+#   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool, pdftotext)
 # Works as root and as a user with sudo.
 set -euo pipefail
 
@@ -10,13 +10,14 @@ runtime_and_build=(
   cmake g++ make pkg-config ca-certificates curl
   libboost-dev libboost-program-options-dev nlohmann-json3-dev libtomlplusplus-dev
   libsqlite3-dev libpqxx-dev libssl-dev libsodium-dev libstemmer-dev libarchive-dev rapidjson-dev libcurl4-openssl-dev libicu-dev
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev
   libopus-dev libopusenc-dev libwebrtc-audio-processing-dev
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_only=(ffmpeg prometheus postgresql)
+test_only=(ffmpeg prometheus postgresql poppler-utils)
 
 wanted=("${runtime_and_build[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -49,6 +49,7 @@ TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
     auto brace = with_id.find("{id}");
     if (brace != std::string::npos) with_id.replace(brace, 4, id);
     if (auto kind = with_id.find("{kind}"); kind != std::string::npos) with_id.replace(kind, 6, "summary");
+    if (auto date = with_id.find("{date}"); date != std::string::npos) with_id.replace(date, 6, "today");
     HttpRequest request;
     request.method = method;
     request.url = with_id + (path == "/v1/search" ? "?q=scenery" : "");
@@ -66,9 +67,12 @@ TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
       for (const auto& item : json::parse(response.body)["items"]) {  // B may see B's own upload, never A's
         EXPECT_NE(item.value("id", item.value("recording_id", "")), id) << method << " " << with_id;
       }
-    } else {
+    } else if (path == "/v1/recordings") {
       ASSERT_EQ(response.status, 202) << response.body;
       EXPECT_NE(json::parse(response.body)["id"], id) << "B's Idempotency-Key space is B's own";
+    } else {  // B's own settings and digests: answered, and nothing of A's in the answer
+      EXPECT_LT(response.status, 500) << method << " " << with_id << ": " << response.body;
+      EXPECT_EQ(response.body.find(id), std::string::npos) << method << " " << with_id;
     }
   }
   EXPECT_GE(probed, 5);

@@ -448,7 +448,7 @@ TEST(ServerOperations, RetentionRunsFromTheCommandLineWithADryRunFirst) {
   EXPECT_EQ(client.Get("/v1/recordings/" + five_days).status, 200) << "a dry run deletes nothing";
 
   ASSERT_EQ(server.RunCommand({"retention"}, &out, &err), 0) << err;
-  EXPECT_NE(err.find("deleted 1 recording(s) and the audio of 1 more"), std::string::npos) << err;
+  EXPECT_NE(err.find("deleted 1 recording(s), the audio of 1 more"), std::string::npos) << err;
   EXPECT_EQ(client.Get("/v1/recordings/" + five_days).status, 404);
   EXPECT_EQ(client.Get("/v1/recordings/" + two_days + "/audio?start=0&end=1").status, 404);
   EXPECT_FALSE(client.GetJson("/v1/recordings/" + two_days + "/transcript")["segments"].empty());

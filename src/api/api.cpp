@@ -109,6 +109,7 @@ void Api::RegisterRoutes(Router& router) {
   add("GET", "/v1/episodes/{id}", "One conversation: when, how long, and what was understood from it", true,
       [this](ServerRequest& r) { return GetEpisode(r); });
   RegisterUnderstandingRoutes(router);
+  RegisterDigestRoutes(router);
   RegisterPrivacyRoutes(router);
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/metrics.h"
+#include "digest/service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "memory/letta_sync.h"
@@ -36,7 +37,8 @@ struct ApiDependencies {
 
 class Api {
  public:
-  explicit Api(ApiDependencies deps) : deps_(std::move(deps)), privacy_(deps_.db, deps_.blobs, deps_.config) {}
+  explicit Api(ApiDependencies deps)
+      : deps_(std::move(deps)), privacy_(deps_.db, deps_.blobs, deps_.config), digests_(deps_.db, deps_.config) {}
   void RegisterRoutes(Router& router);
   Result<Tenant> Authenticate(const std::string& key);
 
@@ -74,9 +76,18 @@ class Api {
   ServerResponse DeleteMemory(ServerRequest& request);
   ServerResponse Explain(ServerRequest& request);
   void SyncMemory(const std::string& tenant_id);
+  // Digests and personal settings (digest_api.cpp)
+  void RegisterDigestRoutes(Router& router);
+  ServerResponse DigestResponse(const Digest& digest, const std::string& format);
+  ServerResponse GetDigest(ServerRequest& request);
+  ServerResponse GenerateDigest(ServerRequest& request);
+  ServerResponse ListDigests(ServerRequest& request);
+  ServerResponse GetSettings(ServerRequest& request);
+  ServerResponse UpdateSettings(ServerRequest& request);
 
   ApiDependencies deps_;
   PrivacyControls privacy_;
+  DigestService digests_;
 };
 
 }  // namespace reflexio

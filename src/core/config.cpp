@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/local_time.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -230,6 +232,19 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.letta.api_url); }},
       {"understanding.letta.api_key", "LETTA_API_KEY",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.letta.api_key); }},
+      {"digest.timezone", "REFLEXIO_TIMEZONE",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (!IsKnownTimeZone(v)) {
+           return InvalidArgument(n + ": unknown time zone '" + v + "' (use an IANA name such as Europe/Berlin)",
+                                  "invalid_config");
+         }
+         return s.Str(n, v, c.timezone);
+       }},
+      {"digest.time", "REFLEXIO_DIGEST_TIME",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         if (Status ok = CheckClockTime(v); !ok.ok()) return InvalidArgument(n + ": " + ok.message(), "invalid_config");
+         return s.Str(n, v, c.digest_time);
+       }},
       {"jobs.scheduler_interval_s", "REFLEXIO_SCHEDULER_INTERVAL_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.scheduler_interval_s, 0.1, 86400); }},
       {"log.level", "REFLEXIO_LOG_LEVEL",

@@ -98,6 +98,10 @@ struct Config {
   double episode_gap_s = 90;  // a pause longer than this (capture time) ends a conversation
   LlmConfig llm;
   LettaConfig letta;
+  // the daily digest: built at digest_time on the local clock of each tenant's zone (their own
+  // settings win over these defaults)
+  std::string timezone = "UTC";
+  std::string digest_time = "22:50";
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

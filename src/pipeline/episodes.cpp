@@ -1,6 +1,8 @@
 #include "pipeline/episodes.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 
 #include "core/ids.h"
 
@@ -18,35 +20,42 @@ Result<EpisodeReport> EpisodeBuilder::Run() {
 }
 
 Status EpisodeBuilder::RunForTenant(const std::string& tenant_id, EpisodeReport& report) {
-  ASSIGN_OR_RETURN(std::optional<Episode> latest, db_.LatestEpisode(tenant_id));
-  std::optional<Episode> current;
-  if (latest && latest->state == EpisodeState::kOpen) current = latest;
+  // Every open episode is a candidate, not only the latest: recordings are transcribed in
+  // parallel, so an earlier conversation's segments may arrive after a later one was opened.
+  // (A cutoff far in the future lists every open episode.)
+  TimePoint far_future = AddSeconds(clock_.Now(), 100.0 * 365 * 86400);
+  ASSIGN_OR_RETURN(std::vector<Episode> open, db_.ListOpenEpisodesQuietSince(tenant_id, far_future));
   while (true) {
     ASSIGN_OR_RETURN(auto unassigned, db_.ListUnassignedSegments(tenant_id, kBatch));
     if (unassigned.empty()) break;
-    std::vector<UnassignedSegment> batch;
-    auto flush = [&]() -> Status {
-      if (!current || batch.empty()) return Status::Ok();
-      RETURN_IF_ERROR(db_.AssignToEpisode(*current, batch));
-      report.segments_assigned += static_cast<int64_t>(batch.size());
-      batch.clear();
-      return Status::Ok();
-    };
+    std::map<std::string, std::vector<UnassignedSegment>> batches;  // episode id → its new segments
     for (const UnassignedSegment& segment : unassigned) {
       TimePoint end = AddSeconds(segment.captured_at, segment.duration_s);
-      bool joins = current && ToUnixSeconds(segment.captured_at) - ToUnixSeconds(current->ended_at) <= gap_s_ &&
-                   ToUnixSeconds(end) >= ToUnixSeconds(current->started_at) - gap_s_;
-      if (!joins) {
-        RETURN_IF_ERROR(flush());
-        current = Episode{tenant_id, NewId(), segment.captured_at, end, EpisodeState::kOpen, 0, std::nullopt};
+      Episode* home = nullptr;
+      double nearest = 0;
+      for (Episode& episode : open) {
+        bool fits = ToUnixSeconds(segment.captured_at) - ToUnixSeconds(episode.ended_at) <= gap_s_ &&
+                    ToUnixSeconds(end) >= ToUnixSeconds(episode.started_at) - gap_s_;
+        double distance = std::abs(ToUnixSeconds(segment.captured_at) - ToUnixSeconds(episode.ended_at));
+        if (fits && (home == nullptr || distance < nearest)) home = &episode, nearest = distance;
+      }
+      if (home == nullptr) {
+        open.push_back(Episode{tenant_id, NewId(), segment.captured_at, end, EpisodeState::kOpen, 0, std::nullopt,
+                               std::nullopt});
+        home = &open.back();
         ++report.episodes_opened;
       } else {
-        if (segment.captured_at < current->started_at) current->started_at = segment.captured_at;
-        if (end > current->ended_at) current->ended_at = end;
+        if (segment.captured_at < home->started_at) home->started_at = segment.captured_at;
+        if (end > home->ended_at) home->ended_at = end;
       }
-      batch.push_back(segment);
+      batches[home->id].push_back(segment);
     }
-    RETURN_IF_ERROR(flush());
+    for (const Episode& episode : open) {
+      auto batch = batches.find(episode.id);
+      if (batch == batches.end()) continue;
+      RETURN_IF_ERROR(db_.AssignToEpisode(episode, batch->second));
+      report.segments_assigned += static_cast<int64_t>(batch->second.size());
+    }
     if (static_cast<int>(unassigned.size()) < kBatch) break;
   }
   // Close what has been quiet for longer than the gap, in capture and in arrival time.

@@ -330,6 +330,23 @@ TEST_P(EpisodeTest, AnEpisodeWaitsForRecordingsStillBeingTranscribed) {
   EXPECT_EQ(builder.Run()->episodes_closed, 1);
 }
 
+TEST_P(EpisodeTest, ConversationsGroupWhateverOrderTheirRecordingsAreTranscribedIn) {
+  EpisodeBuilder builder(*db_, 30, clock_);
+  // Parallel workers finish the second half of a conversation first, and a later conversation
+  // opens before the first half arrives: the first half still finds its own episode.
+  Record(-600 + 14, {{0, 2}});
+  Record(-300, {{0, 10}});
+  ASSERT_TRUE(builder.Run().ok());
+  ASSERT_EQ(Episodes().size(), 2u);
+  Record(-600, {{0, 9.7}});
+  ASSERT_TRUE(builder.Run().ok());
+  auto episodes = Episodes();
+  ASSERT_EQ(episodes.size(), 2u);
+  EXPECT_EQ(episodes[0].segments, 2);
+  EXPECT_DOUBLE_EQ(ToUnixSeconds(episodes[0].started_at), clock_.seconds() - 600);
+  EXPECT_EQ(episodes[1].segments, 1);
+}
+
 TEST_P(EpisodeTest, DeletingRecordingsKeepsEpisodeCountsTrue) {
   EpisodeBuilder builder(*db_, 90, clock_);
   std::string first = Record(-1000, {{0, 10}});

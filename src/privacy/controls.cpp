@@ -140,12 +140,28 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
     cursor = *page.next_cursor;
   }
   RETURN_IF_ERROR(tar.Add("understanding.json", understood.dump(2), now));
+  size_t digests = 0;
+  cursor.clear();
+  while (true) {
+    ASSIGN_OR_RETURN(auto page, db_.ListDigests(tenant.id, "", "", 366, cursor));
+    for (const Digest& listed : page.items) {
+      ASSIGN_OR_RETURN(auto digest, db_.GetDigest(tenant.id, listed.date));
+      if (!digest || digest->status != "ready") continue;
+      RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".json", digest->content_json, digest->updated_at));
+      RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".md", digest->markdown, digest->updated_at));
+      RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".pdf", digest->pdf, digest->updated_at));
+      ++digests;
+    }
+    if (!page.next_cursor) break;
+    cursor = *page.next_cursor;
+  }
   json manifest = {{"format", "reflexio-export-1"},
                    {"tenant", {{"id", tenant.id}, {"name", tenant.name}}},
                    {"exported_at", FormatRfc3339(now)},
                    {"recordings", recordings.size()},
                    {"audio_files", audio_files},
                    {"insights", insights},
+                   {"digests", digests},
                    {"settings", SettingsJson(settings.stored)}};
   RETURN_IF_ERROR(tar.Add("manifest.json", manifest.dump(2), now));
   ASSIGN_OR_RETURN(std::string archive, tar.Finish());

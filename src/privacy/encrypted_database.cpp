@@ -28,6 +28,35 @@ std::string BlindKey(const BlindIndex& index, const std::string& kind, const std
 
 }  // namespace
 
+namespace {
+BlobContext DigestContext(const std::string& tenant_id, const std::string& date, const char* part) {
+  return BlobContext{tenant_id, "digest/" + date + "/" + part};
+}
+}  // namespace
+
+Status EncryptedDatabase::StoreDigest(const Digest& digest) {
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(digest.tenant_id));
+  Digest sealed = digest;
+  for (auto [part, field] : {std::pair{"json", &sealed.content_json}, std::pair{"markdown", &sealed.markdown},
+                             std::pair{"pdf", &sealed.pdf}}) {
+    if (field->empty()) continue;
+    ASSIGN_OR_RETURN(*field, SealText(tenant_key, DigestContext(digest.tenant_id, digest.date, part), *field));
+  }
+  return backend_->StoreDigest(sealed);
+}
+
+Result<std::optional<Digest>> EncryptedDatabase::GetDigest(const std::string& tenant_id, const std::string& date) {
+  ASSIGN_OR_RETURN(auto found, backend_->GetDigest(tenant_id, date));
+  if (!found) return found;
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
+  for (auto [part, field] : {std::pair{"json", &found->content_json}, std::pair{"markdown", &found->markdown},
+                             std::pair{"pdf", &found->pdf}}) {
+    if (field->empty()) continue;
+    ASSIGN_OR_RETURN(*field, OpenText(tenant_key, DigestContext(tenant_id, date, part), *field));
+  }
+  return found;
+}
+
 Status EncryptedDatabase::SealInsight(const std::string& tenant_key, Insight& insight) const {
   ASSIGN_OR_RETURN(insight.body, SealText(tenant_key, InsightContext(insight.tenant_id, insight.id), insight.body));
   insight.dedup_key = BlindKey(BlindIndex(tenant_key), insight.kind, insight.dedup_key);

@@ -76,9 +76,6 @@ class EncryptedDatabase : public Database {
   Result<std::vector<UnassignedSegment>> ListUnassignedSegments(const std::string& tenant_id, int limit) override {
     return backend_->ListUnassignedSegments(tenant_id, limit);
   }
-  Result<std::optional<Episode>> LatestEpisode(const std::string& tenant_id) override {
-    return backend_->LatestEpisode(tenant_id);
-  }
   Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) override {
     return backend_->AssignToEpisode(episode, segments);
   }
@@ -114,6 +111,19 @@ class EncryptedDatabase : public Database {
   Status PutInsight(const Insight& insight) override;
   Status DeleteInsight(const std::string& tenant_id, const std::string& id) override {
     return backend_->DeleteInsight(tenant_id, id);
+  }
+  // Digest contents are sealed, each part bound to tenant, date and part.
+  Result<std::optional<Digest>> GetDigest(const std::string& tenant_id, const std::string& date) override;
+  Result<bool> ClaimDigestBuild(const std::string& tenant_id, const std::string& date, TimePoint lease_until) override {
+    return backend_->ClaimDigestBuild(tenant_id, date, lease_until);
+  }
+  Status StoreDigest(const Digest& digest) override;
+  Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
+                                   int limit, const std::string& cursor) override {
+    return backend_->ListDigests(tenant_id, from, to, limit, cursor);
+  }
+  Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) override {
+    return backend_->DeleteDigestsBefore(tenant_id, date);
   }
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override {
     return backend_->GetTenantSettings(tenant_id);

@@ -17,6 +17,7 @@
 #include "audio/decoder.h"
 #include "audio/opus_encoder.h"
 #include "pipeline/stored_audio.h"
+#include "core/local_time.h"
 #include "privacy/encrypted_blob_store.h"
 #include "privacy/encrypted_database.h"
 #include "privacy/keyring.h"
@@ -420,6 +421,12 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   queued.received_at = clock_.Now();
   queued.source_path = "incoming/" + alice_.id + "/" + queued.id + ".upload";
   ASSERT_TRUE(db.InsertRecording(queued, "transcribe", 3).ok());
+  // Digests: alice's of 400 days ago is past her 365 days; last month's stays.
+  std::string today = FormatRfc3339(clock_.Now()).substr(0, 10);
+  std::string ancient_day = AddDays(today, -400), recent_day = AddDays(today, -30);
+  for (const std::string& date : {ancient_day, recent_day}) {
+    ASSERT_TRUE(db.StoreDigest({alice_.id, date, "ready", "h", "{}", "md", "pdf", "", {}}).ok());
+  }
 
   Metrics metrics;
   RetentionSweeper sweeper(db, blobs, RetentionPolicy{}, &metrics, clock_);
@@ -428,8 +435,10 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   std::set<std::pair<std::string, std::string>> expected = {
       {alice_ancient, "recording"}, {alice_day_old, "audio"}, {bob_old, "recording"}, {bob_hours_old, "audio"}};
   std::set<std::pair<std::string, std::string>> listed;
-  for (const auto& a : planned->actions) listed.insert({a.recording_id, a.what});
+  for (const auto& a : planned->actions) listed.insert({a.what == "digest" ? a.digest_date : a.recording_id, a.what});
+  expected.insert({ancient_day, "digest"});
   EXPECT_EQ(listed, expected);
+  EXPECT_TRUE(db.GetDigest(alice_.id, ancient_day)->has_value()) << "a dry run deletes nothing";
   EXPECT_TRUE(db.GetRecording(alice_.id, alice_ancient)->has_value()) << "a dry run deletes nothing";
   EXPECT_TRUE(blobs.Get("audio/" + alice_.id + "/" + alice_day_old + ".opus").ok());
 
@@ -437,6 +446,9 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->recordings_deleted, 2);
   EXPECT_EQ(done->audio_deleted, 2);
+  EXPECT_EQ(done->digests_deleted, 1);
+  EXPECT_FALSE(db.GetDigest(alice_.id, ancient_day)->has_value());
+  EXPECT_TRUE(db.GetDigest(alice_.id, recent_day)->has_value());
   // Whole recordings: rows, segments, index entries and stored audio gone.
   for (auto [tenant, id] : {std::pair{alice_, alice_ancient}, std::pair{bob_, bob_old}}) {
     EXPECT_FALSE(db.GetRecording(tenant.id, id)->has_value());

@@ -1,5 +1,7 @@
 #include "privacy/retention.h"
 
+#include "core/local_time.h"
+
 #include <nlohmann/json.hpp>
 
 #include "core/log.h"
@@ -37,6 +39,7 @@ Result<RetentionReport> RetentionSweeper::Run(bool dry_run) {
     metrics_->CountRetentionDeleted("audio", static_cast<double>(report.audio_deleted));
     metrics_->CountRetentionDeleted("recording", static_cast<double>(report.recordings_deleted));
     metrics_->CountRetentionDeleted("blob", static_cast<double>(report.blobs_deleted));
+    metrics_->CountRetentionDeleted("digest", static_cast<double>(report.digests_deleted));
   }
   return report;
 }
@@ -86,11 +89,23 @@ Status RetentionSweeper::SweepTenant(const Tenant& tenant, bool dry_run, Retenti
     }
     if (dry_run || static_cast<int>(expired.size()) < kBatch) break;
   }
+  // Digests by their local date: those older than digest_retention_days (by the UTC date).
+  std::string today = FormatRfc3339(now).substr(0, 10);
+  std::string digest_cutoff = AddDays(today, -policy.digest_retention_days);
+  int64_t digests = 0;
+  ASSIGN_OR_RETURN(auto old_digests, db_.ListDigests(tenant.id, "", AddDays(digest_cutoff, -1), 100000, ""));
+  for (const Digest& d : old_digests.items) {
+    report.actions.push_back({tenant.id, "", "digest", now, {}, d.date});
+    ++digests;
+  }
+  if (!dry_run && digests > 0) RETURN_IF_ERROR(db_.DeleteDigestsBefore(tenant.id, digest_cutoff));
+  if (dry_run) digests = 0;
+  report.digests_deleted += digests;
   report.recordings_deleted += recordings;
   report.audio_deleted += audio;
   report.blobs_deleted += blobs;
-  if (!dry_run && (recordings > 0 || audio > 0)) {
-    nlohmann::json detail = {{"recordings_deleted", recordings}, {"audio_deleted", audio},
+  if (!dry_run && (recordings > 0 || audio > 0 || digests > 0)) {
+    nlohmann::json detail = {{"recordings_deleted", recordings}, {"audio_deleted", audio}, {"digests_deleted", digests},
                              {"audio_retention_hours", policy.audio_retention_hours},
                              {"transcript_retention_days", policy.transcript_retention_days}};
     RETURN_IF_ERROR(db_.AppendAudit({tenant.id, "", now, "system", "retention", detail.dump()}));

@@ -5,7 +5,7 @@
 // transcript stays); recordings older than transcript_retention_days go whole — segments (and so
 // their search-index entries), jobs, the row, and any object still stored for them. Ages count
 // from the capture time. Only finished (transcribed or failed) recordings are touched. Digests
-// have a retention setting but nothing is stored for them yet.
+// dated more than digest_retention_days before today (UTC) go too.
 //
 // A dry run lists exactly what a real run would delete and deletes nothing. A real run counts
 // what went in the metrics and writes one audit entry per tenant it changed. Thread-compatible:
@@ -34,9 +34,10 @@ struct RetentionPolicy {
 struct RetentionAction {
   std::string tenant_id;
   std::string recording_id;
-  std::string what;  // "audio" (the recording keeps its transcript) | "recording" (everything)
+  std::string what;  // "audio" (the recording keeps its transcript) | "recording" (everything) | "digest"
   TimePoint captured_at{};
   std::vector<std::string> blob_keys;
+  std::string digest_date;  // for "digest"
 };
 
 struct RetentionReport {
@@ -44,6 +45,7 @@ struct RetentionReport {
   int64_t audio_deleted = 0;
   int64_t recordings_deleted = 0;
   int64_t blobs_deleted = 0;
+  int64_t digests_deleted = 0;
 };
 
 class RetentionSweeper {

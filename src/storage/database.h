@@ -194,6 +194,9 @@ struct TenantSettings {
   std::optional<int> digest_retention_days;
   bool opt_out_training = false;  // audio and text go only to engines marked local
   std::optional<std::string> pii_mode;  // audit | mask | strict
+  std::optional<std::string> timezone;          // IANA name, e.g. Europe/Berlin
+  std::optional<std::string> digest_time;       // HH:MM on the local clock
+  std::optional<std::string> telegram_chat_id;  // where the digest goes
 };
 
 // What happened to a tenant's data and who did it. `detail` is JSON and never holds anything
@@ -205,6 +208,20 @@ struct AuditEntry {
   std::string actor;   // tenant (through an API key) | operator (a CLI command) | system (retention)
   std::string action;  // export | erase | key_rotation | admin_access | settings_change | retention
   std::string detail;
+};
+
+// A tenant's digest of one local day. `content_json`, `markdown` and `pdf` are sealed at rest by
+// EncryptedDatabase; listings leave them empty.
+struct Digest {
+  std::string tenant_id;
+  std::string date;    // YYYY-MM-DD, local to the tenant
+  std::string status;  // generating | ready | failed
+  std::string inputs_hash;
+  std::string content_json;
+  std::string markdown;
+  std::string pdf;     // raw bytes
+  std::string error;
+  TimePoint updated_at{};
 };
 
 struct InsertOutcome {
@@ -274,7 +291,6 @@ class Database {
   // Episodes. AssignToEpisode inserts or updates `episode` and puts `segments` in it, in one
   // transaction. ListEpisodes is newest first, optionally only those overlapping `range`.
   virtual Result<std::vector<UnassignedSegment>> ListUnassignedSegments(const std::string& tenant_id, int limit) = 0;
-  virtual Result<std::optional<Episode>> LatestEpisode(const std::string& tenant_id) = 0;
   virtual Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) = 0;
   // Open episodes quiet since `cutoff`: they ended before it in capture time, and nothing joined
   // them after it in arrival time (so a backlog of late uploads still groups).
@@ -306,6 +322,18 @@ class Database {
   // Inserts or replaces by id (kConflict when another entry has its dedup key).
   virtual Status PutInsight(const Insight& insight) = 0;
   virtual Status DeleteInsight(const std::string& tenant_id, const std::string& id) = 0;  // kNotFound if none
+
+  // Digests. ClaimDigestBuild marks the day's digest generating until `lease_until` and returns
+  // true — unless another build holds a lease that has not run out, then false (two builds of
+  // one day never run at once; a crashed build's lease expires). StoreDigest writes the result
+  // (ready or failed) and ends the lease. ListDigests is newest first, without contents, dates
+  // from `from` to `to` inclusive (empty: open).
+  virtual Result<std::optional<Digest>> GetDigest(const std::string& tenant_id, const std::string& date) = 0;
+  virtual Result<bool> ClaimDigestBuild(const std::string& tenant_id, const std::string& date, TimePoint lease_until) = 0;
+  virtual Status StoreDigest(const Digest& digest) = 0;
+  virtual Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
+                                           int limit, const std::string& cursor) = 0;
+  virtual Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) = 0;
 
   // Privacy controls.
   virtual Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) = 0;  // all unset if none stored

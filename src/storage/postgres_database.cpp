@@ -611,7 +611,8 @@ Result<TenantSettings> PostgresDatabase::GetTenantSettings(const std::string& te
   TenantSettings settings;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, "SELECT audio_retention_hours, transcript_retention_days, digest_retention_days, "
-                         "opt_out_training, pii_mode FROM tenant_settings WHERE tenant_id = $1", Param(tenant_id));
+                         "opt_out_training, pii_mode, timezone, digest_time, telegram_chat_id "
+                         "FROM tenant_settings WHERE tenant_id = $1", Param(tenant_id));
     if (rows.empty()) return Status::Ok();
     auto optional_int = [&](int column) -> std::optional<int> {
       if (rows[0][column].is_null()) return std::nullopt;
@@ -622,6 +623,9 @@ Result<TenantSettings> PostgresDatabase::GetTenantSettings(const std::string& te
     settings.digest_retention_days = optional_int(2);
     settings.opt_out_training = rows[0][3].as<bool>();
     if (!rows[0][4].is_null()) settings.pii_mode = Text(rows[0][4]);
+    if (!rows[0][5].is_null()) settings.timezone = Text(rows[0][5]);
+    if (!rows[0][6].is_null()) settings.digest_time = Text(rows[0][6]);
+    if (!rows[0][7].is_null()) settings.telegram_chat_id = Text(rows[0][7]);
     return Status::Ok();
   }));
   return settings;
@@ -633,13 +637,16 @@ Status PostgresDatabase::PutTenantSettings(const std::string& tenant_id, const T
   };
   return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     Exec(tx, "INSERT INTO tenant_settings (tenant_id, audio_retention_hours, transcript_retention_days, "
-             "digest_retention_days, opt_out_training, pii_mode, updated_at) "
-             "VALUES ($1, $2::int, $3::int, $4::int, $5::boolean, $6, to_timestamp($7)) ON CONFLICT (tenant_id) DO UPDATE SET "
+             "digest_retention_days, opt_out_training, pii_mode, updated_at, timezone, digest_time, telegram_chat_id) "
+             "VALUES ($1, $2::int, $3::int, $4::int, $5::boolean, $6, to_timestamp($7), $8, $9, $10) "
+             "ON CONFLICT (tenant_id) DO UPDATE SET "
              "audio_retention_hours = $2::int, transcript_retention_days = $3::int, digest_retention_days = $4::int, "
-             "opt_out_training = $5::boolean, pii_mode = $6, updated_at = to_timestamp($7)",
+             "opt_out_training = $5::boolean, pii_mode = $6, updated_at = to_timestamp($7), timezone = $8, "
+             "digest_time = $9, telegram_chat_id = $10",
          Param(tenant_id), optional_int(settings.audio_retention_hours), optional_int(settings.transcript_retention_days),
          optional_int(settings.digest_retention_days), Param(std::string(settings.opt_out_training ? "true" : "false")),
-         Param::Optional(settings.pii_mode), Param(ToUnixSeconds(clock_.Now())));
+         Param::Optional(settings.pii_mode), Param(ToUnixSeconds(clock_.Now())), Param::Optional(settings.timezone),
+         Param::Optional(settings.digest_time), Param::Optional(settings.telegram_chat_id));
     return Status::Ok();
   });
 }
@@ -728,7 +735,7 @@ Status PostgresDatabase::EraseTenantData(const std::string& tenant_id) {
   return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     // The data key goes last, in the same transaction: nothing it protected outlives it here.
     for (const char* table :
-         {"insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+         {"digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
       Exec(tx, std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", Param(tenant_id));
     }
     return Status::Ok();

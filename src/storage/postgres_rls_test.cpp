@@ -64,6 +64,7 @@ class RowLevelSecurity : public ::testing::Test {
     Insight insight{a_.id, NewId(), "episode", episode.id, "summary", "", "", r.captured_at, std::nullopt, "{}",
                     r.captured_at};
     ASSERT_TRUE(db_->StoreEnrichment(a_.id, episode.id, {insight}, r.captured_at).ok());
+    ASSERT_TRUE(db_->StoreDigest({a_.id, "2026-11-26", "ready", "hash", "{}", "", "", "", {}}).ok());
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
     tx.exec("INSERT INTO plans VALUES ('free', 'Free', 1800, 0, 'EUR')");

@@ -74,18 +74,6 @@ Result<std::vector<UnassignedSegment>> PostgresDatabase::ListUnassignedSegments(
   return found;
 }
 
-Result<std::optional<Episode>> PostgresDatabase::LatestEpisode(const std::string& tenant_id) {
-  std::optional<Episode> found;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns +
-                             " FROM episodes WHERE tenant_id = $1 ORDER BY ended_at DESC, id DESC LIMIT 1",
-                     Param(tenant_id));
-    if (!rows.empty()) found = ReadEpisode(rows[0]);
-    return Status::Ok();
-  }));
-  return found;
-}
-
 Status PostgresDatabase::AssignToEpisode(const Episode& e, const std::vector<UnassignedSegment>& segments) {
   return Transact(e.tenant_id, [&](pqxx::dbtransaction& tx) {
     Exec(tx, "INSERT INTO episodes (tenant_id, id, started_at, ended_at, state, segments, updated_at) "

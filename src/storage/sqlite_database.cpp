@@ -547,8 +547,8 @@ Status SqliteDatabase::CheckWritable() {
 Result<TenantSettings> SqliteDatabase::GetTenantSettings(const std::string& tenant_id) {
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "SELECT audio_retention_hours, transcript_retention_days, digest_retention_days, opt_out_training, pii_mode "
-      "FROM tenant_settings WHERE tenant_id = ?"));
+      "SELECT audio_retention_hours, transcript_retention_days, digest_retention_days, opt_out_training, pii_mode, "
+      "timezone, digest_time, telegram_chat_id FROM tenant_settings WHERE tenant_id = ?"));
   stmt.Bind(1, tenant_id);
   TenantSettings settings;
   ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -562,6 +562,9 @@ Result<TenantSettings> SqliteDatabase::GetTenantSettings(const std::string& tena
   settings.digest_retention_days = optional_int(2);
   settings.opt_out_training = stmt.ColumnInt(3) != 0;
   if (!stmt.ColumnIsNull(4)) settings.pii_mode = stmt.ColumnText(4);
+  if (!stmt.ColumnIsNull(5)) settings.timezone = stmt.ColumnText(5);
+  if (!stmt.ColumnIsNull(6)) settings.digest_time = stmt.ColumnText(6);
+  if (!stmt.ColumnIsNull(7)) settings.telegram_chat_id = stmt.ColumnText(7);
   return settings;
 }
 
@@ -569,9 +572,10 @@ Status SqliteDatabase::PutTenantSettings(const std::string& tenant_id, const Ten
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO tenant_settings (tenant_id, audio_retention_hours, transcript_retention_days, digest_retention_days, "
-      "opt_out_training, pii_mode, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant_id) DO UPDATE SET "
+      "opt_out_training, pii_mode, updated_at, timezone, digest_time, telegram_chat_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (tenant_id) DO UPDATE SET "
       "audio_retention_hours = ?2, transcript_retention_days = ?3, digest_retention_days = ?4, opt_out_training = ?5, "
-      "pii_mode = ?6, updated_at = ?7"));
+      "pii_mode = ?6, updated_at = ?7, timezone = ?8, digest_time = ?9, telegram_chat_id = ?10"));
   auto bind_optional = [&](int index, const std::optional<int>& value) {
     if (value) stmt.Bind(index, static_cast<int64_t>(*value)); else stmt.BindNull(index);
   };
@@ -582,6 +586,9 @@ Status SqliteDatabase::PutTenantSettings(const std::string& tenant_id, const Ten
   stmt.Bind(5, static_cast<int64_t>(settings.opt_out_training ? 1 : 0));
   stmt.Bind(6, settings.pii_mode);
   stmt.Bind(7, FormatRfc3339(clock_.Now()));
+  stmt.Bind(8, settings.timezone);
+  stmt.Bind(9, settings.digest_time);
+  stmt.Bind(10, settings.telegram_chat_id);
   return stmt.Run();
 }
 
@@ -683,7 +690,7 @@ Status SqliteDatabase::EraseTenantData(const std::string& tenant_id) {
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   // The data key goes last, in the same transaction: nothing it protected outlives it here.
   for (const char* table :
-       {"insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+       {"digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
     ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ?"));
     stmt.Bind(1, tenant_id);
     RETURN_IF_ERROR(stmt.Run());

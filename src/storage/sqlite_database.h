@@ -52,7 +52,6 @@ class SqliteDatabase : public Database {
   Result<int64_t> RollUpDailyUsage(const std::string& day) override;
   Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override;
   Result<std::vector<UnassignedSegment>> ListUnassignedSegments(const std::string& tenant_id, int limit) override;
-  Result<std::optional<Episode>> LatestEpisode(const std::string& tenant_id) override;
   Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) override;
   Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) override;
   Result<std::optional<TimePoint>> EarliestUnfinishedCapture(const std::string& tenant_id) override;
@@ -72,6 +71,12 @@ class SqliteDatabase : public Database {
                                                   const std::string& kind, const std::string& dedup_key) override;
   Status PutInsight(const Insight& insight) override;
   Status DeleteInsight(const std::string& tenant_id, const std::string& id) override;
+  Result<std::optional<Digest>> GetDigest(const std::string& tenant_id, const std::string& date) override;
+  Result<bool> ClaimDigestBuild(const std::string& tenant_id, const std::string& date, TimePoint lease_until) override;
+  Status StoreDigest(const Digest& digest) override;
+  Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
+                                   int limit, const std::string& cursor) override;
+  Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) override;
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override;
   Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override;
   Status AppendAudit(const AuditEntry& entry) override;

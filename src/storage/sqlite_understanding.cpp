@@ -60,16 +60,6 @@ Result<std::vector<UnassignedSegment>> SqliteDatabase::ListUnassignedSegments(co
   }
 }
 
-Result<std::optional<Episode>> SqliteDatabase::LatestEpisode(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kEpisodeColumns +
-                                           " FROM episodes WHERE tenant_id = ? ORDER BY ended_at DESC, id DESC LIMIT 1"));
-  stmt.Bind(1, tenant_id);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Episode>();
-  return std::optional<Episode>(ReadEpisode(stmt));
-}
-
 Status SqliteDatabase::AssignToEpisode(const Episode& e, const std::vector<UnassignedSegment>& segments) {
   std::lock_guard lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());

@@ -1,0 +1,5 @@
+-- The person's zone and digest time (the daily digest is built at that local time) and their
+-- Telegram chat; unset means the server's defaults.
+ALTER TABLE tenant_settings ADD COLUMN timezone text;
+ALTER TABLE tenant_settings ADD COLUMN digest_time text;
+ALTER TABLE tenant_settings ADD COLUMN telegram_chat_id text;

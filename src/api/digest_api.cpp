@@ -1,0 +1,149 @@
+// /v1/digests… (digest/service.h) and /v1/settings: the person's zone, digest time and chat.
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+#include "api/json_views.h"
+#include "core/local_time.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+namespace {
+
+json PersonalSettingsJson(const TenantSettings& s, const Config& config) {
+  auto or_null = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"timezone", s.timezone.value_or(config.timezone)},
+          {"digest_time", s.digest_time.value_or(config.digest_time)},
+          {"telegram_chat_id", s.telegram_chat_id ? json(*s.telegram_chat_id) : json(nullptr)},
+          {"overrides", {{"timezone", or_null(s.timezone)}, {"digest_time", or_null(s.digest_time)},
+                         {"telegram_chat_id", or_null(s.telegram_chat_id)}}}};
+}
+
+json DigestListItem(const Digest& d) {
+  return {{"date", d.date}, {"status", d.status}, {"updated_at", FormatRfc3339(d.updated_at)},
+          {"error", d.error.empty() ? json(nullptr) : json(d.error)},
+          {"links", {{"json", "/v1/digests/" + d.date + "?format=json"}, {"md", "/v1/digests/" + d.date + "?format=md"},
+                     {"pdf", "/v1/digests/" + d.date + "?format=pdf"}}}};
+}
+
+}  // namespace
+
+void Api::RegisterDigestRoutes(Router& router) {
+  auto add = [&](std::string method, std::string pattern, std::string summary,
+                 std::function<ServerResponse(ServerRequest&)> handler) {
+    Route route;
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    route.summary = std::move(summary);
+    route.handler = std::move(handler);
+    router.Add(std::move(route));
+  };
+  add("GET", "/v1/digests", "Digests built, newest first (from, to as YYYY-MM-DD; limit, cursor)",
+      [this](ServerRequest& r) { return ListDigests(r); });
+  add("GET", "/v1/digests/{date}", "The digest of a day (YYYY-MM-DD, today, yesterday; format=json|md|pdf)",
+      [this](ServerRequest& r) { return GetDigest(r); });
+  add("POST", "/v1/digests/{date}/generate", "Build the digest of a day again now",
+      [this](ServerRequest& r) { return GenerateDigest(r); });
+  add("GET", "/v1/settings", "Your time zone, digest time and Telegram chat", [this](ServerRequest& r) { return GetSettings(r); });
+  add("PUT", "/v1/settings", "Change them (JSON; null restores the server's default)",
+      [this](ServerRequest& r) { return UpdateSettings(r); });
+}
+
+ServerResponse Api::DigestResponse(const Digest& digest, const std::string& format) {
+  ServerResponse response;
+  if (format == "md") {
+    response.content_type = "text/markdown; charset=utf-8";
+    response.body = digest.markdown;
+  } else if (format == "pdf") {
+    response.content_type = "application/pdf";
+    response.body = digest.pdf;
+    response.headers.emplace_back("Content-Disposition", "inline; filename=\"reflexio-digest-" + digest.date + ".pdf\"");
+  } else {
+    response.body = digest.content_json;
+  }
+  return response;
+}
+
+ServerResponse Api::GetDigest(ServerRequest& request) {
+  std::string format = request.Query("format").value_or("json");
+  if (format != "json" && format != "md" && format != "pdf") {
+    return ErrorResponse(InvalidArgument("format must be json, md or pdf", "invalid_format"));
+  }
+  auto date = digests_.ResolveDate(request.tenant->id, request.params.at("date"));
+  if (!date.ok()) return ErrorResponse(date.status());
+  auto digest = digests_.Fresh(request.tenant->id, *date);
+  if (!digest.ok()) return ErrorResponse(digest.status());
+  return DigestResponse(*digest, format);
+}
+
+ServerResponse Api::GenerateDigest(ServerRequest& request) {
+  auto date = digests_.ResolveDate(request.tenant->id, request.params.at("date"));
+  if (!date.ok()) return ErrorResponse(date.status());
+  auto digest = digests_.Rebuild(request.tenant->id, *date);
+  if (!digest.ok()) return ErrorResponse(digest.status());
+  return DigestResponse(*digest, "json");
+}
+
+ServerResponse Api::ListDigests(ServerRequest& request) {
+  std::string from = request.Query("from").value_or(""), to = request.Query("to").value_or("");
+  for (const std::string* date : {&from, &to}) {
+    if (date->empty()) continue;
+    if (Status ok = CheckDate(*date); !ok.ok()) return ErrorResponse(ok);
+  }
+  if (!from.empty() && !to.empty() && to < from) {
+    return ErrorResponse(InvalidArgument("'to' must not be before 'from'", "invalid_date_range"));
+  }
+  auto limit = ParseLimit(request, 31, 366);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  auto page = deps_.db.ListDigests(request.tenant->id, from, to, *limit, request.Query("cursor").value_or(""));
+  if (!page.ok()) return ErrorResponse(page.status());
+  json items = json::array();
+  for (const Digest& d : page->items) items.push_back(DigestListItem(d));
+  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+ServerResponse Api::GetSettings(ServerRequest& request) {
+  auto settings = deps_.db.GetTenantSettings(request.tenant->id);
+  if (!settings.ok()) return ErrorResponse(settings.status());
+  return ServerResponse::Json(200, PersonalSettingsJson(*settings, deps_.config));
+}
+
+ServerResponse Api::UpdateSettings(ServerRequest& request) {
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return ErrorResponse(InvalidArgument("send a JSON object of the settings to change", "invalid_json"));
+  auto current = deps_.db.GetTenantSettings(request.tenant->id);
+  if (!current.ok()) return ErrorResponse(current.status());
+  TenantSettings settings = *current;
+  for (const auto& [name, value] : body.items()) {
+    std::optional<std::string>* field = name == "timezone" ? &settings.timezone
+                                         : name == "digest_time" ? &settings.digest_time
+                                         : name == "telegram_chat_id" ? &settings.telegram_chat_id
+                                                                      : nullptr;
+    if (field == nullptr) {
+      return ErrorResponse(InvalidArgument("unknown setting '" + name + "' (timezone, digest_time, telegram_chat_id)",
+                                           "unknown_field"));
+    }
+    if (value.is_null()) {
+      field->reset();
+      continue;
+    }
+    std::string text = value.is_number_integer() && name == "telegram_chat_id" ? std::to_string(value.get<int64_t>())
+                       : value.is_string()                                     ? value.get<std::string>()
+                                                                               : std::string();
+    if (text.empty()) return ErrorResponse(InvalidArgument(name + " must be text, or null for the default", "invalid_settings"));
+    if (name == "timezone" && !IsKnownTimeZone(text)) {
+      return ErrorResponse(InvalidArgument("unknown time zone '" + text + "' (use an IANA name such as Europe/Berlin)",
+                                           "invalid_timezone"));
+    }
+    if (name == "digest_time") {
+      if (Status ok = CheckClockTime(text); !ok.ok()) return ErrorResponse(ok);
+    }
+    *field = text;
+  }
+  Status stored = deps_.db.PutTenantSettings(request.tenant->id, settings);
+  if (!stored.ok()) return ErrorResponse(stored);
+  return ServerResponse::Json(200, PersonalSettingsJson(settings, deps_.config));
+}
+
+}  // namespace reflexio

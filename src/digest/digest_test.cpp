@@ -1,0 +1,289 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "core/ids.h"
+#include "core/local_time.h"
+#include "core/test_support.h"
+#include "crypto/keys.h"
+#include "digest/builder.h"
+#include "digest/markdown.h"
+#include "digest/pdf.h"
+#include "digest/service.h"
+#include "llm/embedded_provider.h"
+#include "pipeline/episodes.h"
+#include "privacy/encrypted_database.h"
+#include "privacy/keyring.h"
+#include "privacy/master_key.h"
+#include "storage/migrations.h"
+#include "storage/sqlite_database.h"
+#include "text/normalize.h"
+#include "understanding/enricher.h"
+
+namespace reflexio {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+constexpr const char* kZone = "Europe/Moscow";  // UTC+3 all year
+
+class DigestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto backend = std::move(SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_).value());
+    keyring_ = std::make_unique<Keyring>(*backend, MasterKeys{MasterKey::From(NewDataKey())});
+    db_ = std::make_unique<EncryptedDatabase>(std::move(backend), *keyring_);
+    tenant_ = db_->EnsureTenant("alice").value();
+    TenantSettings settings;
+    settings.timezone = kZone;
+    ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, settings).ok());
+    en_ = testing::References("en");
+    ru_ = testing::References("ru");
+  }
+
+  // One recording at `local` ("HH:MM" on 2026-11-26 in Moscow), a segment per text.
+  std::string Record(const std::string& local, const std::vector<std::string>& texts, const std::string& quality = "trusted") {
+    TimePoint at = *LocalClockTime("2026-11-26", local, kZone);
+    Recording r;
+    r.tenant_id = tenant_.id;
+    r.id = NewId();
+    r.content_type = "audio/flac";
+    r.body_sha256 = "00";
+    r.captured_at = r.received_at = at;
+    r.source_path = "incoming/" + r.id;
+    EXPECT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+    auto job = db_->ClaimJob("w", 30);
+    Transcription t;
+    t.engine = "test";
+    t.speech_s = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      Segment s;
+      s.seq = static_cast<int>(i);
+      s.start_s = 10.0 * i;
+      s.end_s = s.start_s + 6;
+      s.captured_at = AddSeconds(at, s.start_s);
+      s.text = texts[i];
+      double w = s.start_s;
+      for (const auto& word : NormalizedWords(s.text)) s.words.push_back({word, w, w += 0.3, 0.85});
+      s.quality = quality;
+      s.prosody_json = R"({"arousal":0.4})";
+      t.segments.push_back(s);
+      t.speech_s += 6;
+    }
+    EXPECT_TRUE(db_->CompleteTranscription(**job, t).ok());
+    return r.id;
+  }
+
+  void Understand() {
+    clock_.Advance(3 * 86400);  // long after the day: every episode is closed
+    EpisodeBuilder episodes(*db_, 90, clock_);
+    ASSERT_TRUE(episodes.Run().ok());
+    clock_.Advance(600);
+    ASSERT_TRUE(episodes.Run().ok());
+    EmbeddedProvider provider;
+    Enricher enricher(*db_, provider, clock_);
+    ASSERT_TRUE(enricher.Run().ok());
+  }
+
+  // A day made of the dev set's reference transcripts: errands in the morning, kittens in the
+  // afternoon, and a toast in Russian in the evening.
+  void RecordADay() {
+    Record("09:10", {en_["p225_001_mic1.flac"], en_["p225_002_mic1.flac"]});
+    Record("14:30", {en_["1988-24833-0000.flac"], en_["1988-24833-0001.flac"], en_["1988-24833-0003.flac"]});
+    Record("20:05", {ru_["common_voice_ru_19793731.wav"], ru_["common_voice_ru_19793729.wav"]});
+    Understand();
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::unique_ptr<Keyring> keyring_;
+  std::unique_ptr<EncryptedDatabase> db_;
+  Tenant tenant_;
+  std::map<std::string, std::string> en_, ru_;
+};
+
+TEST_F(DigestTest, ADayOfRealTranscriptsWithSourcesForEveryStatement) {
+  RecordADay();
+  auto digest = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  ASSERT_TRUE(digest.ok()) << digest.status().message();
+  const json& d = *digest;
+  EXPECT_EQ(d["format"], "reflexio-digest-1");
+  EXPECT_EQ(d["status"], "ok") << d["degraded_reasons"].dump();
+  EXPECT_EQ(d["figures"]["recordings"], 3);
+  EXPECT_EQ(d["figures"]["episodes"], 3);
+  int64_t words = 0;
+  for (const char* f : {"p225_001_mic1.flac", "p225_002_mic1.flac", "1988-24833-0000.flac", "1988-24833-0001.flac",
+                        "1988-24833-0003.flac"}) {
+    words += static_cast<int64_t>(NormalizedWords(en_[f]).size());
+  }
+  words += static_cast<int64_t>(NormalizedWords(ru_["common_voice_ru_19793731.wav"]).size() +
+                                NormalizedWords(ru_["common_voice_ru_19793729.wav"]).size());
+  EXPECT_EQ(d["figures"]["words"], words);
+  // Speech in the local hours it was said (Moscow, not UTC).
+  EXPECT_GT(d["speech_minutes_by_hour"][9].get<double>(), 0);
+  EXPECT_GT(d["speech_minutes_by_hour"][14].get<double>(), 0);
+  EXPECT_GT(d["speech_minutes_by_hour"][20].get<double>(), 0);
+  EXPECT_EQ(d["speech_minutes_by_hour"][6].get<double>(), 0);
+  ASSERT_EQ(d["timeline"].size(), 3u);
+  EXPECT_EQ(d["timeline"][0]["local_start"], "09:10");
+  EXPECT_EQ(d["timeline"][2]["local_start"], "20:05");
+
+  std::vector<std::string> actions;
+  for (const json& a : d["actions"]["new"]) actions.push_back(a["text"]);
+  EXPECT_THAT(actions, ::testing::Contains("call stella"));
+  std::vector<std::string> people;
+  for (const json& p : d["people"]) people.push_back(p["text"]);
+  EXPECT_THAT(people, ::testing::Contains("Stella"));
+  EXPECT_EQ(d["compared_with_last_7_days"]["new_people"].size(), d["people"].size()) << "nothing before this day";
+  EXPECT_FALSE(d["memory"].empty());
+
+  // Every statement's sources exist, and every source quotes what was said.
+  std::set<std::string> texts;
+  for (const auto& [f, t] : en_) texts.insert(t);
+  for (const auto& [f, t] : ru_) texts.insert(t);
+  std::function<void(const json&)> check = [&](const json& node) {
+    if (node.is_object()) {
+      if (node.contains("sources") && node["sources"].is_array()) {
+        for (const json& id : node["sources"]) EXPECT_TRUE(d["sources"].contains(id.get<std::string>())) << id;
+      }
+      for (const auto& [k, v] : node.items()) {
+        if (k != "sources") check(v);
+      }
+    } else if (node.is_array()) {
+      for (const json& v : node) check(v);
+    }
+  };
+  check(d);
+  ASSERT_FALSE(d["sources"].empty());
+  for (const auto& [id, s] : d["sources"].items()) {
+    std::string quote = s["quote"];
+    EXPECT_TRUE(texts.count(quote) || (quote.ends_with(" …") && std::any_of(texts.begin(), texts.end(), [&](const std::string& t) {
+                                         return t.rfind(quote.substr(0, quote.size() - 4), 0) == 0;
+                                       })))
+        << id << ": " << quote;
+  }
+}
+
+TEST_F(DigestTest, EmptyAndThinDaysSaySoInsteadOfInventing) {
+  auto empty = DigestBuilder(*db_).Build({tenant_.id, "2026-11-25", kZone});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ((*empty)["status"], "empty");
+  EXPECT_EQ((*empty)["summary"]["text"], "Nothing was recorded on 2026-11-25.");
+  EXPECT_TRUE((*empty)["timeline"].empty());
+
+  Record("11:00", {"hmm okay then"}, "uncertain");
+  Understand();
+  auto thin = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  ASSERT_TRUE(thin.ok());
+  EXPECT_EQ((*thin)["status"], "degraded");
+  EXPECT_THAT((*thin)["degraded_reasons"].dump(), HasSubstr("little speech"));
+  EXPECT_THAT((*thin)["degraded_reasons"].dump(), HasSubstr("mostly uncertain"));
+  EXPECT_THAT((*thin)["summary"]["text"].get<std::string>(), HasSubstr("may miss things"));
+}
+
+TEST_F(DigestTest, MarkdownEscapesWhatWasSaid) {
+  Record("10:00", {"please send *all* the [files] to #general now and then", "the budget review went well today"});
+  Understand();
+  auto d = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  std::string md = RenderDigestMarkdown(*d);
+  EXPECT_THAT(md, HasSubstr("# Daily digest — 2026-11-26"));
+  EXPECT_THAT(md, HasSubstr("## Timeline"));
+  EXPECT_THAT(md, HasSubstr("## Sources"));
+  EXPECT_THAT(md, HasSubstr("\\*all\\*"));
+  EXPECT_THAT(md, HasSubstr("\\[files\\]"));
+  EXPECT_EQ(md.find("send *all*"), std::string::npos) << "only the escaped form appears";
+  EXPECT_EQ(EscapeMarkdown("a_b <c>"), "a\\_b \\<c\\>");
+}
+
+std::string PdfText(const std::string& pdf, const testing::TempDir& dir) {
+  std::string path = dir / "digest.pdf";
+  std::ofstream(path, std::ios::binary) << pdf;
+  std::string command = "pdftotext -enc UTF-8 " + path + " " + (dir / "digest.txt");
+  EXPECT_EQ(testing::Run(command), 0) << "pdftotext (poppler-utils) must be installed";
+  std::ifstream in(dir / "digest.txt");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(DigestTest, PdfRendersCyrillicAndLatinWithChartsDeterministically) {
+  RecordADay();
+  auto d = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  ASSERT_TRUE(d.ok());
+  auto pdf = RenderDigestPdf(*d);
+  ASSERT_TRUE(pdf.ok()) << pdf.status().message();
+  EXPECT_EQ(pdf->rfind("%PDF-", 0), 0u);
+  EXPECT_EQ(*RenderDigestPdf(*d), *pdf) << "the same digest gives the same bytes";
+  std::string text = PdfText(*pdf, dir_);
+  EXPECT_THAT(text, HasSubstr("2026-11-26"));
+  EXPECT_THAT(text, HasSubstr("Emotion through the day"));
+  EXPECT_THAT(text, HasSubstr("Speech per hour"));
+  EXPECT_THAT(text, HasSubstr("call stella"));
+  EXPECT_THAT(text, HasSubstr("выпьем за сделку"));  // Cyrillic, from the sources
+  int pages = static_cast<int>(std::count(text.begin(), text.end(), '\f'));
+  EXPECT_GE(pages, 3) << "cover, charts, and the rest";
+  auto empty = RenderDigestPdf(*DigestBuilder(*db_).Build({tenant_.id, "2026-11-20", kZone}));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_THAT(PdfText(*empty, dir_), HasSubstr("Nothing was recorded"));
+}
+
+TEST_F(DigestTest, TheServiceServesTheStoredDigestUntilNewMaterialMakesItStale) {
+  Record("09:10", {en_["p225_001_mic1.flac"], en_["p225_002_mic1.flac"]});
+  Understand();
+  DigestService service(*db_, Config{}, clock_);
+  EXPECT_EQ(*service.TimeZoneOf(tenant_.id), kZone);
+  auto first = service.Fresh(tenant_.id, "2026-11-26");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->status, "ready");
+  EXPECT_EQ(first->pdf.rfind("%PDF-", 0), 0u);
+  EXPECT_THAT(first->markdown, HasSubstr("call stella"));
+  clock_.Advance(60);
+  auto again = service.Fresh(tenant_.id, "2026-11-26");
+  EXPECT_EQ(again->updated_at, first->updated_at) << "served, not rebuilt";
+  EXPECT_EQ(again->content_json, first->content_json);
+
+  // New material for the day: stale, rebuilt, and the new conversation is in it.
+  Record("21:00", {en_["3752-4944-0000.flac"]});
+  Understand();
+  auto rebuilt = service.Fresh(tenant_.id, "2026-11-26");
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_NE(rebuilt->inputs_hash, first->inputs_hash);
+  EXPECT_GT(rebuilt->updated_at, first->updated_at);
+  EXPECT_EQ(json::parse(rebuilt->content_json)["figures"]["recordings"], 2);
+  // Stored sealed: the database file never holds the digest's words.
+  std::ifstream file(dir_ / "reflexio.db", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(file)), {});
+  EXPECT_EQ(bytes.find("Captain"), std::string::npos);
+  EXPECT_EQ(bytes.find("call stella"), std::string::npos);
+}
+
+TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
+  ASSERT_TRUE(*db_->ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
+  EXPECT_FALSE(*db_->ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
+  clock_.Advance(121);  // the first builder died: its lease runs out
+  EXPECT_TRUE(*db_->ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
+  Digest done{tenant_.id, "2026-11-26", "ready", "h", "{}", "md", "pdf", "", {}};
+  ASSERT_TRUE(db_->StoreDigest(done).ok());
+
+  // Two requests for a stale day at once: one builds, the other waits for it and serves it.
+  Record("09:10", {en_["p225_001_mic1.flac"]});
+  Understand();
+  DigestService service(*db_, Config{}, clock_);
+  Result<Digest> a = Internal("unset"), b = Internal("unset");
+  std::thread first([&] { a = service.Fresh(tenant_.id, "2026-11-26"); });
+  std::thread second([&] { b = service.Fresh(tenant_.id, "2026-11-26"); });
+  first.join();
+  second.join();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->updated_at, b->updated_at) << "one build served to both";
+  EXPECT_EQ(a->content_json, b->content_json);
+  auto listed = db_->ListDigests(tenant_.id, "", "", 10, "");
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].status, "ready");
+  EXPECT_TRUE(listed->items[0].content_json.empty()) << "listings carry no contents";
+}
+
+}  // namespace
+}  // namespace reflexio
