@@ -1,6 +1,8 @@
 // The operator commands, run as a person would: the real binary, its exit codes and output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include "server_harness.h"
@@ -15,7 +17,8 @@ TEST(Cli, HelpExistsForEveryCommand) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--help"}, {"serve", "--help"}, {"keys", "create", "--help"}, {"migrate", "--help"},
            {"transcribe", "--help"}, {"bench", "asr", "--help"}, {"bench", "search", "--help"},
-           {"bench", "understanding", "--help"}, {"keys", "rotate", "--help"}}) {
+           {"bench", "understanding", "--help"}, {"keys", "rotate", "--help"}, {"digest", "--help"},
+           {"bench", "digest", "--help"}}) {
     std::string out;
     EXPECT_EQ(RunReflexio(args, &out), 0) << args[0];
     EXPECT_NE(out.find("usage"), std::string::npos) << args[0] << ": " << out;
@@ -48,6 +51,52 @@ TEST(Cli, BenchUnderstandingMeasuresMemoryAgainstRawHistory) {
   EXPECT_NE(out.find("tokens of raw history"), std::string::npos) << out;
   EXPECT_EQ(RunReflexio({"bench", "understanding", SpeechDir("en").string(), "--per-day", "0"}, nullptr, &err), 2);
   EXPECT_EQ(RunReflexio({"bench", "understanding"}, nullptr, &err), 2);
+}
+
+TEST(Cli, BenchDigestTimesEveryFormatOfAHeavyDay) {
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"bench", "digest", SpeechDir("en").string(), "--hours", "0.2", "--rounds", "1"}, &out, &err), 0)
+      << err;
+  EXPECT_NE(out.find("12.0 speech minutes"), std::string::npos) << out;
+  EXPECT_NE(out.find("PDF (from the JSON)"), std::string::npos) << out;
+  EXPECT_EQ(RunReflexio({"bench", "digest", SpeechDir("en").string(), "--hours", "0"}, nullptr, &err), 2);
+}
+
+TEST(Cli, DigestOnceBuildsADayAndItsExitStatusSaysHowItWent) {
+  TempDir dir;
+  std::string data = dir / "data";
+  ASSERT_FALSE(CreateKey(data, "alice").empty());
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"digest", "--once", "--date", "2026-11-20", "--data-dir", data}, &out, &err), 0) << err;
+  json digest = json::parse(out);
+  EXPECT_EQ(digest["date"], "2026-11-20");
+  EXPECT_EQ(digest["status"], "empty");
+  EXPECT_NE(err.find("building the digest of 2026-11-20"), std::string::npos) << "progress on stderr";
+  ASSERT_EQ(RunReflexio({"digest", "--once", "--format", "pdf", "--output", dir / "d.pdf", "--data-dir", data}, &out, &err),
+            0) << err;
+  EXPECT_EQ(ReadFileBytes(dir / "d.pdf").rfind("%PDF-", 0), 0u);
+  // Usage errors: 2, one line.
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"digest", "--date", "today"}, {"digest", "--once", "--date", "2026-13-01"},
+           {"digest", "--once", "--format", "pdf"}, {"digest", "--once", "--tenant", "nobody"}}) {
+    bad.push_back("--data-dir");
+    bad.push_back(data);
+    EXPECT_EQ(RunReflexio(bad, nullptr, &err), 2) << bad[1] << ": " << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+  ASSERT_FALSE(CreateKey(data, "bob").empty());
+  EXPECT_EQ(RunReflexio({"digest", "--once", "--data-dir", data}, nullptr, &err), 2);
+  EXPECT_NE(err.find("--tenant"), std::string::npos) << err;
+  // A build that fails (a master key that cannot open alice's data key): 1.
+  std::string wrong_key = dir / "wrong.key";
+  {
+    std::ofstream key(wrong_key);
+    key << std::string(64, 'a') << "\n";
+  }
+  std::filesystem::permissions(wrong_key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(RunReflexio({"digest", "--once", "--tenant", "alice", "--data-dir", data}, nullptr, &err,
+                        {{"REFLEXIO_KEY_FILE", wrong_key}}),
+            1) << err;
 }
 
 TEST(Cli, TranscribePrintsTextAndJsonWithProgressOnStderr) {

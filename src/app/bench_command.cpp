@@ -56,10 +56,10 @@ double PeakRssMegabytes() {
 int BenchCommand(const Args& args) {
   if (!args.empty() && args[0] == "search") return BenchSearchCommand(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "understanding") return BenchUnderstandingCommand(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "digest") return BenchDigestCommand(Args(args.begin() + 1, args.end()));
   if (args.empty() || (args[0] != "asr" && args[0] != "--help" && args[0] != "-h")) {
     return Fail("usage: reflexio bench asr DIR [--engine NAME] [--limit N] | bench search DIR… | "
-                "bench understanding DIR… (see reflexio bench asr --help, reflexio bench search --help, "
-                "reflexio bench understanding --help)", 2);
+                "bench understanding DIR… | bench digest DIR… (each has --help)", 2);
   }
   CommonFlags flags;
   std::string dir, engine;

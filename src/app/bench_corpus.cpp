@@ -1,10 +1,23 @@
 #include "app/bench_corpus.h"
 
+#include "app/speech_folder.h"
 #include "core/file_util.h"
 #include "core/ids.h"
 #include "text/normalize.h"
 
 namespace reflexio {
+
+Result<std::vector<std::string>> ReadReferenceTexts(const std::vector<std::string>& dirs) {
+  std::vector<std::string> references;
+  for (const auto& dir : dirs) {
+    ASSIGN_OR_RETURN(auto read, ReadTranscriptsTsv(dir));
+    for (const auto& [file, reference] : read) {
+      if (!reference.empty()) references.push_back(reference);
+    }
+  }
+  if (references.empty()) return NotFound("the folders hold no reference transcripts");
+  return references;
+}
 
 Result<ScratchDirectory> ScratchDirectory::Create(const std::string& purpose) {
   std::filesystem::path path = std::filesystem::temp_directory_path() / ("reflexio-bench-" + purpose + "-" + NewId());

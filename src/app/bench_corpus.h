@@ -12,6 +12,10 @@
 
 namespace reflexio {
 
+// The non-empty reference transcripts of speech folders (transcripts.tsv), in folder order;
+// kNotFound when there are none.
+Result<std::vector<std::string>> ReadReferenceTexts(const std::vector<std::string>& dirs);
+
 // A scratch directory under the system temp dir for one benchmark run, removed with everything in
 // it when the run ends.
 class ScratchDirectory {

@@ -65,16 +65,12 @@ int BenchSearchCommand(const Args& args) {
   if (!vars) return exit_code;
   if (dirs.empty()) return Fail("name speech folders, e.g. reflexio bench search ../shared/data/speech/en", 2);
   if (copies < 1 || rounds < 1) return Fail("--copies and --rounds must be at least 1", 2);
-  std::vector<std::string> references;
+  auto read = ReadReferenceTexts(dirs);
+  if (!read.ok()) return Fail(read.status().message());
+  const std::vector<std::string>& references = *read;
   std::set<std::string> vocabulary;
-  for (const auto& dir : dirs) {
-    auto read = ReadTranscriptsTsv(dir);
-    if (!read.ok()) return Fail(read.status().message());
-    for (const auto& [file, reference] : *read) {
-      if (reference.empty()) continue;
-      references.push_back(reference);
-      for (const auto& word : NormalizedWords(reference)) vocabulary.insert(word);
-    }
+  for (const auto& reference : references) {
+    for (const auto& word : NormalizedWords(reference)) vocabulary.insert(word);
   }
   auto scratch_dir = ScratchDirectory::Create("search");
   if (!scratch_dir.ok()) return Fail(scratch_dir.status().message());

@@ -65,15 +65,9 @@ int BenchUnderstandingCommand(const Args& args) {
   if (days < 1 || per_day < 1 || per_day > 10 || utterances < 1) {
     return Fail("--days and --utterances must be at least 1, --per-day from 1 to 10", 2);
   }
-  std::vector<std::string> references;
-  for (const auto& dir : dirs) {
-    auto read = ReadTranscriptsTsv(dir);
-    if (!read.ok()) return Fail(read.status().message());
-    for (const auto& [file, reference] : *read) {
-      if (!reference.empty()) references.push_back(reference);
-    }
-  }
-  if (references.empty()) return Fail("the folders hold no reference transcripts");
+  auto read = ReadReferenceTexts(dirs);
+  if (!read.ok()) return Fail(read.status().message());
+  const std::vector<std::string>& references = *read;
 
   auto scratch_dir = ScratchDirectory::Create("understanding");
   if (!scratch_dir.ok()) return Fail(scratch_dir.status().message());

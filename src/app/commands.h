@@ -15,10 +15,12 @@ int SchedulerCommand(const Args& args);
 int KeysCommand(const Args& args);
 int MigrateCommand(const Args& args);
 int RetentionCommand(const Args& args);
+int DigestCommand(const Args& args);
 int TranscribeCommand(const Args& args);
 int BenchCommand(const Args& args);
 int BenchSearchCommand(const Args& args);  // `bench search`, reached through BenchCommand
 int BenchUnderstandingCommand(const Args& args);  // `bench understanding`, reached through BenchCommand
+int BenchDigestCommand(const Args& args);  // `bench digest`, reached through BenchCommand
 
 // Prints "reflexio: <message>" to stderr and returns 1 (2 for usage errors).
 int Fail(const std::string& message, int code = 1);

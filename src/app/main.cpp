@@ -17,12 +17,14 @@ commands:
   serve                 HTTP API + worker on the embedded default (SQLite + PocketSphinx);
                         --role api serves HTTP only for a cluster
   worker                cluster worker: claims jobs from PostgreSQL, transcribes, no HTTP
-  scheduler             timed work (usage roll-ups, retention, episodes, understanding); one active
+  scheduler             timed work (usage roll-ups, retention, episodes, understanding,
+                        digests); one active
   keys create           create a tenant if needed and print a new API key
   keys rotate           replace the master key that wraps every tenant key
   transcribe FILE...    transcribe audio files offline and print the text or JSON
   migrate [--verify]    apply database migrations, or check the applied ones
   retention [--dry-run] delete what the retention policy says has been kept long enough
+  digest --once         build one day's digest now (JSON, Markdown or PDF)
   bench asr DIR         measure WER, real-time factor and memory on a speech folder
 
 environment: REFLEXIO_PORT, REFLEXIO_DATA_DIR, REFLEXIO_ASR_ENGINE, … (see .env.example);
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
   if (command == "keys") return reflexio::KeysCommand(args);
   if (command == "migrate") return reflexio::MigrateCommand(args);
   if (command == "retention") return reflexio::RetentionCommand(args);
+  if (command == "digest") return reflexio::DigestCommand(args);
   if (command == "transcribe") return reflexio::TranscribeCommand(args);
   if (command == "bench") return reflexio::BenchCommand(args);
   return reflexio::Fail("unknown command '" + command + "'; see reflexio --help", 2);

@@ -13,6 +13,7 @@
 #include "asr/engine_pool.h"
 #include "core/log.h"
 #include "crypto/api_key.h"
+#include "digest/schedule.h"
 #include "jobs/scheduler.h"
 #include "jobs/worker.h"
 #include "pipeline/episodes.h"
@@ -101,7 +102,8 @@ Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
 }
 
 // The scheduler's work beside the usage roll-up: retention, every REFLEXIO_RETENTION_INTERVAL_S,
-// grouping segments into episodes (closing quiet ones) and understanding the closed ones every round.
+// grouping segments into episodes (closing quiet ones), understanding the closed ones, and each
+// tenant's daily digest when their digest time has come, every round.
 SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobStore& blobs, Metrics* metrics) {
   SchedulerOptions options{config.scheduler_interval_s, {}};
   auto sweeper = std::make_shared<RetentionSweeper>(db, blobs, RetentionPolicy::Defaults(config), metrics);
@@ -122,6 +124,12 @@ SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobSto
                                LOG_INFO("understood " << report.episodes_enriched << " conversation(s)");
                              }
                              return Status::Ok();
+                           }});
+  // Each tenant's digest at their digest time, after the day's understanding above.
+  auto digests = std::make_shared<DigestService>(db, config);
+  auto schedule = std::make_shared<DigestSchedule>(db, *digests);
+  options.tasks.push_back({"digests", config.scheduler_interval_s, [digests, schedule]() -> Status {
+                             return schedule->Run().status();
                            }});
   return options;
 }
@@ -228,8 +236,8 @@ int SchedulerCommand(const Args& args) {
   int exit_code = 0;
   auto vars = ParseFlags(args,
                          "usage: reflexio scheduler [--data-dir DIR] [--config FILE]\n\n"
-                         "Runs the timed work (daily usage roll-up, retention, episodes and understanding them;\n"
-                         "digests later). Start one on as many machines as you like: only one is active at a time\n"
+                         "Runs the timed work (daily usage roll-up, retention, episodes and understanding them,\n"
+                         "daily digests). Start one on as many machines as you like: only one is active at a time\n"
                          "(a PostgreSQL advisory lock), "
                          "and another takes over within REFLEXIO_SCHEDULER_INTERVAL_S when it stops.",
                          options, nullptr, exit_code);

@@ -35,7 +35,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A clock the test moves by hand; it starts at 2026-11-26T16:50:00Z. Thread-safe.
+// A clock the test moves by hand; it starts at 2026-11-26T22:50:00Z. Thread-safe.
 class FakeClock : public Clock {
  public:
   TimePoint Now() const override { return FromUnixSeconds(seconds_.load()); }

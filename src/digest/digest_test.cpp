@@ -12,6 +12,7 @@
 #include "digest/builder.h"
 #include "digest/markdown.h"
 #include "digest/pdf.h"
+#include "digest/schedule.h"
 #include "digest/service.h"
 #include "llm/embedded_provider.h"
 #include "pipeline/episodes.h"
@@ -283,6 +284,71 @@ TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].status, "ready");
   EXPECT_TRUE(listed->items[0].content_json.empty()) << "listings carry no contents";
+}
+
+}  // namespace
+}  // namespace reflexio
+
+namespace reflexio {
+namespace {
+
+TimePoint Utc(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+
+TEST(DigestScheduleTest, DueAtTheLocalDigestTimeInEveryZoneAndAcrossDaylightSaving) {
+  // 13:50 UTC is 22:50 in Tokyo (UTC+9) and 08:50 in New York (UTC-5).
+  auto tokyo = DigestSchedule::DueDates(Utc("2026-11-26T13:50:00Z"), "Asia/Tokyo", "22:50", 0);
+  EXPECT_EQ(*tokyo, (std::vector<std::string>{"2026-11-26"}));
+  EXPECT_TRUE(DigestSchedule::DueDates(Utc("2026-11-26T13:49:59Z"), "Asia/Tokyo", "22:50", 0)->empty());
+  EXPECT_TRUE(DigestSchedule::DueDates(Utc("2026-11-26T13:50:00Z"), "America/New_York", "22:50", 0)->empty());
+  // Berlin: 22:50 is 21:50 UTC on the last winter-time day and 20:50 UTC on the day summer time begins.
+  EXPECT_TRUE(DigestSchedule::DueDates(Utc("2026-03-28T21:49:00Z"), "Europe/Berlin", "22:50", 0)->empty());
+  EXPECT_EQ(DigestSchedule::DueDates(Utc("2026-03-28T21:50:00Z"), "Europe/Berlin", "22:50", 0)->size(), 1u);
+  EXPECT_TRUE(DigestSchedule::DueDates(Utc("2026-03-29T20:49:00Z"), "Europe/Berlin", "22:50", 0)->empty());
+  EXPECT_EQ(*DigestSchedule::DueDates(Utc("2026-03-29T20:50:00Z"), "Europe/Berlin", "22:50", 0),
+            (std::vector<std::string>{"2026-03-29"}));
+  // With catch-up: the days before, oldest first.
+  EXPECT_EQ(*DigestSchedule::DueDates(Utc("2026-11-26T10:00:00Z"), "UTC", "22:50", 2),
+            (std::vector<std::string>{"2026-11-24", "2026-11-25"}));
+}
+
+TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
+  // Recorded on the 26th (Moscow); the server was down until the 28th at 10:00 Moscow time.
+  Record("09:10", {en_["p225_001_mic1.flac"]});
+  Understand();  // the clock is now days later
+  testing::FakeClock clock;
+  clock.Advance(ToUnixSeconds(*ParseRfc3339("2026-11-26T16:50:00Z")) - clock.seconds());  // 19:50 in Moscow
+  DigestService service(*db_, Config{}, clock);
+  DigestSchedule schedule(*db_, service, clock);
+  auto before = schedule.Run();
+  ASSERT_TRUE(before.ok()) << before.status().message();
+  EXPECT_EQ(before->built, 0) << "19:50 in Moscow: not yet";
+  clock.Advance(3 * 3600);  // 22:50 in Moscow
+  EXPECT_EQ(schedule.Run()->built, 1);
+  EXPECT_EQ((*db_->GetDigest(tenant_.id, "2026-11-26"))->status, "ready");
+  EXPECT_EQ(schedule.Run()->built, 0) << "once";
+
+  // A second tenant in New York whose day has recordings; the server stops for two days.
+  Tenant bob = db_->EnsureTenant("bob").value();
+  TenantSettings settings;
+  settings.timezone = "America/New_York";
+  ASSERT_TRUE(db_->PutTenantSettings(bob.id, settings).ok());
+  Recording r;
+  r.tenant_id = bob.id;
+  r.id = NewId();
+  r.content_type = "audio/flac";
+  r.body_sha256 = "00";
+  r.captured_at = r.received_at = *LocalClockTime("2026-11-26", "12:00", "America/New_York");
+  r.source_path = "incoming/x";
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  clock.Advance(2 * 86400);  // the 28th, 22:50 in Moscow, 14:50 in New York
+  auto caught_up = schedule.Run();
+  ASSERT_TRUE(caught_up.ok());
+  // Alice: the 27th (nothing recorded: skipped) and the 28th (today, built); Bob: the 26th (recorded).
+  EXPECT_TRUE((*db_->GetDigest(tenant_.id, "2026-11-28")).has_value());
+  EXPECT_FALSE((*db_->GetDigest(tenant_.id, "2026-11-27")).has_value());
+  EXPECT_TRUE((*db_->GetDigest(bob.id, "2026-11-26")).has_value());
+  EXPECT_FALSE((*db_->GetDigest(bob.id, "2026-11-28")).has_value()) << "14:50 in New York: not yet";
+  EXPECT_EQ(caught_up->built, 2);
 }
 
 }  // namespace

@@ -1,0 +1,49 @@
+#include "digest/schedule.h"
+
+#include "core/local_time.h"
+#include "core/log.h"
+
+namespace reflexio {
+
+Result<std::vector<std::string>> DigestSchedule::DueDates(TimePoint now, const std::string& zone,
+                                                          const std::string& digest_time, int catch_up_days) {
+  ASSIGN_OR_RETURN(std::string today, LocalDate(now, zone));
+  ASSIGN_OR_RETURN(TimePoint due_today, LocalClockTime(today, digest_time, zone));
+  std::vector<std::string> dates;
+  for (int back = catch_up_days; back >= 1; --back) dates.push_back(AddDays(today, -back));
+  if (now >= due_today) dates.push_back(today);
+  return dates;
+}
+
+Result<DigestRoundReport> DigestSchedule::Run() {
+  DigestRoundReport report;
+  ASSIGN_OR_RETURN(auto tenants, db_.ListTenants());
+  TimePoint now = clock_.Now();
+  for (const Tenant& tenant : tenants) {
+    ASSIGN_OR_RETURN(std::string zone, service_.TimeZoneOf(tenant.id));
+    ASSIGN_OR_RETURN(std::string digest_time, service_.DigestTimeOf(tenant.id));
+    ASSIGN_OR_RETURN(auto dates, DueDates(now, zone, digest_time));
+    ASSIGN_OR_RETURN(std::string today, LocalDate(now, zone));
+    for (const std::string& date : dates) {
+      ASSIGN_OR_RETURN(auto stored, db_.GetDigest(tenant.id, date));
+      if (stored && stored->status != "failed") continue;
+      if (date != today) {
+        // Catching up: only days something was recorded on (a new tenant has no missed days).
+        ASSIGN_OR_RETURN(LocalDayBounds bounds, LocalDay(date, zone));
+        ASSIGN_OR_RETURN(auto recorded, db_.ListRecordings(tenant.id, {bounds.start, bounds.end}, 1, ""));
+        if (recorded.items.empty()) continue;
+      }
+      auto built = service_.Fresh(tenant.id, date);
+      if (built.ok()) {
+        ++report.built;
+        LOG_INFO("digest of " << date << " built for tenant " << tenant.id << " (" << zone << ")");
+      } else {
+        ++report.failed;
+        LOG_WARN("digest of " << date << " for tenant " << tenant.id << " failed: " << built.status().message());
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace reflexio
