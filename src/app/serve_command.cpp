@@ -117,7 +117,7 @@ SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobSto
   // Closed episodes are understood right after grouping, in the same round.
   std::shared_ptr<Provider> provider = MakeUnderstandingProvider(config, db, metrics);
   std::shared_ptr<LettaSync> letta = MakeLettaSync(config, db, metrics);
-  auto enricher = std::make_shared<Enricher>(db, *provider, SystemClock::Instance(), letta.get());
+  auto enricher = std::make_shared<Enricher>(db, *provider, SystemClock::Instance(), letta.get(), config.timezone);
   options.tasks.push_back({"enrich", config.scheduler_interval_s, [enricher, provider, letta]() -> Status {
                              ASSIGN_OR_RETURN(auto report, enricher->Run());
                              if (report.episodes_enriched > 0) {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/ids.h"
+#include "core/local_time.h"
 #include "core/log.h"
 #include "memory/evidence.h"
 
@@ -66,6 +67,10 @@ Status Enricher::EnrichEpisode(const Episode& episode) {
                                               s.segment.end_s, s.segment.text, s.segment.quality, confidence});
   }
   ASSIGN_OR_RETURN(transcript.memory_context, memory_.PromptContext(tenant));
+  // "Tomorrow" is the person's tomorrow: their zone's offset when the episode began.
+  ASSIGN_OR_RETURN(TenantSettings settings, db_.GetTenantSettings(tenant));
+  ASSIGN_OR_RETURN(transcript.utc_offset_minutes,
+                   UtcOffsetMinutes(episode.started_at, settings.timezone.value_or(default_timezone_)));
   ASSIGN_OR_RETURN(Enrichment enrichment, provider_.Enrich(transcript));
 
   auto evidence_of = [&](const std::vector<int>& indexes) {

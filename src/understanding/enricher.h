@@ -35,8 +35,11 @@ struct EnrichReport {
 
 class Enricher {
  public:
-  Enricher(Database& db, Provider& provider, const Clock& clock = SystemClock::Instance(), LettaSync* letta = nullptr)
-      : db_(db), provider_(provider), clock_(clock), memory_(db, clock), letta_(letta) {}
+  // `default_timezone`: the zone of tenants who set none (dates like "tomorrow" are their local days).
+  Enricher(Database& db, Provider& provider, const Clock& clock = SystemClock::Instance(), LettaSync* letta = nullptr,
+           std::string default_timezone = "UTC")
+      : db_(db), provider_(provider), clock_(clock), memory_(db, clock), letta_(letta),
+        default_timezone_(std::move(default_timezone)) {}
 
   Result<EnrichReport> Run();
   Status EnrichEpisode(const Episode& episode);
@@ -47,6 +50,7 @@ class Enricher {
   const Clock& clock_;
   CoreMemory memory_;
   LettaSync* letta_;
+  std::string default_timezone_;
 };
 
 // Estimated tokens of a prompt text: UTF-8 bytes / 4, rounded up (OpenAI's rule of thumb).

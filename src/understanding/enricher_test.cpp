@@ -217,6 +217,22 @@ TEST_F(EnricherTest, UncertainSpeechIsUsedOnlyWhenNothingElseWasSaidAndTheNoteSa
   EXPECT_EQ(Of("action").size(), 1u);
 }
 
+TEST_F(EnricherTest, DueDatesAreThePersonsLocalDays) {
+  // 22:30 UTC on the 26th is already the 27th in Tokyo: "tomorrow" there is the 28th.
+  TenantSettings settings;
+  settings.timezone = "Asia/Tokyo";
+  ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, settings).ok());
+  start_ = *ParseRfc3339("2026-11-26T22:30:00Z");
+  Record(0, {{"i will call the bank tomorrow", 0.5}});
+  CloseEpisodes();
+  EmbeddedProvider embedded;
+  Enricher enricher(*db_, embedded, clock_);
+  ASSERT_EQ(enricher.Run()->episodes_enriched, 1);
+  auto actions = Of("action");
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(*actions[0].due_date, "2026-11-28");
+}
+
 TEST(EmotionQuadrantTest, ValenceAndArousalTogether) {
   EXPECT_EQ(EmotionQuadrant(0.6, 0.8), "excited");
   EXPECT_EQ(EmotionQuadrant(0.6, 0.2), "content");
