@@ -18,20 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-Result<TimeRange> ParseRange(const ServerRequest& request) {
-  TimeRange range;
-  if (auto from = request.Query("from")) {
-    ASSIGN_OR_RETURN(range.from, ParseRfc3339(*from));
-  }
-  if (auto to = request.Query("to")) {
-    ASSIGN_OR_RETURN(range.to, ParseRfc3339(*to));
-  }
-  if (range.from && range.to && *range.to <= *range.from) {
-    return InvalidArgument("'to' must be later than 'from'", "invalid_time_range");
-  }
-  return range;
-}
-
 Result<double> ParseSeconds(const ServerRequest& request, const std::string& name, double fallback) {
   auto text = request.Query(name);
   if (!text) return fallback;
@@ -61,19 +47,11 @@ Result<Tenant> Api::Authenticate(const std::string& key) {
 }
 
 void Api::RegisterRoutes(Router& router) {
-  auto add = [&](std::string method, std::string pattern, std::string summary, bool auth,
-                 std::function<ServerResponse(ServerRequest&)> handler) {
-    Route route;
-    route.method = std::move(method);
-    route.pattern = std::move(pattern);
-    route.summary = std::move(summary);
-    route.authenticated = auth;
-    route.handler = std::move(handler);
-    router.Add(std::move(route));
-  };
-  add("GET", "/", "Service name, version and the endpoints", false, [this, &router](ServerRequest&) { return Index(router); });
-  add("GET", "/health", "Health checks; 503 when degraded", false, [this](ServerRequest&) { return Health(); });
-  add("GET", "/metrics/prometheus", "Prometheus metrics", false, [this](ServerRequest&) { return PrometheusMetrics(); });
+  router.Add("GET", "/", "Service name, version and the endpoints",
+             [this, &router](ServerRequest&) { return Index(router); }, false);
+  router.Add("GET", "/health", "Health checks; 503 when degraded", [this](ServerRequest&) { return Health(); }, false);
+  router.Add("GET", "/metrics/prometheus", "Prometheus metrics",
+             [this](ServerRequest&) { return PrometheusMetrics(); }, false);
 
   Route upload;
   upload.method = "POST";
@@ -94,20 +72,20 @@ void Api::RegisterRoutes(Router& router) {
   upload.handler = [this](ServerRequest& r) { return CreateRecording(r); };
   router.Add(std::move(upload));
 
-  add("GET", "/v1/recordings", "List recordings, newest first (from, to, limit, cursor)", true,
-      [this](ServerRequest& r) { return ListRecordings(r); });
-  add("GET", "/v1/recordings/{id}", "A recording's status, duration and speech seconds", true,
-      [this](ServerRequest& r) { return GetRecording(r); });
-  add("GET", "/v1/recordings/{id}/transcript", "Transcript segments with word times", true,
-      [this](ServerRequest& r) { return GetTranscript(r); });
-  add("GET", "/v1/recordings/{id}/audio", "Audio clip (start, end; Ogg/Opus, or WAV with Accept: audio/wav)", true,
-      [this](ServerRequest& r) { return GetAudio(r); });
-  add("GET", "/v1/search", "Search what was said (q, from, to, limit, cursor); best hit first", true,
-      [this](ServerRequest& r) { return Search(r); });
-  add("GET", "/v1/episodes", "Conversations, newest first (from, to, limit, cursor)", true,
-      [this](ServerRequest& r) { return ListEpisodes(r); });
-  add("GET", "/v1/episodes/{id}", "One conversation: when, how long, and what was understood from it", true,
-      [this](ServerRequest& r) { return GetEpisode(r); });
+  router.Add("GET", "/v1/recordings", "List recordings, newest first (from, to, limit, cursor)",
+             [this](ServerRequest& r) { return ListRecordings(r); });
+  router.Add("GET", "/v1/recordings/{id}", "A recording's status, duration and speech seconds",
+             [this](ServerRequest& r) { return GetRecording(r); });
+  router.Add("GET", "/v1/recordings/{id}/transcript", "Transcript segments with word times",
+             [this](ServerRequest& r) { return GetTranscript(r); });
+  router.Add("GET", "/v1/recordings/{id}/audio", "Audio clip (start, end; Ogg/Opus, or WAV with Accept: audio/wav)",
+             [this](ServerRequest& r) { return GetAudio(r); });
+  router.Add("GET", "/v1/search", "Search what was said (q, from, to, limit, cursor); best hit first",
+             [this](ServerRequest& r) { return Search(r); });
+  router.Add("GET", "/v1/episodes", "Conversations, newest first (from, to, limit, cursor)",
+             [this](ServerRequest& r) { return ListEpisodes(r); });
+  router.Add("GET", "/v1/episodes/{id}", "One conversation: when, how long, and what was understood from it",
+             [this](ServerRequest& r) { return GetEpisode(r); });
   RegisterUnderstandingRoutes(router);
   RegisterDigestRoutes(router);
   RegisterPrivacyRoutes(router);

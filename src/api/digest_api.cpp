@@ -30,23 +30,15 @@ json DigestListItem(const Digest& d) {
 }  // namespace
 
 void Api::RegisterDigestRoutes(Router& router) {
-  auto add = [&](std::string method, std::string pattern, std::string summary,
-                 std::function<ServerResponse(ServerRequest&)> handler) {
-    Route route;
-    route.method = std::move(method);
-    route.pattern = std::move(pattern);
-    route.summary = std::move(summary);
-    route.handler = std::move(handler);
-    router.Add(std::move(route));
-  };
-  add("GET", "/v1/digests", "Digests built, newest first (from, to as YYYY-MM-DD; limit, cursor)",
+  router.Add("GET", "/v1/digests", "Digests built, newest first (from, to as YYYY-MM-DD; limit, cursor)",
       [this](ServerRequest& r) { return ListDigests(r); });
-  add("GET", "/v1/digests/{date}", "The digest of a day (YYYY-MM-DD, today, yesterday; format=json|md|pdf)",
+  router.Add("GET", "/v1/digests/{date}", "The digest of a day (YYYY-MM-DD, today, yesterday; format=json|md|pdf)",
       [this](ServerRequest& r) { return GetDigest(r); });
-  add("POST", "/v1/digests/{date}/generate", "Build the digest of a day again now",
+  router.Add("POST", "/v1/digests/{date}/generate", "Build the digest of a day again now",
       [this](ServerRequest& r) { return GenerateDigest(r); });
-  add("GET", "/v1/settings", "Your time zone, digest time and Telegram chat", [this](ServerRequest& r) { return GetSettings(r); });
-  add("PUT", "/v1/settings", "Change them (JSON; null restores the server's default)",
+  router.Add("GET", "/v1/settings", "Your time zone, digest time and Telegram chat",
+             [this](ServerRequest& r) { return GetSettings(r); });
+  router.Add("PUT", "/v1/settings", "Change them (JSON; null restores the server's default)",
       [this](ServerRequest& r) { return UpdateSettings(r); });
 }
 

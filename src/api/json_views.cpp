@@ -84,6 +84,20 @@ HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& terms)
   return span;
 }
 
+Result<TimeRange> ParseRange(const ServerRequest& request) {
+  TimeRange range;
+  if (auto from = request.Query("from")) {
+    ASSIGN_OR_RETURN(range.from, ParseRfc3339(*from));
+  }
+  if (auto to = request.Query("to")) {
+    ASSIGN_OR_RETURN(range.to, ParseRfc3339(*to));
+  }
+  if (range.from && range.to && *range.to <= *range.from) {
+    return InvalidArgument("'to' must be later than 'from'", "invalid_time_range");
+  }
+  return range;
+}
+
 Result<int> ParseLimit(const ServerRequest& request, int default_limit, int max_limit) {
   auto text = request.Query("limit");
   if (!text) return default_limit;

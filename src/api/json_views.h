@@ -17,6 +17,8 @@ nlohmann::json EpisodeJson(const Episode& episode);
 
 // A list answer: {"items": [...], "next_cursor": "…" | null}.
 nlohmann::json PageJson(nlohmann::json items, const std::optional<std::string>& next_cursor);
+// The `from` and `to` query parameters (RFC 3339); 400 when malformed or `to` is not after `from`.
+Result<TimeRange> ParseRange(const ServerRequest& request);
 // The `limit` query parameter: default when absent, 400 outside 1..max_limit.
 Result<int> ParseLimit(const ServerRequest& request, int default_limit, int max_limit);
 nlohmann::json SegmentJson(const Segment& segment);

@@ -72,24 +72,15 @@ Status ApplySettingsPatch(const json& body, TenantSettings& settings) {
 }  // namespace
 
 void Api::RegisterPrivacyRoutes(Router& router) {
-  auto add = [&](std::string method, std::string pattern, std::string summary,
-                 std::function<ServerResponse(ServerRequest&)> handler) {
-    Route route;
-    route.method = std::move(method);
-    route.pattern = std::move(pattern);
-    route.summary = std::move(summary);
-    route.handler = std::move(handler);
-    router.Add(std::move(route));
-  };
-  add("GET", "/v1/privacy/settings", "Retention, training opt-out and PII mode in effect, with your overrides",
+  router.Add("GET", "/v1/privacy/settings", "Retention, training opt-out and PII mode in effect, with your overrides",
       [this](ServerRequest& r) { return GetPrivacySettings(r); });
-  add("PUT", "/v1/privacy/settings", "Change privacy settings (JSON; null restores a default)",
+  router.Add("PUT", "/v1/privacy/settings", "Change privacy settings (JSON; null restores a default)",
       [this](ServerRequest& r) { return UpdatePrivacySettings(r); });
-  add("GET", "/v1/privacy/export", "Everything stored about you as one tar archive (JSON + audio)",
+  router.Add("GET", "/v1/privacy/export", "Everything stored about you as one tar archive (JSON + audio)",
       [this](ServerRequest& r) { return ExportEverything(r); });
-  add("POST", "/v1/privacy/erase", "Erase all your data and destroy its key ({\"confirm\": true})",
+  router.Add("POST", "/v1/privacy/erase", "Erase all your data and destroy its key ({\"confirm\": true})",
       [this](ServerRequest& r) { return EraseEverything(r); });
-  add("GET", "/v1/privacy/audit", "Audit log: exports, erasures, key rotations, admin access (limit, cursor)",
+  router.Add("GET", "/v1/privacy/audit", "Audit log: exports, erasures, key rotations, admin access (limit, cursor)",
       [this](ServerRequest& r) { return ListAuditLog(r); });
 }
 

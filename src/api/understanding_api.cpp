@@ -36,13 +36,8 @@ json EvidenceJson(const json& stored) {
   return out;
 }
 
-json Body(const Insight& insight) {
-  json body = json::parse(insight.body, nullptr, false);
-  return body.is_object() ? body : json::object();
-}
-
 json InsightJson(const Insight& insight) {
-  json body = Body(insight);
+  json body = InsightBody(insight);
   json out = {{"id", insight.id},
               {"kind", insight.kind},
               {"episode_id", insight.episode_id},
@@ -61,7 +56,7 @@ json InsightJson(const Insight& insight) {
 }
 
 json MemoryJson(const Insight& entry) {
-  json body = Body(entry);
+  json body = InsightBody(entry);
   return {{"id", entry.id},
           {"kind", entry.kind},
           {"label", body.value("label", "")},
@@ -78,45 +73,24 @@ json MemoryJson(const Insight& entry) {
           {"explain_url", "/v1/explain/memory/" + entry.id}};
 }
 
-Result<TimeRange> RangeOf(const ServerRequest& request) {
-  TimeRange range;
-  if (auto from = request.Query("from")) {
-    ASSIGN_OR_RETURN(range.from, ParseRfc3339(*from));
-  }
-  if (auto to = request.Query("to")) {
-    ASSIGN_OR_RETURN(range.to, ParseRfc3339(*to));
-  }
-  if (range.from && range.to && *range.to <= *range.from) {
-    return InvalidArgument("'to' must be later than 'from'", "invalid_time_range");
-  }
-  return range;
-}
-
 }  // namespace
 
 void Api::RegisterUnderstandingRoutes(Router& router) {
-  auto add = [&](std::string method, std::string pattern, std::string summary,
-                 std::function<ServerResponse(ServerRequest&)> handler) {
-    Route route;
-    route.method = std::move(method);
-    route.pattern = std::move(pattern);
-    route.summary = std::move(summary);
-    route.handler = std::move(handler);
-    router.Add(std::move(route));
-  };
-  add("GET", "/v1/actions", "Action items and commitments, newest first (state=open|done, from, to, limit, cursor)",
+  router.Add("GET", "/v1/actions", "Action items and commitments, newest first (state=open|done, from, to, limit, cursor)",
       [this](ServerRequest& r) { return ListActions(r); });
-  add("PUT", "/v1/actions/{id}", "Mark an action item done or open again ({\"state\": \"done\"})",
+  router.Add("PUT", "/v1/actions/{id}", "Mark an action item done or open again ({\"state\": \"done\"})",
       [this](ServerRequest& r) { return UpdateAction(r); });
-  add("GET", "/v1/emotions", "Emotions per conversation: valence from words, arousal from voice (from, to)",
+  router.Add("GET", "/v1/emotions", "Emotions per conversation: valence from words, arousal from voice (from, to)",
       [this](ServerRequest& r) { return ListEmotions(r); });
-  add("GET", "/v1/memory", "What Reflexio remembers about you (kind, limit, cursor)",
+  router.Add("GET", "/v1/memory", "What Reflexio remembers about you (kind, limit, cursor)",
       [this](ServerRequest& r) { return ListMemory(r); });
-  add("GET", "/v1/memory/{id}", "One memory entry with its evidence", [this](ServerRequest& r) { return GetMemory(r); });
-  add("PUT", "/v1/memory/{id}", "Correct a memory entry ({\"label\", \"detail\", \"state\"})",
+  router.Add("GET", "/v1/memory/{id}", "One memory entry with its evidence",
+             [this](ServerRequest& r) { return GetMemory(r); });
+  router.Add("PUT", "/v1/memory/{id}", "Correct a memory entry ({\"label\", \"detail\", \"state\"})",
       [this](ServerRequest& r) { return UpdateMemory(r); });
-  add("DELETE", "/v1/memory/{id}", "Forget a memory entry", [this](ServerRequest& r) { return DeleteMemory(r); });
-  add("GET", "/v1/explain/{kind}/{id}", "Why Reflexio concluded this: the quoted words, their audio, method, confidence",
+  router.Add("DELETE", "/v1/memory/{id}", "Forget a memory entry",
+             [this](ServerRequest& r) { return DeleteMemory(r); });
+  router.Add("GET", "/v1/explain/{kind}/{id}", "Why Reflexio concluded this: the quoted words, their audio, method, confidence",
       [this](ServerRequest& r) { return Explain(r); });
 }
 
@@ -155,7 +129,7 @@ json Api::EnrichmentJson(const std::string& tenant_id, const Episode& episode, S
 }
 
 ServerResponse Api::ListActions(ServerRequest& request) {
-  auto range = RangeOf(request);
+  auto range = ParseRange(request);
   if (!range.ok()) return ErrorResponse(range.status());
   auto limit = ParseLimit(request, 50, 200);
   if (!limit.ok()) return ErrorResponse(limit.status());
@@ -188,7 +162,7 @@ ServerResponse Api::UpdateAction(ServerRequest& request) {
   Status stored = deps_.db.PutInsight(action);
   if (!stored.ok()) return ErrorResponse(stored);
   // A commitment kept is no longer an open one in memory.
-  json action_body = Body(action);
+  json action_body = InsightBody(action);
   std::string key = CoreMemory::KeyOf("commitment", action_body.value("text", ""));
   auto commitment = deps_.db.FindInsightByKey(request.tenant->id, "core", "commitment", key);
   if (commitment.ok() && *commitment) {
@@ -202,7 +176,7 @@ ServerResponse Api::UpdateAction(ServerRequest& request) {
 }
 
 ServerResponse Api::ListEmotions(ServerRequest& request) {
-  auto range = RangeOf(request);
+  auto range = ParseRange(request);
   if (!range.ok()) return ErrorResponse(range.status());
   auto limit = ParseLimit(request, 50, 500);
   if (!limit.ok()) return ErrorResponse(limit.status());
@@ -283,7 +257,7 @@ ServerResponse Api::Explain(ServerRequest& request) {
   bool matches = *found && (kind == "memory" ? (*found)->scope == "core" : (*found)->kind == kind);
   if (!matches) return ErrorResponse(NotFound("no " + kind + " " + id, "not_found"));
   const Insight& insight = **found;
-  json body = Body(insight);
+  json body = InsightBody(insight);
   json evidence = json::array();
   int missing = 0;
   std::map<std::string, std::vector<Segment>> segments_of;

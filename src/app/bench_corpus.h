@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -15,6 +16,17 @@ namespace reflexio {
 // The non-empty reference transcripts of speech folders (transcripts.tsv), in folder order;
 // kNotFound when there are none.
 Result<std::vector<std::string>> ReadReferenceTexts(const std::vector<std::string>& dirs);
+
+// A benchmark's own time, set by hand as it moves through the days it simulates.
+class BenchClock : public Clock {
+ public:
+  explicit BenchClock(TimePoint start) : now_(start) {}
+  TimePoint Now() const override { return now_; }
+  void Set(TimePoint t) { now_ = t; }
+
+ private:
+  TimePoint now_;
+};
 
 // A scratch directory under the system temp dir for one benchmark run, removed with everything in
 // it when the run ends.

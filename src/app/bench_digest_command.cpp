@@ -29,16 +29,6 @@ namespace reflexio {
 
 namespace {
 
-class FixedClock : public Clock {
- public:
-  explicit FixedClock(TimePoint t) : now_(t) {}
-  TimePoint Now() const override { return now_; }
-  void Set(TimePoint t) { now_ = t; }
-
- private:
-  TimePoint now_;
-};
-
 template <typename F>
 double MedianMs(int rounds, F&& run) {
   std::vector<double> ms;
@@ -80,7 +70,7 @@ int BenchDigestCommand(const Args& args) {
   if (!scratch.ok()) return Fail(scratch.status().message());
   const std::string date = "2026-11-26", zone = "UTC";
   TimePoint morning = *LocalClockTime(date, "07:00", zone);
-  FixedClock clock(morning);
+  BenchClock clock(morning);
   auto backend = SqliteDatabase::Open(scratch->path() / "reflexio.db", EmbeddedSqliteMigrations(), clock);
   if (!backend.ok()) return Fail(backend.status().message());
   Keyring keyring(**backend, MasterKeys{MasterKey::From(NewDataKey())});

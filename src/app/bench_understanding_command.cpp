@@ -30,17 +30,6 @@ namespace {
 
 using nlohmann::json;
 
-// The bench's own time: it jumps from conversation to conversation.
-class SteppedClock : public Clock {
- public:
-  explicit SteppedClock(TimePoint start) : now_(start) {}
-  TimePoint Now() const override { return now_; }
-  void Set(TimePoint t) { now_ = t; }
-
- private:
-  TimePoint now_;
-};
-
 }  // namespace
 
 int BenchUnderstandingCommand(const Args& args) {
@@ -73,7 +62,7 @@ int BenchUnderstandingCommand(const Args& args) {
   if (!scratch_dir.ok()) return Fail(scratch_dir.status().message());
   const std::filesystem::path& scratch = scratch_dir->path();
   TimePoint start = *ParseRfc3339("2026-11-23T08:00:00Z");
-  SteppedClock clock(start);
+  BenchClock clock(start);
   auto backend = SqliteDatabase::Open(scratch / "reflexio.db", EmbeddedSqliteMigrations(), clock);
   if (!backend.ok()) return Fail(backend.status().message());
   Keyring keyring(**backend, MasterKeys{MasterKey::From(NewDataKey())});

@@ -31,11 +31,6 @@ Result<std::vector<T>> All(Fetch fetch) {
   }
 }
 
-json Body(const Insight& insight) {
-  json body = json::parse(insight.body, nullptr, false);
-  return body.is_object() ? body : json::object();
-}
-
 std::string Quote(const std::string& text) {
   if (text.size() <= kQuoteChars) return text;
   size_t cut = text.rfind(' ', kQuoteChars);
@@ -84,7 +79,7 @@ Result<DigestBuilder::Material> DigestBuilder::Collect(const DigestDay& day) {
                    }));
   for (Insight& entry : memory) {
     // What the day taught memory: entries last heard of in it (capture time, not processing time).
-    auto last_seen = ParseRfc3339(Body(entry).value("last_seen", ""));
+    auto last_seen = ParseRfc3339(InsightBody(entry).value("last_seen", ""));
     if (last_seen.ok() && *last_seen >= m.bounds.start && *last_seen < m.bounds.end) m.memory.push_back(entry);
   }
   ASSIGN_OR_RETURN(auto week, LocalDay(AddDays(day.date, -7), day.timezone));
@@ -193,11 +188,11 @@ Result<json> DigestBuilder::Build(const DigestDay& day) {
                  {"local_start", local_clock(e.started_at).substr(0, 5)}, {"local_end", local_clock(e.ended_at).substr(0, 5)},
                  {"summary", nullptr}, {"urgency", nullptr}, {"sources", json::array()}};
     if (summary_of.count(e.id)) {
-      json body = Body(*summary_of[e.id]);
+      json body = InsightBody(*summary_of[e.id]);
       item["summary"] = body.value("text", "");
       item["sources"] = cite(body.value("evidence", json::array()));
     }
-    if (session_of.count(e.id)) item["urgency"] = Body(*session_of[e.id])["fields"].value("urgency", "low");
+    if (session_of.count(e.id)) item["urgency"] = InsightBody(*session_of[e.id])["fields"].value("urgency", "low");
     timeline.push_back(std::move(item));
   }
 
@@ -207,7 +202,7 @@ Result<json> DigestBuilder::Build(const DigestDay& day) {
   std::vector<std::string> people_order, topic_order;
   json new_actions = json::array();
   auto action_json = [&](const Insight& a) {
-    json body = Body(a);
+    json body = InsightBody(a);
     json fields = body.value("fields", json::object());
     return json{{"id", a.id}, {"text", body.value("text", "")}, {"who", fields.value("who", "")},
                 {"commitment", fields.value("commitment", false)},
@@ -215,7 +210,7 @@ Result<json> DigestBuilder::Build(const DigestDay& day) {
                 {"sources", cite(body.value("evidence", json::array()))}};
   };
   for (const Insight& i : m.insights) {
-    json body = Body(i);
+    json body = InsightBody(i);
     if (i.kind == "emotion") {
       json fields = body.value("fields", json::object());
       std::string quadrant = fields.value("quadrant", "neutral");
@@ -266,7 +261,7 @@ Result<json> DigestBuilder::Build(const DigestDay& day) {
   // Against the week before: what is new today, and what keeps coming back.
   std::set<std::string> earlier_topics, earlier_people;
   for (const Insight& i : m.earlier) {
-    (i.kind == "topic" ? earlier_topics : earlier_people).insert(NormalizeText(Body(i).value("text", "")));
+    (i.kind == "topic" ? earlier_topics : earlier_people).insert(NormalizeText(InsightBody(i).value("text", "")));
   }
   json compared = {{"new_topics", json::array()}, {"repeating_topics", json::array()},
                    {"new_people", json::array()}, {"repeating_people", json::array()}};
@@ -279,7 +274,7 @@ Result<json> DigestBuilder::Build(const DigestDay& day) {
 
   json memory = json::array();
   for (const Insight& entry : m.memory) {
-    json body = Body(entry);
+    json body = InsightBody(entry);
     std::string first_seen = body.value("first_seen", "");
     auto first = ParseRfc3339(first_seen);
     memory.push_back({{"id", entry.id}, {"kind", entry.kind}, {"label", body.value("label", "")},

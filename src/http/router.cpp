@@ -56,6 +56,17 @@ bool MatchPattern(const std::string& pattern, const std::string& path, std::map<
 
 void Router::Add(Route route) { routes_.push_back(std::move(route)); }
 
+void Router::Add(std::string method, std::string pattern, std::string summary,
+                 std::function<ServerResponse(ServerRequest&)> handler, bool authenticated) {
+  Route route;
+  route.method = std::move(method);
+  route.pattern = std::move(pattern);
+  route.summary = std::move(summary);
+  route.authenticated = authenticated;
+  route.handler = std::move(handler);
+  Add(std::move(route));
+}
+
 Router::Match Router::Find(const std::string& method, const std::string& path) const {
   Match match;
   for (const Route& route : routes_) {

@@ -60,6 +60,9 @@ struct Route {
 class Router {
  public:
   void Add(Route route);
+  // The common case: a route with only a handler (authenticated unless said otherwise).
+  void Add(std::string method, std::string pattern, std::string summary,
+           std::function<ServerResponse(ServerRequest&)> handler, bool authenticated = true);
 
   struct Match {
     const Route* route = nullptr;

@@ -86,12 +86,6 @@ bool CouldBeName(const std::string& word) {
   return std::none_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-std::string Join(const std::vector<std::string>& words, size_t from, size_t to) {
-  std::string out;
-  for (size_t i = from; i < to && i < words.size(); ++i) out += (out.empty() ? "" : " ") + words[i];
-  return out;
-}
-
 size_t MatchOpener(const std::vector<std::string>& w, size_t at, const std::vector<std::string>& opener) {
   if (at + opener.size() > w.size()) return 0;
   for (size_t k = 0; k < opener.size(); ++k) {
@@ -114,7 +108,7 @@ std::vector<ActionDraft> FindActions(const std::string& text) {
   ActionDraft open;
   auto close = [&](size_t end) {
     if (open_start && end > *open_start) {
-      open.what = Join(w, *open_start, end);
+      open.what = JoinWords(w, *open_start, end);
       found.push_back(open);
     }
     open_start.reset();
@@ -206,7 +200,7 @@ std::vector<PreferenceDraft> FindPreferences(const std::string& text) {
     if (verb == verbs.end()) continue;
     size_t end = v + 1;
     while (end < w.size() && end < v + 7 && !stops.count(w[end])) ++end;
-    std::string what = Join(w, v + 1, end);
+    std::string what = JoinWords(w, v + 1, end);
     if (ContentWords(what).empty()) continue;
     std::string polarity = verb->second;
     if (negated) polarity = polarity == "likes" ? "dislikes" : "likes";

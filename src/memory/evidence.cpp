@@ -31,4 +31,9 @@ std::vector<EvidenceRef> EvidenceFromJson(const json& array) {
   return out;
 }
 
+json InsightBody(const Insight& insight) {
+  json body = json::parse(insight.body, nullptr, /*allow_exceptions=*/false);
+  return body.is_object() ? body : json::object();
+}
+
 }  // namespace reflexio

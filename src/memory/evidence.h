@@ -1,5 +1,6 @@
 // Evidence: where in what the person said a conclusion comes from — a segment of a recording,
-// with its position and capture time — in the one JSON shape every insight body uses.
+// with its position and capture time — in the one JSON shape every insight body uses; and the
+// reading of those bodies.
 // Plain data and pure functions.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "storage/database.h"
 
 namespace reflexio {
 
@@ -23,5 +25,8 @@ struct EvidenceRef {
 
 nlohmann::json EvidenceToJson(const std::vector<EvidenceRef>& evidence);
 std::vector<EvidenceRef> EvidenceFromJson(const nlohmann::json& array);  // skips malformed entries
+
+// An insight's body as JSON; an empty object when it is not one (never throws).
+nlohmann::json InsightBody(const Insight& insight);
 
 }  // namespace reflexio

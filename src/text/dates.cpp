@@ -46,12 +46,6 @@ std::string FormatDay(sys_days day) {
   return buf;
 }
 
-std::string Join(const std::vector<std::string>& words, size_t from, size_t to) {
-  std::string out;
-  for (size_t i = from; i < to && i < words.size(); ++i) out += (out.empty() ? "" : " ") + words[i];
-  return out;
-}
-
 // "at five pm", "at 5", "в пять часов", "в 17"
 std::optional<std::string> FindTime(const std::vector<std::string>& w, std::string& phrase) {
   for (size_t i = 0; i + 1 < w.size(); ++i) {
@@ -66,8 +60,8 @@ std::optional<std::string> FindTime(const std::vector<std::string>& w, std::stri
     std::string after = i + 3 < w.size() ? w[i + 3] : "";
     if ((next == "pm" || next == "вечера" || after == "вечера") && h < 12) h += 12;
     if (english && next == "o'clock" && h < 8) h += 12;  // "at five o'clock" is rarely five in the morning
-    phrase = Join(w, i, after == "вечера" || after == "утра" ? i + 4 : i + 3);
-    char buf[8];
+    phrase = JoinWords(w, i, after == "вечера" || after == "утра" ? i + 4 : i + 3);
+    char buf[16];
     std::snprintf(buf, sizeof buf, "%02d:00", h);
     return buf;
   }
@@ -103,9 +97,9 @@ std::optional<DueDate> FindDueDate(std::string_view text, TimePoint said_at, int
       if (!n && (next == "неделю" || next == "week")) n = 1, unit = next;
       if (!n) continue;
       if (unit == "day" || unit == "days" || unit == "день" || unit == "дня" || unit == "дней") {
-        day = today + days(*n), phrase = Join(w, i, i + 3);
+        day = today + days(*n), phrase = JoinWords(w, i, i + 3);
       } else if (unit == "week" || unit == "weeks" || unit == "неделю" || unit == "недели" || unit == "недель") {
-        day = today + days(7 * *n), phrase = next == unit ? Join(w, i, i + 2) : Join(w, i, i + 3);
+        day = today + days(7 * *n), phrase = next == unit ? JoinWords(w, i, i + 2) : JoinWords(w, i, i + 3);
       }
     } else if (auto wd = WeekdayWord(word)) {
       unsigned now_iso = weekday(today).iso_encoding();

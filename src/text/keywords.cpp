@@ -14,10 +14,6 @@ namespace reflexio {
 
 namespace {
 
-size_t CodePoints(std::string_view utf8) {
-  return static_cast<size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 const std::unordered_set<std::string>& StopWords() {
   static const std::unordered_set<std::string> words = [] {
     std::unordered_set<std::string> out;
@@ -34,7 +30,7 @@ bool IsStopWord(std::string_view normalized_word) { return StopWords().count(std
 std::vector<std::string> ContentWords(std::string_view text) {
   std::vector<std::string> out;
   for (std::string& word : NormalizedWords(text)) {
-    if (CodePoints(word) < 3 || IsStopWord(word)) continue;
+    if (CodePointCount(word) < 3 || IsStopWord(word)) continue;
     if (std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c) || c == '\''; })) continue;
     out.push_back(std::move(word));
   }
@@ -62,7 +58,7 @@ std::vector<Keyword> ExtractKeywords(const std::vector<std::string>& passages, s
     for (const auto& [spelling, n] : spellings[stem]) {
       if (n > best) best = n, k.word = spelling;
     }
-    k.score = k.count + 0.5 * (static_cast<double>(k.passages.size()) - 1) + 0.05 * std::min<size_t>(CodePoints(k.word), 12);
+    k.score = k.count + 0.5 * (static_cast<double>(k.passages.size()) - 1) + 0.05 * std::min<size_t>(CodePointCount(k.word), 12);
     out.push_back(std::move(k));
   }
   std::sort(out.begin(), out.end(), [](const Keyword& a, const Keyword& b) {

@@ -1,5 +1,7 @@
 #include "text/normalize.h"
 
+#include <algorithm>
+
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -62,6 +64,16 @@ std::vector<std::string> NormalizedWords(std::string_view utf8) {
   std::string word;
   while (in >> word) words.push_back(word);
   return words;
+}
+
+std::string JoinWords(const std::vector<std::string>& words, size_t from, size_t to) {
+  std::string out;
+  for (size_t i = from; i < to && i < words.size(); ++i) out += (out.empty() ? "" : " ") + words[i];
+  return out;
+}
+
+size_t CodePointCount(std::string_view utf8) {
+  return static_cast<size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 }  // namespace reflexio

@@ -14,5 +14,9 @@ namespace reflexio {
 
 std::string NormalizeText(std::string_view utf8);
 std::vector<std::string> NormalizedWords(std::string_view utf8);
+// words[from, to) joined by single spaces (clipped to the words there are).
+std::string JoinWords(const std::vector<std::string>& words, size_t from, size_t to);
+// Unicode code points in UTF-8 text (letters, not bytes: "ёж" is 2).
+size_t CodePointCount(std::string_view utf8);
 
 }  // namespace reflexio

@@ -33,10 +33,6 @@ bool HasLoop(const std::vector<std::string>& words, int min_repeats) {
   return false;
 }
 
-size_t CodePoints(std::string_view utf8) {
-  return static_cast<size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 double Jaccard(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   std::set<std::string> sa(a.begin(), a.end()), sb(b.begin(), b.end());
   if (sa.empty() || sb.empty()) return 0;
@@ -102,7 +98,7 @@ QualityVerdict QualityGate::Assess(const SegmentForQuality& segment, const std::
   else if (contains_phrase) flag(SegmentState::kUncertain, "contains_hallucination");
   if (segment.duration_s > 0) {
     double chars = 0;
-    for (const auto& w : words) chars += static_cast<double>(CodePoints(w));
+    for (const auto& w : words) chars += static_cast<double>(CodePointCount(w));
     double per_second = chars / segment.duration_s;
     if (per_second > thresholds_.max_chars_per_second) flag(SegmentState::kGarbage, "too_fast");
     if (segment.duration_s >= thresholds_.min_slow_duration_s && per_second < thresholds_.min_chars_per_second) {
