@@ -18,6 +18,9 @@ using nlohmann::json;
 
 namespace {
 
+// How long a digest delivery may keep failing before /health says so.
+constexpr double kDeliveryAgeDegraded_s = 3600;
+
 Result<double> ParseSeconds(const ServerRequest& request, const std::string& name, double fallback) {
   auto text = request.Query(name);
   if (!text) return fallback;
@@ -133,6 +136,17 @@ ServerResponse Api::Health() {
   } else {
     check("queue", false, {{"error", stats.status().message()}});
   }
+  // Digest deliveries: any given up on in the last day, or one that has kept failing for an hour.
+  auto deliveries = deps_.db.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400));
+  if (deliveries.ok()) {
+    check("telegram", deliveries->failed == 0 && deliveries->oldest_pending_age_s <= kDeliveryAgeDegraded_s,
+          {{"configured", !deps_.config.telegram.bot_token.empty()}, {"pending", deliveries->pending},
+           {"failed_last_24h", deliveries->failed},
+           {"oldest_pending_age_seconds", Millis(deliveries->oldest_pending_age_s)},
+           {"max_age_seconds", kDeliveryAgeDegraded_s}});
+  } else {
+    check("telegram", false, {{"error", deliveries.status().message()}});
+  }
   return ServerResponse::Json(healthy ? 200 : 503, {{"status", healthy ? "ok" : "degraded"}, {"checks", checks}});
 }
 
@@ -142,6 +156,10 @@ ServerResponse Api::PrometheusMetrics() {
     deps_.metrics.SetQueueDepth("running", static_cast<double>(stats->running));
     deps_.metrics.SetQueueDepth("dead", static_cast<double>(stats->dead));
     deps_.metrics.SetOldestQueuedAge(stats->oldest_queued_age_s);
+  }
+  if (auto deliveries = deps_.db.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400)); deliveries.ok()) {
+    deps_.metrics.SetDigestDeliveryBacklog(static_cast<double>(deliveries->pending),
+                                           static_cast<double>(deliveries->failed));
   }
   ServerResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

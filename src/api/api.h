@@ -82,6 +82,7 @@ class Api {
   ServerResponse GetDigest(ServerRequest& request);
   ServerResponse GenerateDigest(ServerRequest& request);
   ServerResponse ListDigests(ServerRequest& request);
+  ServerResponse GetDigestDeliveries(ServerRequest& request);
   ServerResponse GetSettings(ServerRequest& request);
   ServerResponse UpdateSettings(ServerRequest& request);
 

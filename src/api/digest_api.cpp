@@ -36,6 +36,8 @@ void Api::RegisterDigestRoutes(Router& router) {
       [this](ServerRequest& r) { return GetDigest(r); });
   router.Add("POST", "/v1/digests/{date}/generate", "Build the digest of a day again now",
       [this](ServerRequest& r) { return GenerateDigest(r); });
+  router.Add("GET", "/v1/digests/{date}/deliveries", "How the digest of a day went to Telegram (state, parts, errors)",
+      [this](ServerRequest& r) { return GetDigestDeliveries(r); });
   router.Add("GET", "/v1/settings", "Your time zone, digest time and Telegram chat",
              [this](ServerRequest& r) { return GetSettings(r); });
   router.Add("PUT", "/v1/settings", "Change them (JSON; null restores the server's default)",
@@ -93,6 +95,24 @@ ServerResponse Api::ListDigests(ServerRequest& request) {
   json items = json::array();
   for (const Digest& d : page->items) items.push_back(DigestListItem(d));
   return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+}
+
+ServerResponse Api::GetDigestDeliveries(ServerRequest& request) {
+  auto date = digests_.ResolveDate(request.tenant->id, request.params.at("date"));
+  if (!date.ok()) return ErrorResponse(date.status());
+  auto deliveries = deps_.db.ListDeliveries(request.tenant->id, *date);
+  if (!deliveries.ok()) return ErrorResponse(deliveries.status());
+  json items = json::array();
+  for (const DigestDelivery& d : *deliveries) {
+    items.push_back({{"date", d.date}, {"origin", d.origin}, {"state", d.state},
+                     {"chat_id", d.chat_id.empty() ? json(nullptr) : json(d.chat_id)},
+                     {"messages", d.messages.size()}, {"steps", d.messages.size() + 1}, {"steps_done", d.steps_done},
+                     {"message_ids", d.message_ids}, {"attempts", d.attempts},
+                     {"next_attempt_at", d.state == "pending" ? json(FormatRfc3339(d.next_attempt_at)) : json(nullptr)},
+                     {"error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
+                     {"created_at", FormatRfc3339(d.created_at)}, {"updated_at", FormatRfc3339(d.updated_at)}});
+  }
+  return ServerResponse::Json(200, {{"date", *date}, {"items", items}});
 }
 
 ServerResponse Api::GetSettings(ServerRequest& request) {

@@ -1,13 +1,54 @@
-// `reflexio digest --once [--date D] [--tenant NAME] [--format F] [--output FILE]`: builds one
-// tenant's digest of one day now (the scheduler builds them every evening) and prints it or
-// writes it to a file. Exit status: 0 built, 1 the build failed, 2 bad usage.
+// `reflexio digest --once [--date D] [--tenant NAME] [--format F] [--output FILE] [--no-telegram]`:
+// builds one tenant's digest of one day now (the scheduler builds them every evening), prints it
+// or writes it to a file, and sends it to Telegram through the outbox. Exit status: 0 built (and
+// delivered, or there is nowhere to deliver it), 1 the build or the delivery failed (a delivery
+// Telegram did not take stays in the outbox, and a running server retries it), 2 bad usage.
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "app/flags.h"
 #include "core/file_util.h"
+#include "core/http_client.h"
 #include "digest/service.h"
+#include "digest/telegram_outbox.h"
 
 namespace reflexio {
+
+namespace {
+
+// How long the command keeps trying (rate limits, short outages) before leaving it to the server.
+constexpr double kCommandDeliveryPatience_s = 60;
+
+int DeliverDigest(Database& db, const Config& config, const Digest& digest) {
+  CurlHttpClient http;
+  TelegramOutbox outbox(db, http, TelegramOutboxOptionsFor(config));
+  auto queued = outbox.Enqueue(digest, "command", /*replace=*/true);
+  if (!queued.ok()) return Fail("not sent to Telegram: " + queued.status().message());
+  if (queued->state == "skipped") {
+    std::cerr << "not sent to Telegram: " << queued->last_error << "\n";
+    return 0;
+  }
+  std::cerr << "sending it to Telegram (" << queued->messages.size() << " message(s) and the PDF)\n";
+  TimePoint give_up = AddSeconds(SystemClock::Instance().Now(), kCommandDeliveryPatience_s);
+  while (true) {
+    auto left = outbox.DeliverNow(digest.tenant_id, digest.date, "command");
+    if (!left.ok()) return Fail("Telegram delivery: " + left.status().message());
+    if (left->state == "sent") {
+      std::cerr << "delivered to Telegram chat " << left->chat_id << "\n";
+      return 0;
+    }
+    if (left->state == "failed") return Fail("Telegram refused the digest: " + left->last_error);
+    if (left->state != "pending" || left->next_attempt_at > give_up) {
+      return Fail("not delivered yet (" + left->last_error + "); it stays in the outbox and the server retries it");
+    }
+    std::cerr << "Telegram did not take it (" << left->last_error << "); trying again at "
+              << FormatRfc3339(left->next_attempt_at) << "\n";
+    std::this_thread::sleep_until(left->next_attempt_at);
+  }
+}
+
+}  // namespace
 
 int DigestCommand(const Args& args) {
   CommonFlags flags;
@@ -18,13 +59,17 @@ int DigestCommand(const Args& args) {
       ("date", po::value(&date)->value_name("DATE"), "today (default), yesterday, or YYYY-MM-DD, in the tenant's zone")
       ("tenant", po::value(&tenant_name)->value_name("NAME"), "whose digest (default: the only tenant)")
       ("format", po::value(&format)->value_name("F"), "json (default), md or pdf")
-      ("output", po::value(&output)->value_name("FILE"), "write it to FILE instead of standard output");
+      ("output", po::value(&output)->value_name("FILE"), "write it to FILE instead of standard output")
+      ("no-telegram", po::bool_switch(), "do not send it to Telegram");
   AddCommonFlags(options, flags, false);
   int exit_code = 0;
   auto vars = ParseFlags(args,
                          "usage: reflexio digest --once [--date today|yesterday|YYYY-MM-DD] [--tenant NAME]\n"
-                         "                      [--format json|md|pdf] [--output FILE]\n\n"
-                         "Builds the digest of a day now — rebuilding it even if one is stored — and prints it.",
+                         "                      [--format json|md|pdf] [--output FILE] [--no-telegram]\n\n"
+                         "Builds the digest of a day now — rebuilding it even if one is stored — prints it, and sends\n"
+                         "it to the tenant's Telegram chat (TELEGRAM_BOT_TOKEN; the chat from /v1/settings, else\n"
+                         "TELEGRAM_CHAT_ID on a single-tenant server). Exit status: 0 done, 1 the build or the\n"
+                         "delivery failed (an undelivered digest stays in the outbox for the server to retry), 2 bad usage.",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;
   if (!(*vars)["once"].as<bool>()) return Fail("say --once: the scheduler builds digests every evening", 2);
@@ -59,7 +104,8 @@ int DigestCommand(const Args& args) {
     if (!written.ok()) return Fail(written.message());
     std::cerr << "wrote " << output << " (" << body.size() << " bytes)\n";
   }
-  return 0;
+  if ((*vars)["no-telegram"].as<bool>()) return 0;
+  return DeliverDigest(*storage->db, *config, *digest);
 }
 
 }  // namespace reflexio

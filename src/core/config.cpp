@@ -245,6 +245,18 @@ const std::vector<Setting>& Settings() {
          if (Status ok = CheckClockTime(v); !ok.ok()) return InvalidArgument(n + ": " + ok.message(), "invalid_config");
          return s.Str(n, v, c.digest_time);
        }},
+      {"telegram.bot_token", "TELEGRAM_BOT_TOKEN",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.telegram.bot_token); }},
+      {"telegram.chat_id", "TELEGRAM_CHAT_ID",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.telegram.chat_id); }},
+      {"telegram.api_url", "TELEGRAM_API_URL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.telegram.api_url); }},
+      {"telegram.timeout_s", "REFLEXIO_TELEGRAM_TIMEOUT_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.telegram.timeout_s, 0.1, 600); }},
+      {"telegram.retry_base_s", "REFLEXIO_TELEGRAM_RETRY_BASE_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.telegram.retry_base_s, 0.01, 86400); }},
+      {"telegram.max_attempts", "REFLEXIO_TELEGRAM_MAX_ATTEMPTS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.telegram.max_attempts, 1, 1000); }},
       {"jobs.scheduler_interval_s", "REFLEXIO_SCHEDULER_INTERVAL_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.scheduler_interval_s, 0.1, 86400); }},
       {"log.level", "REFLEXIO_LOG_LEVEL",

@@ -50,6 +50,16 @@ struct LettaConfig {
   std::string api_key;  // never logged
 };
 
+// Delivery of the daily digest through the Telegram Bot API.
+struct TelegramConfig {
+  std::string bot_token;  // empty: digests are not sent; never logged
+  std::string chat_id;    // the default chat; only used when the server has one tenant
+  std::string api_url = "https://api.telegram.org";
+  double timeout_s = 30;
+  double retry_base_s = 30;  // backoff after a failed attempt: base · 2^(attempt-1), at most an hour
+  int max_attempts = 8;
+};
+
 struct Config {
   // "development" (the embedded default) or "production", where every safety gate must hold.
   std::string environment = "development";
@@ -102,6 +112,7 @@ struct Config {
   // settings win over these defaults)
   std::string timezone = "UTC";
   std::string digest_time = "22:50";
+  TelegramConfig telegram;
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

@@ -27,7 +27,13 @@ Metrics::Metrics()
                              .Register(*registry_)),
       pii_findings_(BuildCounter().Name("reflexio_pii_findings_total")
                         .Help("PII found in text leaving the server, by kind and the mode applied")
-                        .Register(*registry_)) {}
+                        .Register(*registry_)),
+      digest_deliveries_(BuildCounter().Name("reflexio_digest_deliveries_total")
+                             .Help("Digest deliveries to Telegram by outcome: sent, retry, rate_limited, failed, skipped")
+                             .Register(*registry_)),
+      digest_delivery_backlog_(BuildGauge().Name("reflexio_digest_delivery_backlog")
+                                   .Help("Digest deliveries pending, and failed in the last 24 hours")
+                                   .Register(*registry_)) {}
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
   Labels labels{{"route", route}, {"method", method}, {"status", std::to_string(status)}};
@@ -56,6 +62,13 @@ void Metrics::CountJobRetry() { job_retries_.Increment(); }
 void Metrics::CountJobDead() { jobs_dead_.Increment(); }
 void Metrics::CountLeaseExpiry() { lease_expiries_.Increment(); }
 void Metrics::CountJobCompleted() { jobs_completed_.Increment(); }
+void Metrics::CountDigestDelivery(const std::string& outcome) {
+  digest_deliveries_.Add({{"outcome", outcome}}).Increment();
+}
+void Metrics::SetDigestDeliveryBacklog(double pending, double failed_last_day) {
+  digest_delivery_backlog_.Add({{"state", "pending"}}).Set(pending);
+  digest_delivery_backlog_.Add({{"state", "failed"}}).Set(failed_last_day);
+}
 void Metrics::CountPiiFinding(const std::string& kind, const std::string& mode) {
   pii_findings_.Add({{"kind", kind}, {"mode", mode}}).Increment();
 }

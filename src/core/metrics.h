@@ -33,6 +33,9 @@ class Metrics {
   void SetOldestQueuedAge(double seconds);
   void CountRetentionDeleted(const std::string& kind, double count);  // kind: audio | recording | blob
   void CountPiiFinding(const std::string& kind, const std::string& mode);
+  // outcome: sent | retry | rate_limited | failed | skipped
+  void CountDigestDelivery(const std::string& outcome);
+  void SetDigestDeliveryBacklog(double pending, double failed_last_day);
 
   // Text exposition format 0.0.4.
   std::string Serialize() const;
@@ -55,6 +58,8 @@ class Metrics {
   prometheus::Gauge& oldest_queued_age_;
   prometheus::Family<prometheus::Counter>& retention_deleted_;
   prometheus::Family<prometheus::Counter>& pii_findings_;
+  prometheus::Family<prometheus::Counter>& digest_deliveries_;
+  prometheus::Family<prometheus::Gauge>& digest_delivery_backlog_;
 };
 
 }  // namespace reflexio

@@ -14,6 +14,7 @@
 #include "digest/pdf.h"
 #include "digest/schedule.h"
 #include "digest/service.h"
+#include "digest/telegram_outbox.h"
 #include "llm/embedded_provider.h"
 #include "pipeline/episodes.h"
 #include "privacy/encrypted_database.h"
@@ -318,7 +319,9 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   testing::FakeClock clock;
   clock.Advance(ToUnixSeconds(*ParseRfc3339("2026-11-26T16:50:00Z")) - clock.seconds());  // 19:50 in Moscow
   DigestService service(*db_, Config{}, clock);
-  DigestSchedule schedule(*db_, service, clock);
+  CurlHttpClient http;
+  TelegramOutbox outbox(*db_, http, TelegramOutboxOptions{}, nullptr, clock);  // no token: nothing is sent
+  DigestSchedule schedule(*db_, service, outbox, clock);
   auto before = schedule.Run();
   ASSERT_TRUE(before.ok()) << before.status().message();
   EXPECT_EQ(before->built, 0) << "19:50 in Moscow: not yet";
@@ -341,6 +344,14 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   r.source_path = "incoming/x";
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
   clock.Advance(2 * 86400);  // the 28th, 22:50 in Moscow, 14:50 in New York
+  auto waiting = schedule.Run();
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_EQ(waiting->waiting, 1) << "Bob's 26th waits while its recording is being transcribed";
+  EXPECT_FALSE((*db_->GetDigest(bob.id, "2026-11-26")).has_value());
+  EXPECT_EQ(waiting->built, 1) << "Alice's 28th";
+  auto job = db_->ClaimJob("w", 30);
+  ASSERT_TRUE(job.ok() && job->has_value());
+  ASSERT_TRUE(db_->CompleteTranscription(**job, Transcription{}).ok());
   auto caught_up = schedule.Run();
   ASSERT_TRUE(caught_up.ok());
   // Alice: the 27th (nothing recorded: skipped) and the 28th (today, built); Bob: the 26th (recorded).
@@ -348,7 +359,11 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   EXPECT_FALSE((*db_->GetDigest(tenant_.id, "2026-11-27")).has_value());
   EXPECT_TRUE((*db_->GetDigest(bob.id, "2026-11-26")).has_value());
   EXPECT_FALSE((*db_->GetDigest(bob.id, "2026-11-28")).has_value()) << "14:50 in New York: not yet";
-  EXPECT_EQ(caught_up->built, 2);
+  EXPECT_EQ(caught_up->built, 1);
+  auto issued = db_->GetDelivery(bob.id, "2026-11-26", "schedule");
+  ASSERT_TRUE(issued.ok() && issued->has_value());
+  EXPECT_EQ((*issued)->state, "skipped");
+  EXPECT_THAT((*issued)->last_error, HasSubstr("TELEGRAM_BOT_TOKEN"));
 }
 
 }  // namespace

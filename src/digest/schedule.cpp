@@ -25,24 +25,38 @@ Result<DigestRoundReport> DigestSchedule::Run() {
     ASSIGN_OR_RETURN(auto dates, DueDates(now, zone, digest_time));
     ASSIGN_OR_RETURN(std::string today, LocalDate(now, zone));
     for (const std::string& date : dates) {
-      ASSIGN_OR_RETURN(auto stored, db_.GetDigest(tenant.id, date));
-      if (stored && stored->status != "failed") continue;
+      ASSIGN_OR_RETURN(auto issued, db_.GetDelivery(tenant.id, date, "schedule"));
+      if (issued) continue;
+      ASSIGN_OR_RETURN(LocalDayBounds bounds, LocalDay(date, zone));
       if (date != today) {
         // Catching up: only days something was recorded on (a new tenant has no missed days).
-        ASSIGN_OR_RETURN(LocalDayBounds bounds, LocalDay(date, zone));
         ASSIGN_OR_RETURN(auto recorded, db_.ListRecordings(tenant.id, {bounds.start, bounds.end}, 1, ""));
         if (recorded.items.empty()) continue;
       }
+      ASSIGN_OR_RETURN(auto unfinished, db_.EarliestUnfinishedCapture(tenant.id));
+      if (unfinished && *unfinished < bounds.end) {
+        ++report.waiting;  // the queue always ends (transcribed or failed), so this does too
+        continue;
+      }
       auto built = service_.Fresh(tenant.id, date);
-      if (built.ok()) {
-        ++report.built;
-        LOG_INFO("digest of " << date << " built for tenant " << tenant.id << " (" << zone << ")");
-      } else {
+      if (!built.ok()) {
         ++report.failed;
         LOG_WARN("digest of " << date << " for tenant " << tenant.id << " failed: " << built.status().message());
+        continue;
       }
+      auto queued = outbox_.Enqueue(*built, "schedule", /*replace=*/false);
+      if (!queued.ok() && queued.status().code() != ErrorCode::kConflict) {
+        ++report.failed;
+        LOG_WARN("digest of " << date << " for tenant " << tenant.id
+                              << " could not enter the outbox: " << queued.status().message());
+        continue;
+      }
+      ++report.built;
+      LOG_INFO("digest of " << date << " built for tenant " << tenant.id << " (" << zone << ")"
+                            << (queued.ok() && queued->state == "skipped" ? "; not sent: " + queued->last_error : ""));
     }
   }
+  ASSIGN_OR_RETURN(report.deliveries, outbox_.DeliverDue());
   return report;
 }
 

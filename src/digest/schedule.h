@@ -1,9 +1,11 @@
 // DigestSchedule: the scheduler's digest round. For every tenant it builds the digest of the
 // local day once the tenant's clock has passed their digest time (default 22:50 in their zone;
 // daylight-saving safe, see core/local_time.h), and catches up the days a stopped server missed
-// — up to kCatchUpDays back, those that had recordings. A day whose digest is stored (ready) is
-// left alone; a failed one is tried again next round. Thread-compatible: the scheduler's leader
-// runs it.
+// — up to kCatchUpDays back, those that had recordings. A day some of whose recordings are still
+// being transcribed waits for them. Each built digest goes into the Telegram outbox (origin
+// "schedule"), and that delivery is what marks the day done: a day is built and delivered once,
+// across restarts; a failed build is tried again next round. Then the round sends what the
+// outbox has due. Thread-compatible: the scheduler's leader runs it.
 #pragma once
 
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "core/time.h"
 #include "digest/service.h"
+#include "digest/telegram_outbox.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -18,14 +21,17 @@ namespace reflexio {
 struct DigestRoundReport {
   int64_t built = 0;
   int64_t failed = 0;
+  int64_t waiting = 0;  // days whose recordings are still being transcribed
+  DeliveryRoundReport deliveries;
 };
 
 class DigestSchedule {
  public:
   static constexpr int kCatchUpDays = 3;
 
-  DigestSchedule(Database& db, DigestService& service, const Clock& clock = SystemClock::Instance())
-      : db_(db), service_(service), clock_(clock) {}
+  DigestSchedule(Database& db, DigestService& service, TelegramOutbox& outbox,
+                 const Clock& clock = SystemClock::Instance())
+      : db_(db), service_(service), outbox_(outbox), clock_(clock) {}
 
   Result<DigestRoundReport> Run();
 
@@ -37,6 +43,7 @@ class DigestSchedule {
  private:
   Database& db_;
   DigestService& service_;
+  TelegramOutbox& outbox_;
   const Clock& clock_;
 };
 

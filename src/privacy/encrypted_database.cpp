@@ -57,6 +57,57 @@ Result<std::optional<Digest>> EncryptedDatabase::GetDigest(const std::string& te
   return found;
 }
 
+namespace {
+BlobContext DeliveryContext(const DigestDelivery& d, size_t position) {
+  return BlobContext{d.tenant_id, "delivery/" + d.date + "/" + d.origin + "/" + std::to_string(position)};
+}
+}  // namespace
+
+Result<bool> EncryptedDatabase::AddDelivery(const DigestDelivery& delivery, bool replace) {
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(delivery.tenant_id));
+  DigestDelivery sealed = delivery;
+  for (size_t i = 0; i < sealed.messages.size(); ++i) {
+    ASSIGN_OR_RETURN(sealed.messages[i], SealText(tenant_key, DeliveryContext(delivery, i), sealed.messages[i]));
+  }
+  return backend_->AddDelivery(sealed, replace);
+}
+
+Status EncryptedDatabase::OpenDeliveries(std::vector<DigestDelivery>& deliveries) {
+  for (DigestDelivery& d : deliveries) {
+    ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(d.tenant_id));
+    for (size_t i = 0; i < d.messages.size(); ++i) {
+      ASSIGN_OR_RETURN(d.messages[i], OpenText(tenant_key, DeliveryContext(d, i), d.messages[i]));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<DigestDelivery>> EncryptedDatabase::GetDelivery(const std::string& tenant_id,
+                                                                     const std::string& date,
+                                                                     const std::string& origin) {
+  ASSIGN_OR_RETURN(auto found, backend_->GetDelivery(tenant_id, date, origin));
+  if (!found) return found;
+  std::vector<DigestDelivery> one{std::move(*found)};
+  RETURN_IF_ERROR(OpenDeliveries(one));
+  return std::optional<DigestDelivery>(std::move(one[0]));
+}
+
+Result<std::vector<DigestDelivery>> EncryptedDatabase::ListDeliveries(const std::string& tenant_id,
+                                                                      const std::string& date) {
+  ASSIGN_OR_RETURN(auto found, backend_->ListDeliveries(tenant_id, date));
+  RETURN_IF_ERROR(OpenDeliveries(found));
+  return found;
+}
+
+Result<std::vector<DigestDelivery>> EncryptedDatabase::ClaimDeliveries(const std::string& tenant_id,
+                                                                       const std::string& date,
+                                                                       const std::string& origin,
+                                                                       TimePoint lease_until, int limit) {
+  ASSIGN_OR_RETURN(auto claimed, backend_->ClaimDeliveries(tenant_id, date, origin, lease_until, limit));
+  RETURN_IF_ERROR(OpenDeliveries(claimed));
+  return claimed;
+}
+
 Status EncryptedDatabase::SealInsight(const std::string& tenant_key, Insight& insight) const {
   ASSIGN_OR_RETURN(insight.body, SealText(tenant_key, InsightContext(insight.tenant_id, insight.id), insight.body));
   insight.dedup_key = BlindKey(BlindIndex(tenant_key), insight.kind, insight.dedup_key);

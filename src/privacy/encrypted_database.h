@@ -125,6 +125,18 @@ class EncryptedDatabase : public Database {
   Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) override {
     return backend_->DeleteDigestsBefore(tenant_id, date);
   }
+  // A delivery's messages are sealed, each bound to tenant, date, origin and position.
+  Result<bool> AddDelivery(const DigestDelivery& delivery, bool replace) override;
+  Result<std::optional<DigestDelivery>> GetDelivery(const std::string& tenant_id, const std::string& date,
+                                                    const std::string& origin) override;
+  Result<std::vector<DigestDelivery>> ListDeliveries(const std::string& tenant_id, const std::string& date) override;
+  Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id, const std::string& date,
+                                                      const std::string& origin, TimePoint lease_until,
+                                                      int limit) override;
+  Status UpdateDelivery(const DigestDelivery& delivery) override { return backend_->UpdateDelivery(delivery); }
+  Result<DeliveryStats> GetDeliveryStats(TimePoint failed_since) override {
+    return backend_->GetDeliveryStats(failed_since);
+  }
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override {
     return backend_->GetTenantSettings(tenant_id);
   }
@@ -152,6 +164,7 @@ class EncryptedDatabase : public Database {
  private:
   Status OpenSegment(const std::string& tenant_key, const std::string& tenant_id, const std::string& recording_id,
                      Segment& segment) const;
+  Status OpenDeliveries(std::vector<DigestDelivery>& deliveries);
   Status SealInsight(const std::string& tenant_key, Insight& insight) const;
   Status OpenInsight(const std::string& tenant_key, Insight& insight) const;
 

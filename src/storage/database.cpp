@@ -42,6 +42,18 @@ std::vector<TranscriptWord> WordsFromJson(const std::string& text) {
   return words;
 }
 
+std::string StringsToJson(const std::vector<std::string>& strings) { return json(strings).dump(); }
+
+std::vector<std::string> StringsFromJson(const std::string& text) {
+  std::vector<std::string> strings;
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_array()) return strings;
+  for (const auto& s : j) {
+    if (s.is_string()) strings.push_back(s.get<std::string>());
+  }
+  return strings;
+}
+
 std::string JoinReasons(const std::vector<std::string>& reasons) {
   std::string text;
   for (const auto& r : reasons) text += (text.empty() ? "" : ",") + r;

@@ -60,6 +60,10 @@ std::vector<std::string> SplitReasons(const std::string& text);
 std::string WordsToJson(const std::vector<TranscriptWord>& words);
 std::vector<TranscriptWord> WordsFromJson(const std::string& text);  // malformed: no words
 
+// How every backend stores a list of strings (a delivery's messages and message ids).
+std::string StringsToJson(const std::vector<std::string>& strings);
+std::vector<std::string> StringsFromJson(const std::string& text);  // malformed: none
+
 struct Segment {
   int seq = 0;
   double start_s = 0;
@@ -224,6 +228,35 @@ struct Digest {
   TimePoint updated_at{};
 };
 
+// A digest on its way to Telegram: the outbox row of one tenant, local date and origin
+// (schedule: the evening run; command: `reflexio digest --once`). Its steps are `messages` (HTML,
+// in order) and then the day's PDF as a document; `steps_done` counts the steps Telegram
+// confirmed and `message_ids` holds what it answered, so a retry resumes after the last
+// confirmed step. `messages` are sealed at rest by EncryptedDatabase.
+struct DigestDelivery {
+  std::string tenant_id;
+  std::string date;     // YYYY-MM-DD, local to the tenant
+  std::string origin;   // schedule | command
+  std::string state;    // pending | sent | failed | skipped (nowhere to send it)
+  std::string chat_id;  // empty when skipped
+  std::vector<std::string> messages;
+  int steps_done = 0;
+  std::vector<std::string> message_ids;
+  int attempts = 0;  // failed attempts; a rate limit is not one
+  TimePoint next_attempt_at{};
+  std::optional<TimePoint> lease_until;  // set while a sender holds it
+  std::string last_error;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
+// Across all tenants, counts only (for /health and metrics).
+struct DeliveryStats {
+  int64_t pending = 0;
+  int64_t failed = 0;  // given up on since the time asked about
+  double oldest_pending_age_s = 0;
+};
+
 struct InsertOutcome {
   Recording recording;
   bool replayed = false;  // an earlier upload with the same Idempotency-Key was returned
@@ -334,6 +367,23 @@ class Database {
   virtual Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
                                            int limit, const std::string& cursor) = 0;
   virtual Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) = 0;
+
+  // The digest outbox (DigestDelivery). AddDelivery inserts a delivery; when one of that tenant,
+  // date and origin exists it returns false and changes nothing — unless `replace`, when it starts
+  // over with the new one (not while a sender holds its lease: then false as well).
+  // ClaimDeliveries leases (until `lease_until`) the tenant's pending deliveries that are due and
+  // not leased, or only the one of `date` and `origin` when those are given. UpdateDelivery
+  // writes a delivery's progress (state, steps, ids, attempts, next attempt, lease, error) — not
+  // its messages. DeleteDigestsBefore removes the deliveries of those days too.
+  virtual Result<bool> AddDelivery(const DigestDelivery& delivery, bool replace) = 0;
+  virtual Result<std::optional<DigestDelivery>> GetDelivery(const std::string& tenant_id, const std::string& date,
+                                                            const std::string& origin) = 0;
+  virtual Result<std::vector<DigestDelivery>> ListDeliveries(const std::string& tenant_id, const std::string& date) = 0;
+  virtual Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id, const std::string& date,
+                                                              const std::string& origin, TimePoint lease_until,
+                                                              int limit) = 0;
+  virtual Status UpdateDelivery(const DigestDelivery& delivery) = 0;
+  virtual Result<DeliveryStats> GetDeliveryStats(TimePoint failed_since) = 0;
 
   // Privacy controls.
   virtual Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) = 0;  // all unset if none stored

@@ -459,3 +459,78 @@ TEST(SegmentWords, RoundTripAndMalformedInputGivesNoWords) {
 
 }  // namespace
 }  // namespace reflexio
+
+namespace reflexio {
+namespace {
+
+TEST_P(DatabaseTest, TheDigestOutboxClaimsOnceResumesAndBelongsToItsTenant) {
+  DigestDelivery d;
+  d.tenant_id = alice_.id;
+  d.date = "2026-11-26";
+  d.origin = "schedule";
+  d.state = "pending";
+  d.chat_id = "42";
+  d.messages = {"<b>one</b>", "two"};
+  d.next_attempt_at = clock_.Now();
+  ASSERT_TRUE(*db_->AddDelivery(d, false));
+  DigestDelivery changed = d;
+  changed.messages = {"other"};
+  EXPECT_FALSE(*db_->AddDelivery(changed, false)) << "a day and origin are issued once";
+  EXPECT_EQ((*db_->GetDelivery(alice_.id, d.date, "schedule"))->messages, d.messages);
+  EXPECT_FALSE((*db_->GetDelivery(bob_.id, d.date, "schedule")).has_value());
+  EXPECT_TRUE(db_->ClaimDeliveries(bob_.id, "", "", AddSeconds(clock_.Now(), 60), 10)->empty());
+
+  auto claimed = db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10);
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].messages, d.messages);
+  EXPECT_TRUE(db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10)->empty()) << "leased";
+  EXPECT_FALSE(*db_->AddDelivery(changed, true)) << "not replaced under a live lease";
+
+  DigestDelivery progress = (*claimed)[0];
+  progress.steps_done = 1;
+  progress.message_ids = {"101"};
+  progress.attempts = 1;
+  progress.last_error = "502";
+  progress.next_attempt_at = AddSeconds(clock_.Now(), 30);
+  progress.lease_until.reset();
+  ASSERT_TRUE(db_->UpdateDelivery(progress).ok());
+  EXPECT_TRUE(db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10)->empty()) << "not due yet";
+  EXPECT_EQ(db_->ClaimDeliveries(alice_.id, d.date, "schedule", AddSeconds(clock_.Now(), 60), 1)->size(), 1u)
+      << "named, it is claimed whether due or not";
+  clock_.Advance(61);
+  auto resumed = db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10);
+  ASSERT_EQ(resumed->size(), 1u);
+  EXPECT_EQ((*resumed)[0].steps_done, 1);
+  EXPECT_EQ((*resumed)[0].message_ids, std::vector<std::string>{"101"});
+  EXPECT_EQ((*resumed)[0].last_error, "502");
+
+  auto stats = db_->GetDeliveryStats(AddSeconds(clock_.Now(), -3600));
+  EXPECT_EQ(stats->pending, 1);
+  EXPECT_NEAR(stats->oldest_pending_age_s, 61, 1);
+  DigestDelivery failed = (*resumed)[0];
+  failed.state = "failed";
+  failed.lease_until.reset();
+  ASSERT_TRUE(db_->UpdateDelivery(failed).ok());
+  stats = db_->GetDeliveryStats(AddSeconds(clock_.Now(), -3600));
+  EXPECT_EQ(stats->pending, 0);
+  EXPECT_EQ(stats->failed, 1);
+  EXPECT_EQ(db_->GetDeliveryStats(AddSeconds(clock_.Now(), 1))->failed, 0) << "only failures since the time asked";
+
+  ASSERT_TRUE(*db_->AddDelivery(changed, true)) << "an explicit new delivery starts over";
+  auto fresh = *db_->GetDelivery(alice_.id, d.date, "schedule");
+  EXPECT_EQ(fresh->state, "pending");
+  EXPECT_EQ(fresh->steps_done, 0);
+  EXPECT_EQ(fresh->messages, changed.messages);
+  DigestDelivery wrong_tenant = failed;
+  wrong_tenant.tenant_id = bob_.id;
+  EXPECT_FALSE(db_->UpdateDelivery(wrong_tenant).ok());
+
+  ASSERT_TRUE(db_->DeleteDigestsBefore(alice_.id, "2026-11-27").ok());
+  EXPECT_TRUE(db_->ListDeliveries(alice_.id, d.date)->empty()) << "retention takes a day's deliveries with it";
+  ASSERT_TRUE(*db_->AddDelivery(d, false));
+  ASSERT_TRUE(db_->EraseTenantData(alice_.id).ok());
+  EXPECT_FALSE((*db_->GetDelivery(alice_.id, d.date, "schedule")).has_value());
+}
+
+}  // namespace
+}  // namespace reflexio

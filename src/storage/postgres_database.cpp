@@ -735,7 +735,7 @@ Status PostgresDatabase::EraseTenantData(const std::string& tenant_id) {
   return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     // The data key goes last, in the same transaction: nothing it protected outlives it here.
     for (const char* table :
-         {"digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+         {"digest_deliveries", "digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
       Exec(tx, std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", Param(tenant_id));
     }
     return Status::Ok();

@@ -1,5 +1,7 @@
 // The PostgreSQL backend's digests. Part of PostgresDatabase; split from postgres_database.cpp
 // by responsibility.
+#include <algorithm>
+
 #include "storage/cursor.h"
 #include "storage/postgres_database.h"
 #include "storage/postgres_rows.h"
@@ -96,8 +98,142 @@ Result<Page<Digest>> PostgresDatabase::ListDigests(const std::string& tenant_id,
 Status PostgresDatabase::DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) {
   return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     Exec(tx, "DELETE FROM digests WHERE tenant_id = $1 AND date < $2", Param(tenant_id), Param(date));
+    Exec(tx, "DELETE FROM digest_deliveries WHERE tenant_id = $1 AND date < $2", Param(tenant_id), Param(date));
     return Status::Ok();
   });
+}
+
+namespace {
+constexpr const char* kDeliveryColumns =
+    "tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts, "
+    "extract(epoch from next_attempt_at), extract(epoch from lease_until), last_error, extract(epoch from created_at), "
+    "extract(epoch from updated_at)";
+
+DigestDelivery ReadDelivery(const pqxx::row& row) {
+  DigestDelivery d;
+  d.tenant_id = Text(row[0]);
+  d.date = Text(row[1]);
+  d.origin = Text(row[2]);
+  d.state = Text(row[3]);
+  d.chat_id = Text(row[4]);
+  d.messages = StringsFromJson(Text(row[5]));
+  d.steps_done = row[6].as<int>();
+  d.message_ids = StringsFromJson(Text(row[7]));
+  d.attempts = row[8].as<int>();
+  d.next_attempt_at = FromUnixSeconds(Number(row[9]));
+  if (!row[10].is_null()) d.lease_until = FromUnixSeconds(Number(row[10]));
+  d.last_error = Text(row[11]);
+  d.created_at = FromUnixSeconds(Number(row[12]));
+  d.updated_at = FromUnixSeconds(Number(row[13]));
+  return d;
+}
+}  // namespace
+
+Result<bool> PostgresDatabase::AddDelivery(const DigestDelivery& d, bool replace) {
+  bool added = false;
+  RETURN_IF_ERROR(Transact(d.tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx,
+                     "INSERT INTO digest_deliveries (tenant_id, date, origin, state, chat_id, messages, steps_done, "
+                     "message_ids, attempts, next_attempt_at, lease_until, last_error, created_at, updated_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, 0, '[]', 0, to_timestamp($7::float8), NULL, $8, "
+                     "to_timestamp($9::float8), to_timestamp($9::float8)) "
+                     "ON CONFLICT (tenant_id, date, origin) DO UPDATE SET state = $4, chat_id = $5, messages = $6, "
+                     "steps_done = 0, message_ids = '[]', attempts = 0, next_attempt_at = to_timestamp($7::float8), "
+                     "lease_until = NULL, last_error = $8, created_at = to_timestamp($9::float8), "
+                     "updated_at = to_timestamp($9::float8) WHERE $10::boolean AND "
+                     "(digest_deliveries.lease_until IS NULL OR digest_deliveries.lease_until < to_timestamp($9::float8)) "
+                     "RETURNING 1",
+                     Param(d.tenant_id), Param(d.date), Param(d.origin), Param(d.state), Param(d.chat_id),
+                     Param(StringsToJson(d.messages)), Param(ToUnixSeconds(d.next_attempt_at)), Param(d.last_error),
+                     Param(ToUnixSeconds(clock_.Now())), Param(std::string(replace ? "true" : "false")));
+    added = !rows.empty();
+    return Status::Ok();
+  }));
+  return added;
+}
+
+Result<std::optional<DigestDelivery>> PostgresDatabase::GetDelivery(const std::string& tenant_id,
+                                                                    const std::string& date,
+                                                                    const std::string& origin) {
+  std::optional<DigestDelivery> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kDeliveryColumns +
+                             " FROM digest_deliveries WHERE tenant_id = $1 AND date = $2 AND origin = $3",
+                     Param(tenant_id), Param(date), Param(origin));
+    if (!rows.empty()) found = ReadDelivery(rows[0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<std::vector<DigestDelivery>> PostgresDatabase::ListDeliveries(const std::string& tenant_id,
+                                                                     const std::string& date) {
+  std::vector<DigestDelivery> out;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    for (const auto& row : Exec(tx, std::string("SELECT ") + kDeliveryColumns +
+                                        " FROM digest_deliveries WHERE tenant_id = $1 AND date = $2 ORDER BY origin",
+                                Param(tenant_id), Param(date))) {
+      out.push_back(ReadDelivery(row));
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<DigestDelivery>> PostgresDatabase::ClaimDeliveries(const std::string& tenant_id,
+                                                                      const std::string& date,
+                                                                      const std::string& origin,
+                                                                      TimePoint lease_until, int limit) {
+  std::vector<DigestDelivery> out;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    // SKIP LOCKED: two schedulers (or a scheduler and an operator's command) never claim one row.
+    auto rows = Exec(tx,
+                     std::string("UPDATE digest_deliveries SET lease_until = to_timestamp($1::float8) "
+                                 "WHERE (tenant_id, date, origin) IN (SELECT tenant_id, date, origin "
+                                 "FROM digest_deliveries WHERE tenant_id = $2 AND state = 'pending' AND "
+                                 "(lease_until IS NULL OR lease_until < to_timestamp($3::float8)) AND "
+                                 "($4 = '' OR (date = $4 AND origin = $5)) AND "
+                                 "($4 <> '' OR next_attempt_at <= to_timestamp($3::float8)) "
+                                 "ORDER BY next_attempt_at, date LIMIT $6 FOR UPDATE SKIP LOCKED) "
+                                 "RETURNING ") + kDeliveryColumns,
+                     Param(ToUnixSeconds(lease_until)), Param(tenant_id), Param(ToUnixSeconds(clock_.Now())),
+                     Param(date), Param(origin), Param(static_cast<int64_t>(limit)));
+    for (const auto& row : rows) out.push_back(ReadDelivery(row));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresDatabase::UpdateDelivery(const DigestDelivery& d) {
+  bool updated = false;
+  RETURN_IF_ERROR(Transact(d.tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx,
+                     "UPDATE digest_deliveries SET state = $4, steps_done = $5, message_ids = $6, attempts = $7, "
+                     "next_attempt_at = to_timestamp($8::float8), lease_until = to_timestamp($9::float8), "
+                     "last_error = $10, updated_at = to_timestamp($11::float8) "
+                     "WHERE tenant_id = $1 AND date = $2 AND origin = $3 RETURNING 1",
+                     Param(d.tenant_id), Param(d.date), Param(d.origin), Param(d.state),
+                     Param(static_cast<int64_t>(d.steps_done)), Param(StringsToJson(d.message_ids)),
+                     Param(static_cast<int64_t>(d.attempts)), Param(ToUnixSeconds(d.next_attempt_at)),
+                     Param::Time(d.lease_until), Param(d.last_error), Param(ToUnixSeconds(clock_.Now())));
+    updated = !rows.empty();
+    return Status::Ok();
+  }));
+  if (!updated) return NotFound("no delivery of " + d.date + " (" + d.origin + ") to update");
+  return Status::Ok();
+}
+
+Result<DeliveryStats> PostgresDatabase::GetDeliveryStats(TimePoint failed_since) {
+  DeliveryStats stats;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    auto row = Exec(tx, "SELECT pending, failed, oldest_pending_age FROM delivery_stats($1, $2)",
+                    Param(ToUnixSeconds(clock_.Now())), Param(ToUnixSeconds(failed_since)))[0];
+    stats.pending = row[0].as<int64_t>();
+    stats.failed = row[1].as<int64_t>();
+    stats.oldest_pending_age_s = std::max(0.0, Number(row[2]));
+    return Status::Ok();
+  }));
+  return stats;
 }
 
 }  // namespace reflexio

@@ -65,6 +65,14 @@ class RowLevelSecurity : public ::testing::Test {
                     r.captured_at};
     ASSERT_TRUE(db_->StoreEnrichment(a_.id, episode.id, {insight}, r.captured_at).ok());
     ASSERT_TRUE(db_->StoreDigest({a_.id, "2026-11-26", "ready", "hash", "{}", "", "", "", {}}).ok());
+    DigestDelivery delivery;
+    delivery.tenant_id = a_.id;
+    delivery.date = "2026-11-26";
+    delivery.origin = "schedule";
+    delivery.state = "pending";
+    delivery.chat_id = "42";
+    delivery.messages = {"tenant a's day"};
+    ASSERT_TRUE(*db_->AddDelivery(delivery, false));
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
     tx.exec("INSERT INTO plans VALUES ('free', 'Free', 1800, 0, 'EUR')");

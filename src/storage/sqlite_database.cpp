@@ -690,7 +690,7 @@ Status SqliteDatabase::EraseTenantData(const std::string& tenant_id) {
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   // The data key goes last, in the same transaction: nothing it protected outlives it here.
   for (const char* table :
-       {"digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+       {"digest_deliveries", "digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
     ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ?"));
     stmt.Bind(1, tenant_id);
     RETURN_IF_ERROR(stmt.Run());

@@ -77,6 +77,15 @@ class SqliteDatabase : public Database {
   Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
                                    int limit, const std::string& cursor) override;
   Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) override;
+  Result<bool> AddDelivery(const DigestDelivery& delivery, bool replace) override;
+  Result<std::optional<DigestDelivery>> GetDelivery(const std::string& tenant_id, const std::string& date,
+                                                    const std::string& origin) override;
+  Result<std::vector<DigestDelivery>> ListDeliveries(const std::string& tenant_id, const std::string& date) override;
+  Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id, const std::string& date,
+                                                      const std::string& origin, TimePoint lease_until,
+                                                      int limit) override;
+  Status UpdateDelivery(const DigestDelivery& delivery) override;
+  Result<DeliveryStats> GetDeliveryStats(TimePoint failed_since) override;
   Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override;
   Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override;
   Status AppendAudit(const AuditEntry& entry) override;

@@ -1,5 +1,7 @@
 // The SQLite backend's digests. Part of SqliteDatabase; split from sqlite_database.cpp by
 // responsibility.
+#include <algorithm>
+
 #include "storage/cursor.h"
 #include "storage/sqlite_database.h"
 #include "storage/sqlite_rows.h"
@@ -103,10 +105,166 @@ Result<Page<Digest>> SqliteDatabase::ListDigests(const std::string& tenant_id, c
 
 Status SqliteDatabase::DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) {
   std::lock_guard lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("DELETE FROM digests WHERE tenant_id = ? AND date < ?"));
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  for (const char* table : {"digests", "digest_deliveries"}) {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ? AND date < ?"));
+    stmt.Bind(1, tenant_id);
+    stmt.Bind(2, date);
+    RETURN_IF_ERROR(stmt.Run());
+  }
+  return tx.Commit();
+}
+
+namespace {
+constexpr const char* kDeliveryColumns =
+    "tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts, next_attempt_at, "
+    "lease_until, last_error, created_at, updated_at";
+
+DigestDelivery ReadDelivery(const SqliteStatement& s) {
+  DigestDelivery d;
+  d.tenant_id = s.ColumnText(0);
+  d.date = s.ColumnText(1);
+  d.origin = s.ColumnText(2);
+  d.state = s.ColumnText(3);
+  d.chat_id = s.ColumnText(4);
+  d.messages = StringsFromJson(s.ColumnText(5));
+  d.steps_done = static_cast<int>(s.ColumnInt(6));
+  d.message_ids = StringsFromJson(s.ColumnText(7));
+  d.attempts = static_cast<int>(s.ColumnInt(8));
+  d.next_attempt_at = ParseStoredTime(s.ColumnText(9));
+  if (!s.ColumnIsNull(10)) d.lease_until = ParseStoredTime(s.ColumnText(10));
+  d.last_error = s.ColumnText(11);
+  d.created_at = ParseStoredTime(s.ColumnText(12));
+  d.updated_at = ParseStoredTime(s.ColumnText(13));
+  return d;
+}
+
+std::optional<std::string> StoredTimeOrNull(const std::optional<TimePoint>& t) {
+  return t ? std::optional<std::string>(FormatRfc3339(*t)) : std::nullopt;
+}
+}  // namespace
+
+Result<bool> SqliteDatabase::AddDelivery(const DigestDelivery& d, bool replace) {
+  std::lock_guard lock(mutex_);
+  std::string now = FormatRfc3339(clock_.Now());
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "INSERT INTO digest_deliveries (tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, "
+      "attempts, next_attempt_at, lease_until, last_error, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, '[]', 0, ?7, NULL, ?8, ?9, ?9) "
+      "ON CONFLICT (tenant_id, date, origin) DO UPDATE SET state = ?4, chat_id = ?5, messages = ?6, steps_done = 0, "
+      "message_ids = '[]', attempts = 0, next_attempt_at = ?7, lease_until = NULL, last_error = ?8, created_at = ?9, "
+      "updated_at = ?9 WHERE ?10 = 1 AND (digest_deliveries.lease_until IS NULL OR digest_deliveries.lease_until < ?9)"));
+  stmt.Bind(1, d.tenant_id);
+  stmt.Bind(2, d.date);
+  stmt.Bind(3, d.origin);
+  stmt.Bind(4, d.state);
+  stmt.Bind(5, d.chat_id);
+  stmt.Bind(6, StringsToJson(d.messages));
+  stmt.Bind(7, FormatRfc3339(d.next_attempt_at));
+  stmt.Bind(8, d.last_error);
+  stmt.Bind(9, now);
+  stmt.Bind(10, static_cast<int64_t>(replace ? 1 : 0));
+  RETURN_IF_ERROR(stmt.Run());
+  return db_->Changes() == 1;
+}
+
+Result<std::optional<DigestDelivery>> SqliteDatabase::GetDelivery(const std::string& tenant_id, const std::string& date,
+                                                                  const std::string& origin) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kDeliveryColumns +
+                                           " FROM digest_deliveries WHERE tenant_id = ? AND date = ? AND origin = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, date);
-  return stmt.Run();
+  stmt.Bind(3, origin);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<DigestDelivery>();
+  return std::optional<DigestDelivery>(ReadDelivery(stmt));
+}
+
+Result<std::vector<DigestDelivery>> SqliteDatabase::ListDeliveries(const std::string& tenant_id,
+                                                                   const std::string& date) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kDeliveryColumns +
+                                           " FROM digest_deliveries WHERE tenant_id = ? AND date = ? ORDER BY origin"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, date);
+  std::vector<DigestDelivery> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(ReadDelivery(stmt));
+  }
+  return out;
+}
+
+Result<std::vector<DigestDelivery>> SqliteDatabase::ClaimDeliveries(const std::string& tenant_id,
+                                                                    const std::string& date,
+                                                                    const std::string& origin, TimePoint lease_until,
+                                                                    int limit) {
+  std::lock_guard lock(mutex_);
+  std::string now = FormatRfc3339(clock_.Now());
+  // Immediate: another process on this file (an operator's command beside the server) claims
+  // after this one has written its lease, never between the read and the write.
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      std::string("UPDATE digest_deliveries SET lease_until = ?1 WHERE rowid IN (SELECT rowid FROM digest_deliveries "
+                  "WHERE tenant_id = ?2 AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?3) AND "
+                  "(?4 = '' OR (date = ?4 AND origin = ?5)) AND (?4 <> '' OR next_attempt_at <= ?3) "
+                  "ORDER BY next_attempt_at, date LIMIT ?6) RETURNING ") + kDeliveryColumns));
+  stmt.Bind(1, FormatRfc3339(lease_until));
+  stmt.Bind(2, tenant_id);
+  stmt.Bind(3, now);
+  stmt.Bind(4, date);
+  stmt.Bind(5, origin);
+  stmt.Bind(6, static_cast<int64_t>(limit));
+  std::vector<DigestDelivery> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(ReadDelivery(stmt));
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  return out;
+}
+
+Status SqliteDatabase::UpdateDelivery(const DigestDelivery& d) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "UPDATE digest_deliveries SET state = ?4, steps_done = ?5, message_ids = ?6, attempts = ?7, "
+      "next_attempt_at = ?8, lease_until = ?9, last_error = ?10, updated_at = ?11 "
+      "WHERE tenant_id = ?1 AND date = ?2 AND origin = ?3"));
+  stmt.Bind(1, d.tenant_id);
+  stmt.Bind(2, d.date);
+  stmt.Bind(3, d.origin);
+  stmt.Bind(4, d.state);
+  stmt.Bind(5, static_cast<int64_t>(d.steps_done));
+  stmt.Bind(6, StringsToJson(d.message_ids));
+  stmt.Bind(7, static_cast<int64_t>(d.attempts));
+  stmt.Bind(8, FormatRfc3339(d.next_attempt_at));
+  stmt.Bind(9, StoredTimeOrNull(d.lease_until));
+  stmt.Bind(10, d.last_error);
+  stmt.Bind(11, FormatRfc3339(clock_.Now()));
+  RETURN_IF_ERROR(stmt.Run());
+  if (db_->Changes() != 1) return NotFound("no delivery of " + d.date + " (" + d.origin + ") to update");
+  return Status::Ok();
+}
+
+Result<DeliveryStats> SqliteDatabase::GetDeliveryStats(TimePoint failed_since) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT count(*) FILTER (WHERE state = 'pending'), "
+      "count(*) FILTER (WHERE state = 'failed' AND updated_at >= ?1), "
+      "min(created_at) FILTER (WHERE state = 'pending') FROM digest_deliveries WHERE state IN ('pending', 'failed')"));
+  stmt.Bind(1, FormatRfc3339(failed_since));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  DeliveryStats stats;
+  if (!row) return stats;
+  stats.pending = stmt.ColumnInt(0);
+  stats.failed = stmt.ColumnInt(1);
+  if (!stmt.ColumnIsNull(2)) {
+    stats.oldest_pending_age_s = std::max(0.0, ToUnixSeconds(clock_.Now()) - ToUnixSeconds(ParseStoredTime(stmt.ColumnText(2))));
+  }
+  return stats;
 }
 
 }  // namespace reflexio

@@ -1,5 +1,7 @@
 #include "asr/testing/transcription_peer.h"
 
+#include "core/testing/multipart.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -39,18 +41,6 @@ std::vector<TranscriptionPeer::SeenRequest> TranscriptionPeer::requests() {
 }
 
 namespace {
-std::string Param(const std::string& header, const std::string& name) {
-  auto pos = header.find(name + "=");
-  if (pos == std::string::npos) return "";
-  pos += name.size() + 1;
-  if (pos < header.size() && header[pos] == '"') {
-    auto end = header.find('"', pos + 1);
-    return header.substr(pos + 1, end - pos - 1);
-  }
-  auto end = header.find_first_of("; \r", pos);
-  return header.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-}
-
 std::string Error(const std::string& message) {
   return json{{"error", {{"message", message}, {"type", "invalid_request_error"}}}}.dump();
 }
@@ -71,38 +61,23 @@ std::string TranscriptionPeer::Handle(const std::string& content_type, const std
     status = fail_status_;
     return Error("the peer was told to fail this request");
   }
-  std::string boundary = Param(content_type, "boundary");
-  if (content_type.rfind("multipart/form-data", 0) != 0 || boundary.empty()) {
+  auto parts = ParseMultipartForm(content_type, body);
+  if (!parts) {
     status = 400;
     return Error("expected multipart/form-data");
   }
   SeenRequest seen;
   seen.authorization = authorization;
   std::string file;
-  const std::string delimiter = "--" + boundary;
-  size_t pos = body.find(delimiter);
-  while (pos != std::string::npos) {
-    pos += delimiter.size();
-    if (body.compare(pos, 2, "--") == 0) break;
-    pos += 2;  // CRLF
-    size_t header_end = body.find("\r\n\r\n", pos);
-    size_t next = body.find("\r\n" + delimiter, header_end);
-    if (header_end == std::string::npos || next == std::string::npos) break;
-    std::string headers = body.substr(pos, header_end - pos);
-    std::string data = body.substr(header_end + 4, next - header_end - 4);
-    std::string name = Param(headers, "name");
-    if (headers.find("filename=") != std::string::npos) {
-      file = data;
-      auto ct = headers.find("Content-Type:");
-      if (ct != std::string::npos) {
-        seen.file_content_type = headers.substr(ct + 14, headers.find("\r\n", ct) - ct - 14);
-      }
-    } else if (name == "timestamp_granularities[]") {
-      seen.granularities.push_back(data);
+  for (const MultipartPart& part : *parts) {
+    if (!part.filename.empty()) {
+      file = part.data;
+      seen.file_content_type = part.content_type;
+    } else if (part.name == "timestamp_granularities[]") {
+      seen.granularities.push_back(part.data);
     } else {
-      seen.fields[name] = data;
+      seen.fields[part.name] = part.data;
     }
-    pos = next + 2;
   }
   if (file.size() < 44 || file.compare(0, 4, "RIFF") != 0 || !seen.fields.count("model")) {
     status = 400;

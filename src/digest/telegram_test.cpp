@@ -1,0 +1,283 @@
+// Telegram delivery: the messages (HTML escaping, splitting under the limit), and the outbox
+// against a local Bot API peer — outage then recovery, 429, timeouts, a refused chat, a dead
+// sender's lease, resuming after the last confirmed step.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/ids.h"
+#include "core/metrics.h"
+#include "core/test_support.h"
+#include "crypto/keys.h"
+#include "digest/telegram_message.h"
+#include "digest/telegram_outbox.h"
+#include "digest/testing/telegram_peer.h"
+#include "privacy/encrypted_database.h"
+#include "privacy/keyring.h"
+#include "privacy/master_key.h"
+#include "storage/migrations.h"
+#include "storage/sqlite_database.h"
+
+namespace reflexio {
+namespace {
+
+using nlohmann::json;
+using testing::TelegramPeer;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kToken = "123456:AAE-secret-token";
+constexpr const char* kChat = "4242";
+
+json ADigest(const std::string& summary, int actions = 1) {
+  json d = {{"format", "reflexio-digest-1"}, {"date", "2026-11-26"}, {"timezone", "Europe/Moscow"},
+            {"status", "ok"}, {"degraded_reasons", json::array()},
+            {"summary", {{"text", summary}, {"sources", json::array()}}},
+            {"figures", {{"recordings", 3}, {"speech_minutes", 12.5}, {"words", 1500}, {"episodes", 2}}},
+            {"actions", {{"new", json::array()}, {"due", json::array()}, {"done", json::array()}}},
+            {"people", json::array({{{"text", "Анна"}}})}, {"topics", json::array({{{"text", "kittens"}}})}};
+  for (int i = 0; i < actions; ++i) {
+    d["actions"]["new"].push_back({{"text", "call the vet about kitten #" + std::to_string(i) + " <urgent> & soon"},
+                                   {"who", "me"}, {"due_date", "2026-11-27"}, {"commitment", i % 2 == 0}});
+  }
+  return d;
+}
+
+std::string Shown(const std::string& html) {
+  std::string text;
+  std::string error = TelegramPeer::ParseHtml(html, text);
+  EXPECT_EQ(error, "") << html;
+  return text;
+}
+
+TEST(TelegramMessages, EverythingFromTheDigestIsEscaped) {
+  auto messages = RenderTelegramMessages(ADigest("Tom said \"<b>5 > 3 & 2 < 4</b>\" — всё хорошо"));
+  ASSERT_EQ(messages.size(), 1u);
+  std::string shown = Shown(messages[0]);
+  EXPECT_THAT(shown, HasSubstr("Tom said \"<b>5 > 3 & 2 < 4</b>\" — всё хорошо"));
+  EXPECT_THAT(shown, HasSubstr("call the vet about kitten #0 <urgent> & soon — me (due 2026-11-27) [commitment]"));
+  EXPECT_THAT(shown, HasSubstr("People: Анна"));
+  EXPECT_THAT(messages[0], HasSubstr("<b>Reflexio · daily digest · 2026-11-26</b>")) << "our own markup stays markup";
+  EXPECT_EQ(EscapeTelegramHtml("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
+}
+
+TEST(TelegramMessages, ALongDayIsSplitUnderTheLimitWithoutLosingALine) {
+  json digest = ADigest("a busy day", 400);
+  auto messages = RenderTelegramMessages(digest);
+  ASSERT_GT(messages.size(), 1u);
+  std::string all;
+  for (const std::string& m : messages) {
+    EXPECT_LE(TelegramTextLength(m), kTelegramTextLimit);
+    all += Shown(m) + "\n";
+  }
+  size_t at = 0;
+  for (int i = 0; i < 400; ++i) {
+    size_t found = all.find("kitten #" + std::to_string(i) + " <urgent>", at);
+    ASSERT_NE(found, std::string::npos) << "action " << i << " is missing or out of order";
+    at = found;
+  }
+  // One line longer than a message: split between words, in Cyrillic and with characters that
+  // take two UTF-16 units.
+  std::string long_line;
+  for (int i = 0; i < 900; ++i) long_line += "слово😀 ";
+  auto parts = RenderTelegramMessages(ADigest(long_line, 0), 1000);
+  ASSERT_GT(parts.size(), 5u);
+  std::string joined;
+  for (const std::string& p : parts) {
+    EXPECT_LE(TelegramTextLength(p), 1000u);
+    joined += Shown(p);
+  }
+  size_t words = 0;
+  for (size_t at = joined.find("слово😀"); at != std::string::npos; at = joined.find("слово😀", at + 1)) ++words;
+  EXPECT_EQ(words, 900u) << "no word cut in two";
+  EXPECT_EQ(TelegramTextLength("<b>a&amp;😀</b>"), 4u) << "a, &, and a surrogate pair";
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto backend = std::move(SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_).value());
+    keyring_ = std::make_unique<Keyring>(*backend, MasterKeys{MasterKey::From(NewDataKey())});
+    db_ = std::make_unique<EncryptedDatabase>(std::move(backend), *keyring_);
+    tenant_ = db_->EnsureTenant("alice").value();
+  }
+
+  TelegramOutboxOptions Options() {
+    TelegramOutboxOptions options;
+    options.telegram.api_url = peer_.api_url();
+    options.telegram.bot_token = kToken;
+    options.telegram.timeout_s = 2;
+    options.default_chat_id = kChat;
+    options.retry_base_s = 10;
+    options.max_attempts = 4;
+    return options;
+  }
+
+  // A ready digest of 2026-11-26 with a (fake) PDF.
+  Digest StoreDigest(const json& content, const std::string& tenant_id = "") {
+    Digest d;
+    d.tenant_id = tenant_id.empty() ? tenant_.id : tenant_id;
+    d.date = "2026-11-26";
+    d.status = "ready";
+    d.content_json = content.dump();
+    d.markdown = "# digest";
+    d.pdf = "%PDF-1.5 fake digest bytes";
+    EXPECT_TRUE(db_->StoreDigest(d).ok());
+    return *db_->GetDigest(d.tenant_id, d.date).value();
+  }
+
+  DigestDelivery Stored(const std::string& origin = "schedule") {
+    return db_->GetDelivery(tenant_.id, "2026-11-26", origin).value().value();
+  }
+
+  int Count(const std::string& method) {
+    int n = 0;
+    for (const auto& d : peer_.delivered()) n += d.method == method;
+    return n;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::unique_ptr<Keyring> keyring_;
+  std::unique_ptr<EncryptedDatabase> db_;
+  Tenant tenant_;
+  TelegramPeer peer_{kToken};
+  CurlHttpClient http_;
+  Metrics metrics_;
+};
+
+TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
+  TelegramOutbox outbox(*db_, http_, Options(), &metrics_, clock_);
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
+  size_t messages = Stored().messages.size();
+  ASSERT_GT(messages, 1u);
+  peer_.SetDown(true);
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    auto round = outbox.DeliverDue();
+    ASSERT_TRUE(round.ok()) << round.status().message();
+    EXPECT_EQ(round->retrying, 1);
+    EXPECT_EQ(Stored().attempts, attempt);
+    EXPECT_THAT(Stored().last_error, HasSubstr("502"));
+    EXPECT_THAT(Stored().last_error, Not(HasSubstr(kToken)));
+    EXPECT_EQ(outbox.DeliverDue()->retrying, 0) << "not due before its backoff";
+    clock_.Advance(10 * (1 << (attempt - 1)));  // 10 s, then 20 s
+  }
+  auto stats = db_->GetDeliveryStats(clock_.Now());
+  EXPECT_EQ(stats->pending, 1);
+  peer_.SetDown(false);
+  auto round = outbox.DeliverDue();
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(round->sent, 1);
+  EXPECT_EQ(Stored().state, "sent");
+  EXPECT_EQ(Count("sendMessage"), static_cast<int>(messages));
+  EXPECT_EQ(Count("sendDocument"), 1);
+  EXPECT_EQ(Stored().message_ids.size(), messages + 1);
+  auto documents = peer_.delivered();
+  EXPECT_EQ(documents.back().filename, "reflexio-digest-2026-11-26.pdf");
+  EXPECT_EQ(documents.back().document, "%PDF-1.5 fake digest bytes");
+  EXPECT_EQ(documents.back().chat_id, kChat);
+  clock_.Advance(3600);
+  EXPECT_EQ(outbox.DeliverDue()->sent, 0) << "sent once";
+  EXPECT_EQ(peer_.delivered().size(), messages + 1);
+  EXPECT_THAT(metrics_.Serialize(), HasSubstr("reflexio_digest_deliveries_total{outcome=\"retry\"} 2"));
+  EXPECT_THAT(metrics_.Serialize(), HasSubstr("reflexio_digest_deliveries_total{outcome=\"sent\"} 1"));
+}
+
+TEST_F(OutboxTest, A429WaitsExactlyItsRetryAfterAndIsNotAnAttempt) {
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
+  peer_.RateLimitNext(1, 7);
+  EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
+  EXPECT_EQ(Stored().attempts, 0);
+  EXPECT_NEAR(ToUnixSeconds(Stored().next_attempt_at) - clock_.seconds(), 7, 0.01);
+  int asked = peer_.requests();
+  clock_.Advance(6.9);
+  EXPECT_EQ(outbox.DeliverDue()->sent, 0);
+  EXPECT_EQ(peer_.requests(), asked) << "not a request before retry_after";
+  clock_.Advance(0.1);
+  EXPECT_EQ(outbox.DeliverDue()->sent, 1);
+  EXPECT_EQ(peer_.delivered().size(), 2u);
+}
+
+TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
+  TelegramOutboxOptions options = Options();
+  options.telegram.timeout_s = 0.3;
+  TelegramOutbox outbox(*db_, http_, options, nullptr, clock_);
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
+  size_t messages = Stored().messages.size();
+  peer_.DelayNext(1, 1.0);
+  EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
+  EXPECT_EQ(Stored().steps_done, 0);
+  EXPECT_THAT(Stored().last_error, HasSubstr("imeout"));
+  EXPECT_THAT(Stored().last_error, HasSubstr("<token>")) << "the URL is in the error, the token is not";
+  EXPECT_THAT(Stored().last_error, Not(HasSubstr(kToken)));
+  clock_.Advance(10);
+
+  // The messages go, but the PDF is missing for a moment: the next try sends only the document.
+  Digest digest = *db_->GetDigest(tenant_.id, "2026-11-26").value();
+  digest.pdf.clear();
+  ASSERT_TRUE(db_->StoreDigest(digest).ok());  // being rebuilt: no PDF for a moment
+  EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
+  EXPECT_EQ(Stored().steps_done, static_cast<int>(messages));
+  EXPECT_EQ(Count("sendMessage"), static_cast<int>(messages));
+  StoreDigest(ADigest("the day", 400));
+  clock_.Advance(20);
+  EXPECT_EQ(outbox.DeliverDue()->sent, 1);
+  EXPECT_EQ(Count("sendMessage"), static_cast<int>(messages)) << "no message twice";
+  EXPECT_EQ(Count("sendDocument"), 1);
+}
+
+TEST_F(OutboxTest, ASenderThatDiedHoldsItsLeaseOnlyUntilItRunsOut) {
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
+  auto claimed = db_->ClaimDeliveries(tenant_.id, "", "", AddSeconds(clock_.Now(), 300), 10);
+  ASSERT_EQ(claimed->size(), 1u);  // ...and that sender is killed
+  EXPECT_EQ(outbox.DeliverDue()->sent, 0);
+  EXPECT_TRUE(peer_.delivered().empty());
+  clock_.Advance(301);
+  EXPECT_EQ(outbox.DeliverDue()->sent, 1);
+  EXPECT_EQ(peer_.delivered().size(), 2u);
+}
+
+TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
+  peer_.RestrictChats({"1"});
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
+  EXPECT_EQ(outbox.DeliverDue()->failed, 1);
+  EXPECT_EQ(Stored().state, "failed");
+  EXPECT_THAT(Stored().last_error, HasSubstr("chat not found"));
+  auto stats = db_->GetDeliveryStats(AddSeconds(clock_.Now(), -86400));
+  EXPECT_EQ(stats->failed, 1);
+  EXPECT_EQ(stats->pending, 0);
+  // A wrong token is refused too, and its error names no token.
+  TelegramOutboxOptions wrong = Options();
+  wrong.telegram.bot_token = "999:wrong";
+  TelegramOutbox other(*db_, http_, wrong, nullptr, clock_);
+  ASSERT_TRUE(other.Enqueue(StoreDigest(ADigest("again")), "command", true).ok());
+  auto left = other.DeliverNow(tenant_.id, "2026-11-26", "command");
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->state, "failed");
+  EXPECT_THAT(left->last_error, HasSubstr("401"));
+}
+
+TEST_F(OutboxTest, TheDefaultChatServesOnlyASingleTenantServer) {
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  EXPECT_EQ(outbox.Enqueue(StoreDigest(ADigest("alone")), "schedule", false)->chat_id, kChat);
+  Tenant bob = db_->EnsureTenant("bob").value();
+  auto bobs = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "schedule", false);
+  ASSERT_TRUE(bobs.ok());
+  EXPECT_EQ(bobs->state, "skipped");
+  EXPECT_THAT(bobs->last_error, HasSubstr("one tenant"));
+  TenantSettings settings;
+  settings.telegram_chat_id = "777";
+  ASSERT_TRUE(db_->PutTenantSettings(bob.id, settings).ok());
+  auto again = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "schedule", false);
+  EXPECT_EQ(again.status().code(), ErrorCode::kConflict) << "the schedule issues a day once";
+  auto replaced = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "command", true);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->chat_id, "777");
+  EXPECT_EQ(outbox.DeliverNow(bob.id, "2026-11-26", "command")->state, "sent");
+  for (const auto& d : peer_.delivered()) EXPECT_EQ(d.chat_id, "777");
+}
+
+}  // namespace
+}  // namespace reflexio
