@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "digest/testing/telegram_peer.h"
 #include "server_harness.h"
 #include "text/wer.h"
 
@@ -60,6 +61,45 @@ TEST(Cli, BenchDigestTimesEveryFormatOfAHeavyDay) {
   EXPECT_NE(out.find("12.0 speech minutes"), std::string::npos) << out;
   EXPECT_NE(out.find("PDF (from the JSON)"), std::string::npos) << out;
   EXPECT_EQ(RunReflexio({"bench", "digest", SpeechDir("en").string(), "--hours", "0"}, nullptr, &err), 2);
+}
+
+TEST(Cli, DigestOnceDeliversToTelegramAndItsExitStatusSaysWhetherItArrived) {
+  TelegramPeer peer("111:cli-secret");
+  TempDir dir;
+  std::string data = dir / "data";
+  ASSERT_FALSE(CreateKey(data, "alice").empty());
+  std::map<std::string, std::string> env = {{"TELEGRAM_BOT_TOKEN", "111:cli-secret"}, {"TELEGRAM_CHAT_ID", "99"},
+                                            {"TELEGRAM_API_URL", peer.api_url()},
+                                            {"REFLEXIO_TELEGRAM_RETRY_BASE_S", "0.2"},
+                                            {"REFLEXIO_TELEGRAM_MAX_ATTEMPTS", "3"}};
+  std::vector<std::string> once = {"digest", "--once", "--date", "2026-11-20", "--data-dir", data};
+  std::string out, err;
+  ASSERT_EQ(RunReflexio(once, &out, &err, env), 0) << err;
+  EXPECT_NE(err.find("delivered to Telegram chat 99"), std::string::npos) << err;
+  auto delivered = peer.delivered();
+  ASSERT_EQ(delivered.size(), 2u);
+  EXPECT_NE(delivered[0].text.find("2026-11-20"), std::string::npos);
+  EXPECT_EQ(delivered[1].document.rfind("%PDF-", 0), 0u);
+
+  std::vector<std::string> quiet = once;
+  quiet.push_back("--no-telegram");
+  ASSERT_EQ(RunReflexio(quiet, &out, &err, env), 0) << err;
+  EXPECT_EQ(peer.delivered().size(), 2u) << "--no-telegram sends nothing";
+
+  peer.RateLimitNext(1, 1);
+  ASSERT_EQ(RunReflexio(once, &out, &err, env), 0) << err;
+  EXPECT_NE(err.find("429"), std::string::npos) << "it says why it waited: " << err;
+  EXPECT_EQ(peer.delivered().size(), 4u) << "asked again, it is sent again";
+
+  peer.SetDown(true);
+  EXPECT_EQ(RunReflexio(once, &out, &err, env), 1) << err;
+  EXPECT_NE(err.find("502"), std::string::npos) << err;
+  EXPECT_EQ(err.find("cli-secret"), std::string::npos) << "no token in what it prints";
+  peer.SetDown(false);
+
+  env.erase("TELEGRAM_BOT_TOKEN");
+  ASSERT_EQ(RunReflexio(once, &out, &err, env), 0) << err;
+  EXPECT_NE(err.find("not sent to Telegram: Telegram is not configured"), std::string::npos) << err;
 }
 
 TEST(Cli, DigestOnceBuildsADayAndItsExitStatusSaysHowItWent) {

@@ -2,8 +2,11 @@
 // on demand; settings validated.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "core/local_time.h"
 #include "core/test_support.h"
+#include "digest/testing/telegram_peer.h"
 #include "server_harness.h"
 
 namespace reflexio::testing {
@@ -62,6 +65,103 @@ TEST(Digests, TheDayIsServedAsJsonMarkdownAndPdfAndSettingsAreChecked) {
   EXPECT_EQ(client.Get("/v1/digests/2026-02-30").status, 400);
   EXPECT_EQ(client.Get("/v1/digests/today?format=docx").status, 400);
   EXPECT_EQ(client.Get("/v1/digests?from=2026-11-26&to=2026-11-01").status, 400);
+}
+
+constexpr const char* kToken = "987654:server-test-secret";
+
+int CountOf(const std::vector<TelegramPeer::Delivered>& delivered, const std::string& method, const std::string& needle) {
+  int n = 0;
+  for (const auto& d : delivered) n += d.method == method && d.text.find(needle) != std::string::npos;
+  return n;
+}
+
+TEST(Digests, TheScheduledDigestReachesTelegramOnceThroughAnOutageAndACrash) {
+  TelegramPeer peer(kToken);
+  peer.SetDown(true);
+  TempDir dir;
+  std::map<std::string, std::string> env = {
+      {"REFLEXIO_SCHEDULER_INTERVAL_S", "0.3"}, {"REFLEXIO_TIMEZONE", "UTC"}, {"REFLEXIO_DIGEST_TIME", "00:00"},
+      {"TELEGRAM_BOT_TOKEN", kToken}, {"TELEGRAM_CHAT_ID", "4242"}, {"TELEGRAM_API_URL", peer.api_url()},
+      {"REFLEXIO_TELEGRAM_RETRY_BASE_S", "0.3"}, {"REFLEXIO_TELEGRAM_MAX_ATTEMPTS", "1000"},
+      // a crash mid-send leaves a lease of 2·timeout + 10 s for the next server to wait out
+      {"REFLEXIO_TELEGRAM_TIMEOUT_S", "1"}};
+  auto first = std::make_unique<ServerProcess>(dir / "data", env);
+  Client client(first->base_url(), first->first_run_key());
+  std::string today = *LocalDate(SystemClock::Instance().Now(), "UTC");
+  std::string yesterday = AddDays(today, -1);
+  // Recorded in the last minute of yesterday: a day the server catches up on.
+  std::string at = FormatRfc3339(AddSeconds(LocalDay(today, "UTC")->start, -60));
+  auto upload = client.Upload(ReadFileBytes((SpeechDir() / "LJ001-0003.wav").string()), "audio/wav",
+                              {{"X-Captured-At", at}});
+  ASSERT_EQ(upload.status, 202) << upload.body;
+  ASSERT_EQ(client.WaitForRecording(json::parse(upload.body)["id"])["status"], "transcribed");
+
+  // Telegram is down: yesterday's digest and today's (empty) one wait in the outbox.
+  json health, pending;
+  ASSERT_TRUE(WaitUntil([&] {
+    health = json::parse(client.Get("/health").body);
+    pending = client.GetJson("/v1/digests/" + yesterday + "/deliveries");
+    return health["checks"]["telegram"].value("pending", 0) == 2 && pending["items"].size() == 1 &&
+           pending["items"][0].value("attempts", 0) >= 1;
+  }, std::chrono::seconds(60))) << health.dump() << pending.dump();
+  EXPECT_TRUE(health["checks"]["telegram"]["ok"].get<bool>()) << "retrying for minutes is not yet a failure";
+  EXPECT_EQ(pending["items"][0]["state"], "pending");
+  EXPECT_EQ(pending["items"][0]["chat_id"], "4242");
+  EXPECT_NE(pending["items"][0]["error"].get<std::string>().find("502"), std::string::npos);
+  EXPECT_NE(client.Get("/metrics/prometheus").body.find("reflexio_digest_deliveries_total{outcome=\"retry\"}"),
+            std::string::npos);
+
+  // The server crashes; Telegram comes back; a new server finishes the job, once.
+  first->Kill();
+  peer.SetDown(false);
+  if (first->postgres() != nullptr) env["DATABASE_URL"] = first->postgres()->app_url();
+  ServerProcess second(dir / "data", env);
+  ASSERT_TRUE(WaitUntil([&] { return CountOf(peer.delivered(), "sendDocument", "") == 2; }, std::chrono::seconds(60)))
+      << second.stderr_text();
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // several more rounds: nothing is sent again
+  auto delivered = peer.delivered();
+  EXPECT_EQ(delivered.size(), 4u) << "two digests, each one message and its PDF";
+  EXPECT_EQ(CountOf(delivered, "sendMessage", "daily digest · " + yesterday), 1);
+  EXPECT_EQ(CountOf(delivered, "sendMessage", "daily digest · " + today), 1);
+  EXPECT_EQ(CountOf(delivered, "sendMessage", "1 recording(s)"), 1) << "yesterday's figures";
+  for (const auto& d : delivered) EXPECT_EQ(d.chat_id, "4242");
+  Client again(second.base_url(), first->first_run_key());
+  auto pdf = again.Get("/v1/digests/" + yesterday + "?format=pdf");
+  ASSERT_EQ(pdf.status, 200);
+  bool sent_that_pdf = false;
+  for (const auto& d : delivered) {
+    sent_that_pdf |= d.filename == "reflexio-digest-" + yesterday + ".pdf" && d.document == pdf.body;
+  }
+  EXPECT_TRUE(sent_that_pdf) << "the document is the day's PDF";
+  json done = again.GetJson("/v1/digests/" + yesterday + "/deliveries");
+  EXPECT_EQ(done["items"][0]["state"], "sent");
+  EXPECT_EQ(done["items"][0]["steps_done"], done["items"][0]["steps"]);
+  EXPECT_TRUE(json::parse(again.Get("/health").body)["checks"]["telegram"]["ok"].get<bool>());
+  for (const std::string& log : {first->stderr_text(), second.stderr_text()}) {
+    EXPECT_EQ(log.find(kToken), std::string::npos) << "the bot token never reaches the log";
+  }
+}
+
+TEST(Digests, ADeliveryTelegramRefusesShowsInHealth) {
+  TelegramPeer peer(kToken);
+  peer.RestrictChats({"1"});
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_SCHEDULER_INTERVAL_S", "0.3"}, {"REFLEXIO_DIGEST_TIME", "00:00"},
+                                      {"TELEGRAM_BOT_TOKEN", kToken}, {"TELEGRAM_CHAT_ID", "999"},
+                                      {"TELEGRAM_API_URL", peer.api_url()}});
+  Client client(server.base_url(), server.first_run_key());
+  HttpResponse health;
+  ASSERT_TRUE(WaitUntil([&] {
+    health = client.Get("/health");
+    return health.status == 503;
+  }, std::chrono::seconds(30))) << health.body;
+  json checks = json::parse(health.body)["checks"];
+  EXPECT_FALSE(checks["telegram"]["ok"].get<bool>());
+  EXPECT_EQ(checks["telegram"]["failed_last_24h"], 1);
+  json today = client.GetJson("/v1/digests/today/deliveries");
+  EXPECT_EQ(today["items"][0]["state"], "failed");
+  EXPECT_NE(today["items"][0]["error"].get<std::string>().find("chat not found"), std::string::npos);
+  EXPECT_TRUE(peer.delivered().empty());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ CREATE TABLE digest_deliveries (
   state           text NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
   chat_id         text NOT NULL DEFAULT '',
   messages        text NOT NULL DEFAULT '[]',
+  with_document   boolean NOT NULL DEFAULT true,
   steps_done      integer NOT NULL DEFAULT 0,
   message_ids     text NOT NULL DEFAULT '[]',
   attempts        integer NOT NULL DEFAULT 0,

@@ -9,6 +9,7 @@ CREATE TABLE digest_deliveries (
   state           TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
   chat_id         TEXT NOT NULL DEFAULT '',
   messages        TEXT NOT NULL DEFAULT '[]',
+  with_document   INTEGER NOT NULL DEFAULT 1,
   steps_done      INTEGER NOT NULL DEFAULT 0,
   message_ids     TEXT NOT NULL DEFAULT '[]',
   attempts        INTEGER NOT NULL DEFAULT 0,

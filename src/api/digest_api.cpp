@@ -106,7 +106,8 @@ ServerResponse Api::GetDigestDeliveries(ServerRequest& request) {
   for (const DigestDelivery& d : *deliveries) {
     items.push_back({{"date", d.date}, {"origin", d.origin}, {"state", d.state},
                      {"chat_id", d.chat_id.empty() ? json(nullptr) : json(d.chat_id)},
-                     {"messages", d.messages.size()}, {"steps", d.messages.size() + 1}, {"steps_done", d.steps_done},
+                     {"messages", d.messages.size()}, {"steps", d.messages.size() + (d.with_document ? 1 : 0)},
+                     {"with_document", d.with_document}, {"steps_done", d.steps_done},
                      {"message_ids", d.message_ids}, {"attempts", d.attempts},
                      {"next_attempt_at", d.state == "pending" ? json(FormatRfc3339(d.next_attempt_at)) : json(nullptr)},
                      {"error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},

@@ -22,7 +22,8 @@ constexpr double kCommandDeliveryPatience_s = 60;
 
 int DeliverDigest(Database& db, const Config& config, const Digest& digest) {
   CurlHttpClient http;
-  TelegramOutbox outbox(db, http, TelegramOutboxOptionsFor(config));
+  OutboundGuard guard(db, config, nullptr);
+  TelegramOutbox outbox(db, http, TelegramOutboxOptionsFor(config), &guard);
   auto queued = outbox.Enqueue(digest, "command", /*replace=*/true);
   if (!queued.ok()) return Fail("not sent to Telegram: " + queued.status().message());
   if (queued->state == "skipped") {
@@ -38,7 +39,7 @@ int DeliverDigest(Database& db, const Config& config, const Digest& digest) {
       std::cerr << "delivered to Telegram chat " << left->chat_id << "\n";
       return 0;
     }
-    if (left->state == "failed") return Fail("Telegram refused the digest: " + left->last_error);
+    if (left->state == "failed") return Fail("not delivered to Telegram: " + left->last_error);
     if (left->state != "pending" || left->next_attempt_at > give_up) {
       return Fail("not delivered yet (" + left->last_error + "); it stays in the outbox and the server retries it");
     }

@@ -128,9 +128,10 @@ SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobSto
   // Each tenant's digest at their digest time, after the day's understanding above.
   auto digests = std::make_shared<DigestService>(db, config);
   auto http = std::make_shared<CurlHttpClient>();
-  auto outbox = std::make_shared<TelegramOutbox>(db, *http, TelegramOutboxOptionsFor(config), metrics);
+  auto guard = std::make_shared<OutboundGuard>(db, config, metrics);
+  auto outbox = std::make_shared<TelegramOutbox>(db, *http, TelegramOutboxOptionsFor(config), guard.get(), metrics);
   auto schedule = std::make_shared<DigestSchedule>(db, *digests, *outbox);
-  options.tasks.push_back({"digests", config.scheduler_interval_s, [digests, http, outbox, schedule]() -> Status {
+  options.tasks.push_back({"digests", config.scheduler_interval_s, [digests, http, guard, outbox, schedule]() -> Status {
                              return schedule->Run().status();
                            }});
   return options;

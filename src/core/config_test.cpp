@@ -71,6 +71,22 @@ TEST(Config, TheShippedExampleFileIsValid) {
   EXPECT_EQ(config->job_max_attempts, 5);
   EXPECT_EQ(config->llm.provider, "embedded");
   EXPECT_DOUBLE_EQ(config->llm.deepconf_threshold, 2.5);
+  EXPECT_EQ(config->digest_time, "22:50");
+  EXPECT_EQ(config->telegram.api_url, "https://api.telegram.org");
+  EXPECT_EQ(config->telegram.max_attempts, 8);
+}
+
+TEST(Config, TelegramComesFromItsEnvironmentVariables) {
+  auto config = LoadConfig("", FakeEnv({{"TELEGRAM_BOT_TOKEN", "1:abc"}, {"TELEGRAM_CHAT_ID", "-100200"},
+                                        {"TELEGRAM_API_URL", "http://127.0.0.1:9"},
+                                        {"REFLEXIO_TELEGRAM_RETRY_BASE_S", "0.5"}}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->telegram.bot_token, "1:abc");
+  EXPECT_EQ(config->telegram.chat_id, "-100200");
+  EXPECT_EQ(config->telegram.api_url, "http://127.0.0.1:9");
+  EXPECT_DOUBLE_EQ(config->telegram.retry_base_s, 0.5);
+  EXPECT_FALSE(LoadConfig("", FakeEnv({{"REFLEXIO_TELEGRAM_MAX_ATTEMPTS", "0"}})).ok());
+  EXPECT_TRUE(LoadConfig("", FakeEnv({})).value().telegram.bot_token.empty()) << "nothing is sent by default";
 }
 
 TEST(Config, AChatModelNeedsItsAddressAndName) {

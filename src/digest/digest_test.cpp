@@ -320,7 +320,7 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   clock.Advance(ToUnixSeconds(*ParseRfc3339("2026-11-26T16:50:00Z")) - clock.seconds());  // 19:50 in Moscow
   DigestService service(*db_, Config{}, clock);
   CurlHttpClient http;
-  TelegramOutbox outbox(*db_, http, TelegramOutboxOptions{}, nullptr, clock);  // no token: nothing is sent
+  TelegramOutbox outbox(*db_, http, TelegramOutboxOptions{}, nullptr, nullptr, clock);  // no token: nothing is sent
   DigestSchedule schedule(*db_, service, outbox, clock);
   auto before = schedule.Run();
   ASSERT_TRUE(before.ok()) << before.status().message();

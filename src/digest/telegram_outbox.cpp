@@ -24,6 +24,9 @@ TelegramOutboxOptions TelegramOutboxOptionsFor(const Config& config) {
   options.default_chat_id = config.telegram.chat_id;
   options.retry_base_s = config.telegram.retry_base_s;
   options.max_attempts = config.telegram.max_attempts;
+  // Renewed after every step, and a step is one request of at most timeout_s: a live sender never
+  // loses it, and a dead one's runs out soon.
+  options.lease_s = 2 * config.telegram.timeout_s + 10;
   return options;
 }
 
@@ -47,6 +50,29 @@ Result<std::string> TelegramOutbox::ChatFor(const std::string& tenant_id, std::s
   return options_.default_chat_id;
 }
 
+Status TelegramOutbox::Guard(const Digest& digest, DigestDelivery& d) {
+  if (guard_ == nullptr) return Status::Ok();
+  const Destination telegram{"telegram", false};
+  for (std::string& message : d.messages) {
+    auto prepared = guard_->Prepare(d.tenant_id, message, telegram);
+    if (!prepared.ok()) {
+      if (prepared.status().code() != ErrorCode::kPermissionDenied) return prepared.status();
+      d.state = "skipped";
+      d.chat_id.clear();
+      d.messages.clear();
+      d.last_error = "not sent: " + prepared.status().message();
+      return Status::Ok();
+    }
+    message = std::move(*prepared);
+  }
+  // The PDF cannot be masked: it goes only when the whole digest may leave as it is.
+  auto whole = guard_->Prepare(d.tenant_id, digest.markdown, telegram);
+  if (!whole.ok() && whole.status().code() != ErrorCode::kPermissionDenied) return whole.status();
+  d.with_document = whole.ok() && *whole == digest.markdown;
+  if (!d.with_document) d.last_error = "the PDF stays on the server: it holds personal data this tenant's pii_mode keeps";
+  return Status::Ok();
+}
+
 Result<DigestDelivery> TelegramOutbox::Enqueue(const Digest& digest, const std::string& origin, bool replace) {
   DigestDelivery d;
   d.tenant_id = digest.tenant_id;
@@ -67,6 +93,7 @@ Result<DigestDelivery> TelegramOutbox::Enqueue(const Digest& digest, const std::
     d.state = "pending";
     d.chat_id = chat;
     d.messages = RenderTelegramMessages(content);
+    RETURN_IF_ERROR(Guard(digest, d));
   }
   ASSIGN_OR_RETURN(bool added, db_.AddDelivery(d, replace));
   if (!added) {
@@ -106,7 +133,7 @@ Result<DigestDelivery> TelegramOutbox::DeliverNow(const std::string& tenant_id, 
 }
 
 Result<DigestDelivery> TelegramOutbox::Send(DigestDelivery d) {
-  const int total = static_cast<int>(d.messages.size()) + 1;
+  const int total = static_cast<int>(d.messages.size()) + (d.with_document ? 1 : 0);
   while (d.steps_done < total) {
     TelegramReply reply;
     if (d.steps_done < static_cast<int>(d.messages.size())) {

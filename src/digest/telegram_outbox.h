@@ -3,10 +3,11 @@
 // Enqueue() renders a built digest's messages (digest/telegram_message.h) into a delivery for a
 // chat: the tenant's telegram_chat_id setting, else TELEGRAM_CHAT_ID — the server's default,
 // which only serves a server with a single tenant, so nobody's digest reaches another person's
-// chat. With no token or no chat the delivery is stored as skipped, saying why.
+// chat. With no token or no chat the delivery is stored as skipped, saying why. What would leave
+// passes the outbound guard first (see Guard below).
 //
 // A sender claims a delivery (a lease of lease_s) and takes its steps in order: the messages,
-// then the day's PDF as a document. After each step Telegram confirms, the step and its
+// then (unless the guard kept it home) the day's PDF as a document. After each step Telegram confirms, the step and its
 // message_id are written down, so a retry, a restart or another process resumes after the last
 // confirmed step. A failure (refused connection, timeout, 5xx) is retried after retry_base_s ·
 // 2^(attempt-1), at most retry_max_s, until max_attempts, then the delivery is failed; a 429
@@ -26,6 +27,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "digest/telegram_client.h"
+#include "privacy/outbound_guard.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -36,7 +38,7 @@ struct TelegramOutboxOptions {
   double retry_base_s = 30;
   double retry_max_s = 3600;
   int max_attempts = 8;
-  double lease_s = 300;
+  double lease_s = 70;  // TelegramOutboxOptionsFor: 2 · timeout + 10 s
 };
 
 // From TELEGRAM_* and REFLEXIO_TELEGRAM_* (core/config.h).
@@ -50,9 +52,11 @@ struct DeliveryRoundReport {
 
 class TelegramOutbox {
  public:
-  TelegramOutbox(Database& db, HttpClient& http, TelegramOutboxOptions options, Metrics* metrics = nullptr,
-                 const Clock& clock = SystemClock::Instance())
-      : db_(db), client_(http, options.telegram), options_(std::move(options)), metrics_(metrics), clock_(clock) {}
+  // `guard` (may be null in tests of the transport alone) sees every message before it is stored.
+  TelegramOutbox(Database& db, HttpClient& http, TelegramOutboxOptions options, OutboundGuard* guard,
+                 Metrics* metrics = nullptr, const Clock& clock = SystemClock::Instance())
+      : db_(db), client_(http, options.telegram), options_(std::move(options)), guard_(guard), metrics_(metrics),
+        clock_(clock) {}
 
   // Puts a ready digest in the outbox; origin "schedule" or "command". Returns the delivery as
   // stored. An existing one of the same day and origin is kept (AlreadyExists) unless `replace`.
@@ -66,6 +70,10 @@ class TelegramOutbox {
   Result<DigestDelivery> DeliverNow(const std::string& tenant_id, const std::string& date, const std::string& origin);
 
  private:
+  // The outbound guard (privacy/outbound_guard.h) on what would leave: an opted-out tenant or a
+  // strict PII refusal skips the delivery; masked PII is masked in the messages and keeps the PDF
+  // (which cannot be masked) home.
+  Status Guard(const Digest& digest, DigestDelivery& delivery);
   Result<std::string> ChatFor(const std::string& tenant_id, std::string& why_none);
   // Takes the remaining steps of a claimed delivery; returns it as left.
   Result<DigestDelivery> Send(DigestDelivery delivery);
@@ -74,6 +82,7 @@ class TelegramOutbox {
   Database& db_;
   TelegramClient client_;
   TelegramOutboxOptions options_;
+  OutboundGuard* guard_;
   Metrics* metrics_;
   const Clock& clock_;
 };

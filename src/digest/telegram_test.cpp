@@ -14,6 +14,7 @@
 #include "privacy/encrypted_database.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
+#include "privacy/outbound_guard.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_database.h"
 
@@ -146,7 +147,7 @@ class OutboxTest : public ::testing::Test {
 };
 
 TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
-  TelegramOutbox outbox(*db_, http_, Options(), &metrics_, clock_);
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, &metrics_, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
   size_t messages = Stored().messages.size();
   ASSERT_GT(messages, 1u);
@@ -183,7 +184,7 @@ TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
 }
 
 TEST_F(OutboxTest, A429WaitsExactlyItsRetryAfterAndIsNotAnAttempt) {
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
   peer_.RateLimitNext(1, 7);
   EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
@@ -201,7 +202,7 @@ TEST_F(OutboxTest, A429WaitsExactlyItsRetryAfterAndIsNotAnAttempt) {
 TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
   TelegramOutboxOptions options = Options();
   options.telegram.timeout_s = 0.3;
-  TelegramOutbox outbox(*db_, http_, options, nullptr, clock_);
+  TelegramOutbox outbox(*db_, http_, options, nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
   size_t messages = Stored().messages.size();
   peer_.DelayNext(1, 1.0);
@@ -227,7 +228,7 @@ TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
 }
 
 TEST_F(OutboxTest, ASenderThatDiedHoldsItsLeaseOnlyUntilItRunsOut) {
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
   auto claimed = db_->ClaimDeliveries(tenant_.id, "", "", AddSeconds(clock_.Now(), 300), 10);
   ASSERT_EQ(claimed->size(), 1u);  // ...and that sender is killed
@@ -240,7 +241,7 @@ TEST_F(OutboxTest, ASenderThatDiedHoldsItsLeaseOnlyUntilItRunsOut) {
 
 TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
   peer_.RestrictChats({"1"});
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
   EXPECT_EQ(outbox.DeliverDue()->failed, 1);
   EXPECT_EQ(Stored().state, "failed");
@@ -251,7 +252,7 @@ TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
   // A wrong token is refused too, and its error names no token.
   TelegramOutboxOptions wrong = Options();
   wrong.telegram.bot_token = "999:wrong";
-  TelegramOutbox other(*db_, http_, wrong, nullptr, clock_);
+  TelegramOutbox other(*db_, http_, wrong, nullptr, nullptr, clock_);
   ASSERT_TRUE(other.Enqueue(StoreDigest(ADigest("again")), "command", true).ok());
   auto left = other.DeliverNow(tenant_.id, "2026-11-26", "command");
   ASSERT_TRUE(left.ok());
@@ -260,7 +261,7 @@ TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
 }
 
 TEST_F(OutboxTest, TheDefaultChatServesOnlyASingleTenantServer) {
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, clock_);
+  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
   EXPECT_EQ(outbox.Enqueue(StoreDigest(ADigest("alone")), "schedule", false)->chat_id, kChat);
   Tenant bob = db_->EnsureTenant("bob").value();
   auto bobs = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "schedule", false);
@@ -277,6 +278,36 @@ TEST_F(OutboxTest, TheDefaultChatServesOnlyASingleTenantServer) {
   EXPECT_EQ(replaced->chat_id, "777");
   EXPECT_EQ(outbox.DeliverNow(bob.id, "2026-11-26", "command")->state, "sent");
   for (const auto& d : peer_.delivered()) EXPECT_EQ(d.chat_id, "777");
+}
+
+TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
+  Config config;  // pii_mode mask by default
+  OutboundGuard guard(*db_, config, nullptr);
+  TelegramOutbox outbox(*db_, http_, Options(), &guard, nullptr, clock_);
+  Digest digest = StoreDigest(ADigest("write to anna.petrova@example.com tonight"));
+  digest.markdown = "write to anna.petrova@example.com tonight";
+  auto masked = outbox.Enqueue(digest, "schedule", false);
+  ASSERT_TRUE(masked.ok()) << masked.status().message();
+  EXPECT_FALSE(masked->with_document) << "the PDF cannot be masked, so it stays home";
+  EXPECT_EQ(outbox.DeliverDue()->sent, 1);
+  auto delivered = peer_.delivered();
+  ASSERT_EQ(delivered.size(), 1u) << "the message only";
+  EXPECT_THAT(delivered[0].text, HasSubstr("write to [EMAIL] tonight"));
+  EXPECT_THAT(delivered[0].text, Not(HasSubstr("anna.petrova")));
+
+  Digest clean = StoreDigest(ADigest("a quiet day"));
+  clean.markdown = "a quiet day";
+  auto whole = outbox.Enqueue(clean, "command", true);
+  EXPECT_TRUE(whole->with_document) << "nothing to keep home: the PDF goes too";
+
+  TenantSettings opted_out;
+  opted_out.opt_out_training = true;
+  ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, opted_out).ok());
+  auto refused = outbox.Enqueue(clean, "command", true);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->state, "skipped");
+  EXPECT_THAT(refused->last_error, HasSubstr("opted out"));
+  EXPECT_TRUE(refused->messages.empty());
 }
 
 }  // namespace

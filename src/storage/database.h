@@ -230,7 +230,7 @@ struct Digest {
 
 // A digest on its way to Telegram: the outbox row of one tenant, local date and origin
 // (schedule: the evening run; command: `reflexio digest --once`). Its steps are `messages` (HTML,
-// in order) and then the day's PDF as a document; `steps_done` counts the steps Telegram
+// in order) and then, with_document, the day's PDF; `steps_done` counts the steps Telegram
 // confirmed and `message_ids` holds what it answered, so a retry resumes after the last
 // confirmed step. `messages` are sealed at rest by EncryptedDatabase.
 struct DigestDelivery {
@@ -240,6 +240,7 @@ struct DigestDelivery {
   std::string state;    // pending | sent | failed | skipped (nowhere to send it)
   std::string chat_id;  // empty when skipped
   std::vector<std::string> messages;
+  bool with_document = true;  // false: the messages only (the PDF holds what may not leave)
   int steps_done = 0;
   std::vector<std::string> message_ids;
   int attempts = 0;  // failed attempts; a rate limit is not one

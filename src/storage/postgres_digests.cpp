@@ -107,7 +107,7 @@ namespace {
 constexpr const char* kDeliveryColumns =
     "tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts, "
     "extract(epoch from next_attempt_at), extract(epoch from lease_until), last_error, extract(epoch from created_at), "
-    "extract(epoch from updated_at)";
+    "extract(epoch from updated_at), with_document";
 
 DigestDelivery ReadDelivery(const pqxx::row& row) {
   DigestDelivery d;
@@ -125,6 +125,7 @@ DigestDelivery ReadDelivery(const pqxx::row& row) {
   d.last_error = Text(row[11]);
   d.created_at = FromUnixSeconds(Number(row[12]));
   d.updated_at = FromUnixSeconds(Number(row[13]));
+  d.with_document = row[14].as<bool>();
   return d;
 }
 }  // namespace
@@ -134,10 +135,11 @@ Result<bool> PostgresDatabase::AddDelivery(const DigestDelivery& d, bool replace
   RETURN_IF_ERROR(Transact(d.tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx,
                      "INSERT INTO digest_deliveries (tenant_id, date, origin, state, chat_id, messages, steps_done, "
-                     "message_ids, attempts, next_attempt_at, lease_until, last_error, created_at, updated_at) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, 0, '[]', 0, to_timestamp($7::float8), NULL, $8, "
-                     "to_timestamp($9::float8), to_timestamp($9::float8)) "
+                     "message_ids, attempts, next_attempt_at, lease_until, last_error, created_at, updated_at, "
+                     "with_document) VALUES ($1, $2, $3, $4, $5, $6, 0, '[]', 0, to_timestamp($7::float8), NULL, $8, "
+                     "to_timestamp($9::float8), to_timestamp($9::float8), $11::boolean) "
                      "ON CONFLICT (tenant_id, date, origin) DO UPDATE SET state = $4, chat_id = $5, messages = $6, "
+                     "with_document = $11::boolean, "
                      "steps_done = 0, message_ids = '[]', attempts = 0, next_attempt_at = to_timestamp($7::float8), "
                      "lease_until = NULL, last_error = $8, created_at = to_timestamp($9::float8), "
                      "updated_at = to_timestamp($9::float8) WHERE $10::boolean AND "
@@ -145,7 +147,8 @@ Result<bool> PostgresDatabase::AddDelivery(const DigestDelivery& d, bool replace
                      "RETURNING 1",
                      Param(d.tenant_id), Param(d.date), Param(d.origin), Param(d.state), Param(d.chat_id),
                      Param(StringsToJson(d.messages)), Param(ToUnixSeconds(d.next_attempt_at)), Param(d.last_error),
-                     Param(ToUnixSeconds(clock_.Now())), Param(std::string(replace ? "true" : "false")));
+                     Param(ToUnixSeconds(clock_.Now())), Param(std::string(replace ? "true" : "false")),
+                     Param(std::string(d.with_document ? "true" : "false")));
     added = !rows.empty();
     return Status::Ok();
   }));

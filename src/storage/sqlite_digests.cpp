@@ -118,7 +118,7 @@ Status SqliteDatabase::DeleteDigestsBefore(const std::string& tenant_id, const s
 namespace {
 constexpr const char* kDeliveryColumns =
     "tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts, next_attempt_at, "
-    "lease_until, last_error, created_at, updated_at";
+    "lease_until, last_error, created_at, updated_at, with_document";
 
 DigestDelivery ReadDelivery(const SqliteStatement& s) {
   DigestDelivery d;
@@ -136,6 +136,7 @@ DigestDelivery ReadDelivery(const SqliteStatement& s) {
   d.last_error = s.ColumnText(11);
   d.created_at = ParseStoredTime(s.ColumnText(12));
   d.updated_at = ParseStoredTime(s.ColumnText(13));
+  d.with_document = s.ColumnInt(14) != 0;
   return d;
 }
 
@@ -149,9 +150,10 @@ Result<bool> SqliteDatabase::AddDelivery(const DigestDelivery& d, bool replace) 
   std::string now = FormatRfc3339(clock_.Now());
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO digest_deliveries (tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, "
-      "attempts, next_attempt_at, lease_until, last_error, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, '[]', 0, ?7, NULL, ?8, ?9, ?9) "
+      "attempts, next_attempt_at, lease_until, last_error, created_at, updated_at, with_document) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, '[]', 0, ?7, NULL, ?8, ?9, ?9, ?11) "
       "ON CONFLICT (tenant_id, date, origin) DO UPDATE SET state = ?4, chat_id = ?5, messages = ?6, steps_done = 0, "
+      "with_document = ?11, "
       "message_ids = '[]', attempts = 0, next_attempt_at = ?7, lease_until = NULL, last_error = ?8, created_at = ?9, "
       "updated_at = ?9 WHERE ?10 = 1 AND (digest_deliveries.lease_until IS NULL OR digest_deliveries.lease_until < ?9)"));
   stmt.Bind(1, d.tenant_id);
@@ -164,6 +166,7 @@ Result<bool> SqliteDatabase::AddDelivery(const DigestDelivery& d, bool replace) 
   stmt.Bind(8, d.last_error);
   stmt.Bind(9, now);
   stmt.Bind(10, static_cast<int64_t>(replace ? 1 : 0));
+  stmt.Bind(11, static_cast<int64_t>(d.with_document ? 1 : 0));
   RETURN_IF_ERROR(stmt.Run());
   return db_->Changes() == 1;
 }
