@@ -1,0 +1,324 @@
+#include "asr/whisper_model.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "asr/safetensors.h"
+#include "asr/whisper_features.h"
+
+namespace reflexio {
+
+namespace {
+
+using json = nlohmann::json;
+using Matrix = std::vector<float>;
+
+struct Linear {
+  Matrix weight;  // [out][in]
+  Matrix bias;    // [out], empty when the layer has none
+  int in = 0, out = 0;
+};
+
+struct Norm {
+  Matrix weight, bias;
+};
+
+struct Attention {
+  Linear q, k, v, out;
+};
+
+// y[n][out] = x[n][in] · Wᵀ + b
+void Apply(const Linear& l, const float* x, int n, float* y) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l.out, l.in, 1.0f, x, l.in, l.weight.data(), l.in, 0.0f, y,
+              l.out);
+  if (!l.bias.empty()) {
+    for (int i = 0; i < n; ++i) {
+      float* row = y + static_cast<size_t>(i) * l.out;
+      for (int j = 0; j < l.out; ++j) row[j] += l.bias[j];
+    }
+  }
+}
+
+Matrix Apply(const Linear& l, const Matrix& x, int n) {
+  Matrix y(static_cast<size_t>(n) * l.out);
+  Apply(l, x.data(), n, y.data());
+  return y;
+}
+
+Matrix LayerNorm(const Norm& norm, const Matrix& x, int n, int d) {
+  Matrix y(x.size());
+  for (int i = 0; i < n; ++i) {
+    const float* row = x.data() + static_cast<size_t>(i) * d;
+    double mean = 0, var = 0;
+    for (int j = 0; j < d; ++j) mean += row[j];
+    mean /= d;
+    for (int j = 0; j < d; ++j) var += (row[j] - mean) * (row[j] - mean);
+    var /= d;
+    float inv = static_cast<float>(1.0 / std::sqrt(var + 1e-5));
+    float* out = y.data() + static_cast<size_t>(i) * d;
+    for (int j = 0; j < d; ++j) out[j] = (row[j] - static_cast<float>(mean)) * inv * norm.weight[j] + norm.bias[j];
+  }
+  return y;
+}
+
+void Gelu(Matrix& x) {
+  for (float& v : x) v = 0.5f * v * (1.0f + std::erf(v * static_cast<float>(M_SQRT1_2)));
+}
+
+// Scaled dot-product attention of q [nq][d] over k, v [nk][d], per head. The decoder feeds one
+// token at a time over its cache, so no query ever sees a later key and no mask is needed.
+Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, int d, int heads) {
+  const int head_dim = d / heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  Matrix out(static_cast<size_t>(nq) * d, 0.0f);
+  Matrix scores(static_cast<size_t>(nq) * nk);
+  for (int h = 0; h < heads; ++h) {
+    const float* qh = q.data() + h * head_dim;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nk, head_dim, scale, qh, d, k + h * head_dim, d, 0.0f,
+                scores.data(), nk);
+    for (int i = 0; i < nq; ++i) {
+      float* row = scores.data() + static_cast<size_t>(i) * nk;
+      float max = *std::max_element(row, row + nk);
+      double sum = 0;
+      for (int j = 0; j < nk; ++j) sum += (row[j] = std::exp(row[j] - max));
+      for (int j = 0; j < nk; ++j) row[j] = static_cast<float>(row[j] / sum);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, head_dim, nk, 1.0f, scores.data(), nk, v + h * head_dim,
+                d, 0.0f, out.data() + h * head_dim, d);
+  }
+  return out;
+}
+
+Result<json> ReadJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound(path + " is missing", "model_missing");
+  std::stringstream text;
+  text << in.rdbuf();
+  json parsed = json::parse(text.str(), nullptr, false);
+  if (!parsed.is_object()) return InvalidArgument(path + " is not a JSON object", "invalid_model");
+  return parsed;
+}
+
+}  // namespace
+
+struct WhisperModel::Weights {
+  struct EncoderLayer {
+    Norm attn_norm, ffn_norm;
+    Attention attn;
+    Linear fc1, fc2;
+  };
+  struct DecoderLayer {
+    Norm self_norm, cross_norm, ffn_norm;
+    Attention self_attn, cross_attn;
+    Linear fc1, fc2;
+  };
+  Matrix conv1_w, conv1_b, conv2_w, conv2_b;  // [d][in][3], [d]
+  Matrix encoder_positions;                   // [audio_positions][d]
+  std::vector<EncoderLayer> encoder;
+  Norm encoder_norm;
+  Matrix token_embedding;                     // [vocab][d], also the output projection
+  Matrix decoder_positions;                   // [text_positions][d]
+  std::vector<DecoderLayer> decoder;
+  Norm decoder_norm;
+};
+
+Result<WhisperConfig> WhisperConfig::Read(const std::string& path) {
+  ASSIGN_OR_RETURN(json j, ReadJsonFile(path));
+  if (j.value("model_type", "") != "whisper") {
+    return InvalidArgument(path + ": model_type is not \"whisper\"", "invalid_model");
+  }
+  WhisperConfig c;
+  try {
+    c.n_mels = j.value("num_mel_bins", 80);
+    c.d_model = j.at("d_model").get<int>();
+    c.encoder_layers = j.at("encoder_layers").get<int>();
+    c.decoder_layers = j.at("decoder_layers").get<int>();
+    c.encoder_heads = j.at("encoder_attention_heads").get<int>();
+    c.decoder_heads = j.at("decoder_attention_heads").get<int>();
+    c.encoder_ffn = j.at("encoder_ffn_dim").get<int>();
+    c.decoder_ffn = j.at("decoder_ffn_dim").get<int>();
+    c.audio_positions = j.value("max_source_positions", 1500);
+    c.text_positions = j.value("max_target_positions", 448);
+    c.vocab_size = j.at("vocab_size").get<int>();
+    c.end_of_text = j.value("eos_token_id", 50257);
+    c.start_of_transcript = j.value("decoder_start_token_id", 50258);
+  } catch (const json::exception& e) {
+    return InvalidArgument(path + ": " + e.what(), "invalid_model");
+  }
+  if (c.d_model <= 0 || c.encoder_heads <= 0 || c.decoder_heads <= 0 || c.d_model % c.encoder_heads != 0 ||
+      c.d_model % c.decoder_heads != 0 || c.audio_positions * 2 != kWhisperFrames || c.vocab_size <= c.end_of_text) {
+    return InvalidArgument(path + " does not describe a Whisper model this engine runs (d_model, heads, "
+                                  "max_source_positions 1500, vocab_size)",
+                           "invalid_model");
+  }
+  return c;
+}
+
+WhisperModel::~WhisperModel() = default;
+
+Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& model_dir, const std::string& weights_file) {
+  std::unique_ptr<WhisperModel> model(new WhisperModel());
+  ASSIGN_OR_RETURN(model->config_, WhisperConfig::Read(model_dir + "/config.json"));
+  ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
+  const WhisperConfig& c = model->config_;
+  const int64_t d = c.d_model;
+  auto w = std::make_unique<Weights>();
+  Status status = Status::Ok();
+  auto load = [&](const std::string& name, std::vector<int64_t> shape) -> Matrix {
+    if (!status.ok()) return {};
+    auto values = file->ToFloat(name, shape);
+    if (!values.ok()) {
+      status = values.status();
+      return {};
+    }
+    return std::move(*values);
+  };
+  auto linear = [&](const std::string& prefix, int64_t out, int64_t in, bool bias) {
+    Linear l;
+    l.in = static_cast<int>(in);
+    l.out = static_cast<int>(out);
+    l.weight = load(prefix + ".weight", {out, in});
+    if (bias) l.bias = load(prefix + ".bias", {out});
+    return l;
+  };
+  auto norm = [&](const std::string& prefix) { return Norm{load(prefix + ".weight", {d}), load(prefix + ".bias", {d})}; };
+  auto attention = [&](const std::string& prefix) {
+    return Attention{linear(prefix + ".q_proj", d, d, true), linear(prefix + ".k_proj", d, d, false),
+                     linear(prefix + ".v_proj", d, d, true), linear(prefix + ".out_proj", d, d, true)};
+  };
+  w->conv1_w = load("model.encoder.conv1.weight", {d, c.n_mels, 3});
+  w->conv1_b = load("model.encoder.conv1.bias", {d});
+  w->conv2_w = load("model.encoder.conv2.weight", {d, d, 3});
+  w->conv2_b = load("model.encoder.conv2.bias", {d});
+  w->encoder_positions = load("model.encoder.embed_positions.weight", {c.audio_positions, d});
+  for (int i = 0; i < c.encoder_layers; ++i) {
+    std::string p = "model.encoder.layers." + std::to_string(i);
+    w->encoder.push_back({norm(p + ".self_attn_layer_norm"), norm(p + ".final_layer_norm"), attention(p + ".self_attn"),
+                          linear(p + ".fc1", c.encoder_ffn, d, true), linear(p + ".fc2", d, c.encoder_ffn, true)});
+  }
+  w->encoder_norm = norm("model.encoder.layer_norm");
+  w->token_embedding = load("model.decoder.embed_tokens.weight", {c.vocab_size, d});
+  w->decoder_positions = load("model.decoder.embed_positions.weight", {c.text_positions, d});
+  for (int i = 0; i < c.decoder_layers; ++i) {
+    std::string p = "model.decoder.layers." + std::to_string(i);
+    w->decoder.push_back({norm(p + ".self_attn_layer_norm"), norm(p + ".encoder_attn_layer_norm"),
+                          norm(p + ".final_layer_norm"), attention(p + ".self_attn"), attention(p + ".encoder_attn"),
+                          linear(p + ".fc1", c.decoder_ffn, d, true), linear(p + ".fc2", d, c.decoder_ffn, true)});
+  }
+  w->decoder_norm = norm("model.decoder.layer_norm");
+  RETURN_IF_ERROR(status);
+  model->weights_ = std::move(w);
+  return model;
+}
+
+namespace {
+
+// A convolution of kernel 3 and padding 1 as one matrix product: [out][in·3] · columns [in·3][t_out].
+Matrix Convolve(const Matrix& weight, const Matrix& bias, const float* x, int in, int t_in, int out, int stride) {
+  const int t_out = (t_in + 2 - 3) / stride + 1;
+  Matrix columns(static_cast<size_t>(in) * 3 * t_out, 0.0f);
+  for (int c = 0; c < in; ++c) {
+    for (int k = 0; k < 3; ++k) {
+      float* row = columns.data() + (static_cast<size_t>(c) * 3 + k) * t_out;
+      for (int t = 0; t < t_out; ++t) {
+        int source = t * stride + k - 1;
+        row[t] = source >= 0 && source < t_in ? x[static_cast<size_t>(c) * t_in + source] : 0.0f;
+      }
+    }
+  }
+  Matrix y(static_cast<size_t>(out) * t_out);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, out, t_out, in * 3, 1.0f, weight.data(), in * 3,
+              columns.data(), t_out, 0.0f, y.data(), t_out);
+  for (int o = 0; o < out; ++o) {
+    for (int t = 0; t < t_out; ++t) y[static_cast<size_t>(o) * t_out + t] += bias[o];
+  }
+  return y;
+}
+
+void AddInPlace(Matrix& x, const Matrix& y) {
+  for (size_t i = 0; i < x.size(); ++i) x[i] += y[i];
+}
+
+}  // namespace
+
+std::vector<float> WhisperModel::Encode(const std::vector<float>& mel) const {
+  const WhisperConfig& c = config_;
+  const Weights& w = *weights_;
+  const int d = c.d_model, n = c.audio_positions;
+  Matrix h1 = Convolve(w.conv1_w, w.conv1_b, mel.data(), c.n_mels, kWhisperFrames, d, 1);
+  Gelu(h1);
+  Matrix h2 = Convolve(w.conv2_w, w.conv2_b, h1.data(), d, kWhisperFrames, d, 2);
+  Gelu(h2);
+  Matrix x(static_cast<size_t>(n) * d);  // [positions][d]
+  for (int t = 0; t < n; ++t) {
+    for (int j = 0; j < d; ++j) {
+      x[static_cast<size_t>(t) * d + j] = h2[static_cast<size_t>(j) * n + t] + w.encoder_positions[static_cast<size_t>(t) * d + j];
+    }
+  }
+  for (const auto& layer : w.encoder) {
+    Matrix y = LayerNorm(layer.attn_norm, x, n, d);
+    Matrix q = Apply(layer.attn.q, y, n), k = Apply(layer.attn.k, y, n), v = Apply(layer.attn.v, y, n);
+    Matrix attended = Attend(q, k.data(), v.data(), n, n, d, c.encoder_heads);
+    AddInPlace(x, Apply(layer.attn.out, attended, n));
+    y = LayerNorm(layer.ffn_norm, x, n, d);
+    Matrix hidden = Apply(layer.fc1, y, n);
+    Gelu(hidden);
+    AddInPlace(x, Apply(layer.fc2, hidden, n));
+  }
+  return LayerNorm(w.encoder_norm, x, n, d);
+}
+
+WhisperModel::Decoder::Decoder(const WhisperModel& model, const std::vector<float>& encoder_out) : model_(model) {
+  const WhisperConfig& c = model.config_;
+  for (const auto& layer : model.weights_->decoder) {
+    cross_keys_.push_back(Apply(layer.cross_attn.k, encoder_out, c.audio_positions));
+    cross_values_.push_back(Apply(layer.cross_attn.v, encoder_out, c.audio_positions));
+    self_keys_.emplace_back();
+    self_values_.emplace_back();
+  }
+}
+
+std::vector<float> WhisperModel::Decoder::Next(int token) {
+  const WhisperConfig& c = model_.config_;
+  const Weights& w = *model_.weights_;
+  const int d = c.d_model;
+  Matrix x(d);
+  int id = std::clamp(token, 0, c.vocab_size - 1);
+  int pos = std::min(position_, c.text_positions - 1);
+  for (int j = 0; j < d; ++j) {
+    x[j] = w.token_embedding[static_cast<size_t>(id) * d + j] + w.decoder_positions[static_cast<size_t>(pos) * d + j];
+  }
+  for (size_t l = 0; l < w.decoder.size(); ++l) {
+    const auto& layer = w.decoder[l];
+    Matrix y = LayerNorm(layer.self_norm, x, 1, d);
+    Matrix q = Apply(layer.self_attn.q, y, 1);
+    Matrix k = Apply(layer.self_attn.k, y, 1), v = Apply(layer.self_attn.v, y, 1);
+    self_keys_[l].insert(self_keys_[l].end(), k.begin(), k.end());
+    self_values_[l].insert(self_values_[l].end(), v.begin(), v.end());
+    Matrix attended = Attend(q, self_keys_[l].data(), self_values_[l].data(), 1, position_ + 1, d, c.decoder_heads);
+    AddInPlace(x, Apply(layer.self_attn.out, attended, 1));
+    y = LayerNorm(layer.cross_norm, x, 1, d);
+    q = Apply(layer.cross_attn.q, y, 1);
+    attended = Attend(q, cross_keys_[l].data(), cross_values_[l].data(), 1, c.audio_positions, d, c.decoder_heads);
+    AddInPlace(x, Apply(layer.cross_attn.out, attended, 1));
+    y = LayerNorm(layer.ffn_norm, x, 1, d);
+    Matrix hidden = Apply(layer.fc1, y, 1);
+    Gelu(hidden);
+    AddInPlace(x, Apply(layer.fc2, hidden, 1));
+  }
+  x = LayerNorm(w.decoder_norm, x, 1, d);
+  std::vector<float> logits(c.vocab_size);
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, c.vocab_size, d, 1.0f, w.token_embedding.data(), d, x.data(), 1, 0.0f,
+              logits.data(), 1);
+  ++position_;
+  return logits;
+}
+
+}  // namespace reflexio

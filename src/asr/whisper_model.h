@@ -1,0 +1,69 @@
+// WhisperModel: a published Whisper checkpoint in the Hugging Face layout (`config.json`,
+// `model.safetensors` in float32, float16 or bfloat16), and its forward pass on the CPU.
+//
+// Load() reads the configuration (any size: tiny to large-v3 and turbo, 80 or 128 mel bins),
+// checks every tensor the configuration implies against the file — names as published
+// (`model.encoder.conv1.weight`, …), shapes, the output projection tied to the token embedding
+// — and refuses a missing or mismatched file with a message naming it. Weights are held as
+// float32. Encode() runs the encoder on one 30 s window of log-mel features (whisper_features.h);
+// a Decoder runs the decoder one token at a time with self-attention key/value caches, the
+// cross-attention keys/values computed once per window. Matrix products go through BLAS, which
+// uses every core. A WhisperModel is immutable after Load and thread-safe; a Decoder is used by
+// one thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace reflexio {
+
+struct WhisperConfig {
+  int n_mels = 80;
+  int d_model = 0;
+  int encoder_layers = 0, decoder_layers = 0;
+  int encoder_heads = 0, decoder_heads = 0;
+  int encoder_ffn = 0, decoder_ffn = 0;
+  int audio_positions = 1500;  // max_source_positions
+  int text_positions = 448;    // max_target_positions
+  int vocab_size = 0;
+  int end_of_text = 50257;      // eos_token_id
+  int start_of_transcript = 50258;  // decoder_start_token_id
+  static Result<WhisperConfig> Read(const std::string& config_json_path);
+};
+
+class WhisperModel {
+ public:
+  // `weights_file` inside `model_dir`; model.safetensors by default.
+  static Result<std::unique_ptr<WhisperModel>> Load(const std::string& model_dir,
+                                                    const std::string& weights_file = "model.safetensors");
+  ~WhisperModel();
+
+  const WhisperConfig& config() const { return config_; }
+  // mel: [n_mels][3000]; returns [audio_positions][d_model].
+  std::vector<float> Encode(const std::vector<float>& mel) const;
+
+  class Decoder {
+   public:
+    Decoder(const WhisperModel& model, const std::vector<float>& encoder_out);
+    // Feeds the next token; returns the logits [vocab_size] for the position after it.
+    std::vector<float> Next(int token);
+    int position() const { return position_; }
+
+   private:
+    const WhisperModel& model_;
+    int position_ = 0;
+    std::vector<std::vector<float>> self_keys_, self_values_;    // per layer: [position][d_model]
+    std::vector<std::vector<float>> cross_keys_, cross_values_;  // per layer: [audio_positions][d_model]
+  };
+
+ private:
+  struct Weights;
+  WhisperModel() = default;
+  WhisperConfig config_;
+  std::unique_ptr<Weights> weights_;
+};
+
+}  // namespace reflexio

@@ -1,0 +1,180 @@
+// The Whisper engine's arithmetic against the reference implementation, on the random-weight
+// model in ../shared/data/whisper-test-model (its README gives the tolerances): features, mel
+// filters, encoder output, teacher-forced logits and greedy tokens for float32 and float16
+// weights, and id → text with its synthetic vocabulary. Plus the loader's errors.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "asr/safetensors.h"
+#include "asr/whisper_features.h"
+#include "asr/whisper_model.h"
+#include "asr/whisper_tokenizer.h"
+#include "audio/decoder.h"
+#include "core/test_support.h"
+
+namespace reflexio {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ModelDir() { return std::string(REFLEXIO_SHARED_DIR) + "/data/whisper-test-model"; }
+
+nlohmann::json ReferenceJson() {
+  std::ifstream in(ModelDir() + "/reference.json");
+  return nlohmann::json::parse(in);
+}
+
+std::vector<int> Ints(const SafeTensors& file, const std::string& name) {
+  TensorView view = file.Get(name).value();
+  std::vector<int> out(static_cast<size_t>(view.elements()));
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t v;
+    std::memcpy(&v, view.data + 8 * i, 8);
+    out[i] = static_cast<int>(v);
+  }
+  return out;
+}
+
+double MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::fabs(double(a[i]) - b[i]));
+  return worst;
+}
+
+int Argmax(const std::vector<float>& v) {
+  return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+std::vector<float> Clip() {
+  auto audio = DecodeAudioFile((testing::SpeechDir("en") / "16k" / "LJ001-0001.wav").string());
+  EXPECT_TRUE(audio.ok()) << audio.status().message();
+  return audio.ok() ? audio->samples : std::vector<float>{};
+}
+
+class WhisperReference : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    reference_ = SafeTensors::Open(ModelDir() + "/reference.safetensors").value().release();
+    features_ = new std::vector<float>(WhisperLogMel(Clip(), 80));
+  }
+  static void TearDownTestSuite() {
+    delete reference_;
+    delete features_;
+  }
+  static SafeTensors* reference_;
+  static std::vector<float>* features_;
+};
+SafeTensors* WhisperReference::reference_ = nullptr;
+std::vector<float>* WhisperReference::features_ = nullptr;
+
+TEST_F(WhisperReference, MelFiltersAndFeaturesMatchTheReferenceExtractor) {
+  std::vector<double> filters = WhisperMelFilters(80);
+  std::vector<float> expected_filters = reference_->ToFloat("mel_filters", {201, 80}).value();
+  double worst = 0;
+  for (size_t i = 0; i < filters.size(); ++i) worst = std::max(worst, std::fabs(filters[i] - expected_filters[i]));
+  EXPECT_LT(worst, 1e-6);
+  std::vector<float> expected = reference_->ToFloat("input_features", {80, 3000}).value();
+  EXPECT_LT(MaxAbsDiff(*features_, expected), 1e-4);
+  EXPECT_EQ(WhisperMelFilters(128).size(), 201u * 128) << "large-v3 has 128 bins";
+}
+
+TEST_F(WhisperReference, TheEncoderAndTheTeacherForcedLogitsMatchInFloat32) {
+  auto model = WhisperModel::Load(ModelDir());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ((*model)->config().d_model, 64);
+  std::vector<float> encoded = (*model)->Encode(*features_);
+  EXPECT_LT(MaxAbsDiff(encoded, reference_->ToFloat("encoder_out", {1500, 64}).value()), 1e-3);
+
+  std::vector<int> tokens = Ints(*reference_, "token_ids");
+  ASSERT_EQ(tokens.size(), 28u);
+  std::vector<float> expected = reference_->ToFloat("logits", {28, 51865}).value();
+  WhisperModel::Decoder decoder(**model, encoded);
+  double worst = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    std::vector<float> logits = decoder.Next(tokens[i]);
+    for (size_t j = 0; j < logits.size(); ++j) {
+      worst = std::max(worst, std::fabs(double(logits[j]) - expected[i * 51865 + j]));
+    }
+  }
+  EXPECT_LT(worst, 1e-2);
+
+  // Greedy: plain argmax from the prefix, as the reference did.
+  std::vector<int> greedy = ReferenceJson()["greedy_ids"].get<std::vector<int>>();
+  WhisperModel::Decoder fresh(**model, encoded);
+  std::vector<int> ids(greedy.begin(), greedy.begin() + 4);
+  std::vector<float> logits;
+  for (int t : ids) logits = fresh.Next(t);
+  while (ids.size() < greedy.size()) {
+    ids.push_back(Argmax(logits));
+    logits = fresh.Next(ids.back());
+  }
+  EXPECT_EQ(ids, greedy);
+}
+
+TEST_F(WhisperReference, Float16WeightsGiveTheReferenceFloat16Results) {
+  auto model = WhisperModel::Load(ModelDir(), "model.fp16.safetensors");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto reference16 = SafeTensors::Open(ModelDir() + "/reference_fp16.safetensors").value();
+  std::vector<float> encoded = (*model)->Encode(*features_);
+  EXPECT_LT(MaxAbsDiff(encoded, reference16->ToFloat("encoder_out", {1500, 64}).value()), 1e-3);
+  std::vector<int> greedy = ReferenceJson()["greedy_ids_fp16_weights"].get<std::vector<int>>();
+  EXPECT_EQ(Ints(*reference16, "token_ids"), greedy);
+  WhisperModel::Decoder decoder(**model, encoded);
+  std::vector<float> logits;
+  for (size_t i = 0; i + 1 < greedy.size(); ++i) {
+    logits = decoder.Next(greedy[i]);
+    if (i >= 3) {
+      EXPECT_EQ(Argmax(logits), greedy[i + 1]) << "position " << i + 1;
+    }
+  }
+  logits = decoder.Next(greedy.back());
+  TensorView last = reference16->Get("logits_last").value();
+  std::vector<float> expected_last = reference16->ToFloat("logits_last", last.shape).value();
+  EXPECT_LT(MaxAbsDiff(logits, expected_last), 1e-2);
+}
+
+TEST(WhisperTokenizer, IdsDecodeToTheReferenceText) {
+  auto tokenizer = WhisperTokenizer::Load(ModelDir(), 50257);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().message();
+  nlohmann::json reference = ReferenceJson();
+  EXPECT_EQ(tokenizer->Decode(reference["greedy_ids"].get<std::vector<int>>()),
+            reference["greedy_text_with_vocab_json"].get<std::string>());
+}
+
+TEST(WhisperModelFiles, AMissingOrMismatchedFileIsNamed) {
+  testing::TempDir dir;
+  auto missing = WhisperModel::Load(dir.path().string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("config.json"));
+
+  // A configuration that does not fit the weights: the first tensor that disagrees is named.
+  std::ifstream in(ModelDir() + "/config.json");
+  nlohmann::json config = nlohmann::json::parse(in);
+  config["encoder_ffn_dim"] = 512;
+  std::ofstream(dir / "config.json") << config.dump();
+  std::filesystem::create_symlink(ModelDir() + "/model.safetensors", dir / "model.safetensors");
+  auto mismatched = WhisperModel::Load(dir.path().string());
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_THAT(mismatched.status().message(), HasSubstr("model.encoder.layers.0.fc1.weight"));
+  EXPECT_THAT(mismatched.status().message(), HasSubstr("[512, 64]"));
+
+  // A truncated weights file.
+  std::ifstream whole(ModelDir() + "/model.safetensors", std::ios::binary);
+  std::string head(100000, '\0');
+  whole.read(head.data(), static_cast<std::streamsize>(head.size()));
+  std::ofstream(dir / "cut.safetensors", std::ios::binary) << head;
+  auto cut = SafeTensors::Open(dir / "cut.safetensors");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_THAT(cut.status().message(), HasSubstr("truncated"));
+}
+
+}  // namespace
+}  // namespace reflexio
