@@ -10,7 +10,7 @@ runtime_and_build=(
   cmake g++ make pkg-config ca-certificates curl
   libboost-dev libboost-program-options-dev nlohmann-json3-dev libtomlplusplus-dev
   libsqlite3-dev libpqxx-dev libssl-dev libsodium-dev libstemmer-dev libarchive-dev rapidjson-dev libcurl4-openssl-dev libicu-dev
-  libcairo2-dev libpango1.0-dev fonts-dejavu-core libopenblas-dev
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core libopenblas-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev
   libopus-dev libopusenc-dev libwebrtc-audio-processing-dev
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us

@@ -19,7 +19,7 @@ TEST(Cli, HelpExistsForEveryCommand) {
            {"--help"}, {"serve", "--help"}, {"keys", "create", "--help"}, {"migrate", "--help"},
            {"transcribe", "--help"}, {"bench", "asr", "--help"}, {"bench", "search", "--help"},
            {"bench", "understanding", "--help"}, {"keys", "rotate", "--help"}, {"digest", "--help"},
-           {"bench", "digest", "--help"}}) {
+           {"bench", "digest", "--help"}, {"bench", "whisper", "--help"}}) {
     std::string out;
     EXPECT_EQ(RunReflexio(args, &out), 0) << args[0];
     EXPECT_NE(out.find("usage"), std::string::npos) << args[0] << ": " << out;
@@ -52,6 +52,16 @@ TEST(Cli, BenchUnderstandingMeasuresMemoryAgainstRawHistory) {
   EXPECT_NE(out.find("tokens of raw history"), std::string::npos) << out;
   EXPECT_EQ(RunReflexio({"bench", "understanding", SpeechDir("en").string(), "--per-day", "0"}, nullptr, &err), 2);
   EXPECT_EQ(RunReflexio({"bench", "understanding"}, nullptr, &err), 2);
+}
+
+TEST(Cli, BenchWhisperTimesTheArithmeticAtAPublishedSize) {
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"bench", "whisper", "--sizes", "tiny", "--tokens", "2", "--rounds", "1"}, &out, &err), 0)
+      << err;
+  EXPECT_NE(out.find("tiny "), std::string::npos) << out;
+  EXPECT_NE(out.find("x / "), std::string::npos) << "the ratio to whisper.cpp: " << out;
+  EXPECT_EQ(RunReflexio({"bench", "whisper", "--sizes", "huge"}, nullptr, &err), 2);
+  EXPECT_NE(err.find("tiny, base, small"), std::string::npos) << err;
 }
 
 TEST(Cli, BenchDigestTimesEveryFormatOfAHeavyDay) {
@@ -150,6 +160,20 @@ TEST(Cli, TranscribePrintsTextAndJsonWithProgressOnStderr) {
   EXPECT_EQ(parsed["engine"], "pocketsphinx");
   ASSERT_FALSE(parsed["segments"].empty());
   EXPECT_FALSE(parsed["segments"][0]["words"].empty());
+}
+
+TEST(Cli, TranscribeRunsAWhisperCheckpointWhenOneIsConfigured) {
+  // The random-weight reference model: its words mean nothing, but it runs end to end offline.
+  std::map<std::string, std::string> env = {
+      {"REFLEXIO_WHISPER_MODEL", std::string(REFLEXIO_SHARED_DIR) + "/data/whisper-test-model"}};
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"transcribe", "--json", (SpeechDir() / "16k" / "LJ001-0001.wav").string()}, &out, &err, env), 0)
+      << err;
+  EXPECT_EQ(json::parse(out)["engine"], "whisper") << out;
+  EXPECT_EQ(RunReflexio({"transcribe", (SpeechDir() / "16k" / "LJ001-0001.wav").string()}, &out, &err,
+                        {{"REFLEXIO_ASR_ENGINE", "whisper"}}),
+            1);
+  EXPECT_NE(err.find("REFLEXIO_WHISPER_MODEL"), std::string::npos) << err;
 }
 
 TEST(Cli, TranscribeFailsClearlyOnAFileThatIsNotAudio) {

@@ -50,9 +50,12 @@ TEST(Cluster, TwoHundredUploadsSurviveAWorkerKilledMidway) {
     ASSERT_EQ(r.status, 202) << r.body;
     ids.push_back(json::parse(r.body)["id"]);
     if (i == 60) {
-      // Kill a worker once it is surely busy.
-      ASSERT_TRUE(WaitUntil([&] { return Count(pg.owner_url(), "SELECT count(*) FROM jobs WHERE state = 'done'") >= 4; },
-                            60s));
+      // Kill a worker once it is surely busy: it has finished a recording (so it started, however
+      // slowly a loaded machine brought it up) and both one-thread workers now hold a job.
+      ASSERT_TRUE(WaitUntil([&] {
+        return doomed->stderr_text().find(" transcribed: ") != std::string::npos &&
+               Count(pg.owner_url(), "SELECT count(*) FROM jobs WHERE state = 'running'") == 2;
+      }, 120s)) << doomed->stderr_text().substr(0, 2000);
       doomed->Kill();
     }
   }

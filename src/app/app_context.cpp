@@ -8,6 +8,7 @@
 
 #include "asr/pocketsphinx_engine.h"
 #include "asr/remote_engine.h"
+#include "asr/whisper_engine.h"
 #include "core/file_util.h"
 #include "core/log.h"
 #include "privacy/encrypted_blob_store.h"
@@ -89,6 +90,18 @@ Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::stri
   std::string model_dir = config.pocketsphinx_model_dir;
   AsrEngineFactory pocketsphinx = [model_dir] { return PocketSphinxEngine::Create(model_dir); };
   if (engine == "pocketsphinx") return pocketsphinx;
+  if (engine == "whisper") {
+    if (config.whisper_model_dir.empty()) {
+      return InvalidArgument("the whisper engine needs REFLEXIO_WHISPER_MODEL (a Whisper checkpoint directory)",
+                             "invalid_config");
+    }
+    // One model in memory for every worker thread; PocketSphinx takes over a recording Whisper fails on.
+    ASSIGN_OR_RETURN(auto shared, WhisperEngine::Load({config.whisper_model_dir, config.whisper_languages}));
+    return AsrEngineFactory([shared, pocketsphinx]() -> Result<std::unique_ptr<AsrEngine>> {
+      return std::unique_ptr<AsrEngine>(
+          std::make_unique<FallbackEngine>(std::make_unique<WhisperEngine>(shared), pocketsphinx));
+    });
+  }
   if (engine == "remote") {
     if (config.remote_asr.base_urls.empty()) {
       return InvalidArgument("the remote engine needs REFLEXIO_ASR_REMOTE_URLS (comma-separated base URLs)",
@@ -104,7 +117,7 @@ Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::stri
           std::make_unique<FallbackEngine>(std::make_unique<RemoteEngine>(remote, endpoints, http), fallback));
     });
   }
-  return InvalidArgument("unknown engine '" + engine + "' (pocketsphinx or remote)", "invalid_flag");
+  return InvalidArgument("unknown engine '" + engine + "' (pocketsphinx, remote or whisper)", "invalid_flag");
 }
 
 }  // namespace reflexio

@@ -57,9 +57,10 @@ int BenchCommand(const Args& args) {
   if (!args.empty() && args[0] == "search") return BenchSearchCommand(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "understanding") return BenchUnderstandingCommand(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "digest") return BenchDigestCommand(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "whisper") return BenchWhisperCommand(Args(args.begin() + 1, args.end()));
   if (args.empty() || (args[0] != "asr" && args[0] != "--help" && args[0] != "-h")) {
     return Fail("usage: reflexio bench asr DIR [--engine NAME] [--limit N] | bench search DIR… | "
-                "bench understanding DIR… | bench digest DIR… (each has --help)", 2);
+                "bench understanding DIR… | bench digest DIR… | bench whisper (each has --help)", 2);
   }
   CommonFlags flags;
   std::string dir, engine;
@@ -67,7 +68,7 @@ int BenchCommand(const Args& args) {
   po::options_description options("options");
   options.add_options()
       ("dir", po::value(&dir), "folder with transcripts.tsv and the audio it names")
-      ("engine", po::value(&engine)->value_name("NAME"), "pocketsphinx (default) or remote")
+      ("engine", po::value(&engine)->value_name("NAME"), "pocketsphinx, remote or whisper (default: whisper when REFLEXIO_WHISPER_MODEL is set, else pocketsphinx)")
       ("limit", po::value(&limit)->value_name("N"), "only the first N files (a quick run)");
   AddCommonFlags(options, flags, false);
   po::positional_options_description positional;

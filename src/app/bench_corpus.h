@@ -4,6 +4,8 @@
 // normalised words (as a backend without the encryption wrapper would index them).
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +18,19 @@ namespace reflexio {
 // The non-empty reference transcripts of speech folders (transcripts.tsv), in folder order;
 // kNotFound when there are none.
 Result<std::vector<std::string>> ReadReferenceTexts(const std::vector<std::string>& dirs);
+
+// The median wall time of `rounds` runs, in milliseconds.
+template <typename F>
+double MedianMs(int rounds, F&& run) {
+  std::vector<double> ms;
+  for (int i = 0; i < rounds; ++i) {
+    auto begin = std::chrono::steady_clock::now();
+    run();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
 
 // A benchmark's own time, set by hand as it moves through the days it simulates.
 class BenchClock : public Clock {

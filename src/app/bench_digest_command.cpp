@@ -27,22 +27,6 @@
 
 namespace reflexio {
 
-namespace {
-
-template <typename F>
-double MedianMs(int rounds, F&& run) {
-  std::vector<double> ms;
-  for (int i = 0; i < rounds; ++i) {
-    auto begin = std::chrono::steady_clock::now();
-    run();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
-}  // namespace
-
 int BenchDigestCommand(const Args& args) {
   std::vector<std::string> dirs;
   double hours = 2;

@@ -19,7 +19,7 @@ int TranscribeCommand(const Args& args) {
   po::options_description options("options");
   options.add_options()
       ("files", po::value(&files)->multitoken(), "audio files")
-      ("engine", po::value(&engine)->value_name("NAME"), "pocketsphinx (default) or remote")
+      ("engine", po::value(&engine)->value_name("NAME"), "pocketsphinx, remote or whisper (default: whisper when REFLEXIO_WHISPER_MODEL is set, else pocketsphinx)")
       ("json", po::bool_switch(), "print the transcript JSON (one object per file) instead of text");
   AddCommonFlags(options, flags, false);
   po::positional_options_description positional;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -36,8 +37,12 @@ struct Attention {
 
 // y[n][out] = x[n][in] · Wᵀ + b
 void Apply(const Linear& l, const float* x, int n, float* y) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l.out, l.in, 1.0f, x, l.in, l.weight.data(), l.in, 0.0f, y,
-              l.out);
+  if (n == 1) {  // one decoder token: a matrix-vector product, without GEMM's set-up
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, l.out, l.in, 1.0f, l.weight.data(), l.in, x, 1, 0.0f, y, 1);
+  } else {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l.out, l.in, 1.0f, x, l.in, l.weight.data(), l.in, 0.0f, y,
+                l.out);
+  }
   if (!l.bias.empty()) {
     for (int i = 0; i < n; ++i) {
       float* row = y + static_cast<size_t>(i) * l.out;
@@ -81,8 +86,12 @@ Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, i
   Matrix scores(static_cast<size_t>(nq) * nk);
   for (int h = 0; h < heads; ++h) {
     const float* qh = q.data() + h * head_dim;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nk, head_dim, scale, qh, d, k + h * head_dim, d, 0.0f,
-                scores.data(), nk);
+    if (nq == 1) {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, nk, head_dim, scale, k + h * head_dim, d, qh, 1, 0.0f, scores.data(), 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nk, head_dim, scale, qh, d, k + h * head_dim, d, 0.0f,
+                  scores.data(), nk);
+    }
     for (int i = 0; i < nq; ++i) {
       float* row = scores.data() + static_cast<size_t>(i) * nk;
       float max = *std::max_element(row, row + nk);
@@ -90,8 +99,13 @@ Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, i
       for (int j = 0; j < nk; ++j) sum += (row[j] = std::exp(row[j] - max));
       for (int j = 0; j < nk; ++j) row[j] = static_cast<float>(row[j] / sum);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, head_dim, nk, 1.0f, scores.data(), nk, v + h * head_dim,
-                d, 0.0f, out.data() + h * head_dim, d);
+    if (nq == 1) {
+      cblas_sgemv(CblasRowMajor, CblasTrans, nk, head_dim, 1.0f, v + h * head_dim, d, scores.data(), 1, 0.0f,
+                  out.data() + h * head_dim, 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, head_dim, nk, 1.0f, scores.data(), nk,
+                  v + h * head_dim, d, 0.0f, out.data() + h * head_dim, d);
+    }
   }
   return out;
 }
@@ -163,17 +177,38 @@ Result<WhisperConfig> WhisperConfig::Read(const std::string& path) {
 
 WhisperModel::~WhisperModel() = default;
 
-Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& model_dir, const std::string& weights_file) {
-  std::unique_ptr<WhisperModel> model(new WhisperModel());
-  ASSIGN_OR_RETURN(model->config_, WhisperConfig::Read(model_dir + "/config.json"));
-  ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
-  const WhisperConfig& c = model->config_;
+Result<WhisperConfig> WhisperConfig::ForSize(const std::string& size) {
+  struct Published {
+    const char* name;
+    int d_model, encoder_layers, decoder_layers, heads, n_mels, vocab;
+  };
+  static const Published kSizes[] = {{"tiny", 384, 4, 4, 6, 80, 51865},      {"base", 512, 6, 6, 8, 80, 51865},
+                                     {"small", 768, 12, 12, 12, 80, 51865},  {"medium", 1024, 24, 24, 16, 80, 51865},
+                                     {"large-v3", 1280, 32, 32, 20, 128, 51866}, {"turbo", 1280, 32, 4, 20, 128, 51866}};
+  for (const Published& p : kSizes) {
+    if (size != p.name) continue;
+    WhisperConfig c;
+    c.n_mels = p.n_mels;
+    c.d_model = p.d_model;
+    c.encoder_layers = p.encoder_layers;
+    c.decoder_layers = p.decoder_layers;
+    c.encoder_heads = c.decoder_heads = p.heads;
+    c.encoder_ffn = c.decoder_ffn = 4 * p.d_model;
+    c.vocab_size = p.vocab;
+    return c;
+  }
+  return InvalidArgument("unknown Whisper size '" + size + "' (tiny, base, small, medium, large-v3, turbo)",
+                         "invalid_flag");
+}
+
+Result<std::unique_ptr<WhisperModel::Weights>> WhisperModel::Assemble(const WhisperConfig& c,
+                                                                        const TensorSource& source) {
   const int64_t d = c.d_model;
   auto w = std::make_unique<Weights>();
   Status status = Status::Ok();
   auto load = [&](const std::string& name, std::vector<int64_t> shape) -> Matrix {
     if (!status.ok()) return {};
-    auto values = file->ToFloat(name, shape);
+    auto values = source(name, std::move(shape));
     if (!values.ok()) {
       status = values.status();
       return {};
@@ -214,7 +249,32 @@ Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& mode
   }
   w->decoder_norm = norm("model.decoder.layer_norm");
   RETURN_IF_ERROR(status);
-  model->weights_ = std::move(w);
+  return w;
+}
+
+Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& model_dir, const std::string& weights_file) {
+  std::unique_ptr<WhisperModel> model(new WhisperModel());
+  ASSIGN_OR_RETURN(model->config_, WhisperConfig::Read(model_dir + "/config.json"));
+  ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
+  ASSIGN_OR_RETURN(model->weights_,
+                   Assemble(model->config_, [&](const std::string& name, std::vector<int64_t> shape) {
+                     return file->ToFloat(name, shape);
+                   }));
+  return model;
+}
+
+std::unique_ptr<WhisperModel> WhisperModel::WithRandomWeights(const WhisperConfig& config, uint32_t seed) {
+  std::unique_ptr<WhisperModel> model(new WhisperModel());
+  model->config_ = config;
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  model->weights_ = std::move(Assemble(config, [&](const std::string&, std::vector<int64_t> shape) {
+                                int64_t n = 1;
+                                for (int64_t s : shape) n *= s;
+                                std::vector<float> values(static_cast<size_t>(n));
+                                for (float& v : values) v = normal(rng);
+                                return Result<std::vector<float>>(std::move(values));
+                              }).value());
   return model;
 }
 

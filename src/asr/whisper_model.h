@@ -12,6 +12,8 @@
 // one thread.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +34,8 @@ struct WhisperConfig {
   int end_of_text = 50257;      // eos_token_id
   int start_of_transcript = 50258;  // decoder_start_token_id
   static Result<WhisperConfig> Read(const std::string& config_json_path);
+  // The published dimensions of tiny, base, small, medium, large-v3 and turbo.
+  static Result<WhisperConfig> ForSize(const std::string& size);
 };
 
 class WhisperModel {
@@ -39,6 +43,8 @@ class WhisperModel {
   // `weights_file` inside `model_dir`; model.safetensors by default.
   static Result<std::unique_ptr<WhisperModel>> Load(const std::string& model_dir,
                                                     const std::string& weights_file = "model.safetensors");
+  // Normal(0, 0.02) weights of `config`'s shapes: for benchmarks of the arithmetic at real sizes.
+  static std::unique_ptr<WhisperModel> WithRandomWeights(const WhisperConfig& config, uint32_t seed);
   ~WhisperModel();
 
   const WhisperConfig& config() const { return config_; }
@@ -61,6 +67,9 @@ class WhisperModel {
 
  private:
   struct Weights;
+  using TensorSource = std::function<Result<std::vector<float>>(const std::string& name, std::vector<int64_t> shape)>;
+  // Every tensor the configuration implies, by its published name, from `source`.
+  static Result<std::unique_ptr<Weights>> Assemble(const WhisperConfig& config, const TensorSource& source);
   WhisperModel() = default;
   WhisperConfig config_;
   std::unique_ptr<Weights> weights_;

@@ -150,11 +150,19 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_secret_access_key); }},
       {"asr.engine", "REFLEXIO_ASR_ENGINE",
        [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "pocketsphinx" && v != "remote") {
-           return InvalidArgument(n + " must be pocketsphinx or remote, not '" + v + "'",
+         if (v != "pocketsphinx" && v != "remote" && v != "whisper") {
+           return InvalidArgument(n + " must be pocketsphinx, remote or whisper, not '" + v + "'",
                                   "invalid_config");
          }
          return s.Str(n, v, c.asr_engine);
+       }},
+      {"asr.whisper.model_dir", "REFLEXIO_WHISPER_MODEL",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.whisper_model_dir); }},
+      {"asr.whisper.languages", "REFLEXIO_WHISPER_LANGUAGES",
+       [](Setter& s, auto& n, auto& v, Config& c) {
+         c.whisper_languages = SplitList(v);
+         if (c.whisper_languages.empty()) return InvalidArgument(n + " names no language", "invalid_config");
+         return Status::Ok();
        }},
       {"asr.pocketsphinx_model_dir", "REFLEXIO_POCKETSPHINX_MODEL_DIR",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.pocketsphinx_model_dir); }},
@@ -290,6 +298,7 @@ std::optional<std::string> TomlValueAsString(const toml::table& root, const std:
 
 Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
   Config config;
+  config.asr_engine.clear();  // chosen below unless a setting names it
   std::string path = toml_path;
   if (path.empty() && std::filesystem::exists("reflexio.toml")) path = "reflexio.toml";
   if (!path.empty()) {
@@ -317,6 +326,11 @@ Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
   if (config.llm.provider == "chat" && (config.llm.base_url.empty() || config.llm.model.empty())) {
     return InvalidArgument("REFLEXIO_LLM_PROVIDER=chat needs REFLEXIO_LLM_BASE_URL and REFLEXIO_LLM_MODEL "
                            "(any OpenAI-compatible chat-completions server)", "invalid_config");
+  }
+  if (config.asr_engine.empty()) config.asr_engine = config.whisper_model_dir.empty() ? "pocketsphinx" : "whisper";
+  if (config.asr_engine == "whisper" && config.whisper_model_dir.empty()) {
+    return InvalidArgument("REFLEXIO_ASR_ENGINE=whisper needs REFLEXIO_WHISPER_MODEL (a Whisper checkpoint directory)",
+                           "invalid_config");
   }
   if (config.worker_threads == 0) {
     config.worker_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

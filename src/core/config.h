@@ -95,7 +95,11 @@ struct Config {
   double retention_interval_s = 3600;
   std::string pii_mode = "mask";         // audit | mask | strict, for text that leaves the server
   // processing
-  std::string asr_engine = "pocketsphinx";  // pocketsphinx | remote
+  // pocketsphinx | remote | whisper; when not set: whisper if a Whisper model is configured,
+  // else pocketsphinx
+  std::string asr_engine = "pocketsphinx";
+  std::string whisper_model_dir;  // a Hugging Face Whisper checkpoint directory
+  std::vector<std::string> whisper_languages{"ru", "en"};  // what language detection may choose
   std::string pocketsphinx_model_dir = "/usr/share/pocketsphinx/model/en-us";
   RemoteAsrConfig remote_asr;
   std::string vad = "energy";  // energy | webrtc

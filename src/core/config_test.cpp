@@ -46,7 +46,7 @@ TEST(Config, BadValuesSayWhichSettingIsWrong) {
   EXPECT_NE(config.status().message().find("REFLEXIO_PORT"), std::string::npos);
   auto engine = LoadConfig("", FakeEnv({{"REFLEXIO_ASR_ENGINE", "magic"}}));
   ASSERT_FALSE(engine.ok());
-  EXPECT_NE(engine.status().message().find("pocketsphinx or remote"), std::string::npos);
+  EXPECT_NE(engine.status().message().find("pocketsphinx, remote or whisper"), std::string::npos);
 }
 
 TEST(Config, BrokenTomlNamesTheLine) {
@@ -74,6 +74,23 @@ TEST(Config, TheShippedExampleFileIsValid) {
   EXPECT_EQ(config->digest_time, "22:50");
   EXPECT_EQ(config->telegram.api_url, "https://api.telegram.org");
   EXPECT_EQ(config->telegram.max_attempts, 8);
+}
+
+TEST(Config, AWhisperModelBecomesTheDefaultEngine) {
+  EXPECT_EQ(LoadConfig("", FakeEnv({})).value().asr_engine, "pocketsphinx");
+  auto whisper = LoadConfig("", FakeEnv({{"REFLEXIO_WHISPER_MODEL", "/models/whisper-small"},
+                                         {"REFLEXIO_WHISPER_LANGUAGES", "ru"}}));
+  ASSERT_TRUE(whisper.ok()) << whisper.status().ToString();
+  EXPECT_EQ(whisper->asr_engine, "whisper");
+  EXPECT_EQ(whisper->whisper_languages, std::vector<std::string>{"ru"});
+  EXPECT_EQ(LoadConfig("", FakeEnv({{"REFLEXIO_WHISPER_MODEL", "/m"}, {"REFLEXIO_ASR_ENGINE", "pocketsphinx"}}))
+                .value()
+                .asr_engine,
+            "pocketsphinx")
+      << "named, an engine is kept";
+  auto missing = LoadConfig("", FakeEnv({{"REFLEXIO_ASR_ENGINE", "whisper"}}));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("REFLEXIO_WHISPER_MODEL"), std::string::npos);
 }
 
 TEST(Config, TelegramComesFromItsEnvironmentVariables) {

@@ -1,0 +1,96 @@
+// `reflexio bench whisper [--sizes tiny,base,small] [--tokens N] [--rounds N]`: what the Whisper
+// engine's arithmetic costs at the published sizes, with random weights (real checkpoints cannot
+// be downloaded here; the cost of the arithmetic does not depend on the values). For each size
+// it prints the features and encoder time per 30 s window, the decoder time per token, the
+// real-time factor of a window decoded to N tokens, and the ratio to whisper.cpp's figures quoted
+// in issue 7 (2 threads on a machine of this kind). It reports figures; it never passes or fails.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "app/bench_corpus.h"
+#include "app/flags.h"
+#include "asr/whisper_features.h"
+#include "asr/whisper_model.h"
+
+namespace reflexio {
+
+namespace {
+
+struct Quoted {
+  const char* size;
+  double encode_s, token_ms;
+};
+// whisper.cpp on 2 vCPUs with AVX-512, 2 threads, as issue 7 quotes it.
+constexpr Quoted kWhisperCpp[] = {{"tiny", 0.33, 4.4}, {"base", 0.73, 10.3}, {"small", 2.57, 35.6}};
+
+}  // namespace
+
+int BenchWhisperCommand(const Args& args) {
+  std::string sizes_text = "tiny,base,small";
+  int tokens = 32, rounds = 3;
+  po::options_description options("options");
+  options.add_options()
+      ("sizes", po::value(&sizes_text)->value_name("LIST"), "comma-separated: tiny, base, small, medium, large-v3, turbo "
+                                                            "(default tiny,base,small)")
+      ("tokens", po::value(&tokens)->value_name("N"), "tokens decoded per window (default 32)")
+      ("rounds", po::value(&rounds)->value_name("N"), "encoder runs per size; the median is printed (default 3)");
+  int exit_code = 0;
+  auto vars = ParseFlags(args,
+                         "usage: reflexio bench whisper [--sizes LIST] [--tokens N] [--rounds N]\n\n"
+                         "Times the Whisper front end, encoder and decoder at published sizes with random weights.",
+                         options, nullptr, exit_code);
+  if (!vars) return exit_code;
+  if (tokens < 1 || tokens > 400 || rounds < 1) return Fail("--tokens must be 1..400 and --rounds at least 1", 2);
+  std::vector<WhisperConfig> configs;
+  std::vector<std::string> names;
+  std::stringstream list(sizes_text);
+  for (std::string size; std::getline(list, size, ',');) {
+    auto config = WhisperConfig::ForSize(size);
+    if (!config.ok()) return Fail(config.status().message(), 2);
+    configs.push_back(*config);
+    names.push_back(size);
+  }
+  // 30 s of noise: the arithmetic does not care what is said.
+  std::vector<float> audio(kWhisperWindowSamples);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> noise(0.0f, 0.1f);
+  for (float& s : audio) s = noise(rng);
+
+  std::printf("%-9s %12s %12s %14s %10s %22s\n", "size", "features ms", "encoder s", "decoder ms/tok", "RTF",
+              "vs whisper.cpp enc/tok");
+  for (size_t i = 0; i < configs.size(); ++i) {
+    std::cerr << "building a random " << names[i] << " model\n";
+    auto model = WhisperModel::WithRandomWeights(configs[i], 77);
+    std::vector<float> mel;
+    double features_ms = MedianMs(rounds, [&] { mel = WhisperLogMel(audio, configs[i].n_mels); });
+    std::vector<float> encoded;
+    double encode_ms = MedianMs(rounds, [&] { encoded = model->Encode(mel); });
+    WhisperModel::Decoder decoder(*model, encoded);
+    int token = configs[i].start_of_transcript;
+    auto begin = std::chrono::steady_clock::now();
+    for (int t = 0; t < tokens; ++t) {
+      std::vector<float> logits = decoder.Next(token);
+      token = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    }
+    double token_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count() / tokens;
+    double rtf = (features_ms + encode_ms + tokens * token_ms) / 1000.0 / 30.0;
+    std::string ratio = "-";
+    for (const Quoted& q : kWhisperCpp) {
+      if (names[i] != q.size) continue;
+      char text[64];
+      std::snprintf(text, sizeof text, "%.2fx / %.2fx", encode_ms / 1000.0 / q.encode_s, token_ms / q.token_ms);
+      ratio = text;
+    }
+    std::printf("%-9s %12.1f %12.3f %14.2f %10.3f %22s\n", names[i].c_str(), features_ms, encode_ms / 1000.0,
+                token_ms, rtf, ratio.c_str());
+    std::fflush(stdout);
+  }
+  std::printf("RTF: (features + encoder + %d tokens) / 30 s. Ratios above 1 are slower than whisper.cpp.\n", tokens);
+  return 0;
+}
+
+}  // namespace reflexio
