@@ -19,7 +19,7 @@ TEST(Cli, HelpExistsForEveryCommand) {
            {"--help"}, {"serve", "--help"}, {"keys", "create", "--help"}, {"migrate", "--help"},
            {"transcribe", "--help"}, {"bench", "asr", "--help"}, {"bench", "search", "--help"},
            {"bench", "understanding", "--help"}, {"keys", "rotate", "--help"}, {"digest", "--help"},
-           {"bench", "digest", "--help"}, {"bench", "whisper", "--help"}}) {
+           {"bench", "digest", "--help"}, {"bench", "whisper", "--help"}, {"models", "check", "--help"}}) {
     std::string out;
     EXPECT_EQ(RunReflexio(args, &out), 0) << args[0];
     EXPECT_NE(out.find("usage"), std::string::npos) << args[0] << ": " << out;
@@ -174,6 +174,25 @@ TEST(Cli, TranscribeRunsAWhisperCheckpointWhenOneIsConfigured) {
                         {{"REFLEXIO_ASR_ENGINE", "whisper"}}),
             1);
   EXPECT_NE(err.find("REFLEXIO_WHISPER_MODEL"), std::string::npos) << err;
+}
+
+TEST(Cli, ModelsCheckSaysWhatACheckpointHoldsOrWhatIsWrongWithIt) {
+  std::string model = std::string(REFLEXIO_SHARED_DIR) + "/data/whisper-test-model";
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"models", "check", model}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("Whisper custom"), std::string::npos) << "a toy size: " << out;
+  EXPECT_NE(out.find("F32"), std::string::npos) << out;
+  EXPECT_NE(out.find("80 mel bins, 2+2 layers of 64"), std::string::npos) << out;
+  EXPECT_NE(out.find("99 languages (ru: yes, en: yes)"), std::string::npos) << out;
+  TempDir dir;
+  std::filesystem::copy_file(model + "/config.json", dir / "config.json");
+  std::filesystem::copy_file(model + "/vocab.json", dir / "vocab.json");
+  EXPECT_EQ(RunReflexio({"models", "check", dir.path().string()}, &out, &err), 1);
+  EXPECT_NE(err.find("model.safetensors"), std::string::npos) << err;
+  std::filesystem::create_symlink(model + "/model.fp16.safetensors", dir / "model.safetensors");
+  ASSERT_EQ(RunReflexio({"models", "check", dir.path().string()}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("F16"), std::string::npos) << out;
+  EXPECT_EQ(RunReflexio({"models"}, &out, &err), 2);
 }
 
 TEST(Cli, TranscribeFailsClearlyOnAFileThatIsNotAudio) {

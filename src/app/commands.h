@@ -18,6 +18,7 @@ int RetentionCommand(const Args& args);
 int DigestCommand(const Args& args);
 int TranscribeCommand(const Args& args);
 int BenchCommand(const Args& args);
+int ModelsCommand(const Args& args);
 int BenchSearchCommand(const Args& args);  // `bench search`, reached through BenchCommand
 int BenchUnderstandingCommand(const Args& args);  // `bench understanding`, reached through BenchCommand
 int BenchDigestCommand(const Args& args);  // `bench digest`, reached through BenchCommand

@@ -25,6 +25,7 @@ commands:
   migrate [--verify]    apply database migrations, or check the applied ones
   retention [--dry-run] delete what the retention policy says has been kept long enough
   digest --once         build one day's digest now (JSON, Markdown or PDF)
+  models check DIR      verify a Whisper checkpoint directory and say what it holds
   bench asr DIR         measure WER, real-time factor and memory on a speech folder
 
 environment: REFLEXIO_PORT, REFLEXIO_DATA_DIR, REFLEXIO_ASR_ENGINE, … (see .env.example);
@@ -57,5 +58,6 @@ int main(int argc, char** argv) {
   if (command == "digest") return reflexio::DigestCommand(args);
   if (command == "transcribe") return reflexio::TranscribeCommand(args);
   if (command == "bench") return reflexio::BenchCommand(args);
+  if (command == "models") return reflexio::ModelsCommand(args);
   return reflexio::Fail("unknown command '" + command + "'; see reflexio --help", 2);
 }

@@ -25,9 +25,17 @@ constexpr const char* kLanguages[] = {
 
 WhisperSpecialTokens WhisperSpecialTokens::For(int vocab_size, const WhisperTokenizer* tokenizer) {
   WhisperSpecialTokens s;
+  s.multilingual = vocab_size >= 51865;
+  if (!s.multilingual) {  // GPT-2's vocabulary: one id fewer before the specials, and no languages
+    s.end_of_text = 50256;
+    s.start_of_transcript = 50257;
+  }
+  // English-only vocabularies keep the 99 language ids too, but their prompts never use them.
   int language_count = vocab_size >= 51866 ? 100 : 99;
-  for (int i = 0; i < language_count; ++i) s.languages[kLanguages[i]] = s.start_of_transcript + 1 + i;
-  int after = s.start_of_transcript + 1 + language_count;  // 50358, or 50359 in v3
+  if (s.multilingual) {
+    for (int i = 0; i < language_count; ++i) s.languages[kLanguages[i]] = s.start_of_transcript + 1 + i;
+  }
+  int after = s.start_of_transcript + 1 + language_count;  // 50358, 50359 in v3, 50357 English-only
   s.translate = after;
   s.transcribe = after + 1;
   s.start_of_lm = after + 2;
@@ -54,7 +62,10 @@ WhisperSpecialTokens WhisperSpecialTokens::For(int vocab_size, const WhisperToke
     by_name({"<|notimestamps|>"}, s.no_timestamps);
     s.timestamp_begin = s.no_timestamps + 1;
     by_name({"<|0.00|>"}, s.timestamp_begin);
-    for (auto& [code, id] : s.languages) by_name({("<|" + code + "|>").c_str()}, id);
+    for (auto& [code, id] : s.languages) {
+      std::string name = "<|" + code + "|>";
+      by_name({name.c_str()}, id);
+    }
   }
   return s;
 }

@@ -3,7 +3,8 @@
 //
 // WhisperSpecialTokens finds the special ids of a vocabulary: by name in the tokenizer's added
 // tokens when it has them ("<|transcribe|>", "<|nospeech|>" or "<|nocaptions|>", …), else from
-// the published layout of its size (51865: 99 languages; 51866, v3: 100).
+// the published layout of its size (51865: 99 languages; 51866, v3: 100; 51864: the English-only
+// ".en" models, whose prompt has no language or task token).
 //
 // ApplyWhisperRules masks (−inf) what may not come next, given the tokens sampled so far in the
 // window: every special token but end-of-text and timestamps; the configured suppress_tokens;
@@ -23,6 +24,7 @@
 namespace reflexio {
 
 struct WhisperSpecialTokens {
+  bool multilingual = true;
   int end_of_text = 50257;
   int start_of_transcript = 50258;
   std::map<std::string, int> languages;  // "en" → 50259, …

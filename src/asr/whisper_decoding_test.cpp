@@ -43,6 +43,14 @@ TEST(WhisperSpecialTokens, ThePublishedLayoutsOfBothVocabularySizes) {
   EXPECT_EQ(v3.transcribe, 50360);
   EXPECT_EQ(v3.timestamp_begin, 50365);
   EXPECT_DOUBLE_EQ(kSpecial.TimestampSeconds(kTs + 150), 3.0);
+  WhisperSpecialTokens english = WhisperSpecialTokens::For(51864, nullptr);
+  EXPECT_FALSE(english.multilingual);
+  EXPECT_TRUE(english.languages.empty());
+  EXPECT_EQ(english.end_of_text, 50256);
+  EXPECT_EQ(english.start_of_transcript, 50257);
+  EXPECT_EQ(english.transcribe, 50358);
+  EXPECT_EQ(english.no_timestamps, 50362);
+  EXPECT_EQ(english.timestamp_begin, 50363);
 }
 
 TEST(WhisperRules, AWindowOpensWithAnEarlyTimestampAndNeverWithBlankOrEnd) {

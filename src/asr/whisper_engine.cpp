@@ -39,9 +39,15 @@ Result<std::shared_ptr<const WhisperEngine::Shared>> WhisperEngine::Load(const W
       }
     }
   }
-  for (const std::string& language : options.languages) {
-    if (!shared->special.languages.count(language)) {
-      return InvalidArgument("the Whisper model knows no language '" + language + "'", "invalid_config");
+  if (!shared->special.multilingual) {
+    if (std::find(options.languages.begin(), options.languages.end(), "en") == options.languages.end()) {
+      return InvalidArgument("this Whisper model is English-only: allow en in REFLEXIO_WHISPER_LANGUAGES", "invalid_config");
+    }
+  } else {
+    for (const std::string& language : options.languages) {
+      if (!shared->special.languages.count(language)) {
+        return InvalidArgument("the Whisper model knows no language '" + language + "'", "invalid_config");
+      }
     }
   }
   shared->languages = options.languages;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -184,6 +185,7 @@ Result<WhisperConfig> WhisperConfig::ForSize(const std::string& size) {
   };
   static const Published kSizes[] = {{"tiny", 384, 4, 4, 6, 80, 51865},      {"base", 512, 6, 6, 8, 80, 51865},
                                      {"small", 768, 12, 12, 12, 80, 51865},  {"medium", 1024, 24, 24, 16, 80, 51865},
+                                     {"large-v2", 1280, 32, 32, 20, 80, 51865},
                                      {"large-v3", 1280, 32, 32, 20, 128, 51866}, {"turbo", 1280, 32, 4, 20, 128, 51866}};
   for (const Published& p : kSizes) {
     if (size != p.name) continue;
@@ -197,7 +199,7 @@ Result<WhisperConfig> WhisperConfig::ForSize(const std::string& size) {
     c.vocab_size = p.vocab;
     return c;
   }
-  return InvalidArgument("unknown Whisper size '" + size + "' (tiny, base, small, medium, large-v3, turbo)",
+  return InvalidArgument("unknown Whisper size '" + size + "' (tiny, base, small, medium, large-v2, large-v3, turbo)",
                          "invalid_flag");
 }
 
@@ -261,6 +263,40 @@ Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& mode
                      return file->ToFloat(name, shape);
                    }));
   return model;
+}
+
+Result<WhisperModelInfo> WhisperModel::Inspect(const std::string& model_dir, const std::string& weights_file) {
+  WhisperModelInfo info;
+  ASSIGN_OR_RETURN(info.config, WhisperConfig::Read(model_dir + "/config.json"));
+  ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
+  std::set<TensorType> types;
+  auto checked = Assemble(info.config, [&](const std::string& name, std::vector<int64_t> shape) -> Result<Matrix> {
+    ASSIGN_OR_RETURN(TensorView view, file->Get(name));
+    if (view.shape != shape) {
+      return InvalidArgument(file->path() + ": tensor " + name + " is " + ShapeText(view.shape) +
+                                 ", the configuration needs " + ShapeText(shape),
+                             "model_mismatch");
+    }
+    if (view.type != TensorType::kF32 && view.type != TensorType::kF16 && view.type != TensorType::kBF16) {
+      return InvalidArgument(file->path() + ": tensor " + name + " is not floating point", "model_mismatch");
+    }
+    types.insert(view.type);
+    info.parameters += view.elements();
+    info.weight_bytes += view.bytes;
+    return Matrix();
+  });
+  RETURN_IF_ERROR(checked.status());
+  info.dtype = types.size() != 1 ? "mixed" : *types.begin() == TensorType::kF32 ? "F32"
+                                           : *types.begin() == TensorType::kF16 ? "F16" : "BF16";
+  info.size = "custom";
+  for (const char* name : {"tiny", "base", "small", "medium", "large-v2", "large-v3", "turbo"}) {
+    WhisperConfig published = WhisperConfig::ForSize(name).value();
+    if (published.d_model == info.config.d_model && published.encoder_layers == info.config.encoder_layers &&
+        published.decoder_layers == info.config.decoder_layers && published.n_mels == info.config.n_mels) {
+      info.size = name;
+    }
+  }
+  return info;
 }
 
 std::unique_ptr<WhisperModel> WhisperModel::WithRandomWeights(const WhisperConfig& config, uint32_t seed) {

@@ -34,12 +34,24 @@ struct WhisperConfig {
   int end_of_text = 50257;      // eos_token_id
   int start_of_transcript = 50258;  // decoder_start_token_id
   static Result<WhisperConfig> Read(const std::string& config_json_path);
-  // The published dimensions of tiny, base, small, medium, large-v3 and turbo.
+  // The published dimensions of tiny, base, small, medium, large-v2, large-v3 and turbo.
   static Result<WhisperConfig> ForSize(const std::string& size);
+};
+
+// What a model directory holds, found without loading its weights.
+struct WhisperModelInfo {
+  WhisperConfig config;
+  std::string size;       // tiny … large-v3, turbo (by dimensions), or "custom"
+  int64_t parameters = 0;
+  std::string dtype;      // F32, F16, BF16, or "mixed"
+  uint64_t weight_bytes = 0;
 };
 
 class WhisperModel {
  public:
+  // Reads config.json and checks every tensor of model.safetensors by name, shape and type.
+  static Result<WhisperModelInfo> Inspect(const std::string& model_dir,
+                                          const std::string& weights_file = "model.safetensors");
   // `weights_file` inside `model_dir`; model.safetensors by default.
   static Result<std::unique_ptr<WhisperModel>> Load(const std::string& model_dir,
                                                     const std::string& weights_file = "model.safetensors");

@@ -88,6 +88,7 @@ Result<WhisperWindow> DecodeWindow(const WhisperModel& model, const std::vector<
                                       ? std::exp(static_cast<double>(first_logprobs[special.no_speech]))
                                       : 0.0;
   float best = -INFINITY;
+  if (!special.multilingual) window.language = "en";
   for (const auto& [code, id] : special.languages) {
     bool allowed = options.languages.empty() ||
                    std::find(options.languages.begin(), options.languages.end(), code) != options.languages.end();
@@ -97,8 +98,11 @@ Result<WhisperWindow> DecodeWindow(const WhisperModel& model, const std::vector<
     }
   }
   if (window.language.empty()) return InvalidArgument("none of the allowed languages is known to this model", "invalid_config");
-  std::vector<int> prompt = {special.start_of_transcript, special.languages.at(window.language),
-                             options.task == "translate" ? special.translate : special.transcribe};
+  std::vector<int> prompt = {special.start_of_transcript};
+  if (special.multilingual) {
+    prompt.push_back(special.languages.at(window.language));
+    prompt.push_back(options.task == "translate" ? special.translate : special.transcribe);
+  }
   if (!options.rules.timestamps) prompt.push_back(special.no_timestamps);
 
   std::mt19937 rng(options.seed);
