@@ -150,7 +150,7 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_secret_access_key); }},
       {"asr.engine", "REFLEXIO_ASR_ENGINE",
        [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "pocketsphinx" && v != "remote" && v != "whisper") {
+         if (!v.empty() && v != "pocketsphinx" && v != "remote" && v != "whisper") {
            return InvalidArgument(n + " must be pocketsphinx, remote or whisper, not '" + v + "'",
                                   "invalid_config");
          }

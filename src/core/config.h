@@ -95,8 +95,8 @@ struct Config {
   double retention_interval_s = 3600;
   std::string pii_mode = "mask";         // audit | mask | strict, for text that leaves the server
   // processing
-  // pocketsphinx | remote | whisper; when not set: whisper if a Whisper model is configured,
-  // else pocketsphinx
+  // pocketsphinx | remote | whisper; when not set (or set empty): whisper if a Whisper model is
+  // configured, else pocketsphinx
   std::string asr_engine = "pocketsphinx";
   std::string whisper_model_dir;  // a Hugging Face Whisper checkpoint directory
   std::vector<std::string> whisper_languages{"ru", "en"};  // what language detection may choose

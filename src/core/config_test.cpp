@@ -74,6 +74,8 @@ TEST(Config, TheShippedExampleFileIsValid) {
   EXPECT_EQ(config->digest_time, "22:50");
   EXPECT_EQ(config->telegram.api_url, "https://api.telegram.org");
   EXPECT_EQ(config->telegram.max_attempts, 8);
+  EXPECT_EQ(config->asr_engine, "pocketsphinx") << "no Whisper model named";
+  EXPECT_EQ(config->whisper_languages, (std::vector<std::string>{"ru", "en"}));
 }
 
 TEST(Config, AWhisperModelBecomesTheDefaultEngine) {
@@ -88,6 +90,9 @@ TEST(Config, AWhisperModelBecomesTheDefaultEngine) {
                 .asr_engine,
             "pocketsphinx")
       << "named, an engine is kept";
+  EXPECT_EQ(LoadConfig("", FakeEnv({{"REFLEXIO_WHISPER_MODEL", "/m"}, {"REFLEXIO_ASR_ENGINE", ""}})).value().asr_engine,
+            "whisper")
+      << "empty, as .env.example leaves it: chosen";
   auto missing = LoadConfig("", FakeEnv({{"REFLEXIO_ASR_ENGINE", "whisper"}}));
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("REFLEXIO_WHISPER_MODEL"), std::string::npos);
