@@ -21,6 +21,11 @@ namespace {
 // How long a digest delivery may keep failing before /health says so.
 constexpr double kDeliveryAgeDegraded_s = 3600;
 
+// The outbox as /health and the metrics report it: failures of the last 24 hours.
+Result<DeliveryStats> RecentDeliveryStats(Database& db) {
+  return db.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400));
+}
+
 Result<double> ParseSeconds(const ServerRequest& request, const std::string& name, double fallback) {
   auto text = request.Query(name);
   if (!text) return fallback;
@@ -137,7 +142,7 @@ ServerResponse Api::Health() {
     check("queue", false, {{"error", stats.status().message()}});
   }
   // Digest deliveries: any given up on in the last day, or one that has kept failing for an hour.
-  auto deliveries = deps_.db.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400));
+  auto deliveries = RecentDeliveryStats(deps_.db);
   if (deliveries.ok()) {
     check("telegram", deliveries->failed == 0 && deliveries->oldest_pending_age_s <= kDeliveryAgeDegraded_s,
           {{"configured", !deps_.config.telegram.bot_token.empty()}, {"pending", deliveries->pending},
@@ -157,7 +162,7 @@ ServerResponse Api::PrometheusMetrics() {
     deps_.metrics.SetQueueDepth("dead", static_cast<double>(stats->dead));
     deps_.metrics.SetOldestQueuedAge(stats->oldest_queued_age_s);
   }
-  if (auto deliveries = deps_.db.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400)); deliveries.ok()) {
+  if (auto deliveries = RecentDeliveryStats(deps_.db); deliveries.ok()) {
     deps_.metrics.SetDigestDeliveryBacklog(static_cast<double>(deliveries->pending),
                                            static_cast<double>(deliveries->failed));
   }

@@ -38,7 +38,10 @@ class SafeTensors {
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   // kNotFound naming the file when absent.
   Result<TensorView> Get(const std::string& name) const;
-  // The tensor as float32 (from F32, F16 or BF16), checked against `shape`.
+  // A floating-point tensor (F32, F16 or BF16) of exactly `shape`; kInvalidArgument naming the
+  // file and tensor otherwise.
+  Result<TensorView> GetFloat(const std::string& name, const std::vector<int64_t>& shape) const;
+  // The tensor as float32, checked as GetFloat checks it.
   Result<std::vector<float>> ToFloat(const std::string& name, const std::vector<int64_t>& shape) const;
 
  private:

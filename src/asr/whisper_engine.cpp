@@ -2,12 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "asr/checkpoint_json.h"
 #include "asr/whisper_features.h"
 #include "asr/whisper_window.h"
 
@@ -30,13 +27,11 @@ Result<std::shared_ptr<const WhisperEngine::Shared>> WhisperEngine::Load(const W
   const WhisperConfig& config = shared->model->config();
   ASSIGN_OR_RETURN(shared->tokenizer, WhisperTokenizer::Load(options.model_dir, config.end_of_text));
   shared->special = WhisperSpecialTokens::For(config.vocab_size, &shared->tokenizer);
-  std::ifstream generation(options.model_dir + "/generation_config.json");
-  if (generation) {
-    nlohmann::json g = nlohmann::json::parse(generation, nullptr, false);
-    if (g.is_object() && g.contains("suppress_tokens") && g["suppress_tokens"].is_array()) {
-      for (const auto& id : g["suppress_tokens"]) {
-        if (id.is_number_integer()) shared->rules.suppress_tokens.push_back(id.get<int>());
-      }
+  // Optional: without it (or unreadable) only the rules' own suppression applies.
+  auto generation = ReadCheckpointJson(options.model_dir + "/generation_config.json");
+  if (generation.ok() && generation->contains("suppress_tokens") && (*generation)["suppress_tokens"].is_array()) {
+    for (const auto& id : (*generation)["suppress_tokens"]) {
+      if (id.is_number_integer()) shared->rules.suppress_tokens.push_back(id.get<int>());
     }
   }
   if (!shared->special.multilingual) {

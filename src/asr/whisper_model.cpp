@@ -4,14 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "asr/checkpoint_json.h"
 #include "asr/safetensors.h"
 #include "asr/whisper_features.h"
 
@@ -111,16 +109,6 @@ Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, i
   return out;
 }
 
-Result<json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound(path + " is missing", "model_missing");
-  std::stringstream text;
-  text << in.rdbuf();
-  json parsed = json::parse(text.str(), nullptr, false);
-  if (!parsed.is_object()) return InvalidArgument(path + " is not a JSON object", "invalid_model");
-  return parsed;
-}
-
 }  // namespace
 
 struct WhisperModel::Weights {
@@ -145,7 +133,7 @@ struct WhisperModel::Weights {
 };
 
 Result<WhisperConfig> WhisperConfig::Read(const std::string& path) {
-  ASSIGN_OR_RETURN(json j, ReadJsonFile(path));
+  ASSIGN_OR_RETURN(json j, ReadCheckpointJson(path));
   if (j.value("model_type", "") != "whisper") {
     return InvalidArgument(path + ": model_type is not \"whisper\"", "invalid_model");
   }
@@ -271,15 +259,7 @@ Result<WhisperModelInfo> WhisperModel::Inspect(const std::string& model_dir, con
   ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
   std::set<TensorType> types;
   auto checked = Assemble(info.config, [&](const std::string& name, std::vector<int64_t> shape) -> Result<Matrix> {
-    ASSIGN_OR_RETURN(TensorView view, file->Get(name));
-    if (view.shape != shape) {
-      return InvalidArgument(file->path() + ": tensor " + name + " is " + ShapeText(view.shape) +
-                                 ", the configuration needs " + ShapeText(shape),
-                             "model_mismatch");
-    }
-    if (view.type != TensorType::kF32 && view.type != TensorType::kF16 && view.type != TensorType::kBF16) {
-      return InvalidArgument(file->path() + ": tensor " + name + " is not floating point", "model_mismatch");
-    }
+    ASSIGN_OR_RETURN(TensorView view, file->GetFloat(name, shape));
     types.insert(view.type);
     info.parameters += view.elements();
     info.weight_bytes += view.bytes;
@@ -373,12 +353,14 @@ std::vector<float> WhisperModel::Encode(const std::vector<float>& mel) const {
 
 WhisperModel::Decoder::Decoder(const WhisperModel& model, const std::vector<float>& encoder_out) : model_(model) {
   const WhisperConfig& c = model.config_;
+  auto cross = std::make_shared<CrossAttention>();
   for (const auto& layer : model.weights_->decoder) {
-    cross_keys_.push_back(Apply(layer.cross_attn.k, encoder_out, c.audio_positions));
-    cross_values_.push_back(Apply(layer.cross_attn.v, encoder_out, c.audio_positions));
+    cross->keys.push_back(Apply(layer.cross_attn.k, encoder_out, c.audio_positions));
+    cross->values.push_back(Apply(layer.cross_attn.v, encoder_out, c.audio_positions));
     self_keys_.emplace_back();
     self_values_.emplace_back();
   }
+  cross_ = std::move(cross);
 }
 
 std::vector<float> WhisperModel::Decoder::Next(int token) {
@@ -402,7 +384,7 @@ std::vector<float> WhisperModel::Decoder::Next(int token) {
     AddInPlace(x, Apply(layer.self_attn.out, attended, 1));
     y = LayerNorm(layer.cross_norm, x, 1, d);
     q = Apply(layer.cross_attn.q, y, 1);
-    attended = Attend(q, cross_keys_[l].data(), cross_values_[l].data(), 1, c.audio_positions, d, c.decoder_heads);
+    attended = Attend(q, cross_->keys[l].data(), cross_->values[l].data(), 1, c.audio_positions, d, c.decoder_heads);
     AddInPlace(x, Apply(layer.cross_attn.out, attended, 1));
     y = LayerNorm(layer.ffn_norm, x, 1, d);
     Matrix hidden = Apply(layer.fc1, y, 1);

@@ -9,7 +9,8 @@
 // a Decoder runs the decoder one token at a time with self-attention key/value caches, the
 // cross-attention keys/values computed once per window. Matrix products go through BLAS, which
 // uses every core. A WhisperModel is immutable after Load and thread-safe; a Decoder is used by
-// one thread.
+// one thread. Copying a Decoder forks its state (the cross-attention keys/values are shared, not
+// recomputed), so several decodings of one window can start from a common prefix.
 #pragma once
 
 #include <cstdint>
@@ -71,10 +72,13 @@ class WhisperModel {
     int position() const { return position_; }
 
    private:
+    struct CrossAttention {
+      std::vector<std::vector<float>> keys, values;  // per layer: [audio_positions][d_model]
+    };
     const WhisperModel& model_;
     int position_ = 0;
-    std::vector<std::vector<float>> self_keys_, self_values_;    // per layer: [position][d_model]
-    std::vector<std::vector<float>> cross_keys_, cross_values_;  // per layer: [audio_positions][d_model]
+    std::vector<std::vector<float>> self_keys_, self_values_;  // per layer: [position][d_model]
+    std::shared_ptr<const CrossAttention> cross_;              // of the window, computed once
   };
 
  private:

@@ -1,10 +1,10 @@
 #include "asr/whisper_tokenizer.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "asr/checkpoint_json.h"
 
 namespace reflexio {
 
@@ -34,23 +34,13 @@ const std::unordered_map<uint32_t, uint8_t>& ByteOfCodePoint() {
   return table;
 }
 
-Result<json> ReadJson(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound(path.string() + " is missing", "model_missing");
-  std::stringstream text;
-  text << in.rdbuf();
-  json parsed = json::parse(text.str(), nullptr, false);
-  if (parsed.is_discarded()) return InvalidArgument(path.string() + " is not valid JSON", "invalid_model");
-  return parsed;
-}
-
 }  // namespace
 
 Result<WhisperTokenizer> WhisperTokenizer::Load(const std::string& model_dir, int end_of_text) {
   namespace fs = std::filesystem;
   WhisperTokenizer tokenizer;
   tokenizer.end_of_text_ = end_of_text;
-  ASSIGN_OR_RETURN(json vocab, ReadJson(fs::path(model_dir) / "vocab.json"));
+  ASSIGN_OR_RETURN(json vocab, ReadCheckpointJson(fs::path(model_dir) / "vocab.json"));
   if (!vocab.is_object() || vocab.empty()) {
     return InvalidArgument(model_dir + "/vocab.json is not a token → id object", "invalid_model");
   }
@@ -65,12 +55,12 @@ Result<WhisperTokenizer> WhisperTokenizer::Load(const std::string& model_dir, in
     add(token, id.get<int>());
   }
   if (fs::exists(fs::path(model_dir) / "added_tokens.json")) {
-    ASSIGN_OR_RETURN(json added, ReadJson(fs::path(model_dir) / "added_tokens.json"));
+    ASSIGN_OR_RETURN(json added, ReadCheckpointJson(fs::path(model_dir) / "added_tokens.json"));
     for (const auto& [token, id] : added.items()) {
       if (id.is_number_integer()) add(token, id.get<int>());
     }
   } else if (fs::exists(fs::path(model_dir) / "tokenizer.json")) {
-    ASSIGN_OR_RETURN(json full, ReadJson(fs::path(model_dir) / "tokenizer.json"));
+    ASSIGN_OR_RETURN(json full, ReadCheckpointJson(fs::path(model_dir) / "tokenizer.json"));
     for (const json& t : full.value("added_tokens", json::array())) {
       if (t.contains("content") && t.contains("id")) add(t["content"].get<std::string>(), t["id"].get<int>());
     }

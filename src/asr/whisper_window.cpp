@@ -46,11 +46,11 @@ struct Attempt {
   double sum_logprob = 0;
 };
 
-Attempt Sample(const WhisperModel& model, const std::vector<float>& encoded, const std::vector<int>& prompt,
+// `decoder` has been fed start-of-transcript and answered `logits`; `prompt` is the rest of the
+// prompt (empty for an English-only model decoding with timestamps).
+Attempt Sample(WhisperModel::Decoder decoder, std::vector<float> logits, const std::vector<int>& prompt,
                const WhisperSpecialTokens& special, const WhisperWindowOptions& options, double temperature,
                std::mt19937& rng) {
-  WhisperModel::Decoder decoder(model, encoded);
-  std::vector<float> logits;
   for (int id : prompt) logits = decoder.Next(id);
   Attempt attempt;
   for (int step = 0; step < options.max_tokens; ++step) {
@@ -98,7 +98,7 @@ Result<WhisperWindow> DecodeWindow(const WhisperModel& model, const std::vector<
     }
   }
   if (window.language.empty()) return InvalidArgument("none of the allowed languages is known to this model", "invalid_config");
-  std::vector<int> prompt = {special.start_of_transcript};
+  std::vector<int> prompt;  // after start-of-transcript, which the probe has been fed
   if (special.multilingual) {
     prompt.push_back(special.languages.at(window.language));
     prompt.push_back(options.task == "translate" ? special.translate : special.transcribe);
@@ -108,7 +108,7 @@ Result<WhisperWindow> DecodeWindow(const WhisperModel& model, const std::vector<
   std::mt19937 rng(options.seed);
   for (size_t i = 0; i < options.temperatures.size(); ++i) {
     double temperature = options.temperatures[i];
-    Attempt attempt = Sample(model, encoded, prompt, special, options, temperature, rng);
+    Attempt attempt = Sample(probe, first, prompt, special, options, temperature, rng);
     window.tokens = attempt.tokens;
     window.temperature = temperature;
     window.quality.avg_logprob = attempt.sum_logprob / (static_cast<double>(attempt.tokens.size()) + 1);

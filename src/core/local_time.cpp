@@ -73,25 +73,37 @@ Status CheckClockTime(const std::string& hh_mm) {
   return Status::Ok();
 }
 
-Result<std::string> LocalDate(TimePoint t, const std::string& zone) {
+namespace {
+
+struct LocalFields {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;  // month 1-12
+};
+
+// The zone's calendar and clock at `t`.
+Result<LocalFields> FieldsAt(TimePoint t, const std::string& zone) {
   ASSIGN_OR_RETURN(auto calendar, CalendarIn(zone));
   UErrorCode status = U_ZERO_ERROR;
   calendar->setTime(Millis(t), status);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", calendar->get(UCAL_YEAR, status),
-                calendar->get(UCAL_MONTH, status) + 1, calendar->get(UCAL_DATE, status));
+  LocalFields f{calendar->get(UCAL_YEAR, status),        calendar->get(UCAL_MONTH, status) + 1,
+                calendar->get(UCAL_DATE, status),        calendar->get(UCAL_HOUR_OF_DAY, status),
+                calendar->get(UCAL_MINUTE, status),      calendar->get(UCAL_SECOND, status)};
   if (U_FAILURE(status)) return Internal("ICU calendar: " + std::string(u_errorName(status)));
+  return f;
+}
+
+}  // namespace
+
+Result<std::string> LocalDate(TimePoint t, const std::string& zone) {
+  ASSIGN_OR_RETURN(LocalFields f, FieldsAt(t, zone));
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", f.year, f.month, f.day);
   return std::string(buf);
 }
 
 Result<std::string> LocalClock(TimePoint t, const std::string& zone) {
-  ASSIGN_OR_RETURN(auto calendar, CalendarIn(zone));
-  UErrorCode status = U_ZERO_ERROR;
-  calendar->setTime(Millis(t), status);
+  ASSIGN_OR_RETURN(LocalFields f, FieldsAt(t, zone));
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", calendar->get(UCAL_HOUR_OF_DAY, status),
-                calendar->get(UCAL_MINUTE, status), calendar->get(UCAL_SECOND, status));
-  if (U_FAILURE(status)) return Internal("ICU calendar: " + std::string(u_errorName(status)));
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", f.hour, f.minute, f.second);
   return std::string(buf);
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "text/normalize.h"
+
 namespace reflexio {
 
 namespace {
@@ -29,7 +31,7 @@ struct Line {
 };
 
 std::string Html(const Line& line) {
-  std::string escaped = EscapeTelegramHtml(line.text);
+  std::string escaped = EscapeHtml(line.text);
   return line.bold ? "<b>" + escaped + "</b>" : escaped;
 }
 
@@ -119,21 +121,6 @@ std::string Names(const json& items) {
 
 }  // namespace
 
-std::string EscapeTelegramHtml(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 size_t TelegramTextLength(const std::string& html) {
   std::string text;
   for (size_t i = 0; i < html.size(); ++i) {
@@ -180,7 +167,7 @@ std::vector<std::string> RenderTelegramMessages(const json& d, size_t limit) {
 }
 
 std::string TelegramDocumentCaption(const json& d) {
-  return EscapeTelegramHtml("The digest of " + Str(d["date"]) + " (" + Str(d["timezone"]) +
+  return EscapeHtml("The digest of " + Str(d["date"]) + " (" + Str(d["timezone"]) +
                             "): timeline, emotions, actions and sources.");
 }
 

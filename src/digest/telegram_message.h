@@ -5,7 +5,7 @@
 // parsed, in UTF-16 code units; RenderTelegramMessages splits between lines, a line too long for
 // one message between words (or, failing that, between code points), and never inside a tag or
 // an entity, so every part is valid HTML on its own. Everything taken from the digest is escaped
-// (EscapeTelegramHtml). Pure functions; thread-safe.
+// (EscapeHtml, text/normalize.h). Pure functions; thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -17,9 +17,6 @@
 namespace reflexio {
 
 inline constexpr size_t kTelegramTextLimit = 4096;
-
-// &, <, > and " as the entities Telegram's HTML mode knows.
-std::string EscapeTelegramHtml(const std::string& text);
 
 // The length Telegram counts: tags dropped, entities decoded, UTF-16 code units.
 size_t TelegramTextLength(const std::string& html);

@@ -17,6 +17,7 @@
 #include "privacy/outbound_guard.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_database.h"
+#include "text/normalize.h"
 
 namespace reflexio {
 namespace {
@@ -58,7 +59,7 @@ TEST(TelegramMessages, EverythingFromTheDigestIsEscaped) {
   EXPECT_THAT(shown, HasSubstr("call the vet about kitten #0 <urgent> & soon — me (due 2026-11-27) [commitment]"));
   EXPECT_THAT(shown, HasSubstr("People: Анна"));
   EXPECT_THAT(messages[0], HasSubstr("<b>Reflexio · daily digest · 2026-11-26</b>")) << "our own markup stays markup";
-  EXPECT_EQ(EscapeTelegramHtml("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
+  EXPECT_EQ(EscapeHtml("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;") << "the entities Telegram's HTML knows";
 }
 
 TEST(TelegramMessages, ALongDayIsSplitUnderTheLimitWithoutLosingALine) {

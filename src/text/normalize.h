@@ -1,4 +1,5 @@
-// Text normalisation shared by the WER scorer, search queries and ASR output cleanup.
+// Text normalisation shared by the WER scorer, search queries and ASR output cleanup, and the
+// small text helpers around it.
 //
 // NormalizeText implements the rule in shared/data/speech/README.md: Unicode lower case (NFC);
 // every character that is not a letter, digit, apostrophe or space becomes a space; apostrophes
@@ -18,5 +19,7 @@ std::vector<std::string> NormalizedWords(std::string_view utf8);
 std::string JoinWords(const std::vector<std::string>& words, size_t from, size_t to);
 // Unicode code points in UTF-8 text (letters, not bytes: "ёж" is 2).
 size_t CodePointCount(std::string_view utf8);
+// &, <, > and " as HTML entities (search snippets, Telegram's HTML parse mode).
+std::string EscapeHtml(std::string_view text);
 
 }  // namespace reflexio

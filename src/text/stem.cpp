@@ -56,22 +56,6 @@ std::vector<std::string> SearchStems(std::string_view text) {
   return stems;
 }
 
-namespace {
-std::string EscapeHtml(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::string MarkStems(std::string_view text, const std::vector<std::string>& stems, size_t window) {
   std::vector<std::string> chunks;
   std::istringstream in{std::string(text)};
