@@ -202,7 +202,10 @@ TEST(WhisperEngine, TranscribesAcrossWindowsInAnAllowedLanguageWithTimesInsideTh
   if (!recognition->words.empty()) {
     EXPECT_EQ(recognition->language, "ru") << "the only language allowed";
   }
+  double previous_start = 0;
   for (const auto& w : recognition->words) {
+    EXPECT_GE(w.start_s, previous_start) << "aligned words in order: " << w.word;
+    previous_start = w.start_s;
     EXPECT_GE(w.start_s, 0.0);
     EXPECT_LE(w.end_s, duration + 0.01) << w.word;
     EXPECT_LE(w.start_s, w.end_s);

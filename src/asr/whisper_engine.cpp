@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "asr/checkpoint_json.h"
 #include "asr/whisper_features.h"
@@ -12,14 +11,41 @@ namespace reflexio {
 
 namespace {
 
-std::vector<std::string> SplitWords(const std::string& text) {
-  std::vector<std::string> words;
-  std::istringstream in(text);
-  for (std::string word; in >> word;) words.push_back(word);
-  return words;
+std::string TrimSpaces(const std::string& s) {
+  size_t begin = s.find_first_not_of(' ');
+  return begin == std::string::npos ? "" : s.substr(begin, s.find_last_not_of(' ') - begin + 1);
 }
 
 }  // namespace
+
+std::vector<RecognizedWord> WordsOfSegments(const std::vector<WhisperSegment>& segments,
+                                            const std::vector<AlignedWord>& aligned, double window_s) {
+  std::vector<RecognizedWord> words;
+  size_t next = 0;
+  for (const WhisperSegment& segment : segments) {
+    std::vector<RecognizedWord> own;
+    size_t tokens = 0;
+    while (next < aligned.size() && tokens < segment.tokens.size()) {
+      const AlignedWord& a = aligned[next++];
+      tokens += a.tokens.size();
+      std::string text = TrimSpaces(a.word);
+      if (!text.empty()) own.push_back({text, a.start_s, a.end_s, a.probability});
+    }
+    if (own.empty()) continue;
+    // A first or last word stretched half a second into the pause beyond its segment's
+    // timestamp is cut back to it: the timestamp tokens see the pause better than attention.
+    if (segment.start_s < own.front().end_s && segment.start_s - 0.5 > own.front().start_s) {
+      own.front().start_s = segment.start_s;
+    }
+    if (segment.end_s > own.back().start_s && segment.end_s + 0.5 < own.back().end_s) own.back().end_s = segment.end_s;
+    for (RecognizedWord& w : own) {
+      w.start_s = std::clamp(w.start_s, 0.0, window_s);
+      w.end_s = std::clamp(w.end_s, w.start_s, window_s);
+      words.push_back(std::move(w));
+    }
+  }
+  return words;
+}
 
 Result<std::shared_ptr<const WhisperEngine::Shared>> WhisperEngine::Load(const WhisperEngineOptions& options) {
   auto shared = std::make_shared<Shared>();
@@ -45,6 +71,16 @@ Result<std::shared_ptr<const WhisperEngine::Shared>> WhisperEngine::Load(const W
       }
     }
   }
+  shared->alignment_heads = DefaultAlignmentHeads(config);
+  if (generation.ok() && generation->contains("alignment_heads") && (*generation)["alignment_heads"].is_array()) {
+    AlignmentHeads heads;
+    for (const auto& pair : (*generation)["alignment_heads"]) {
+      if (pair.is_array() && pair.size() == 2 && pair[0].is_number_integer() && pair[1].is_number_integer()) {
+        heads.emplace_back(pair[0].get<int>(), pair[1].get<int>());
+      }
+    }
+    if (!heads.empty()) shared->alignment_heads = std::move(heads);
+  }
   shared->languages = options.languages;
   return std::shared_ptr<const Shared>(std::move(shared));
 }
@@ -64,9 +100,9 @@ Result<Recognition> WhisperEngine::Transcribe(std::span<const float> samples_16k
     std::vector<float> encoded = s.model->Encode(WhisperLogMel(samples_16k.subspan(start, length), s.model->config().n_mels));
     ASSIGN_OR_RETURN(WhisperWindow window, DecodeWindow(*s.model, encoded, s.tokenizer, s.special, options, window_s));
     if (recognition.language.empty() && !window.silence) recognition.language = window.language;
-    double confidence = std::exp(std::min(0.0, window.quality.avg_logprob));
     double resume_s = window_s;
     bool last_window = start + length >= samples_16k.size();
+    std::vector<WhisperSegment> kept;
     for (size_t i = 0; i < window.segments.size(); ++i) {
       const WhisperSegment& segment = window.segments[i];
       bool cut_by_edge = !last_window && i + 1 == window.segments.size() && segment.end_s >= window_s - 0.01 &&
@@ -75,17 +111,16 @@ Result<Recognition> WhisperEngine::Transcribe(std::span<const float> samples_16k
         resume_s = segment.start_s;
         break;
       }
-      std::vector<std::string> words = SplitWords(s.tokenizer.Decode(segment.tokens));
-      size_t letters = 0;
-      for (const auto& w : words) letters += w.size();
-      // Timestamps may point past the audio of a short last window: times stay inside it.
-      double at = std::min(segment.start_s, window_s);
-      double span = std::max(0.0, std::min(segment.end_s, window_s) - at);
-      for (const auto& w : words) {
-        double share = letters ? span * static_cast<double>(w.size()) / static_cast<double>(letters) : 0;
-        recognition.words.push_back({w, offset_s + at, offset_s + at + share, confidence});
-        at += share;
-      }
+      kept.push_back(segment);
+    }
+    std::vector<int> text_tokens;
+    for (const WhisperSegment& segment : kept) text_tokens.insert(text_tokens.end(), segment.tokens.begin(), segment.tokens.end());
+    std::vector<AlignedWord> aligned = AlignWords(*s.model, encoded, window.prompt, text_tokens, s.alignment_heads,
+                                                  s.tokenizer, s.special, static_cast<int>(length / kWhisperHop));
+    for (RecognizedWord& word : WordsOfSegments(kept, aligned, window_s)) {
+      word.start_s += offset_s;
+      word.end_s += offset_s;
+      recognition.words.push_back(std::move(word));
     }
     start += std::max<size_t>(static_cast<size_t>(resume_s * kWhisperSampleRate), kWhisperSampleRate);
   }

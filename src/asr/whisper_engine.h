@@ -3,8 +3,8 @@
 // Audio is cut into windows of up to 30 s; each is decoded with timestamps (whisper_window.h)
 // in the allowed languages, and the next window starts where the last complete segment ended,
 // so a sentence cut by the window edge is decoded whole in the next one; a silent window is
-// skipped. Words take their segment's times, spread by length, and the window's mean token
-// probability as confidence. The model and tokenizer are loaded once (WhisperEngine::Load) and
+// skipped. Words take the times of their cross-attention alignment (whisper_alignment.h) and
+// their tokens' mean probability as confidence. The model and tokenizer are loaded once (WhisperEngine::Load) and
 // shared by the engines made from them; each engine is used by one thread at a time.
 #pragma once
 
@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "asr/engine.h"
+#include "asr/whisper_alignment.h"
 #include "asr/whisper_decoding.h"
 #include "asr/whisper_model.h"
 #include "asr/whisper_tokenizer.h"
+#include "asr/whisper_window.h"
 
 namespace reflexio {
 
@@ -24,6 +26,13 @@ struct WhisperEngineOptions {
   std::vector<std::string> languages{"ru", "en"};  // the allow-list for language detection
 };
 
+// The words of a window's segments (in order, as decoded) with their aligned times and
+// probabilities; `aligned` covers the segments' tokens in order. A word belongs to the segment
+// its tokens came from; a first or last word reaching over half a second past its segment's
+// timestamp into the pause is cut back to it; times stay inside the window.
+std::vector<RecognizedWord> WordsOfSegments(const std::vector<WhisperSegment>& segments,
+                                            const std::vector<AlignedWord>& aligned, double window_s);
+
 class WhisperEngine : public AsrEngine {
  public:
   struct Shared {
@@ -31,6 +40,7 @@ class WhisperEngine : public AsrEngine {
     WhisperTokenizer tokenizer;
     WhisperSpecialTokens special;
     WhisperRules rules;
+    AlignmentHeads alignment_heads;  // generation_config.json's, else the decoder's second half
     std::vector<std::string> languages;
   };
   // Loads config.json, model.safetensors, the tokenizer and generation_config.json's

@@ -78,7 +78,9 @@ void Gelu(Matrix& x) {
 
 // Scaled dot-product attention of q [nq][d] over k, v [nk][d], per head. The decoder feeds one
 // token at a time over its cache, so no query ever sees a later key and no mask is needed.
-Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, int d, int heads) {
+// `scores_out`, for one query: each head's scaled scores before the softmax, [heads][nk].
+Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, int d, int heads,
+              float* scores_out = nullptr) {
   const int head_dim = d / heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   Matrix out(static_cast<size_t>(nq) * d, 0.0f);
@@ -91,6 +93,7 @@ Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, i
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nk, head_dim, scale, qh, d, k + h * head_dim, d, 0.0f,
                   scores.data(), nk);
     }
+    if (scores_out && nq == 1) std::copy(scores.begin(), scores.begin() + nk, scores_out + static_cast<size_t>(h) * nk);
     for (int i = 0; i < nq; ++i) {
       float* row = scores.data() + static_cast<size_t>(i) * nk;
       float max = *std::max_element(row, row + nk);
@@ -363,6 +366,15 @@ WhisperModel::Decoder::Decoder(const WhisperModel& model, const std::vector<floa
   cross_ = std::move(cross);
 }
 
+void WhisperModel::Decoder::RecordCrossAttention(std::vector<std::pair<int, int>> heads) {
+  const WhisperConfig& c = model_.config_;
+  std::erase_if(heads, [&](const std::pair<int, int>& h) {
+    return h.first < 0 || h.first >= c.decoder_layers || h.second < 0 || h.second >= c.decoder_heads;
+  });
+  recorded_heads_ = std::move(heads);
+  cross_scores_.assign(recorded_heads_.size() * c.audio_positions, 0.0f);
+}
+
 std::vector<float> WhisperModel::Decoder::Next(int token) {
   const WhisperConfig& c = model_.config_;
   const Weights& w = *model_.weights_;
@@ -373,6 +385,7 @@ std::vector<float> WhisperModel::Decoder::Next(int token) {
   for (int j = 0; j < d; ++j) {
     x[j] = w.token_embedding[static_cast<size_t>(id) * d + j] + w.decoder_positions[static_cast<size_t>(pos) * d + j];
   }
+  Matrix layer_scores;
   for (size_t l = 0; l < w.decoder.size(); ++l) {
     const auto& layer = w.decoder[l];
     Matrix y = LayerNorm(layer.self_norm, x, 1, d);
@@ -384,7 +397,16 @@ std::vector<float> WhisperModel::Decoder::Next(int token) {
     AddInPlace(x, Apply(layer.self_attn.out, attended, 1));
     y = LayerNorm(layer.cross_norm, x, 1, d);
     q = Apply(layer.cross_attn.q, y, 1);
-    attended = Attend(q, cross_->keys[l].data(), cross_->values[l].data(), 1, c.audio_positions, d, c.decoder_heads);
+    bool recorded = std::any_of(recorded_heads_.begin(), recorded_heads_.end(),
+                                [&](const std::pair<int, int>& head) { return head.first == static_cast<int>(l); });
+    if (recorded) layer_scores.resize(static_cast<size_t>(c.decoder_heads) * c.audio_positions);
+    attended = Attend(q, cross_->keys[l].data(), cross_->values[l].data(), 1, c.audio_positions, d, c.decoder_heads,
+                      recorded ? layer_scores.data() : nullptr);
+    for (size_t r = 0; r < recorded_heads_.size(); ++r) {
+      if (recorded_heads_[r].first != static_cast<int>(l)) continue;
+      const float* head = layer_scores.data() + static_cast<size_t>(recorded_heads_[r].second) * c.audio_positions;
+      std::copy(head, head + c.audio_positions, cross_scores_.begin() + r * c.audio_positions);
+    }
     AddInPlace(x, Apply(layer.cross_attn.out, attended, 1));
     y = LayerNorm(layer.ffn_norm, x, 1, d);
     Matrix hidden = Apply(layer.fc1, y, 1);

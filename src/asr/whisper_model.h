@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -70,6 +71,13 @@ class WhisperModel {
     // Feeds the next token; returns the logits [vocab_size] for the position after it.
     std::vector<float> Next(int token);
     int position() const { return position_; }
+    // From the next call of Next on, keeps the cross-attention scores (scaled, before the
+    // softmax) of these (layer, head) pairs for the token fed; pairs outside the model are
+    // dropped. Word alignment reads them (whisper_alignment.h).
+    void RecordCrossAttention(std::vector<std::pair<int, int>> heads);
+    const std::vector<std::pair<int, int>>& recorded_heads() const { return recorded_heads_; }
+    // [recorded head][audio_positions], of the last token fed.
+    const std::vector<float>& cross_attention_scores() const { return cross_scores_; }
 
    private:
     struct CrossAttention {
@@ -79,6 +87,8 @@ class WhisperModel {
     int position_ = 0;
     std::vector<std::vector<float>> self_keys_, self_values_;  // per layer: [position][d_model]
     std::shared_ptr<const CrossAttention> cross_;              // of the window, computed once
+    std::vector<std::pair<int, int>> recorded_heads_;
+    std::vector<float> cross_scores_;
   };
 
  private:

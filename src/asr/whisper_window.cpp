@@ -103,6 +103,8 @@ Result<WhisperWindow> DecodeWindow(const WhisperModel& model, const std::vector<
     prompt.push_back(special.languages.at(window.language));
     prompt.push_back(options.task == "translate" ? special.translate : special.transcribe);
   }
+  window.prompt.push_back(special.start_of_transcript);
+  window.prompt.insert(window.prompt.end(), prompt.begin(), prompt.end());
   if (!options.rules.timestamps) prompt.push_back(special.no_timestamps);
 
   std::mt19937 rng(options.seed);

@@ -32,6 +32,7 @@ struct WhisperSegment {
 
 struct WhisperWindow {
   std::string language;
+  std::vector<int> prompt;  // start-of-transcript and, multilingual, the language and task
   std::vector<int> tokens;  // what was sampled, timestamps included, without end-of-text
   std::vector<WhisperSegment> segments;
   WindowQuality quality;
