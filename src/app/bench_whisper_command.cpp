@@ -1,9 +1,10 @@
-// `reflexio bench whisper [--sizes tiny,base,small] [--tokens N] [--rounds N]`: what the Whisper
-// engine's arithmetic costs at the published sizes, with random weights (real checkpoints cannot
-// be downloaded here; the cost of the arithmetic does not depend on the values). For each size
-// it prints the features and encoder time per 30 s window, the decoder time per token, the
-// real-time factor of a window decoded to N tokens, and the ratio to whisper.cpp's figures quoted
-// in issue 7 (2 threads on a machine of this kind). It reports figures; it never passes or fails.
+// `reflexio bench whisper [--sizes tiny,base,small] [--tokens N] [--rounds N] [--float16]`: what
+// the Whisper engine's arithmetic costs at the published sizes, with random weights (real
+// checkpoints cannot be downloaded here; the cost of the arithmetic does not depend on the
+// values). For each size it prints the weights' memory, the features and encoder time per 30 s
+// window, the decoder time per token, the real-time factor of a window decoded to N tokens and
+// word-aligned (another pass over them), and the ratio to whisper.cpp's figures quoted in issue 7
+// (2 threads on a machine of this kind). It reports figures; it never passes or fails.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -31,15 +32,17 @@ constexpr Quoted kWhisperCpp[] = {{"tiny", 0.33, 4.4}, {"base", 0.73, 10.3}, {"s
 int BenchWhisperCommand(const Args& args) {
   std::string sizes_text = "tiny,base,small";
   int tokens = 32, rounds = 3;
+  bool float16 = false;
   po::options_description options("options");
   options.add_options()
       ("sizes", po::value(&sizes_text)->value_name("LIST"), "comma-separated: tiny, base, small, medium, large-v3, turbo "
                                                             "(default tiny,base,small)")
       ("tokens", po::value(&tokens)->value_name("N"), "tokens decoded per window (default 32)")
-      ("rounds", po::value(&rounds)->value_name("N"), "encoder runs per size; the median is printed (default 3)");
+      ("rounds", po::value(&rounds)->value_name("N"), "encoder runs per size; the median is printed (default 3)")
+      ("float16", po::bool_switch(&float16), "hold the matrices in float16, as a float16 checkpoint's are");
   int exit_code = 0;
   auto vars = ParseFlags(args,
-                         "usage: reflexio bench whisper [--sizes LIST] [--tokens N] [--rounds N]\n\n"
+                         "usage: reflexio bench whisper [--sizes LIST] [--tokens N] [--rounds N] [--float16]\n\n"
                          "Times the Whisper front end, encoder and decoder at published sizes with random weights.",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;
@@ -59,11 +62,11 @@ int BenchWhisperCommand(const Args& args) {
   std::normal_distribution<float> noise(0.0f, 0.1f);
   for (float& s : audio) s = noise(rng);
 
-  std::printf("%-9s %12s %12s %14s %10s %22s\n", "size", "features ms", "encoder s", "decoder ms/tok", "RTF",
-              "vs whisper.cpp enc/tok");
+  std::printf("%-9s %11s %12s %12s %14s %10s %22s\n", "size", "weights MB", "features ms", "encoder s",
+              "decoder ms/tok", "RTF", "vs whisper.cpp enc/tok");
   for (size_t i = 0; i < configs.size(); ++i) {
     std::cerr << "building a random " << names[i] << " model\n";
-    auto model = WhisperModel::WithRandomWeights(configs[i], 77);
+    auto model = WhisperModel::WithRandomWeights(configs[i], 77, float16);
     std::vector<float> mel;
     double features_ms = MedianMs(rounds, [&] { mel = WhisperLogMel(audio, configs[i].n_mels); });
     std::vector<float> encoded;
@@ -77,7 +80,7 @@ int BenchWhisperCommand(const Args& args) {
     }
     double token_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count() / tokens;
-    double rtf = (features_ms + encode_ms + tokens * token_ms) / 1000.0 / 30.0;
+    double rtf = (features_ms + encode_ms + 2 * tokens * token_ms) / 1000.0 / 30.0;
     std::string ratio = "-";
     for (const Quoted& q : kWhisperCpp) {
       if (names[i] != q.size) continue;
@@ -85,11 +88,13 @@ int BenchWhisperCommand(const Args& args) {
       std::snprintf(text, sizeof text, "%.2fx / %.2fx", encode_ms / 1000.0 / q.encode_s, token_ms / q.token_ms);
       ratio = text;
     }
-    std::printf("%-9s %12.1f %12.3f %14.2f %10.3f %22s\n", names[i].c_str(), features_ms, encode_ms / 1000.0,
-                token_ms, rtf, ratio.c_str());
+    std::printf("%-9s %11.0f %12.1f %12.3f %14.2f %10.3f %22s\n", names[i].c_str(),
+                model->weight_memory_bytes() / 1e6, features_ms, encode_ms / 1000.0, token_ms, rtf, ratio.c_str());
     std::fflush(stdout);
   }
-  std::printf("RTF: (features + encoder + %d tokens) / 30 s. Ratios above 1 are slower than whisper.cpp.\n", tokens);
+  std::printf("RTF: (features + encoder + %d tokens decoded + the same again to align words) / 30 s; weights %s.\n"
+              "Ratios above 1 are slower than whisper.cpp.\n",
+              tokens, float16 ? "float16" : "float32");
   return 0;
 }
 

@@ -36,6 +36,9 @@ class AsrEngine {
   virtual ~AsrEngine() = default;
   virtual std::string Name() const = 0;
   virtual Result<Recognition> Transcribe(std::span<const float> samples_16k) = 0;
+  // The window an engine pays for whatever it holds (Whisper: 30 s), or 0. The pipeline packs
+  // several speech spans into one such window (pipeline/window_packing.h).
+  virtual double PackedWindowSeconds() const { return 0; }
   // Whether audio given to Transcribe stays on this machine.
   virtual bool IsLocal() const { return true; }
   // For a tenant that opted out of sending its data away: transcribes with a local engine only,

@@ -9,6 +9,7 @@ Result<std::unique_ptr<EnginePool>> EnginePool::Create(int threads, const AsrEng
   for (int i = 0; i < std::max(1, threads); ++i) {
     ASSIGN_OR_RETURN(auto engine, factory());
     pool->engine_name_ = engine->Name();
+    pool->packed_window_s_ = engine->PackedWindowSeconds();
     pool->engines_.push_back(std::move(engine));
   }
   for (auto& engine : pool->engines_) {

@@ -27,6 +27,8 @@ class EnginePool {
   std::future<Result<Recognition>> Submit(std::vector<float> samples_16k, bool local_only = false);
   int size() const { return static_cast<int>(threads_.size()); }
   const std::string& engine_name() const { return engine_name_; }
+  // AsrEngine::PackedWindowSeconds of the pool's engines.
+  double packed_window_s() const { return packed_window_s_; }
 
  private:
   struct Task {
@@ -40,6 +42,7 @@ class EnginePool {
   std::vector<std::unique_ptr<AsrEngine>> engines_;
   std::vector<std::thread> threads_;
   std::string engine_name_;
+  double packed_window_s_ = 0;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Task> tasks_;

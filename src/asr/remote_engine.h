@@ -67,6 +67,7 @@ class FallbackEngine : public AsrEngine {
   std::string Name() const override { return primary_->Name(); }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
   bool IsLocal() const override { return primary_->IsLocal(); }
+  double PackedWindowSeconds() const override { return primary_->PackedWindowSeconds(); }
   // The primary when it is local, else straight to the fallback (when that is local).
   Result<Recognition> TranscribeLocally(std::span<const float> samples_16k) override;
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "asr/checkpoint_json.h"
+#include "asr/half_kernels.h"
 #include "asr/safetensors.h"
 #include "asr/whisper_features.h"
 
@@ -21,8 +22,9 @@ using json = nlohmann::json;
 using Matrix = std::vector<float>;
 
 struct Linear {
-  Matrix weight;  // [out][in]
-  Matrix bias;    // [out], empty when the layer has none
+  Matrix weight;                   // [out][in] float32, or empty when `half` holds it
+  const uint16_t* half = nullptr;  // [out][in] float16, as stored (WhisperModel::Weights owns it)
+  Matrix bias;                     // [out], empty when the layer has none
   int in = 0, out = 0;
 };
 
@@ -36,11 +38,21 @@ struct Attention {
 
 // y[n][out] = x[n][in] · Wᵀ + b
 void Apply(const Linear& l, const float* x, int n, float* y) {
-  if (n == 1) {  // one decoder token: a matrix-vector product, without GEMM's set-up
+  if (n == 1 && l.half) {  // one decoder token over float16: reading half the bytes is what counts
+    HalfMatrixVector(l.half, l.out, l.in, x, y);
+  } else if (n == 1) {  // one decoder token: a matrix-vector product, without GEMM's set-up
     cblas_sgemv(CblasRowMajor, CblasNoTrans, l.out, l.in, 1.0f, l.weight.data(), l.in, x, 1, 0.0f, y, 1);
   } else {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l.out, l.in, 1.0f, x, l.in, l.weight.data(), l.in, 0.0f, y,
-                l.out);
+    // Many rows (the encoder, a window's cross-attention keys and values): widening a float16
+    // matrix first costs little next to the product.
+    thread_local Matrix widened;
+    const float* weight = l.weight.data();
+    if (l.half) {
+      widened.resize(static_cast<size_t>(l.out) * l.in);
+      WidenHalves(l.half, widened.size(), widened.data());
+      weight = widened.data();
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l.out, l.in, 1.0f, x, l.in, weight, l.in, 0.0f, y, l.out);
   }
   if (!l.bias.empty()) {
     for (int i = 0; i < n; ++i) {
@@ -129,10 +141,14 @@ struct WhisperModel::Weights {
   Matrix encoder_positions;                   // [audio_positions][d]
   std::vector<EncoderLayer> encoder;
   Norm encoder_norm;
-  Matrix token_embedding;                     // [vocab][d], also the output projection
+  Linear token_embedding;                     // [vocab][d], also the output projection
   Matrix decoder_positions;                   // [text_positions][d]
   std::vector<DecoderLayer> decoder;
   Norm decoder_norm;
+  // What float16 weights point into: the memory-mapped file, or (random weights) owned copies.
+  std::unique_ptr<SafeTensors> file;
+  std::vector<std::vector<uint16_t>> owned_halves;
+  uint64_t memory_bytes = 0;
 };
 
 Result<WhisperConfig> WhisperConfig::Read(const std::string& path) {
@@ -169,6 +185,8 @@ Result<WhisperConfig> WhisperConfig::Read(const std::string& path) {
 
 WhisperModel::~WhisperModel() = default;
 
+uint64_t WhisperModel::weight_memory_bytes() const { return weights_->memory_bytes; }
+
 Result<WhisperConfig> WhisperConfig::ForSize(const std::string& size) {
   struct Published {
     const char* name;
@@ -199,20 +217,28 @@ Result<std::unique_ptr<WhisperModel::Weights>> WhisperModel::Assemble(const Whis
   const int64_t d = c.d_model;
   auto w = std::make_unique<Weights>();
   Status status = Status::Ok();
-  auto load = [&](const std::string& name, std::vector<int64_t> shape) -> Matrix {
+  auto tensor = [&](const std::string& name, std::vector<int64_t> shape, bool may_stay_half) -> Tensor {
     if (!status.ok()) return {};
-    auto values = source(name, std::move(shape));
-    if (!values.ok()) {
-      status = values.status();
+    int64_t elements = 1;
+    for (int64_t s : shape) elements *= s;
+    auto loaded = source(name, std::move(shape), may_stay_half);
+    if (!loaded.ok()) {
+      status = loaded.status();
       return {};
     }
-    return std::move(*values);
+    w->memory_bytes += static_cast<uint64_t>(elements) * (loaded->half ? 2 : 4);
+    return std::move(*loaded);
+  };
+  auto load = [&](const std::string& name, std::vector<int64_t> shape) {
+    return tensor(name, std::move(shape), false).values;
   };
   auto linear = [&](const std::string& prefix, int64_t out, int64_t in, bool bias) {
     Linear l;
     l.in = static_cast<int>(in);
     l.out = static_cast<int>(out);
-    l.weight = load(prefix + ".weight", {out, in});
+    Tensor weight = tensor(prefix + ".weight", {out, in}, true);
+    l.weight = std::move(weight.values);
+    l.half = weight.half;
     if (bias) l.bias = load(prefix + ".bias", {out});
     return l;
   };
@@ -232,7 +258,7 @@ Result<std::unique_ptr<WhisperModel::Weights>> WhisperModel::Assemble(const Whis
                           linear(p + ".fc1", c.encoder_ffn, d, true), linear(p + ".fc2", d, c.encoder_ffn, true)});
   }
   w->encoder_norm = norm("model.encoder.layer_norm");
-  w->token_embedding = load("model.decoder.embed_tokens.weight", {c.vocab_size, d});
+  w->token_embedding = linear("model.decoder.embed_tokens", c.vocab_size, d, false);
   w->decoder_positions = load("model.decoder.embed_positions.weight", {c.text_positions, d});
   for (int i = 0; i < c.decoder_layers; ++i) {
     std::string p = "model.decoder.layers." + std::to_string(i);
@@ -250,9 +276,17 @@ Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& mode
   ASSIGN_OR_RETURN(model->config_, WhisperConfig::Read(model_dir + "/config.json"));
   ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
   ASSIGN_OR_RETURN(model->weights_,
-                   Assemble(model->config_, [&](const std::string& name, std::vector<int64_t> shape) {
-                     return file->ToFloat(name, shape);
-                   }));
+                   Assemble(model->config_,
+                            [&](const std::string& name, std::vector<int64_t> shape, bool may_stay_half) -> Result<Tensor> {
+                              ASSIGN_OR_RETURN(TensorView view, file->GetFloat(name, shape));
+                              if (may_stay_half && view.type == TensorType::kF16 &&
+                                  reinterpret_cast<uintptr_t>(view.data) % alignof(uint16_t) == 0) {
+                                return Tensor{{}, reinterpret_cast<const uint16_t*>(view.data)};
+                              }
+                              ASSIGN_OR_RETURN(Matrix values, file->ToFloat(name, shape));
+                              return Tensor{std::move(values), nullptr};
+                            }));
+  model->weights_->file = std::move(file);
   return model;
 }
 
@@ -261,12 +295,12 @@ Result<WhisperModelInfo> WhisperModel::Inspect(const std::string& model_dir, con
   ASSIGN_OR_RETURN(info.config, WhisperConfig::Read(model_dir + "/config.json"));
   ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
   std::set<TensorType> types;
-  auto checked = Assemble(info.config, [&](const std::string& name, std::vector<int64_t> shape) -> Result<Matrix> {
+  auto checked = Assemble(info.config, [&](const std::string& name, std::vector<int64_t> shape, bool) -> Result<Tensor> {
     ASSIGN_OR_RETURN(TensorView view, file->GetFloat(name, shape));
     types.insert(view.type);
     info.parameters += view.elements();
     info.weight_bytes += view.bytes;
-    return Matrix();
+    return Tensor();
   });
   RETURN_IF_ERROR(checked.status());
   info.dtype = types.size() != 1 ? "mixed" : *types.begin() == TensorType::kF32 ? "F32"
@@ -282,18 +316,25 @@ Result<WhisperModelInfo> WhisperModel::Inspect(const std::string& model_dir, con
   return info;
 }
 
-std::unique_ptr<WhisperModel> WhisperModel::WithRandomWeights(const WhisperConfig& config, uint32_t seed) {
+std::unique_ptr<WhisperModel> WhisperModel::WithRandomWeights(const WhisperConfig& config, uint32_t seed,
+                                                             bool float16) {
   std::unique_ptr<WhisperModel> model(new WhisperModel());
   model->config_ = config;
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 0.02f);
-  model->weights_ = std::move(Assemble(config, [&](const std::string&, std::vector<int64_t> shape) {
+  std::vector<std::vector<uint16_t>> halves;
+  model->weights_ = std::move(Assemble(config, [&](const std::string&, std::vector<int64_t> shape, bool may_stay_half) {
                                 int64_t n = 1;
                                 for (int64_t s : shape) n *= s;
                                 std::vector<float> values(static_cast<size_t>(n));
                                 for (float& v : values) v = normal(rng);
-                                return Result<std::vector<float>>(std::move(values));
+                                if (!float16 || !may_stay_half) return Result<Tensor>(Tensor{std::move(values), nullptr});
+                                std::vector<uint16_t> half(values.size());
+                                for (size_t i = 0; i < half.size(); ++i) half[i] = FloatToHalf(values[i]);
+                                halves.push_back(std::move(half));  // the buffer moves with it
+                                return Result<Tensor>(Tensor{{}, halves.back().data()});
                               }).value());
+  model->weights_->owned_halves = std::move(halves);
   return model;
 }
 
@@ -382,9 +423,13 @@ std::vector<float> WhisperModel::Decoder::Next(int token) {
   Matrix x(d);
   int id = std::clamp(token, 0, c.vocab_size - 1);
   int pos = std::min(position_, c.text_positions - 1);
-  for (int j = 0; j < d; ++j) {
-    x[j] = w.token_embedding[static_cast<size_t>(id) * d + j] + w.decoder_positions[static_cast<size_t>(pos) * d + j];
+  const Linear& embedding = w.token_embedding;
+  if (embedding.half) {
+    WidenHalves(embedding.half + static_cast<size_t>(id) * d, d, x.data());
+  } else {
+    std::copy_n(embedding.weight.data() + static_cast<size_t>(id) * d, d, x.data());
   }
+  for (int j = 0; j < d; ++j) x[j] += w.decoder_positions[static_cast<size_t>(pos) * d + j];
   Matrix layer_scores;
   for (size_t l = 0; l < w.decoder.size(); ++l) {
     const auto& layer = w.decoder[l];
@@ -415,8 +460,7 @@ std::vector<float> WhisperModel::Decoder::Next(int token) {
   }
   x = LayerNorm(w.decoder_norm, x, 1, d);
   std::vector<float> logits(c.vocab_size);
-  cblas_sgemv(CblasRowMajor, CblasNoTrans, c.vocab_size, d, 1.0f, w.token_embedding.data(), d, x.data(), 1, 0.0f,
-              logits.data(), 1);
+  Apply(w.token_embedding, x.data(), 1, logits.data());
   ++position_;
   return logits;
 }

@@ -4,8 +4,9 @@
 // Load() reads the configuration (any size: tiny to large-v3 and turbo, 80 or 128 mel bins),
 // checks every tensor the configuration implies against the file — names as published
 // (`model.encoder.conv1.weight`, …), shapes, the output projection tied to the token embedding
-// — and refuses a missing or mismatched file with a message naming it. Weights are held as
-// float32. Encode() runs the encoder on one 30 s window of log-mel features (whisper_features.h);
+// — and refuses a missing or mismatched file with a message naming it. The matrices of a
+// float16 checkpoint stay float16 in the memory-mapped file (half_kernels.h); everything else is
+// held as float32. Encode() runs the encoder on one 30 s window of log-mel features (whisper_features.h);
 // a Decoder runs the decoder one token at a time with self-attention key/value caches, the
 // cross-attention keys/values computed once per window. Matrix products go through BLAS, which
 // uses every core. A WhisperModel is immutable after Load and thread-safe; a Decoder is used by
@@ -57,11 +58,15 @@ class WhisperModel {
   // `weights_file` inside `model_dir`; model.safetensors by default.
   static Result<std::unique_ptr<WhisperModel>> Load(const std::string& model_dir,
                                                     const std::string& weights_file = "model.safetensors");
-  // Normal(0, 0.02) weights of `config`'s shapes: for benchmarks of the arithmetic at real sizes.
-  static std::unique_ptr<WhisperModel> WithRandomWeights(const WhisperConfig& config, uint32_t seed);
+  // Normal(0, 0.02) weights of `config`'s shapes: for benchmarks of the arithmetic at real sizes;
+  // `float16`: the matrices held as float16, as a float16 checkpoint's are.
+  static std::unique_ptr<WhisperModel> WithRandomWeights(const WhisperConfig& config, uint32_t seed,
+                                                         bool float16 = false);
   ~WhisperModel();
 
   const WhisperConfig& config() const { return config_; }
+  // Bytes of weights the model holds (float16 matrices at 2 bytes each, the rest at 4).
+  uint64_t weight_memory_bytes() const;
   // mel: [n_mels][3000]; returns [audio_positions][d_model].
   std::vector<float> Encode(const std::vector<float>& mel) const;
 
@@ -93,7 +98,13 @@ class WhisperModel {
 
  private:
   struct Weights;
-  using TensorSource = std::function<Result<std::vector<float>>(const std::string& name, std::vector<int64_t> shape)>;
+  struct Tensor {
+    std::vector<float> values;       // float32, or empty when `half` holds the tensor
+    const uint16_t* half = nullptr;  // float16, as stored
+  };
+  // may_stay_half: a matrix product's weight, which may be kept in float16.
+  using TensorSource =
+      std::function<Result<Tensor>(const std::string& name, std::vector<int64_t> shape, bool may_stay_half)>;
   // Every tensor the configuration implies, by its published name, from `source`.
   static Result<std::unique_ptr<Weights>> Assemble(const WhisperConfig& config, const TensorSource& source);
   WhisperModel() = default;

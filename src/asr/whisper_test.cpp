@@ -122,6 +122,15 @@ TEST_F(WhisperReference, TheEncoderAndTheTeacherForcedLogitsMatchInFloat32) {
 TEST_F(WhisperReference, Float16WeightsGiveTheReferenceFloat16Results) {
   auto model = WhisperModel::Load(ModelDir(), "model.fp16.safetensors");
   ASSERT_TRUE(model.ok()) << model.status().message();
+  auto model32 = WhisperModel::Load(ModelDir());
+  ASSERT_TRUE(model32.ok());
+  // Every matrix of a product (attention, feed-forward, the token embedding) stays float16, two
+  // bytes a value instead of four; convolutions, positions, norms and biases are widened.
+  const WhisperConfig& c = (*model)->config();
+  uint64_t d = c.d_model;
+  uint64_t matrices = c.encoder_layers * (4 * d * d + 2 * d * c.encoder_ffn) +
+                      c.decoder_layers * (8 * d * d + 2 * d * c.decoder_ffn) + c.vocab_size * d;
+  EXPECT_EQ((*model)->weight_memory_bytes(), (*model32)->weight_memory_bytes() - 2 * matrices);
   auto reference16 = SafeTensors::Open(ModelDir() + "/reference_fp16.safetensors").value();
   std::vector<float> encoded = (*model)->Encode(*features_);
   EXPECT_LT(MaxAbsDiff(encoded, reference16->ToFloat("encoder_out", {1500, 64}).value()), 1e-3);

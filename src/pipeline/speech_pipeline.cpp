@@ -5,9 +5,15 @@
 
 #include "audio/decoder.h"
 #include "audio/prosody.h"
+#include "pipeline/window_packing.h"
 #include "text/quality_gate.h"
 
 namespace reflexio {
+
+namespace {
+// Silence between spans packed into one window, so the recogniser hears them apart.
+constexpr double kPackedSpanGapS = 0.3;
+}  // namespace
 
 void AssessQuality(std::vector<Segment>& segments) {
   static const QualityGate gate;
@@ -34,45 +40,48 @@ Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, V
   t.speech_s = speech.speech_seconds;
   std::vector<TimeSpan> spans = PlanSegments(samples, speech.regions);
 
+  std::vector<PackedWindow> windows = PackSpans(spans, engines.packed_window_s(), kPackedSpanGapS);
   std::vector<std::future<Result<Recognition>>> pending;
-  for (const TimeSpan& span : spans) {
-    size_t begin = static_cast<size_t>(span.start_s * kSampleRate);
-    size_t end = std::min(samples.size(), static_cast<size_t>(span.end_s * kSampleRate));
-    pending.push_back(engines.Submit(std::vector<float>(samples.begin() + begin, samples.begin() + end), local_only));
+  for (const PackedWindow& window : windows) {
+    pending.push_back(engines.Submit(PackedAudio(samples, spans, window), local_only));
   }
-  if (progress) progress(0, static_cast<int>(spans.size()));
-  for (size_t i = 0; i < spans.size(); ++i) {
+  if (progress) progress(0, static_cast<int>(windows.size()));
+  for (size_t i = 0; i < windows.size(); ++i) {
     Result<Recognition> r = pending[i].get();
+    const PackedWindow& window = windows[i];
     if (!r.ok()) {
       for (size_t k = i + 1; k < pending.size(); ++k) pending[k].wait();  // they reference nothing of ours, but finish cleanly
-      return r.status().WithContext("transcribing " + std::to_string(spans[i].start_s) + "–" +
-                                    std::to_string(spans[i].end_s) + " s");
+      return r.status().WithContext("transcribing " + std::to_string(spans[window.pieces.front().span].start_s) + "–" +
+                                    std::to_string(spans[window.pieces.back().span].end_s) + " s");
     }
-    if (progress) progress(static_cast<int>(i + 1), static_cast<int>(spans.size()));
+    if (progress) progress(static_cast<int>(i + 1), static_cast<int>(windows.size()));
     out.asr_compute_s += r->compute_s;
-    if (spans[i].Length() > 0) out.segment_rtf.push_back(r->compute_s / spans[i].Length());
-    if (r->words.empty()) continue;
-    Segment seg;
-    seg.seq = static_cast<int>(t.segments.size());
-    seg.start_s = spans[i].start_s;
-    seg.end_s = spans[i].end_s;
-    seg.captured_at = AddSeconds(captured_at, spans[i].start_s);
-    seg.text = r->text;
-    seg.engine = r->engine;
-    seg.language = r->language.empty() ? "en" : r->language;
-    for (const RecognizedWord& w : r->words) {
-      seg.words.push_back({w.word, spans[i].start_s + w.start_s, spans[i].start_s + w.end_s, w.confidence});
+    if (window.length_s > 0) out.segment_rtf.push_back(r->compute_s / window.length_s);
+    std::vector<std::vector<RecognizedWord>> words_per_piece = UnpackWords(r->words, spans, window);
+    for (size_t p = 0; p < window.pieces.size(); ++p) {
+      if (words_per_piece[p].empty()) continue;
+      const TimeSpan& span = spans[window.pieces[p].span];
+      Segment seg;
+      seg.seq = static_cast<int>(t.segments.size());
+      seg.start_s = span.start_s;
+      seg.end_s = span.end_s;
+      seg.captured_at = AddSeconds(captured_at, span.start_s);
+      seg.text = JoinWords(words_per_piece[p]);
+      seg.engine = r->engine;
+      seg.language = r->language.empty() ? "en" : r->language;
+      for (const RecognizedWord& w : words_per_piece[p]) seg.words.push_back({w.word, w.start_s, w.end_s, w.confidence});
+      size_t begin = static_cast<size_t>(span.start_s * kSampleRate);
+      size_t end = std::min(samples.size(), static_cast<size_t>(span.end_s * kSampleRate));
+      if (end > begin) {
+        seg.prosody_json =
+            ProsodyJson(MeasureProsody(samples.subspan(begin, end - begin), static_cast<int>(words_per_piece[p].size())));
+      }
+      if (t.segments.empty()) {
+        t.engine = seg.engine;
+        t.language = seg.language;
+      }
+      t.segments.push_back(std::move(seg));
     }
-    size_t begin = static_cast<size_t>(spans[i].start_s * kSampleRate);
-    size_t end = std::min(samples.size(), static_cast<size_t>(spans[i].end_s * kSampleRate));
-    if (end > begin) {
-      seg.prosody_json = ProsodyJson(MeasureProsody(samples.subspan(begin, end - begin), static_cast<int>(r->words.size())));
-    }
-    if (t.segments.empty()) {
-      t.engine = seg.engine;
-      t.language = seg.language;
-    }
-    t.segments.push_back(std::move(seg));
   }
   if (t.language.empty()) t.language = "en";
   AssessQuality(t.segments);

@@ -1,5 +1,6 @@
 // The speech pipeline on decoded audio: VAD → segments (≤ 30 s, cut at pauses) → ASR of every
-// segment in parallel on the EnginePool → transcript segments with recording-relative word times
+// segment in parallel on the EnginePool (packed several to a window for an engine that pays per
+// window, pipeline/window_packing.h) → transcript segments with recording-relative word times
 // and absolute capture times.
 //
 // Shared by the job processor, `reflexio transcribe` and the benchmark, so all three measure the
@@ -20,7 +21,7 @@ namespace reflexio {
 struct SpeechPipelineResult {
   Transcription transcription;  // audio_path left empty
   double asr_compute_s = 0;     // engine time summed over segments
-  std::vector<double> segment_rtf;
+  std::vector<double> segment_rtf;  // engine time / audio, per window sent
 };
 
 using ProgressCallback = std::function<void(int done, int total)>;
