@@ -123,4 +123,28 @@ TEST(MasterKeyFile, FirstStartCreatesItPrivatelyAndRotationKeepsEverythingReadab
 }
 
 }  // namespace
+TEST(ServerWhisper, AConfiguredCheckpointTranscribesUploadsInProcessAndSaysSo) {
+  // The random-weight reference model: its words mean nothing, but the server runs it end to end.
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_WHISPER_MODEL", std::string(REFLEXIO_SHARED_DIR) + "/data/whisper-test-model"},
+                                      {"REFLEXIO_WORKER_THREADS", "1"}});
+  Client client(server.base_url(), server.first_run_key());
+  auto r = client.Upload(ReadFileBytes((SpeechDir() / "LJ001-0001.wav").string()), "audio/wav");
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id = json::parse(r.body)["id"];
+  ASSERT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+  json transcript = client.GetJson("/v1/recordings/" + id + "/transcript");
+  EXPECT_EQ(transcript["engine"], "whisper") << transcript.dump();
+  ASSERT_FALSE(transcript["segments"].empty()) << transcript.dump();
+  for (const json& segment : transcript["segments"]) {
+    EXPECT_EQ(segment["engine"], "whisper");
+    EXPECT_TRUE(segment["language"] == "ru" || segment["language"] == "en") << "the default allow-list";
+    for (const json& word : segment["words"]) {
+      EXPECT_GE(word["start"].get<double>(), segment["start"].get<double>() - 1e-6);
+      EXPECT_LE(word["end"].get<double>(), segment["end"].get<double>() + 1e-6);
+    }
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 }  // namespace reflexio::testing

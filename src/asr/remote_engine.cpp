@@ -8,6 +8,7 @@
 
 #include "audio/opus_encoder.h"
 #include "core/log.h"
+#include "core/strings.h"
 
 namespace reflexio {
 
@@ -65,14 +66,8 @@ std::string LanguageCode(const std::string& language) {
   return lower;
 }
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\n") - b + 1);
-}
-
 void AddWord(Recognition& out, const json& w) {
-  std::string word = Trim(w.value("word", w.value("text", std::string())));
+  std::string word = TrimWhitespace(w.value("word", w.value("text", std::string())));
   if (word.empty()) return;
   double p = w.contains("probability") ? w["probability"].get<double>()
              : w.contains("p")         ? w["p"].get<double>()
@@ -91,7 +86,7 @@ Result<Recognition> ParseVerboseJson(const std::string& body) {
   Recognition out;
   out.engine = "remote";
   out.language = LanguageCode(j.value("language", std::string()));
-  out.text = Trim(j.value("text", std::string()));
+  out.text = TrimWhitespace(j.value("text", std::string()));
   try {
     if (j.contains("words") && j["words"].is_array()) {
       for (const auto& w : j["words"]) AddWord(out, w);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/strings.h"
+
 namespace reflexio {
 
 namespace {
@@ -17,12 +19,6 @@ constexpr char kSentenceEnds[] = ".。!！?？";
 
 // The reference asks `x in string`, a substring test, so "" and "()" count as punctuation too.
 bool IsPartOf(const std::string& x, const char* set) { return std::string(set).find(x) != std::string::npos; }
-
-std::string Trim(const std::string& s) {
-  size_t begin = s.find_first_not_of(" \t\n\r");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t\n\r") - begin + 1);
-}
 
 // Whether the bytes end with a whole UTF-8 character (a token may carry half of one).
 bool EndsWithWholeCharacter(const std::string& bytes) {
@@ -126,7 +122,7 @@ std::vector<WordTokens> SplitWordTokens(const std::vector<int>& tokens, const Wh
     piece.tokens.push_back(token);
     piece.word = tokenizer.Decode(piece.tokens);
     if (!EndsWithWholeCharacter(piece.word)) continue;
-    bool starts_word = words.empty() || piece.word.starts_with(" ") || IsPartOf(Trim(piece.word), kPunctuation);
+    bool starts_word = words.empty() || piece.word.starts_with(" ") || IsPartOf(TrimWhitespace(piece.word), kPunctuation);
     if (starts_word) {
       words.push_back(std::move(piece));
     } else {
@@ -144,7 +140,7 @@ void MergePunctuation(std::vector<AlignedWord>& words) {
   for (int i = static_cast<int>(words.size()) - 2, j = i + 1; i >= 0; --i) {
     AlignedWord& previous = words[i];
     AlignedWord& following = words[j];
-    if (previous.word.starts_with(" ") && IsPartOf(Trim(previous.word), kPrepended)) {
+    if (previous.word.starts_with(" ") && IsPartOf(TrimWhitespace(previous.word), kPrepended)) {
       following.word = previous.word + following.word;
       following.tokens.insert(following.tokens.begin(), previous.tokens.begin(), previous.tokens.end());
       previous.word.clear();

@@ -6,17 +6,9 @@
 #include "asr/checkpoint_json.h"
 #include "asr/whisper_features.h"
 #include "asr/whisper_window.h"
+#include "core/strings.h"
 
 namespace reflexio {
-
-namespace {
-
-std::string TrimSpaces(const std::string& s) {
-  size_t begin = s.find_first_not_of(' ');
-  return begin == std::string::npos ? "" : s.substr(begin, s.find_last_not_of(' ') - begin + 1);
-}
-
-}  // namespace
 
 std::vector<RecognizedWord> WordsOfSegments(const std::vector<WhisperSegment>& segments,
                                             const std::vector<AlignedWord>& aligned, double window_s) {
@@ -28,7 +20,7 @@ std::vector<RecognizedWord> WordsOfSegments(const std::vector<WhisperSegment>& s
     while (next < aligned.size() && tokens < segment.tokens.size()) {
       const AlignedWord& a = aligned[next++];
       tokens += a.tokens.size();
-      std::string text = TrimSpaces(a.word);
+      std::string text = TrimWhitespace(a.word);
       if (!text.empty()) own.push_back({text, a.start_s, a.end_s, a.probability});
     }
     if (own.empty()) continue;

@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include "core/local_time.h"
+#include "core/strings.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -26,9 +27,8 @@ std::vector<std::string> SplitList(const std::string& text) {
   std::stringstream in(text);
   std::string item;
   while (std::getline(in, item, ',')) {
-    auto b = item.find_first_not_of(" \t");
-    auto e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    std::string trimmed = TrimWhitespace(item);
+    if (!trimmed.empty()) out.push_back(std::move(trimmed));
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "core/http_client.h"
 
+#include "core/strings.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -26,10 +28,7 @@ size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
     std::string name = line.substr(0, colon);
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    std::string value = line.substr(colon + 1);
-    auto b = value.find_first_not_of(" \t");
-    auto e = value.find_last_not_of(" \t\r\n");
-    value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+    std::string value = TrimWhitespace(std::string_view(line).substr(colon + 1));
     static_cast<std::multimap<std::string, std::string>*>(user)->emplace(name, value);
   }
   return size * count;

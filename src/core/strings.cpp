@@ -1,0 +1,12 @@
+#include "core/strings.h"
+
+namespace reflexio {
+
+std::string TrimWhitespace(std::string_view text) {
+  constexpr std::string_view kWhitespace = " \t\r\n";
+  size_t begin = text.find_first_not_of(kWhitespace);
+  if (begin == std::string_view::npos) return "";
+  return std::string(text.substr(begin, text.find_last_not_of(kWhitespace) - begin + 1));
+}
+
+}  // namespace reflexio

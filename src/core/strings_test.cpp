@@ -1,0 +1,17 @@
+#include "core/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace reflexio {
+namespace {
+
+TEST(TrimWhitespace, DropsSpacesTabsAndLineEndsAtBothEndsOnly) {
+  EXPECT_EQ(TrimWhitespace("  a b\t\r\n"), "a b");
+  EXPECT_EQ(TrimWhitespace("\tword"), "word");
+  EXPECT_EQ(TrimWhitespace(" \r\n\t "), "");
+  EXPECT_EQ(TrimWhitespace(""), "");
+  EXPECT_EQ(TrimWhitespace(" дом "), "дом");
+}
+
+}  // namespace
+}  // namespace reflexio
