@@ -186,18 +186,19 @@ std::vector<AlignedWord> AlignWords(const WhisperModel& model, const std::vector
   // weights[head][row][frame]
   std::vector<float> weights(static_cast<size_t>(n_heads) * rows * frames);
   std::vector<double> token_probability(text_tokens.size());
+  std::vector<float> logits = decoder.Feed(sequence);  // the whole sequence in one pass
+  const std::vector<float>& scores = decoder.cross_attention_scores();
   for (int row = 0; row < rows; ++row) {
-    std::vector<float> logits = decoder.Next(sequence[row]);
-    const std::vector<float>& scores = decoder.cross_attention_scores();
     for (int h = 0; h < n_heads; ++h) {
       float* out = weights.data() + (static_cast<size_t>(h) * rows + row) * frames;
-      std::copy_n(scores.data() + static_cast<size_t>(h) * config.audio_positions, frames, out);
+      std::copy_n(scores.data() + (static_cast<size_t>(row) * n_heads + h) * config.audio_positions, frames, out);
       Softmax(out, frames);
     }
     int predicted = row - text_begin + 1;  // the text token this row's logits predict
     if (predicted >= 0 && predicted < static_cast<int>(text_tokens.size())) {
-      Softmax(logits.data(), special.end_of_text);  // over text tokens only
-      token_probability[predicted] = logits[text_tokens[predicted]];
+      float* row_logits = logits.data() + static_cast<size_t>(row) * config.vocab_size;
+      Softmax(row_logits, special.end_of_text);  // over text tokens only
+      token_probability[predicted] = row_logits[text_tokens[predicted]];
     }
   }
   // Standardise each head's frame over the tokens, filter along time, average the heads.

@@ -135,6 +135,18 @@ TEST(AlignWords, TheReferenceModelsWordsGetOrderedTimesInsideTheAudio) {
   EXPECT_EQ(plain.Next(special.start_of_transcript), recording.Next(special.start_of_transcript));
   ASSERT_EQ(recording.cross_attention_scores().size(), 2u * 1500);
   EXPECT_NE(recording.cross_attention_scores()[0], recording.cross_attention_scores()[1500]);
+  // Fed together, the next tokens give each token's scores as fed one at a time.
+  std::vector<float> one_by_one;
+  WhisperModel::Decoder fork = recording;
+  for (int id : {special.languages.at("en"), special.transcribe}) {
+    fork.Next(id);
+    one_by_one.insert(one_by_one.end(), fork.cross_attention_scores().begin(), fork.cross_attention_scores().end());
+  }
+  recording.Feed({special.languages.at("en"), special.transcribe});
+  ASSERT_EQ(recording.cross_attention_scores().size(), one_by_one.size());
+  for (size_t i = 0; i < one_by_one.size(); ++i) {
+    ASSERT_NEAR(recording.cross_attention_scores()[i], one_by_one[i], 1e-4) << i;
+  }
 
   std::vector<int> prompt{special.start_of_transcript, special.languages.at("en"), special.transcribe};
   std::vector<int> text = tokenizer->Find("Ġ").has_value()

@@ -42,17 +42,21 @@ void Apply(const Linear& l, const float* x, int n, float* y) {
     HalfMatrixVector(l.half, l.out, l.in, x, y);
   } else if (n == 1) {  // one decoder token: a matrix-vector product, without GEMM's set-up
     cblas_sgemv(CblasRowMajor, CblasNoTrans, l.out, l.in, 1.0f, l.weight.data(), l.in, x, 1, 0.0f, y, 1);
-  } else {
-    // Many rows (the encoder, a window's cross-attention keys and values): widening a float16
-    // matrix first costs little next to the product.
+  } else if (l.half) {
+    // Many rows (the encoder, a window's cross-attention keys and values, teacher-forced text):
+    // widening a float16 matrix, a block of its rows at a time, costs little next to the product.
     thread_local Matrix widened;
-    const float* weight = l.weight.data();
-    if (l.half) {
-      widened.resize(static_cast<size_t>(l.out) * l.in);
-      WidenHalves(l.half, widened.size(), widened.data());
-      weight = widened.data();
+    const int block = std::max(1, std::min(l.out, (1 << 22) / l.in));
+    widened.resize(static_cast<size_t>(block) * l.in);
+    for (int first = 0; first < l.out; first += block) {
+      const int rows = std::min(block, l.out - first);
+      WidenHalves(l.half + static_cast<size_t>(first) * l.in, static_cast<size_t>(rows) * l.in, widened.data());
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, l.in, 1.0f, x, l.in, widened.data(), l.in, 0.0f,
+                  y + first, l.out);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l.out, l.in, 1.0f, x, l.in, weight, l.in, 0.0f, y, l.out);
+  } else {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l.out, l.in, 1.0f, x, l.in, l.weight.data(), l.in, 0.0f, y,
+                l.out);
   }
   if (!l.bias.empty()) {
     for (int i = 0; i < n; ++i) {
@@ -88,10 +92,11 @@ void Gelu(Matrix& x) {
   for (float& v : x) v = 0.5f * v * (1.0f + std::erf(v * static_cast<float>(M_SQRT1_2)));
 }
 
-// Scaled dot-product attention of q [nq][d] over k, v [nk][d], per head. The decoder feeds one
-// token at a time over its cache, so no query ever sees a later key and no mask is needed.
-// `scores_out`, for one query: each head's scaled scores before the softmax, [heads][nk].
-Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, int d, int heads,
+// Scaled dot-product attention of q [nq][d] over k, v [nk][d], per head. `causal_from` ≥ 0:
+// query i stands at that position + i and sees no later key (the decoder's self-attention over
+// its cache); −1: every query sees every key. `scores_out`: each query's and head's scaled scores
+// before the softmax, [nq][heads][nk].
+Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, int d, int heads, int causal_from = -1,
               float* scores_out = nullptr) {
   const int head_dim = d / heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
@@ -105,13 +110,16 @@ Matrix Attend(const Matrix& q, const float* k, const float* v, int nq, int nk, i
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nk, head_dim, scale, qh, d, k + h * head_dim, d, 0.0f,
                   scores.data(), nk);
     }
-    if (scores_out && nq == 1) std::copy(scores.begin(), scores.begin() + nk, scores_out + static_cast<size_t>(h) * nk);
     for (int i = 0; i < nq; ++i) {
       float* row = scores.data() + static_cast<size_t>(i) * nk;
-      float max = *std::max_element(row, row + nk);
+      if (scores_out) std::copy(row, row + nk, scores_out + (static_cast<size_t>(i) * heads + h) * nk);
+      // Masked keys get weight 0 directly: −∞ has no place under -ffast-math.
+      const int visible = causal_from < 0 ? nk : std::min(nk, causal_from + i + 1);
+      float max = *std::max_element(row, row + visible);
       double sum = 0;
-      for (int j = 0; j < nk; ++j) sum += (row[j] = std::exp(row[j] - max));
-      for (int j = 0; j < nk; ++j) row[j] = static_cast<float>(row[j] / sum);
+      for (int j = 0; j < visible; ++j) sum += (row[j] = std::exp(row[j] - max));
+      for (int j = 0; j < visible; ++j) row[j] = static_cast<float>(row[j] / sum);
+      std::fill(row + visible, row + nk, 0.0f);
     }
     if (nq == 1) {
       cblas_sgemv(CblasRowMajor, CblasTrans, nk, head_dim, 1.0f, v + h * head_dim, d, scores.data(), 1, 0.0f,
@@ -413,55 +421,68 @@ void WhisperModel::Decoder::RecordCrossAttention(std::vector<std::pair<int, int>
     return h.first < 0 || h.first >= c.decoder_layers || h.second < 0 || h.second >= c.decoder_heads;
   });
   recorded_heads_ = std::move(heads);
-  cross_scores_.assign(recorded_heads_.size() * c.audio_positions, 0.0f);
+  cross_scores_.clear();
 }
 
-std::vector<float> WhisperModel::Decoder::Next(int token) {
+std::vector<float> WhisperModel::Decoder::Next(int token) { return Feed({token}); }
+
+std::vector<float> WhisperModel::Decoder::Feed(const std::vector<int>& tokens) {
   const WhisperConfig& c = model_.config_;
   const Weights& w = *model_.weights_;
-  const int d = c.d_model;
-  Matrix x(d);
-  int id = std::clamp(token, 0, c.vocab_size - 1);
-  int pos = std::min(position_, c.text_positions - 1);
+  const int d = c.d_model, n = static_cast<int>(tokens.size());
+  if (n == 0) return {};
+  Matrix x(static_cast<size_t>(n) * d);
   const Linear& embedding = w.token_embedding;
-  if (embedding.half) {
-    WidenHalves(embedding.half + static_cast<size_t>(id) * d, d, x.data());
-  } else {
-    std::copy_n(embedding.weight.data() + static_cast<size_t>(id) * d, d, x.data());
+  for (int i = 0; i < n; ++i) {
+    int id = std::clamp(tokens[i], 0, c.vocab_size - 1);
+    int pos = std::min(position_ + i, c.text_positions - 1);
+    float* row = x.data() + static_cast<size_t>(i) * d;
+    if (embedding.half) {
+      WidenHalves(embedding.half + static_cast<size_t>(id) * d, d, row);
+    } else {
+      std::copy_n(embedding.weight.data() + static_cast<size_t>(id) * d, d, row);
+    }
+    for (int j = 0; j < d; ++j) row[j] += w.decoder_positions[static_cast<size_t>(pos) * d + j];
   }
-  for (int j = 0; j < d; ++j) x[j] += w.decoder_positions[static_cast<size_t>(pos) * d + j];
+  const size_t per_query = static_cast<size_t>(c.decoder_heads) * c.audio_positions;
+  cross_scores_.assign(static_cast<size_t>(n) * recorded_heads_.size() * c.audio_positions, 0.0f);
   Matrix layer_scores;
   for (size_t l = 0; l < w.decoder.size(); ++l) {
     const auto& layer = w.decoder[l];
-    Matrix y = LayerNorm(layer.self_norm, x, 1, d);
-    Matrix q = Apply(layer.self_attn.q, y, 1);
-    Matrix k = Apply(layer.self_attn.k, y, 1), v = Apply(layer.self_attn.v, y, 1);
+    Matrix y = LayerNorm(layer.self_norm, x, n, d);
+    Matrix q = Apply(layer.self_attn.q, y, n);
+    Matrix k = Apply(layer.self_attn.k, y, n), v = Apply(layer.self_attn.v, y, n);
     self_keys_[l].insert(self_keys_[l].end(), k.begin(), k.end());
     self_values_[l].insert(self_values_[l].end(), v.begin(), v.end());
-    Matrix attended = Attend(q, self_keys_[l].data(), self_values_[l].data(), 1, position_ + 1, d, c.decoder_heads);
-    AddInPlace(x, Apply(layer.self_attn.out, attended, 1));
-    y = LayerNorm(layer.cross_norm, x, 1, d);
-    q = Apply(layer.cross_attn.q, y, 1);
+    Matrix attended = Attend(q, self_keys_[l].data(), self_values_[l].data(), n, position_ + n, d, c.decoder_heads,
+                             position_);
+    AddInPlace(x, Apply(layer.self_attn.out, attended, n));
+    y = LayerNorm(layer.cross_norm, x, n, d);
+    q = Apply(layer.cross_attn.q, y, n);
     bool recorded = std::any_of(recorded_heads_.begin(), recorded_heads_.end(),
                                 [&](const std::pair<int, int>& head) { return head.first == static_cast<int>(l); });
-    if (recorded) layer_scores.resize(static_cast<size_t>(c.decoder_heads) * c.audio_positions);
-    attended = Attend(q, cross_->keys[l].data(), cross_->values[l].data(), 1, c.audio_positions, d, c.decoder_heads,
-                      recorded ? layer_scores.data() : nullptr);
-    for (size_t r = 0; r < recorded_heads_.size(); ++r) {
+    if (recorded) layer_scores.resize(n * per_query);
+    attended = Attend(q, cross_->keys[l].data(), cross_->values[l].data(), n, c.audio_positions, d, c.decoder_heads,
+                      -1, recorded ? layer_scores.data() : nullptr);
+    for (size_t r = 0; r < recorded_heads_.size() && recorded; ++r) {
       if (recorded_heads_[r].first != static_cast<int>(l)) continue;
-      const float* head = layer_scores.data() + static_cast<size_t>(recorded_heads_[r].second) * c.audio_positions;
-      std::copy(head, head + c.audio_positions, cross_scores_.begin() + r * c.audio_positions);
+      for (int i = 0; i < n; ++i) {
+        const float* head = layer_scores.data() + i * per_query +
+                            static_cast<size_t>(recorded_heads_[r].second) * c.audio_positions;
+        std::copy_n(head, c.audio_positions,
+                    cross_scores_.begin() + (static_cast<size_t>(i) * recorded_heads_.size() + r) * c.audio_positions);
+      }
     }
-    AddInPlace(x, Apply(layer.cross_attn.out, attended, 1));
-    y = LayerNorm(layer.ffn_norm, x, 1, d);
-    Matrix hidden = Apply(layer.fc1, y, 1);
+    AddInPlace(x, Apply(layer.cross_attn.out, attended, n));
+    y = LayerNorm(layer.ffn_norm, x, n, d);
+    Matrix hidden = Apply(layer.fc1, y, n);
     Gelu(hidden);
-    AddInPlace(x, Apply(layer.fc2, hidden, 1));
+    AddInPlace(x, Apply(layer.fc2, hidden, n));
   }
-  x = LayerNorm(w.decoder_norm, x, 1, d);
-  std::vector<float> logits(c.vocab_size);
-  Apply(w.token_embedding, x.data(), 1, logits.data());
-  ++position_;
+  x = LayerNorm(w.decoder_norm, x, n, d);
+  std::vector<float> logits(static_cast<size_t>(n) * c.vocab_size);
+  Apply(w.token_embedding, x.data(), n, logits.data());
+  position_ += n;
   return logits;
 }
 

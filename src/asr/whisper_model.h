@@ -75,13 +75,17 @@ class WhisperModel {
     Decoder(const WhisperModel& model, const std::vector<float>& encoder_out);
     // Feeds the next token; returns the logits [vocab_size] for the position after it.
     std::vector<float> Next(int token);
+    // Feeds several tokens at once (text known in advance: a prompt, or teacher-forced text to
+    // align), with matrix products instead of one matrix-vector product per token; returns the
+    // logits after each, [tokens][vocab_size]. Same results as Next on each in turn.
+    std::vector<float> Feed(const std::vector<int>& tokens);
     int position() const { return position_; }
-    // From the next call of Next on, keeps the cross-attention scores (scaled, before the
-    // softmax) of these (layer, head) pairs for the token fed; pairs outside the model are
+    // From the next call of Next or Feed on, keeps the cross-attention scores (scaled, before
+    // the softmax) of these (layer, head) pairs for the tokens fed; pairs outside the model are
     // dropped. Word alignment reads them (whisper_alignment.h).
     void RecordCrossAttention(std::vector<std::pair<int, int>> heads);
     const std::vector<std::pair<int, int>>& recorded_heads() const { return recorded_heads_; }
-    // [recorded head][audio_positions], of the last token fed.
+    // [token][recorded head][audio_positions], of the tokens of the last Next or Feed.
     const std::vector<float>& cross_attention_scores() const { return cross_scores_; }
 
    private:

@@ -51,7 +51,10 @@ struct Attempt {
 Attempt Sample(WhisperModel::Decoder decoder, std::vector<float> logits, const std::vector<int>& prompt,
                const WhisperSpecialTokens& special, const WhisperWindowOptions& options, double temperature,
                std::mt19937& rng) {
-  for (int id : prompt) logits = decoder.Next(id);
+  if (!prompt.empty()) {
+    std::vector<float> after_prompt = decoder.Feed(prompt);
+    logits.assign(after_prompt.end() - static_cast<std::ptrdiff_t>(logits.size()), after_prompt.end());
+  }
   Attempt attempt;
   for (int step = 0; step < options.max_tokens; ++step) {
     ApplyWhisperRules(logits, attempt.tokens, special, options.rules);
