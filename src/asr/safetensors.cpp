@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
+
+#include "asr/checkpoint_json.h"
 
 namespace reflexio {
 
@@ -168,6 +171,57 @@ Result<std::vector<float>> SafeTensors::ToFloat(const std::string& name, const s
       break;
   }
   return out;
+}
+
+Result<std::unique_ptr<CheckpointTensors>> CheckpointTensors::Open(const std::string& dir,
+                                                                   const std::string& weights_file) {
+  namespace fs = std::filesystem;
+  std::unique_ptr<CheckpointTensors> checkpoint(new CheckpointTensors());
+  fs::path single = fs::path(dir) / weights_file;
+  fs::path index = fs::path(dir) / (weights_file + ".index.json");
+  if (fs::exists(single) || !fs::exists(index)) {
+    ASSIGN_OR_RETURN(auto file, SafeTensors::Open(single.string()));
+    checkpoint->files_.push_back(std::move(file));
+    return checkpoint;
+  }
+  checkpoint->index_path_ = index.string();
+  ASSIGN_OR_RETURN(json map, ReadCheckpointJson(index));
+  if (!map.contains("weight_map") || !map["weight_map"].is_object()) {
+    return InvalidArgument(index.string() + " has no weight_map", "invalid_model");
+  }
+  std::map<std::string, const SafeTensors*> opened;
+  for (const auto& [tensor, shard] : map["weight_map"].items()) {
+    if (!shard.is_string()) return InvalidArgument(index.string() + ": " + tensor + " names no file", "invalid_model");
+    const std::string name = shard.get<std::string>();
+    if (name.find('/') != std::string::npos) {
+      return InvalidArgument(index.string() + ": shard " + name + " is outside the model directory", "invalid_model");
+    }
+    auto it = opened.find(name);
+    if (it == opened.end()) {
+      ASSIGN_OR_RETURN(auto file, SafeTensors::Open((fs::path(dir) / name).string()));
+      it = opened.emplace(name, file.get()).first;
+      checkpoint->files_.push_back(std::move(file));
+    }
+    checkpoint->file_of_[tensor] = it->second;
+  }
+  return checkpoint;
+}
+
+Result<const SafeTensors*> CheckpointTensors::FileOf(const std::string& name) const {
+  if (index_path_.empty()) return files_.front().get();
+  auto it = file_of_.find(name);
+  if (it == file_of_.end()) return NotFound(index_path_ + " names no file for tensor " + name, "model_mismatch");
+  return it->second;
+}
+
+Result<TensorView> CheckpointTensors::GetFloat(const std::string& name, const std::vector<int64_t>& shape) const {
+  ASSIGN_OR_RETURN(const SafeTensors* file, FileOf(name));
+  return file->GetFloat(name, shape);
+}
+
+Result<std::vector<float>> CheckpointTensors::ToFloat(const std::string& name, const std::vector<int64_t>& shape) const {
+  ASSIGN_OR_RETURN(const SafeTensors* file, FileOf(name));
+  return file->ToFloat(name, shape);
 }
 
 }  // namespace reflexio

@@ -52,6 +52,25 @@ class SafeTensors {
   std::map<std::string, TensorView> tensors_;
 };
 
+// A checkpoint's weights: one .safetensors file, or the shards that `<file>.index.json` names
+// (Hugging Face's layout for large checkpoints: {"weight_map": {tensor: shard file}}). Tensors
+// are views into the mappings, valid while this object lives. Thread-safe (read-only).
+class CheckpointTensors {
+ public:
+  // `weights_file` in `dir`; when it is absent and `weights_file`.index.json exists, its shards.
+  static Result<std::unique_ptr<CheckpointTensors>> Open(const std::string& dir, const std::string& weights_file);
+  // As SafeTensors::GetFloat and ToFloat, in whichever file holds the tensor.
+  Result<TensorView> GetFloat(const std::string& name, const std::vector<int64_t>& shape) const;
+  Result<std::vector<float>> ToFloat(const std::string& name, const std::vector<int64_t>& shape) const;
+  size_t file_count() const { return files_.size(); }
+
+ private:
+  Result<const SafeTensors*> FileOf(const std::string& name) const;
+  std::string index_path_;  // empty for a single file
+  std::vector<std::unique_ptr<SafeTensors>> files_;
+  std::map<std::string, const SafeTensors*> file_of_;
+};
+
 float HalfToFloat(uint16_t half);
 std::string ShapeText(const std::vector<int64_t>& shape);  // "[80, 3000]"
 

@@ -183,17 +183,9 @@ std::vector<AlignedWord> AlignWords(const WhisperModel& model, const std::vector
   decoder.RecordCrossAttention(heads);
   if (decoder.recorded_heads().empty()) decoder.RecordCrossAttention(DefaultAlignmentHeads(config));
   const int n_heads = static_cast<int>(decoder.recorded_heads().size());
-  // weights[head][row][frame]
-  std::vector<float> weights(static_cast<size_t>(n_heads) * rows * frames);
-  std::vector<double> token_probability(text_tokens.size());
   std::vector<float> logits = decoder.Feed(sequence);  // the whole sequence in one pass
-  const std::vector<float>& scores = decoder.cross_attention_scores();
+  std::vector<double> token_probability(text_tokens.size());
   for (int row = 0; row < rows; ++row) {
-    for (int h = 0; h < n_heads; ++h) {
-      float* out = weights.data() + (static_cast<size_t>(h) * rows + row) * frames;
-      std::copy_n(scores.data() + (static_cast<size_t>(row) * n_heads + h) * config.audio_positions, frames, out);
-      Softmax(out, frames);
-    }
     int predicted = row - text_begin + 1;  // the text token this row's logits predict
     if (predicted >= 0 && predicted < static_cast<int>(text_tokens.size())) {
       float* row_logits = logits.data() + static_cast<size_t>(row) * config.vocab_size;
@@ -201,10 +193,17 @@ std::vector<AlignedWord> AlignWords(const WhisperModel& model, const std::vector
       token_probability[predicted] = row_logits[text_tokens[predicted]];
     }
   }
-  // Standardise each head's frame over the tokens, filter along time, average the heads.
+  // Per head, one at a time (a model without alignment_heads has many): softmax over the audio
+  // frames, standardise each frame over the tokens, filter along time; then average the heads.
+  const std::vector<float>& scores = decoder.cross_attention_scores();  // [row][head][position]
   std::vector<float> matrix(static_cast<size_t>(rows) * frames, 0.0f);
+  std::vector<float> w(static_cast<size_t>(rows) * frames);
   for (int h = 0; h < n_heads; ++h) {
-    float* w = weights.data() + static_cast<size_t>(h) * rows * frames;
+    for (int row = 0; row < rows; ++row) {
+      float* out = w.data() + static_cast<size_t>(row) * frames;
+      std::copy_n(scores.data() + (static_cast<size_t>(row) * n_heads + h) * config.audio_positions, frames, out);
+      Softmax(out, frames);
+    }
     for (int f = 0; f < frames; ++f) {
       double mean = 0, var = 0;
       for (int r = 0; r < rows; ++r) mean += w[static_cast<size_t>(r) * frames + f];
@@ -216,8 +215,7 @@ std::vector<AlignedWord> AlignWords(const WhisperModel& model, const std::vector
         v = sd > 0 ? static_cast<float>((v - mean) / sd) : 0.0f;
       }
     }
-    std::vector<float> filtered =
-        MedianFilter(std::vector<float>(w, w + static_cast<size_t>(rows) * frames), rows, frames, kMedianWidth);
+    std::vector<float> filtered = MedianFilter(w, rows, frames, kMedianWidth);
     for (size_t i = 0; i < matrix.size(); ++i) matrix[i] += filtered[i] / n_heads;
   }
   // Rows from <|notimestamps|> to the last text token: one per text token, plus end-of-text.

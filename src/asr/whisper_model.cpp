@@ -154,7 +154,7 @@ struct WhisperModel::Weights {
   std::vector<DecoderLayer> decoder;
   Norm decoder_norm;
   // What float16 weights point into: the memory-mapped file, or (random weights) owned copies.
-  std::unique_ptr<SafeTensors> file;
+  std::unique_ptr<CheckpointTensors> file;
   std::vector<std::vector<uint16_t>> owned_halves;
   uint64_t memory_bytes = 0;
 };
@@ -282,7 +282,7 @@ Result<std::unique_ptr<WhisperModel::Weights>> WhisperModel::Assemble(const Whis
 Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& model_dir, const std::string& weights_file) {
   std::unique_ptr<WhisperModel> model(new WhisperModel());
   ASSIGN_OR_RETURN(model->config_, WhisperConfig::Read(model_dir + "/config.json"));
-  ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
+  ASSIGN_OR_RETURN(auto file, CheckpointTensors::Open(model_dir, weights_file));
   ASSIGN_OR_RETURN(model->weights_,
                    Assemble(model->config_,
                             [&](const std::string& name, std::vector<int64_t> shape, bool may_stay_half) -> Result<Tensor> {
@@ -301,7 +301,7 @@ Result<std::unique_ptr<WhisperModel>> WhisperModel::Load(const std::string& mode
 Result<WhisperModelInfo> WhisperModel::Inspect(const std::string& model_dir, const std::string& weights_file) {
   WhisperModelInfo info;
   ASSIGN_OR_RETURN(info.config, WhisperConfig::Read(model_dir + "/config.json"));
-  ASSIGN_OR_RETURN(auto file, SafeTensors::Open(model_dir + "/" + weights_file));
+  ASSIGN_OR_RETURN(auto file, CheckpointTensors::Open(model_dir, weights_file));
   std::set<TensorType> types;
   auto checked = Assemble(info.config, [&](const std::string& name, std::vector<int64_t> shape, bool) -> Result<Tensor> {
     ASSIGN_OR_RETURN(TensorView view, file->GetFloat(name, shape));

@@ -1,5 +1,6 @@
 // WhisperModel: a published Whisper checkpoint in the Hugging Face layout (`config.json`,
-// `model.safetensors` in float32, float16 or bfloat16), and its forward pass on the CPU.
+// `model.safetensors` in float32, float16 or bfloat16, or its shards and
+// `model.safetensors.index.json`), and its forward pass on the CPU.
 //
 // Load() reads the configuration (any size: tiny to large-v3 and turbo, 80 or 128 mel bins),
 // checks every tensor the configuration implies against the file — names as published

@@ -205,5 +205,61 @@ TEST(WhisperModelFiles, AMissingOrMismatchedFileIsNamed) {
   EXPECT_THAT(cut.status().message(), HasSubstr("truncated"));
 }
 
+// Writes `names` of `source` as a safetensors file, as a shard of a larger checkpoint is written.
+void WriteShard(const SafeTensors& source, const std::vector<std::string>& names, const std::filesystem::path& path) {
+  nlohmann::json header = nlohmann::json::object();
+  std::string data;
+  for (const std::string& name : names) {
+    const TensorView& view = source.tensors().at(name);
+    header[name] = {{"dtype", view.type == TensorType::kF16 ? "F16" : "F32"},
+                    {"shape", view.shape},
+                    {"data_offsets", {data.size(), data.size() + view.bytes}}};
+    data.append(reinterpret_cast<const char*>(view.data), view.bytes);
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data aligned, as the published writer does
+  uint64_t length = text.size();
+  std::ofstream out(path, std::ios::binary);
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xFF));
+  out << text << data;
+}
+
+TEST(WhisperModelFiles, AShardedCheckpointLoadsAsTheSingleFileDoes) {
+  testing::TempDir dir;
+  for (const char* file : {"config.json", "vocab.json"}) {
+    std::filesystem::copy_file(ModelDir() + "/" + file, dir / file);
+  }
+  auto whole = SafeTensors::Open(ModelDir() + "/model.fp16.safetensors").value();
+  std::vector<std::string> encoder, rest;
+  nlohmann::json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", nlohmann::json::object()}};
+  for (const auto& [name, view] : whole->tensors()) {
+    bool first = name.starts_with("model.encoder.");
+    (first ? encoder : rest).push_back(name);
+    index["weight_map"][name] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+  }
+  WriteShard(*whole, encoder, dir / "model-00001-of-00002.safetensors");
+  WriteShard(*whole, rest, dir / "model-00002-of-00002.safetensors");
+  std::ofstream(dir / "model.safetensors.index.json") << index.dump();
+
+  auto sharded = WhisperModel::Load(dir.path().string());
+  ASSERT_TRUE(sharded.ok()) << sharded.status().message();
+  auto single = WhisperModel::Load(ModelDir(), "model.fp16.safetensors");
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ((*sharded)->weight_memory_bytes(), (*single)->weight_memory_bytes()) << "float16 kept in the shards too";
+  std::vector<float> features = WhisperLogMel(Clip(), 80);
+  std::vector<float> encoded = (*sharded)->Encode(features);
+  EXPECT_EQ(encoded, (*single)->Encode(features));
+  WhisperModel::Decoder a(**sharded, encoded), b(**single, encoded);
+  EXPECT_EQ(a.Feed({50258, 50259, 50359}), b.Feed({50258, 50259, 50359}));
+  auto info = WhisperModel::Inspect(dir.path().string());
+  ASSERT_TRUE(info.ok()) << info.status().message();
+  EXPECT_EQ(info->dtype, "F16");
+
+  std::filesystem::remove(dir / "model-00002-of-00002.safetensors");
+  auto missing = WhisperModel::Load(dir.path().string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("model-00002-of-00002.safetensors"));
+}
+
 }  // namespace
 }  // namespace reflexio
