@@ -7,10 +7,11 @@
 // (`model.encoder.conv1.weight`, …), shapes, the output projection tied to the token embedding
 // — and refuses a missing or mismatched file with a message naming it. The matrices of a
 // float16 checkpoint stay float16 in the memory-mapped file (half_kernels.h); everything else is
-// held as float32. Encode() runs the encoder on one 30 s window of log-mel features (whisper_features.h);
-// a Decoder runs the decoder one token at a time with self-attention key/value caches, the
-// cross-attention keys/values computed once per window. Matrix products go through BLAS, which
-// uses every core. A WhisperModel is immutable after Load and thread-safe; a Decoder is used by
+// held as float32. Encode() runs the encoder on one 30 s window of log-mel features
+// (whisper_features.h); a Decoder runs the decoder a token at a time (or several known tokens in
+// one pass) with self-attention key/value caches, the cross-attention keys/values computed once
+// per window. Matrix products go through BLAS, which uses every core; a float16 matrix times one
+// token's vector runs on the calling thread (half_kernels.h says why). A WhisperModel is immutable after Load and thread-safe; a Decoder is used by
 // one thread. Copying a Decoder forks its state (the cross-attention keys/values are shared, not
 // recomputed), so several decodings of one window can start from a common prefix.
 #pragma once
