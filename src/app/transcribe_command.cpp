@@ -56,7 +56,7 @@ int TranscribeCommand(const Args& args) {
     auto result = RunSpeechPipeline(audio->samples, **vad, **pool, SystemClock::Instance().Now(),
                                     [&](int done, int total) {
                                       std::cerr << "\r" << prefix << ": transcribed " << done << "/" << total
-                                                << " segments" << std::flush;
+                                                << " parts" << std::flush;
                                     });
     std::cerr << "\n";
     if (!result.ok()) {

@@ -24,6 +24,7 @@ struct SpeechPipelineResult {
   std::vector<double> segment_rtf;  // engine time / audio, per window sent
 };
 
+// done/total: the pieces of audio sent to the engine (a window each; a window may hold several spans).
 using ProgressCallback = std::function<void(int done, int total)>;
 
 // The quality gate (text/quality_gate.h) over a recording's segments in order, each judged
