@@ -63,10 +63,12 @@ TEST(Cli, BenchWhisperTimesTheArithmeticAtAPublishedSize) {
   // The weights' megabytes: the first number after the size.
   auto megabytes = [](const std::string& table) { return std::stod(table.substr(table.find("\ntiny ") + 6)); };
   std::string half_out;
-  ASSERT_EQ(RunReflexio({"bench", "whisper", "--sizes", "tiny", "--tokens", "2", "--rounds", "1", "--float16"},
+  ASSERT_EQ(RunReflexio({"bench", "whisper", "--sizes", "tiny", "--tokens", "2", "--rounds", "1", "--float16",
+                         "--concurrent"},
                         &half_out, &err), 0)
       << err;
   EXPECT_NE(half_out.find("weights float16"), std::string::npos) << half_out;
+  EXPECT_NE(half_out.find("at once on two threads"), std::string::npos) << half_out;
   EXPECT_NEAR(megabytes(half_out) / megabytes(out), 0.5, 0.02) << out << half_out;
   EXPECT_EQ(RunReflexio({"bench", "whisper", "--sizes", "huge"}, nullptr, &err), 2);
   EXPECT_NE(err.find("tiny, base, small"), std::string::npos) << err;

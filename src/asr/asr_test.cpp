@@ -219,6 +219,28 @@ TEST(EnginePool, RunsOneEnginePerThreadInParallel) {
   EXPECT_EQ(peak.load(), 2);
 }
 
+// A SlowEngine whose arithmetic, like Whisper's, already uses every core.
+class EveryCoreEngine : public SlowEngine {
+ public:
+  using SlowEngine::SlowEngine;
+  bool UsesEveryCore() const override { return true; }
+};
+
+TEST(EnginePool, AnEngineThatUsesEveryCoreRunsAlone) {
+  std::atomic<int> active{0}, peak{0}, created{0};
+  auto pool = EnginePool::Create(4, [&]() -> Result<std::unique_ptr<AsrEngine>> {
+    ++created;
+    return std::unique_ptr<AsrEngine>(std::make_unique<EveryCoreEngine>(active, peak));
+  });
+  ASSERT_TRUE(pool.ok());
+  EXPECT_EQ((*pool)->size(), 1);
+  EXPECT_EQ(created.load(), 1);
+  std::vector<std::future<Result<Recognition>>> futures;
+  for (int i = 0; i < 4; ++i) futures.push_back((*pool)->Submit(std::vector<float>(i + 1)));
+  for (auto& f : futures) ASSERT_TRUE(f.get().ok());
+  EXPECT_EQ(peak.load(), 1);
+}
+
 TEST(EnginePool, FailsFastWhenAnEngineCannotBeCreated) {
   auto pool = EnginePool::Create(2, [] { return PocketSphinxEngine::Create("/nonexistent"); });
   EXPECT_FALSE(pool.ok());

@@ -39,6 +39,10 @@ class AsrEngine {
   // The window an engine pays for whatever it holds (Whisper: 30 s), or 0. The pipeline packs
   // several speech spans into one such window (pipeline/window_packing.h).
   virtual double PackedWindowSeconds() const { return 0; }
+  // Whether the engine's own arithmetic already spreads over every core (Whisper, through BLAS):
+  // the pool then runs one such engine, not one per thread — two Whisper windows at once were
+  // measured 30–70 % slower than one after the other (`reflexio bench whisper --concurrent`).
+  virtual bool UsesEveryCore() const { return false; }
   // Whether audio given to Transcribe stays on this machine.
   virtual bool IsLocal() const { return true; }
   // For a tenant that opted out of sending its data away: transcribes with a local engine only,

@@ -8,6 +8,7 @@ Result<std::unique_ptr<EnginePool>> EnginePool::Create(int threads, const AsrEng
   std::unique_ptr<EnginePool> pool(new EnginePool());
   for (int i = 0; i < std::max(1, threads); ++i) {
     ASSIGN_OR_RETURN(auto engine, factory());
+    if (engine->UsesEveryCore()) threads = 1;  // more would only make them contend for the cores
     pool->engine_name_ = engine->Name();
     pool->packed_window_s_ = engine->PackedWindowSeconds();
     pool->engines_.push_back(std::move(engine));

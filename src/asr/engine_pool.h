@@ -19,7 +19,9 @@ namespace reflexio {
 
 class EnginePool {
  public:
-  // Creates every engine up front so a missing model fails at start-up, not on first use.
+  // Creates every engine up front so a missing model fails at start-up, not on first use. An
+  // engine that uses every core by itself (AsrEngine::UsesEveryCore) gets one thread, whatever
+  // `threads` asks.
   static Result<std::unique_ptr<EnginePool>> Create(int threads, const AsrEngineFactory& factory);
   ~EnginePool();
 

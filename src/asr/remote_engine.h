@@ -68,6 +68,7 @@ class FallbackEngine : public AsrEngine {
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
   bool IsLocal() const override { return primary_->IsLocal(); }
   double PackedWindowSeconds() const override { return primary_->PackedWindowSeconds(); }
+  bool UsesEveryCore() const override { return primary_->UsesEveryCore(); }
   // The primary when it is local, else straight to the fallback (when that is local).
   Result<Recognition> TranscribeLocally(std::span<const float> samples_16k) override;
 

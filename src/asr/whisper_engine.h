@@ -50,6 +50,7 @@ class WhisperEngine : public AsrEngine {
   explicit WhisperEngine(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {}
   std::string Name() const override { return "whisper"; }
   double PackedWindowSeconds() const override { return 30.0; }
+  bool UsesEveryCore() const override { return true; }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
 
  private:
