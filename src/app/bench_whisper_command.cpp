@@ -76,21 +76,24 @@ int BenchWhisperCommand(const Args& args) {
     double features_ms = MedianMs(rounds, [&] { mel = WhisperLogMel(audio, configs[i].n_mels); });
     std::vector<float> encoded;
     double encode_ms = MedianMs(rounds, [&] { encoded = model->Encode(mel); });
-    WhisperModel::Decoder decoder(*model, encoded);
-    int token = configs[i].start_of_transcript;
+    auto decode_greedily = [&](WhisperModel::Decoder& decoder) {  // token by token, as decoding does
+      int token = configs[i].start_of_transcript;
+      for (int t = 0; t < tokens; ++t) {
+        std::vector<float> logits = decoder.Next(token);
+        token = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+      }
+    };
+    // Word alignment feeds the prompt and the decoded text again, in one pass.
+    auto align = [&](const std::vector<float>& window_encoded) {
+      WhisperModel::Decoder aligner(*model, window_encoded);
+      aligner.Feed(std::vector<int>(tokens + 4, 1000));
+    };
+    WhisperModel::Decoder decoder(*model, encoded);  // the window's cross-attention, not timed per token
     auto begin = std::chrono::steady_clock::now();
-    for (int t = 0; t < tokens; ++t) {
-      std::vector<float> logits = decoder.Next(token);
-      token = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    }
+    decode_greedily(decoder);
     double token_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count() / tokens;
-    // Word alignment feeds the prompt and the decoded text again, in one pass.
-    std::vector<int> text(tokens + 4, 1000);
-    double align_ms = MedianMs(rounds, [&] {
-      WhisperModel::Decoder aligner(*model, encoded);
-      aligner.Feed(text);
-    });
+    double align_ms = MedianMs(rounds, [&] { align(encoded); });
     double rtf = (features_ms + encode_ms + tokens * token_ms + align_ms) / 1000.0 / 30.0;
     std::string ratio = "-";
     for (const Quoted& q : kWhisperCpp) {
@@ -104,16 +107,10 @@ int BenchWhisperCommand(const Args& args) {
                 ratio.c_str());
     std::fflush(stdout);
     auto window = [&] {  // one window's whole work, as the engine does it
-      std::vector<float> m = WhisperLogMel(audio, configs[i].n_mels);
-      std::vector<float> e = model->Encode(m);
-      WhisperModel::Decoder dec(*model, e);
-      int tok = configs[i].start_of_transcript;
-      for (int t = 0; t < tokens; ++t) {
-        std::vector<float> logits = dec.Next(tok);
-        tok = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-      }
-      WhisperModel::Decoder al(*model, e);
-      al.Feed(text);
+      std::vector<float> window_encoded = model->Encode(WhisperLogMel(audio, configs[i].n_mels));
+      WhisperModel::Decoder window_decoder(*model, window_encoded);
+      decode_greedily(window_decoder);
+      align(window_encoded);
     };
     if (concurrent) {  // what an engine pool of two threads would do, against one thread
       double one_by_one = MedianMs(1, [&] { window(); window(); });

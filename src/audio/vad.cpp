@@ -131,6 +131,12 @@ double QuietestPoint(std::span<const float> samples, double from, double to) {
 }
 }  // namespace
 
+std::span<const float> SamplesIn(std::span<const float> samples, const TimeSpan& span) {
+  size_t begin = std::min(samples.size(), static_cast<size_t>(span.start_s * kSampleRate));
+  size_t end = std::min(samples.size(), static_cast<size_t>(span.end_s * kSampleRate));
+  return samples.subspan(begin, std::max(begin, end) - begin);
+}
+
 std::vector<TimeSpan> PlanSegments(std::span<const float> samples, const std::vector<TimeSpan>& regions,
                                    const SegmentOptions& options) {
   // First cut any single region longer than the maximum at its quietest points.

@@ -46,6 +46,9 @@ struct TimeSpan {
   double Length() const { return end_s - start_s; }
 };
 
+// The 16 kHz samples of `span`, clipped to those there are (empty when it lies past the end).
+std::span<const float> SamplesIn(std::span<const float> samples_16k, const TimeSpan& span);
+
 struct SpeechOptions {
   double min_pause_s = 0.3;    // shorter silences inside speech are bridged
   double min_speech_s = 0.12;  // shorter bursts are noise

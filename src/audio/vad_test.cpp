@@ -79,6 +79,16 @@ TEST_P(VadTest, SilenceHasNoSpeech) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, VadTest, ::testing::Values("energy", "webrtc"));
 
+TEST(SamplesIn, GivesTheSpansSamplesClippedToTheAudio) {
+  std::vector<float> samples(2 * kSampleRate);
+  for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<float>(i);
+  std::span<const float> inside = SamplesIn(samples, {0.5, 1.0});
+  ASSERT_EQ(inside.size(), static_cast<size_t>(kSampleRate / 2));
+  EXPECT_EQ(inside.front(), samples[kSampleRate / 2]);
+  EXPECT_EQ(SamplesIn(samples, {1.5, 3.0}).size(), static_cast<size_t>(kSampleRate / 2)) << "clipped at the end";
+  EXPECT_TRUE(SamplesIn(samples, {2.5, 3.0}).empty()) << "past the end";
+}
+
 TEST(PlanSegments, NoSegmentIsLongerThan30sAndAllSpeechIsCovered) {
   std::vector<float> samples;
   for (const char* name : {"LJ001-0001.wav", "LJ001-0003.wav", "2412-153948-0000.flac", "2412-153948-0001.flac",

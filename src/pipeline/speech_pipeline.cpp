@@ -70,11 +70,9 @@ Result<SpeechPipelineResult> RunSpeechPipeline(std::span<const float> samples, V
       seg.engine = r->engine;
       seg.language = r->language.empty() ? "en" : r->language;
       for (const RecognizedWord& w : words_per_piece[p]) seg.words.push_back({w.word, w.start_s, w.end_s, w.confidence});
-      size_t begin = static_cast<size_t>(span.start_s * kSampleRate);
-      size_t end = std::min(samples.size(), static_cast<size_t>(span.end_s * kSampleRate));
-      if (end > begin) {
-        seg.prosody_json =
-            ProsodyJson(MeasureProsody(samples.subspan(begin, end - begin), static_cast<int>(words_per_piece[p].size())));
+      std::span<const float> span_samples = SamplesIn(samples, span);
+      if (!span_samples.empty()) {
+        seg.prosody_json = ProsodyJson(MeasureProsody(span_samples, static_cast<int>(words_per_piece[p].size())));
       }
       if (t.segments.empty()) {
         t.engine = seg.engine;

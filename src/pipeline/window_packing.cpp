@@ -28,9 +28,8 @@ std::vector<float> PackedAudio(std::span<const float> samples, const std::vector
   for (const PackedWindow::Piece& piece : window.pieces) {
     size_t at = static_cast<size_t>(piece.packed_start_s * kSampleRate + 0.5);
     if (audio.size() < at) audio.resize(at, 0.0f);
-    size_t begin = std::min(samples.size(), static_cast<size_t>(spans[piece.span].start_s * kSampleRate));
-    size_t end = std::min(samples.size(), static_cast<size_t>(spans[piece.span].end_s * kSampleRate));
-    audio.insert(audio.end(), samples.begin() + begin, samples.begin() + end);
+    std::span<const float> piece_samples = SamplesIn(samples, spans[piece.span]);
+    audio.insert(audio.end(), piece_samples.begin(), piece_samples.end());
   }
   return audio;
 }
