@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Reflexio needs. Idempotent: only missing packages are
 # installed, and `apt-get update` runs only when something is missing.
 #   scripts/install-deps.sh          build + run the server
-#   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool, pdftotext)
+#   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool, pdftotext,
+#                                    pocketsphinx_continuous for bench asr)
 # Works as root and as a user with sudo.
 set -euo pipefail
 
@@ -17,7 +18,7 @@ runtime_and_build=(
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_only=(ffmpeg prometheus postgresql poppler-utils)
+test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx)
 
 wanted=("${runtime_and_build[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <fstream>
+
 #include "server_harness.h"
 
 namespace reflexio::testing {
@@ -56,6 +58,26 @@ TEST(ServerRestart, AKilledServerFinishesEveryAcknowledgedRecordingExactlyOnce) 
       << "uploads are removed once transcribed";
   EXPECT_EQ(FilesUnder(data + "/audio"), ids.size());
   EXPECT_EQ(again.Stop(), 0);
+}
+
+// Another program holding the database's write lock: the server cannot write, and /health says
+// so (after SQLite's busy timeout) until the lock is gone.
+TEST(ServerHealth, IsDegradedWhileTheDatabaseCannotBeWritten) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  Client client(server.base_url(), "");
+  ASSERT_EQ(client.Get("/health").status, 200);
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "data/reflexio.db").c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto health = client.Get("/health");
+  EXPECT_EQ(health.status, 503) << health.body;
+  json database = json::parse(health.body)["checks"]["database"];
+  EXPECT_EQ(database["ok"], false);
+  EXPECT_NE(database["error"].get<std::string>().find("busy"), std::string::npos) << database.dump();
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(client.Get("/health").status, 200) << "writable again";
 }
 
 TEST(ServerRestart, OnlyOneServerPerDataDirectory) {
@@ -120,6 +142,62 @@ TEST(MasterKeyFile, FirstStartCreatesItPrivatelyAndRotationKeepsEverythingReadab
   auto refused = lost.Get("/v1/recordings/" + id + "/transcript");
   EXPECT_EQ(refused.status, 500) << refused.body;
   EXPECT_NE(refused.body.find("tenant_key_unavailable"), std::string::npos) << refused.body;
+}
+
+// A rotation cut short leaves master.key.next beside master.key: a server started then reads
+// with both, and `keys rotate` finishes with that same new key. `--new-key-file` rewraps under a
+// key the operator keeps elsewhere; every rotation is in the tenant's audit log.
+TEST(MasterKeyFile, AnInterruptedRotationResumesAndAnotherKeyFileCanTakeOver) {
+  TempDir dir;
+  std::string data = dir / "data";
+  std::string key, id;
+  {
+    ServerProcess server(data);
+    key = server.first_run_key();
+    Client client(server.base_url(), key);
+    auto r = client.Upload(ReadFileBytes((SpeechDir() / "LJ001-0002.wav").string()), "audio/wav");
+    ASSERT_EQ(r.status, 202);
+    id = json::parse(r.body)["id"];
+    ASSERT_EQ(client.WaitForRecording(id)["status"], "transcribed");
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  std::filesystem::path key_file = std::filesystem::path(data) / "master.key";
+  std::filesystem::path next = key_file;
+  next += ".next";
+  std::string next_hex = std::string(64, 'a') + "\n";  // the key a crashed rotation had created
+  {
+    std::ofstream(next) << next_hex;
+    std::filesystem::permissions(next, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  {
+    ServerProcess midway(data);
+    EXPECT_NE(midway.stderr_text().find("rotation was interrupted"), std::string::npos) << midway.stderr_text();
+    Client client(midway.base_url(), key);
+    EXPECT_EQ(client.Get("/v1/recordings/" + id + "/transcript").status, 200);
+    EXPECT_EQ(midway.Stop(), 0);
+  }
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"keys", "rotate", "--data-dir", data}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("rewrapped 1 tenant key(s)"), std::string::npos) << out;
+  EXPECT_EQ(ReadFileBytes(key_file.string()), next_hex) << "finished with the key the first attempt made";
+  EXPECT_FALSE(std::filesystem::exists(next));
+
+  std::string other = dir / "elsewhere.key";
+  ASSERT_EQ(RunReflexio({"keys", "rotate", "--new-key-file", other, "--data-dir", data}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("REFLEXIO_KEY_FILE=" + other), std::string::npos) << out;
+  EXPECT_NE(out.find("rewrapped 1 tenant key(s)"), std::string::npos) << out;
+  EXPECT_EQ(std::filesystem::status(other).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ServerProcess switched(data, {{"REFLEXIO_KEY_FILE", other}});
+  Client client(switched.base_url(), key);
+  json transcript = client.GetJson("/v1/recordings/" + id + "/transcript");
+  EXPECT_FALSE(transcript["segments"].empty()) << transcript.dump();
+  int rotations = 0;
+  json audit = client.GetJson("/v1/privacy/audit");
+  for (const auto& e : audit["items"]) {
+    if (e["action"] == "key_rotation") ++rotations;
+  }
+  EXPECT_EQ(rotations, 2) << "one entry per rotation of this tenant's key: " << audit.dump();
 }
 
 }  // namespace

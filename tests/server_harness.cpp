@@ -1,6 +1,9 @@
 #include "server_harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,14 +94,6 @@ std::string TypeFor(const std::string& file) {
   return "application/octet-stream";
 }
 
-size_t FilesUnder(const std::filesystem::path& dir) {
-  size_t n = 0;
-  if (std::filesystem::exists(dir)) {
-    for (auto& e : std::filesystem::recursive_directory_iterator(dir)) n += e.is_regular_file();
-  }
-  return n;
-}
-
 std::string ServerProcess::CreateKey(const std::string& tenant) const {
   return testing::CreateKey(data_dir_, tenant, env_);
 }
@@ -107,6 +102,20 @@ int ServerProcess::RunCommand(std::vector<std::string> args, std::string* out, s
   args.push_back("--data-dir");
   args.push_back(data_dir_);
   return RunReflexio(args, out, err, env_);
+}
+
+int ConnectTo(const std::string& base_url) {
+  int port = std::stoi(base_url.substr(base_url.rfind(':') + 1));
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot connect to " + base_url);
+  }
+  return fd;
 }
 
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

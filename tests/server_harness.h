@@ -91,7 +91,9 @@ class Client {
 
 std::string ReadFileBytes(const std::string& path);
 std::string TypeFor(const std::string& file);  // Content-Type by extension
-size_t FilesUnder(const std::filesystem::path& dir);
+// A TCP connection to the server at base_url ("http://127.0.0.1:PORT"), for requests written by
+// hand; the caller closes it. Throws when it cannot connect.
+int ConnectTo(const std::string& base_url);
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
 }  // namespace reflexio::testing

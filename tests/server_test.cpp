@@ -198,6 +198,16 @@ TEST_F(ServerTest, SearchFindsTheMomentAWordWasSaid) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_NEAR(decoded->DurationSeconds(), 2.0, 0.03);
   EXPECT_EQ(alice_->Get("/v1/recordings/" + id + "/audio?start=3&end=1").status, 400);
+
+  // The hit's audio_url is that moment with a second either side, and it plays.
+  char expected[160];
+  std::snprintf(expected, sizeof expected, "/v1/recordings/%s/audio?start=%g&end=%g", id.c_str(),
+                std::max(0.0, start - 1), end + 1);
+  std::string audio_url = hit["audio_url"];
+  EXPECT_EQ(audio_url, expected);
+  auto moment = alice_->Get(audio_url, {{"Accept", "audio/wav"}});
+  ASSERT_EQ(moment.status, 200) << moment.body;
+  EXPECT_NEAR((moment.body.size() - 44) / 2.0 / 16000, (end + 1) - std::max(0.0, start - 1), 0.01);
 }
 
 // What a thief with the data directory (and, on PostgreSQL, a dump of the database) would get:
@@ -527,6 +537,22 @@ TEST(ServerOperations, RecordingsBecomeEpisodesByCaptureTime) {
   EXPECT_EQ(other.Get("/v1/episodes/" + id).status, 404) << "another tenant's episode does not exist for them";
   EXPECT_TRUE(other.GetJson("/v1/episodes")["items"].empty());
   EXPECT_EQ(client.Get("/v1/episodes?limit=0").status, 400);
+
+  // from/to select the episodes that overlap [from, to), by capture time.
+  TimePoint between = FromUnixSeconds((ToUnixSeconds(*ParseRfc3339(older["ended_at"].get<std::string>())) +
+                                       ToUnixSeconds(*ParseRfc3339(newer["started_at"].get<std::string>()))) / 2);
+  std::string middle = FormatRfc3339(between);
+  json later = client.GetJson("/v1/episodes?from=" + middle);
+  ASSERT_EQ(later["items"].size(), 1u) << later.dump();
+  EXPECT_EQ(later["items"][0]["id"], newer["id"]);
+  json earlier = client.GetJson("/v1/episodes?to=" + middle);
+  ASSERT_EQ(earlier["items"].size(), 1u) << earlier.dump();
+  EXPECT_EQ(earlier["items"][0]["id"], older["id"]);
+  std::string inside = FormatRfc3339(AddSeconds(*ParseRfc3339(older["started_at"].get<std::string>()), 1));
+  json overlapping = client.GetJson("/v1/episodes?from=" + inside + "&to=" + middle);
+  EXPECT_EQ(overlapping["items"].size(), 1u) << "an episode that began before `from` still overlaps it";
+  EXPECT_EQ(client.Get("/v1/episodes?from=" + middle + "&to=" + inside).status, 400) << "to before from";
+  EXPECT_EQ(client.Get("/v1/episodes?from=yesterday").status, 400);
 }
 
 TEST(ServerOperations, HealthIsDegradedWhenACheckFails) {
@@ -540,16 +566,36 @@ TEST(ServerOperations, HealthIsDegradedWhenACheckFails) {
   EXPECT_EQ(h["checks"]["database"]["ok"], true);
 }
 
+// A job that cannot be done waits in the queue for its retry; once the oldest has waited longer
+// than REFLEXIO_QUEUE_AGE_DEGRADED_S, /health says so.
+TEST(ServerOperations, HealthIsDegradedWhileAJobWaitsTooLong) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_ASR_ENGINE", "remote"},
+                                      {"REFLEXIO_ASR_REMOTE_URLS", "http://127.0.0.1:1"},
+                                      {"REFLEXIO_ASR_REMOTE_FALLBACK", "false"},
+                                      {"REFLEXIO_ASR_REMOTE_RETRIES", "0"},
+                                      {"REFLEXIO_JOB_RETRY_BASE_S", "600"},
+                                      {"REFLEXIO_QUEUE_AGE_DEGRADED_S", "2"}});
+  Client client(server.base_url(), server.first_run_key());
+  auto r = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0000.flac").string()), "audio/flac");
+  ASSERT_EQ(r.status, 202);
+  ASSERT_EQ(client.GetJson("/health")["checks"]["queue"]["ok"], true) << "just queued";
+  json health;
+  ASSERT_TRUE(WaitUntil([&] {
+    health = json::parse(client.Get("/health").body);
+    return health["checks"]["queue"]["ok"] == false;
+  }, std::chrono::seconds(20))) << health.dump();
+  EXPECT_EQ(health["status"], "degraded");
+  EXPECT_GT(health["checks"]["queue"]["oldest_queued_age_seconds"].get<double>(), 2);
+  EXPECT_EQ(health["checks"]["queue"]["max_age_seconds"], 2);
+  EXPECT_EQ(client.Get("/health").status, 503);
+  EXPECT_EQ(health["checks"]["asr"]["ok"], true) << "one failure does not make the engine unready";
+}
+
 TEST(ServerOperations, ASlowClientIsCutOffAfterTheHeaderTimeout) {
   TempDir dir;
   ServerProcess server(dir / "data", {{"REFLEXIO_HEADER_TIMEOUT_S", "1"}});
-  int port = std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1));
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  int fd = reflexio::testing::ConnectTo(server.base_url());
   const char partial[] = "GET /health HTTP/1.1\r\nHost: x\r\n";  // never finishes its header
   ASSERT_GT(::write(fd, partial, sizeof partial - 1), 0);
   auto started = std::chrono::steady_clock::now();
@@ -660,6 +706,40 @@ TEST(RemoteEngineServer, ATenantThatOptedOutNeverReachesTheRemoteEngine) {
     EXPECT_GT(peer.received(), before) << "tenants that did not opt out still use the remote engine";
     EXPECT_EQ(FilesUnder(dir / "data/audio"), 1u) << "the other tenant's audio is kept (default 24 h)";
   }
+}
+
+// /health asks the engine itself: with no fallback, a remote engine whose every endpoint fails
+// makes the server unable to transcribe, and health says so until the endpoint recovers.
+TEST(RemoteEngineServer, HealthIsDegradedWhileTheEngineCannotTranscribe) {
+  TranscriptionPeer peer;
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_ASR_ENGINE", "remote"},
+                                      {"REFLEXIO_ASR_REMOTE_URLS", peer.base_url()},
+                                      {"REFLEXIO_ASR_REMOTE_FALLBACK", "false"},
+                                      {"REFLEXIO_ASR_REMOTE_RETRIES", "0"},
+                                      {"REFLEXIO_ASR_REMOTE_BREAKER_FAILURES", "1"},
+                                      {"REFLEXIO_ASR_REMOTE_BREAKER_COOLDOWN_S", "2"},
+                                      {"REFLEXIO_JOB_MAX_ATTEMPTS", "1"}});
+  Client client(server.base_url(), server.first_run_key());
+  auto health = client.Get("/health");
+  ASSERT_EQ(health.status, 200) << health.body;
+  EXPECT_EQ(json::parse(health.body)["checks"]["asr"]["engine"], "remote");
+
+  peer.FailNext(1000, 503);
+  auto r = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0000.flac").string()), "audio/flac");
+  ASSERT_EQ(r.status, 202);
+  EXPECT_EQ(client.WaitForRecording(json::parse(r.body)["id"])["status"], "failed");
+  health = client.Get("/health");
+  EXPECT_EQ(health.status, 503) << health.body;
+  json asr = json::parse(health.body)["checks"]["asr"];
+  EXPECT_EQ(asr["ok"], false);
+  EXPECT_NE(asr["error"].get<std::string>().find("circuit is open"), std::string::npos) << asr.dump();
+  EXPECT_EQ(json::parse(health.body)["checks"]["database"]["ok"], true) << "only the engine is down";
+
+  peer.FailNext(0);  // the endpoint is back; after the cool-down a request may try it again
+  EXPECT_TRUE(WaitUntil([&] { return client.Get("/health").status == 200; }, std::chrono::seconds(10)));
+  auto again = client.Upload(ReadFileBytes((SpeechDir() / "3752-4944-0001.flac").string()), "audio/flac");
+  EXPECT_EQ(client.WaitForRecording(json::parse(again.body)["id"])["status"], "transcribed");
 }
 
 TEST(RemoteEngineServer, TranscribesThroughAnOpenAiCompatiblePeerAndFallsBackWhenItFails) {

@@ -65,19 +65,7 @@ void Api::RegisterRoutes(Router& router) {
   upload.method = "POST";
   upload.pattern = "/v1/recordings";
   upload.summary = "Upload a recording (raw audio body; X-Captured-At, Idempotency-Key)";
-  upload.streams_body = true;
-  upload.before_body = [](const ServerRequest& request) -> Status {
-    RETURN_IF_ERROR(Ingestor::CheckContentType(request.Header("content-type")));
-    if (auto key = request.headers.find("idempotency-key"); key != request.headers.end()) {
-      RETURN_IF_ERROR(Ingestor::CheckIdempotencyKey(key->second));
-    }
-    if (auto at = request.headers.find("x-captured-at"); at != request.headers.end()) {
-      auto parsed = ParseRfc3339(at->second);
-      if (!parsed.ok()) return parsed.status().WithContext("X-Captured-At");
-    }
-    return Status::Ok();
-  };
-  upload.handler = [this](ServerRequest& r) { return CreateRecording(r); };
+  upload.open_body = [this](ServerRequest& r) { return BeginRecording(r); };
   router.Add(std::move(upload));
 
   router.Add("GET", "/v1/recordings", "List recordings, newest first (from, to, limit, cursor)",
@@ -128,9 +116,11 @@ ServerResponse Api::Health() {
   Status store = deps_.blobs.Check();
   check("object_store", store.ok(),
         store.ok() ? json{{"backend", deps_.blobs.Describe()}} : json{{"backend", deps_.blobs.Describe()}, {"error", store.message()}});
-  if (deps_.asr_engine) {
-    std::string engine = deps_.asr_engine();
-    check("asr", !engine.empty(), {{"engine", engine.empty() ? json(nullptr) : json(engine)}});
+  if (deps_.engines) {
+    Status ready = deps_.engines->Ready();
+    json detail = {{"engine", deps_.engines->engine_name()}};
+    if (!ready.ok()) detail["error"] = ready.message();
+    check("asr", ready.ok(), std::move(detail));
   }
   auto stats = deps_.db.GetQueueStats();
   if (stats.ok()) {
@@ -172,26 +162,47 @@ ServerResponse Api::PrometheusMetrics() {
   return r;
 }
 
-ServerResponse Api::CreateRecording(ServerRequest& request) {
+namespace {
+
+// An upload's body on its way into the Ingestor; the recording is created when it is complete.
+class RecordingUpload : public BodySink {
+ public:
+  RecordingUpload(Ingestor& ingestor, std::unique_ptr<StagedUpload> staged)
+      : ingestor_(ingestor), staged_(std::move(staged)) {}
+  Status Write(std::string_view bytes) override { return staged_->Write(bytes); }
+  ServerResponse Finish(ServerRequest&) override {
+    auto outcome = ingestor_.Finish(std::move(staged_));
+    if (!outcome.ok()) return ErrorResponse(outcome.status());
+    const Recording& r = outcome->recording;
+    auto response = ServerResponse::Json(202, {{"id", r.id}, {"status", ToString(r.status)},
+                                               {"captured_at", FormatRfc3339(r.captured_at)}});
+    response.headers.emplace_back("Location", "/v1/recordings/" + r.id);
+    if (outcome->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+    return response;
+  }
+
+ private:
+  Ingestor& ingestor_;
+  std::unique_ptr<StagedUpload> staged_;
+};
+
+}  // namespace
+
+// Everything is checked before a byte of the body is read, so a refused upload costs nothing.
+Result<std::unique_ptr<BodySink>> Api::BeginRecording(ServerRequest& request) {
   IngestRequest ingest;
   ingest.tenant_id = request.tenant->id;
   ingest.content_type = request.Header("content-type");
-  ingest.body_path = request.body_file;
-  ingest.body_bytes = request.body_bytes;
   if (auto at = request.headers.find("x-captured-at"); at != request.headers.end()) {
-    ingest.captured_at = *ParseRfc3339(at->second);  // validated before the body was read
+    auto captured_at = ParseRfc3339(at->second);
+    if (!captured_at.ok()) return captured_at.status().WithContext("X-Captured-At");
+    ingest.captured_at = *captured_at;
   }
   if (auto key = request.headers.find("idempotency-key"); key != request.headers.end()) {
     ingest.idempotency_key = key->second;
   }
-  auto outcome = deps_.ingestor.Ingest(ingest);
-  if (!outcome.ok()) return ErrorResponse(outcome.status());
-  const Recording& r = outcome->recording;
-  auto response = ServerResponse::Json(202, {{"id", r.id}, {"status", ToString(r.status)},
-                                             {"captured_at", FormatRfc3339(r.captured_at)}});
-  response.headers.emplace_back("Location", "/v1/recordings/" + r.id);
-  if (outcome->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
-  return response;
+  ASSIGN_OR_RETURN(std::unique_ptr<StagedUpload> staged, deps_.ingestor.Begin(std::move(ingest)));
+  return std::unique_ptr<BodySink>(std::make_unique<RecordingUpload>(deps_.ingestor, std::move(staged)));
 }
 
 Result<Recording> Api::FindRecording(const ServerRequest& request) {
@@ -251,7 +262,8 @@ ServerResponse Api::GetAudio(ServerRequest& request) {
     return ErrorResponse(InvalidArgument("start must be before end, within the recording's " +
                                              std::to_string(duration) + " s", "invalid_range"));
   }
-  auto audio = DecodeStoredClip(deps_.blobs, r->audio_path, {.start_s = *start, .end_s = clip_end, .check_complete = false});
+  auto audio = DecodeStoredAudio(deps_.blobs, r->audio_path,
+                                 {.start_s = *start, .end_s = clip_end, .check_complete = false, .seek = true});
   if (!audio.ok()) {
     return ErrorResponse(IsUndecodable(audio.status())
                              ? Internal("stored audio is unreadable: " + audio.status().message(), "storage_error")

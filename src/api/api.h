@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "asr/engine_pool.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "digest/service.h"
@@ -28,9 +29,9 @@ struct ApiDependencies {
   Ingestor& ingestor;
   const Config& config;
   Metrics& metrics;
-  // Name of the loaded ASR engine, or empty when it failed to load (health reports it). Unset
+  // The engines this process transcribes with; health asks them whether they are ready. Null
   // for an API-only process, whose workers transcribe elsewhere: health then skips the check.
-  std::function<std::string()> asr_engine;
+  const EnginePool* engines = nullptr;
   // Mirrors core memory to Letta after the person edits it; null when not configured.
   LettaSync* letta = nullptr;
 };
@@ -46,7 +47,7 @@ class Api {
   ServerResponse Index(const Router& router);
   ServerResponse Health();
   ServerResponse PrometheusMetrics();
-  ServerResponse CreateRecording(ServerRequest& request);
+  Result<std::unique_ptr<BodySink>> BeginRecording(ServerRequest& request);
   ServerResponse ListRecordings(ServerRequest& request);
   ServerResponse GetRecording(ServerRequest& request);
   ServerResponse GetTranscript(ServerRequest& request);

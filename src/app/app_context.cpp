@@ -120,4 +120,19 @@ Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::stri
   return InvalidArgument("unknown engine '" + engine + "' (pocketsphinx, remote or whisper)", "invalid_flag");
 }
 
+Result<ProcessingStack> StartProcessing(const Config& config, Database& db, BlobStore& blobs, Metrics& metrics,
+                                        const AsrEngineFactory& engines) {
+  ProcessingStack stack;
+  LOG_INFO("loading " << config.worker_threads << " " << config.asr_engine << " decoder(s)");
+  ASSIGN_OR_RETURN(stack.engines, EnginePool::Create(config.worker_threads, engines));
+  stack.processor = std::make_unique<RecordingProcessor>(db, blobs, *stack.engines, config, metrics);
+  stack.worker = std::make_unique<Worker>(
+      db, [p = stack.processor.get()](const Job& job) { return p->Process(job); },
+      WorkerOptions{.threads = config.worker_threads, .lease_s = config.job_lease_s,
+                    .retry_base_s = config.job_retry_base_s},
+      metrics);
+  stack.worker->Start();
+  return stack;
+}
+
 }  // namespace reflexio

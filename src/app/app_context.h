@@ -7,7 +7,11 @@
 #include <string>
 
 #include "asr/engine.h"
+#include "asr/engine_pool.h"
 #include "core/config.h"
+#include "core/metrics.h"
+#include "jobs/worker.h"
+#include "pipeline/processor.h"
 #include "privacy/keyring.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
@@ -44,5 +48,16 @@ Result<Storage> OpenStorage(const Config& config);
 
 // The engine named by config.asr_engine (or `override_engine`), wired with fallback for remote.
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine = "");
+
+// Everything that turns queued jobs into transcripts, as the server runs it: config.worker_threads
+// engines made by `engines`, the recording processor, and a started Worker. Members are stopped
+// in reverse order (the worker first) when the stack goes.
+struct ProcessingStack {
+  std::unique_ptr<EnginePool> engines;
+  std::unique_ptr<RecordingProcessor> processor;
+  std::unique_ptr<Worker> worker;
+};
+Result<ProcessingStack> StartProcessing(const Config& config, Database& db, BlobStore& blobs, Metrics& metrics,
+                                        const AsrEngineFactory& engines);
 
 }  // namespace reflexio

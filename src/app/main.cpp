@@ -26,7 +26,11 @@ commands:
   retention [--dry-run] delete what the retention policy says has been kept long enough
   digest --once         build one day's digest now (JSON, Markdown or PDF)
   models check DIR      verify a Whisper checkpoint directory and say what it holds
-  bench asr DIR         measure WER, real-time factor and memory on a speech folder
+  bench asr DIR         measure WER and speed: raw engine, pipeline, server path
+  bench search DIR...   search latency over plaintext and sealed, blind-indexed transcripts
+  bench understanding DIR...  what memory saves in prompts, findings per conversation
+  bench digest DIR...   a heavy day's digest, time per format
+  bench whisper         the Whisper engine's arithmetic at published sizes
 
 environment: REFLEXIO_PORT, REFLEXIO_DATA_DIR, REFLEXIO_ASR_ENGINE, … (see .env.example);
 they override reflexio.toml, and flags override both.

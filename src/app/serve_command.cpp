@@ -51,28 +51,6 @@ void PrintFirstRunBanner(const std::string& tenant, const std::string& key, cons
             << std::flush;
 }
 
-// Everything that turns queued jobs into transcripts, started and stopped as one.
-struct ProcessingStack {
-  std::unique_ptr<EnginePool> engines;
-  std::unique_ptr<RecordingProcessor> processor;
-  std::unique_ptr<Worker> worker;
-};
-
-Result<ProcessingStack> StartProcessing(const Config& config, Database& db, BlobStore& blobs, Metrics& metrics) {
-  ProcessingStack stack;
-  ASSIGN_OR_RETURN(auto factory, MakeEngineFactory(config));
-  LOG_INFO("loading " << config.worker_threads << " " << config.asr_engine << " decoder(s)");
-  ASSIGN_OR_RETURN(stack.engines, EnginePool::Create(config.worker_threads, factory));
-  stack.processor = std::make_unique<RecordingProcessor>(db, blobs, *stack.engines, config, metrics);
-  stack.worker = std::make_unique<Worker>(
-      db, [p = stack.processor.get()](const Job& job) { return p->Process(job); },
-      WorkerOptions{.threads = config.worker_threads, .lease_s = config.job_lease_s,
-                    .retry_base_s = config.job_retry_base_s},
-      metrics);
-  stack.worker->Start();
-  return stack;
-}
-
 // Blocks SIGINT/SIGTERM so they can be awaited with WaitForStopSignal; call before any thread starts.
 sigset_t BlockStopSignals() {
   sigset_t signals;
@@ -189,7 +167,9 @@ int ServeCommand(const Args& args) {
   std::unique_ptr<LeaderLock> scheduler_lock;
   std::unique_ptr<Scheduler> scheduler;
   if (role == "all") {
-    auto started = StartProcessing(*config, *db, *blobs, metrics);
+    auto factory = MakeEngineFactory(*config);
+    if (!factory.ok()) return Fail(factory.status().message());
+    auto started = StartProcessing(*config, *db, *blobs, metrics, *factory);
     if (!started.ok()) return Fail(started.status().message());
     processing = std::move(*started);
     scheduler_lock = MakeSchedulerLock(config->database_url, config->data_dir);
@@ -200,15 +180,11 @@ int ServeCommand(const Args& args) {
   Ingestor ingestor(*db, *blobs, *config, metrics, [local_worker] {
     if (local_worker) local_worker->Notify();  // remote workers poll
   });
-  std::string engine_name = processing.engines ? processing.engines->engine_name() : "";
-  std::function<std::string()> asr_engine;
-  if (processing.engines) asr_engine = [engine_name] { return engine_name; };
   std::unique_ptr<LettaSync> letta = MakeLettaSync(*config, *db, &metrics);
-  Api api({*db, *blobs, ingestor, *config, metrics, asr_engine, letta.get()});
+  Api api({*db, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get()});
   Router router;
   api.RegisterRoutes(router);
-  HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },
-                    ingestor.UploadDir());
+  HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   std::string base_url = "http://" + config->host + ":" + std::to_string(*port);
@@ -280,7 +256,9 @@ int WorkerCommand(const Args& args) {
     LOG_WARN("audio is on the local filesystem; workers on other machines need REFLEXIO_BLOB_BACKEND=s3");
   }
   Metrics metrics;
-  auto processing = StartProcessing(*config, *run->storage.db, *blobs, metrics);
+  auto factory = MakeEngineFactory(*config);
+  if (!factory.ok()) return Fail(factory.status().message());
+  auto processing = StartProcessing(*config, *run->storage.db, *blobs, metrics, *factory);
   if (!processing.ok()) return Fail(processing.status().message());
   LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << blobs->Describe());
   WaitForStopSignal(run->signals);

@@ -162,6 +162,31 @@ TEST(RemoteEngine, CircuitOpensAfterRepeatedFailuresAndStopsCallingTheEndpoint) 
   EXPECT_EQ(healthy.answered(), 10);
 }
 
+TEST(RemoteEngine, IsNotReadyWhileEveryCircuitIsOpenAndReadyAgainAfterTheCoolDown) {
+  TranscriptionPeer failing;
+  failing.FailNext(1000, 503);
+  auto config = PeerConfig({failing.base_url()});
+  config.retries = 0;
+  testing::FakeClock clock;
+  auto endpoints = std::make_shared<RemoteEndpoints>(config.base_urls, 2, 60, clock);
+  RemoteEngine engine(config, endpoints, std::make_shared<CurlHttpClient>());
+  EXPECT_TRUE(engine.Ready().ok());
+  EXPECT_FALSE(engine.Transcribe(std::vector<float>(kSampleRate, 0.01f)).ok());
+  EXPECT_TRUE(engine.Ready().ok()) << "one failure does not open the circuit";
+  EXPECT_FALSE(engine.Transcribe(std::vector<float>(kSampleRate, 0.01f)).ok());
+  Status ready = engine.Ready();
+  EXPECT_EQ(ready.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(ready.message().find("every remote transcription endpoint (1)"), std::string::npos) << ready.message();
+  // Without a fallback the wrapper says the same; with one it can still take work.
+  FallbackEngine alone(std::make_unique<RemoteEngine>(config, endpoints, std::make_shared<CurlHttpClient>()), {});
+  EXPECT_FALSE(alone.Ready().ok());
+  FallbackEngine covered(std::make_unique<RemoteEngine>(config, endpoints, std::make_shared<CurlHttpClient>()),
+                         [] { return PocketSphinxEngine::Create(kModelDir); });
+  EXPECT_TRUE(covered.Ready().ok());
+  clock.Advance(61);
+  EXPECT_TRUE(engine.Ready().ok()) << "after the cool-down one request is let through";
+}
+
 TEST(RemoteEngine, UnreachableEndpointIsUnavailable) {
   auto config = PeerConfig({"http://127.0.0.1:1"});
   config.retries = 0;
@@ -187,6 +212,7 @@ class SlowEngine : public AsrEngine {
  public:
   SlowEngine(std::atomic<int>& active, std::atomic<int>& peak) : active_(active), peak_(peak) {}
   std::string Name() const override { return "slow"; }
+  Status Ready() const override { return Status::Ok(); }
   Result<Recognition> Transcribe(std::span<const float> samples) override {
     int now = ++active_;
     int seen = peak_;
@@ -239,6 +265,48 @@ TEST(EnginePool, AnEngineThatUsesEveryCoreRunsAlone) {
   for (int i = 0; i < 4; ++i) futures.push_back((*pool)->Submit(std::vector<float>(i + 1)));
   for (auto& f : futures) ASSERT_TRUE(f.get().ok());
   EXPECT_EQ(peak.load(), 1);
+}
+
+// Fails while `failing` is set, with the reason given.
+class SwitchableEngine : public AsrEngine {
+ public:
+  SwitchableEngine(std::atomic<bool>& failing, std::string reason) : failing_(failing), reason_(std::move(reason)) {}
+  std::string Name() const override { return "switchable"; }
+  Status Ready() const override { return Status::Ok(); }
+  Result<Recognition> Transcribe(std::span<const float>) override {
+    if (failing_) return Status(ErrorCode::kInternal, reason_, "the model broke");
+    return Recognition{};
+  }
+
+ private:
+  std::atomic<bool>& failing_;
+  std::string reason_;
+};
+
+TEST(EnginePool, IsNotReadyAfterRepeatedFailuresAndReadyAgainAfterASuccess) {
+  std::atomic<bool> failing{true};
+  auto pool = EnginePool::Create(1, [&]() -> Result<std::unique_ptr<AsrEngine>> {
+    return std::unique_ptr<AsrEngine>(std::make_unique<SwitchableEngine>(failing, "decode_failed"));
+  });
+  ASSERT_TRUE(pool.ok());
+  EXPECT_TRUE((*pool)->Ready().ok());
+  for (int i = 1; i < EnginePool::kFailuresUnready; ++i) EXPECT_FALSE((*pool)->Submit({0.0f}).get().ok());
+  EXPECT_TRUE((*pool)->Ready().ok()) << "one failure short";
+  EXPECT_FALSE((*pool)->Submit({0.0f}).get().ok());
+  Status ready = (*pool)->Ready();
+  EXPECT_EQ(ready.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(ready.message().find("the model broke"), std::string::npos) << ready.message();
+  failing = false;
+  EXPECT_TRUE((*pool)->Submit({0.0f}).get().ok());
+  EXPECT_TRUE((*pool)->Ready().ok());
+
+  // An opt-out refusing the remote engine is the tenant's choice, not the engine failing.
+  std::atomic<bool> refusing{true};
+  auto refused = EnginePool::Create(1, [&]() -> Result<std::unique_ptr<AsrEngine>> {
+    return std::unique_ptr<AsrEngine>(std::make_unique<SwitchableEngine>(refusing, "remote_refused"));
+  });
+  for (int i = 0; i < 2 * EnginePool::kFailuresUnready; ++i) EXPECT_FALSE((*refused)->Submit({0.0f}).get().ok());
+  EXPECT_TRUE((*refused)->Ready().ok());
 }
 
 TEST(EnginePool, FailsFastWhenAnEngineCannotBeCreated) {

@@ -36,6 +36,9 @@ class AsrEngine {
   virtual ~AsrEngine() = default;
   virtual std::string Name() const = 0;
   virtual Result<Recognition> Transcribe(std::span<const float> samples_16k) = 0;
+  // Whether the engine can take work now: its model is loaded, or (remote) some endpoint's
+  // circuit is closed. Cheap, and safe to call from any thread while Transcribe runs on another.
+  virtual Status Ready() const = 0;
   // The window an engine pays for whatever it holds (Whisper: 30 s), or 0. The pipeline packs
   // several speech spans into one such window (pipeline/window_packing.h).
   virtual double PackedWindowSeconds() const { return 0; }

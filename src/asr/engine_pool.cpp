@@ -28,6 +28,15 @@ EnginePool::~EnginePool() {
   for (auto& t : threads_) t.join();
 }
 
+Status EnginePool::Ready() const {
+  RETURN_IF_ERROR(engines_.front()->Ready());
+  std::lock_guard lock(mutex_);
+  if (consecutive_failures_ < kFailuresUnready) return Status::Ok();
+  return Unavailable("the last " + std::to_string(consecutive_failures_) + " transcriptions failed, the last with: " +
+                         last_failure_.message(),
+                     "asr_failing");
+}
+
 std::future<Result<Recognition>> EnginePool::Submit(std::vector<float> samples, bool local_only) {
   Task task{std::move(samples), local_only, {}};
   auto future = task.promise.get_future();
@@ -53,6 +62,16 @@ void EnginePool::Run(AsrEngine* engine) {
     Result<Recognition> result = task.local_only ? engine->TranscribeLocally(task.samples) : engine->Transcribe(task.samples);
     if (result.ok()) {
       result->compute_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      // A tenant's opt-out refusing the remote engine says nothing about the engine.
+      if (result.ok()) {
+        consecutive_failures_ = 0;
+      } else if (result.status().reason() != "remote_refused") {
+        ++consecutive_failures_;
+        last_failure_ = result.status();
+      }
     }
     task.promise.set_value(std::move(result));
   }

@@ -29,6 +29,10 @@ class EnginePool {
   std::future<Result<Recognition>> Submit(std::vector<float> samples_16k, bool local_only = false);
   int size() const { return static_cast<int>(threads_.size()); }
   const std::string& engine_name() const { return engine_name_; }
+  // Whether submitted audio will be transcribed: the engines say they are ready (AsrEngine::Ready)
+  // and the last kFailuresUnready transcriptions did not all fail. Thread-safe and cheap.
+  Status Ready() const;
+  static constexpr int kFailuresUnready = 3;
   // AsrEngine::PackedWindowSeconds of the pool's engines.
   double packed_window_s() const { return packed_window_s_; }
 
@@ -45,10 +49,12 @@ class EnginePool {
   std::vector<std::thread> threads_;
   std::string engine_name_;
   double packed_window_s_ = 0;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Task> tasks_;
-  bool stopping_ = false;
+  std::deque<Task> tasks_;             // guarded by mutex_
+  bool stopping_ = false;              // guarded by mutex_
+  int consecutive_failures_ = 0;       // guarded by mutex_
+  Status last_failure_;                // guarded by mutex_
 };
 
 }  // namespace reflexio

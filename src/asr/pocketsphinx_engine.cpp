@@ -39,6 +39,11 @@ PocketSphinxEngine::~PocketSphinxEngine() {
   cmd_ln_free_r(config_);
 }
 
+Status PocketSphinxEngine::Ready() const {
+  if (decoder_ == nullptr) return Unavailable("the PocketSphinx decoder is not loaded", "asr_not_loaded");
+  return Status::Ok();
+}
+
 Result<Recognition> PocketSphinxEngine::Transcribe(std::span<const float> samples) {
   std::vector<int16> pcm(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {

@@ -22,6 +22,7 @@ class PocketSphinxEngine : public AsrEngine {
 
   std::string Name() const override { return "pocketsphinx"; }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+  Status Ready() const override;
 
  private:
   PocketSphinxEngine(ps_decoder_s* decoder, cmd_ln_s* config, int frame_rate)

@@ -44,8 +44,15 @@ void RemoteEndpoints::RecordFailure(size_t index) {
   }
 }
 
-size_t RemoteEndpoints::OpenCircuits() {
+size_t RemoteEndpoints::OpenCircuits() const {
   return std::count_if(breakers_.begin(), breakers_.end(), [](const CircuitBreaker& b) { return b.IsOpen(); });
+}
+
+Status RemoteEngine::Ready() const {
+  if (endpoints_->OpenCircuits() < endpoints_->size()) return Status::Ok();
+  return Unavailable("every remote transcription endpoint (" + std::to_string(endpoints_->size()) +
+                         ") keeps failing; its circuit is open until the cool-down passes",
+                     "remote_asr_unavailable");
 }
 
 RemoteEngine::RemoteEngine(RemoteAsrConfig config, std::shared_ptr<RemoteEndpoints> endpoints,
@@ -168,6 +175,13 @@ Result<AsrEngine*> FallbackEngine::Fallback() {
     ASSIGN_OR_RETURN(fallback_, fallback_factory_());
   }
   return fallback_.get();
+}
+
+Status FallbackEngine::Ready() const {
+  Status primary = primary_->Ready();
+  // The fallback is made on first need, so only its factory can be asked about here.
+  if (primary.ok() || fallback_factory_) return Status::Ok();
+  return primary;
 }
 
 Result<Recognition> FallbackEngine::Transcribe(std::span<const float> samples) {

@@ -31,7 +31,7 @@ class RemoteEndpoints {
   void RecordFailure(size_t index);
   const std::string& BaseUrl(size_t index) const { return base_urls_[index]; }
   size_t size() const { return base_urls_.size(); }
-  size_t OpenCircuits();
+  size_t OpenCircuits() const;
 
  private:
   std::vector<std::string> base_urls_;
@@ -47,6 +47,7 @@ class RemoteEngine : public AsrEngine {
                std::shared_ptr<HttpClient> http);
   std::string Name() const override { return "remote"; }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+  Status Ready() const override;  // not while every endpoint's circuit is open
   bool IsLocal() const override { return false; }
 
  private:
@@ -66,6 +67,8 @@ class FallbackEngine : public AsrEngine {
   FallbackEngine(std::unique_ptr<AsrEngine> primary, AsrEngineFactory fallback_factory);
   std::string Name() const override { return primary_->Name(); }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+  // The primary's, unless there is a fallback to take over.
+  Status Ready() const override;
   bool IsLocal() const override { return primary_->IsLocal(); }
   double PackedWindowSeconds() const override { return primary_->PackedWindowSeconds(); }
   bool UsesEveryCore() const override { return primary_->UsesEveryCore(); }

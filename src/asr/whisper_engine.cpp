@@ -77,6 +77,11 @@ Result<std::shared_ptr<const WhisperEngine::Shared>> WhisperEngine::Load(const W
   return std::shared_ptr<const Shared>(std::move(shared));
 }
 
+Status WhisperEngine::Ready() const {
+  if (!shared_ || !shared_->model) return Unavailable("the Whisper model is not loaded", "asr_not_loaded");
+  return Status::Ok();
+}
+
 Result<Recognition> WhisperEngine::Transcribe(std::span<const float> samples_16k) {
   const Shared& s = *shared_;
   Recognition recognition;

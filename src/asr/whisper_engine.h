@@ -52,6 +52,7 @@ class WhisperEngine : public AsrEngine {
   double PackedWindowSeconds() const override { return 30.0; }
   bool UsesEveryCore() const override { return true; }
   Result<Recognition> Transcribe(std::span<const float> samples_16k) override;
+  Status Ready() const override;
 
  private:
   std::shared_ptr<const Shared> shared_;

@@ -34,6 +34,10 @@ Result<std::string> EncodeOggOpus(std::span<const float> samples, int bitrate) {
   }
   ope_encoder_ctl(encoder.get(), OPUS_SET_BITRATE(bitrate));
   ope_encoder_ctl(encoder.get(), OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
+  // Complexity 8 instead of the default 10: 10 % less encoding time, and the dev speech set
+  // round-tripped through it is recognised exactly as well (29.1 % WER at 8 and 10; 30.3 % at 6,
+  // 34.4 % at 5), so replay loses nothing audible to a recogniser.
+  ope_encoder_ctl(encoder.get(), OPUS_SET_COMPLEXITY(8));
   constexpr size_t kChunk = kSampleRate;  // one second at a time keeps memory flat
   for (size_t i = 0; i < samples.size(); i += kChunk) {
     size_t n = std::min(kChunk, samples.size() - i);

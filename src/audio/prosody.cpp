@@ -18,6 +18,7 @@ constexpr int kMinLag = kSampleRate / 400;  // 400 Hz
 constexpr int kMaxLag = kSampleRate / 70;   // 70 Hz
 constexpr double kLoudnessFloorDb = -45;
 constexpr double kPeriodicity = 0.5;
+constexpr double kOctaveTolerance = 0.02;
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
@@ -34,6 +35,7 @@ double Round3(double v) { return std::round(v * 1000) / 1000; }
 Prosody MeasureProsody(std::span<const float> samples, int words) {
   Prosody p;
   std::vector<double> pitches, loudness;
+  std::vector<double> squares(kFrame + 1), correlation(kMaxLag + 1);
   size_t frames = 0, quiet = 0;
   for (size_t start = 0; start + kFrame <= samples.size(); start += kHop, ++frames) {
     std::span<const float> frame = samples.subspan(start, kFrame);
@@ -44,20 +46,24 @@ Prosody MeasureProsody(std::span<const float> samples, int words) {
       ++quiet;
       continue;
     }
+    // Running sums of squares give each lag's two energies at once; only the cross term is a loop.
+    squares[0] = 0;
+    for (size_t i = 0; i < kFrame; ++i) squares[i + 1] = squares[i] + double(frame[i]) * frame[i];
     double best = 0;
-    int best_lag = 0;
     for (int lag = kMinLag; lag <= kMaxLag; ++lag) {
-      double cross = 0, a = 0, b = 0;
-      for (size_t i = 0; i + lag < kFrame; ++i) {
-        cross += double(frame[i]) * frame[i + lag];
-        a += double(frame[i]) * frame[i];
-        b += double(frame[i + lag]) * frame[i + lag];
-      }
-      double r = cross / std::sqrt(a * b + 1e-12);
-      if (r > best) {
-        best = r;
-        best_lag = lag;
-      }
+      double cross = 0;
+      for (size_t i = 0; i + lag < kFrame; ++i) cross += double(frame[i]) * frame[i + lag];
+      double a = squares[kFrame - lag], b = squares[kFrame] - squares[lag];
+      correlation[lag] = cross / std::sqrt(a * b + 1e-12);
+      best = std::max(best, correlation[lag]);
+    }
+    // A periodic signal correlates as well at two and three periods as at one: the first peak
+    // that nearly matches the best is the period, not its multiples (octave errors).
+    int best_lag = 0;
+    for (int lag = kMinLag; lag <= kMaxLag && best_lag == 0; ++lag) {
+      bool peak = (lag == kMinLag || correlation[lag] >= correlation[lag - 1]) &&
+                  (lag == kMaxLag || correlation[lag] >= correlation[lag + 1]);
+      if (peak && correlation[lag] >= best - kOctaveTolerance) best_lag = lag;
     }
     if (best >= kPeriodicity && best_lag > 0) {
       pitches.push_back(double(kSampleRate) / best_lag);

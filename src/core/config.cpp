@@ -202,6 +202,8 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_max_attempts, 1, 100); }},
       {"jobs.retry_base_s", "REFLEXIO_JOB_RETRY_BASE_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_retry_base_s, 0, 3600); }},
+      {"jobs.queue_age_degraded_s", "REFLEXIO_QUEUE_AGE_DEGRADED_S",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.queue_age_degraded_s, 1, 7 * 86400); }},
       {"understanding.episode_gap_s", "REFLEXIO_EPISODE_GAP_S",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.episode_gap_s, 1, 86400); }},
       {"understanding.llm.provider", "REFLEXIO_LLM_PROVIDER",

@@ -46,6 +46,31 @@ class FakeClock : public Clock {
   std::atomic<double> seconds_{1795733400.0};
 };
 
+// Regular files anywhere under `dir` (0 when it does not exist).
+inline size_t FilesUnder(const std::filesystem::path& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    n += it->is_regular_file();
+  }
+  return n;
+}
+
+// Every regular file under `dir` (path, bytes): a database together with its WAL and anything
+// else written beside it, for the checks that nothing is stored in the clear.
+inline std::vector<std::pair<std::string, std::string>> FileContentsUnder(const std::filesystem::path& dir) {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    files.emplace_back(it->path().string(), std::string(std::istreambuf_iterator<char>(in), {}));
+  }
+  return files;
+}
+
 inline std::filesystem::path SpeechDir(const std::string& language = "en") {
   return std::filesystem::path(REFLEXIO_SHARED_DIR) / "data" / "speech" / language;
 }

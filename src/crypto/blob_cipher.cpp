@@ -13,7 +13,9 @@ namespace reflexio {
 
 namespace {
 
-constexpr char kMagic[4] = {'R', 'F', 'X', '1'};
+constexpr char kMagic[4] = {'R', 'F', 'X', '2'};
+constexpr char kLegacyMagic[4] = {'R', 'F', 'X', '1'};  // plaintext length in the header
+constexpr size_t kOpenedFramesKept = 4;
 
 Status Corrupt(const std::string& why) {
   return Status(ErrorCode::kInternal, "blob_integrity", "encrypted object failed its integrity check: " + why);
@@ -27,28 +29,7 @@ uint64_t GetU(std::string_view s, size_t pos, int bytes) {
   return v;
 }
 
-struct Header {
-  uint32_t frame_size = 0;
-  std::string salt;
-  uint64_t plaintext_size = 0;
-  std::string bytes;
-  uint64_t Frames() const { return plaintext_size == 0 ? 1 : (plaintext_size + frame_size - 1) / frame_size; }
-};
-
-Result<Header> ParseHeader(std::string_view bytes) {
-  if (bytes.size() < kBlobHeaderSize || std::memcmp(bytes.data(), kMagic, 4) != 0) {
-    return Corrupt("not a Reflexio encrypted object");
-  }
-  Header h;
-  h.frame_size = static_cast<uint32_t>(GetU(bytes, 4, 4));
-  h.salt = std::string(bytes.substr(8, 16));
-  h.plaintext_size = GetU(bytes, 24, 8);
-  h.bytes = std::string(bytes.substr(0, kBlobHeaderSize));
-  if (h.frame_size == 0 || h.frame_size > (64u << 20)) return Corrupt("impossible frame size");
-  return h;
-}
-
-Result<std::string> ObjectKey(std::string_view key, const Header& h, const BlobContext& context) {
+Result<std::string> ObjectKey(std::string_view key, std::string_view salt, const BlobContext& context) {
   if (key.size() != 32) return InvalidArgument("a data key is 32 bytes", "bad_key");
   std::string info = "reflexio-blob-v1";
   info += '\0' + context.tenant_id + '\0' + context.object_id;
@@ -58,7 +39,7 @@ Result<std::string> ObjectKey(std::string_view key, const Header& h, const BlobC
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(key.data()), key.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char*>(h.salt.data()), h.salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char*>(salt.data()), salt.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
       OSSL_PARAM_construct_end()};
   std::string out(32, '\0');
@@ -74,17 +55,18 @@ std::string Nonce(uint64_t frame) {
   return nonce;
 }
 
-std::string Aad(const Header& h, uint64_t frame) {
-  std::string aad = h.bytes;
+std::string Aad(const std::string& header, uint64_t frame, bool last) {
+  std::string aad = header;
   PutU64(aad, frame);
-  aad += frame + 1 == h.Frames() ? '\1' : '\0';
+  aad += last ? '\1' : '\0';
   return aad;
 }
 
 // Seals (encrypt=true) or opens one frame.
-Result<std::string> Frame(bool encrypt, const std::string& key, const Header& h, uint64_t index, std::string_view in) {
+Result<std::string> Frame(bool encrypt, const std::string& key, const std::string& header, uint64_t index, bool last,
+                          std::string_view in) {
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-  std::string nonce = Nonce(index), aad = Aad(h, index);
+  std::string nonce = Nonce(index), aad = Aad(header, index, last);
   auto u = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); };
   int len = 0;
   std::string_view body = encrypt ? in : in.substr(0, in.size() - kBlobTagSize);
@@ -112,84 +94,138 @@ Result<std::string> Frame(bool encrypt, const std::string& key, const Header& h,
   return out;
 }
 
-uint64_t FrameOffset(const Header& h, uint64_t frame) { return kBlobHeaderSize + frame * (h.frame_size + kBlobTagSize); }
-size_t FramePlainSize(const Header& h, uint64_t frame) {
-  if (h.plaintext_size == 0) return 0;
-  return static_cast<size_t>(std::min<uint64_t>(h.frame_size, h.plaintext_size - frame * h.frame_size));
+uint64_t FrameOffset(uint32_t frame_size, uint64_t frame) {
+  return kBlobHeaderSize + frame * (frame_size + kBlobTagSize);
 }
 
 }  // namespace
 
-Result<std::string> EncryptBlob(std::string_view key, const BlobContext& context, std::string_view plaintext,
-                                size_t frame_size) {
-  Header h;
-  h.frame_size = static_cast<uint32_t>(frame_size);
-  h.plaintext_size = plaintext.size();
-  h.salt.assign(16, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(h.salt.data()), 16) != 1) return Internal("no randomness");
-  h.bytes.assign(kMagic, 4);
-  PutU32(h.bytes, h.frame_size);
-  h.bytes += h.salt;
-  PutU64(h.bytes, h.plaintext_size);
-  ASSIGN_OR_RETURN(std::string object_key, ObjectKey(key, h, context));
-  std::string out = h.bytes;
-  for (uint64_t i = 0; i < h.Frames(); ++i) {
-    ASSIGN_OR_RETURN(std::string sealed,
-                     Frame(true, object_key, h, i, plaintext.substr(i * frame_size, FramePlainSize(h, i))));
-    out += sealed;
+Result<BlobSealer> BlobSealer::Start(std::string_view key, const BlobContext& context, size_t frame_size) {
+  if (frame_size == 0 || frame_size > (64u << 20)) return InvalidArgument("impossible frame size", "bad_frame_size");
+  BlobSealer sealer;
+  sealer.frame_size_ = static_cast<uint32_t>(frame_size);
+  std::string salt(16, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), 16) != 1) return Internal("no randomness");
+  sealer.header_.assign(kMagic, 4);
+  PutU32(sealer.header_, sealer.frame_size_);
+  sealer.header_ += salt;
+  PutU64(sealer.header_, 0);
+  ASSIGN_OR_RETURN(sealer.object_key_, ObjectKey(key, salt, context));
+  return sealer;
+}
+
+Result<std::string> BlobSealer::SealFrame(std::string_view plaintext, bool last) {
+  return Frame(true, object_key_, header_, next_frame_++, last, plaintext);
+}
+
+Result<std::string> BlobSealer::Append(std::string_view plaintext) {
+  std::string out;
+  if (!header_written_) {
+    out = header_;
+    header_written_ = true;
+  }
+  pending_.append(plaintext);
+  size_t sealed_up_to = 0;
+  // A full frame stays pending until a byte after it arrives: only Finish knows the last one.
+  while (pending_.size() - sealed_up_to > frame_size_) {
+    ASSIGN_OR_RETURN(std::string frame, SealFrame(std::string_view(pending_).substr(sealed_up_to, frame_size_), false));
+    out += frame;
+    sealed_up_to += frame_size_;
+  }
+  pending_.erase(0, sealed_up_to);
+  return out;
+}
+
+Result<std::string> BlobSealer::Finish() {
+  ASSIGN_OR_RETURN(std::string out, Append(""));
+  ASSIGN_OR_RETURN(std::string last, SealFrame(pending_, true));
+  pending_.clear();
+  return out + last;
+}
+
+Result<SealedBlob> SealedBlob::Open(std::string_view key, const BlobContext& context, uint64_t sealed_size,
+                                    SealedReader read) {
+  SealedBlob blob;
+  ASSIGN_OR_RETURN(blob.header_, read(0, kBlobHeaderSize));
+  const std::string& h = blob.header_;
+  bool current = h.size() == kBlobHeaderSize && std::memcmp(h.data(), kMagic, 4) == 0;
+  bool legacy = h.size() == kBlobHeaderSize && std::memcmp(h.data(), kLegacyMagic, 4) == 0;
+  if (!current && !legacy) return Corrupt("not a Reflexio encrypted object");
+  blob.frame_size_ = static_cast<uint32_t>(GetU(h, 4, 4));
+  if (blob.frame_size_ == 0 || blob.frame_size_ > (64u << 20)) return Corrupt("impossible frame size");
+  if (sealed_size < kBlobHeaderSize + kBlobTagSize) return Corrupt("shorter than one frame");
+  // Frames from the sealed length: all full but the last, which holds at least one byte unless
+  // the plaintext is empty.
+  uint64_t body = sealed_size - kBlobHeaderSize, sealed_frame = blob.frame_size_ + kBlobTagSize;
+  uint64_t frames = (body + sealed_frame - 1) / sealed_frame;
+  uint64_t last_sealed = body - (frames - 1) * sealed_frame;
+  if (last_sealed < kBlobTagSize || (last_sealed == kBlobTagSize && frames > 1)) {
+    return Corrupt("its length does not end in a whole frame (truncated or extended)");
+  }
+  blob.plaintext_size_ = (frames - 1) * blob.frame_size_ + (last_sealed - kBlobTagSize);
+  if (current && GetU(h, 24, 8) != 0) return Corrupt("a reserved header field is set");
+  if (legacy && GetU(h, 24, 8) != blob.plaintext_size_) {
+    return Corrupt("its length does not match its header (truncated or extended)");
+  }
+  ASSIGN_OR_RETURN(blob.object_key_, ObjectKey(key, std::string_view(h).substr(8, 16), context));
+  blob.read_ = std::move(read);
+  // The last frame's flag binds the end: opening it proves nothing was cut off or added.
+  RETURN_IF_ERROR(blob.OpenFrame(frames - 1).status());
+  return blob;
+}
+
+uint64_t SealedBlob::Frames() const {
+  return plaintext_size_ == 0 ? 1 : (plaintext_size_ + frame_size_ - 1) / frame_size_;
+}
+
+size_t SealedBlob::FramePlainSize(uint64_t index) const {
+  if (plaintext_size_ == 0) return 0;
+  return static_cast<size_t>(std::min<uint64_t>(frame_size_, plaintext_size_ - index * frame_size_));
+}
+
+Result<const std::string*> SealedBlob::OpenFrame(uint64_t index) {
+  for (const auto& [cached, plain] : opened_) {
+    if (cached == index) return &plain;
+  }
+  size_t want = FramePlainSize(index) + kBlobTagSize;
+  ASSIGN_OR_RETURN(std::string sealed, read_(FrameOffset(frame_size_, index), want));
+  if (sealed.size() != want) return Corrupt("frame " + std::to_string(index) + " is truncated");
+  ASSIGN_OR_RETURN(std::string plain, Frame(false, object_key_, header_, index, index + 1 == Frames(), sealed));
+  if (opened_.size() == kOpenedFramesKept) opened_.erase(opened_.begin());
+  opened_.emplace_back(index, std::move(plain));
+  return &opened_.back().second;
+}
+
+Result<std::string> SealedBlob::Read(uint64_t offset, uint64_t length) {
+  if (offset >= plaintext_size_ || length == 0) return std::string();
+  uint64_t end = std::min(plaintext_size_, offset + length);
+  std::string out;
+  out.reserve(static_cast<size_t>(end - offset));
+  for (uint64_t i = offset / frame_size_; i * frame_size_ < end; ++i) {
+    ASSIGN_OR_RETURN(const std::string* plain, OpenFrame(i));
+    uint64_t frame_start = i * frame_size_;
+    uint64_t from = std::max(offset, frame_start) - frame_start;
+    uint64_t to = std::min(end, frame_start + plain->size()) - frame_start;
+    out.append(*plain, from, to - from);
   }
   return out;
+}
+
+Result<std::string> EncryptBlob(std::string_view key, const BlobContext& context, std::string_view plaintext,
+                                size_t frame_size) {
+  ASSIGN_OR_RETURN(BlobSealer sealer, BlobSealer::Start(key, context, frame_size));
+  ASSIGN_OR_RETURN(std::string out, sealer.Append(plaintext));
+  ASSIGN_OR_RETURN(std::string rest, sealer.Finish());
+  return out + rest;
 }
 
 Result<std::string> DecryptBlob(std::string_view key, const BlobContext& context, std::string_view sealed) {
-  ASSIGN_OR_RETURN(Header h, ParseHeader(sealed));
-  if (sealed.size() != FrameOffset(h, h.Frames() - 1) + FramePlainSize(h, h.Frames() - 1) + kBlobTagSize) {
-    return Corrupt("its length does not match its header (truncated or extended)");
-  }
-  ASSIGN_OR_RETURN(std::string object_key, ObjectKey(key, h, context));
-  std::string out;
-  out.reserve(h.plaintext_size);
-  for (uint64_t i = 0; i < h.Frames(); ++i) {
-    ASSIGN_OR_RETURN(std::string plain, Frame(false, object_key, h, i,
-                                              sealed.substr(FrameOffset(h, i), FramePlainSize(h, i) + kBlobTagSize)));
-    out += plain;
-  }
-  return out;
-}
-
-Result<std::string> DecryptBlobRange(std::string_view key, const BlobContext& context, const SealedReader& read,
-                                     uint64_t offset, uint64_t length) {
-  ASSIGN_OR_RETURN(std::string header_bytes, read(0, kBlobHeaderSize));
-  ASSIGN_OR_RETURN(Header h, ParseHeader(header_bytes));
-  if (offset >= h.plaintext_size || length == 0) return std::string();
-  uint64_t end = std::min(h.plaintext_size, offset + length);
-  ASSIGN_OR_RETURN(std::string object_key, ObjectKey(key, h, context));
-  std::string out;
-  for (uint64_t i = offset / h.frame_size; i * h.frame_size < end; ++i) {
-    size_t want = FramePlainSize(h, i) + kBlobTagSize;
-    ASSIGN_OR_RETURN(std::string sealed, read(FrameOffset(h, i), want));
-    if (sealed.size() != want) return Corrupt("frame " + std::to_string(i) + " is truncated");
-    ASSIGN_OR_RETURN(std::string plain, Frame(false, object_key, h, i, sealed));
-    uint64_t frame_start = i * h.frame_size;
-    uint64_t from = std::max(offset, frame_start) - frame_start;
-    uint64_t to = std::min(end, frame_start + plain.size()) - frame_start;
-    out.append(plain, from, to - from);
-  }
-  return out;
-}
-
-Result<uint64_t> SealedPlaintextSize(std::string_view key, const BlobContext& context, const SealedReader& read) {
-  ASSIGN_OR_RETURN(std::string header_bytes, read(0, kBlobHeaderSize));
-  ASSIGN_OR_RETURN(Header h, ParseHeader(header_bytes));
-  // The last frame's associated data binds the header: opening it proves the length is the
-  // one that was sealed and that nothing was cut off the end.
-  uint64_t last = h.Frames() - 1;
-  size_t want = FramePlainSize(h, last) + kBlobTagSize;
-  ASSIGN_OR_RETURN(std::string sealed, read(FrameOffset(h, last), want));
-  if (sealed.size() != want) return Corrupt("frame " + std::to_string(last) + " is truncated");
-  ASSIGN_OR_RETURN(std::string object_key, ObjectKey(key, h, context));
-  RETURN_IF_ERROR(Frame(false, object_key, h, last, sealed).status());
-  return h.plaintext_size;
+  SealedReader read = [sealed](uint64_t position, size_t length) -> Result<std::string> {
+    if (position >= sealed.size()) return std::string();
+    return std::string(sealed.substr(position, length));
+  };
+  ASSIGN_OR_RETURN(SealedBlob blob, SealedBlob::Open(key, context, sealed.size(), std::move(read)));
+  return blob.Read(0, blob.size());
 }
 
 }  // namespace reflexio

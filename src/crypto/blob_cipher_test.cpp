@@ -22,20 +22,23 @@ std::string Pattern(size_t n) {
   return s;
 }
 
-constexpr size_t kFrame = 1000;
-constexpr const char* kKnownAnswerSha256 = "c576e8329e7cc90625ff9342aefd10ff17fbdd327e54b4289d65fb100d9d8549";  // small frames make every edge cheap to test
+constexpr size_t kFrame = 1000;  // small frames make every edge cheap to test
+// Pinned once from the construction below: the formats may never change silently.
+constexpr const char* kKnownAnswerSha256 = "c576e8329e7cc90625ff9342aefd10ff17fbdd327e54b4289d65fb100d9d8549";  // RFX1
+constexpr const char* kCurrentKnownAnswerSha256 = "00132aef9b8bb34d02ada80b87b933224ca5418ebdbe0d4ab6ac042e908f6751";  // RFX2
 
 // The frame format built from its written description with OpenSSL directly — not with the
-// code under test — from fixed inputs: header "RFX1" | frame size (u32 BE) | salt (16) |
-// plaintext length (u64 BE); per-object key HKDF-SHA256(key, salt, "reflexio-blob-v1\0" tenant
-// "\0" object); frame i sealed with AES-256-GCM, nonce 0^4 | i (u64 BE), associated data
-// header | i (u64 BE) | last-frame flag, tag appended.
+// code under test — from fixed inputs: header "RFX2" | frame size (u32 BE) | salt (16) | 0^8
+// ("RFX1", written by earlier versions: the plaintext length (u64 BE) instead of the zeros);
+// per-object key HKDF-SHA256(key, salt, "reflexio-blob-v1\0" tenant "\0" object); frame i sealed
+// with AES-256-GCM, nonce 0^4 | i (u64 BE), associated data header | i (u64 BE) | last-frame
+// flag, tag appended.
 std::string BuildFromTheSpecification(const std::string& key, const std::string& salt, const BlobContext& context,
-                                      const std::string& plaintext, uint32_t frame_size) {
+                                      const std::string& plaintext, uint32_t frame_size, bool legacy = false) {
   auto u64 = [](uint64_t v) { std::string s; for (int i = 7; i >= 0; --i) s += static_cast<char>(v >> (8 * i)); return s; };
-  std::string header = "RFX1";
+  std::string header = legacy ? "RFX1" : "RFX2";
   for (int i = 3; i >= 0; --i) header += static_cast<char>(frame_size >> (8 * i));
-  header += salt + u64(plaintext.size());
+  header += salt + u64(legacy ? plaintext.size() : 0);
   std::string info = std::string("reflexio-blob-v1") + '\0' + context.tenant_id + '\0' + context.object_id;
   std::unique_ptr<EVP_KDF, decltype(&EVP_KDF_free)> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr), EVP_KDF_free);
   std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)> kctx(EVP_KDF_CTX_new(kdf.get()), EVP_KDF_CTX_free);
@@ -75,17 +78,67 @@ TEST(BlobCipher, KnownAnswerFromTheWrittenFormat) {
   std::string plaintext = "Reflexio frame format known answer: two frames and a short last one.";
   std::string sealed = BuildFromTheSpecification(key, salt, kAudio, plaintext, 32);
   ASSERT_EQ(sealed.size(), kBlobHeaderSize + plaintext.size() + 3 * kBlobTagSize);
-  // Pinned once from the construction above: the format may never change silently.
-  EXPECT_EQ(Sha256Hex(sealed), kKnownAnswerSha256);
+  EXPECT_EQ(Sha256Hex(sealed), kCurrentKnownAnswerSha256);
   auto opened = DecryptBlob(key, kAudio, sealed);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(*opened, plaintext);
-  // And what EncryptBlob writes has the same layout: header fields where the format says.
+  // What EncryptBlob writes has the same layout: the header fields where the format says.
   auto ours = EncryptBlob(key, kAudio, plaintext, 32);
   ASSERT_TRUE(ours.ok());
   EXPECT_EQ(ours->size(), sealed.size());
   EXPECT_EQ(ours->substr(0, 8), sealed.substr(0, 8));
   EXPECT_EQ(ours->substr(24, 8), sealed.substr(24, 8));
+}
+
+TEST(BlobCipher, ObjectsSealedByEarlierVersionsStillOpen) {
+  std::string key(32, '\0'), salt(16, '\0');
+  for (int i = 0; i < 32; ++i) key[i] = static_cast<char>(i);
+  for (int i = 0; i < 16; ++i) salt[i] = static_cast<char>(0xa0 + i);
+  std::string plaintext = "Reflexio frame format known answer: two frames and a short last one.";
+  std::string sealed = BuildFromTheSpecification(key, salt, kAudio, plaintext, 32, /*legacy=*/true);
+  EXPECT_EQ(Sha256Hex(sealed), kKnownAnswerSha256);
+  auto opened = DecryptBlob(key, kAudio, sealed);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(*opened, plaintext);
+  std::string lying = sealed;
+  lying[31] = static_cast<char>(lying[31] - 1);  // a length one byte short of what the frames hold
+  EXPECT_FALSE(DecryptBlob(key, kAudio, lying).ok());
+  EXPECT_FALSE(DecryptBlob(key, kAudio, sealed.substr(0, sealed.size() - 32 - kBlobTagSize)).ok())
+      << "the last frame dropped";
+}
+
+TEST(BlobCipher, SealsAStreamInPiecesHoldingAtMostOneFrame) {
+  std::string key = NewDataKey();
+  std::string plain = Pattern(5 * kFrame + 321);
+  auto sealer = BlobSealer::Start(key, kAudio, kFrame);
+  ASSERT_TRUE(sealer.ok());
+  std::string sealed;
+  size_t fed = 0, piece = 1;
+  while (fed < plain.size()) {
+    size_t n = std::min(piece, plain.size() - fed);
+    auto out = sealer->Append(std::string_view(plain).substr(fed, n));
+    ASSERT_TRUE(out.ok());
+    sealed += *out;
+    fed += n;
+    piece = piece * 3 + 1;  // 1, 4, 13, 40, … bytes: pieces both inside and across frames
+    // Every frame but the one still filling (or full and waiting for the next byte) is out.
+    size_t frames_out = (sealed.size() - kBlobHeaderSize) / (kFrame + kBlobTagSize);
+    EXPECT_EQ(frames_out, (fed - 1) / kFrame) << "after " << fed << " bytes";
+  }
+  auto last = sealer->Finish();
+  ASSERT_TRUE(last.ok());
+  sealed += *last;
+  EXPECT_EQ(sealed.size(), kBlobHeaderSize + plain.size() + 6 * kBlobTagSize);
+  EXPECT_EQ(sealed.find(plain.substr(100, 64)), std::string::npos);
+  auto back = DecryptBlob(key, kAudio, sealed);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, plain);
+  // A stream that ends exactly at a frame's end: the full frame waits, then is sealed last.
+  auto exact = BlobSealer::Start(key, kAudio, kFrame);
+  std::string two = *exact->Append(Pattern(2 * kFrame));
+  EXPECT_EQ(two.size(), kBlobHeaderSize + kFrame + kBlobTagSize);
+  two += *exact->Finish();
+  EXPECT_EQ(*DecryptBlob(key, kAudio, two), Pattern(2 * kFrame));
 }
 
 TEST(BlobCipher, RoundTripsEverySizeAroundFrameEdges) {
@@ -125,10 +178,13 @@ TEST(BlobCipher, DetectsEveryKindOfTampering) {
   EXPECT_TRUE(fails(swapped)) << "two frames swapped";
   EXPECT_TRUE(fails(sealed.substr(0, sealed.size() - 1))) << "the last byte cut";
   EXPECT_TRUE(fails(sealed.substr(0, kBlobHeaderSize + 3 * frame))) << "the last frame dropped";
-  std::string shorter = sealed;
-  shorter[31] = static_cast<char>(3000 & 0xff);  // claims 3000 bytes: drop the final frame, keep the rest
-  shorter[30] = static_cast<char>(3000 >> 8);
-  EXPECT_TRUE(fails(shorter.substr(0, kBlobHeaderSize + 3 * frame))) << "a header rewritten to hide truncation";
+  EXPECT_TRUE(fails(sealed.substr(0, kBlobHeaderSize + 3 * frame + 100))) << "cut inside the last frame";
+  std::string reserved = sealed;
+  reserved[31] = 1;
+  EXPECT_TRUE(fails(reserved)) << "a reserved header byte set";
+  std::string version = sealed;
+  version[3] = '1';
+  EXPECT_TRUE(fails(version)) << "relabelled as the earlier format";
   EXPECT_TRUE(fails(sealed, {"tenant-b", kAudio.object_id})) << "moved to another tenant";
   EXPECT_TRUE(fails(sealed, {kAudio.tenant_id, "audio/tenant-a/rec-2.opus"})) << "moved to another object";
   EXPECT_TRUE(fails(sealed, kAudio, NewDataKey())) << "another key";
@@ -140,19 +196,33 @@ TEST(BlobCipher, RangeDecryptionReadsOnlyTheCoveringFrames) {
   std::string plain = Pattern(10 * kFrame + 123);
   std::string sealed = *EncryptBlob(key, kAudio, plain, kFrame);
   size_t bytes_read = 0;
-  SealedReader read = [&](uint64_t pos, size_t len) -> Result<std::string> {
-    bytes_read += std::min<size_t>(len, sealed.size() - std::min<size_t>(pos, sealed.size()));
-    return sealed.substr(std::min<size_t>(pos, sealed.size()), len);
+  auto reader = [&](const std::string& from) {
+    return [&bytes_read, &from](uint64_t pos, size_t len) -> Result<std::string> {
+      std::string bytes = from.substr(std::min<size_t>(pos, from.size()), len);
+      bytes_read += bytes.size();
+      return bytes;
+    };
   };
-  auto slice = DecryptBlobRange(key, kAudio, read, 2500, 1700);  // frames 2, 3 and 4
+  auto blob = SealedBlob::Open(key, kAudio, sealed.size(), reader(sealed));
+  ASSERT_TRUE(blob.ok()) << blob.status().ToString();
+  EXPECT_EQ(blob->size(), plain.size());
+  EXPECT_EQ(bytes_read, kBlobHeaderSize + 123 + kBlobTagSize) << "opening reads the header and the last frame";
+  bytes_read = 0;
+  auto slice = blob->Read(2500, 1700);  // frames 2, 3 and 4
   ASSERT_TRUE(slice.ok()) << slice.status().ToString();
   EXPECT_EQ(*slice, plain.substr(2500, 1700));
-  EXPECT_EQ(bytes_read, kBlobHeaderSize + 3 * (kFrame + kBlobTagSize));
-  EXPECT_EQ(*DecryptBlobRange(key, kAudio, read, 10 * kFrame, 1000), plain.substr(10 * kFrame)) << "clipped at the end";
+  EXPECT_EQ(bytes_read, 3 * (kFrame + kBlobTagSize));
+  bytes_read = 0;
+  EXPECT_EQ(*blob->Read(3100, 50), plain.substr(3100, 50));
+  EXPECT_EQ(bytes_read, 0u) << "a frame just opened is not read again";
+  EXPECT_EQ(*blob->Read(10 * kFrame, 1000), plain.substr(10 * kFrame)) << "clipped at the end";
+  EXPECT_EQ(*blob->Read(20 * kFrame, 1000), "") << "past the end";
   std::string damaged = sealed;
   damaged[kBlobHeaderSize + 3 * (kFrame + kBlobTagSize) + 5] ^= 1;
-  SealedReader read_damaged = [&](uint64_t pos, size_t len) -> Result<std::string> { return damaged.substr(pos, len); };
-  EXPECT_FALSE(DecryptBlobRange(key, kAudio, read_damaged, 2500, 1700).ok());
+  auto opened_damaged = SealedBlob::Open(key, kAudio, damaged.size(), reader(damaged));
+  ASSERT_TRUE(opened_damaged.ok()) << "the damage is in frame 3, not the last";
+  EXPECT_FALSE(opened_damaged->Read(2500, 1700).ok());
+  EXPECT_FALSE(SealedBlob::Open(key, kAudio, sealed.size() - 1, reader(sealed)).ok()) << "a truncated object";
 }
 
 TEST(Keys, MasterKeyIsDeterministicPerPasswordAndSalt) {

@@ -3,9 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <fstream>
 #include <memory>
-#include <vector>
 
 namespace reflexio {
 
@@ -47,18 +45,23 @@ std::optional<std::string> FromHex(std::string_view hex) {
   return out;
 }
 
-std::string Sha256FileHex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::vector<char> buf(1 << 16);
-  while (in.read(buf.data(), buf.size()) || in.gcount() > 0) {
-    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
-  }
+struct Sha256Stream::Context {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+};
+
+Sha256Stream::Sha256Stream() : context_(std::make_unique<Context>()) {
+  EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr);
+}
+Sha256Stream::~Sha256Stream() = default;
+Sha256Stream::Sha256Stream(Sha256Stream&&) noexcept = default;
+Sha256Stream& Sha256Stream::operator=(Sha256Stream&&) noexcept = default;
+
+void Sha256Stream::Update(std::string_view data) { EVP_DigestUpdate(context_->md.get(), data.data(), data.size()); }
+
+std::string Sha256Stream::FinishHex() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  EVP_DigestFinal_ex(context_->md.get(), digest, &len);
   return ToHex(std::string_view(reinterpret_cast<char*>(digest), len));
 }
 

@@ -1,7 +1,8 @@
-// Hashes and MACs (OpenSSL): SHA-256 of bytes or of a file, HMAC-SHA256, hex encoding.
-// Pure functions, thread-safe.
+// Hashes and MACs (OpenSSL): SHA-256 of bytes, whole or as they stream in; HMAC-SHA256; hex
+// encoding. The functions are pure and thread-safe; a Sha256Stream belongs to one thread.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,8 +13,21 @@ std::string ToHex(std::string_view bytes);
 std::optional<std::string> FromHex(std::string_view hex);  // nullopt unless valid hex
 std::string Sha256(std::string_view data);  // raw 32 bytes
 std::string Sha256Hex(std::string_view data);
-// Streams the file; an unreadable file gives an empty string.
-std::string Sha256FileHex(const std::string& path);
+
+// SHA-256 of bytes that arrive in pieces (an upload as it streams in).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(Sha256Stream&&) noexcept;
+  Sha256Stream& operator=(Sha256Stream&&) noexcept;
+  void Update(std::string_view data);
+  std::string FinishHex();  // the digest of everything given; the stream is spent
+
+ private:
+  struct Context;
+  std::unique_ptr<Context> context_;
+};
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
 
 }  // namespace reflexio

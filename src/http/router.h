@@ -8,11 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -27,7 +28,6 @@ struct ServerRequest {
   std::map<std::string, std::string> params;   // values of the {name} segments of the route pattern
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;                            // routes that do not stream their body
-  std::filesystem::path body_file;             // routes that stream their body to disk
   uint64_t body_bytes = 0;
   std::optional<Tenant> tenant;                // set for authenticated routes
 
@@ -46,15 +46,28 @@ struct ServerResponse {
 
 ServerResponse ErrorResponse(const Status& status);
 
+// Where a streamed body goes, piece by piece, as it arrives. Finish answers the request once the
+// whole body is in; a sink destroyed without Finish (the client went away, the body was too
+// large, a write failed) must keep nothing of it.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual Status Write(std::string_view bytes) = 0;
+  virtual ServerResponse Finish(ServerRequest& request) = 0;
+};
+
 struct Route {
   std::string method;
   std::string pattern;
   std::string summary;
   bool authenticated = true;
-  bool streams_body = false;  // body goes to a temp file instead of memory
   // Runs after authentication and before the body is read (e.g. Content-Type checks).
   std::function<Status(const ServerRequest&)> before_body;
   std::function<ServerResponse(ServerRequest&)> handler;
+  // Set for routes whose body is too large for memory (uploads): it is streamed into the sink
+  // this returns, under the upload size limit, and the sink answers instead of `handler`.
+  std::function<Result<std::unique_ptr<BodySink>>(ServerRequest&)> open_body;
+  bool streams_body() const { return static_cast<bool>(open_body); }
 };
 
 class Router {

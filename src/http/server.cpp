@@ -14,7 +14,6 @@
 #include <chrono>
 #include <limits>
 
-#include "core/ids.h"
 #include "core/log.h"
 
 namespace reflexio {
@@ -27,8 +26,8 @@ using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
 struct HttpServer::Impl {
-  Impl(const Config& c, const Router& r, Metrics& m, Authenticator a, std::filesystem::path dir)
-      : config(c), router(r), metrics(m), authenticate(std::move(a)), upload_dir(std::move(dir)), acceptor(io) {}
+  Impl(const Config& c, const Router& r, Metrics& m, Authenticator a)
+      : config(c), router(r), metrics(m), authenticate(std::move(a)), acceptor(io) {}
 
   awaitable<void> Accept();
   awaitable<void> Session(tcp::socket socket);
@@ -37,15 +36,13 @@ struct HttpServer::Impl {
   const Router& router;
   Metrics& metrics;
   Authenticator authenticate;
-  std::filesystem::path upload_dir;
   asio::io_context io;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
 };
 
-HttpServer::HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate,
-                       std::filesystem::path upload_dir)
-    : impl_(std::make_unique<Impl>(config, router, metrics, std::move(authenticate), std::move(upload_dir))) {}
+HttpServer::HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate)
+    : impl_(std::make_unique<Impl>(config, router, metrics, std::move(authenticate))) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -116,9 +113,56 @@ http::response<http::string_body> ToBeast(const ServerResponse& r, unsigned vers
   return res;
 }
 
+template <typename Handler>
+ServerResponse RunHandler(const std::string& route_label, Handler handler) {
+  try {
+    return handler();
+  } catch (const std::exception& e) {
+    LOG_ERROR("handler for " << route_label << " threw: " << e.what());
+    return ErrorResponse(Internal("internal error; see the server log"));
+  }
+}
+
 Status TooLarge(uint64_t limit) {
   return Status(ErrorCode::kTooLarge, "body_too_large",
                 "the body exceeds this server's limit of " + std::to_string(limit) + " bytes");
+}
+
+enum class StreamedBody { kComplete, kTooLarge, kClientGone, kNotStored };
+
+// Reads the body a piece at a time into the sink, so no more than one buffer of it is ever held
+// here and none of it is written anywhere but where the sink puts it.
+template <typename Stream>
+awaitable<StreamedBody> StreamBody(Stream& stream, beast::flat_buffer& buffer,
+                                   http::request_parser<http::buffer_body>& parser, BodySink& sink, Status& error) {
+  std::vector<char> piece(64 * 1024);
+  while (!parser.is_done()) {
+    parser.get().body().data = piece.data();
+    parser.get().body().size = piece.size();
+    boost::system::error_code ec;
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};  // the piece is full
+    if (ec == http::error::body_limit) co_return StreamedBody::kTooLarge;
+    if (ec) co_return StreamedBody::kClientGone;
+    size_t received = piece.size() - parser.get().body().size;
+    if (received == 0) continue;
+    error = sink.Write(std::string_view(piece.data(), received));
+    if (!error.ok()) co_return StreamedBody::kNotStored;
+  }
+  co_return StreamedBody::kComplete;
+}
+
+// A client still sending a body we refused would get a reset when we close, and a reset can
+// destroy the answer before the client reads it. So: say we are done sending, then read and
+// drop what still arrives, for a bounded time and amount (as web servers' "lingering close").
+awaitable<void> LingerOverUnreadBody(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(2));
+  std::vector<char> dropped(64 * 1024);
+  for (size_t total = 0; !ec && total < (64u << 20);) {
+    total += co_await stream.async_read_some(asio::buffer(dropped), asio::redirect_error(use_awaitable, ec));
+  }
 }
 
 }  // namespace
@@ -161,7 +205,6 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
 
     Router::Match match = router.Find(request.method, request.path);
     std::string route_label = match.route ? match.route->pattern : "unmatched";
-    std::filesystem::path upload_file;
     ServerResponse response;
     bool body_read = !has_body;
 
@@ -209,7 +252,16 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
           break;
         }
       }
-      uint64_t limit = match.route->streams_body ? config.max_upload_bytes : config.max_json_body_bytes;
+      std::unique_ptr<BodySink> sink;
+      if (match.route->streams_body()) {
+        auto opened = match.route->open_body(request);
+        if (!opened.ok()) {
+          respond_error(opened.status());
+          break;
+        }
+        sink = std::move(*opened);
+      }
+      uint64_t limit = sink ? config.max_upload_bytes : config.max_json_body_bytes;
       if (header_parser.content_length().value_or(0) > limit) {
         respond_error(TooLarge(limit));
         break;
@@ -220,34 +272,26 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
         co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, continue_ec));
       }
       stream.expires_after(std::chrono::milliseconds(static_cast<int64_t>(config.upload_timeout_s * 1000)));
-      if (match.route->streams_body) {
-        upload_file = upload_dir / ("upload-" + NewId());
-        http::request_parser<http::file_body> body_parser(std::move(header_parser));
+      if (sink) {
+        http::request_parser<http::buffer_body> body_parser(std::move(header_parser));
         body_parser.body_limit(limit);
-        boost::system::error_code open_ec;
-        body_parser.get().body().open(upload_file.c_str(), beast::file_mode::write, open_ec);
-        if (open_ec) {
-          upload_file.clear();
-          respond_error(Internal("cannot store the upload: " + open_ec.message(), "storage_unavailable"));
-          break;
-        }
-        boost::system::error_code ec;
-        size_t n = co_await http::async_read(stream, buffer, body_parser, asio::redirect_error(use_awaitable, ec));
-        body_parser.get().body().close();
-        request.body_file = upload_file;
-        if (ec == http::error::body_limit) {
+        Status write_error;
+        StreamedBody streamed = co_await StreamBody(stream, buffer, body_parser, *sink, write_error);
+        if (streamed == StreamedBody::kTooLarge) {
           respond_error(TooLarge(limit));
           break;
         }
-        if (ec) {
+        if (streamed == StreamedBody::kNotStored) {
+          respond_error(write_error);
+          break;
+        }
+        if (streamed == StreamedBody::kClientGone) {
           keep_alive = false;
           response.status = 0;  // the client went away mid-body: nobody to answer
           break;
         }
         body_read = true;
-        (void)n;
-        std::error_code size_ec;
-        request.body_bytes = std::filesystem::file_size(upload_file, size_ec);
+        response = RunHandler(route_label, [&] { return sink->Finish(request); });
       } else {
         http::request_parser<http::string_body> body_parser(std::move(header_parser));
         body_parser.body_limit(limit);
@@ -265,19 +309,10 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
         body_read = true;
         request.body = std::move(body_parser.get().body());
         request.body_bytes = request.body.size();
-      }
-      try {
-        response = match.route->handler(request);
-      } catch (const std::exception& e) {
-        LOG_ERROR("handler for " << route_label << " threw: " << e.what());
-        response = ErrorResponse(Internal("internal error; see the server log"));
+        response = RunHandler(route_label, [&] { return match.route->handler(request); });
       }
     } while (false);
 
-    if (!upload_file.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove(upload_file, ignored);  // the handler moved it if it kept it
-    }
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (response.status == 0) {
       metrics.ObserveRequest(route_label, request.method, 499, elapsed);
@@ -290,6 +325,7 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
     boost::system::error_code write_ec;
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, write_ec));
     metrics.ObserveRequest(route_label, request.method, response.status, elapsed);
+    if (!body_read && !write_ec) co_await LingerOverUnreadBody(stream);
     if (write_ec || !keep_alive) break;
   }
   boost::system::error_code ignored;

@@ -2,14 +2,14 @@
 //
 // Per request: read the header (size- and time-limited) → match the route (404/405 JSON) →
 // authenticate (401, before any body byte is read) → the route's before_body check → read the
-// body into memory (JSON routes, small limit) or stream it to a temp file (uploads, large
-// limit, 413 as soon as it is exceeded; answers `Expect: 100-continue`) → run the handler →
+// body into memory (JSON routes, small limit) or stream it piece by piece into the route's
+// BodySink (uploads, large limit, 413 as soon as it is exceeded; answers `Expect: 100-continue`;
+// nothing of the body touches the disk here) → run the handler or the sink's Finish →
 // write the response → record metrics by route pattern. Every error is JSON. Handlers run on
 // the I/O threads and may block briefly (database, decoding); heavy work belongs to the worker.
 // Start() and Stop() are called from one thread; requests are served on `threads` threads.
 #pragma once
 
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,8 +27,7 @@ using Authenticator = std::function<Result<Tenant>(const std::string& bearer_key
 
 class HttpServer {
  public:
-  HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate,
-             std::filesystem::path upload_dir);
+  HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate);
   ~HttpServer();
 
   // Binds and starts serving; returns the bound port (useful with port 0).

@@ -9,6 +9,10 @@
 
 namespace reflexio {
 
+double RetryBackoffSeconds(double base_s, int attempt) {
+  return std::min(kMaxRetryBackoffS, base_s * std::pow(2.0, std::max(0, attempt - 1)));
+}
+
 Worker::Worker(Database& db, Handler handler, WorkerOptions options, Metrics& metrics)
     : db_(db), handler_(std::move(handler)), options_(std::move(options)), metrics_(metrics) {
   if (options_.owner.empty()) options_.owner = "worker-" + NewId();
@@ -89,7 +93,7 @@ void Worker::Handle(const Job& job) {
     return;
   }
   metrics_.CountJobFailure(outcome.stage);
-  double backoff = std::min(600.0, options_.retry_base_s * std::pow(2.0, std::max(0, job.attempts - 1)));
+  double backoff = RetryBackoffSeconds(options_.retry_base_s, job.attempts);
   LOG_WARN("job " << job.id << " (recording " << job.recording_id << ") failed at " << outcome.stage << ", attempt "
                   << job.attempts << "/" << job.max_attempts << ": " << outcome.status.message());
   Status recorded = db_.FailJob(job, outcome.stage + ": " + outcome.status.message(), backoff);

@@ -33,6 +33,11 @@ struct WorkerOptions {
   std::string owner;       // unique per process; generated when empty
 };
 
+// How long a job waits after its `attempt`-th failure (1-based): base · 2^(attempt-1), at most
+// kMaxRetryBackoffS.
+constexpr double kMaxRetryBackoffS = 600;
+double RetryBackoffSeconds(double base_s, int attempt);
+
 class Worker {
  public:
   using Handler = std::function<JobOutcome(const Job&)>;

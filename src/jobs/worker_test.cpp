@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/ids.h"
 #include "core/test_support.h"
@@ -59,6 +61,35 @@ TEST_F(WorkerTest, RetriesAFailedJobThenCompletesIt) {
   EXPECT_NE(metrics_.Serialize().find("reflexio_job_failures_total{stage=\"asr\"} 1"), std::string::npos);
   EXPECT_NE(metrics_.Serialize().find("reflexio_job_retries_total 1"), std::string::npos);
   EXPECT_NE(metrics_.Serialize().find("reflexio_jobs_dead_total 0"), std::string::npos);
+}
+
+TEST(RetryBackoff, DoublesFromTheBaseUpToTenMinutes) {
+  EXPECT_DOUBLE_EQ(RetryBackoffSeconds(2, 1), 2);
+  EXPECT_DOUBLE_EQ(RetryBackoffSeconds(2, 2), 4);
+  EXPECT_DOUBLE_EQ(RetryBackoffSeconds(2, 5), 32);
+  EXPECT_DOUBLE_EQ(RetryBackoffSeconds(2, 9), 512);
+  EXPECT_DOUBLE_EQ(RetryBackoffSeconds(2, 10), 600) << "1024 s is capped";
+  EXPECT_DOUBLE_EQ(RetryBackoffSeconds(2, 60), 600);
+}
+
+// The worker waits that long between attempts: never sooner (the lower bounds are exact, the
+// retry may come later on a busy machine).
+TEST_F(WorkerTest, WaitsTheBackoffBetweenAttempts) {
+  std::string id = Enqueue(3);
+  std::mutex mutex;
+  std::vector<std::chrono::steady_clock::time_point> attempts;
+  Worker worker(*db_, [&](const Job&) -> JobOutcome {
+    std::lock_guard lock(mutex);
+    attempts.push_back(std::chrono::steady_clock::now());
+    return {Unavailable("still down"), "asr"};
+  }, {.threads = 1, .lease_s = 30, .retry_base_s = 0.25, .idle_poll_s = 0.02}, metrics_);
+  worker.Start();
+  EXPECT_TRUE(WaitFor([&] { return StatusOf(id) == RecordingStatus::kFailed; }));
+  worker.Stop();
+  ASSERT_EQ(attempts.size(), 3u);
+  auto gap = [&](int i) { return std::chrono::duration<double>(attempts[i + 1] - attempts[i]).count(); };
+  EXPECT_GE(gap(0), RetryBackoffSeconds(0.25, 1)) << "0.25 s after the first failure";
+  EXPECT_GE(gap(1), RetryBackoffSeconds(0.25, 2)) << "0.5 s after the second";
 }
 
 TEST_F(WorkerTest, AJobThatAlwaysFailsEndsDeadWithItsError) {

@@ -13,8 +13,9 @@
 //     reviews it and a refiner answers the critique (kept only if it validates too). Without
 //     logprobs every finding says its confidence is unknown.
 // Due dates are resolved by text/dates.h against the capture time of the cited utterance; the
-// model only quotes the words. Every prompt passes `guard` (the SAFE outbound check) first; a
-// refusal there fails the provider for that episode. Thread-safe.
+// model only quotes the words. Every prompt passes `guard` (the PII and destination check of
+// privacy/outbound_guard.h) first; a refusal there fails the provider for that episode.
+// Thread-safe.
 #pragma once
 
 #include <functional>

@@ -3,15 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
-#include "audio/decoder.h"
-#include "core/file_util.h"
 #include "core/ids.h"
 #include "core/log.h"
-#include "crypto/digest.h"
+#include "pipeline/stored_audio.h"
 
 namespace reflexio {
-
-namespace fs = std::filesystem;
 
 namespace {
 std::string MediaType(const std::string& content_type) {
@@ -29,7 +25,7 @@ constexpr const char* kAcceptedTypes[] = {
 
 Ingestor::Ingestor(Database& db, BlobStore& blobs, const Config& config, Metrics& metrics,
                    std::function<void()> on_queued)
-    : db_(db), blobs_(blobs), data_dir_(config.data_dir), max_attempts_(config.job_max_attempts), metrics_(metrics),
+    : db_(db), blobs_(blobs), max_attempts_(config.job_max_attempts), metrics_(metrics),
       on_queued_(std::move(on_queued)) {}
 
 Status Ingestor::CheckContentType(const std::string& content_type) {
@@ -55,17 +51,27 @@ Status Ingestor::CheckIdempotencyKey(const std::string& key) {
   return Status::Ok();
 }
 
-Result<InsertOutcome> Ingestor::Ingest(const IngestRequest& request) {
-  struct RemoveUnlessKept {
-    fs::path path;
-    ~RemoveUnlessKept() { if (!path.empty()) RemoveQuietly(path); }
-  } body{request.body_path};
+Status StagedUpload::Write(std::string_view bytes) {
+  sha256_.Update(bytes);
+  bytes_ += bytes.size();
+  return writer_->Append(bytes);
+}
 
+Result<std::unique_ptr<StagedUpload>> Ingestor::Begin(IngestRequest request) {
   RETURN_IF_ERROR(CheckContentType(request.content_type));
-  if (request.body_bytes == 0) {
+  if (request.idempotency_key) RETURN_IF_ERROR(CheckIdempotencyKey(*request.idempotency_key));
+  std::string id = NewId();
+  std::string key = "incoming/" + request.tenant_id + "/" + id + ".upload";
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, blobs_.Create(key));
+  return std::unique_ptr<StagedUpload>(new StagedUpload(std::move(request), std::move(id), std::move(key), std::move(writer)));
+}
+
+Result<InsertOutcome> Ingestor::Finish(std::unique_ptr<StagedUpload> upload) {
+  const IngestRequest& request = upload->request_;
+  if (upload->bytes_ == 0) {
     return InvalidArgument("the request body is empty; send the recording's bytes as the body", "empty_body");
   }
-  std::string sha256 = Sha256FileHex(request.body_path.string());
+  std::string sha256 = upload->sha256_.FinishHex();
   if (request.idempotency_key) {
     ASSIGN_OR_RETURN(auto earlier, db_.FindByIdempotencyKey(request.tenant_id, *request.idempotency_key));
     if (earlier) {
@@ -76,32 +82,38 @@ Result<InsertOutcome> Ingestor::Ingest(const IngestRequest& request) {
       return InsertOutcome{*earlier, true};
     }
   }
-  ASSIGN_OR_RETURN(DecodedAudio audio, DecodeAudioFile(request.body_path.string()));
+  RETURN_IF_ERROR(upload->writer_->Commit());
+  // From here the object exists: whatever stops the recording from being acknowledged removes it.
+  struct DeleteUnlessKept {
+    BlobStore& blobs;
+    std::string key;
+    ~DeleteUnlessKept() {
+      if (key.empty()) return;
+      Status removed = blobs.Delete(key);
+      if (!removed.ok()) LOG_WARN("cannot remove unacknowledged upload " << key << ": " << removed.message());
+    }
+  } stored{blobs_, upload->key_};
+  ASSIGN_OR_RETURN(DecodedAudio audio, DecodeStoredAudio(blobs_, upload->key_));
 
   Recording r;
   r.tenant_id = request.tenant_id;
-  r.id = NewId();
+  r.id = upload->id_;
   r.content_type = MediaType(request.content_type);
-  r.original_bytes = static_cast<int64_t>(request.body_bytes);
+  r.original_bytes = static_cast<int64_t>(upload->bytes_);
   r.body_sha256 = sha256;
   r.idempotency_key = request.idempotency_key;
   r.received_at = SystemClock::Instance().Now();
   r.captured_at = request.captured_at.value_or(r.received_at);
   r.updated_at = r.received_at;
   r.duration_s = audio.DurationSeconds();
-  r.source_path = "incoming/" + r.tenant_id + "/" + r.id + ".upload";
-  RETURN_IF_ERROR(blobs_.PutFile(r.source_path, request.body_path));
-  body.path.clear();  // the store has it now
+  r.source_path = upload->key_;
 
   auto outcome = db_.InsertRecording(r, "transcribe", max_attempts_);
-  if (!outcome.ok() || outcome->replayed) {
-    // Not acknowledged (or a concurrent upload with the same key won): keep nothing.
-    Status removed = blobs_.Delete(r.source_path);
-    if (!removed.ok()) LOG_WARN("cannot remove unacknowledged upload " << r.source_path << ": " << removed.message());
-    return outcome;
-  }
-  metrics_.CountUpload(request.body_bytes);
-  LOG_INFO("recording " << r.id << " queued (" << request.body_bytes << " bytes, " << audio.container << "/"
+  // Not acknowledged (or a concurrent upload with the same key won): the object goes.
+  if (!outcome.ok() || outcome->replayed) return outcome;
+  stored.key.clear();
+  metrics_.CountUpload(upload->bytes_);
+  LOG_INFO("recording " << r.id << " queued (" << upload->bytes_ << " bytes, " << audio.container << "/"
                         << audio.codec << ", " << audio.DurationSeconds() << " s)");
   if (on_queued_) on_queued_();
   return *outcome;

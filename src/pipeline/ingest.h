@@ -1,20 +1,24 @@
-// Ingest: turns an uploaded body, already streamed to a file, into a durable recording and a
-// queued transcription job — or into a clear error with nothing left behind.
+// Ingest: turns an uploaded body into a durable recording and a queued transcription job — or
+// into a clear error with nothing left behind.
 //
-// Order of work: the body is decoded in full (so undecodable or truncated audio is refused
-// with 415/422 before anything is kept), stored durably in the BlobStore under
-// incoming/<tenant>/, and only then the
-// recording and its job are committed in one transaction. An Idempotency-Key already used by
-// the tenant returns the first recording (409 if the body differs). Thread-safe.
+// Order of work: Begin checks what the headers say and opens incoming/<tenant>/<id>.upload in
+// the BlobStore; the body is written there as it arrives (the server's store seals it frame by
+// frame, so the upload never exists in the clear) and hashed on the way. Finish commits it
+// durably, decodes it in full from the store (undecodable or truncated audio is refused with
+// 415/422 and the object deleted), and only then commits the recording and its job in one
+// transaction. An Idempotency-Key already used by the tenant returns the first recording (409
+// if the body differs). The Ingestor is thread-safe; a StagedUpload belongs to one request.
 #pragma once
 
-#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/config.h"
 #include "core/metrics.h"
+#include "crypto/digest.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 
@@ -23,10 +27,26 @@ namespace reflexio {
 struct IngestRequest {
   std::string tenant_id;
   std::string content_type;
-  std::filesystem::path body_path;  // consumed: moved into the store or deleted
-  uint64_t body_bytes = 0;
   std::optional<TimePoint> captured_at;
   std::optional<std::string> idempotency_key;
+};
+
+// An upload while its body arrives: not yet a recording. Destroyed before Finish, it leaves
+// nothing in the store.
+class StagedUpload {
+ public:
+  Status Write(std::string_view bytes);
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  friend class Ingestor;
+  StagedUpload(IngestRequest request, std::string id, std::string key, std::unique_ptr<BlobWriter> writer)
+      : request_(std::move(request)), id_(std::move(id)), key_(std::move(key)), writer_(std::move(writer)) {}
+  IngestRequest request_;
+  std::string id_, key_;
+  std::unique_ptr<BlobWriter> writer_;
+  Sha256Stream sha256_;
+  uint64_t bytes_ = 0;
 };
 
 class Ingestor {
@@ -37,15 +57,14 @@ class Ingestor {
   static Status CheckContentType(const std::string& content_type);
   static Status CheckIdempotencyKey(const std::string& key);
 
-  Result<InsertOutcome> Ingest(const IngestRequest& request);
-
-  // Where request bodies are streamed while they arrive.
-  std::filesystem::path UploadDir() const { return data_dir_ / "tmp"; }
+  // Checks the request's headers and opens the object its body will stream into.
+  Result<std::unique_ptr<StagedUpload>> Begin(IngestRequest request);
+  // The whole body has arrived: store it durably, check it decodes, commit the recording.
+  Result<InsertOutcome> Finish(std::unique_ptr<StagedUpload> upload);
 
  private:
   Database& db_;
   BlobStore& blobs_;
-  std::filesystem::path data_dir_;
   int max_attempts_;
   Metrics& metrics_;
   std::function<void()> on_queued_;

@@ -70,25 +70,22 @@ class IngestTest : public ::testing::Test {
     config_.data_dir = dir_.path().string();
     db_ = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations()).value();
     tenant_ = db_->EnsureTenant("alice").value();
-    blobs_ = std::make_unique<FilesystemBlobStore>(dir_.path());
+    blobs_ = std::make_unique<FilesystemBlobStore>(dir_.path(), dir_.path() / "tmp");
     ingestor_ = std::make_unique<Ingestor>(*db_, *blobs_, config_, metrics_, [this] { ++queued_; });
-    ASSERT_TRUE(EnsureDirectory(ingestor_->UploadDir()).ok());
   }
-  // A request whose body is a copy of `source` (or of `bytes`) in the upload directory.
-  IngestRequest Request(const std::string& content_type, const std::string& bytes) {
-    fs::path body = ingestor_->UploadDir() / ("body-" + std::to_string(++counter_));
-    std::ofstream(body, std::ios::binary) << bytes;
-    return {tenant_.id, content_type, body, bytes.size(), std::nullopt, std::nullopt};
+  // Begin, the body in pieces as a server receives it, Finish.
+  Result<InsertOutcome> Ingest(const std::string& content_type, const std::string& bytes,
+                               std::optional<std::string> idempotency_key = std::nullopt,
+                               std::optional<TimePoint> captured_at = std::nullopt) {
+    ASSIGN_OR_RETURN(auto upload, ingestor_->Begin({tenant_.id, content_type, captured_at, idempotency_key}));
+    for (size_t at = 0; at < bytes.size(); at += 7000) RETURN_IF_ERROR(upload->Write(bytes.substr(at, 7000)));
+    EXPECT_EQ(upload->bytes(), bytes.size());
+    return ingestor_->Finish(std::move(upload));
   }
   std::string SpeechBytes(const std::string& name) { return *ReadWholeFile(SpeechDir() / name); }
-  size_t FilesUnder(const fs::path& p) {
-    size_t n = 0;
-    if (fs::exists(p)) for (auto& e : fs::recursive_directory_iterator(p)) n += e.is_regular_file();
-    return n;
-  }
   void ExpectNothingStored() {
-    EXPECT_EQ(FilesUnder(dir_.path() / "incoming"), 0u);
-    EXPECT_EQ(FilesUnder(ingestor_->UploadDir()), 0u);
+    EXPECT_EQ(testing::FilesUnder(dir_.path() / "incoming"), 0u);
+    EXPECT_EQ(testing::FilesUnder(dir_.path() / "tmp"), 0u);
     EXPECT_TRUE(db_->ListRecordings(tenant_.id, {}, 10, "")->items.empty());
     EXPECT_EQ(db_->GetQueueStats()->queued, 0);
   }
@@ -100,19 +97,17 @@ class IngestTest : public ::testing::Test {
   std::unique_ptr<FilesystemBlobStore> blobs_;
   Tenant tenant_;
   std::unique_ptr<Ingestor> ingestor_;
-  int queued_ = 0, counter_ = 0;
+  int queued_ = 0;
 };
 
 TEST_F(IngestTest, AcceptsAudioDurablyAndQueuesOneJob) {
-  auto request = Request("audio/flac", SpeechBytes("3752-4944-0000.flac"));
-  request.captured_at = FromUnixSeconds(1795700000);
-  auto outcome = ingestor_->Ingest(request);
+  auto outcome = Ingest("audio/flac", SpeechBytes("3752-4944-0000.flac"), std::nullopt, FromUnixSeconds(1795700000));
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   const Recording& r = outcome->recording;
   EXPECT_FALSE(outcome->replayed);
   EXPECT_EQ(r.status, RecordingStatus::kQueued);
   EXPECT_TRUE(fs::exists(dir_.path() / r.source_path));
-  EXPECT_FALSE(fs::exists(request.body_path));
+  EXPECT_EQ(testing::FilesUnder(dir_.path() / "tmp"), 0u) << "the staged body was moved into place";
   EXPECT_NEAR(*r.duration_s, 3.335, 0.05);
   EXPECT_EQ(FormatRfc3339(r.captured_at), "2026-11-26T13:33:20.000Z");
   EXPECT_EQ(db_->GetQueueStats()->queued, 1);
@@ -128,7 +123,7 @@ TEST_F(IngestTest, RefusesWhatIsNotAudioAndKeepsNothing) {
       {"audio/flac", SpeechBytes("2412-153948-0000.flac").substr(0, 60000), ErrorCode::kUnprocessable},
   };
   for (const auto& c : cases) {
-    auto outcome = ingestor_->Ingest(Request(c.type, c.body));
+    auto outcome = Ingest(c.type, c.body);
     ASSERT_FALSE(outcome.ok()) << c.type;
     EXPECT_EQ(outcome.status().code(), c.code) << c.type << ": " << outcome.status().message();
   }
@@ -136,28 +131,22 @@ TEST_F(IngestTest, RefusesWhatIsNotAudioAndKeepsNothing) {
 }
 
 TEST_F(IngestTest, IdempotencyKeyReplaysAndRefusesADifferentBody) {
-  auto first = Request("audio/flac", SpeechBytes("3752-4944-0000.flac"));
-  first.idempotency_key = "phone-42";
-  auto a = ingestor_->Ingest(first);
+  auto a = Ingest("audio/flac", SpeechBytes("3752-4944-0000.flac"), "phone-42");
   ASSERT_TRUE(a.ok());
-  auto again = Request("audio/flac", SpeechBytes("3752-4944-0000.flac"));
-  again.idempotency_key = "phone-42";
-  auto b = ingestor_->Ingest(again);
+  auto b = Ingest("audio/flac", SpeechBytes("3752-4944-0000.flac"), "phone-42");
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(b->replayed);
   EXPECT_EQ(b->recording.id, a->recording.id);
-  auto different = Request("audio/flac", SpeechBytes("3752-4944-0001.flac"));
-  different.idempotency_key = "phone-42";
-  auto c = ingestor_->Ingest(different);
+  auto c = Ingest("audio/flac", SpeechBytes("3752-4944-0001.flac"), "phone-42");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), ErrorCode::kConflict);
   EXPECT_EQ(db_->ListRecordings(tenant_.id, {}, 10, "")->items.size(), 1u);
-  EXPECT_EQ(FilesUnder(dir_.path() / "incoming"), 1u);
-  EXPECT_EQ(FilesUnder(ingestor_->UploadDir()), 0u);
+  EXPECT_EQ(testing::FilesUnder(dir_.path() / "incoming"), 1u);
+  EXPECT_EQ(testing::FilesUnder(dir_.path() / "tmp"), 0u);
 }
 
 TEST_F(IngestTest, ProcessorStoresOpusTranscriptAndRemovesTheUpload) {
-  auto outcome = ingestor_->Ingest(Request("audio/flac", SpeechBytes("3752-4944-0000.flac")));
+  auto outcome = Ingest("audio/flac", SpeechBytes("3752-4944-0000.flac"));
   ASSERT_TRUE(outcome.ok());
   RecordingProcessor processor(*db_, *blobs_, *SharedPool(), config_, metrics_);
   auto job = db_->ClaimJob("test", 30);

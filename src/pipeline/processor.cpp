@@ -9,11 +9,10 @@
 
 namespace reflexio {
 
-namespace fs = std::filesystem;
 
 RecordingProcessor::RecordingProcessor(Database& db, BlobStore& blobs, EnginePool& engines, const Config& config,
                                        Metrics& metrics)
-    : db_(db), blobs_(blobs), engines_(engines), data_dir_(config.data_dir), vad_name_(config.vad),
+    : db_(db), blobs_(blobs), engines_(engines), vad_name_(config.vad),
       opus_bitrate_(config.opus_bitrate), default_audio_retention_hours_(config.audio_retention_hours),
       metrics_(metrics) {}
 
@@ -27,7 +26,7 @@ JobOutcome RecordingProcessor::Process(const Job& job) {
 
   auto settings = db_.GetTenantSettings(recording.tenant_id);
   if (!settings.ok()) return fail("load", settings.status());
-  auto audio = DecodeStoredAudio(blobs_, recording.source_path, data_dir_ / "tmp");
+  auto audio = DecodeStoredAudio(blobs_, recording.source_path);
   if (!audio.ok()) return fail(IsUndecodable(audio.status()) ? "decode" : "load", audio.status());
 
   // With an audio retention of 0 hours the audio is never stored: it goes with the upload.

@@ -25,7 +25,6 @@ class RecordingProcessor {
   Database& db_;
   BlobStore& blobs_;
   EnginePool& engines_;
-  std::filesystem::path data_dir_;
   std::string vad_name_;
   int opus_bitrate_;
   int default_audio_retention_hours_;

@@ -1,9 +1,10 @@
-// Decoding audio kept in the BlobStore. Decoders read files, so the object is copied into a
-// scratch file (it may live on another machine's object store), decoded, and the scratch file
-// is removed whatever happens. Thread-safe: every call uses its own scratch file.
+// Decoding audio kept in the BlobStore, read by range through the store: FFmpeg's custom I/O
+// asks for bytes, the store hands them over (an EncryptedBlobStore opens only the frames that
+// hold them), and nothing is copied to a local file — sealed audio is never written out in the
+// clear. With options.seek, the decoder jumps to options.start_s, so a clip fetches only what
+// is near it. Thread-safe: every call opens its own reader.
 #pragma once
 
-#include <filesystem>
 #include <string>
 
 #include "audio/decoder.h"
@@ -13,12 +14,7 @@ namespace reflexio {
 
 // Fetch failures come back as the store reports them; decode failures as the decoder does
 // (kUnsupportedMedia or kUnprocessable — see IsUndecodable).
-Result<DecodedAudio> DecodeStoredAudio(BlobStore& blobs, const std::string& key, const std::filesystem::path& scratch_dir,
-                                       const DecodeOptions& options = {});
-
-// A clip of stored audio, read by range through the store (only what is near the clip is
-// fetched and decrypted); the decoder seeks to options.start_s. No scratch file.
-Result<DecodedAudio> DecodeStoredClip(BlobStore& blobs, const std::string& key, DecodeOptions options);
+Result<DecodedAudio> DecodeStoredAudio(BlobStore& blobs, const std::string& key, const DecodeOptions& options = {});
 
 inline bool IsUndecodable(const Status& status) {
   return status.code() == ErrorCode::kUnsupportedMedia || status.code() == ErrorCode::kUnprocessable;

@@ -73,6 +73,7 @@ class StretchEngine : public AsrEngine {
  public:
   explicit StretchEngine(std::atomic<int>* calls) : calls_(calls) {}
   std::string Name() const override { return "stretches"; }
+  Status Ready() const override { return Status::Ok(); }
   double PackedWindowSeconds() const override { return 30; }
   Result<Recognition> Transcribe(std::span<const float> samples) override {
     ++*calls_;

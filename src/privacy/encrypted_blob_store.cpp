@@ -1,9 +1,40 @@
 #include "privacy/encrypted_blob_store.h"
 
-#include "core/file_util.h"
-#include "crypto/blob_cipher.h"
-
 namespace reflexio {
+
+namespace {
+
+class SealingWriter : public BlobWriter {
+ public:
+  SealingWriter(BlobSealer sealer, std::unique_ptr<BlobWriter> inner)
+      : sealer_(std::move(sealer)), inner_(std::move(inner)) {}
+  Status Append(std::string_view bytes) override {
+    ASSIGN_OR_RETURN(std::string sealed, sealer_.Append(bytes));
+    return sealed.empty() ? Status::Ok() : inner_->Append(sealed);
+  }
+  Status Commit() override {
+    ASSIGN_OR_RETURN(std::string sealed, sealer_.Finish());
+    RETURN_IF_ERROR(inner_->Append(sealed));
+    return inner_->Commit();
+  }
+
+ private:
+  BlobSealer sealer_;
+  std::unique_ptr<BlobWriter> inner_;
+};
+
+class OpeningReader : public BlobReader {
+ public:
+  OpeningReader(SealedBlob blob, std::unique_ptr<BlobReader> inner) : blob_(std::move(blob)), inner_(std::move(inner)) {}
+  uint64_t size() const override { return blob_.size(); }
+  Result<std::string> Read(uint64_t offset, size_t length) override { return blob_.Read(offset, length); }
+
+ private:
+  SealedBlob blob_;
+  std::unique_ptr<BlobReader> inner_;  // what blob_ reads through
+};
+
+}  // namespace
 
 Result<BlobContext> EncryptedBlobStore::ContextFor(const std::string& key) const {
   RETURN_IF_ERROR(ValidateBlobKey(key));
@@ -22,11 +53,12 @@ Status EncryptedBlobStore::Put(const std::string& key, const std::string& bytes)
   return inner_->Put(key, sealed);
 }
 
-Status EncryptedBlobStore::PutFile(const std::string& key, const std::filesystem::path& file) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(file));
-  RETURN_IF_ERROR(Put(key, bytes));
-  RemoveQuietly(file);  // the plaintext copy goes as soon as the sealed one is durable
-  return Status::Ok();
+Result<std::unique_ptr<BlobWriter>> EncryptedBlobStore::Create(const std::string& key) {
+  ASSIGN_OR_RETURN(BlobContext context, ContextFor(key));
+  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(context.tenant_id));
+  ASSIGN_OR_RETURN(BlobSealer sealer, BlobSealer::Start(tenant_key, context));
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> inner, inner_->Create(key));
+  return std::unique_ptr<BlobWriter>(std::make_unique<SealingWriter>(std::move(sealer), std::move(inner)));
 }
 
 Result<std::string> EncryptedBlobStore::Get(const std::string& key) {
@@ -36,20 +68,15 @@ Result<std::string> EncryptedBlobStore::Get(const std::string& key) {
   return DecryptBlob(tenant_key, context, sealed);
 }
 
-SealedReader EncryptedBlobStore::ReaderFor(const std::string& key) {
-  return [this, key](uint64_t position, size_t length) { return inner_->GetRange(key, position, length); };
-}
-
-Result<std::string> EncryptedBlobStore::GetRange(const std::string& key, uint64_t offset, size_t length) {
+Result<std::unique_ptr<BlobReader>> EncryptedBlobStore::Open(const std::string& key) {
   ASSIGN_OR_RETURN(BlobContext context, ContextFor(key));
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(context.tenant_id));
-  return DecryptBlobRange(tenant_key, context, ReaderFor(key), offset, length);
-}
-
-Result<uint64_t> EncryptedBlobStore::GetSize(const std::string& key) {
-  ASSIGN_OR_RETURN(BlobContext context, ContextFor(key));
-  ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(context.tenant_id));
-  return SealedPlaintextSize(tenant_key, context, ReaderFor(key));
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> inner, inner_->Open(key));
+  BlobReader* sealed = inner.get();
+  ASSIGN_OR_RETURN(SealedBlob blob,
+                   SealedBlob::Open(tenant_key, context, sealed->size(),
+                                    [sealed](uint64_t position, size_t length) { return sealed->Read(position, length); }));
+  return std::unique_ptr<BlobReader>(std::make_unique<OpeningReader>(std::move(blob), std::move(inner)));
 }
 
 }  // namespace reflexio

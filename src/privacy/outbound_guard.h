@@ -1,6 +1,6 @@
-// OutboundGuard (SAFE): the check every text passes before it leaves the server for another
-// party — an LLM or transcription provider, Telegram. Callers hand it the text and where it is
-// going; what they may send is what comes back.
+// OutboundGuard: the PII and destination check every text passes before it leaves the server for
+// another party — an LLM or transcription provider, Telegram, Letta. Callers hand it the text and
+// where it is going; what they may send is what comes back.
 //
 // First the destination: a tenant with opt_out_training set sends nothing to a destination that
 // is not local (kPermissionDenied, "remote_refused"). Then PII (text/pii.h), by the tenant's

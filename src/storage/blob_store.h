@@ -3,13 +3,14 @@
 //
 // FilesystemBlobStore keeps objects under the data directory (embedded default); S3BlobStore
 // speaks the S3 REST API with AWS Signature V4, so workers on other machines reach the same
-// audio (cluster mode). Put is durable when it returns; Delete of a missing key succeeds.
-// Implementations are thread-safe.
+// audio (cluster mode). Put and Commit are durable when they return; Delete of a missing key
+// succeeds. Stores are thread-safe; the readers and writers they hand out are not.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/config.h"
 #include "core/http_client.h"
@@ -17,20 +18,34 @@
 
 namespace reflexio {
 
+// An object being read: its size is fixed when it is opened. Not thread-safe; one per reader.
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  virtual uint64_t size() const = 0;
+  // Bytes [offset, offset + length) of the object, fewer at its end, none past it.
+  virtual Result<std::string> Read(uint64_t offset, size_t length) = 0;
+};
+
+// An object being written as its bytes arrive. Nothing is visible under the key until Commit
+// returns, and then all of it is, durably; a writer destroyed before Commit leaves nothing behind.
+// Not thread-safe; one per writer.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  virtual Status Append(std::string_view bytes) = 0;
+  virtual Status Commit() = 0;
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
   virtual std::string Describe() const = 0;  // for logs and /health, never secrets
   virtual Status Put(const std::string& key, const std::string& bytes) = 0;
-  // Consumes `file`: it is moved or uploaded, then no longer exists at its path.
-  virtual Status PutFile(const std::string& key, const std::filesystem::path& file) = 0;
+  virtual Result<std::unique_ptr<BlobWriter>> Create(const std::string& key) = 0;
   virtual Result<std::string> Get(const std::string& key) = 0;
-  // Writes the object to a local file (created or replaced), for decoders that read files.
-  virtual Status GetToFile(const std::string& key, const std::filesystem::path& file);
-  // Bytes [offset, offset + length) of the object, fewer at its end; and its size. The defaults
-  // read the whole object; the stores override them with real range reads.
-  virtual Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length);
-  virtual Result<uint64_t> GetSize(const std::string& key);
+  // For reads by range (decoders, replay): a missing object is kNotFound.
+  virtual Result<std::unique_ptr<BlobReader>> Open(const std::string& key) = 0;
   virtual Status Delete(const std::string& key) = 0;
   virtual Status Check() = 0;  // reachable and writable
 };
@@ -38,21 +53,22 @@ class BlobStore {
 // Keys: non-empty, relative, '/'-separated segments of [A-Za-z0-9._-], no "." or "..".
 Status ValidateBlobKey(const std::string& key);
 
+// Objects are files under `root`; a writer's bytes go to a file in `staging` (on the same
+// filesystem, emptied by the server at start) that is renamed into place on Commit.
 class FilesystemBlobStore : public BlobStore {
  public:
-  explicit FilesystemBlobStore(std::filesystem::path root) : root_(std::move(root)) {}
+  FilesystemBlobStore(std::filesystem::path root, std::filesystem::path staging)
+      : root_(std::move(root)), staging_(std::move(staging)) {}
   std::string Describe() const override { return "filesystem " + root_.string(); }
   Status Put(const std::string& key, const std::string& bytes) override;
-  Status PutFile(const std::string& key, const std::filesystem::path& file) override;
+  Result<std::unique_ptr<BlobWriter>> Create(const std::string& key) override;
   Result<std::string> Get(const std::string& key) override;
-  Status GetToFile(const std::string& key, const std::filesystem::path& file) override;
-  Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length) override;
-  Result<uint64_t> GetSize(const std::string& key) override;
+  Result<std::unique_ptr<BlobReader>> Open(const std::string& key) override;
   Status Delete(const std::string& key) override;
   Status Check() override;
 
  private:
-  std::filesystem::path root_;
+  std::filesystem::path root_, staging_;
 };
 
 struct S3Settings {
@@ -69,14 +85,17 @@ class S3BlobStore : public BlobStore {
   S3BlobStore(S3Settings settings, std::shared_ptr<HttpClient> http);
   std::string Describe() const override;
   Status Put(const std::string& key, const std::string& bytes) override;
-  Status PutFile(const std::string& key, const std::filesystem::path& file) override;
+  // The bytes are held in memory and sent with one PUT on Commit.
+  Result<std::unique_ptr<BlobWriter>> Create(const std::string& key) override;
   Result<std::string> Get(const std::string& key) override;
-  Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length) override;  // Range: bytes=
-  Result<uint64_t> GetSize(const std::string& key) override;
+  // The size from a HEAD, then a GET with "Range: bytes=" per read.
+  Result<std::unique_ptr<BlobReader>> Open(const std::string& key) override;
   Status Delete(const std::string& key) override;
   Status Check() override;
 
  private:
+  friend class S3Reader;
+  Result<std::string> GetRange(const std::string& key, uint64_t offset, size_t length);
   Result<HttpResponse> Send(const std::string& method, const std::string& key, const std::string& body,
                             const std::string& range = "");
   S3Settings settings_;

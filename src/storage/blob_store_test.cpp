@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "core/test_support.h"
 #include "crypto/digest.h"
 #include "storage/testing/s3_peer.h"
@@ -44,7 +42,7 @@ TEST(BlobKeys, OnlyPlainRelativePathsAreAccepted) {
   EXPECT_EQ(UriEncodePath("/b/a b+c~.ogg"), "/b/a%20b%2Bc~.ogg");
 }
 
-void ExerciseStore(BlobStore& store, TempDir& dir) {
+void ExerciseStore(BlobStore& store) {
   ASSERT_TRUE(store.Check().ok()) << store.Check().ToString();
   std::string bytes(100000, '\0');
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
@@ -52,36 +50,50 @@ void ExerciseStore(BlobStore& store, TempDir& dir) {
   auto back = store.Get("audio/t1/r1.opus");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, bytes);
-  EXPECT_EQ(*store.GetSize("audio/t1/r1.opus"), bytes.size());
-  EXPECT_EQ(*store.GetRange("audio/t1/r1.opus", 70000, 1000), bytes.substr(70000, 1000));
-  EXPECT_EQ(*store.GetRange("audio/t1/r1.opus", 99990, 1000), bytes.substr(99990)) << "clipped at the end";
-  EXPECT_EQ(*store.GetRange("audio/t1/r1.opus", 200000, 10), "") << "past the end";
-  EXPECT_EQ(store.GetSize("audio/t1/missing.opus").status().code(), ErrorCode::kNotFound);
-  std::ofstream(dir / "upload", std::ios::binary) << "uploaded body";
-  ASSERT_TRUE(store.PutFile("incoming/t1/r2.upload", dir / "upload").ok());
-  EXPECT_FALSE(std::filesystem::exists(dir / "upload")) << "PutFile consumes the file";
+  auto reader = store.Open("audio/t1/r1.opus");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->size(), bytes.size());
+  EXPECT_EQ(*(*reader)->Read(70000, 1000), bytes.substr(70000, 1000));
+  EXPECT_EQ(*(*reader)->Read(99990, 1000), bytes.substr(99990)) << "clipped at the end";
+  EXPECT_EQ(*(*reader)->Read(200000, 10), "") << "past the end";
+  EXPECT_EQ(store.Open("audio/t1/missing.opus").status().code(), ErrorCode::kNotFound);
+
+  // A writer's bytes appear under the key only when it commits, and all at once.
+  auto writer = store.Create("incoming/t1/r2.upload");
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append("uploaded ").ok());
+  ASSERT_TRUE((*writer)->Append("body").ok());
+  EXPECT_EQ(store.Get("incoming/t1/r2.upload").status().code(), ErrorCode::kNotFound) << "nothing before Commit";
+  ASSERT_TRUE((*writer)->Commit().ok());
   EXPECT_EQ(*store.Get("incoming/t1/r2.upload"), "uploaded body");
+  {
+    auto abandoned = store.Create("incoming/t1/r3.upload");
+    ASSERT_TRUE(abandoned.ok());
+    ASSERT_TRUE((*abandoned)->Append("never committed").ok());
+  }
+  EXPECT_EQ(store.Get("incoming/t1/r3.upload").status().code(), ErrorCode::kNotFound) << "an abandoned writer";
   ASSERT_TRUE(store.Delete("incoming/t1/r2.upload").ok());
   auto gone = store.Get("incoming/t1/r2.upload");
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(store.Delete("incoming/t1/never-existed").ok());
   EXPECT_FALSE(store.Put("../escape", "x").ok());
+  EXPECT_FALSE(store.Create("../escape").ok());
 }
 
 TEST(FilesystemBlobStore, StoresReadsAndDeletes) {
   TempDir dir;
-  FilesystemBlobStore store(dir.path() / "blobs");
-  ExerciseStore(store, dir);
+  FilesystemBlobStore store(dir.path() / "blobs", dir.path() / "staging");
+  ExerciseStore(store);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "blobs/audio/t1/r1.opus"));
+  EXPECT_EQ(testing::FilesUnder(dir.path() / "staging"), 0u) << "committed and abandoned writers leave no staging file";
 }
 
 TEST(S3BlobStore, StoresReadsAndDeletesOnAnS3CompatibleServer) {
   S3Peer peer;
-  TempDir dir;
   S3BlobStore store({peer.endpoint(), peer.bucket(), "us-east-1", S3Peer::kAccessKeyId, S3Peer::kSecretAccessKey},
                     std::make_shared<CurlHttpClient>());
-  ExerciseStore(store, dir);
+  ExerciseStore(store);
 }
 
 // s3rver checks the access key of a V4 request but not its signature (its source says so), so

@@ -157,6 +157,24 @@ TEST_P(DatabaseTest, JobLifecycleClaimCompleteExactlyOnce) {
   EXPECT_EQ(db_->GetSegments(alice_.id, r.id)->at(0).text, "hello world");
 }
 
+// The job's completion, the segments and the recording's status are one transaction: when
+// storing a segment fails after the job was marked done (here a duplicate segment number, as a
+// crash at that moment would), nothing of it stays — the job is still ours to finish or retry.
+TEST_P(DatabaseTest, ACompletionThatFailsHalfwayLeavesNothingBehind) {
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  auto job = db_->ClaimJob("worker-1", 30);
+  ASSERT_TRUE(job.ok() && job->has_value());
+  Transcription broken = TranscriptOf(r, "first words");
+  broken.segments.push_back(broken.segments.front());  // the same seq twice: the second insert fails
+  EXPECT_FALSE(db_->CompleteTranscription(**job, broken).ok());
+  EXPECT_TRUE(db_->GetSegments(alice_.id, r.id)->empty()) << "no segment of the failed completion";
+  EXPECT_EQ((*db_->GetRecording(alice_.id, r.id))->status, RecordingStatus::kProcessing);
+  EXPECT_EQ(db_->GetQueueStats()->running, 1) << "the job is not marked done";
+  ASSERT_TRUE(db_->CompleteTranscription(**job, TranscriptOf(r, "hello world")).ok()) << "still ours to finish";
+  EXPECT_EQ(db_->GetSegments(alice_.id, r.id)->size(), 1u);
+}
+
 TEST_P(DatabaseTest, ExpiredLeaseIsReclaimedAndTheOldOwnerCannotComplete) {
   Recording r = NewRecording(alice_);
   ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());

@@ -123,11 +123,40 @@ Status S3BlobStore::Put(const std::string& key, const std::string& bytes) {
   return Status::Ok();
 }
 
-Status S3BlobStore::PutFile(const std::string& key, const std::filesystem::path& file) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(file));
-  RETURN_IF_ERROR(Put(key, bytes));
-  RemoveQuietly(file);
-  return Status::Ok();
+namespace {
+class S3Writer : public BlobWriter {
+ public:
+  S3Writer(S3BlobStore& store, std::string key) : store_(store), key_(std::move(key)) {}
+  Status Append(std::string_view bytes) override {
+    bytes_.append(bytes);
+    return Status::Ok();
+  }
+  Status Commit() override { return store_.Put(key_, bytes_); }
+
+ private:
+  S3BlobStore& store_;
+  std::string key_, bytes_;
+};
+}  // namespace
+
+class S3Reader : public BlobReader {
+ public:
+  S3Reader(S3BlobStore& store, std::string key, uint64_t size) : store_(store), key_(std::move(key)), size_(size) {}
+  uint64_t size() const override { return size_; }
+  Result<std::string> Read(uint64_t offset, size_t length) override {
+    if (offset >= size_ || length == 0) return std::string();
+    return store_.GetRange(key_, offset, static_cast<size_t>(std::min<uint64_t>(length, size_ - offset)));
+  }
+
+ private:
+  S3BlobStore& store_;
+  std::string key_;
+  uint64_t size_;
+};
+
+Result<std::unique_ptr<BlobWriter>> S3BlobStore::Create(const std::string& key) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  return std::unique_ptr<BlobWriter>(std::make_unique<S3Writer>(*this, key));
 }
 
 Result<std::string> S3BlobStore::Get(const std::string& key) {
@@ -138,8 +167,6 @@ Result<std::string> S3BlobStore::Get(const std::string& key) {
 }
 
 Result<std::string> S3BlobStore::GetRange(const std::string& key, uint64_t offset, size_t length) {
-  RETURN_IF_ERROR(ValidateBlobKey(key));
-  if (length == 0) return std::string();
   ASSIGN_OR_RETURN(HttpResponse response,
                    Send("GET", key, "", std::to_string(offset) + "-" + std::to_string(offset + length - 1)));
   if (response.status == 416) return std::string();  // the range starts past the end
@@ -150,7 +177,7 @@ Result<std::string> S3BlobStore::GetRange(const std::string& key, uint64_t offse
   return S3Error("reading " + key, response);
 }
 
-Result<uint64_t> S3BlobStore::GetSize(const std::string& key) {
+Result<std::unique_ptr<BlobReader>> S3BlobStore::Open(const std::string& key) {
   RETURN_IF_ERROR(ValidateBlobKey(key));
   ASSIGN_OR_RETURN(HttpResponse response, Send("HEAD", key, ""));
   if (response.status != 200) return S3Error("reading " + key, response);
@@ -158,7 +185,7 @@ Result<uint64_t> S3BlobStore::GetSize(const std::string& key) {
   char* end = nullptr;
   unsigned long long size = std::strtoull(length.c_str(), &end, 10);
   if (length.empty() || *end != '\0') return Unavailable("the object store sent no size for " + key, "object_store_error");
-  return static_cast<uint64_t>(size);
+  return std::unique_ptr<BlobReader>(std::make_unique<S3Reader>(*this, key, static_cast<uint64_t>(size)));
 }
 
 Status S3BlobStore::Delete(const std::string& key) {
@@ -178,7 +205,8 @@ Status S3BlobStore::Check() {
 
 Result<std::unique_ptr<BlobStore>> MakeBlobStore(const Config& config) {
   if (config.blob_backend == "filesystem") {
-    return std::unique_ptr<BlobStore>(std::make_unique<FilesystemBlobStore>(config.data_dir));
+    return std::unique_ptr<BlobStore>(std::make_unique<FilesystemBlobStore>(
+        config.data_dir, std::filesystem::path(config.data_dir) / "tmp"));
   }
   S3Settings s3{config.s3_endpoint, config.s3_bucket, config.s3_region, config.s3_access_key_id,
                 config.s3_secret_access_key};

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include "core/test_support.h"
+#include "core/ids.h"
 #include "llm/testing/chat_peer.h"
+#include "memory/core_memory.h"
+#include "memory/evidence.h"
+#include "memory/testing/letta_peer.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_database.h"
 
@@ -81,6 +85,41 @@ TEST_F(ProvidersTest, AnOptedOutTenantIsUnderstoodLocally) {
   config_.llm.local = true;
   auto local = MakeUnderstandingProvider(config_, *db_, nullptr);
   EXPECT_EQ(local->Enrich(Episode())->method.provider, "chat");
+}
+
+// The Letta mirror the server builds (MakeLettaSync) goes through the real OutboundGuard: what a
+// tenant's memory holds is masked by their pii_mode, and nothing leaves for a tenant who opted out.
+TEST_F(ProvidersTest, TheLettaMirrorPassesTheRealOutboundGuard) {
+  testing::LettaPeer letta("letta-key");
+  config_.letta = {letta.base_url(), "letta-key"};
+  CoreMemory memory(*db_, clock_);
+  Insight said;
+  said.tenant_id = tenant_.id;
+  said.id = NewId();
+  said.episode_id = "ep1";
+  said.kind = "person";
+  said.at = clock_.Now();
+  EvidenceRef ref{"ep1", "rec-1", 0, 1.0, 2.5, clock_.Now()};
+  said.body = nlohmann::json{{"text", "Anna (anna.k@example.org)"}, {"fields", nlohmann::json::object()},
+                             {"evidence", EvidenceToJson({ref})}, {"method", {{"provider", "embedded"}}}}
+                  .dump();
+  auto learned = memory.Learn(tenant_.id, "ep1", {said});
+  ASSERT_TRUE(learned.ok()) << learned.status().message();
+  ASSERT_TRUE(db_->StoreEnrichment(tenant_.id, "ep1", *learned, clock_.Now()).ok());
+
+  auto sync = MakeLettaSync(config_, *db_, nullptr);
+  ASSERT_NE(sync, nullptr);
+  auto block = sync->Sync(tenant_.id);
+  ASSERT_TRUE(block.ok()) << block.status().message();
+  std::string sent = letta.blocks()[*block]["value"];
+  EXPECT_THAT(sent, HasSubstr("Anna"));
+  EXPECT_THAT(sent, HasSubstr("[EMAIL]"));
+  EXPECT_EQ(sent.find("anna.k@example.org"), std::string::npos) << sent;
+
+  ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, TenantSettings{.opt_out_training = true}).ok());
+  int before = letta.requests();
+  EXPECT_EQ(sync->Sync(tenant_.id).status().reason(), "remote_refused");
+  EXPECT_EQ(letta.requests(), before) << "nothing reaches Letta for a tenant who opted out";
 }
 
 }  // namespace
