@@ -53,10 +53,19 @@ TEST(Digests, TheDayIsServedAsJsonMarkdownAndPdfAndSettingsAreChecked) {
   json other_day = other.GetJson("/v1/digests/" + today);
   EXPECT_EQ(other_day["status"], "empty") << "another tenant's day holds nothing of this one";
 
+  // Nothing new for the day, yet generate builds it again rather than serving the stored one.
+  json stored = client.GetJson("/v1/digests");
+  ASSERT_EQ(stored["items"].size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(client.GetJson("/v1/digests")["items"][0]["updated_at"], stored["items"][0]["updated_at"])
+      << "reading it does not rebuild it";
   auto rebuilt = client.SendJson("POST", "/v1/digests/" + today + "/generate", "");
   ASSERT_EQ(rebuilt.status, 200) << rebuilt.body;
   json listed = client.GetJson("/v1/digests");
   ASSERT_EQ(listed["items"].size(), 1u);
+  EXPECT_GT(ParseRfc3339(listed["items"][0]["updated_at"].get<std::string>())->time_since_epoch(),
+            ParseRfc3339(stored["items"][0]["updated_at"].get<std::string>())->time_since_epoch())
+      << "rebuilt now: " << listed.dump();
   EXPECT_EQ(listed["items"][0]["date"], today);
   EXPECT_EQ(listed["items"][0]["status"], "ready");
   auto exported = client.Get("/v1/privacy/export");

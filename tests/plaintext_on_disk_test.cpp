@@ -70,47 +70,6 @@ std::string Float32Bytes(const std::vector<float>& samples) {
   return std::string(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(float));
 }
 
-// A request written by hand, so that its body can stop halfway or go out in chunks.
-class RawUpload {
- public:
-  RawUpload(const std::string& base_url, const std::string& key, const std::string& type) : fd_(testing::ConnectTo(base_url)) {
-    Send("POST /v1/recordings HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key + "\r\nContent-Type: " + type +
-         "\r\nTransfer-Encoding: chunked\r\n\r\n");
-  }
-  ~RawUpload() { ::close(fd_); }
-  // Stops early, returning false, once the server has answered (a refusal mid-body).
-  bool SendChunks(const std::string& bytes, size_t piece = 16384) {
-    for (size_t at = 0; at < bytes.size(); at += piece) {
-      pollfd answered{fd_, POLLIN, 0};
-      if (::poll(&answered, 1, 0) > 0) return false;
-      std::string chunk = bytes.substr(at, piece);
-      char size[32];
-      std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
-      if (!Send(size + chunk + "\r\n")) return false;
-    }
-    return true;
-  }
-  // The last chunk, then the status line's code (0 if the connection closed first).
-  int Finish() {
-    Send("0\r\n\r\n");
-    return ReadStatus();
-  }
-  int ReadStatus() {
-    std::string answer;
-    char buf[4096];
-    while (answer.find("\r\n") == std::string::npos) {
-      ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) return 0;
-      answer.append(buf, static_cast<size_t>(n));
-    }
-    return std::stoi(answer.substr(answer.find(' ') + 1, 3));
-  }
-
- private:
-  bool Send(const std::string& bytes) { return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()); }
-  int fd_;
-};
-
 TEST(NoPlaintextOnDisk, UploadsJobsAndCrashesLeaveOnlySealedBytes) {
   TempDir made;  // encodings made with the ffmpeg CLI, outside what is watched
   std::string lj = (SpeechDir() / "16k/1988-24833-0001.wav").string();
@@ -167,16 +126,16 @@ TEST(NoPlaintextOnDisk, UploadsJobsAndCrashesLeaveOnlySealedBytes) {
     auto truncated = client.Upload(testing::ReadFileBytes(files[3]).substr(0, 30000), "audio/flac");
     EXPECT_EQ(truncated.status, 422) << truncated.body;
     {
-      RawUpload chunked(server.base_url(), key, "audio/wav");
+      testing::ChunkedUpload chunked(server.base_url(), key, "audio/wav");
       ASSERT_TRUE(chunked.SendChunks(testing::ReadFileBytes(chunked_file)));
       EXPECT_EQ(chunked.Finish(), 202);
     }
     {
-      RawUpload too_large(server.base_url(), key, "audio/wav");
+      testing::ChunkedUpload too_large(server.base_url(), key, "audio/wav");
       too_large.SendChunks(testing::ReadFileBytes(too_large_file));  // refused partway: the rest may not go
       EXPECT_EQ(too_large.ReadStatus(), 413);
     }
-    RawUpload interrupted(server.base_url(), key, "audio/wav");
+    testing::ChunkedUpload interrupted(server.base_url(), key, "audio/wav");
     std::string half = testing::ReadFileBytes(interrupted_file);
     ASSERT_TRUE(interrupted.SendChunks(half.substr(0, half.size() / 2)));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first half reaches the server's disk

@@ -64,7 +64,8 @@ TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
       EXPECT_EQ(response.status, 404) << method << " " << with_id << ": " << response.body;
     } else if (method == "GET") {
       EXPECT_EQ(response.status, 200) << method << " " << with_id;
-      for (const auto& item : json::parse(response.body)["items"]) {  // B may see B's own upload, never A's
+      json listed = json::parse(response.body);
+      for (const auto& item : listed["items"]) {  // B may see B's own upload, never A's
         EXPECT_NE(item.value("id", item.value("recording_id", "")), id) << method << " " << with_id;
       }
     } else if (path == "/v1/recordings") {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -102,6 +103,46 @@ int ServerProcess::RunCommand(std::vector<std::string> args, std::string* out, s
   args.push_back("--data-dir");
   args.push_back(data_dir_);
   return RunReflexio(args, out, err, env_);
+}
+
+ChunkedUpload::ChunkedUpload(const std::string& base_url, const std::string& key, const std::string& content_type)
+    : fd_(ConnectTo(base_url)) {
+  Send("POST /v1/recordings HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key +
+       "\r\nContent-Type: " + content_type + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+}
+
+ChunkedUpload::~ChunkedUpload() { ::close(fd_); }
+
+bool ChunkedUpload::Send(const std::string& bytes) {
+  return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
+bool ChunkedUpload::SendChunks(const std::string& bytes, size_t piece) {
+  for (size_t at = 0; at < bytes.size(); at += piece) {
+    pollfd answered{fd_, POLLIN, 0};
+    if (::poll(&answered, 1, 0) > 0) return false;
+    std::string chunk = bytes.substr(at, piece);
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+    if (!Send(size + chunk + "\r\n")) return false;
+  }
+  return true;
+}
+
+int ChunkedUpload::Finish() {
+  Send("0\r\n\r\n");
+  return ReadStatus();
+}
+
+int ChunkedUpload::ReadStatus() {
+  std::string answer;
+  char buf[4096];
+  while (answer.find("\r\n") == std::string::npos) {
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) return 0;
+    answer.append(buf, static_cast<size_t>(n));
+  }
+  return std::stoi(answer.substr(answer.find(' ') + 1, 3));
 }
 
 int ConnectTo(const std::string& base_url) {

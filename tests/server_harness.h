@@ -91,6 +91,23 @@ class Client {
 
 std::string ReadFileBytes(const std::string& path);
 std::string TypeFor(const std::string& file);  // Content-Type by extension
+// An upload written by hand with `Transfer-Encoding: chunked`, so that its body can go out in
+// pieces, stop halfway, or keep coming after the server has answered.
+class ChunkedUpload {
+ public:
+  ChunkedUpload(const std::string& base_url, const std::string& key, const std::string& content_type);
+  ~ChunkedUpload();
+  // Sends `bytes` as chunks of `piece` bytes; stops early, returning false, once the server has
+  // answered (a refusal mid-body) or the connection is gone.
+  bool SendChunks(const std::string& bytes, size_t piece = 16384);
+  int Finish();      // the last chunk, then the answer's status (0 if the connection closed first)
+  int ReadStatus();  // the answer's status, as it is
+
+ private:
+  bool Send(const std::string& bytes);
+  int fd_;
+};
+
 // A TCP connection to the server at base_url ("http://127.0.0.1:PORT"), for requests written by
 // hand; the caller closes it. Throws when it cannot connect.
 int ConnectTo(const std::string& base_url);

@@ -52,7 +52,8 @@ Day RecordADay(const Client& client) {
   return day;
 }
 
-// Every quote explain gives is a segment of the recording's transcript, and its clip plays.
+// Every quote explain gives is a segment of the recording's transcript, with that segment's
+// words and their times, and its clip plays.
 void ExpectExplainedByTheTranscript(const Client& client, const std::string& explain_url) {
   json why = client.GetJson(explain_url);
   ASSERT_TRUE(why.contains("evidence")) << why.dump();
@@ -61,7 +62,15 @@ void ExpectExplainedByTheTranscript(const Client& client, const std::string& exp
     json transcript = client.GetJson("/v1/recordings/" + e["recording_id"].get<std::string>() + "/transcript");
     bool quoted = false;
     for (const auto& s : transcript["segments"]) {
-      quoted = quoted || (s["text"] == e["quote"] && std::abs(s["start"].get<double>() - e["start_s"].get<double>()) < 1e-3);
+      if (s["text"] != e["quote"] || std::abs(s["start"].get<double>() - e["start_s"].get<double>()) >= 1e-3) continue;
+      quoted = true;
+      ASSERT_FALSE(e["words"].empty()) << explain_url << ": no word timings in " << e.dump();
+      ASSERT_EQ(e["words"].size(), s["words"].size()) << "the segment's words, each with its time";
+      for (size_t i = 0; i < s["words"].size(); ++i) {
+        EXPECT_EQ(e["words"][i]["word"], s["words"][i]["word"]);
+        EXPECT_NEAR(e["words"][i]["start_s"].get<double>(), s["words"][i]["start"].get<double>(), 1e-3);
+        EXPECT_NEAR(e["words"][i]["end_s"].get<double>(), s["words"][i]["end"].get<double>(), 1e-3);
+      }
     }
     EXPECT_TRUE(quoted) << e.dump() << " vs " << transcript.dump();
     ASSERT_TRUE(e["clip_url"].is_string());
@@ -95,6 +104,37 @@ TEST(Understanding, ADayOfSpeechIsUnderstoodOnTheEmbeddedProviderWithEvidenceFor
     EXPECT_TRUE(emotion["fields"]["parts"]["voice"]["arousal"].is_number()) << "prosody measured from the audio";
     EXPECT_GT(emotion["fields"]["parts"]["voice"]["segments"].get<int>(), 0);
     EXPECT_EQ(other.Get("/v1/explain/summary/" + enrichment["summary"]["id"].get<std::string>()).status, 404);
+  }
+
+  // /v1/explain answers for every kind the conversations hold, each found under its own kind only.
+  std::set<std::string> explained;
+  for (const json& episode : day.episodes) {
+    const json& enrichment = episode["enrichment"];
+    auto explain = [&](const std::string& kind, const json& item) {
+      SCOPED_TRACE(kind);
+      std::string url = "/v1/explain/" + kind + "/" + item["id"].get<std::string>();
+      ExpectExplainedByTheTranscript(client, url);
+      EXPECT_EQ(client.GetJson(url)["kind"], kind);
+      std::string wrong = kind == "topic" ? "place" : "topic";
+      EXPECT_EQ(client.Get("/v1/explain/" + wrong + "/" + item["id"].get<std::string>()).status, 404);
+      explained.insert(kind);
+    };
+    explain("summary", enrichment["summary"]);
+    explain("emotion", enrichment["emotion"]);
+    for (auto [list, kind] : {std::pair{"topics", "topic"}, {"people", "person"}, {"places", "place"},
+                              {"actions", "action"}, {"preferences", "preference"}}) {
+      for (const auto& item : enrichment[list]) explain(kind, item);
+    }
+    ASSERT_TRUE(enrichment["session_memory_id"].is_string()) << enrichment.dump();
+    explain("session", json{{"id", enrichment["session_memory_id"]}});
+  }
+  json memory_entries = client.GetJson("/v1/memory");
+  for (const auto& item : memory_entries["items"]) {
+    ExpectExplainedByTheTranscript(client, "/v1/explain/memory/" + item["id"].get<std::string>());
+    explained.insert("memory");
+  }
+  for (const char* kind : {"summary", "topic", "action", "emotion", "session", "memory"}) {
+    EXPECT_TRUE(explained.count(kind)) << kind << " was never explained";
   }
 
   // The first conversation: an instruction and a delightful scenery.
@@ -228,6 +268,48 @@ TEST(Understanding, AConfiguredModelIsUsedThroughTheGuardAndMemoryReachesLetta) 
   ASSERT_EQ(blocks.size(), 1u);
   EXPECT_NE(blocks.begin()->second["value"].get<std::string>().find("commitment: think about"), std::string::npos)
       << blocks.begin()->second.dump();
+
+  // ?kind= lists one kind of memory; the model's commitments are there, open.
+  json commitments = client.GetJson("/v1/memory?kind=commitment");
+  ASSERT_FALSE(commitments["items"].empty()) << commitments.dump();
+  for (const auto& c : commitments["items"]) {
+    EXPECT_EQ(c["kind"], "commitment");
+    EXPECT_EQ(c["state"], "active");
+  }
+  json all = client.GetJson("/v1/memory");
+  EXPECT_GT(all["items"].size(), commitments["items"].size()) << "topics too, without the filter";
+  json topics = client.GetJson("/v1/memory?kind=topic");
+  EXPECT_FALSE(topics["items"].empty());
+  for (const auto& t : topics["items"]) EXPECT_EQ(t["kind"], "topic");
+
+  // Marking the action done closes its commitment in memory; opening it again reopens it.
+  json action;
+  for (const json& episode : day.episodes) {
+    for (const auto& a : episode["enrichment"]["actions"]) {
+      if (a["text"] == commitments["items"][0]["label"]) action = a;
+    }
+  }
+  ASSERT_TRUE(action.is_object()) << "the action the commitment came from";
+  auto state_of_commitment = [&] {
+    json listed = client.GetJson("/v1/memory?kind=commitment");
+    for (const auto& c : listed["items"]) {
+      if (c["label"] == action["text"]) return c["state"].get<std::string>();
+    }
+    return std::string("missing");
+  };
+  ASSERT_EQ(state_of_commitment(), "active") << action.dump();
+  ASSERT_EQ(client.SendJson("PUT", "/v1/actions/" + action["id"].get<std::string>(), R"({"state":"done"})").status, 200);
+  EXPECT_EQ(state_of_commitment(), "done");
+  ASSERT_EQ(client.SendJson("PUT", "/v1/actions/" + action["id"].get<std::string>(), R"({"state":"open"})").status, 200);
+  EXPECT_EQ(state_of_commitment(), "active");
+
+  // The person may set a memory entry's state directly; only active and done exist.
+  std::string entry = commitments["items"][0]["id"];
+  auto set = client.SendJson("PUT", "/v1/memory/" + entry, R"({"state":"done"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(json::parse(set.body)["state"], "done");
+  EXPECT_EQ(client.GetJson("/v1/memory/" + entry)["state"], "done");
+  EXPECT_EQ(client.SendJson("PUT", "/v1/memory/" + entry, R"({"state":"forgotten"})").status, 400);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "core/ids.h"
@@ -10,6 +12,7 @@
 #include "core/test_support.h"
 #include "crypto/keys.h"
 #include "digest/builder.h"
+#include "memory/evidence.h"
 #include "digest/markdown.h"
 #include "digest/pdf.h"
 #include "digest/schedule.h"
@@ -47,9 +50,10 @@ class DigestTest : public ::testing::Test {
     ru_ = testing::References("ru");
   }
 
-  // One recording at `local` ("HH:MM" on 2026-11-26 in Moscow), a segment per text.
-  std::string Record(const std::string& local, const std::vector<std::string>& texts, const std::string& quality = "trusted") {
-    TimePoint at = *LocalClockTime("2026-11-26", local, kZone);
+  // One recording at `local` ("HH:MM" on `date` in Moscow), a segment per text.
+  std::string Record(const std::string& local, const std::vector<std::string>& texts, const std::string& quality = "trusted",
+                     const std::string& date = "2026-11-26") {
+    TimePoint at = *LocalClockTime(date, local, kZone);
     Recording r;
     r.tenant_id = tenant_.id;
     r.id = NewId();
@@ -170,6 +174,66 @@ TEST_F(DigestTest, ADayOfRealTranscriptsWithSourcesForEveryStatement) {
   }
 }
 
+// The day against the one before: an errand said yesterday for today is due and, done today,
+// done; kittens come back while the garden is new; the emotions of the day's conversations; and
+// what memory heard of today, with what it first learned today marked so.
+TEST_F(DigestTest, ActionsDueAndDoneTheWeekBeforeEmotionsAndMemory) {
+  Record("10:00", {"please call stella tomorrow", "the two stray kittens made themselves at home"}, "trusted",
+         "2026-11-25");
+  Record("15:00", {"the kittens were playing in the sun all afternoon", "i am so happy with the new garden",
+                   "the garden looks wonderful"});
+  Understand();
+  auto actions = db_->ListInsights(tenant_.id, {.scope = "episode", .kind = "action"}, 10, "");
+  ASSERT_TRUE(actions.ok());
+  auto call = std::find_if(actions->items.begin(), actions->items.end(),
+                           [](const Insight& a) { return InsightBody(a).value("text", "") == "call stella tomorrow"; });
+  ASSERT_NE(call, actions->items.end()) << [&] {
+    std::string all;
+    for (const Insight& a : actions->items) all += a.body + "\n";
+    return all;
+  }();
+  ASSERT_EQ(call->due_date, "2026-11-26") << "'tomorrow', said on the 25th";
+  Insight done = *call;
+  done.state = "done";
+  done.updated_at = *LocalClockTime("2026-11-26", "18:00", kZone);  // ticked off in the evening
+  ASSERT_TRUE(db_->PutInsight(done).ok());
+
+  auto digest = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  ASSERT_TRUE(digest.ok()) << digest.status().message();
+  const json& d = *digest;
+  auto texts = [](const json& list) {
+    std::vector<std::string> out;
+    for (const json& item : list) out.push_back(item.is_string() ? item.get<std::string>() : item.value("text", ""));
+    return out;
+  };
+  EXPECT_THAT(texts(d["actions"]["due"]), ::testing::Contains("call stella tomorrow")) << d["actions"].dump();
+  EXPECT_THAT(texts(d["actions"]["done"]), ::testing::Contains("call stella tomorrow"));
+  EXPECT_THAT(texts(d["actions"]["new"]), ::testing::Not(::testing::Contains("call stella tomorrow"))) << "said the day before";
+
+  const json& compared = d["compared_with_last_7_days"];
+  std::vector<std::string> repeating = texts(compared["repeating_topics"]), fresh = texts(compared["new_topics"]);
+  EXPECT_TRUE(std::any_of(repeating.begin(), repeating.end(), [](const std::string& t) { return t.find("kitten") == 0; }))
+      << compared.dump();
+  EXPECT_THAT(fresh, ::testing::Contains("garden")) << compared.dump();
+  EXPECT_TRUE(std::none_of(fresh.begin(), fresh.end(), [](const std::string& t) { return t.find("kitten") == 0; }));
+
+  ASSERT_EQ(d["emotions"].size(), 1u) << "one conversation that day";
+  const json& emotion = d["emotions"][0];
+  EXPECT_GT(emotion["valence"].get<double>(), 0) << "happy, wonderful: " << emotion.dump();
+  EXPECT_NEAR(emotion["arousal"].get<double>(), 0.4, 1e-9) << "from the voice";
+  EXPECT_EQ(emotion["local_time"], "15:00");
+  EXPECT_FALSE(emotion["sources"].empty());
+
+  bool garden_learned_today = false, kittens_known_before = false;
+  for (const json& entry : d["memory"]) {
+    std::string label = entry["label"];
+    if (label == "garden") garden_learned_today = entry["learned_today"];
+    if (label.find("kitten") == 0) kittens_known_before = !entry["learned_today"].get<bool>() && entry["episodes"] == 2;
+  }
+  EXPECT_TRUE(garden_learned_today) << d["memory"].dump();
+  EXPECT_TRUE(kittens_known_before) << d["memory"].dump();
+}
+
 TEST_F(DigestTest, EmptyAndThinDaysSaySoInsteadOfInventing) {
   auto empty = DigestBuilder(*db_).Build({tenant_.id, "2026-11-25", kZone});
   ASSERT_TRUE(empty.ok());
@@ -226,6 +290,24 @@ TEST_F(DigestTest, PdfRendersCyrillicAndLatinWithChartsDeterministically) {
   EXPECT_THAT(text, HasSubstr("выпьем за сделку"));  // Cyrillic, from the sources
   int pages = static_cast<int>(std::count(text.begin(), text.end(), '\f'));
   EXPECT_GE(pages, 3) << "cover, charts, and the rest";
+  // Every font is embedded (a reader without DejaVu still shows Cyrillic): pdffonts' "emb" column.
+  std::string fonts = dir_ / "fonts.txt";
+  ASSERT_EQ(testing::Run("pdffonts " + (dir_ / "digest.pdf") + " > " + fonts), 0) << "pdffonts (poppler-utils)";
+  std::ifstream listing(fonts);
+  std::string line;
+  int listed = 0;
+  std::getline(listing, line);  // header
+  std::getline(listing, line);  // ----
+  while (std::getline(listing, line)) {
+    if (line.empty()) continue;
+    ++listed;
+    EXPECT_NE(line.find("DejaVu"), std::string::npos) << line;
+    std::istringstream columns(line.substr(line.find("DejaVu")));
+    std::vector<std::string> words{std::istream_iterator<std::string>(columns), {}};
+    ASSERT_GE(words.size(), 5u) << line;
+    EXPECT_EQ(words[words.size() - 5], "yes") << "not embedded: " << line;  // name type encoding emb sub uni object ID
+  }
+  EXPECT_GE(listed, 1);
   auto empty = RenderDigestPdf(*DigestBuilder(*db_).Build({tenant_.id, "2026-11-20", kZone}));
   ASSERT_TRUE(empty.ok());
   EXPECT_THAT(PdfText(*empty, dir_), HasSubstr("Nothing was recorded"));

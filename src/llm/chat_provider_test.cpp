@@ -176,6 +176,55 @@ TEST_F(ChatFixture, MalformedAndUnverifiableAnswersGetOneRepair) {
   EXPECT_THAT(requests.back()["messages"][3]["content"].get<std::string>(), HasSubstr("'Boris' does not occur"));
 }
 
+// CoVe for actions: an action whose words are nowhere in the utterance it cites is sent back once
+// with what was wrong; the repaired answer is kept.
+TEST_F(ChatFixture, AnActionSharingNoWordWithItsEvidenceIsRepaired) {
+  json unrelated = json::parse(kExtraction);
+  unrelated["actions"][0]["what"] = "renew the passport";  // cites U1, "please call stella"
+  peer.Script("episode_extraction", {{unrelated.dump()}, {kExtraction}});
+  auto repaired = Provider().Enrich(Meeting());
+  ASSERT_TRUE(repaired.ok()) << repaired.status().message();
+  EXPECT_EQ(peer.count("episode_extraction"), 2);
+  EXPECT_THAT(peer.requests().back()["messages"][3]["content"].get<std::string>(),
+              HasSubstr("actions item 'renew the passport' shares no words with the utterances it cites"));
+  std::vector<std::string> actions;
+  for (const auto& f : Of(*repaired, "action")) actions.push_back(f.text);
+  EXPECT_THAT(actions, ::testing::Not(::testing::Contains(HasSubstr("passport"))));
+  // The same words inflected ("calling" for "call") are the same word.
+  json inflected = json::parse(kExtraction);
+  inflected["actions"][0]["what"] = "calling Stella";
+  peer.Script("episode_extraction", {{inflected.dump()}});
+  ASSERT_TRUE(Provider().Enrich(Meeting()).ok());
+  EXPECT_EQ(peer.count("episode_extraction"), 1) << "accepted without a repair";
+}
+
+// A server without json_schema support gets response_format json_object (and the schema is
+// still checked here); "none" sends no response_format at all.
+TEST_F(ChatFixture, JsonObjectModeAsksForJsonWithoutASchema) {
+  for (const std::string& mode : {"json_object", "none"}) {
+    ChatConfig config;
+    config.base_url = peer.base_url();
+    config.api_key = "sk-test";
+    config.model = "test-model";
+    config.response_format = mode;
+    client = std::make_shared<ChatClient>(config, std::make_shared<CurlHttpClient>());
+    // Without a schema name the peer cannot tell the requests apart: it answers them in order.
+    peer.Script("", {{kSummary2}, {kExtraction}});
+    size_t before = peer.requests().size();
+    auto result = Provider({.density_rounds = 1}).Enrich(Meeting());
+    ASSERT_TRUE(result.ok()) << mode << ": " << result.status().message();
+    auto requests = peer.requests();
+    ASSERT_GT(requests.size(), before);
+    for (size_t i = before; i < requests.size(); ++i) {
+      if (mode == "json_object") {
+        EXPECT_EQ(requests[i]["response_format"], (json{{"type", "json_object"}})) << requests[i].dump();
+      } else {
+        EXPECT_FALSE(requests[i].contains("response_format")) << requests[i].dump();
+      }
+    }
+  }
+}
+
 TEST_F(ChatFixture, LowConfidenceCallsTheCriticAndKeepsTheRefinedExtraction) {
   json refined = json::parse(kExtraction);
   refined["actions"][1]["who"] = "me";

@@ -165,5 +165,19 @@ TEST(EmbeddedProvider, CasedTextNamesPeopleAnywhere) {
   EXPECT_THAT(m.places, ElementsAre("office"));
 }
 
+// "my sister Anna", "моя сестра Ольга": the person by name, the kinship as how they relate.
+TEST(EmbeddedProvider, KinshipNamesThePersonAndTheRelation) {
+  Mentions en = FindMentions("tomorrow my sister anna comes and my boss peter wants the report");
+  ASSERT_EQ(en.people.size(), 2u) << ::testing::PrintToString(en.people);
+  EXPECT_EQ(en.people[0], (std::pair<std::string, std::string>{"Anna", "sister"}));
+  EXPECT_EQ(en.people[1], (std::pair<std::string, std::string>{"Peter", "manager"}));
+  Mentions ru = FindMentions("завтра приедет моя сестра ольга");
+  ASSERT_EQ(ru.people.size(), 1u) << ::testing::PrintToString(ru.people);
+  EXPECT_EQ(ru.people[0], (std::pair<std::string, std::string>{"Ольга", "sister"}));
+  // A relation with no name after it is no person, and "my" alone names nobody.
+  EXPECT_TRUE(FindMentions("my sister is coming").people.empty());
+  EXPECT_TRUE(FindMentions("my friend and my car").people.empty());
+}
+
 }  // namespace
 }  // namespace reflexio

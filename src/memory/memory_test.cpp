@@ -79,6 +79,28 @@ TEST_F(MemoryTest, RepeatedMentionsBecomeOneEntryWithAllTheirEvidence) {
   EXPECT_EQ(body["confidence"]["basis"], "repetition");
 }
 
+// A person met in 25 conversations: every mention is counted, but only the newest 20 pieces of
+// evidence (and the insights they came from) are kept.
+TEST_F(MemoryTest, EvidenceIsCappedAtTheNewestTwenty) {
+  CoreMemory memory(*db_, clock_);
+  for (int i = 1; i <= 25; ++i) {
+    std::string episode = "ep" + std::to_string(i);
+    auto learned = memory.Learn(tenant_.id, episode, {Said(episode, "person", "Stella")});
+    ASSERT_TRUE(learned.ok());
+    Store(episode, *learned);
+    clock_.Advance(3600);
+  }
+  auto core = Core();
+  ASSERT_EQ(core.size(), 1u);
+  json body = json::parse(core[0].body);
+  EXPECT_EQ(body["mentions"], 25);
+  EXPECT_EQ(body["episodes"].size(), 25u);
+  ASSERT_EQ(body["evidence"].size(), CoreMemory::kMaxEvidence);
+  EXPECT_EQ(body["evidence"].front()["recording_id"], "rec-ep6") << "the oldest five went";
+  EXPECT_EQ(body["evidence"].back()["recording_id"], "rec-ep25");
+  EXPECT_EQ(body["learned_from"].size(), CoreMemory::kMaxEvidence);
+}
+
 TEST_F(MemoryTest, OnlyTheSpeakersOwnOpenCommitmentsAreRemembered) {
   CoreMemory memory(*db_, clock_);
   auto learned = memory.Learn(

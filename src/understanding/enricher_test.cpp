@@ -30,6 +30,7 @@ struct Said {
   std::string text;
   double arousal;
   std::string quality = "trusted";
+  double seconds = 3;  // how long it was said for
 };
 
 class EnricherTest : public ::testing::Test {
@@ -41,7 +42,8 @@ class EnricherTest : public ::testing::Test {
     tenant_ = db_->EnsureTenant("alice").value();
   }
 
-  // One recording captured `offset_s` after the clock's start, a segment per utterance, 4 s apart.
+  // One recording captured `offset_s` after the clock's start, a segment per utterance, each 1 s
+  // after the one before ended.
   std::string Record(double offset_s, const std::vector<Said>& utterances) {
     Recording r;
     r.tenant_id = tenant_.id;
@@ -55,11 +57,13 @@ class EnricherTest : public ::testing::Test {
     auto job = db_->ClaimJob("w", 30);
     Transcription t;
     t.engine = "test";
+    double next_start = 0;
     for (size_t i = 0; i < utterances.size(); ++i) {
       Segment s;
       s.seq = static_cast<int>(i);
-      s.start_s = 4.0 * i;
-      s.end_s = 4.0 * i + 3;
+      s.start_s = next_start;
+      s.end_s = next_start + utterances[i].seconds;
+      next_start = s.end_s + 1;
       s.captured_at = AddSeconds(r.captured_at, s.start_s);
       s.text = utterances[i].text;
       double at = s.start_s;
@@ -231,6 +235,55 @@ TEST_F(EnricherTest, DueDatesAreThePersonsLocalDays) {
   auto actions = Of("action");
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(*actions[0].due_date, "2026-11-28");
+}
+
+// Retention (or the person) removing part of an episode makes what was understood from it go
+// and be understood again from what is left.
+TEST_F(EnricherTest, AnEpisodeThatLosesARecordingIsUnderstoodAgain) {
+  EmbeddedProvider embedded;
+  Enricher enricher(*db_, embedded, clock_);
+  std::string calls = Record(0, {{"please call stella tomorrow", 0.3}});
+  Record(20, {{"the garden needs new roses", 0.3}});
+  CloseEpisodes();
+  ASSERT_EQ(enricher.Run()->episodes_enriched, 1);
+  ASSERT_EQ(Of("action").size(), 1u);
+  auto cites = [&](const std::string& recording) {  // episode insights citing that recording
+    int n = 0;
+    std::vector<Insight> insights = db_->ListInsights(tenant_.id, {.scope = "episode"}, 100, "")->items;
+    for (const Insight& i : insights) {
+      json body = json::parse(i.body);
+      for (const auto& e : body.value("evidence", json::array())) n += e["recording_id"] == recording;
+    }
+    return n;
+  };
+  ASSERT_GT(cites(calls), 0);
+
+  ASSERT_TRUE(db_->DeleteRecording(tenant_.id, calls).ok());
+  EXPECT_TRUE(Of("action").empty()) << "what came from the episode went with its segments";
+  auto again = enricher.Run();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->episodes_enriched, 1) << "the rest of the episode is understood again";
+  EXPECT_TRUE(Of("action").empty()) << "the call to Stella is no longer said anywhere";
+  EXPECT_EQ(cites(calls), 0) << "nothing cites the removed recording";
+  ASSERT_EQ(Of("summary").size(), 1u);
+  EXPECT_THAT(json::parse(Of("summary")[0].body)["text"].get<std::string>(), HasSubstr("garden"));
+}
+
+// A long calm stretch and a short excited word: the voice's arousal is weighted by how long each
+// was said, not averaged per segment.
+TEST_F(EnricherTest, TheVoicesArousalIsWeightedBySegmentLength) {
+  EmbeddedProvider embedded;
+  Enricher enricher(*db_, embedded, clock_);
+  Record(0, {{"we walked slowly along the river for a long time talking about the garden", 0.2, "trusted", 9},
+             {"wow", 0.8, "trusted", 1}});
+  CloseEpisodes();
+  ASSERT_TRUE(enricher.Run().ok());
+  auto emotions = Of("emotion");
+  ASSERT_EQ(emotions.size(), 1u);
+  json voice = json::parse(emotions[0].body)["fields"]["parts"]["voice"];
+  EXPECT_NEAR(voice["arousal"].get<double>(), (0.2 * 9 + 0.8 * 1) / 10, 1e-9) << voice.dump();
+  EXPECT_NEAR(voice["seconds"].get<double>(), 10, 1e-9);
+  EXPECT_EQ(voice["segments"], 2);
 }
 
 TEST(EmotionQuadrantTest, ValenceAndArousalTogether) {
