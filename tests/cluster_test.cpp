@@ -3,6 +3,8 @@
 // every acknowledged recording still ends transcribed exactly once.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <pqxx/pqxx>
 
 #include <thread>
@@ -102,8 +104,13 @@ TEST(Cluster, ExactlyOneSchedulerIsActiveAndAnotherTakesOver) {
 
   auto& active = is_active(*one) ? one : two;
   auto& standby = is_active(*one) ? two : one;
+  auto killed = std::chrono::steady_clock::now();
   active->Kill();  // its session ends, and the advisory lock with it
-  EXPECT_TRUE(WaitUntil([&] { return is_active(*standby); }, 10s)) << standby->stderr_text();
+  ASSERT_TRUE(WaitUntil([&] { return is_active(*standby); }, 10s)) << standby->stderr_text();
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  std::cout << "[ measured ] the standby took over " << took << " s after the active scheduler died\n";
+  // Within its interval (0.3 s) — with room for a loaded machine, but far below any lease or timeout.
+  EXPECT_LT(took, 0.3 + 2.0);
   EXPECT_EQ(standby->Stop(), 0);
 }
 

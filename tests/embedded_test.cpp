@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "digest/testing/telegram_peer.h"
 #include "server_harness.h"
 
 namespace reflexio::testing {
@@ -78,6 +79,49 @@ TEST(ServerHealth, IsDegradedWhileTheDatabaseCannotBeWritten) {
   sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(holder);
   EXPECT_EQ(client.Get("/health").status, 200) << "writable again";
+}
+
+// A digest Telegram has not taken for an hour turns /health degraded; until then the backlog is
+// only a metric. The hour is made to pass by backdating the delivery in the database. The
+// outbox holds its messages sealed.
+TEST(ServerHealth, ADigestUndeliveredForAnHourDegradesHealth) {
+  const std::string token = "987654:embedded-test-secret";
+  TelegramPeer peer(token);
+  peer.SetDown(true);
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_SCHEDULER_INTERVAL_S", "0.3"}, {"REFLEXIO_TIMEZONE", "UTC"},
+                                      {"REFLEXIO_DIGEST_TIME", "00:00"}, {"TELEGRAM_BOT_TOKEN", token},
+                                      {"TELEGRAM_CHAT_ID", "4242"}, {"TELEGRAM_API_URL", peer.api_url()},
+                                      {"REFLEXIO_TELEGRAM_RETRY_BASE_S", "0.3"},
+                                      {"REFLEXIO_TELEGRAM_MAX_ATTEMPTS", "1000"}, {"REFLEXIO_TELEGRAM_TIMEOUT_S", "1"}});
+  Client client(server.base_url(), server.first_run_key());
+  json health;
+  ASSERT_TRUE(WaitUntil([&] {
+    health = json::parse(client.Get("/health").body);
+    return health["checks"]["telegram"].value("pending", 0) >= 1;
+  }, std::chrono::seconds(30))) << health.dump();
+  EXPECT_TRUE(health["checks"]["telegram"]["ok"].get<bool>()) << "minutes of retrying are not yet a failure";
+  std::string metrics = client.Get("/metrics/prometheus").body;
+  EXPECT_NE(metrics.find("reflexio_digest_delivery_backlog{state=\"pending\"} 1"), std::string::npos) << metrics;
+
+  std::string db = dir / "data/reflexio.db";
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM digest_deliveries WHERE messages LIKE '%digest%'"), 0)
+      << "the messages are sealed";
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM digest_deliveries WHERE length(messages) > 100"), 1);
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &writer), SQLITE_OK);
+  sqlite3_busy_timeout(writer, 5000);
+  ASSERT_EQ(sqlite3_exec(writer,
+                         "UPDATE digest_deliveries SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 minutes')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(writer);
+  auto degraded = client.Get("/health");
+  EXPECT_EQ(degraded.status, 503) << degraded.body;
+  json telegram = json::parse(degraded.body)["checks"]["telegram"];
+  EXPECT_FALSE(telegram["ok"].get<bool>());
+  EXPECT_GT(telegram["oldest_pending_age_seconds"].get<double>(), 3600);
+  EXPECT_EQ(telegram["failed_last_24h"], 0) << "still retrying, not given up";
 }
 
 TEST(ServerRestart, OnlyOneServerPerDataDirectory) {

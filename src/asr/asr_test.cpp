@@ -149,6 +149,40 @@ TEST(RemoteEngine, RetriesOnTheNextEndpoint) {
   EXPECT_EQ(healthy.answered(), 4);
 }
 
+TEST(RemoteEngine, RoundRobinSpreadsRequestsOverHealthyEndpoints) {
+  TranscriptionPeer a, b, c;
+  RemoteEngine engine = MakeRemote(PeerConfig({a.base_url(), b.base_url(), c.base_url()}));
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(engine.Transcribe(std::vector<float>(kSampleRate, 0.01f)).ok());
+  EXPECT_EQ(a.answered(), 3);
+  EXPECT_EQ(b.answered(), 3);
+  EXPECT_EQ(c.answered(), 3);
+}
+
+// A slow endpoint is given up after the configured timeout, and the request goes to the next.
+TEST(RemoteEngine, ASlowEndpointTimesOutAndTheNextOneAnswers) {
+  TranscriptionPeer slow, quick;
+  slow.SetDelay(1.5);
+  auto config = PeerConfig({slow.base_url(), quick.base_url()});
+  config.timeout_s = 0.3;
+  config.retries = 1;
+  RemoteEngine engine = MakeRemote(config);
+  auto started = std::chrono::steady_clock::now();
+  auto result = engine.Transcribe(std::vector<float>(kSampleRate, 0.01f));
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(quick.answered(), 1);
+  EXPECT_EQ(slow.answered(), 0);
+  EXPECT_LT(waited, 1.2) << "cut off at the timeout, not after the slow endpoint's 1.5 s";
+  // Only slow endpoints: unavailable, with the timeout in the reason.
+  auto alone = PeerConfig({slow.base_url()});
+  alone.timeout_s = 0.3;
+  alone.retries = 0;
+  auto timed_out = MakeRemote(alone).Transcribe(std::vector<float>(kSampleRate, 0.01f));
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(timed_out.status().message().find("Timeout"), std::string::npos) << timed_out.status().message();
+}
+
 TEST(RemoteEngine, CircuitOpensAfterRepeatedFailuresAndStopsCallingTheEndpoint) {
   TranscriptionPeer failing, healthy;
   failing.FailNext(1000, 503);

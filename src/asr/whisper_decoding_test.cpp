@@ -6,12 +6,16 @@
 #include <cmath>
 #include <limits>
 
+#include "asr/pocketsphinx_engine.h"
+#include "asr/remote_engine.h"
 #include "asr/whisper_decoding.h"
+#include "asr/whisper_engine.h"
 #include "asr/whisper_features.h"
 #include "asr/whisper_model.h"
 #include "asr/whisper_window.h"
 #include "audio/decoder.h"
 #include "core/test_support.h"
+#include "text/wer.h"
 
 namespace reflexio {
 namespace {
@@ -176,13 +180,6 @@ TEST(WhisperWindow, TheReferenceModelsLoopIsCaughtAndTheLanguageKeptToTheAllowLi
   EXPECT_FALSE(DecodeWindow(**model, encoded, *tokenizer, kSpecial, options).ok());
 }
 
-}  // namespace
-}  // namespace reflexio
-
-#include "asr/whisper_engine.h"
-
-namespace reflexio {
-namespace {
 
 TEST(WhisperEngine, TranscribesAcrossWindowsInAnAllowedLanguageWithTimesInsideTheAudio) {
   std::string dir = std::string(REFLEXIO_SHARED_DIR) + "/data/whisper-test-model";
@@ -212,6 +209,33 @@ TEST(WhisperEngine, TranscribesAcrossWindowsInAnAllowedLanguageWithTimesInsideTh
     EXPECT_GT(w.confidence, 0.0);
     EXPECT_LE(w.confidence, 1.0);
   }
+}
+
+// Whisper failing on a recording (here: asked for a language its checkpoint does not know, which
+// Load refuses but a model swapped underneath could still hit) hands the audio to PocketSphinx,
+// as the server wires it; the transcript says which engine produced it.
+TEST(WhisperEngine, PocketSphinxTakesOverWhenWhisperFails) {
+  std::string dir = std::string(REFLEXIO_SHARED_DIR) + "/data/whisper-test-model";
+  auto loaded = WhisperEngine::Load({dir, {"en"}});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  auto broken = std::make_shared<WhisperEngine::Shared>();
+  broken->model = WhisperModel::Load(dir).value();
+  broken->tokenizer = (*loaded)->tokenizer;
+  broken->special = (*loaded)->special;
+  broken->rules = (*loaded)->rules;
+  broken->alignment_heads = (*loaded)->alignment_heads;
+  broken->languages = {"xx"};
+  auto audio = DecodeAudioFile((testing::SpeechDir("en") / "16k" / "LJ001-0001.wav").string());
+  ASSERT_TRUE(audio.ok());
+  WhisperEngine alone(broken);
+  ASSERT_FALSE(alone.Transcribe(audio->samples).ok()) << "Whisper itself fails on it";
+  FallbackEngine engine(std::make_unique<WhisperEngine>(broken),
+                        [] { return PocketSphinxEngine::Create("/usr/share/pocketsphinx/model/en-us"); });
+  auto recognition = engine.Transcribe(audio->samples);
+  ASSERT_TRUE(recognition.ok()) << recognition.status().message();
+  EXPECT_EQ(recognition->engine, "pocketsphinx");
+  auto refs = testing::References("en");
+  EXPECT_LT(ScoreWords(refs["LJ001-0001.wav"], recognition->text).Rate(), 0.6) << recognition->text;
 }
 
 }  // namespace

@@ -309,6 +309,38 @@ TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
   EXPECT_EQ(refused->state, "skipped");
   EXPECT_THAT(refused->last_error, HasSubstr("opted out"));
   EXPECT_TRUE(refused->messages.empty());
+
+  // pii_mode strict: a digest holding personal data is withheld whole, not masked.
+  TenantSettings strict;
+  strict.pii_mode = "strict";
+  ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, strict).ok());
+  size_t before = peer_.delivered().size();
+  auto withheld = outbox.Enqueue(digest, "command", true);
+  ASSERT_TRUE(withheld.ok()) << withheld.status().message();
+  EXPECT_EQ(withheld->state, "skipped");
+  EXPECT_THAT(withheld->last_error, HasSubstr("not sent"));
+  EXPECT_TRUE(withheld->messages.empty()) << "nothing of it is kept to be sent";
+  EXPECT_EQ(outbox.DeliverDue()->sent, 0);
+  EXPECT_EQ(peer_.delivered().size(), before);
+  auto quiet = outbox.Enqueue(clean, "command", true);
+  EXPECT_EQ(quiet->state, "pending") << "a digest without personal data still goes under strict";
+}
+
+// Failures back off base · 2^(attempt-1), never longer than retry_max_s (an hour by default).
+TEST_F(OutboxTest, BackoffDoublesUpToAnHour) {
+  TelegramOutboxOptions options = Options();
+  options.retry_base_s = 1000;
+  options.max_attempts = 10;
+  EXPECT_EQ(options.retry_max_s, 3600) << "the default cap";
+  TelegramOutbox outbox(*db_, http_, options, nullptr, nullptr, clock_);
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
+  peer_.SetDown(true);
+  for (double expected : {1000.0, 2000.0, 3600.0, 3600.0}) {
+    ASSERT_EQ(outbox.DeliverDue()->retrying, 1);
+    EXPECT_NEAR(ToUnixSeconds(Stored().next_attempt_at) - clock_.seconds(), expected, 0.01)
+        << "after attempt " << Stored().attempts;
+    clock_.Advance(expected);
+  }
 }
 
 }  // namespace

@@ -596,7 +596,11 @@ TEST_P(EncryptedStorageTest, OutboundTextIsAuditedMaskedOrBlockedAndOptOutKeepsI
   audit.pii_mode = "audit";
   ASSERT_TRUE(backend_->PutTenantSettings(alice_.id, audit).ok());
   std::string english = "my card is 4111 1111 1111 1111";
+  ::testing::internal::CaptureStderr();
   EXPECT_EQ(*guard.Prepare(alice_.id, english, llm), english) << "audit sends it unchanged";
+  std::string logged = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(logged.find("1 PII finding(s) [card_number], mode audit"), std::string::npos) << "the kinds: " << logged;
+  EXPECT_EQ(logged.find("4111"), std::string::npos) << "never the values: " << logged;
 
   TenantSettings strict;
   strict.pii_mode = "strict";

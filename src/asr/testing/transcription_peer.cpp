@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace reflexio::testing {
 
@@ -49,6 +51,7 @@ std::string Error(const std::string& message) {
 std::string TranscriptionPeer::Handle(const std::string& content_type, const std::string& authorization,
                                       const std::string& body, int& status) {
   ++received_;
+  if (delay_s_.load() > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay_s_.load()));
   {
     std::lock_guard lock(mutex_);
     if (!required_key_.empty() && authorization != "Bearer " + required_key_) {

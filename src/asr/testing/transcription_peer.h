@@ -4,7 +4,8 @@
 // form-data, checks the fields a real server requires (file, model), reads the WAV it was sent,
 // and answers verbose_json whose words ("remote peer words") are spread over the audio it
 // received — in OpenAI's layout (top-level words) or whisper.cpp's (words inside segments).
-// It can be told to fail the next N requests or to require a key. Thread-safe.
+// It can be told to fail the next N requests, to answer only after a delay, or to require a key.
+// Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -33,6 +34,7 @@ class TranscriptionPeer {
 
   std::string base_url() const { return server_->base_url(); }
   void FailNext(int count, int status = 503);
+  void SetDelay(double seconds) { delay_s_ = seconds; }  // before every answer
   void SetLayout(Layout layout) { layout_ = layout; }
   void RequireKey(const std::string& key);
   std::vector<SeenRequest> requests();
@@ -46,6 +48,7 @@ class TranscriptionPeer {
   std::atomic<Layout> layout_{Layout::kOpenAi};
   std::atomic<int> fail_next_{0};
   std::atomic<int> fail_status_{503};
+  std::atomic<double> delay_s_{0};
   std::atomic<int> answered_{0};
   std::atomic<int> received_{0};
   std::mutex mutex_;
