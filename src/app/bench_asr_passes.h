@@ -35,8 +35,9 @@ struct PassResult {
 };
 
 // On one core, file by file: the raw engine on the whole file (one utterance), then the speech
-// pipeline (VAD, segments, quality gate, prosody) and the Opus encoding for storage. Alternating
-// them file by file means a shared machine's changing load falls on both alike.
+// pipeline (VAD, segments, quality gate, prosody) and the Opus encoding for storage, both through
+// the same engine on the same thread. Alternating them file by file means a shared machine's
+// changing load falls on both alike.
 struct OneCorePair {
   PassResult raw, pipeline;
 };
