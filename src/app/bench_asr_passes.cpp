@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include "app/app_context.h"
@@ -18,6 +17,7 @@
 #include "audio/opus_encoder.h"
 #include "audio/vad.h"
 #include "core/file_util.h"
+#include "core/mutex.h"
 #include "pipeline/ingest.h"
 #include "pipeline/speech_pipeline.h"
 
@@ -61,14 +61,14 @@ class PassTimer {
 // the first error stops the rest.
 Status ForEachFile(size_t count, int threads, const std::function<Status(size_t, int)>& work) {
   std::atomic<size_t> next{0};
-  std::mutex mutex;
+  Mutex mutex;
   Status first_error;
   std::vector<std::thread> running;
   for (int t = 0; t < threads; ++t) {
     running.emplace_back([&, t] {
       for (size_t i = next++; i < count; i = next++) {
         Status done = work(i, t);
-        std::lock_guard lock(mutex);
+        MutexLock lock(mutex);
         if (!done.ok() && first_error.ok()) first_error = done;
         if (!first_error.ok()) return;
       }
@@ -105,11 +105,11 @@ namespace {
 
 // One file through the pipeline and the Opus encoding for storage, scored into `result`.
 Status PipelineOnFile(const BenchFile& file, EnginePool& pool, const Config& config, PassResult& result,
-                      std::mutex& mutex) {
+                      Mutex& mutex) {
   ASSIGN_OR_RETURN(auto vad, MakeVad(config.vad));
   ASSIGN_OR_RETURN(auto piped, RunSpeechPipeline(file.samples, *vad, pool, SystemClock::Instance().Now()));
   RETURN_IF_ERROR(EncodeOggOpus(file.samples, config.opus_bitrate).status());
-  std::lock_guard lock(mutex);
+  MutexLock lock(mutex);
   result.errors += ScoreWords(file.reference, SegmentsText(piped.transcription.segments));
   result.speech_s += piped.transcription.speech_s;
   return Status::Ok();
@@ -123,7 +123,7 @@ Result<OneCorePair> RawAndPipelineOnOneCore(const std::vector<BenchFile>& files,
   // warmer decoder than the other.
   ASSIGN_OR_RETURN(auto pool, EnginePool::Create(1, factory));
   OneCorePair pair;
-  std::mutex mutex;
+  Mutex mutex;
   for (const BenchFile& file : files) {
     PassTimer raw_timer;
     ASSIGN_OR_RETURN(Recognition heard, pool->Submit(file.samples).get());
@@ -140,7 +140,7 @@ Result<PassResult> PipelineOnEveryCore(const std::vector<BenchFile>& files, cons
                                        const Config& config, int threads) {
   ASSIGN_OR_RETURN(auto pool, EnginePool::Create(threads, factory));
   PassResult result;
-  std::mutex mutex;
+  Mutex mutex;
   PassTimer timer;
   RETURN_IF_ERROR(ForEachFile(files.size(), threads, [&](size_t i, int) -> Status {
     return PipelineOnFile(files[i], *pool, config, result, mutex);

@@ -21,7 +21,7 @@ Result<std::unique_ptr<EnginePool>> EnginePool::Create(int threads, const AsrEng
 
 EnginePool::~EnginePool() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   ready_.notify_all();
@@ -30,7 +30,7 @@ EnginePool::~EnginePool() {
 
 Status EnginePool::Ready() const {
   RETURN_IF_ERROR(engines_.front()->Ready());
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (consecutive_failures_ < kFailuresUnready) return Status::Ok();
   return Unavailable("the last " + std::to_string(consecutive_failures_) + " transcriptions failed, the last with: " +
                          last_failure_.message(),
@@ -41,7 +41,7 @@ std::future<Result<Recognition>> EnginePool::Submit(std::vector<float> samples, 
   Task task{std::move(samples), local_only, {}};
   auto future = task.promise.get_future();
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     tasks_.push_back(std::move(task));
   }
   ready_.notify_one();
@@ -52,8 +52,8 @@ void EnginePool::Run(AsrEngine* engine) {
   while (true) {
     Task task;
     {
-      std::unique_lock lock(mutex_);
-      ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && tasks_.empty()) lock.Wait(ready_);
       if (tasks_.empty()) return;
       task = std::move(tasks_.front());
       tasks_.pop_front();
@@ -64,7 +64,7 @@ void EnginePool::Run(AsrEngine* engine) {
       result->compute_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       // A tenant's opt-out refusing the remote engine says nothing about the engine.
       if (result.ok()) {
         consecutive_failures_ = 0;

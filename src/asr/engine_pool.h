@@ -5,15 +5,14 @@
 // Submit() is thread-safe; futures resolve in any order. The destructor finishes queued work.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "asr/engine.h"
+#include "core/mutex.h"
 
 namespace reflexio {
 
@@ -49,12 +48,12 @@ class EnginePool {
   std::vector<std::thread> threads_;
   std::string engine_name_;
   double packed_window_s_ = 0;
-  mutable std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Task> tasks_;             // guarded by mutex_
-  bool stopping_ = false;              // guarded by mutex_
-  int consecutive_failures_ = 0;       // guarded by mutex_
-  Status last_failure_;                // guarded by mutex_
+  mutable Mutex mutex_;
+  std::condition_variable_any ready_;
+  std::deque<Task> tasks_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  int consecutive_failures_ GUARDED_BY(mutex_) = 0;
+  Status last_failure_ GUARDED_BY(mutex_);
 };
 
 }  // namespace reflexio

@@ -24,7 +24,7 @@ RemoteEndpoints::RemoteEndpoints(std::vector<std::string> base_urls, int breaker
 }
 
 std::vector<size_t> RemoteEndpoints::Order() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<size_t> order;
   if (base_urls_.empty()) return order;
   size_t start = next_++ % base_urls_.size();

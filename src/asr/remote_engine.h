@@ -9,7 +9,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "core/circuit_breaker.h"
 #include "core/config.h"
 #include "core/http_client.h"
+#include "core/mutex.h"
 #include "core/time.h"
 
 namespace reflexio {
@@ -37,8 +37,8 @@ class RemoteEndpoints {
   std::vector<std::string> base_urls_;
   double cooldown_s_;
   std::vector<CircuitBreaker> breakers_;
-  std::mutex mutex_;
-  size_t next_ = 0;
+  Mutex mutex_;
+  size_t next_ GUARDED_BY(mutex_) = 0;
 };
 
 class RemoteEngine : public AsrEngine {

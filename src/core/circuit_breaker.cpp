@@ -3,25 +3,25 @@
 namespace reflexio {
 
 bool CircuitBreaker::Allow() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return open_until_ <= clock_->Now();
 }
 
 void CircuitBreaker::RecordSuccess() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   consecutive_failures_ = 0;
   open_until_ = TimePoint{};
 }
 
 bool CircuitBreaker::RecordFailure() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (++consecutive_failures_ < failures_) return false;
   open_until_ = AddSeconds(clock_->Now(), cooldown_s_);
   return true;
 }
 
 int CircuitBreaker::consecutive_failures() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return consecutive_failures_;
 }
 

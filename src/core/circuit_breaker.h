@@ -3,7 +3,7 @@
 // is let through, and its outcome closes the circuit again or reopens it. Thread-safe.
 #pragma once
 
-#include <mutex>
+#include "core/mutex.h"
 
 #include "core/time.h"
 
@@ -27,9 +27,9 @@ class CircuitBreaker {
   int failures_;
   double cooldown_s_;
   const Clock* clock_;
-  mutable std::mutex mutex_;
-  int consecutive_failures_ = 0;
-  TimePoint open_until_{};
+  mutable Mutex mutex_;
+  int consecutive_failures_ GUARDED_BY(mutex_) = 0;
+  TimePoint open_until_ GUARDED_BY(mutex_){};
 };
 
 }  // namespace reflexio

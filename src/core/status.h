@@ -3,13 +3,17 @@
 // A Status is either OK or carries an ErrorCode (which maps 1:1 to an HTTP status), a stable
 // snake_case `reason` a client can branch on, and a message a person can act on. Exceptions never
 // cross a module boundary; code that calls a throwing library converts at the call site.
-// Both types are plain values: safe to copy and to pass between threads.
+// Both types are plain values: safe to copy and to pass between threads. Reading the value of a
+// Result that holds an error is a broken invariant: it stops the process (core/check.h), never
+// undefined behaviour.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include "core/check.h"
 
 namespace reflexio {
 
@@ -68,15 +72,24 @@ class [[nodiscard]] Result {
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
+  T& value() & { return Checked(); }
+  const T& value() const& { return Checked(); }
+  T&& value() && { return std::move(Checked()); }
+  T* operator->() { return &Checked(); }
+  const T* operator->() const { return &Checked(); }
+  T& operator*() & { return Checked(); }
+  const T& operator*() const& { return Checked(); }
 
  private:
+  T& Checked() {
+    REFLEXIO_CHECK(value_.has_value(), "the value of a failed Result was read: " + status_.ToString());
+    return *value_;
+  }
+  const T& Checked() const {
+    REFLEXIO_CHECK(value_.has_value(), "the value of a failed Result was read: " + status_.ToString());
+    return *value_;
+  }
+
   std::optional<T> value_;
   Status status_;
 };

@@ -53,7 +53,7 @@ void Scheduler::Start() { thread_ = std::thread([this] { Run(); }); }
 
 void Scheduler::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -98,8 +98,11 @@ void Scheduler::Run() {
       Status ran = RunOnce();
       if (!ran.ok()) LOG_WARN("scheduled work failed: " << ran.message());
     }
-    std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, std::chrono::duration<double>(options_.interval_s), [&] { return stopping_; })) return;
+    MutexLock lock(mutex_);
+    auto deadline = DeadlineAfter(options_.interval_s);
+    while (!stopping_ && lock.WaitUntil(wake_, deadline)) {
+    }
+    if (stopping_) return;
   }
 }
 

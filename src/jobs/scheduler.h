@@ -9,15 +9,14 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/time.h"
 #include "storage/database.h"
 
@@ -79,9 +78,9 @@ class Scheduler {
   const Clock& clock_;
   std::atomic<bool> active_{false};
   std::map<std::string, TimePoint> last_run_;  // by task name; only the scheduler thread or RunOnce
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  Mutex mutex_;
+  std::condition_variable_any wake_;
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

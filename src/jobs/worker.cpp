@@ -21,7 +21,7 @@ Worker::Worker(Database& db, Handler handler, WorkerOptions options, Metrics& me
 Worker::~Worker() { Stop(); }
 
 void Worker::Start() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   stopping_ = false;
   for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { Run(); });
   heartbeat_ = std::thread([this] { Heartbeat(); });
@@ -29,7 +29,7 @@ void Worker::Start() {
 
 void Worker::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (threads_.empty()) return;
     stopping_ = true;
   }
@@ -42,7 +42,7 @@ void Worker::Stop() {
 
 void Worker::Notify() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     ++pending_notifications_;
   }
   wake_.notify_one();
@@ -51,7 +51,7 @@ void Worker::Notify() {
 void Worker::Run() {
   while (true) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (stopping_) return;
     }
     auto claimed = db_.ClaimJob(options_.owner, options_.lease_s);
@@ -61,9 +61,10 @@ void Worker::Run() {
       Handle(**claimed);
       continue;
     }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, std::chrono::duration<double>(options_.idle_poll_s),
-                   [&] { return stopping_ || pending_notifications_ > 0; });
+    MutexLock lock(mutex_);
+    auto deadline = DeadlineAfter(options_.idle_poll_s);
+    while (!stopping_ && pending_notifications_ == 0 && lock.WaitUntil(wake_, deadline)) {
+    }
     if (pending_notifications_ > 0) --pending_notifications_;
   }
 }
@@ -74,7 +75,7 @@ void Worker::Handle(const Job& job) {
     LOG_WARN("job " << job.id << " reclaimed: the worker that held it stopped renewing its lease");
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     active_[job.id] = job;
   }
   JobOutcome outcome;
@@ -85,7 +86,7 @@ void Worker::Handle(const Job& job) {
     outcome = {Internal(std::string("unexpected exception: ") + e.what()), "internal"};
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     active_.erase(job.id);
   }
   if (outcome.status.ok()) {
@@ -107,17 +108,20 @@ void Worker::Handle(const Job& job) {
 }
 
 void Worker::Heartbeat() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    heartbeat_wake_.wait_for(lock, std::chrono::duration<double>(options_.lease_s / 3));
-    if (stopping_) return;
-    auto active = active_;
-    lock.unlock();
-    for (const auto& [id, job] : active) {
+  while (true) {
+    std::map<int64_t, Job> active;
+    {
+      MutexLock lock(mutex_);
+      auto deadline = DeadlineAfter(options_.lease_s / 3);
+      while (!stopping_ && lock.WaitUntil(heartbeat_wake_, deadline)) {
+      }
+      if (stopping_) return;
+      active = active_;
+    }
+    for (const auto& [id, job] : active) {  // renewed without the lock: the database may be slow
       Status renewed = db_.RenewLease(job, options_.lease_s);
       if (!renewed.ok()) LOG_WARN("job " << id << ": " << renewed.message());
     }
-    lock.lock();
   }
 }
 

@@ -7,15 +7,14 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/metrics.h"
+#include "core/mutex.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -57,13 +56,13 @@ class Worker {
   Handler handler_;
   WorkerOptions options_;
   Metrics& metrics_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable heartbeat_wake_;
-  bool stopping_ = false;
-  int pending_notifications_ = 0;
-  std::map<int64_t, Job> active_;  // by job id, guarded by mutex_
-  std::vector<std::thread> threads_;
+  Mutex mutex_;
+  std::condition_variable_any wake_;
+  std::condition_variable_any heartbeat_wake_;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  int pending_notifications_ GUARDED_BY(mutex_) = 0;
+  std::map<int64_t, Job> active_ GUARDED_BY(mutex_);  // by job id
+  std::vector<std::thread> threads_;  // Start and Stop only
   std::thread heartbeat_;
 };
 

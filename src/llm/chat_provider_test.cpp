@@ -201,7 +201,7 @@ TEST_F(ChatFixture, AnActionSharingNoWordWithItsEvidenceIsRepaired) {
 // A server without json_schema support gets response_format json_object (and the schema is
 // still checked here); "none" sends no response_format at all.
 TEST_F(ChatFixture, JsonObjectModeAsksForJsonWithoutASchema) {
-  for (const std::string& mode : {"json_object", "none"}) {
+  for (std::string mode : {"json_object", "none"}) {
     ChatConfig config;
     config.base_url = peer.base_url();
     config.api_key = "sk-test";

@@ -33,18 +33,18 @@ Result<std::string> Keyring::TenantKey(const std::string& tenant_id) {
     stored = kept;
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto cached = cache_.find(tenant_id);
     if (cached != cache_.end() && cached->second.wrapped == stored->wrapped) return cached->second.key;
   }
   ASSIGN_OR_RETURN(std::string key, Unwrap(*stored));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   cache_[tenant_id] = CachedKey{stored->wrapped, key};
   return key;
 }
 
 void Keyring::Forget(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   cache_.erase(tenant_id);
 }
 

@@ -8,9 +8,9 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "privacy/master_key.h"
 #include "storage/database.h"
@@ -41,12 +41,12 @@ class Keyring {
 
   Database& db_;
   const MasterKeys masters_;
-  std::mutex mutex_;
+  Mutex mutex_;
   struct CachedKey {
     std::string wrapped;
     std::string key;
   };
-  std::map<std::string, CachedKey> cache_;  // by tenant id; guarded by mutex_
+  std::map<std::string, CachedKey> cache_ GUARDED_BY(mutex_);  // by tenant id
 };
 
 }  // namespace reflexio

@@ -61,6 +61,7 @@ Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::Open(const std::stri
                                                                  const Clock& clock) {
   std::unique_ptr<PostgresDatabase> db(new PostgresDatabase(url, clock));
   try {
+    MutexLock lock(db->mutex_);
     for (int i = 0; i < std::max(1, pool_size); ++i) db->idle_.push_back(std::make_unique<pqxx::connection>(url));
   } catch (const std::exception& e) {
     return Unavailable(std::string("cannot connect to PostgreSQL: ") + e.what(), "database_unavailable");
@@ -74,8 +75,8 @@ Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::Open(const std::stri
 PostgresDatabase::~PostgresDatabase() = default;
 
 std::unique_ptr<pqxx::connection> PostgresDatabase::Acquire() {
-  std::unique_lock lock(mutex_);
-  available_.wait(lock, [&] { return !idle_.empty(); });
+  MutexLock lock(mutex_);
+  while (idle_.empty()) lock.Wait(available_);
   auto c = std::move(idle_.back());
   idle_.pop_back();
   return c;
@@ -83,7 +84,7 @@ std::unique_ptr<pqxx::connection> PostgresDatabase::Acquire() {
 
 void PostgresDatabase::Release(std::unique_ptr<pqxx::connection> connection) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     idle_.push_back(std::move(connection));
   }
   available_.notify_one();

@@ -11,13 +11,12 @@
 #include <pqxx/connection>
 #include <pqxx/transaction>
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/time.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -119,9 +118,9 @@ class PostgresDatabase : public Database {
 
   std::string url_;
   const Clock& clock_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;  // guarded by mutex_
+  Mutex mutex_;
+  std::condition_variable_any available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_ GUARDED_BY(mutex_);
 };
 
 // PostgreSQL migration ledger for `reflexio migrate`, run as the schema owner.

@@ -76,7 +76,7 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
 }
 
 Result<Tenant> SqliteDatabase::EnsureTenant(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   ASSIGN_OR_RETURN(auto find, db_->Prepare("SELECT id FROM tenants WHERE name = ?"));
   find.Bind(1, name);
@@ -94,7 +94,7 @@ Result<Tenant> SqliteDatabase::EnsureTenant(const std::string& name) {
 }
 
 Result<int64_t> SqliteDatabase::CountTenants() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT count(*) FROM tenants"));
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.ColumnInt(0) : 0;
@@ -102,7 +102,7 @@ Result<int64_t> SqliteDatabase::CountTenants() {
 
 Status SqliteDatabase::AddApiKey(const std::string& tenant_id, const std::string& key_hash,
                                  const std::string& display_prefix) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)"));
   stmt.Bind(1, NewId());
@@ -114,7 +114,7 @@ Status SqliteDatabase::AddApiKey(const std::string& tenant_id, const std::string
 }
 
 Result<std::optional<Tenant>> SqliteDatabase::TenantForKeyHash(const std::string& key_hash) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT t.id, t.name FROM api_keys k JOIN tenants t ON t.id = k.tenant_id "
       "WHERE k.key_hash = ? AND k.revoked_at IS NULL"));
@@ -125,7 +125,7 @@ Result<std::optional<Tenant>> SqliteDatabase::TenantForKeyHash(const std::string
 }
 
 Result<std::vector<Tenant>> SqliteDatabase::ListTenants() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT id, name FROM tenants ORDER BY id"));
   std::vector<Tenant> tenants;
   while (true) {
@@ -146,12 +146,12 @@ Result<std::optional<WrappedTenantKey>> SqliteDatabase::GetTenantKeyLocked(const
 }
 
 Result<std::optional<WrappedTenantKey>> SqliteDatabase::GetTenantKey(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return GetTenantKeyLocked(tenant_id);
 }
 
 Result<WrappedTenantKey> SqliteDatabase::AddTenantKey(const WrappedTenantKey& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO tenant_keys (tenant_id, master_key_id, wrapped_hex, created_at, updated_at) "
@@ -168,7 +168,7 @@ Result<WrappedTenantKey> SqliteDatabase::AddTenantKey(const WrappedTenantKey& ke
 }
 
 Status SqliteDatabase::ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "UPDATE tenant_keys SET master_key_id = ?, wrapped_hex = ?, updated_at = ? "
       "WHERE tenant_id = ? AND master_key_id = ?"));
@@ -198,13 +198,13 @@ Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKeyLocked(cons
 
 Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKey(const std::string& tenant_id,
                                                                       const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return FindByIdempotencyKeyLocked(tenant_id, key);
 }
 
 Result<InsertOutcome> SqliteDatabase::InsertRecording(const Recording& r, const std::string& job_kind,
                                                       int max_attempts) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   if (r.idempotency_key) {
     ASSIGN_OR_RETURN(auto existing, FindByIdempotencyKeyLocked(r.tenant_id, *r.idempotency_key));
@@ -258,13 +258,13 @@ Result<std::optional<Recording>> SqliteDatabase::GetRecordingLocked(const std::s
 }
 
 Result<std::optional<Recording>> SqliteDatabase::GetRecording(const std::string& tenant_id, const std::string& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return GetRecordingLocked(tenant_id, id);
 }
 
 Result<Page<Recording>> SqliteDatabase::ListRecordings(const std::string& tenant_id, const TimeRange& range,
                                                        int limit, const std::string& cursor) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string sql = std::string("SELECT ") + kRecordingColumns +
                     " FROM recordings WHERE tenant_id = ?1 AND (?2 IS NULL OR captured_at >= ?2) "
                     "AND (?3 IS NULL OR captured_at < ?3) "
@@ -299,7 +299,7 @@ Result<Page<Recording>> SqliteDatabase::ListRecordings(const std::string& tenant
 
 Result<std::vector<Segment>> SqliteDatabase::GetSegments(const std::string& tenant_id,
                                                          const std::string& recording_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kSegmentColumns +
                                            " FROM segments WHERE tenant_id = ? AND recording_id = ? ORDER BY seq"));
   stmt.Bind(1, tenant_id);
@@ -320,7 +320,7 @@ Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, con
   if (!cursor.empty()) {
     ASSIGN_OR_RETURN(offset, DecodeOffsetCursor(cursor));
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT s.recording_id, bm25(segments_fts), "
       "s.seq, s.start_s, s.end_s, s.captured_at, s.text, s.words_json, s.engine, s.language, s.index_terms, "
@@ -353,7 +353,7 @@ Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, con
 }
 
 Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, double lease_s) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   while (true) {
     ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
     double now = ToUnixSeconds(clock_.Now());
@@ -397,7 +397,7 @@ Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, do
 }
 
 Status SqliteDatabase::RenewLease(const Job& job, double lease_s) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'running'"));
   stmt.Bind(1, ToUnixSeconds(clock_.Now()) + lease_s);
@@ -409,7 +409,7 @@ Status SqliteDatabase::RenewLease(const Job& job, double lease_s) {
 }
 
 Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription& t) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   double now = ToUnixSeconds(clock_.Now());
   ASSIGN_OR_RETURN(auto done, db_->Prepare(
@@ -460,7 +460,7 @@ Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription
 }
 
 Status SqliteDatabase::FailJob(const Job& job, const std::string& error, double retry_in_s) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   bool dead = job.attempts >= job.max_attempts;
   double now = ToUnixSeconds(clock_.Now());
@@ -481,7 +481,7 @@ Status SqliteDatabase::FailJob(const Job& job, const std::string& error, double 
 }
 
 Result<int64_t> SqliteDatabase::ReleaseAllLeases() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   RETURN_IF_ERROR(db_->Execute(
       "UPDATE recordings SET status = 'queued' WHERE status = 'processing' AND id IN "
@@ -494,7 +494,7 @@ Result<int64_t> SqliteDatabase::ReleaseAllLeases() {
 }
 
 Result<QueueStats> SqliteDatabase::GetQueueStats() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT coalesce(sum(state = 'queued'), 0), coalesce(sum(state = 'running'), 0), "
       "coalesce(sum(state = 'dead'), 0), min(CASE WHEN state = 'queued' THEN created_at END) FROM jobs "
@@ -511,7 +511,7 @@ Result<QueueStats> SqliteDatabase::GetQueueStats() {
 }
 
 Result<int64_t> SqliteDatabase::RollUpDailyUsage(const std::string& day) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO usage_daily (tenant_id, day, speech_seconds, uploads) "
@@ -528,7 +528,7 @@ Result<int64_t> SqliteDatabase::RollUpDailyUsage(const std::string& day) {
 
 Result<std::optional<Database::DailyUsage>> SqliteDatabase::GetDailyUsage(const std::string& tenant_id,
                                                                           const std::string& day) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT speech_seconds, uploads FROM usage_daily WHERE tenant_id = ? AND day = ?"));
   stmt.Bind(1, tenant_id);
@@ -539,13 +539,13 @@ Result<std::optional<Database::DailyUsage>> SqliteDatabase::GetDailyUsage(const 
 }
 
 Status SqliteDatabase::CheckWritable() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   return Status::Ok();  // the transaction rolls back: nothing is written
 }
 
 Result<TenantSettings> SqliteDatabase::GetTenantSettings(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT audio_retention_hours, transcript_retention_days, digest_retention_days, opt_out_training, pii_mode, "
       "timezone, digest_time, telegram_chat_id FROM tenant_settings WHERE tenant_id = ?"));
@@ -569,7 +569,7 @@ Result<TenantSettings> SqliteDatabase::GetTenantSettings(const std::string& tena
 }
 
 Status SqliteDatabase::PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO tenant_settings (tenant_id, audio_retention_hours, transcript_retention_days, digest_retention_days, "
       "opt_out_training, pii_mode, updated_at, timezone, digest_time, telegram_chat_id) "
@@ -593,7 +593,7 @@ Status SqliteDatabase::PutTenantSettings(const std::string& tenant_id, const Ten
 }
 
 Status SqliteDatabase::AppendAudit(const AuditEntry& entry) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)"));
   stmt.Bind(1, entry.tenant_id);
@@ -606,7 +606,7 @@ Status SqliteDatabase::AppendAudit(const AuditEntry& entry) {
 }
 
 Result<Page<AuditEntry>> SqliteDatabase::ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT id, at, actor, action, detail FROM audit_log WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) "
       "ORDER BY id DESC LIMIT ?3"));
@@ -635,7 +635,7 @@ Result<Page<AuditEntry>> SqliteDatabase::ListAudit(const std::string& tenant_id,
 Result<std::vector<Recording>> SqliteDatabase::ListFinishedCapturedBefore(const std::string& tenant_id,
                                                                           TimePoint cutoff, bool with_audio_only,
                                                                           int limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       std::string("SELECT ") + kRecordingColumns +
       " FROM recordings WHERE tenant_id = ?1 AND status IN ('transcribed', 'failed') AND captured_at < ?2 "
@@ -653,7 +653,7 @@ Result<std::vector<Recording>> SqliteDatabase::ListFinishedCapturedBefore(const 
 }
 
 Status SqliteDatabase::ForgetAudio(const std::string& tenant_id, const std::string& recording_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "UPDATE recordings SET audio_path = NULL, updated_at = ? WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, FormatRfc3339(clock_.Now()));
@@ -663,7 +663,7 @@ Status SqliteDatabase::ForgetAudio(const std::string& tenant_id, const std::stri
 }
 
 Status SqliteDatabase::DeleteRecording(const std::string& tenant_id, const std::string& recording_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   for (const char* sql : {// What was understood from an episode that loses segments is understood again.
                           "DELETE FROM insights WHERE tenant_id = ?1 AND scope = 'episode' AND episode_id IN "
@@ -686,7 +686,7 @@ Status SqliteDatabase::DeleteRecording(const std::string& tenant_id, const std::
 }
 
 Status SqliteDatabase::EraseTenantData(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   // The data key goes last, in the same transaction: nothing it protected outlives it here.
   for (const char* table :

@@ -5,9 +5,9 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/time.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -98,14 +98,17 @@ class SqliteDatabase : public Database {
 
  private:
   SqliteDatabase(std::unique_ptr<SqliteConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
-  Result<std::optional<Recording>> GetRecordingLocked(const std::string& tenant_id, const std::string& id);
-  Result<std::optional<WrappedTenantKey>> GetTenantKeyLocked(const std::string& tenant_id);
-  Status InsertOrReplaceInsight(const Insight& insight);  // mutex_ held
-  Result<std::optional<Recording>> FindByIdempotencyKeyLocked(const std::string& tenant_id, const std::string& key);
+  Result<std::optional<Recording>> GetRecordingLocked(const std::string& tenant_id, const std::string& id)
+      REQUIRES(mutex_);
+  Result<std::optional<WrappedTenantKey>> GetTenantKeyLocked(const std::string& tenant_id) REQUIRES(mutex_);
+  Status InsertOrReplaceInsight(const Insight& insight) REQUIRES(mutex_);
+  Result<std::optional<Recording>> FindByIdempotencyKeyLocked(const std::string& tenant_id, const std::string& key)
+      REQUIRES(mutex_);
 
-  std::unique_ptr<SqliteConnection> db_;
+  // One connection, so one statement at a time: every method holds the mutex while it uses it.
+  Mutex mutex_;
+  std::unique_ptr<SqliteConnection> db_ GUARDED_BY(mutex_);
   const Clock& clock_;
-  std::mutex mutex_;
 };
 
 }  // namespace reflexio

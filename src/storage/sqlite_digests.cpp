@@ -29,7 +29,7 @@ Digest ReadDigest(const SqliteStatement& s, bool with_contents) {
 }  // namespace
 
 Result<std::optional<Digest>> SqliteDatabase::GetDigest(const std::string& tenant_id, const std::string& date) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT tenant_id, date, status, inputs_hash, error, updated_at, content_json, "
                                            "markdown, pdf FROM digests WHERE tenant_id = ? AND date = ?"));
   stmt.Bind(1, tenant_id);
@@ -41,7 +41,7 @@ Result<std::optional<Digest>> SqliteDatabase::GetDigest(const std::string& tenan
 
 Result<bool> SqliteDatabase::ClaimDigestBuild(const std::string& tenant_id, const std::string& date,
                                               TimePoint lease_until) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO digests (tenant_id, date, status, lease_until, updated_at) VALUES (?1, ?2, 'generating', ?3, ?4) "
       "ON CONFLICT (tenant_id, date) DO UPDATE SET status = 'generating', lease_until = ?3, updated_at = ?4 "
@@ -55,7 +55,7 @@ Result<bool> SqliteDatabase::ClaimDigestBuild(const std::string& tenant_id, cons
 }
 
 Status SqliteDatabase::StoreDigest(const Digest& d) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO digests (tenant_id, date, status, inputs_hash, content_json, markdown, pdf, error, lease_until, "
       "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9) ON CONFLICT (tenant_id, date) DO UPDATE SET "
@@ -75,7 +75,7 @@ Status SqliteDatabase::StoreDigest(const Digest& d) {
 
 Result<Page<Digest>> SqliteDatabase::ListDigests(const std::string& tenant_id, const std::string& from,
                                                  const std::string& to, int limit, const std::string& cursor) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT tenant_id, date, status, inputs_hash, error, updated_at FROM digests WHERE tenant_id = ?1 "
       "AND (?2 = '' OR date >= ?2) AND (?3 = '' OR date <= ?3) AND (?4 = '' OR date < ?4) "
@@ -104,7 +104,7 @@ Result<Page<Digest>> SqliteDatabase::ListDigests(const std::string& tenant_id, c
 }
 
 Status SqliteDatabase::DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   for (const char* table : {"digests", "digest_deliveries"}) {
     ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ? AND date < ?"));
@@ -146,7 +146,7 @@ std::optional<std::string> StoredTimeOrNull(const std::optional<TimePoint>& t) {
 }  // namespace
 
 Result<bool> SqliteDatabase::AddDelivery(const DigestDelivery& d, bool replace) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string now = FormatRfc3339(clock_.Now());
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO digest_deliveries (tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, "
@@ -173,7 +173,7 @@ Result<bool> SqliteDatabase::AddDelivery(const DigestDelivery& d, bool replace) 
 
 Result<std::optional<DigestDelivery>> SqliteDatabase::GetDelivery(const std::string& tenant_id, const std::string& date,
                                                                   const std::string& origin) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kDeliveryColumns +
                                            " FROM digest_deliveries WHERE tenant_id = ? AND date = ? AND origin = ?"));
   stmt.Bind(1, tenant_id);
@@ -186,7 +186,7 @@ Result<std::optional<DigestDelivery>> SqliteDatabase::GetDelivery(const std::str
 
 Result<std::vector<DigestDelivery>> SqliteDatabase::ListDeliveries(const std::string& tenant_id,
                                                                    const std::string& date) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kDeliveryColumns +
                                            " FROM digest_deliveries WHERE tenant_id = ? AND date = ? ORDER BY origin"));
   stmt.Bind(1, tenant_id);
@@ -204,7 +204,7 @@ Result<std::vector<DigestDelivery>> SqliteDatabase::ClaimDeliveries(const std::s
                                                                     const std::string& date,
                                                                     const std::string& origin, TimePoint lease_until,
                                                                     int limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string now = FormatRfc3339(clock_.Now());
   // Immediate: another process on this file (an operator's command beside the server) claims
   // after this one has written its lease, never between the read and the write.
@@ -231,7 +231,7 @@ Result<std::vector<DigestDelivery>> SqliteDatabase::ClaimDeliveries(const std::s
 }
 
 Status SqliteDatabase::UpdateDelivery(const DigestDelivery& d) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "UPDATE digest_deliveries SET state = ?4, steps_done = ?5, message_ids = ?6, attempts = ?7, "
       "next_attempt_at = ?8, lease_until = ?9, last_error = ?10, updated_at = ?11 "
@@ -253,7 +253,7 @@ Status SqliteDatabase::UpdateDelivery(const DigestDelivery& d) {
 }
 
 Result<DeliveryStats> SqliteDatabase::GetDeliveryStats(TimePoint failed_since) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT count(*) FILTER (WHERE state = 'pending'), "
       "count(*) FILTER (WHERE state = 'failed' AND updated_at >= ?1), "

@@ -45,7 +45,7 @@ std::optional<std::string> NullIfEmpty(const std::string& s) { return s.empty() 
 }  // namespace
 
 Result<std::vector<UnassignedSegment>> SqliteDatabase::ListUnassignedSegments(const std::string& tenant_id, int limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT recording_id, seq, captured_at, end_s - start_s FROM segments WHERE tenant_id = ? AND episode_id IS NULL "
       "AND quality != 'garbage' ORDER BY captured_at, recording_id, seq LIMIT ?"));
@@ -61,7 +61,7 @@ Result<std::vector<UnassignedSegment>> SqliteDatabase::ListUnassignedSegments(co
 }
 
 Status SqliteDatabase::AssignToEpisode(const Episode& e, const std::vector<UnassignedSegment>& segments) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   ASSIGN_OR_RETURN(auto upsert, db_->Prepare(
       "INSERT INTO episodes (tenant_id, id, started_at, ended_at, state, segments, updated_at) "
@@ -93,7 +93,7 @@ Status SqliteDatabase::AssignToEpisode(const Episode& e, const std::vector<Unass
 
 Result<std::vector<Episode>> SqliteDatabase::ListOpenEpisodesQuietSince(const std::string& tenant_id,
                                                                          TimePoint cutoff) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kEpisodeColumns +
                                            " FROM episodes WHERE tenant_id = ?1 AND state = 'open' AND ended_at < ?2 "
                                            "AND updated_at < ?2 ORDER BY ended_at"));
@@ -108,7 +108,7 @@ Result<std::vector<Episode>> SqliteDatabase::ListOpenEpisodesQuietSince(const st
 }
 
 Result<std::optional<TimePoint>> SqliteDatabase::EarliestUnfinishedCapture(const std::string& tenant_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "SELECT min(captured_at) FROM recordings WHERE tenant_id = ? AND status IN ('queued', 'processing')"));
   stmt.Bind(1, tenant_id);
@@ -118,7 +118,7 @@ Result<std::optional<TimePoint>> SqliteDatabase::EarliestUnfinishedCapture(const
 }
 
 Status SqliteDatabase::CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "UPDATE episodes SET state = 'closed', closed_at = ? WHERE tenant_id = ? AND id = ? AND state = 'open'"));
   stmt.Bind(1, FormatRfc3339(closed_at));
@@ -129,7 +129,7 @@ Status SqliteDatabase::CloseEpisode(const std::string& tenant_id, const std::str
 
 Result<Page<Episode>> SqliteDatabase::ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
                                                    const std::string& cursor) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       std::string("SELECT ") + kEpisodeColumns +
       " FROM episodes WHERE tenant_id = ?1 AND (?2 IS NULL OR ended_at >= ?2) AND (?3 IS NULL OR started_at < ?3) "
@@ -161,7 +161,7 @@ Result<Page<Episode>> SqliteDatabase::ListEpisodes(const std::string& tenant_id,
 }
 
 Result<std::optional<Episode>> SqliteDatabase::GetEpisode(const std::string& tenant_id, const std::string& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kEpisodeColumns +
                                            " FROM episodes WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, tenant_id);
@@ -173,7 +173,7 @@ Result<std::optional<Episode>> SqliteDatabase::GetEpisode(const std::string& ten
 
 Result<std::vector<EpisodeSegment>> SqliteDatabase::GetEpisodeSegments(const std::string& tenant_id,
                                                                       const std::string& episode_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT recording_id, ") + kSegmentColumns +
                                            " FROM segments WHERE tenant_id = ? AND episode_id = ? "
                                            "ORDER BY captured_at, recording_id, seq"));
@@ -188,7 +188,7 @@ Result<std::vector<EpisodeSegment>> SqliteDatabase::GetEpisodeSegments(const std
 }
 
 Result<std::vector<Episode>> SqliteDatabase::ListEpisodesToEnrich(const std::string& tenant_id, int limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kEpisodeColumns +
                                            " FROM episodes WHERE tenant_id = ? AND state = 'closed' AND "
                                            "enriched_at IS NULL ORDER BY started_at, id LIMIT ?"));
@@ -227,7 +227,7 @@ Status SqliteDatabase::InsertOrReplaceInsight(const Insight& i) {
 
 Status SqliteDatabase::StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
                                        const std::vector<Insight>& insights, TimePoint enriched_at) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   ASSIGN_OR_RETURN(auto clear, db_->Prepare("DELETE FROM insights WHERE tenant_id = ? AND scope = 'episode' AND episode_id = ?"));
   clear.Bind(1, tenant_id);
@@ -247,7 +247,7 @@ Status SqliteDatabase::StoreEnrichment(const std::string& tenant_id, const std::
 
 Result<Page<Insight>> SqliteDatabase::ListInsights(const std::string& tenant_id, const InsightFilter& f, int limit,
                                                    const std::string& cursor) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       std::string("SELECT ") + kInsightColumns +
       " FROM insights WHERE tenant_id = ?1 AND (?2 = '' OR scope = ?2) AND (?3 = '' OR kind = ?3) "
@@ -284,7 +284,7 @@ Result<Page<Insight>> SqliteDatabase::ListInsights(const std::string& tenant_id,
 }
 
 Result<std::optional<Insight>> SqliteDatabase::GetInsight(const std::string& tenant_id, const std::string& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kInsightColumns +
                                            " FROM insights WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, tenant_id);
@@ -296,7 +296,7 @@ Result<std::optional<Insight>> SqliteDatabase::GetInsight(const std::string& ten
 
 Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::string& tenant_id, const std::string& scope,
                                                                const std::string& kind, const std::string& dedup_key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kInsightColumns +
                                            " FROM insights WHERE tenant_id = ? AND scope = ? AND kind = ? AND "
                                            "dedup_key = ? AND dedup_key <> ''"));
@@ -310,7 +310,7 @@ Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::strin
 }
 
 Status SqliteDatabase::PutInsight(const Insight& insight) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
   // The id may not move between tenants.
   ASSIGN_OR_RETURN(auto owner, db_->Prepare("SELECT tenant_id FROM insights WHERE id = ?"));
@@ -322,7 +322,7 @@ Status SqliteDatabase::PutInsight(const Insight& insight) {
 }
 
 Status SqliteDatabase::DeleteInsight(const std::string& tenant_id, const std::string& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare("DELETE FROM insights WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, id);

@@ -33,12 +33,12 @@ void TranscriptionPeer::FailNext(int count, int status) {
 }
 
 void TranscriptionPeer::RequireKey(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   required_key_ = key;
 }
 
 std::vector<TranscriptionPeer::SeenRequest> TranscriptionPeer::requests() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return requests_;
 }
 
@@ -53,7 +53,7 @@ std::string TranscriptionPeer::Handle(const std::string& content_type, const std
   ++received_;
   if (delay_s_.load() > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay_s_.load()));
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!required_key_.empty() && authorization != "Bearer " + required_key_) {
       status = 401;
       return Error("Incorrect API key provided");
@@ -91,7 +91,7 @@ std::string TranscriptionPeer::Handle(const std::string& content_type, const std
   std::memcpy(&data_bytes, file.data() + 40, 4);
   seen.audio_seconds = rate ? data_bytes / 2.0 / rate : 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     requests_.push_back(seen);
   }
   ++answered_;

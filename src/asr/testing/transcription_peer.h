@@ -11,10 +11,10 @@
 #include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/testing/local_http_peer.h"
 
 namespace reflexio::testing {
@@ -51,9 +51,9 @@ class TranscriptionPeer {
   std::atomic<double> delay_s_{0};
   std::atomic<int> answered_{0};
   std::atomic<int> received_{0};
-  std::mutex mutex_;
-  std::string required_key_;
-  std::vector<SeenRequest> requests_;
+  Mutex mutex_;
+  std::string required_key_ GUARDED_BY(mutex_);
+  std::vector<SeenRequest> requests_ GUARDED_BY(mutex_);
   std::unique_ptr<LocalHttpPeer> server_;  // last: stopped first, while the state above still exists
 };
 

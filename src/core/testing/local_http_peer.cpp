@@ -43,7 +43,7 @@ LocalHttpPeer::~LocalHttpPeer() {
   thread_.join();
   std::vector<std::thread> connections;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (int fd : connection_fds_) ::shutdown(fd, SHUT_RDWR);
     connections.swap(connections_);
   }
@@ -56,7 +56,7 @@ void LocalHttpPeer::Serve() {
     boost::system::error_code ec;
     impl_->acceptor.accept(socket, ec);
     if (ec || stopping_) return;
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     connection_fds_.push_back(socket.native_handle());
     connections_.emplace_back([this, s = std::move(socket)]() mutable {
       beast::flat_buffer buffer;

@@ -10,10 +10,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace reflexio::testing {
 
@@ -51,9 +52,9 @@ class LocalHttpPeer {
   int port_ = 0;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::vector<int> connection_fds_;       // guarded by mutex_
-  std::vector<std::thread> connections_;  // guarded by mutex_
+  Mutex mutex_;
+  std::vector<int> connection_fds_ GUARDED_BY(mutex_);
+  std::vector<std::thread> connections_ GUARDED_BY(mutex_);
 };
 
 }  // namespace reflexio::testing

@@ -40,40 +40,40 @@ TelegramPeer::TelegramPeer(std::string token) : token_(std::move(token)) {
 }
 
 void TelegramPeer::FailNext(int count, int status) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   fail_next_ = count;
   fail_status_ = status;
 }
 
 void TelegramPeer::RateLimitNext(int count, int retry_after_s) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   rate_limit_next_ = count;
   retry_after_s_ = retry_after_s;
 }
 
 void TelegramPeer::DelayNext(int count, double seconds) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   delay_next_ = count;
   delay_s_ = seconds;
 }
 
 void TelegramPeer::SetDown(bool down) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   down_ = down;
 }
 
 void TelegramPeer::RestrictChats(std::set<std::string> chats) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   chats_ = std::move(chats);
 }
 
 std::vector<TelegramPeer::Delivered> TelegramPeer::delivered() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return delivered_;
 }
 
 int TelegramPeer::requests() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return requests_;
 }
 
@@ -133,7 +133,7 @@ PeerResponse TelegramPeer::Handle(const PeerRequest& request) {
   std::string method;
   double delay = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (request.target.rfind("/bot", 0) != 0) return Refuse(404, "Not Found");
     if (request.target.rfind(prefix, 0) != 0) return Refuse(401, "Unauthorized");
     method = request.target.substr(prefix.size());
@@ -195,7 +195,7 @@ PeerResponse TelegramPeer::Handle(const PeerRequest& request) {
     return Refuse(400, method == "sendMessage" ? "Bad Request: message is too long"
                                                : "Bad Request: message caption is too long");
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!chats_.empty() && !chats_.count(d.chat_id)) return Refuse(400, "Bad Request: chat not found");
   d.message_id = next_message_id_++;
   delivered_.push_back(d);

@@ -13,11 +13,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/testing/local_http_peer.h"
 
 namespace reflexio::testing {
@@ -53,16 +53,18 @@ class TelegramPeer {
   PeerResponse Handle(const PeerRequest& request);
 
   const std::string token_;
-  std::mutex mutex_;
-  int fail_next_ = 0, fail_status_ = 502;
-  int rate_limit_next_ = 0, retry_after_s_ = 0;
-  int delay_next_ = 0;
-  double delay_s_ = 0;
-  bool down_ = false;
-  std::set<std::string> chats_;  // empty: any chat
-  int requests_ = 0;
-  int64_t next_message_id_ = 100;
-  std::vector<Delivered> delivered_;
+  Mutex mutex_;
+  int fail_next_ GUARDED_BY(mutex_) = 0;
+  int fail_status_ GUARDED_BY(mutex_) = 502;
+  int rate_limit_next_ GUARDED_BY(mutex_) = 0;
+  int retry_after_s_ GUARDED_BY(mutex_) = 0;
+  int delay_next_ GUARDED_BY(mutex_) = 0;
+  double delay_s_ GUARDED_BY(mutex_) = 0;
+  bool down_ GUARDED_BY(mutex_) = false;
+  std::set<std::string> chats_ GUARDED_BY(mutex_);  // empty: any chat
+  int requests_ GUARDED_BY(mutex_) = 0;
+  int64_t next_message_id_ GUARDED_BY(mutex_) = 100;
+  std::vector<Delivered> delivered_ GUARDED_BY(mutex_);
   std::unique_ptr<LocalHttpPeer> server_;  // last: stopped first
 };
 

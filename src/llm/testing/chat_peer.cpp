@@ -34,28 +34,28 @@ ChatPeer::ChatPeer() {
 }
 
 void ChatPeer::Script(const std::string& schema_name, std::vector<Answer> answers) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   scripts_[schema_name] = std::move(answers);
   served_[schema_name] = 0;
 }
 
 void ChatPeer::RequireKey(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   required_key_ = key;
 }
 
 void ChatPeer::Respond(const std::string& schema_name, std::function<Answer(const json&)> respond) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   responders_[schema_name] = std::move(respond);
 }
 
 std::vector<json> ChatPeer::requests() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return requests_;
 }
 
 int ChatPeer::count(const std::string& schema_name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return static_cast<int>(served_[schema_name]);
 }
 
@@ -70,7 +70,7 @@ PeerResponse ChatPeer::Handle(const PeerRequest& request) {
   Answer answer;
   std::function<Answer(const json&)> respond;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!required_key_.empty() && request.Header("authorization") != "Bearer " + required_key_) {
       response.status = 401;
       response.body = Error("Incorrect API key provided", "invalid_request_error").dump();

@@ -13,10 +13,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/testing/local_http_peer.h"
 
 namespace reflexio::testing {
@@ -44,12 +44,12 @@ class ChatPeer {
  private:
   PeerResponse Handle(const PeerRequest& request);
 
-  std::mutex mutex_;
-  std::string required_key_;
-  std::map<std::string, std::vector<Answer>> scripts_;
-  std::map<std::string, std::function<Answer(const nlohmann::json&)>> responders_;
-  std::map<std::string, size_t> served_;
-  std::vector<nlohmann::json> requests_;
+  Mutex mutex_;
+  std::string required_key_ GUARDED_BY(mutex_);
+  std::map<std::string, std::vector<Answer>> scripts_ GUARDED_BY(mutex_);
+  std::map<std::string, std::function<Answer(const nlohmann::json&)>> responders_ GUARDED_BY(mutex_);
+  std::map<std::string, size_t> served_ GUARDED_BY(mutex_);
+  std::vector<nlohmann::json> requests_ GUARDED_BY(mutex_);
   std::unique_ptr<LocalHttpPeer> server_;  // last: stopped first
 };
 

@@ -27,14 +27,14 @@ LettaPeer::LettaPeer(std::string api_key) : api_key_(std::move(api_key)) {
 }
 
 std::map<std::string, json> LettaPeer::blocks() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return blocks_;
 }
 
 PeerResponse LettaPeer::Handle(const PeerRequest& request) {
   ++requests_;
   if (request.Header("authorization") != "Bearer " + api_key_) return Answer(401, Detail("Unauthorized"));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string path = request.target.substr(0, request.target.find('?'));
   std::string query = request.target.find('?') == std::string::npos ? "" : request.target.substr(request.target.find('?') + 1);
   if (request.method == "GET" && path == "/v1/blocks/") {

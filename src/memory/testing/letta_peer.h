@@ -10,9 +10,9 @@
 #include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/testing/local_http_peer.h"
 
 namespace reflexio::testing {
@@ -27,9 +27,9 @@ class LettaPeer {
  private:
   PeerResponse Handle(const PeerRequest& request);
   std::string api_key_;
-  std::mutex mutex_;
-  std::map<std::string, nlohmann::json> blocks_;
-  int next_id_ = 1;
+  Mutex mutex_;
+  std::map<std::string, nlohmann::json> blocks_ GUARDED_BY(mutex_);
+  int next_id_ GUARDED_BY(mutex_) = 1;
   std::atomic<int> requests_{0};
   std::unique_ptr<LocalHttpPeer> server_;  // last: stopped first
 };
