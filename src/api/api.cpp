@@ -22,8 +22,8 @@ namespace {
 constexpr double kDeliveryAgeDegraded_s = 3600;
 
 // The outbox as /health and the metrics report it: failures of the last 24 hours.
-Result<DeliveryStats> RecentDeliveryStats(Database& db) {
-  return db.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400));
+Result<DeliveryStats> RecentDeliveryStats(DeliveryOutbox& outbox) {
+  return outbox.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400));
 }
 
 Result<double> ParseSeconds(const ServerRequest& request, const std::string& name, double fallback) {
@@ -49,7 +49,7 @@ Status NotReady(const Recording& r) {
 Result<Tenant> Api::Authenticate(const std::string& key) {
   auto bad = Status(ErrorCode::kUnauthenticated, "invalid_api_key", "the API key is not valid");
   if (!LooksLikeApiKey(key)) return bad;
-  ASSIGN_OR_RETURN(auto tenant, deps_.db.TenantForKeyHash(HashApiKey(key)));
+  ASSIGN_OR_RETURN(auto tenant, deps_.stores.tenants.TenantForKeyHash(HashApiKey(key)));
   if (!tenant) return bad;
   return *tenant;
 }
@@ -104,7 +104,7 @@ ServerResponse Api::Health() {
     checks[name] = std::move(detail);
     healthy = healthy && ok;
   };
-  Status writable = deps_.db.CheckWritable();
+  Status writable = deps_.stores.jobs.CheckWritable();
   check("database", writable.ok(), writable.ok() ? json{{"writable", true}} : json{{"error", writable.message()}});
   auto free_bytes = FreeDiskBytes(deps_.config.data_dir);
   if (free_bytes.ok()) {
@@ -122,7 +122,7 @@ ServerResponse Api::Health() {
     if (!ready.ok()) detail["error"] = ready.message();
     check("asr", ready.ok(), std::move(detail));
   }
-  auto stats = deps_.db.GetQueueStats();
+  auto stats = deps_.stores.jobs.GetQueueStats();
   if (stats.ok()) {
     check("queue", stats->oldest_queued_age_s <= deps_.config.queue_age_degraded_s,
           {{"depth", stats->queued}, {"running", stats->running}, {"dead", stats->dead},
@@ -132,7 +132,7 @@ ServerResponse Api::Health() {
     check("queue", false, {{"error", stats.status().message()}});
   }
   // Digest deliveries: any given up on in the last day, or one that has kept failing for an hour.
-  auto deliveries = RecentDeliveryStats(deps_.db);
+  auto deliveries = RecentDeliveryStats(deps_.stores.outbox);
   if (deliveries.ok()) {
     check("telegram", deliveries->failed == 0 && deliveries->oldest_pending_age_s <= kDeliveryAgeDegraded_s,
           {{"configured", !deps_.config.telegram.bot_token.empty()}, {"pending", deliveries->pending},
@@ -146,13 +146,13 @@ ServerResponse Api::Health() {
 }
 
 ServerResponse Api::PrometheusMetrics() {
-  if (auto stats = deps_.db.GetQueueStats(); stats.ok()) {
+  if (auto stats = deps_.stores.jobs.GetQueueStats(); stats.ok()) {
     deps_.metrics.SetQueueDepth("queued", static_cast<double>(stats->queued));
     deps_.metrics.SetQueueDepth("running", static_cast<double>(stats->running));
     deps_.metrics.SetQueueDepth("dead", static_cast<double>(stats->dead));
     deps_.metrics.SetOldestQueuedAge(stats->oldest_queued_age_s);
   }
-  if (auto deliveries = RecentDeliveryStats(deps_.db); deliveries.ok()) {
+  if (auto deliveries = RecentDeliveryStats(deps_.stores.outbox); deliveries.ok()) {
     deps_.metrics.SetDigestDeliveryBacklog(static_cast<double>(deliveries->pending),
                                            static_cast<double>(deliveries->failed));
   }
@@ -209,7 +209,7 @@ Result<Recording> Api::FindRecording(const ServerRequest& request) {
   const std::string& id = request.params.at("id");
   auto missing = NotFound("no recording " + id, "recording_not_found");
   if (!LooksLikeId(id)) return missing;
-  ASSIGN_OR_RETURN(auto found, deps_.db.GetRecording(request.tenant->id, id));
+  ASSIGN_OR_RETURN(auto found, deps_.stores.recordings.GetRecording(request.tenant->id, id));
   if (!found) return missing;
   return *found;
 }
@@ -219,7 +219,7 @@ ServerResponse Api::ListRecordings(ServerRequest& request) {
   if (!limit.ok()) return ErrorResponse(limit.status());
   auto range = ParseRange(request);
   if (!range.ok()) return ErrorResponse(range.status());
-  auto page = deps_.db.ListRecordings(request.tenant->id, *range, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.recordings.ListRecordings(request.tenant->id, *range, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const auto& r : page->items) items.push_back(RecordingJson(r));
@@ -236,7 +236,7 @@ ServerResponse Api::GetTranscript(ServerRequest& request) {
   auto r = FindRecording(request);
   if (!r.ok()) return ErrorResponse(r.status());
   if (r->status != RecordingStatus::kTranscribed) return ErrorResponse(NotReady(*r));
-  auto segments = deps_.db.GetSegments(r->tenant_id, r->id);
+  auto segments = deps_.stores.transcripts.GetSegments(r->tenant_id, r->id);
   if (!segments.ok()) return ErrorResponse(segments.status());
   json out = json::array();
   for (const auto& s : *segments) out.push_back(SegmentJson(s));
@@ -292,7 +292,7 @@ ServerResponse Api::Search(ServerRequest& request) {
   if (!limit.ok()) return ErrorResponse(limit.status());
   auto range = ParseRange(request);
   if (!range.ok()) return ErrorResponse(range.status());
-  auto page = deps_.db.Search(request.tenant->id, terms, *range, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.transcripts.Search(request.tenant->id, terms, *range, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const auto& hit : page->items) {
@@ -319,7 +319,7 @@ ServerResponse Api::ListEpisodes(ServerRequest& request) {
   if (!limit.ok()) return ErrorResponse(limit.status());
   auto range = ParseRange(request);
   if (!range.ok()) return ErrorResponse(range.status());
-  auto page = deps_.db.ListEpisodes(request.tenant->id, *range, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.episodes.ListEpisodes(request.tenant->id, *range, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const auto& e : page->items) items.push_back(EpisodeJson(e));
@@ -327,7 +327,7 @@ ServerResponse Api::ListEpisodes(ServerRequest& request) {
 }
 
 ServerResponse Api::GetEpisode(ServerRequest& request) {
-  auto found = deps_.db.GetEpisode(request.tenant->id, request.params.at("id"));
+  auto found = deps_.stores.episodes.GetEpisode(request.tenant->id, request.params.at("id"));
   if (!found.ok()) return ErrorResponse(found.status());
   if (!*found) return ErrorResponse(NotFound("no episode " + request.params.at("id"), "episode_not_found"));
   json out = EpisodeJson(**found);

@@ -24,7 +24,7 @@
 namespace reflexio {
 
 struct ApiDependencies {
-  Database& db;
+  Stores stores;
   BlobStore& blobs;
   Ingestor& ingestor;
   const Config& config;
@@ -34,12 +34,14 @@ struct ApiDependencies {
   const EnginePool* engines = nullptr;
   // Mirrors core memory to Letta after the person edits it; null when not configured.
   LettaSync* letta = nullptr;
+  // Forgets an erased tenant's key at once; null where nothing holds one.
+  Keyring* keyring = nullptr;
 };
 
 class Api {
  public:
   explicit Api(ApiDependencies deps)
-      : deps_(std::move(deps)), privacy_(deps_.db, deps_.blobs, deps_.config), digests_(deps_.db, deps_.config) {}
+      : deps_(std::move(deps)), privacy_(deps_.stores, deps_.blobs, deps_.config, deps_.keyring), digests_(deps_.stores, deps_.config) {}
   void RegisterRoutes(Router& router);
   Result<Tenant> Authenticate(const std::string& key);
 

@@ -90,7 +90,7 @@ ServerResponse Api::ListDigests(ServerRequest& request) {
   }
   auto limit = ParseLimit(request, 31, 366);
   if (!limit.ok()) return ErrorResponse(limit.status());
-  auto page = deps_.db.ListDigests(request.tenant->id, from, to, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.digests.ListDigests(request.tenant->id, from, to, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const Digest& d : page->items) items.push_back(DigestListItem(d));
@@ -100,7 +100,7 @@ ServerResponse Api::ListDigests(ServerRequest& request) {
 ServerResponse Api::GetDigestDeliveries(ServerRequest& request) {
   auto date = digests_.ResolveDate(request.tenant->id, request.params.at("date"));
   if (!date.ok()) return ErrorResponse(date.status());
-  auto deliveries = deps_.db.ListDeliveries(request.tenant->id, *date);
+  auto deliveries = deps_.stores.outbox.ListDeliveries(request.tenant->id, *date);
   if (!deliveries.ok()) return ErrorResponse(deliveries.status());
   json items = json::array();
   for (const DigestDelivery& d : *deliveries) {
@@ -117,7 +117,7 @@ ServerResponse Api::GetDigestDeliveries(ServerRequest& request) {
 }
 
 ServerResponse Api::GetSettings(ServerRequest& request) {
-  auto settings = deps_.db.GetTenantSettings(request.tenant->id);
+  auto settings = deps_.stores.privacy.GetTenantSettings(request.tenant->id);
   if (!settings.ok()) return ErrorResponse(settings.status());
   return ServerResponse::Json(200, PersonalSettingsJson(*settings, deps_.config));
 }
@@ -125,7 +125,7 @@ ServerResponse Api::GetSettings(ServerRequest& request) {
 ServerResponse Api::UpdateSettings(ServerRequest& request) {
   json body = json::parse(request.body, nullptr, false);
   if (!body.is_object()) return ErrorResponse(InvalidArgument("send a JSON object of the settings to change", "invalid_json"));
-  auto current = deps_.db.GetTenantSettings(request.tenant->id);
+  auto current = deps_.stores.privacy.GetTenantSettings(request.tenant->id);
   if (!current.ok()) return ErrorResponse(current.status());
   TenantSettings settings = *current;
   for (const auto& [name, value] : body.items()) {
@@ -154,7 +154,7 @@ ServerResponse Api::UpdateSettings(ServerRequest& request) {
     }
     *field = text;
   }
-  Status stored = deps_.db.PutTenantSettings(request.tenant->id, settings);
+  Status stored = deps_.stores.privacy.PutTenantSettings(request.tenant->id, settings);
   if (!stored.ok()) return ErrorResponse(stored);
   return ServerResponse::Json(200, PersonalSettingsJson(settings, deps_.config));
 }

@@ -93,7 +93,7 @@ ServerResponse Api::GetPrivacySettings(ServerRequest& request) {
 ServerResponse Api::UpdatePrivacySettings(ServerRequest& request) {
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return ErrorResponse(Bad("the body is not valid JSON", "invalid_json"));
-  auto current = deps_.db.GetTenantSettings(request.tenant->id);
+  auto current = deps_.stores.privacy.GetTenantSettings(request.tenant->id);
   if (!current.ok()) return ErrorResponse(current.status());
   TenantSettings settings = *current;
   Status applied = ApplySettingsPatch(body, settings);
@@ -138,7 +138,7 @@ ServerResponse Api::EraseEverything(ServerRequest& request) {
 ServerResponse Api::ListAuditLog(ServerRequest& request) {
   auto limit = ParseLimit(request, 50, 200);
   if (!limit.ok()) return ErrorResponse(limit.status());
-  auto page = deps_.db.ListAudit(request.tenant->id, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.privacy.ListAudit(request.tenant->id, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const auto& e : page->items) {

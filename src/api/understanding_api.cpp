@@ -96,7 +96,7 @@ void Api::RegisterUnderstandingRoutes(Router& router) {
 
 json Api::EnrichmentJson(const std::string& tenant_id, const Episode& episode, Status& status) {
   if (!episode.enriched_at) return nullptr;
-  auto page = deps_.db.ListInsights(tenant_id, {.scope = "episode", .episode_id = episode.id}, 500, "");
+  auto page = deps_.stores.insights.ListInsights(tenant_id, {.scope = "episode", .episode_id = episode.id}, 500, "");
   if (!page.ok()) {
     status = page.status();
     return nullptr;
@@ -138,7 +138,7 @@ ServerResponse Api::ListActions(ServerRequest& request) {
     return ErrorResponse(InvalidArgument("state must be open or done", "invalid_state"));
   }
   InsightFilter filter{.scope = "episode", .kind = "action", .state = state, .range = *range};
-  auto page = deps_.db.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.insights.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const auto& insight : page->items) items.push_back(InsightJson(insight));
@@ -148,7 +148,7 @@ ServerResponse Api::ListActions(ServerRequest& request) {
 ServerResponse Api::UpdateAction(ServerRequest& request) {
   // Existence first: another tenant's id is 404 whatever the body says.
   const std::string& id = request.params.at("id");
-  auto found = deps_.db.GetInsight(request.tenant->id, id);
+  auto found = deps_.stores.insights.GetInsight(request.tenant->id, id);
   if (!found.ok()) return ErrorResponse(found.status());
   if (!*found || (*found)->kind != "action") return ErrorResponse(NotFound("no action " + id, "action_not_found"));
   json body = json::parse(request.body, nullptr, false);
@@ -159,18 +159,18 @@ ServerResponse Api::UpdateAction(ServerRequest& request) {
   Insight action = **found;
   action.state = body["state"];
   action.updated_at = SystemClock::Instance().Now();
-  Status stored = deps_.db.PutInsight(action);
+  Status stored = deps_.stores.insights.PutInsight(action);
   if (!stored.ok()) return ErrorResponse(stored);
   // A commitment kept is no longer an open one in memory.
   json action_body = InsightBody(action);
   std::string key = CoreMemory::KeyOf("commitment", action_body.value("text", ""));
-  auto commitment = deps_.db.FindInsightByKey(request.tenant->id, "core", "commitment", key);
+  auto commitment = deps_.stores.insights.FindInsightByKey(request.tenant->id, "core", "commitment", key);
   if (commitment.ok() && *commitment) {
     Insight entry = **commitment;
     entry.state = action.state == "done" ? "done" : "active";
     entry.dedup_key = key;
     entry.updated_at = action.updated_at;
-    if (deps_.db.PutInsight(entry).ok()) SyncMemory(request.tenant->id);
+    if (deps_.stores.insights.PutInsight(entry).ok()) SyncMemory(request.tenant->id);
   }
   return ServerResponse::Json(200, InsightJson(action));
 }
@@ -181,7 +181,7 @@ ServerResponse Api::ListEmotions(ServerRequest& request) {
   auto limit = ParseLimit(request, 50, 500);
   if (!limit.ok()) return ErrorResponse(limit.status());
   InsightFilter filter{.scope = "episode", .kind = "emotion", .range = *range};
-  auto page = deps_.db.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.insights.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const auto& insight : page->items) items.push_back(InsightJson(insight));
@@ -192,7 +192,7 @@ ServerResponse Api::ListMemory(ServerRequest& request) {
   auto limit = ParseLimit(request, 100, 500);
   if (!limit.ok()) return ErrorResponse(limit.status());
   InsightFilter filter{.scope = "core", .kind = request.Query("kind").value_or("")};
-  auto page = deps_.db.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
+  auto page = deps_.stores.insights.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
   if (!page.ok()) return ErrorResponse(page.status());
   json items = json::array();
   for (const auto& entry : page->items) items.push_back(MemoryJson(entry));
@@ -201,7 +201,7 @@ ServerResponse Api::ListMemory(ServerRequest& request) {
 
 Result<Insight> Api::FindMemory(const ServerRequest& request) {
   const std::string& id = request.params.at("id");
-  ASSIGN_OR_RETURN(auto found, deps_.db.GetInsight(request.tenant->id, id));
+  ASSIGN_OR_RETURN(auto found, deps_.stores.insights.GetInsight(request.tenant->id, id));
   if (!found || found->scope != "core") return NotFound("no memory entry " + id, "memory_not_found");
   return *found;
 }
@@ -222,7 +222,7 @@ ServerResponse Api::UpdateMemory(ServerRequest& request) {
       return ErrorResponse(InvalidArgument("unknown field '" + name + "' (label, detail, state)", "unknown_field"));
     }
   }
-  CoreMemory memory(deps_.db);
+  CoreMemory memory(deps_.stores.insights);
   auto edited = memory.Edit(request.tenant->id, request.params.at("id"), body);
   if (!edited.ok()) return ErrorResponse(edited.status());
   SyncMemory(request.tenant->id);
@@ -232,7 +232,7 @@ ServerResponse Api::UpdateMemory(ServerRequest& request) {
 ServerResponse Api::DeleteMemory(ServerRequest& request) {
   auto entry = FindMemory(request);
   if (!entry.ok()) return ErrorResponse(entry.status());
-  Status deleted = deps_.db.DeleteInsight(request.tenant->id, entry->id);
+  Status deleted = deps_.stores.insights.DeleteInsight(request.tenant->id, entry->id);
   if (!deleted.ok()) return ErrorResponse(deleted);
   SyncMemory(request.tenant->id);
   return ServerResponse::Json(200, {{"deleted", entry->id}});
@@ -252,7 +252,7 @@ ServerResponse Api::Explain(ServerRequest& request) {
                                          "preference, action, emotion, session",
                                          "invalid_kind"));
   }
-  auto found = deps_.db.GetInsight(request.tenant->id, id);
+  auto found = deps_.stores.insights.GetInsight(request.tenant->id, id);
   if (!found.ok()) return ErrorResponse(found.status());
   bool matches = *found && (kind == "memory" ? (*found)->scope == "core" : (*found)->kind == kind);
   if (!matches) return ErrorResponse(NotFound("no " + kind + " " + id, "not_found"));
@@ -264,10 +264,10 @@ ServerResponse Api::Explain(ServerRequest& request) {
   std::map<std::string, bool> audio_of;
   for (const EvidenceRef& e : EvidenceFromJson(body.value("evidence", json::array()))) {
     if (!segments_of.count(e.recording_id)) {
-      auto segments = deps_.db.GetSegments(request.tenant->id, e.recording_id);
+      auto segments = deps_.stores.transcripts.GetSegments(request.tenant->id, e.recording_id);
       if (!segments.ok()) return ErrorResponse(segments.status());
       segments_of[e.recording_id] = std::move(*segments);
-      auto recording = deps_.db.GetRecording(request.tenant->id, e.recording_id);
+      auto recording = deps_.stores.recordings.GetRecording(request.tenant->id, e.recording_id);
       audio_of[e.recording_id] = recording.ok() && *recording && !(*recording)->audio_path.empty();
     }
     const auto& segments = segments_of[e.recording_id];

@@ -24,7 +24,7 @@ int RewrapUnder(Database& db, const MasterKeys& current, const std::filesystem::
   for (const auto& other : current.also_unwrap) {
     if (other.id != next->id) rotating.also_unwrap.push_back(other);
   }
-  Keyring keyring(db, std::move(rotating));
+  Keyring keyring(PlainStores(db), std::move(rotating));
   auto report = keyring.RewrapAll();
   if (!report.ok()) return Fail("rotation stopped (run it again to resume): " + report.status().message());
   std::cout << "rewrapped " << report->rewrapped << " tenant key(s) from master " << current.primary.id << " to "

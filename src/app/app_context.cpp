@@ -12,7 +12,6 @@
 #include "core/file_util.h"
 #include "core/log.h"
 #include "privacy/encrypted_blob_store.h"
-#include "privacy/encrypted_database.h"
 #include "privacy/master_key.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite_database.h"
@@ -78,8 +77,9 @@ Result<Storage> OpenStorage(const Config& config) {
     LOG_WARN("a master key rotation was interrupted; run `reflexio keys rotate` again to finish it");
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Database> backend, OpenDatabase(config));
-  storage.keyring = std::make_unique<Keyring>(*backend, std::move(masters));
-  storage.db = std::make_unique<EncryptedDatabase>(std::move(backend), *storage.keyring);
+  storage.backend = std::move(backend);
+  storage.keyring = std::make_unique<Keyring>(PlainStores(*storage.backend), std::move(masters));
+  storage.sealed = std::make_unique<SealedStores>(*storage.backend, *storage.keyring);
   ASSIGN_OR_RETURN(std::unique_ptr<BlobStore> store, MakeBlobStore(config));
   storage.blobs = std::make_unique<EncryptedBlobStore>(std::move(store), *storage.keyring);
   return storage;
@@ -120,14 +120,14 @@ Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::stri
   return InvalidArgument("unknown engine '" + engine + "' (pocketsphinx, remote or whisper)", "invalid_flag");
 }
 
-Result<ProcessingStack> StartProcessing(const Config& config, Database& db, BlobStore& blobs, Metrics& metrics,
+Result<ProcessingStack> StartProcessing(const Config& config, const Stores& stores, BlobStore& blobs, Metrics& metrics,
                                         const AsrEngineFactory& engines) {
   ProcessingStack stack;
   LOG_INFO("loading " << config.worker_threads << " " << config.asr_engine << " decoder(s)");
   ASSIGN_OR_RETURN(stack.engines, EnginePool::Create(config.worker_threads, engines));
-  stack.processor = std::make_unique<RecordingProcessor>(db, blobs, *stack.engines, config, metrics);
+  stack.processor = std::make_unique<RecordingProcessor>(stores, blobs, *stack.engines, config, metrics);
   stack.worker = std::make_unique<Worker>(
-      db, [p = stack.processor.get()](const Job& job) { return p->Process(job); },
+      stores.jobs, [p = stack.processor.get()](const Job& job) { return p->Process(job); },
       WorkerOptions{.threads = config.worker_threads, .lease_s = config.job_lease_s,
                     .retry_base_s = config.job_retry_base_s},
       metrics);

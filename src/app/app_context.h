@@ -13,6 +13,7 @@
 #include "jobs/worker.h"
 #include "pipeline/processor.h"
 #include "privacy/keyring.h"
+#include "privacy/sealed_stores.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 
@@ -38,9 +39,12 @@ std::string DatabasePath(const Config& config);
 // sealing what they keep with tenant keys from the keyring (which the master key unlocks).
 struct Storage {
   std::unique_ptr<Keyring> keyring;
-  std::unique_ptr<Database> db;       // an EncryptedDatabase over OpenDatabase's backend
+  std::unique_ptr<Database> backend;   // OpenDatabase's
+  std::unique_ptr<SealedStores> sealed;  // the backend's roles, those holding words sealed
   std::unique_ptr<BlobStore> blobs;   // an EncryptedBlobStore over MakeBlobStore's store
   std::string master_key_source;      // for logs
+
+  const Stores& stores() const { return sealed->stores(); }
 };
 // Loads the master key (LoadMasterKeys: may generate the development key file, and says so),
 // then opens the database and the blob store.
@@ -57,7 +61,7 @@ struct ProcessingStack {
   std::unique_ptr<RecordingProcessor> processor;
   std::unique_ptr<Worker> worker;
 };
-Result<ProcessingStack> StartProcessing(const Config& config, Database& db, BlobStore& blobs, Metrics& metrics,
+Result<ProcessingStack> StartProcessing(const Config& config, const Stores& stores, BlobStore& blobs, Metrics& metrics,
                                         const AsrEngineFactory& engines);
 
 }  // namespace reflexio

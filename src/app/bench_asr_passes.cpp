@@ -152,10 +152,10 @@ Result<PassResult> PipelineOnEveryCore(const std::vector<BenchFile>& files, cons
 namespace {
 
 // Waits until every recording has left queued/processing; kInternal when one did not end transcribed.
-Status AwaitTranscribed(Database& db, const std::string& tenant, const std::vector<std::string>& ids) {
+Status AwaitTranscribed(RecordingStore& recordings, const std::string& tenant, const std::vector<std::string>& ids) {
   for (const std::string& id : ids) {
     while (true) {
-      ASSIGN_OR_RETURN(auto recording, db.GetRecording(tenant, id));
+      ASSIGN_OR_RETURN(auto recording, recordings.GetRecording(tenant, id));
       if (!recording) return Internal("recording " + id + " vanished");
       if (recording->status == RecordingStatus::kTranscribed) break;
       if (recording->status == RecordingStatus::kFailed) return Internal("recording " + id + " failed: " + recording->error);
@@ -178,10 +178,10 @@ Result<PassResult> ServerPath(const std::vector<BenchFile>& files, const AsrEngi
   config.encryption_key_file.clear();
   RETURN_IF_ERROR(PrepareDataDirectory(config));
   ASSIGN_OR_RETURN(Storage storage, OpenStorage(config));
-  ASSIGN_OR_RETURN(Tenant tenant, storage.db->EnsureTenant("bench"));
+  ASSIGN_OR_RETURN(Tenant tenant, storage.stores().tenants.EnsureTenant("bench"));
   Metrics metrics;
-  ASSIGN_OR_RETURN(ProcessingStack processing, StartProcessing(config, *storage.db, *storage.blobs, metrics, factory));
-  Ingestor ingestor(*storage.db, *storage.blobs, config, metrics, [&] { processing.worker->Notify(); });
+  ASSIGN_OR_RETURN(ProcessingStack processing, StartProcessing(config, storage.stores(), *storage.blobs, metrics, factory));
+  Ingestor ingestor(storage.stores().recordings, *storage.blobs, config, metrics, [&] { processing.worker->Notify(); });
   std::vector<std::string> bodies;
   for (const BenchFile& file : files) {
     ASSIGN_OR_RETURN(std::string body, ReadWholeFile(file.path));
@@ -197,12 +197,12 @@ Result<PassResult> ServerPath(const std::vector<BenchFile>& files, const AsrEngi
     ASSIGN_OR_RETURN(InsertOutcome outcome, ingestor.Finish(std::move(upload)));
     ids.push_back(outcome.recording.id);
   }
-  RETURN_IF_ERROR(AwaitTranscribed(*storage.db, tenant.id, ids));
+  RETURN_IF_ERROR(AwaitTranscribed(storage.stores().recordings, tenant.id, ids));
   PassResult result;
   timer.Stop(result);
   processing.worker->Stop();
   for (size_t i = 0; i < files.size(); ++i) {
-    ASSIGN_OR_RETURN(auto segments, storage.db->GetSegments(tenant.id, ids[i]));
+    ASSIGN_OR_RETURN(auto segments, storage.stores().transcripts.GetSegments(tenant.id, ids[i]));
     result.errors += ScoreWords(files[i].reference, SegmentsText(segments));
   }
   return result;

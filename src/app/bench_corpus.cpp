@@ -30,7 +30,7 @@ ScratchDirectory::~ScratchDirectory() {
   if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
-Result<std::string> StoreReferenceRecording(Database& db, const std::string& tenant_id,
+Result<std::string> StoreReferenceRecording(const Stores& stores, const std::string& tenant_id,
                                             const std::vector<std::string>& texts, TimePoint captured_at,
                                             bool plaintext_index) {
   Recording r;
@@ -40,8 +40,8 @@ Result<std::string> StoreReferenceRecording(Database& db, const std::string& ten
   r.body_sha256 = "00";
   r.captured_at = r.received_at = captured_at;
   r.source_path = "incoming/" + tenant_id + "/" + r.id;
-  RETURN_IF_ERROR(db.InsertRecording(r, "transcribe", 1).status());
-  ASSIGN_OR_RETURN(auto job, db.ClaimJob("bench", 60));
+  RETURN_IF_ERROR(stores.recordings.InsertRecording(r, "transcribe", 1).status());
+  ASSIGN_OR_RETURN(auto job, stores.jobs.ClaimJob("bench", 60));
   if (!job) return Internal("the bench job vanished");
   Transcription t;
   t.engine = "reference";
@@ -61,7 +61,7 @@ Result<std::string> StoreReferenceRecording(Database& db, const std::string& ten
     if (plaintext_index) s.index_terms = NormalizeText(s.text);
     t.segments.push_back(std::move(s));
   }
-  RETURN_IF_ERROR(db.CompleteTranscription(*job, t));
+  RETURN_IF_ERROR(stores.transcripts.CompleteTranscription(*job, t));
   return r.id;
 }
 

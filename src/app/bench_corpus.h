@@ -58,7 +58,7 @@ class ScratchDirectory {
   std::filesystem::path path_;
 };
 
-Result<std::string> StoreReferenceRecording(Database& db, const std::string& tenant_id,
+Result<std::string> StoreReferenceRecording(const Stores& stores, const std::string& tenant_id,
                                             const std::vector<std::string>& texts, TimePoint captured_at,
                                             bool plaintext_index = false);
 

@@ -21,7 +21,7 @@
 #include "digest/pdf.h"
 #include "llm/embedded_provider.h"
 #include "pipeline/episodes.h"
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 #include "storage/sqlite_database.h"
 #include "understanding/enricher.h"
 
@@ -57,9 +57,10 @@ int BenchDigestCommand(const Args& args) {
   BenchClock clock(morning);
   auto backend = SqliteDatabase::Open(scratch->path() / "reflexio.db", EmbeddedSqliteMigrations(), clock);
   if (!backend.ok()) return Fail(backend.status().message());
-  Keyring keyring(**backend, MasterKeys{MasterKey::From(NewDataKey())});
-  EncryptedDatabase db(std::move(*backend), keyring);
-  auto tenant = db.EnsureTenant("bench");
+  Keyring keyring(PlainStores(**backend), MasterKeys{MasterKey::From(NewDataKey())});
+  SealedStores db_sealing(**backend, keyring);
+  const Stores& db = db_sealing.stores();
+  auto tenant = db.tenants.EnsureTenant("bench");
   if (!tenant.ok()) return Fail(tenant.status().message());
 
   // Conversations of 4 utterances (32 s of speech) spread from 07:00 to midnight until H hours are said.

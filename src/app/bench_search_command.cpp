@@ -16,7 +16,7 @@
 #include "app/speech_folder.h"
 #include "core/file_util.h"
 #include "core/ids.h"
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 #include "storage/sqlite_database.h"
 #include "text/normalize.h"
 
@@ -25,7 +25,7 @@ namespace reflexio {
 namespace {
 
 // One transcribed recording per copy, each reference one segment of it.
-Status Fill(Database& db, const std::string& tenant_id, const std::vector<std::string>& references, int copies,
+Status Fill(const Stores& db, const std::string& tenant_id, const std::vector<std::string>& references, int copies,
             bool plaintext_index) {
   TimePoint start = FromUnixSeconds(1795733400.0);
   for (int copy = 0; copy < copies; ++copy) {
@@ -82,11 +82,12 @@ int BenchSearchCommand(const Args& args) {
   auto plain_tenant = (*plain)->EnsureTenant("bench");
   auto sealed_tenant = (*backend)->EnsureTenant("bench");
   if (!plain_tenant.ok() || !sealed_tenant.ok()) return Fail("cannot create the bench tenant");
-  Keyring keyring(**backend, MasterKeys{MasterKey::From(NewDataKey())});
-  EncryptedDatabase sealed(std::move(*backend), keyring);
+  Keyring keyring(PlainStores(**backend), MasterKeys{MasterKey::From(NewDataKey())});
+  SealedStores sealing(**backend, keyring);
+  const Stores& sealed = sealing.stores();
   std::cerr << "storing " << references.size() << " transcripts x " << copies << " copies in each index\n";
   auto started = std::chrono::steady_clock::now();
-  Status filled = Fill(**plain, plain_tenant->id, references, copies, true);
+  Status filled = Fill(PlainStores(**plain), plain_tenant->id, references, copies, true);
   double plain_fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   started = std::chrono::steady_clock::now();
   if (filled.ok()) filled = Fill(sealed, sealed_tenant->id, references, copies, false);
@@ -106,7 +107,7 @@ int BenchSearchCommand(const Args& args) {
   for (int round = 0; round < rounds; ++round) {
     for (const auto& word : vocabulary) {
       Status s = timed(plain_latency, [&] { return (*plain)->Search(plain_tenant->id, {word}, {}, 20, ""); });
-      if (s.ok()) s = timed(sealed_latency, [&] { return sealed.Search(sealed_tenant->id, {word}, {}, 20, ""); });
+      if (s.ok()) s = timed(sealed_latency, [&] { return sealed.transcripts.Search(sealed_tenant->id, {word}, {}, 20, ""); });
       if (!s.ok()) return Fail(word + ": " + s.message());
     }
   }

@@ -20,7 +20,7 @@
 #include "crypto/keys.h"
 #include "llm/embedded_provider.h"
 #include "pipeline/episodes.h"
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 #include "storage/sqlite_database.h"
 #include "understanding/enricher.h"
 
@@ -65,9 +65,10 @@ int BenchUnderstandingCommand(const Args& args) {
   BenchClock clock(start);
   auto backend = SqliteDatabase::Open(scratch / "reflexio.db", EmbeddedSqliteMigrations(), clock);
   if (!backend.ok()) return Fail(backend.status().message());
-  Keyring keyring(**backend, MasterKeys{MasterKey::From(NewDataKey())});
-  EncryptedDatabase db(std::move(*backend), keyring);
-  auto tenant = db.EnsureTenant("bench");
+  Keyring keyring(PlainStores(**backend), MasterKeys{MasterKey::From(NewDataKey())});
+  SealedStores db_sealing(**backend, keyring);
+  const Stores& db = db_sealing.stores();
+  auto tenant = db.tenants.EnsureTenant("bench");
   if (!tenant.ok()) return Fail(tenant.status().message());
   EmbeddedProvider provider;
   Enricher enricher(db, provider, clock);
@@ -95,11 +96,11 @@ int BenchUnderstandingCommand(const Args& args) {
       enrich_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
       if (!report.ok()) return Fail(report.status().message());
       enriched += report->episodes_enriched;
-      auto session = db.ListInsights(tenant->id, {.scope = "episode", .kind = "session"}, 1, "");
+      auto session = db.insights.ListInsights(tenant->id, {.scope = "episode", .kind = "session"}, 1, "");
       auto mine = session.ok() && !session->items.empty()
-                      ? db.ListInsights(tenant->id, {.scope = "episode", .episode_id = session->items[0].episode_id}, 500, "")
+                      ? db.insights.ListInsights(tenant->id, {.scope = "episode", .episode_id = session->items[0].episode_id}, 500, "")
                       : Result<Page<Insight>>(Internal("no session"));
-      auto memory = db.ListInsights(tenant->id, {.scope = "core"}, 1000, "");
+      auto memory = db.insights.ListInsights(tenant->id, {.scope = "core"}, 1000, "");
       if (!mine.ok() || !memory.ok()) return Fail("cannot read what was understood");
       json tokens = json::parse(session->items[0].body)["fields"]["tokens"];
       int64_t episode_findings = 0;

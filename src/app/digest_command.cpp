@@ -20,10 +20,10 @@ namespace {
 // How long the command keeps trying (rate limits, short outages) before leaving it to the server.
 constexpr double kCommandDeliveryPatience_s = 60;
 
-int DeliverDigest(Database& db, const Config& config, const Digest& digest) {
+int DeliverDigest(const Stores& stores, const Config& config, const Digest& digest) {
   CurlHttpClient http;
-  OutboundGuard guard(db, config, nullptr);
-  TelegramOutbox outbox(db, http, TelegramOutboxOptionsFor(config), &guard);
+  OutboundGuard guard(stores.privacy, config, nullptr);
+  TelegramOutbox outbox(stores, http, TelegramOutboxOptionsFor(config), &guard);
   auto queued = outbox.Enqueue(digest, "command", /*replace=*/true);
   if (!queued.ok()) return Fail("not sent to Telegram: " + queued.status().message());
   if (queued->state == "skipped") {
@@ -80,7 +80,7 @@ int DigestCommand(const Args& args) {
   if (!config.ok()) return Fail(config.status().message());
   auto storage = OpenStorage(*config);
   if (!storage.ok()) return Fail(storage.status().message());
-  auto tenants = storage->db->ListTenants();
+  auto tenants = storage->stores().tenants.ListTenants();
   if (!tenants.ok()) return Fail(tenants.status().message());
   const Tenant* tenant = nullptr;
   for (const Tenant& t : *tenants) {
@@ -91,7 +91,7 @@ int DigestCommand(const Args& args) {
                                     : "no tenant named '" + tenant_name + "'",
                 2);
   }
-  DigestService service(*storage->db, *config);
+  DigestService service(storage->stores(), *config);
   auto day = service.ResolveDate(tenant->id, date);
   if (!day.ok()) return Fail(day.status().message(), 2);
   std::cerr << "building the digest of " << *day << " for tenant " << tenant->name << "\n";
@@ -106,7 +106,7 @@ int DigestCommand(const Args& args) {
     std::cerr << "wrote " << output << " (" << body.size() << " bytes)\n";
   }
   if ((*vars)["no-telegram"].as<bool>()) return 0;
-  return DeliverDigest(*storage->db, *config, *digest);
+  return DeliverDigest(storage->stores(), *config, *digest);
 }
 
 }  // namespace reflexio

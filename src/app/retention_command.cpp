@@ -27,7 +27,7 @@ int RetentionCommand(const Args& args) {
   if (!config.ok()) return Fail(config.status().message());
   auto storage = OpenStorage(*config);
   if (!storage.ok()) return Fail(storage.status().message());
-  RetentionSweeper sweeper(*storage->db, *storage->blobs, RetentionPolicy::Defaults(*config), nullptr);
+  RetentionSweeper sweeper(storage->stores(), *storage->blobs, RetentionPolicy::Defaults(*config), nullptr);
   auto report = sweeper.Run(dry_run);
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& action : report->actions) {

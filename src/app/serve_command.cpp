@@ -82,20 +82,20 @@ Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
 // The scheduler's work beside the usage roll-up: retention, every REFLEXIO_RETENTION_INTERVAL_S,
 // grouping segments into episodes (closing quiet ones), understanding the closed ones, and each
 // tenant's daily digest when their digest time has come, every round.
-SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobStore& blobs, Metrics* metrics) {
+SchedulerOptions SchedulerOptionsFor(const Config& config, const Stores& stores, BlobStore& blobs, Metrics* metrics) {
   SchedulerOptions options{config.scheduler_interval_s, {}};
-  auto sweeper = std::make_shared<RetentionSweeper>(db, blobs, RetentionPolicy::Defaults(config), metrics);
+  auto sweeper = std::make_shared<RetentionSweeper>(stores, blobs, RetentionPolicy::Defaults(config), metrics);
   options.tasks.push_back({"retention", config.retention_interval_s, [sweeper]() -> Status {
                              return sweeper->Run(/*dry_run=*/false).status();
                            }});
-  auto episodes = std::make_shared<EpisodeBuilder>(db, config.episode_gap_s);
+  auto episodes = std::make_shared<EpisodeBuilder>(stores, config.episode_gap_s);
   options.tasks.push_back({"episodes", config.scheduler_interval_s, [episodes]() -> Status {
                              return episodes->Run().status();
                            }});
   // Closed episodes are understood right after grouping, in the same round.
-  std::shared_ptr<Provider> provider = MakeUnderstandingProvider(config, db, metrics);
-  std::shared_ptr<LettaSync> letta = MakeLettaSync(config, db, metrics);
-  auto enricher = std::make_shared<Enricher>(db, *provider, SystemClock::Instance(), letta.get(), config.timezone);
+  std::shared_ptr<Provider> provider = MakeUnderstandingProvider(config, stores, metrics);
+  std::shared_ptr<LettaSync> letta = MakeLettaSync(config, stores, metrics);
+  auto enricher = std::make_shared<Enricher>(stores, *provider, SystemClock::Instance(), letta.get(), config.timezone);
   options.tasks.push_back({"enrich", config.scheduler_interval_s, [enricher, provider, letta]() -> Status {
                              ASSIGN_OR_RETURN(auto report, enricher->Run());
                              if (report.episodes_enriched > 0) {
@@ -104,11 +104,11 @@ SchedulerOptions SchedulerOptionsFor(const Config& config, Database& db, BlobSto
                              return Status::Ok();
                            }});
   // Each tenant's digest at their digest time, after the day's understanding above.
-  auto digests = std::make_shared<DigestService>(db, config);
+  auto digests = std::make_shared<DigestService>(stores, config);
   auto http = std::make_shared<CurlHttpClient>();
-  auto guard = std::make_shared<OutboundGuard>(db, config, metrics);
-  auto outbox = std::make_shared<TelegramOutbox>(db, *http, TelegramOutboxOptionsFor(config), guard.get(), metrics);
-  auto schedule = std::make_shared<DigestSchedule>(db, *digests, *outbox);
+  auto guard = std::make_shared<OutboundGuard>(stores.privacy, config, metrics);
+  auto outbox = std::make_shared<TelegramOutbox>(stores, *http, TelegramOutboxOptionsFor(config), guard.get(), metrics);
+  auto schedule = std::make_shared<DigestSchedule>(stores, *digests, *outbox);
   options.tasks.push_back({"digests", config.scheduler_interval_s, [digests, http, guard, outbox, schedule]() -> Status {
                              return schedule->Run().status();
                            }});
@@ -150,7 +150,7 @@ int ServeCommand(const Args& args) {
   if (!lock.ok()) return Fail(lock.status().message());
   auto storage = OpenStorage(*config);
   if (!storage.ok()) return Fail(storage.status().message());
-  Database* db = storage->db.get();
+  const Stores& stores = storage->stores();
   BlobStore* blobs = storage->blobs.get();
   RemoveInterruptedUploads(*config);
   LOG_INFO("audio is stored in " << blobs->Describe() << "; master key: " << storage->master_key_source);
@@ -158,7 +158,7 @@ int ServeCommand(const Args& args) {
   // Embedded, this process is the only worker, so leases held at the last stop are dead. On
   // PostgreSQL other workers may hold live leases: theirs expire on their own if they died.
   if (config->database_url.empty()) {
-    auto released = db->ReleaseAllLeases();
+    auto released = stores.jobs.ReleaseAllLeases();
     if (released.ok() && *released > 0) LOG_INFO("resuming " << *released << " job(s) interrupted by the last stop");
   }
 
@@ -169,19 +169,19 @@ int ServeCommand(const Args& args) {
   if (role == "all") {
     auto factory = MakeEngineFactory(*config);
     if (!factory.ok()) return Fail(factory.status().message());
-    auto started = StartProcessing(*config, *db, *blobs, metrics, *factory);
+    auto started = StartProcessing(*config, stores, *blobs, metrics, *factory);
     if (!started.ok()) return Fail(started.status().message());
     processing = std::move(*started);
     scheduler_lock = MakeSchedulerLock(config->database_url, config->data_dir);
-    scheduler = std::make_unique<Scheduler>(*db, *scheduler_lock, SchedulerOptionsFor(*config, *db, *blobs, &metrics));
+    scheduler = std::make_unique<Scheduler>(stores.usage, *scheduler_lock, SchedulerOptionsFor(*config, stores, *blobs, &metrics));
     scheduler->Start();
   }
   Worker* local_worker = processing.worker.get();
-  Ingestor ingestor(*db, *blobs, *config, metrics, [local_worker] {
+  Ingestor ingestor(stores.recordings, *blobs, *config, metrics, [local_worker] {
     if (local_worker) local_worker->Notify();  // remote workers poll
   });
-  std::unique_ptr<LettaSync> letta = MakeLettaSync(*config, *db, &metrics);
-  Api api({*db, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get()});
+  std::unique_ptr<LettaSync> letta = MakeLettaSync(*config, stores, &metrics);
+  Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get()});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });
@@ -191,11 +191,11 @@ int ServeCommand(const Args& args) {
   LOG_INFO("listening on " << base_url << " (role " << role << ", data in "
                            << std::filesystem::absolute(config->data_dir).string() << ")");
 
-  auto tenants = db->CountTenants();
+  auto tenants = stores.tenants.CountTenants();
   if (tenants.ok() && *tenants == 0) {
-    auto tenant = db->EnsureTenant("local");
+    auto tenant = stores.tenants.EnsureTenant("local");
     std::string key = GenerateApiKey();
-    if (tenant.ok() && db->AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
+    if (tenant.ok() && stores.tenants.AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
       PrintFirstRunBanner("local", key, base_url);
     }
   }
@@ -224,8 +224,8 @@ int SchedulerCommand(const Args& args) {
   auto run = StartLongRunning(flags);
   if (!run.ok()) return Fail(run.status().message());
   auto lock = MakeSchedulerLock(run->config.database_url, run->config.data_dir);
-  Scheduler scheduler(*run->storage.db, *lock,
-                      SchedulerOptionsFor(run->config, *run->storage.db, *run->storage.blobs, nullptr));
+  Scheduler scheduler(run->storage.stores().usage, *lock,
+                      SchedulerOptionsFor(run->config, run->storage.stores(), *run->storage.blobs, nullptr));
   scheduler.Start();
   LOG_INFO("scheduler started; waiting for the " << lock->Describe());
   WaitForStopSignal(run->signals);
@@ -258,7 +258,7 @@ int WorkerCommand(const Args& args) {
   Metrics metrics;
   auto factory = MakeEngineFactory(*config);
   if (!factory.ok()) return Fail(factory.status().message());
-  auto processing = StartProcessing(*config, *run->storage.db, *blobs, metrics, *factory);
+  auto processing = StartProcessing(*config, run->storage.stores(), *blobs, metrics, *factory);
   if (!processing.ok()) return Fail(processing.status().message());
   LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << blobs->Describe());
   WaitForStopSignal(run->signals);

@@ -61,13 +61,13 @@ Result<DigestBuilder::Material> DigestBuilder::Collect(const DigestDay& day) {
   TimeRange range{m.bounds.start, m.bounds.end};
   const std::string& tenant = day.tenant_id;
   ASSIGN_OR_RETURN(m.recordings, All<Recording>([&](const std::string& c) {
-                     return db_.ListRecordings(tenant, range, kPageSize, c);
+                     return stores_.recordings.ListRecordings(tenant, range, kPageSize, c);
                    }));
   ASSIGN_OR_RETURN(m.insights, All<Insight>([&](const std::string& c) {
-                     return db_.ListInsights(tenant, {.scope = "episode", .range = range}, kPageSize, c);
+                     return stores_.insights.ListInsights(tenant, {.scope = "episode", .range = range}, kPageSize, c);
                    }));
   ASSIGN_OR_RETURN(auto actions, All<Insight>([&](const std::string& c) {
-                     return db_.ListInsights(tenant, {.scope = "episode", .kind = "action"}, kPageSize, c);
+                     return stores_.insights.ListInsights(tenant, {.scope = "episode", .kind = "action"}, kPageSize, c);
                    }));
   for (Insight& a : actions) {
     bool in_day = a.at >= m.bounds.start && a.at < m.bounds.end;
@@ -75,7 +75,7 @@ Result<DigestBuilder::Material> DigestBuilder::Collect(const DigestDay& day) {
     if (a.state == "done" && a.updated_at >= m.bounds.start && a.updated_at < m.bounds.end) m.done_actions.push_back(a);
   }
   ASSIGN_OR_RETURN(auto memory, All<Insight>([&](const std::string& c) {
-                     return db_.ListInsights(tenant, {.scope = "core"}, kPageSize, c);
+                     return stores_.insights.ListInsights(tenant, {.scope = "core"}, kPageSize, c);
                    }));
   for (Insight& entry : memory) {
     // What the day taught memory: entries last heard of in it (capture time, not processing time).
@@ -86,12 +86,12 @@ Result<DigestBuilder::Material> DigestBuilder::Collect(const DigestDay& day) {
   TimeRange before{week.start, m.bounds.start};
   for (const char* kind : {"topic", "person"}) {
     ASSIGN_OR_RETURN(auto found, All<Insight>([&](const std::string& c) {
-                       return db_.ListInsights(tenant, {.scope = "episode", .kind = kind, .range = before}, kPageSize, c);
+                       return stores_.insights.ListInsights(tenant, {.scope = "episode", .kind = kind, .range = before}, kPageSize, c);
                      }));
     m.earlier.insert(m.earlier.end(), found.begin(), found.end());
   }
   ASSIGN_OR_RETURN(m.episodes, All<Episode>([&](const std::string& c) {
-                     return db_.ListEpisodes(tenant, range, kPageSize, c);
+                     return stores_.episodes.ListEpisodes(tenant, range, kPageSize, c);
                    }));
   // Oldest first everywhere: a day reads in the order it was lived.
   std::reverse(m.recordings.begin(), m.recordings.end());
@@ -131,7 +131,7 @@ Result<json> DigestBuilder::Build(const DigestDay& day) {
   std::vector<double> minutes_by_hour(24, 0.0);
   for (const Recording& r : m.recordings) {
     if (r.status != RecordingStatus::kTranscribed) continue;
-    ASSIGN_OR_RETURN(auto segments, db_.GetSegments(tenant, r.id));
+    ASSIGN_OR_RETURN(auto segments, stores_.transcripts.GetSegments(tenant, r.id));
     for (const Segment& s : segments) {
       if (s.quality == "garbage") continue;
       ++usable;
@@ -160,7 +160,7 @@ Result<json> DigestBuilder::Build(const DigestDay& day) {
         std::string quote;
         auto segments = segments_of.find(e.recording_id);
         if (segments == segments_of.end()) {
-          auto fetched = db_.GetSegments(tenant, e.recording_id);
+          auto fetched = stores_.transcripts.GetSegments(tenant, e.recording_id);
           segments = segments_of.emplace(e.recording_id, fetched.ok() ? *fetched : std::vector<Segment>{}).first;
         }
         for (const Segment& s : segments->second) {

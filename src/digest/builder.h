@@ -41,14 +41,14 @@ struct DigestDay {
 
 class DigestBuilder {
  public:
-  explicit DigestBuilder(Database& db) : db_(db) {}
+  explicit DigestBuilder(const Stores& stores) : stores_(stores) {}
   Result<std::string> InputsHash(const DigestDay& day);
   Result<nlohmann::json> Build(const DigestDay& day);
 
  private:
   struct Material;
   Result<Material> Collect(const DigestDay& day);
-  Database& db_;
+  Stores stores_;
 };
 
 }  // namespace reflexio

@@ -20,7 +20,7 @@
 #include "digest/telegram_outbox.h"
 #include "llm/embedded_provider.h"
 #include "pipeline/episodes.h"
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
 #include "storage/migrations.h"
@@ -40,12 +40,13 @@ class DigestTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto backend = std::move(SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_).value());
-    keyring_ = std::make_unique<Keyring>(*backend, MasterKeys{MasterKey::From(NewDataKey())});
-    db_ = std::make_unique<EncryptedDatabase>(std::move(backend), *keyring_);
-    tenant_ = db_->EnsureTenant("alice").value();
+    keyring_ = std::make_unique<Keyring>(PlainStores(*backend), MasterKeys{MasterKey::From(NewDataKey())});
+    backend_ = std::move(backend);
+    sealed_ = std::make_unique<SealedStores>(*backend_, *keyring_);
+    tenant_ = db().tenants.EnsureTenant("alice").value();
     TenantSettings settings;
     settings.timezone = kZone;
-    ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, settings).ok());
+    ASSERT_TRUE(db().privacy.PutTenantSettings(tenant_.id, settings).ok());
     en_ = testing::References("en");
     ru_ = testing::References("ru");
   }
@@ -61,8 +62,8 @@ class DigestTest : public ::testing::Test {
     r.body_sha256 = "00";
     r.captured_at = r.received_at = at;
     r.source_path = "incoming/" + r.id;
-    EXPECT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
-    auto job = db_->ClaimJob("w", 30);
+    EXPECT_TRUE(db().recordings.InsertRecording(r, "transcribe", 3).ok());
+    auto job = db().jobs.ClaimJob("w", 30);
     Transcription t;
     t.engine = "test";
     t.speech_s = 0;
@@ -80,18 +81,18 @@ class DigestTest : public ::testing::Test {
       t.segments.push_back(s);
       t.speech_s += 6;
     }
-    EXPECT_TRUE(db_->CompleteTranscription(**job, t).ok());
+    EXPECT_TRUE(db().transcripts.CompleteTranscription(**job, t).ok());
     return r.id;
   }
 
   void Understand() {
     clock_.Advance(3 * 86400);  // long after the day: every episode is closed
-    EpisodeBuilder episodes(*db_, 90, clock_);
+    EpisodeBuilder episodes(db(), 90, clock_);
     ASSERT_TRUE(episodes.Run().ok());
     clock_.Advance(600);
     ASSERT_TRUE(episodes.Run().ok());
     EmbeddedProvider provider;
-    Enricher enricher(*db_, provider, clock_);
+    Enricher enricher(db(), provider, clock_);
     ASSERT_TRUE(enricher.Run().ok());
   }
 
@@ -107,14 +108,16 @@ class DigestTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<Keyring> keyring_;
-  std::unique_ptr<EncryptedDatabase> db_;
+  std::unique_ptr<SealedStores> sealed_;
+  const Stores& db() const { return sealed_->stores(); }
+  std::unique_ptr<Database> backend_;
   Tenant tenant_;
   std::map<std::string, std::string> en_, ru_;
 };
 
 TEST_F(DigestTest, ADayOfRealTranscriptsWithSourcesForEveryStatement) {
   RecordADay();
-  auto digest = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  auto digest = DigestBuilder(db()).Build({tenant_.id, "2026-11-26", kZone});
   ASSERT_TRUE(digest.ok()) << digest.status().message();
   const json& d = *digest;
   EXPECT_EQ(d["format"], "reflexio-digest-1");
@@ -183,7 +186,7 @@ TEST_F(DigestTest, ActionsDueAndDoneTheWeekBeforeEmotionsAndMemory) {
   Record("15:00", {"the kittens were playing in the sun all afternoon", "i am so happy with the new garden",
                    "the garden looks wonderful"});
   Understand();
-  auto actions = db_->ListInsights(tenant_.id, {.scope = "episode", .kind = "action"}, 10, "");
+  auto actions = db().insights.ListInsights(tenant_.id, {.scope = "episode", .kind = "action"}, 10, "");
   ASSERT_TRUE(actions.ok());
   auto call = std::find_if(actions->items.begin(), actions->items.end(),
                            [](const Insight& a) { return InsightBody(a).value("text", "") == "call stella tomorrow"; });
@@ -196,9 +199,9 @@ TEST_F(DigestTest, ActionsDueAndDoneTheWeekBeforeEmotionsAndMemory) {
   Insight done = *call;
   done.state = "done";
   done.updated_at = *LocalClockTime("2026-11-26", "18:00", kZone);  // ticked off in the evening
-  ASSERT_TRUE(db_->PutInsight(done).ok());
+  ASSERT_TRUE(db().insights.PutInsight(done).ok());
 
-  auto digest = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  auto digest = DigestBuilder(db()).Build({tenant_.id, "2026-11-26", kZone});
   ASSERT_TRUE(digest.ok()) << digest.status().message();
   const json& d = *digest;
   auto texts = [](const json& list) {
@@ -235,7 +238,7 @@ TEST_F(DigestTest, ActionsDueAndDoneTheWeekBeforeEmotionsAndMemory) {
 }
 
 TEST_F(DigestTest, EmptyAndThinDaysSaySoInsteadOfInventing) {
-  auto empty = DigestBuilder(*db_).Build({tenant_.id, "2026-11-25", kZone});
+  auto empty = DigestBuilder(db()).Build({tenant_.id, "2026-11-25", kZone});
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ((*empty)["status"], "empty");
   EXPECT_EQ((*empty)["summary"]["text"], "Nothing was recorded on 2026-11-25.");
@@ -243,7 +246,7 @@ TEST_F(DigestTest, EmptyAndThinDaysSaySoInsteadOfInventing) {
 
   Record("11:00", {"hmm okay then"}, "uncertain");
   Understand();
-  auto thin = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  auto thin = DigestBuilder(db()).Build({tenant_.id, "2026-11-26", kZone});
   ASSERT_TRUE(thin.ok());
   EXPECT_EQ((*thin)["status"], "degraded");
   EXPECT_THAT((*thin)["degraded_reasons"].dump(), HasSubstr("little speech"));
@@ -254,7 +257,7 @@ TEST_F(DigestTest, EmptyAndThinDaysSaySoInsteadOfInventing) {
 TEST_F(DigestTest, MarkdownEscapesWhatWasSaid) {
   Record("10:00", {"please send *all* the [files] to #general now and then", "the budget review went well today"});
   Understand();
-  auto d = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  auto d = DigestBuilder(db()).Build({tenant_.id, "2026-11-26", kZone});
   std::string md = RenderDigestMarkdown(*d);
   EXPECT_THAT(md, HasSubstr("# Daily digest — 2026-11-26"));
   EXPECT_THAT(md, HasSubstr("## Timeline"));
@@ -276,7 +279,7 @@ std::string PdfText(const std::string& pdf, const testing::TempDir& dir) {
 
 TEST_F(DigestTest, PdfRendersCyrillicAndLatinWithChartsDeterministically) {
   RecordADay();
-  auto d = DigestBuilder(*db_).Build({tenant_.id, "2026-11-26", kZone});
+  auto d = DigestBuilder(db()).Build({tenant_.id, "2026-11-26", kZone});
   ASSERT_TRUE(d.ok());
   auto pdf = RenderDigestPdf(*d);
   ASSERT_TRUE(pdf.ok()) << pdf.status().message();
@@ -308,7 +311,7 @@ TEST_F(DigestTest, PdfRendersCyrillicAndLatinWithChartsDeterministically) {
     EXPECT_EQ(words[words.size() - 5], "yes") << "not embedded: " << line;  // name type encoding emb sub uni object ID
   }
   EXPECT_GE(listed, 1);
-  auto empty = RenderDigestPdf(*DigestBuilder(*db_).Build({tenant_.id, "2026-11-20", kZone}));
+  auto empty = RenderDigestPdf(*DigestBuilder(db()).Build({tenant_.id, "2026-11-20", kZone}));
   ASSERT_TRUE(empty.ok());
   EXPECT_THAT(PdfText(*empty, dir_), HasSubstr("Nothing was recorded"));
 }
@@ -316,7 +319,7 @@ TEST_F(DigestTest, PdfRendersCyrillicAndLatinWithChartsDeterministically) {
 TEST_F(DigestTest, TheServiceServesTheStoredDigestUntilNewMaterialMakesItStale) {
   Record("09:10", {en_["p225_001_mic1.flac"], en_["p225_002_mic1.flac"]});
   Understand();
-  DigestService service(*db_, Config{}, clock_);
+  DigestService service(db(), Config{}, clock_);
   EXPECT_EQ(*service.TimeZoneOf(tenant_.id), kZone);
   auto first = service.Fresh(tenant_.id, "2026-11-26");
   ASSERT_TRUE(first.ok()) << first.status().message();
@@ -346,17 +349,17 @@ TEST_F(DigestTest, TheServiceServesTheStoredDigestUntilNewMaterialMakesItStale) 
 }
 
 TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
-  ASSERT_TRUE(*db_->ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
-  EXPECT_FALSE(*db_->ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
+  ASSERT_TRUE(*db().digests.ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
+  EXPECT_FALSE(*db().digests.ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
   clock_.Advance(121);  // the first builder died: its lease runs out
-  EXPECT_TRUE(*db_->ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
+  EXPECT_TRUE(*db().digests.ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
   Digest done{tenant_.id, "2026-11-26", "ready", "h", "{}", "md", "pdf", "", {}};
-  ASSERT_TRUE(db_->StoreDigest(done).ok());
+  ASSERT_TRUE(db().digests.StoreDigest(done).ok());
 
   // Two requests for a stale day at once: one builds, the other waits for it and serves it.
   Record("09:10", {en_["p225_001_mic1.flac"]});
   Understand();
-  DigestService service(*db_, Config{}, clock_);
+  DigestService service(db(), Config{}, clock_);
   Result<Digest> a = Internal("unset"), b = Internal("unset");
   std::thread first([&] { a = service.Fresh(tenant_.id, "2026-11-26"); });
   std::thread second([&] { b = service.Fresh(tenant_.id, "2026-11-26"); });
@@ -365,7 +368,7 @@ TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->updated_at, b->updated_at) << "one build served to both";
   EXPECT_EQ(a->content_json, b->content_json);
-  auto listed = db_->ListDigests(tenant_.id, "", "", 10, "");
+  auto listed = db().digests.ListDigests(tenant_.id, "", "", 10, "");
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].status, "ready");
   EXPECT_TRUE(listed->items[0].content_json.empty()) << "listings carry no contents";
@@ -402,23 +405,23 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   Understand();  // the clock is now days later
   testing::FakeClock clock;
   clock.Advance(ToUnixSeconds(*ParseRfc3339("2026-11-26T16:50:00Z")) - clock.seconds());  // 19:50 in Moscow
-  DigestService service(*db_, Config{}, clock);
+  DigestService service(db(), Config{}, clock);
   CurlHttpClient http;
-  TelegramOutbox outbox(*db_, http, TelegramOutboxOptions{}, nullptr, nullptr, clock);  // no token: nothing is sent
-  DigestSchedule schedule(*db_, service, outbox, clock);
+  TelegramOutbox outbox(db(), http, TelegramOutboxOptions{}, nullptr, nullptr, clock);  // no token: nothing is sent
+  DigestSchedule schedule(db(), service, outbox, clock);
   auto before = schedule.Run();
   ASSERT_TRUE(before.ok()) << before.status().message();
   EXPECT_EQ(before->built, 0) << "19:50 in Moscow: not yet";
   clock.Advance(3 * 3600);  // 22:50 in Moscow
   EXPECT_EQ(schedule.Run()->built, 1);
-  EXPECT_EQ((*db_->GetDigest(tenant_.id, "2026-11-26"))->status, "ready");
+  EXPECT_EQ((*db().digests.GetDigest(tenant_.id, "2026-11-26"))->status, "ready");
   EXPECT_EQ(schedule.Run()->built, 0) << "once";
 
   // A second tenant in New York whose day has recordings; the server stops for two days.
-  Tenant bob = db_->EnsureTenant("bob").value();
+  Tenant bob = db().tenants.EnsureTenant("bob").value();
   TenantSettings settings;
   settings.timezone = "America/New_York";
-  ASSERT_TRUE(db_->PutTenantSettings(bob.id, settings).ok());
+  ASSERT_TRUE(db().privacy.PutTenantSettings(bob.id, settings).ok());
   Recording r;
   r.tenant_id = bob.id;
   r.id = NewId();
@@ -426,25 +429,25 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   r.body_sha256 = "00";
   r.captured_at = r.received_at = *LocalClockTime("2026-11-26", "12:00", "America/New_York");
   r.source_path = "incoming/x";
-  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  ASSERT_TRUE(db().recordings.InsertRecording(r, "transcribe", 3).ok());
   clock.Advance(2 * 86400);  // the 28th, 22:50 in Moscow, 14:50 in New York
   auto waiting = schedule.Run();
   ASSERT_TRUE(waiting.ok());
   EXPECT_EQ(waiting->waiting, 1) << "Bob's 26th waits while its recording is being transcribed";
-  EXPECT_FALSE((*db_->GetDigest(bob.id, "2026-11-26")).has_value());
+  EXPECT_FALSE((*db().digests.GetDigest(bob.id, "2026-11-26")).has_value());
   EXPECT_EQ(waiting->built, 1) << "Alice's 28th";
-  auto job = db_->ClaimJob("w", 30);
+  auto job = db().jobs.ClaimJob("w", 30);
   ASSERT_TRUE(job.ok() && job->has_value());
-  ASSERT_TRUE(db_->CompleteTranscription(**job, Transcription{}).ok());
+  ASSERT_TRUE(db().transcripts.CompleteTranscription(**job, Transcription{}).ok());
   auto caught_up = schedule.Run();
   ASSERT_TRUE(caught_up.ok());
   // Alice: the 27th (nothing recorded: skipped) and the 28th (today, built); Bob: the 26th (recorded).
-  EXPECT_TRUE((*db_->GetDigest(tenant_.id, "2026-11-28")).has_value());
-  EXPECT_FALSE((*db_->GetDigest(tenant_.id, "2026-11-27")).has_value());
-  EXPECT_TRUE((*db_->GetDigest(bob.id, "2026-11-26")).has_value());
-  EXPECT_FALSE((*db_->GetDigest(bob.id, "2026-11-28")).has_value()) << "14:50 in New York: not yet";
+  EXPECT_TRUE((*db().digests.GetDigest(tenant_.id, "2026-11-28")).has_value());
+  EXPECT_FALSE((*db().digests.GetDigest(tenant_.id, "2026-11-27")).has_value());
+  EXPECT_TRUE((*db().digests.GetDigest(bob.id, "2026-11-26")).has_value());
+  EXPECT_FALSE((*db().digests.GetDigest(bob.id, "2026-11-28")).has_value()) << "14:50 in New York: not yet";
   EXPECT_EQ(caught_up->built, 1);
-  auto issued = db_->GetDelivery(bob.id, "2026-11-26", "schedule");
+  auto issued = db().outbox.GetDelivery(bob.id, "2026-11-26", "schedule");
   ASSERT_TRUE(issued.ok() && issued->has_value());
   EXPECT_EQ((*issued)->state, "skipped");
   EXPECT_THAT((*issued)->last_error, HasSubstr("TELEGRAM_BOT_TOKEN"));

@@ -17,7 +17,7 @@ Result<std::vector<std::string>> DigestSchedule::DueDates(TimePoint now, const s
 
 Result<DigestRoundReport> DigestSchedule::Run() {
   DigestRoundReport report;
-  ASSIGN_OR_RETURN(auto tenants, db_.ListTenants());
+  ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());
   TimePoint now = clock_.Now();
   for (const Tenant& tenant : tenants) {
     ASSIGN_OR_RETURN(std::string zone, service_.TimeZoneOf(tenant.id));
@@ -25,15 +25,15 @@ Result<DigestRoundReport> DigestSchedule::Run() {
     ASSIGN_OR_RETURN(auto dates, DueDates(now, zone, digest_time));
     ASSIGN_OR_RETURN(std::string today, LocalDate(now, zone));
     for (const std::string& date : dates) {
-      ASSIGN_OR_RETURN(auto issued, db_.GetDelivery(tenant.id, date, "schedule"));
+      ASSIGN_OR_RETURN(auto issued, stores_.outbox.GetDelivery(tenant.id, date, "schedule"));
       if (issued) continue;
       ASSIGN_OR_RETURN(LocalDayBounds bounds, LocalDay(date, zone));
       if (date != today) {
         // Catching up: only days something was recorded on (a new tenant has no missed days).
-        ASSIGN_OR_RETURN(auto recorded, db_.ListRecordings(tenant.id, {bounds.start, bounds.end}, 1, ""));
+        ASSIGN_OR_RETURN(auto recorded, stores_.recordings.ListRecordings(tenant.id, {bounds.start, bounds.end}, 1, ""));
         if (recorded.items.empty()) continue;
       }
-      ASSIGN_OR_RETURN(auto unfinished, db_.EarliestUnfinishedCapture(tenant.id));
+      ASSIGN_OR_RETURN(auto unfinished, stores_.episodes.EarliestUnfinishedCapture(tenant.id));
       if (unfinished && *unfinished < bounds.end) {
         ++report.waiting;  // the queue always ends (transcribed or failed), so this does too
         continue;

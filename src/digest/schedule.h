@@ -29,9 +29,9 @@ class DigestSchedule {
  public:
   static constexpr int kCatchUpDays = 3;
 
-  DigestSchedule(Database& db, DigestService& service, TelegramOutbox& outbox,
+  DigestSchedule(const Stores& stores, DigestService& service, TelegramOutbox& outbox,
                  const Clock& clock = SystemClock::Instance())
-      : db_(db), service_(service), outbox_(outbox), clock_(clock) {}
+      : stores_(stores), service_(service), outbox_(outbox), clock_(clock) {}
 
   Result<DigestRoundReport> Run();
 
@@ -41,7 +41,7 @@ class DigestSchedule {
                                                    const std::string& digest_time, int catch_up_days = kCatchUpDays);
 
  private:
-  Database& db_;
+  Stores stores_;
   DigestService& service_;
   TelegramOutbox& outbox_;
   const Clock& clock_;

@@ -23,8 +23,8 @@ class DigestService {
   static constexpr double kBuildLease_s = 120;
   static constexpr double kWaitForBuild_s = 60;
 
-  DigestService(Database& db, const Config& config, const Clock& clock = SystemClock::Instance())
-      : db_(db), config_(config), clock_(clock) {}
+  DigestService(const Stores& stores, const Config& config, const Clock& clock = SystemClock::Instance())
+      : stores_(stores), config_(config), clock_(clock) {}
 
   Result<std::string> TimeZoneOf(const std::string& tenant_id);
   Result<std::string> DigestTimeOf(const std::string& tenant_id);
@@ -36,7 +36,7 @@ class DigestService {
 
  private:
   Result<Digest> Build(const std::string& tenant_id, const std::string& date, bool only_if_stale);
-  Database& db_;
+  Stores stores_;
   const Config& config_;
   const Clock& clock_;
 };

@@ -35,13 +35,13 @@ void TelegramOutbox::Count(const std::string& outcome) {
 }
 
 Result<std::string> TelegramOutbox::ChatFor(const std::string& tenant_id, std::string& why_none) {
-  ASSIGN_OR_RETURN(TenantSettings settings, db_.GetTenantSettings(tenant_id));
+  ASSIGN_OR_RETURN(TenantSettings settings, stores_.privacy.GetTenantSettings(tenant_id));
   if (settings.telegram_chat_id && !settings.telegram_chat_id->empty()) return *settings.telegram_chat_id;
   if (options_.default_chat_id.empty()) {
     why_none = "no Telegram chat: set telegram_chat_id in /v1/settings (or TELEGRAM_CHAT_ID on a single-tenant server)";
     return std::string();
   }
-  ASSIGN_OR_RETURN(auto tenants, db_.ListTenants());
+  ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());
   if (tenants.size() != 1) {
     why_none = "no Telegram chat: TELEGRAM_CHAT_ID only serves a server with one tenant; set telegram_chat_id in "
                "/v1/settings";
@@ -95,22 +95,22 @@ Result<DigestDelivery> TelegramOutbox::Enqueue(const Digest& digest, const std::
     d.messages = RenderTelegramMessages(content);
     RETURN_IF_ERROR(Guard(digest, d));
   }
-  ASSIGN_OR_RETURN(bool added, db_.AddDelivery(d, replace));
+  ASSIGN_OR_RETURN(bool added, stores_.outbox.AddDelivery(d, replace));
   if (!added) {
     return Status(ErrorCode::kConflict, "delivery_exists",
                   "the digest of " + d.date + " is already in the outbox (" + origin + ")");
   }
   if (d.state == "skipped") Count("skipped");
-  ASSIGN_OR_RETURN(auto stored, db_.GetDelivery(d.tenant_id, d.date, d.origin));
+  ASSIGN_OR_RETURN(auto stored, stores_.outbox.GetDelivery(d.tenant_id, d.date, d.origin));
   if (!stored) return Internal("the delivery of " + d.date + " vanished after it was stored");
   return *stored;
 }
 
 Result<DeliveryRoundReport> TelegramOutbox::DeliverDue() {
   DeliveryRoundReport report;
-  ASSIGN_OR_RETURN(auto tenants, db_.ListTenants());
+  ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());
   for (const Tenant& tenant : tenants) {
-    ASSIGN_OR_RETURN(auto claimed, db_.ClaimDeliveries(tenant.id, "", "", AddSeconds(clock_.Now(), options_.lease_s),
+    ASSIGN_OR_RETURN(auto claimed, stores_.outbox.ClaimDeliveries(tenant.id, "", "", AddSeconds(clock_.Now(), options_.lease_s),
                                                        kClaimBatch));
     for (DigestDelivery& d : claimed) {
       ASSIGN_OR_RETURN(DigestDelivery left, Send(std::move(d)));
@@ -125,9 +125,9 @@ Result<DeliveryRoundReport> TelegramOutbox::DeliverDue() {
 Result<DigestDelivery> TelegramOutbox::DeliverNow(const std::string& tenant_id, const std::string& date,
                                                   const std::string& origin) {
   ASSIGN_OR_RETURN(auto claimed,
-                   db_.ClaimDeliveries(tenant_id, date, origin, AddSeconds(clock_.Now(), options_.lease_s), 1));
+                   stores_.outbox.ClaimDeliveries(tenant_id, date, origin, AddSeconds(clock_.Now(), options_.lease_s), 1));
   if (!claimed.empty()) return Send(std::move(claimed[0]));
-  ASSIGN_OR_RETURN(auto stored, db_.GetDelivery(tenant_id, date, origin));
+  ASSIGN_OR_RETURN(auto stored, stores_.outbox.GetDelivery(tenant_id, date, origin));
   if (!stored) return NotFound("no delivery of the digest of " + date + " (" + origin + ")");
   return *stored;  // done already, or another sender holds it
 }
@@ -139,7 +139,7 @@ Result<DigestDelivery> TelegramOutbox::Send(DigestDelivery d) {
     if (d.steps_done < static_cast<int>(d.messages.size())) {
       reply = client_.SendMessage(d.chat_id, d.messages[d.steps_done]);
     } else {
-      ASSIGN_OR_RETURN(auto digest, db_.GetDigest(d.tenant_id, d.date));
+      ASSIGN_OR_RETURN(auto digest, stores_.digests.GetDigest(d.tenant_id, d.date));
       json content = digest ? json::parse(digest->content_json, nullptr, false) : json();
       if (!digest) {
         reply.outcome = Outcome::kRejected;
@@ -161,7 +161,7 @@ Result<DigestDelivery> TelegramOutbox::Send(DigestDelivery d) {
         d.lease_until.reset();
         d.last_error.clear();
       }
-      RETURN_IF_ERROR(db_.UpdateDelivery(d));
+      RETURN_IF_ERROR(stores_.outbox.UpdateDelivery(d));
       continue;
     }
     d.last_error = reply.error;
@@ -186,7 +186,7 @@ Result<DigestDelivery> TelegramOutbox::Send(DigestDelivery d) {
       LOG_ERROR("gave up delivering the digest of " << d.date << " for tenant " << d.tenant_id << " to Telegram: "
                                                     << d.last_error);
     }
-    RETURN_IF_ERROR(db_.UpdateDelivery(d));
+    RETURN_IF_ERROR(stores_.outbox.UpdateDelivery(d));
     return d;
   }
   Count("sent");

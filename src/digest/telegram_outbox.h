@@ -53,9 +53,9 @@ struct DeliveryRoundReport {
 class TelegramOutbox {
  public:
   // `guard` (may be null in tests of the transport alone) sees every message before it is stored.
-  TelegramOutbox(Database& db, HttpClient& http, TelegramOutboxOptions options, OutboundGuard* guard,
+  TelegramOutbox(const Stores& stores, HttpClient& http, TelegramOutboxOptions options, OutboundGuard* guard,
                  Metrics* metrics = nullptr, const Clock& clock = SystemClock::Instance())
-      : db_(db), client_(http, options.telegram), options_(std::move(options)), guard_(guard), metrics_(metrics),
+      : stores_(stores), client_(http, options.telegram), options_(std::move(options)), guard_(guard), metrics_(metrics),
         clock_(clock) {}
 
   // Puts a ready digest in the outbox; origin "schedule" or "command". Returns the delivery as
@@ -79,7 +79,7 @@ class TelegramOutbox {
   Result<DigestDelivery> Send(DigestDelivery delivery);
   void Count(const std::string& outcome);
 
-  Database& db_;
+  Stores stores_;
   TelegramClient client_;
   TelegramOutboxOptions options_;
   OutboundGuard* guard_;

@@ -11,7 +11,7 @@
 #include "digest/telegram_message.h"
 #include "digest/telegram_outbox.h"
 #include "digest/testing/telegram_peer.h"
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
 #include "privacy/outbound_guard.h"
@@ -98,9 +98,10 @@ class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto backend = std::move(SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_).value());
-    keyring_ = std::make_unique<Keyring>(*backend, MasterKeys{MasterKey::From(NewDataKey())});
-    db_ = std::make_unique<EncryptedDatabase>(std::move(backend), *keyring_);
-    tenant_ = db_->EnsureTenant("alice").value();
+    keyring_ = std::make_unique<Keyring>(PlainStores(*backend), MasterKeys{MasterKey::From(NewDataKey())});
+    backend_ = std::move(backend);
+    sealed_ = std::make_unique<SealedStores>(*backend_, *keyring_);
+    tenant_ = db().tenants.EnsureTenant("alice").value();
   }
 
   TelegramOutboxOptions Options() {
@@ -123,12 +124,12 @@ class OutboxTest : public ::testing::Test {
     d.content_json = content.dump();
     d.markdown = "# digest";
     d.pdf = "%PDF-1.5 fake digest bytes";
-    EXPECT_TRUE(db_->StoreDigest(d).ok());
-    return *db_->GetDigest(d.tenant_id, d.date).value();
+    EXPECT_TRUE(db().digests.StoreDigest(d).ok());
+    return *db().digests.GetDigest(d.tenant_id, d.date).value();
   }
 
   DigestDelivery Stored(const std::string& origin = "schedule") {
-    return db_->GetDelivery(tenant_.id, "2026-11-26", origin).value().value();
+    return db().outbox.GetDelivery(tenant_.id, "2026-11-26", origin).value().value();
   }
 
   int Count(const std::string& method) {
@@ -140,7 +141,9 @@ class OutboxTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<Keyring> keyring_;
-  std::unique_ptr<EncryptedDatabase> db_;
+  std::unique_ptr<SealedStores> sealed_;
+  const Stores& db() const { return sealed_->stores(); }
+  std::unique_ptr<Database> backend_;
   Tenant tenant_;
   TelegramPeer peer_{kToken};
   CurlHttpClient http_;
@@ -148,7 +151,7 @@ class OutboxTest : public ::testing::Test {
 };
 
 TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, &metrics_, clock_);
+  TelegramOutbox outbox(db(), http_, Options(), nullptr, &metrics_, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
   size_t messages = Stored().messages.size();
   ASSERT_GT(messages, 1u);
@@ -163,7 +166,7 @@ TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
     EXPECT_EQ(outbox.DeliverDue()->retrying, 0) << "not due before its backoff";
     clock_.Advance(10 * (1 << (attempt - 1)));  // 10 s, then 20 s
   }
-  auto stats = db_->GetDeliveryStats(clock_.Now());
+  auto stats = db().outbox.GetDeliveryStats(clock_.Now());
   EXPECT_EQ(stats->pending, 1);
   peer_.SetDown(false);
   auto round = outbox.DeliverDue();
@@ -185,7 +188,7 @@ TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
 }
 
 TEST_F(OutboxTest, A429WaitsExactlyItsRetryAfterAndIsNotAnAttempt) {
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
+  TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
   peer_.RateLimitNext(1, 7);
   EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
@@ -203,7 +206,7 @@ TEST_F(OutboxTest, A429WaitsExactlyItsRetryAfterAndIsNotAnAttempt) {
 TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
   TelegramOutboxOptions options = Options();
   options.telegram.timeout_s = 0.3;
-  TelegramOutbox outbox(*db_, http_, options, nullptr, nullptr, clock_);
+  TelegramOutbox outbox(db(), http_, options, nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
   size_t messages = Stored().messages.size();
   peer_.DelayNext(1, 1.0);
@@ -215,9 +218,9 @@ TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
   clock_.Advance(10);
 
   // The messages go, but the PDF is missing for a moment: the next try sends only the document.
-  Digest digest = *db_->GetDigest(tenant_.id, "2026-11-26").value();
+  Digest digest = *db().digests.GetDigest(tenant_.id, "2026-11-26").value();
   digest.pdf.clear();
-  ASSERT_TRUE(db_->StoreDigest(digest).ok());  // being rebuilt: no PDF for a moment
+  ASSERT_TRUE(db().digests.StoreDigest(digest).ok());  // being rebuilt: no PDF for a moment
   EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
   EXPECT_EQ(Stored().steps_done, static_cast<int>(messages));
   EXPECT_EQ(Count("sendMessage"), static_cast<int>(messages));
@@ -229,9 +232,9 @@ TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
 }
 
 TEST_F(OutboxTest, ASenderThatDiedHoldsItsLeaseOnlyUntilItRunsOut) {
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
+  TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
-  auto claimed = db_->ClaimDeliveries(tenant_.id, "", "", AddSeconds(clock_.Now(), 300), 10);
+  auto claimed = db().outbox.ClaimDeliveries(tenant_.id, "", "", AddSeconds(clock_.Now(), 300), 10);
   ASSERT_EQ(claimed->size(), 1u);  // ...and that sender is killed
   EXPECT_EQ(outbox.DeliverDue()->sent, 0);
   EXPECT_TRUE(peer_.delivered().empty());
@@ -242,18 +245,18 @@ TEST_F(OutboxTest, ASenderThatDiedHoldsItsLeaseOnlyUntilItRunsOut) {
 
 TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
   peer_.RestrictChats({"1"});
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
+  TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
   EXPECT_EQ(outbox.DeliverDue()->failed, 1);
   EXPECT_EQ(Stored().state, "failed");
   EXPECT_THAT(Stored().last_error, HasSubstr("chat not found"));
-  auto stats = db_->GetDeliveryStats(AddSeconds(clock_.Now(), -86400));
+  auto stats = db().outbox.GetDeliveryStats(AddSeconds(clock_.Now(), -86400));
   EXPECT_EQ(stats->failed, 1);
   EXPECT_EQ(stats->pending, 0);
   // A wrong token is refused too, and its error names no token.
   TelegramOutboxOptions wrong = Options();
   wrong.telegram.bot_token = "999:wrong";
-  TelegramOutbox other(*db_, http_, wrong, nullptr, nullptr, clock_);
+  TelegramOutbox other(db(), http_, wrong, nullptr, nullptr, clock_);
   ASSERT_TRUE(other.Enqueue(StoreDigest(ADigest("again")), "command", true).ok());
   auto left = other.DeliverNow(tenant_.id, "2026-11-26", "command");
   ASSERT_TRUE(left.ok());
@@ -262,16 +265,16 @@ TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
 }
 
 TEST_F(OutboxTest, TheDefaultChatServesOnlyASingleTenantServer) {
-  TelegramOutbox outbox(*db_, http_, Options(), nullptr, nullptr, clock_);
+  TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
   EXPECT_EQ(outbox.Enqueue(StoreDigest(ADigest("alone")), "schedule", false)->chat_id, kChat);
-  Tenant bob = db_->EnsureTenant("bob").value();
+  Tenant bob = db().tenants.EnsureTenant("bob").value();
   auto bobs = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "schedule", false);
   ASSERT_TRUE(bobs.ok());
   EXPECT_EQ(bobs->state, "skipped");
   EXPECT_THAT(bobs->last_error, HasSubstr("one tenant"));
   TenantSettings settings;
   settings.telegram_chat_id = "777";
-  ASSERT_TRUE(db_->PutTenantSettings(bob.id, settings).ok());
+  ASSERT_TRUE(db().privacy.PutTenantSettings(bob.id, settings).ok());
   auto again = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "schedule", false);
   EXPECT_EQ(again.status().code(), ErrorCode::kConflict) << "the schedule issues a day once";
   auto replaced = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "command", true);
@@ -283,8 +286,8 @@ TEST_F(OutboxTest, TheDefaultChatServesOnlyASingleTenantServer) {
 
 TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
   Config config;  // pii_mode mask by default
-  OutboundGuard guard(*db_, config, nullptr);
-  TelegramOutbox outbox(*db_, http_, Options(), &guard, nullptr, clock_);
+  OutboundGuard guard(db().privacy, config, nullptr);
+  TelegramOutbox outbox(db(), http_, Options(), &guard, nullptr, clock_);
   Digest digest = StoreDigest(ADigest("write to anna.petrova@example.com tonight"));
   digest.markdown = "write to anna.petrova@example.com tonight";
   auto masked = outbox.Enqueue(digest, "schedule", false);
@@ -303,7 +306,7 @@ TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
 
   TenantSettings opted_out;
   opted_out.opt_out_training = true;
-  ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, opted_out).ok());
+  ASSERT_TRUE(db().privacy.PutTenantSettings(tenant_.id, opted_out).ok());
   auto refused = outbox.Enqueue(clean, "command", true);
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->state, "skipped");
@@ -313,7 +316,7 @@ TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
   // pii_mode strict: a digest holding personal data is withheld whole, not masked.
   TenantSettings strict;
   strict.pii_mode = "strict";
-  ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, strict).ok());
+  ASSERT_TRUE(db().privacy.PutTenantSettings(tenant_.id, strict).ok());
   size_t before = peer_.delivered().size();
   auto withheld = outbox.Enqueue(digest, "command", true);
   ASSERT_TRUE(withheld.ok()) << withheld.status().message();
@@ -332,7 +335,7 @@ TEST_F(OutboxTest, BackoffDoublesUpToAnHour) {
   options.retry_base_s = 1000;
   options.max_attempts = 10;
   EXPECT_EQ(options.retry_max_s, 3600) << "the default cap";
-  TelegramOutbox outbox(*db_, http_, options, nullptr, nullptr, clock_);
+  TelegramOutbox outbox(db(), http_, options, nullptr, nullptr, clock_);
   ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
   peer_.SetDown(true);
   for (double expected : {1000.0, 2000.0, 3600.0, 3600.0}) {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "storage/database.h"
+#include "model/tenant.h"
 
 namespace reflexio {
 

@@ -44,8 +44,8 @@ std::unique_ptr<LeaderLock> MakeSchedulerLock(const std::string& database_url, c
   return std::make_unique<FileLeaderLock>((std::filesystem::path(data_dir) / "scheduler.lock").string());
 }
 
-Scheduler::Scheduler(Database& db, LeaderLock& lock, SchedulerOptions options, const Clock& clock)
-    : db_(db), lock_(lock), options_(options), clock_(clock) {}
+Scheduler::Scheduler(UsageLedger& usage, LeaderLock& lock, SchedulerOptions options, const Clock& clock)
+    : usage_(usage), lock_(lock), options_(options), clock_(clock) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -65,7 +65,7 @@ Status Scheduler::RunOnce() {
   // Yesterday too: recordings captured late yesterday may have been uploaded after midnight.
   for (TimePoint day : {AddSeconds(now, -86400), now}) {
     std::string date = FormatRfc3339(day).substr(0, 10);
-    ASSIGN_OR_RETURN(int64_t tenants, db_.RollUpDailyUsage(date));
+    ASSIGN_OR_RETURN(int64_t tenants, usage_.RollUpDailyUsage(date));
     LOG_DEBUG("usage for " << date << " rolled up for " << tenants << " tenant(s)");
   }
   Status result = Status::Ok();

@@ -18,7 +18,7 @@
 
 #include "core/mutex.h"
 #include "core/time.h"
-#include "storage/database.h"
+#include "storage/usage_ledger.h"
 
 namespace reflexio {
 
@@ -61,7 +61,7 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  Scheduler(Database& db, LeaderLock& lock, SchedulerOptions options, const Clock& clock = SystemClock::Instance());
+  Scheduler(UsageLedger& usage, LeaderLock& lock, SchedulerOptions options, const Clock& clock = SystemClock::Instance());
   ~Scheduler();
   void Start();
   void Stop();
@@ -72,7 +72,7 @@ class Scheduler {
 
  private:
   void Run();
-  Database& db_;
+  UsageLedger& usage_;
   LeaderLock& lock_;
   SchedulerOptions options_;
   const Clock& clock_;

@@ -13,8 +13,8 @@ double RetryBackoffSeconds(double base_s, int attempt) {
   return std::min(kMaxRetryBackoffS, base_s * std::pow(2.0, std::max(0, attempt - 1)));
 }
 
-Worker::Worker(Database& db, Handler handler, WorkerOptions options, Metrics& metrics)
-    : db_(db), handler_(std::move(handler)), options_(std::move(options)), metrics_(metrics) {
+Worker::Worker(JobQueue& jobs, Handler handler, WorkerOptions options, Metrics& metrics)
+    : jobs_(jobs), handler_(std::move(handler)), options_(std::move(options)), metrics_(metrics) {
   if (options_.owner.empty()) options_.owner = "worker-" + NewId();
 }
 
@@ -54,7 +54,7 @@ void Worker::Run() {
       MutexLock lock(mutex_);
       if (stopping_) return;
     }
-    auto claimed = db_.ClaimJob(options_.owner, options_.lease_s);
+    auto claimed = jobs_.ClaimJob(options_.owner, options_.lease_s);
     if (!claimed.ok()) {
       LOG_ERROR("cannot claim jobs: " << claimed.status().ToString());
     } else if (claimed->has_value()) {
@@ -97,7 +97,7 @@ void Worker::Handle(const Job& job) {
   double backoff = RetryBackoffSeconds(options_.retry_base_s, job.attempts);
   LOG_WARN("job " << job.id << " (recording " << job.recording_id << ") failed at " << outcome.stage << ", attempt "
                   << job.attempts << "/" << job.max_attempts << ": " << outcome.status.message());
-  Status recorded = db_.FailJob(job, outcome.stage + ": " + outcome.status.message(), backoff);
+  Status recorded = jobs_.FailJob(job, outcome.stage + ": " + outcome.status.message(), backoff);
   if (!recorded.ok()) {
     LOG_ERROR("cannot record failure of job " << job.id << ": " << recorded.ToString());
   } else if (job.attempts >= job.max_attempts) {
@@ -119,7 +119,7 @@ void Worker::Heartbeat() {
       active = active_;
     }
     for (const auto& [id, job] : active) {  // renewed without the lock: the database may be slow
-      Status renewed = db_.RenewLease(job, options_.lease_s);
+      Status renewed = jobs_.RenewLease(job, options_.lease_s);
       if (!renewed.ok()) LOG_WARN("job " << id << ": " << renewed.message());
     }
   }

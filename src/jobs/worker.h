@@ -15,7 +15,7 @@
 
 #include "core/metrics.h"
 #include "core/mutex.h"
-#include "storage/database.h"
+#include "storage/job_queue.h"
 
 namespace reflexio {
 
@@ -40,7 +40,7 @@ double RetryBackoffSeconds(double base_s, int attempt);
 class Worker {
  public:
   using Handler = std::function<JobOutcome(const Job&)>;
-  Worker(Database& db, Handler handler, WorkerOptions options, Metrics& metrics);
+  Worker(JobQueue& jobs, Handler handler, WorkerOptions options, Metrics& metrics);
   ~Worker();
 
   void Start();
@@ -52,7 +52,7 @@ class Worker {
   void Heartbeat();
   void Handle(const Job& job);
 
-  Database& db_;
+  JobQueue& jobs_;
   Handler handler_;
   WorkerOptions options_;
   Metrics& metrics_;

@@ -71,7 +71,7 @@ Result<std::vector<Insight>> CoreMemory::Learn(const std::string& tenant_id, con
     if (key.empty()) continue;
     auto slot = std::make_pair(*kind, key);
     if (!learned.count(slot)) {
-      ASSIGN_OR_RETURN(auto existing, db_.FindInsightByKey(tenant_id, "core", *kind, key));
+      ASSIGN_OR_RETURN(auto existing, insights_.FindInsightByKey(tenant_id, "core", *kind, key));
       Insight entry;
       if (existing) {
         entry = *existing;
@@ -127,7 +127,7 @@ Result<std::vector<Insight>> CoreMemory::Learn(const std::string& tenant_id, con
 }
 
 Result<std::string> CoreMemory::PromptContext(const std::string& tenant_id, size_t max_chars) {
-  ASSIGN_OR_RETURN(auto page, db_.ListInsights(tenant_id, {.scope = "core", .state = "active"}, 500, ""));
+  ASSIGN_OR_RETURN(auto page, insights_.ListInsights(tenant_id, {.scope = "core", .state = "active"}, 500, ""));
   std::vector<std::pair<double, std::string>> ranked;
   for (const Insight& entry : page.items) {
     json memory = json::parse(entry.body, nullptr, false);
@@ -148,7 +148,7 @@ Result<std::string> CoreMemory::PromptContext(const std::string& tenant_id, size
 }
 
 Result<Insight> CoreMemory::Edit(const std::string& tenant_id, const std::string& id, const json& change) {
-  ASSIGN_OR_RETURN(auto found, db_.GetInsight(tenant_id, id));
+  ASSIGN_OR_RETURN(auto found, insights_.GetInsight(tenant_id, id));
   if (!found || found->scope != "core") return NotFound("no memory entry " + id, "memory_not_found");
   Insight entry = *found;
   json memory = json::parse(entry.body, nullptr, false);
@@ -176,7 +176,7 @@ Result<Insight> CoreMemory::Edit(const std::string& tenant_id, const std::string
   entry.body = memory.dump();
   entry.dedup_key = KeyOf(entry.kind, memory["label"]);
   entry.updated_at = clock_.Now();
-  RETURN_IF_ERROR(db_.PutInsight(entry));
+  RETURN_IF_ERROR(insights_.PutInsight(entry));
   return entry;
 }
 

@@ -21,14 +21,14 @@
 #include <vector>
 
 #include "core/time.h"
-#include "storage/database.h"
+#include "storage/insight_store.h"
 
 namespace reflexio {
 
 class CoreMemory {
  public:
   static constexpr size_t kMaxEvidence = 20;
-  explicit CoreMemory(Database& db, const Clock& clock = SystemClock::Instance()) : db_(db), clock_(clock) {}
+  explicit CoreMemory(InsightStore& insights, const Clock& clock = SystemClock::Instance()) : insights_(insights), clock_(clock) {}
 
   // The dedup key of a label of `kind`; empty when the label has no words.
   static std::string KeyOf(const std::string& kind, const std::string& label);
@@ -47,7 +47,7 @@ class CoreMemory {
   Result<Insight> Edit(const std::string& tenant_id, const std::string& id, const nlohmann::json& change);
 
  private:
-  Database& db_;
+  InsightStore& insights_;
   const Clock& clock_;
 };
 

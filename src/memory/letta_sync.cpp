@@ -27,8 +27,8 @@ std::string UrlEncode(const std::string& text) {
 
 }  // namespace
 
-LettaSync::LettaSync(LettaConfig config, std::shared_ptr<HttpClient> http, Database& db, Guard guard)
-    : config_(std::move(config)), http_(std::move(http)), memory_(db), guard_(std::move(guard)) {
+LettaSync::LettaSync(LettaConfig config, std::shared_ptr<HttpClient> http, InsightStore& insights, Guard guard)
+    : config_(std::move(config)), http_(std::move(http)), memory_(insights), guard_(std::move(guard)) {
   while (!config_.api_url.empty() && config_.api_url.back() == '/') config_.api_url.pop_back();
 }
 

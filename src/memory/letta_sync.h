@@ -23,7 +23,7 @@ class LettaSync {
   using Guard = std::function<Result<std::string>(const std::string& tenant_id, std::string_view text)>;
   static constexpr size_t kBlockLimit = 5000;  // characters, as Letta counts a block's limit
 
-  LettaSync(LettaConfig config, std::shared_ptr<HttpClient> http, Database& db, Guard guard);
+  LettaSync(LettaConfig config, std::shared_ptr<HttpClient> http, InsightStore& insights, Guard guard);
   static std::string BlockLabel(const std::string& tenant_id) { return "reflexio-core-memory-" + tenant_id; }
   // The id of the block written.
   Result<std::string> Sync(const std::string& tenant_id);

@@ -23,13 +23,13 @@ struct EpisodeReport {
 
 class EpisodeBuilder {
  public:
-  EpisodeBuilder(Database& db, double gap_s, const Clock& clock = SystemClock::Instance())
-      : db_(db), gap_s_(gap_s), clock_(clock) {}
+  EpisodeBuilder(const Stores& stores, double gap_s, const Clock& clock = SystemClock::Instance())
+      : stores_(stores), gap_s_(gap_s), clock_(clock) {}
   Result<EpisodeReport> Run();
   Status RunForTenant(const std::string& tenant_id, EpisodeReport& report);
 
  private:
-  Database& db_;
+  Stores stores_;
   double gap_s_;
   const Clock& clock_;
 };

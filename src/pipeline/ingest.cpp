@@ -23,9 +23,9 @@ constexpr const char* kAcceptedTypes[] = {
     "audio/aac", "audio/mpeg", "audio/mp3", "application/octet-stream"};
 }  // namespace
 
-Ingestor::Ingestor(Database& db, BlobStore& blobs, const Config& config, Metrics& metrics,
+Ingestor::Ingestor(RecordingStore& recordings, BlobStore& blobs, const Config& config, Metrics& metrics,
                    std::function<void()> on_queued)
-    : db_(db), blobs_(blobs), max_attempts_(config.job_max_attempts), metrics_(metrics),
+    : recordings_(recordings), blobs_(blobs), max_attempts_(config.job_max_attempts), metrics_(metrics),
       on_queued_(std::move(on_queued)) {}
 
 Status Ingestor::CheckContentType(const std::string& content_type) {
@@ -73,7 +73,7 @@ Result<InsertOutcome> Ingestor::Finish(std::unique_ptr<StagedUpload> upload) {
   }
   std::string sha256 = upload->sha256_.FinishHex();
   if (request.idempotency_key) {
-    ASSIGN_OR_RETURN(auto earlier, db_.FindByIdempotencyKey(request.tenant_id, *request.idempotency_key));
+    ASSIGN_OR_RETURN(auto earlier, recordings_.FindByIdempotencyKey(request.tenant_id, *request.idempotency_key));
     if (earlier) {
       if (earlier->body_sha256 != sha256) {
         return Status(ErrorCode::kConflict, "idempotency_key_reused",
@@ -108,7 +108,7 @@ Result<InsertOutcome> Ingestor::Finish(std::unique_ptr<StagedUpload> upload) {
   r.duration_s = audio.DurationSeconds();
   r.source_path = upload->key_;
 
-  auto outcome = db_.InsertRecording(r, "transcribe", max_attempts_);
+  auto outcome = recordings_.InsertRecording(r, "transcribe", max_attempts_);
   // Not acknowledged (or a concurrent upload with the same key won): the object goes.
   if (!outcome.ok() || outcome->replayed) return outcome;
   stored.key.clear();

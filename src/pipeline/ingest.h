@@ -20,7 +20,7 @@
 #include "core/metrics.h"
 #include "crypto/digest.h"
 #include "storage/blob_store.h"
-#include "storage/database.h"
+#include "storage/recording_store.h"
 
 namespace reflexio {
 
@@ -51,7 +51,7 @@ class StagedUpload {
 
 class Ingestor {
  public:
-  Ingestor(Database& db, BlobStore& blobs, const Config& config, Metrics& metrics, std::function<void()> on_queued);
+  Ingestor(RecordingStore& recordings, BlobStore& blobs, const Config& config, Metrics& metrics, std::function<void()> on_queued);
 
   // Checked before the body is read, so a wrong type costs no upload.
   static Status CheckContentType(const std::string& content_type);
@@ -63,7 +63,7 @@ class Ingestor {
   Result<InsertOutcome> Finish(std::unique_ptr<StagedUpload> upload);
 
  private:
-  Database& db_;
+  RecordingStore& recordings_;
   BlobStore& blobs_;
   int max_attempts_;
   Metrics& metrics_;

@@ -148,7 +148,7 @@ TEST_F(IngestTest, IdempotencyKeyReplaysAndRefusesADifferentBody) {
 TEST_F(IngestTest, ProcessorStoresOpusTranscriptAndRemovesTheUpload) {
   auto outcome = Ingest("audio/flac", SpeechBytes("3752-4944-0000.flac"));
   ASSERT_TRUE(outcome.ok());
-  RecordingProcessor processor(*db_, *blobs_, *SharedPool(), config_, metrics_);
+  RecordingProcessor processor(PlainStores(*db_), *blobs_, *SharedPool(), config_, metrics_);
   auto job = db_->ClaimJob("test", 30);
   ASSERT_TRUE(job.ok() && job->has_value());
   JobOutcome result = processor.Process(**job);
@@ -239,7 +239,7 @@ class EpisodeTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(EpisodeTest, SegmentsJoinWhileGapsStayShortAndEpisodesCloseAfterQuiet) {
-  EpisodeBuilder builder(*db_, 90, clock_);
+  EpisodeBuilder builder(PlainStores(*db_), 90, clock_);
   // A talk across two recordings (gap 60 s), then 10 minutes later another one; a garbage segment
   // in between joins nothing.
   Record(-3600, {{0, 20}, {30, 50}});
@@ -288,7 +288,7 @@ TEST_P(EpisodeTest, SegmentsJoinWhileGapsStayShortAndEpisodesCloseAfterQuiet) {
 }
 
 TEST_P(EpisodeTest, AnEpisodeWaitsForRecordingsStillBeingTranscribed) {
-  EpisodeBuilder builder(*db_, 90, clock_);
+  EpisodeBuilder builder(PlainStores(*db_), 90, clock_);
   Record(-1000, {{0, 10}});
   Recording pending;  // captured 30 s after that one ended, uploaded, not transcribed yet
   pending.tenant_id = tenant_.id;
@@ -320,7 +320,7 @@ TEST_P(EpisodeTest, AnEpisodeWaitsForRecordingsStillBeingTranscribed) {
 }
 
 TEST_P(EpisodeTest, ConversationsGroupWhateverOrderTheirRecordingsAreTranscribedIn) {
-  EpisodeBuilder builder(*db_, 30, clock_);
+  EpisodeBuilder builder(PlainStores(*db_), 30, clock_);
   // Parallel workers finish the second half of a conversation first, and a later conversation
   // opens before the first half arrives: the first half still finds its own episode.
   Record(-600 + 14, {{0, 2}});
@@ -337,7 +337,7 @@ TEST_P(EpisodeTest, ConversationsGroupWhateverOrderTheirRecordingsAreTranscribed
 }
 
 TEST_P(EpisodeTest, DeletingRecordingsKeepsEpisodeCountsTrue) {
-  EpisodeBuilder builder(*db_, 90, clock_);
+  EpisodeBuilder builder(PlainStores(*db_), 90, clock_);
   std::string first = Record(-1000, {{0, 10}});
   std::string second = Record(-1000 + 20, {{0, 10}});
   ASSERT_TRUE(builder.Run().ok());

@@ -10,21 +10,21 @@
 namespace reflexio {
 
 
-RecordingProcessor::RecordingProcessor(Database& db, BlobStore& blobs, EnginePool& engines, const Config& config,
+RecordingProcessor::RecordingProcessor(const Stores& stores, BlobStore& blobs, EnginePool& engines, const Config& config,
                                        Metrics& metrics)
-    : db_(db), blobs_(blobs), engines_(engines), vad_name_(config.vad),
+    : stores_(stores), blobs_(blobs), engines_(engines), vad_name_(config.vad),
       opus_bitrate_(config.opus_bitrate), default_audio_retention_hours_(config.audio_retention_hours),
       metrics_(metrics) {}
 
 JobOutcome RecordingProcessor::Process(const Job& job) {
   auto fail = [](std::string stage, Status status) { return JobOutcome{std::move(status), std::move(stage)}; };
-  auto found = db_.GetRecording(job.tenant_id, job.recording_id);
+  auto found = stores_.recordings.GetRecording(job.tenant_id, job.recording_id);
   if (!found.ok()) return fail("load", found.status());
   if (!found->has_value()) return fail("load", NotFound("recording " + job.recording_id + " no longer exists"));
   const Recording& recording = **found;
   if (recording.source_path.empty()) return fail("load", NotFound("the upload of " + recording.id + " is gone"));
 
-  auto settings = db_.GetTenantSettings(recording.tenant_id);
+  auto settings = stores_.privacy.GetTenantSettings(recording.tenant_id);
   if (!settings.ok()) return fail("load", settings.status());
   auto audio = DecodeStoredAudio(blobs_, recording.source_path);
   if (!audio.ok()) return fail(IsUndecodable(audio.status()) ? "decode" : "load", audio.status());
@@ -46,7 +46,7 @@ JobOutcome RecordingProcessor::Process(const Job& job) {
   if (!result.ok()) return fail("asr", result.status());
   result->transcription.audio_path = keep_audio ? audio_key : "";
 
-  Status committed = db_.CompleteTranscription(job, result->transcription);
+  Status committed = stores_.transcripts.CompleteTranscription(job, result->transcription);
   if (!committed.ok()) return fail("store", committed);
   Status removed = blobs_.Delete(recording.source_path);
   if (!removed.ok()) LOG_WARN("cannot remove processed upload " << recording.source_path << ": " << removed.message());

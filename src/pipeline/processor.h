@@ -18,11 +18,11 @@ namespace reflexio {
 
 class RecordingProcessor {
  public:
-  RecordingProcessor(Database& db, BlobStore& blobs, EnginePool& engines, const Config& config, Metrics& metrics);
+  RecordingProcessor(const Stores& stores, BlobStore& blobs, EnginePool& engines, const Config& config, Metrics& metrics);
   JobOutcome Process(const Job& job);
 
  private:
-  Database& db_;
+  Stores stores_;
   BlobStore& blobs_;
   EnginePool& engines_;
   std::string vad_name_;

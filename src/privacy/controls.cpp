@@ -62,7 +62,7 @@ class TarWriter {
 }  // namespace
 
 Result<EffectiveSettings> PrivacyControls::Settings(const std::string& tenant_id) {
-  ASSIGN_OR_RETURN(TenantSettings stored, db_.GetTenantSettings(tenant_id));
+  ASSIGN_OR_RETURN(TenantSettings stored, stores_.privacy.GetTenantSettings(tenant_id));
   EffectiveSettings effective;
   effective.audio_retention_hours = stored.audio_retention_hours.value_or(config_.audio_retention_hours);
   effective.transcript_retention_days = stored.transcript_retention_days.value_or(config_.transcript_retention_days);
@@ -75,10 +75,10 @@ Result<EffectiveSettings> PrivacyControls::Settings(const std::string& tenant_id
 
 Result<EffectiveSettings> PrivacyControls::UpdateSettings(const std::string& tenant_id, const TenantSettings& settings,
                                                           const std::string& actor) {
-  ASSIGN_OR_RETURN(TenantSettings before, db_.GetTenantSettings(tenant_id));
-  RETURN_IF_ERROR(db_.PutTenantSettings(tenant_id, settings));
+  ASSIGN_OR_RETURN(TenantSettings before, stores_.privacy.GetTenantSettings(tenant_id));
+  RETURN_IF_ERROR(stores_.privacy.PutTenantSettings(tenant_id, settings));
   json detail = {{"before", SettingsJson(before)}, {"after", SettingsJson(settings)}};
-  RETURN_IF_ERROR(db_.AppendAudit({tenant_id, "", {}, actor, "settings_change", detail.dump()}));
+  RETURN_IF_ERROR(stores_.privacy.AppendAudit({tenant_id, "", {}, actor, "settings_change", detail.dump()}));
   return Settings(tenant_id);
 }
 
@@ -86,7 +86,7 @@ Result<std::vector<Recording>> PrivacyControls::AllRecordings(const std::string&
   std::vector<Recording> all;
   std::string cursor;
   while (true) {
-    ASSIGN_OR_RETURN(auto page, db_.ListRecordings(tenant_id, {}, 500, cursor));
+    ASSIGN_OR_RETURN(auto page, stores_.recordings.ListRecordings(tenant_id, {}, 500, cursor));
     for (auto& r : page.items) all.push_back(std::move(r));
     if (!page.next_cursor) return all;
     cursor = *page.next_cursor;
@@ -102,7 +102,7 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
   for (const Recording& r : recordings) {
     std::vector<Segment> segments;
     if (r.status == RecordingStatus::kTranscribed) {
-      ASSIGN_OR_RETURN(segments, db_.GetSegments(tenant.id, r.id));
+      ASSIGN_OR_RETURN(segments, stores_.transcripts.GetSegments(tenant.id, r.id));
     }
     RETURN_IF_ERROR(tar.Add("recordings/" + r.id + ".json", view(r, segments).dump(2), r.updated_at));
     if (!r.audio_path.empty()) {
@@ -114,7 +114,7 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
   json audit = json::array();
   std::string cursor;
   while (true) {
-    ASSIGN_OR_RETURN(auto page, db_.ListAudit(tenant.id, 500, cursor));
+    ASSIGN_OR_RETURN(auto page, stores_.privacy.ListAudit(tenant.id, 500, cursor));
     for (const auto& e : page.items) {
       audit.push_back({{"id", e.id}, {"at", FormatRfc3339(e.at)}, {"actor", e.actor}, {"action", e.action},
                        {"detail", json::parse(e.detail, nullptr, false)}});
@@ -128,7 +128,7 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
   cursor.clear();
   size_t insights = 0;
   while (true) {
-    ASSIGN_OR_RETURN(auto page, db_.ListInsights(tenant.id, {}, 500, cursor));
+    ASSIGN_OR_RETURN(auto page, stores_.insights.ListInsights(tenant.id, {}, 500, cursor));
     for (const auto& i : page.items) {
       json item = {{"id", i.id}, {"kind", i.kind}, {"episode_id", i.episode_id}, {"state", i.state},
                    {"at", FormatRfc3339(i.at)}, {"due_date", i.due_date ? json(*i.due_date) : json(nullptr)},
@@ -143,9 +143,9 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
   size_t digests = 0;
   cursor.clear();
   while (true) {
-    ASSIGN_OR_RETURN(auto page, db_.ListDigests(tenant.id, "", "", 366, cursor));
+    ASSIGN_OR_RETURN(auto page, stores_.digests.ListDigests(tenant.id, "", "", 366, cursor));
     for (const Digest& listed : page.items) {
-      ASSIGN_OR_RETURN(auto digest, db_.GetDigest(tenant.id, listed.date));
+      ASSIGN_OR_RETURN(auto digest, stores_.digests.GetDigest(tenant.id, listed.date));
       if (!digest || digest->status != "ready") continue;
       RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".json", digest->content_json, digest->updated_at));
       RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".md", digest->markdown, digest->updated_at));
@@ -166,13 +166,15 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
   RETURN_IF_ERROR(tar.Add("manifest.json", manifest.dump(2), now));
   ASSIGN_OR_RETURN(std::string archive, tar.Finish());
   json detail = {{"recordings", recordings.size()}, {"audio_files", audio_files}, {"bytes", archive.size()}};
-  RETURN_IF_ERROR(db_.AppendAudit({tenant.id, "", now, actor, "export", detail.dump()}));
+  RETURN_IF_ERROR(stores_.privacy.AppendAudit({tenant.id, "", now, actor, "export", detail.dump()}));
   return archive;
 }
 
 Result<EraseReport> PrivacyControls::Erase(const std::string& tenant_id, const std::string& actor) {
   ASSIGN_OR_RETURN(auto recordings, AllRecordings(tenant_id));
-  RETURN_IF_ERROR(db_.EraseTenantData(tenant_id));
+  Status erased = stores_.tenants.EraseTenantData(tenant_id);
+  if (keyring_ != nullptr) keyring_->Forget(tenant_id);
+  RETURN_IF_ERROR(erased);
   EraseReport report;
   report.recordings_deleted = static_cast<int64_t>(recordings.size());
   for (const Recording& r : recordings) {
@@ -186,7 +188,7 @@ Result<EraseReport> PrivacyControls::Erase(const std::string& tenant_id, const s
   }
   json detail = {{"recordings_deleted", report.recordings_deleted}, {"objects_deleted", report.objects_deleted},
                  {"data_key_destroyed", true}};
-  RETURN_IF_ERROR(db_.AppendAudit({tenant_id, "", {}, actor, "erase", detail.dump()}));
+  RETURN_IF_ERROR(stores_.privacy.AppendAudit({tenant_id, "", {}, actor, "erase", detail.dump()}));
   return report;
 }
 

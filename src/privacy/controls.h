@@ -17,6 +17,7 @@
 
 #include "core/config.h"
 #include "storage/blob_store.h"
+#include "privacy/keyring.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -42,7 +43,9 @@ using RecordingView = std::function<nlohmann::json(const Recording&, const std::
 
 class PrivacyControls {
  public:
-  PrivacyControls(Database& db, BlobStore& blobs, const Config& config) : db_(db), blobs_(blobs), config_(config) {}
+  // `keyring`, when given, forgets an erased tenant's key at once (the stored one is gone anyway).
+  PrivacyControls(const Stores& stores, BlobStore& blobs, const Config& config, Keyring* keyring = nullptr)
+      : stores_(stores), blobs_(blobs), config_(config), keyring_(keyring) {}
 
   Result<EffectiveSettings> Settings(const std::string& tenant_id);
   // Replaces the stored settings; `actor` is "tenant" or "operator" for the audit entry.
@@ -55,9 +58,10 @@ class PrivacyControls {
  private:
   Result<std::vector<Recording>> AllRecordings(const std::string& tenant_id);
 
-  Database& db_;
+  Stores stores_;
   BlobStore& blobs_;
   const Config& config_;
+  Keyring* keyring_;
 };
 
 }  // namespace reflexio

@@ -24,12 +24,12 @@ Result<std::string> Keyring::Unwrap(const WrappedTenantKey& stored) const {
 Result<std::string> Keyring::TenantKey(const std::string& tenant_id) {
   // The stored key is read every time (one point query): an erasure or rotation done by another
   // process takes effect here at once, and a shredded key is never used from memory.
-  ASSIGN_OR_RETURN(auto stored, db_.GetTenantKey(tenant_id));
+  ASSIGN_OR_RETURN(auto stored, stores_.keys.GetTenantKey(tenant_id));
   if (!stored) {
     std::string fresh = NewDataKey();
     ASSIGN_OR_RETURN(std::string wrapped, WrapKey(masters_.primary.key, tenant_id, fresh));
     // Another process may have created one meanwhile; whichever was stored first is the key.
-    ASSIGN_OR_RETURN(WrappedTenantKey kept, db_.AddTenantKey({tenant_id, masters_.primary.id, wrapped}));
+    ASSIGN_OR_RETURN(WrappedTenantKey kept, stores_.keys.AddTenantKey({tenant_id, masters_.primary.id, wrapped}));
     stored = kept;
   }
   {
@@ -50,9 +50,9 @@ void Keyring::Forget(const std::string& tenant_id) {
 
 Result<Keyring::RewrapReport> Keyring::RewrapAll() {
   RewrapReport report;
-  ASSIGN_OR_RETURN(auto tenants, db_.ListTenants());
+  ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());
   for (const Tenant& tenant : tenants) {
-    ASSIGN_OR_RETURN(auto stored, db_.GetTenantKey(tenant.id));
+    ASSIGN_OR_RETURN(auto stored, stores_.keys.GetTenantKey(tenant.id));
     if (!stored) {
       ++report.without_key;
       continue;
@@ -63,10 +63,10 @@ Result<Keyring::RewrapReport> Keyring::RewrapAll() {
     }
     ASSIGN_OR_RETURN(std::string key, Unwrap(*stored));
     ASSIGN_OR_RETURN(std::string wrapped, WrapKey(masters_.primary.key, tenant.id, key));
-    RETURN_IF_ERROR(db_.ReplaceTenantKey({tenant.id, masters_.primary.id, wrapped}, stored->master_key_id));
+    RETURN_IF_ERROR(stores_.keys.ReplaceTenantKey({tenant.id, masters_.primary.id, wrapped}, stored->master_key_id));
     std::string detail = "{\"from_master_key\":\"" + stored->master_key_id + "\",\"to_master_key\":\"" +
                          masters_.primary.id + "\"}";
-    RETURN_IF_ERROR(db_.AppendAudit({tenant.id, "", {}, "operator", "key_rotation", detail}));
+    RETURN_IF_ERROR(stores_.privacy.AppendAudit({tenant.id, "", {}, "operator", "key_rotation", detail}));
     ++report.rewrapped;
   }
   return report;

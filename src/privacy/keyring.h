@@ -19,7 +19,7 @@ namespace reflexio {
 
 class Keyring {
  public:
-  Keyring(Database& db, MasterKeys masters) : db_(db), masters_(std::move(masters)) {}
+  Keyring(const Stores& stores, MasterKeys masters) : stores_(stores), masters_(std::move(masters)) {}
 
   // The tenant's data key (32 bytes). kInternal ("tenant_key_unavailable") when its stored key
   // was wrapped by a master this process does not hold — never a silently new key.
@@ -39,7 +39,7 @@ class Keyring {
   const MasterKey* MasterById(const std::string& id) const;
   Result<std::string> Unwrap(const WrappedTenantKey& stored) const;
 
-  Database& db_;
+  Stores stores_;
   const MasterKeys masters_;
   Mutex mutex_;
   struct CachedKey {

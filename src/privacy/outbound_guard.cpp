@@ -7,7 +7,7 @@ namespace reflexio {
 
 Result<std::string> OutboundGuard::Prepare(const std::string& tenant_id, std::string_view text,
                                            const Destination& destination) {
-  ASSIGN_OR_RETURN(TenantSettings settings, db_.GetTenantSettings(tenant_id));
+  ASSIGN_OR_RETURN(TenantSettings settings, privacy_.GetTenantSettings(tenant_id));
   if (settings.opt_out_training && !destination.local) {
     return Status(ErrorCode::kPermissionDenied, "remote_refused",
                   "this tenant opted out of sending its data away; " + destination.name + " is not local");

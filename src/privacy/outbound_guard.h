@@ -15,7 +15,7 @@
 
 #include "core/config.h"
 #include "core/metrics.h"
-#include "storage/database.h"
+#include "storage/privacy_ledger.h"
 
 namespace reflexio {
 
@@ -27,13 +27,13 @@ struct Destination {
 class OutboundGuard {
  public:
   // metrics may be null.
-  OutboundGuard(Database& db, const Config& config, Metrics* metrics)
-      : db_(db), default_mode_(config.pii_mode), metrics_(metrics) {}
+  OutboundGuard(PrivacyLedger& privacy, const Config& config, Metrics* metrics)
+      : privacy_(privacy), default_mode_(config.pii_mode), metrics_(metrics) {}
 
   Result<std::string> Prepare(const std::string& tenant_id, std::string_view text, const Destination& destination);
 
  private:
-  Database& db_;
+  PrivacyLedger& privacy_;
   std::string default_mode_;
   Metrics* metrics_;
 };

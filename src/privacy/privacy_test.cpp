@@ -21,7 +21,7 @@
 #include "pipeline/stored_audio.h"
 #include "core/local_time.h"
 #include "privacy/encrypted_blob_store.h"
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
 #include "privacy/controls.h"
@@ -104,7 +104,7 @@ class EncryptedStorageTest : public ::testing::TestWithParam<std::string> {
     backend_ = OpenBackend("main");
     alice_ = backend_->EnsureTenant("alice").value();
     bob_ = backend_->EnsureTenant("bob").value();
-    keyring_ = std::make_unique<Keyring>(*backend_, MasterKeys{MasterKey::From(NewDataKey())});
+    keyring_ = std::make_unique<Keyring>(PlainStores(*backend_), MasterKeys{MasterKey::From(NewDataKey())});
   }
 
   std::unique_ptr<Database> OpenBackend(const std::string& name) {
@@ -144,7 +144,7 @@ class EncryptedStorageTest : public ::testing::TestWithParam<std::string> {
 
   // Stores `texts` as one transcribed recording of `tenant` through `db`, a segment per text.
   // `index_terms`: what a plaintext backend indexes (the wrapper replaces it with tokens).
-  static std::string Transcribe(Database& db, const Tenant& tenant, const std::vector<std::string>& texts,
+  static std::string Transcribe(const Stores& db, const Tenant& tenant, const std::vector<std::string>& texts,
                                 TimePoint captured_at, const std::string& index_terms = "") {
     Recording r;
     r.tenant_id = tenant.id;
@@ -153,8 +153,8 @@ class EncryptedStorageTest : public ::testing::TestWithParam<std::string> {
     r.body_sha256 = "00";
     r.captured_at = r.received_at = captured_at;
     r.source_path = "incoming/" + tenant.id + "/" + r.id;
-    EXPECT_TRUE(db.InsertRecording(r, "transcribe", 3).ok());
-    auto job = db.ClaimJob("w", 30);
+    EXPECT_TRUE(db.recordings.InsertRecording(r, "transcribe", 3).ok());
+    auto job = db.jobs.ClaimJob("w", 30);
     EXPECT_TRUE(job.ok() && job->has_value());
     Transcription t;
     t.engine = "test";
@@ -175,7 +175,7 @@ class EncryptedStorageTest : public ::testing::TestWithParam<std::string> {
       s.prosody_json = R"({"arousal":0.5,"pitch_median_hz":180.0})";
       t.segments.push_back(s);
     }
-    Status done = db.CompleteTranscription(**job, t);
+    Status done = db.transcripts.CompleteTranscription(**job, t);
     EXPECT_TRUE(done.ok()) << done.ToString();
     return r.id;
   }
@@ -201,28 +201,29 @@ TEST_P(EncryptedStorageTest, TenantKeysAreStoredWrappedAndSurviveMasterRotation)
 
   MasterKey old_master = keyring_->primary();
   MasterKey new_master = MasterKey::From(NewDataKey());
-  Keyring rotating(*backend_, MasterKeys{new_master, {old_master}});
+  Keyring rotating(PlainStores(*backend_), MasterKeys{new_master, {old_master}});
   auto report = rotating.RewrapAll();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->rewrapped, 2);
   EXPECT_EQ(rotating.RewrapAll()->already_current, 2) << "running it again finds nothing to do";
 
-  Keyring after(*backend_, MasterKeys{new_master});
+  Keyring after(PlainStores(*backend_), MasterKeys{new_master});
   EXPECT_EQ(*after.TenantKey(alice_.id), *alice_key) << "the data key itself never changes";
-  Keyring stale(*backend_, MasterKeys{old_master});
+  Keyring stale(PlainStores(*backend_), MasterKeys{old_master});
   auto refused = stale.TenantKey(alice_.id);
   EXPECT_EQ(refused.status().reason(), "tenant_key_unavailable") << "the old master no longer unwraps it";
 }
 
 TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIndex) {
-  EncryptedDatabase db(std::move(backend_), *keyring_);
+  SealedStores db_sealing(*backend_, *keyring_);
+  const Stores& db = db_sealing.stores();
   std::string first = Transcribe(db, alice_, {"We recorded the quarterly meetings", "Nothing else was said"},
                                  clock_.Now());
   std::string second = Transcribe(db, alice_, {"The meeting about the garden"}, AddSeconds(clock_.Now(), 60));
   Transcribe(db, bob_, {"Bob also had a meeting"}, clock_.Now());
 
   // What the backend holds: no word of what was said, in the text or in the index.
-  auto raw = db.backend().GetSegments(alice_.id, first);
+  auto raw = backend_->GetSegments(alice_.id, first);
   ASSERT_TRUE(raw.ok());
   ASSERT_EQ(raw->size(), 2u);
   for (const Segment& s : *raw) {
@@ -234,14 +235,14 @@ TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIn
     EXPECT_TRUE(s.prosody_json.empty()) << "the backend never sees voice features";
   }
 
-  auto opened = db.GetSegments(alice_.id, first);
+  auto opened = db.transcripts.GetSegments(alice_.id, first);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(json::parse((*opened)[0].prosody_json)["arousal"], 0.5) << "voice features travel sealed with the text";
   EXPECT_EQ((*opened)[0].text, "We recorded the quarterly meetings");
   ASSERT_EQ((*opened)[0].words.size(), 5u);
   EXPECT_EQ((*opened)[0].words[3].word, "quarterly");
 
-  auto hits = db.Search(alice_.id, {"meeting"}, {}, 10, "");
+  auto hits = db.transcripts.Search(alice_.id, {"meeting"}, {}, 10, "");
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->items.size(), 2u) << "both inflections, only alice's";
   std::set<std::string> found{hits->items[0].recording_id, hits->items[1].recording_id};
@@ -249,21 +250,21 @@ TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIn
   for (const auto& hit : hits->items) {
     EXPECT_NE(hit.snippet.find("<mark>meeting"), std::string::npos) << hit.snippet;
   }
-  auto both = db.Search(alice_.id, {"Quarterly", "recording"}, {}, 10, "");
+  auto both = db.transcripts.Search(alice_.id, {"Quarterly", "recording"}, {}, 10, "");
   ASSERT_EQ(both->items.size(), 1u);
   EXPECT_EQ(both->items[0].segment.text, "We recorded the quarterly meetings");
-  EXPECT_TRUE(db.Search(alice_.id, {"bob"}, {}, 10, "")->items.empty());
+  EXPECT_TRUE(db.transcripts.Search(alice_.id, {"bob"}, {}, 10, "")->items.empty());
 
   // The same word gives unrelated tokens in two tenants' indexes.
   auto tokens_of = [&](const Tenant& tenant, const std::string& recording) {
     std::set<std::string> tokens;
-    auto segments = db.backend().GetSegments(tenant.id, recording);
+    auto segments = backend_->GetSegments(tenant.id, recording);
     for (const Segment& s : *segments) {
       for (const auto& token : NormalizedWords(s.index_terms)) tokens.insert(token);
     }
     return tokens;
   };
-  auto page = db.backend().ListRecordings(bob_.id, {}, 10, "");
+  auto page = backend_->ListRecordings(bob_.id, {}, 10, "");
   ASSERT_EQ(page->items.size(), 1u);
   std::set<std::string> alice_tokens = tokens_of(alice_, second), bob_tokens = tokens_of(bob_, page->items[0].id);
   EXPECT_EQ(alice_tokens.size(), 4u);
@@ -271,7 +272,8 @@ TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIn
 }
 
 TEST_P(EncryptedStorageTest, GarbageSegmentsAreKeptButNeverFound) {
-  EncryptedDatabase db(std::move(backend_), *keyring_);
+  SealedStores db_sealing(*backend_, *keyring_);
+  const Stores& db = db_sealing.stores();
   Recording r;
   r.tenant_id = alice_.id;
   r.id = NewId();
@@ -279,8 +281,8 @@ TEST_P(EncryptedStorageTest, GarbageSegmentsAreKeptButNeverFound) {
   r.body_sha256 = "00";
   r.captured_at = r.received_at = clock_.Now();
   r.source_path = "incoming/x";
-  ASSERT_TRUE(db.InsertRecording(r, "transcribe", 3).ok());
-  auto job = db.ClaimJob("w", 30);
+  ASSERT_TRUE(db.recordings.InsertRecording(r, "transcribe", 3).ok());
+  auto job = db.jobs.ClaimJob("w", 30);
   Transcription t;
   Segment kept, garbage;
   kept.text = "subscribe to the newsletter";
@@ -289,20 +291,21 @@ TEST_P(EncryptedStorageTest, GarbageSegmentsAreKeptButNeverFound) {
   garbage.quality = "garbage";
   garbage.quality_reasons = {"repetition_loop"};
   t.segments = {kept, garbage};
-  ASSERT_TRUE(db.CompleteTranscription(**job, t).ok());
-  auto hits = db.Search(alice_.id, {"subscribe"}, {}, 10, "");
+  ASSERT_TRUE(db.transcripts.CompleteTranscription(**job, t).ok());
+  auto hits = db.transcripts.Search(alice_.id, {"subscribe"}, {}, 10, "");
   ASSERT_EQ(hits->items.size(), 1u);
   EXPECT_EQ(hits->items[0].segment.seq, 0);
-  auto segments = db.GetSegments(alice_.id, r.id);
+  auto segments = db.transcripts.GetSegments(alice_.id, r.id);
   ASSERT_EQ(segments->size(), 2u) << "the garbage segment is still there, marked";
   EXPECT_EQ((*segments)[1].quality, "garbage");
   EXPECT_EQ((*segments)[1].text, garbage.text);
 }
 
 TEST_P(EncryptedStorageTest, ASealedSegmentMovedToAnotherPlaceFailsToOpen) {
-  EncryptedDatabase db(std::move(backend_), *keyring_);
+  SealedStores db_sealing(*backend_, *keyring_);
+  const Stores& db = db_sealing.stores();
   std::string a = Transcribe(db, alice_, {"first secret"}, clock_.Now());
-  auto sealed = db.backend().GetSegments(alice_.id, a);
+  auto sealed = backend_->GetSegments(alice_.id, a);
   ASSERT_TRUE(sealed.ok());
   // Store alice's sealed text as the segment of another recording, bypassing the wrapper.
   Recording r;
@@ -312,12 +315,12 @@ TEST_P(EncryptedStorageTest, ASealedSegmentMovedToAnotherPlaceFailsToOpen) {
   r.body_sha256 = "00";
   r.captured_at = r.received_at = clock_.Now();
   r.source_path = "incoming/x";
-  ASSERT_TRUE(db.backend().InsertRecording(r, "transcribe", 3).ok());
-  auto job = db.backend().ClaimJob("w", 30);
+  ASSERT_TRUE(backend_->InsertRecording(r, "transcribe", 3).ok());
+  auto job = backend_->ClaimJob("w", 30);
   Transcription moved;
   moved.segments = *sealed;
-  ASSERT_TRUE(db.backend().CompleteTranscription(**job, moved).ok());
-  auto opened = db.GetSegments(alice_.id, r.id);
+  ASSERT_TRUE(backend_->CompleteTranscription(**job, moved).ok());
+  auto opened = db.transcripts.GetSegments(alice_.id, r.id);
   EXPECT_EQ(opened.status().reason(), "blob_integrity");
 }
 
@@ -376,7 +379,8 @@ std::string PlainToken(std::string stem) {
 TEST_P(EncryptedStorageTest, BlindIndexFindsWhatAPlaintextStemIndexFindsOnTheDevSpeechSet) {
   std::unique_ptr<Database> plaintext = OpenBackend("plaintext");
   Tenant plain_tenant = plaintext->EnsureTenant("alice").value();
-  EncryptedDatabase sealed(std::move(backend_), *keyring_);
+  SealedStores sealed_sealing(*backend_, *keyring_);
+  const Stores& sealed = sealed_sealing.stores();
   std::set<std::string> vocabulary;
   std::map<std::string, std::string> sealed_to_plain;  // recording ids
   int offset = 0;
@@ -385,7 +389,7 @@ TEST_P(EncryptedStorageTest, BlindIndexFindsWhatAPlaintextStemIndexFindsOnTheDev
       TimePoint at = AddSeconds(clock_.Now(), 60.0 * ++offset);
       std::string stems;
       for (const auto& stem : SearchStems(reference)) stems += (stems.empty() ? "" : " ") + PlainToken(stem);
-      std::string plain_id = Transcribe(*plaintext, plain_tenant, {reference}, at, stems);
+      std::string plain_id = Transcribe(PlainStores(*plaintext), plain_tenant, {reference}, at, stems);
       std::string sealed_id = Transcribe(sealed, alice_, {reference}, at);
       sealed_to_plain[sealed_id] = plain_id;
       for (const auto& word : NormalizedWords(reference)) vocabulary.insert(word);
@@ -395,7 +399,7 @@ TEST_P(EncryptedStorageTest, BlindIndexFindsWhatAPlaintextStemIndexFindsOnTheDev
   int hits_compared = 0;
   for (const auto& word : vocabulary) {
     auto plain_hits = plaintext->Search(plain_tenant.id, {PlainToken(StemWord(word))}, {}, 100, "");
-    auto sealed_hits = sealed.Search(alice_.id, {word}, {}, 100, "");
+    auto sealed_hits = sealed.transcripts.Search(alice_.id, {word}, {}, 100, "");
     ASSERT_TRUE(plain_hits.ok() && sealed_hits.ok()) << word;
     ASSERT_EQ(sealed_hits->items.size(), plain_hits->items.size()) << word;
     for (size_t i = 0; i < plain_hits->items.size(); ++i) {
@@ -410,7 +414,7 @@ TEST_P(EncryptedStorageTest, BlindIndexFindsWhatAPlaintextStemIndexFindsOnTheDev
 }
 
 // A recording captured `age_s` ago with a sealed transcript and sealed audio in `blobs`.
-std::string StoredRecording(EncryptedDatabase& db, BlobStore& blobs, const Tenant& tenant, const Clock& clock,
+std::string StoredRecording(const Stores& db, BlobStore& blobs, const Tenant& tenant, const Clock& clock,
                             double age_s, const std::string& text) {
   Recording r;
   r.tenant_id = tenant.id;
@@ -420,8 +424,8 @@ std::string StoredRecording(EncryptedDatabase& db, BlobStore& blobs, const Tenan
   r.captured_at = AddSeconds(clock.Now(), -age_s);
   r.received_at = clock.Now();
   r.source_path = "incoming/" + tenant.id + "/" + r.id + ".upload";
-  EXPECT_TRUE(db.InsertRecording(r, "transcribe", 3).ok());
-  auto job = db.ClaimJob("w", 30);
+  EXPECT_TRUE(db.recordings.InsertRecording(r, "transcribe", 3).ok());
+  auto job = db.jobs.ClaimJob("w", 30);
   Transcription t;
   t.audio_path = "audio/" + tenant.id + "/" + r.id + ".opus";
   EXPECT_TRUE(blobs.Put(t.audio_path, "opus bytes of " + r.id).ok());
@@ -429,12 +433,13 @@ std::string StoredRecording(EncryptedDatabase& db, BlobStore& blobs, const Tenan
   s.text = text;
   s.captured_at = r.captured_at;
   t.segments.push_back(s);
-  EXPECT_TRUE(db.CompleteTranscription(**job, t).ok());
+  EXPECT_TRUE(db.transcripts.CompleteTranscription(**job, t).ok());
   return r.id;
 }
 
 TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascades) {
-  EncryptedDatabase db(std::move(backend_), *keyring_);
+  SealedStores db_sealing(*backend_, *keyring_);
+  const Stores& db = db_sealing.stores();
   TempDir store_dir;
   FilesystemBlobStore* raw = new FilesystemBlobStore(store_dir.path(), store_dir.path() / "staging");
   EncryptedBlobStore blobs(std::unique_ptr<BlobStore>(raw), *keyring_);
@@ -446,7 +451,7 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   TenantSettings bob_settings;
   bob_settings.audio_retention_hours = 2;
   bob_settings.transcript_retention_days = 10;
-  ASSERT_TRUE(db.PutTenantSettings(bob_.id, bob_settings).ok());
+  ASSERT_TRUE(db.privacy.PutTenantSettings(bob_.id, bob_settings).ok());
   std::string bob_recent = StoredRecording(db, blobs, bob_, clock_, 1 * hour, "bob walnut");
   std::string bob_hours_old = StoredRecording(db, blobs, bob_, clock_, 3 * hour, "bob older walnut");
   std::string bob_old = StoredRecording(db, blobs, bob_, clock_, 11 * day, "bob old walnut");
@@ -458,12 +463,12 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   queued.captured_at = AddSeconds(clock_.Now(), -200 * day);
   queued.received_at = clock_.Now();
   queued.source_path = "incoming/" + alice_.id + "/" + queued.id + ".upload";
-  ASSERT_TRUE(db.InsertRecording(queued, "transcribe", 3).ok());
+  ASSERT_TRUE(db.recordings.InsertRecording(queued, "transcribe", 3).ok());
   // Digests: alice's of 400 days ago is past her 365 days; last month's stays.
   std::string today = FormatRfc3339(clock_.Now()).substr(0, 10);
   std::string ancient_day = AddDays(today, -400), recent_day = AddDays(today, -30);
   for (const std::string& date : {ancient_day, recent_day}) {
-    ASSERT_TRUE(db.StoreDigest({alice_.id, date, "ready", "h", "{}", "md", "pdf", "", {}}).ok());
+    ASSERT_TRUE(db.digests.StoreDigest({alice_.id, date, "ready", "h", "{}", "md", "pdf", "", {}}).ok());
   }
 
   for (const std::string& id : {alice_ancient, bob_old, alice_fresh}) ASSERT_EQ(JobsOf(id), 1) << id;
@@ -477,8 +482,8 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   for (const auto& a : planned->actions) listed.insert({a.what == "digest" ? a.digest_date : a.recording_id, a.what});
   expected.insert({ancient_day, "digest"});
   EXPECT_EQ(listed, expected);
-  EXPECT_TRUE(db.GetDigest(alice_.id, ancient_day)->has_value()) << "a dry run deletes nothing";
-  EXPECT_TRUE(db.GetRecording(alice_.id, alice_ancient)->has_value()) << "a dry run deletes nothing";
+  EXPECT_TRUE(db.digests.GetDigest(alice_.id, ancient_day)->has_value()) << "a dry run deletes nothing";
+  EXPECT_TRUE(db.recordings.GetRecording(alice_.id, alice_ancient)->has_value()) << "a dry run deletes nothing";
   EXPECT_TRUE(blobs.Get("audio/" + alice_.id + "/" + alice_day_old + ".opus").ok());
 
   auto done = sweeper.Run(/*dry_run=*/false);
@@ -486,36 +491,36 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   EXPECT_EQ(done->recordings_deleted, 2);
   EXPECT_EQ(done->audio_deleted, 2);
   EXPECT_EQ(done->digests_deleted, 1);
-  EXPECT_FALSE(db.GetDigest(alice_.id, ancient_day)->has_value());
-  EXPECT_TRUE(db.GetDigest(alice_.id, recent_day)->has_value());
+  EXPECT_FALSE(db.digests.GetDigest(alice_.id, ancient_day)->has_value());
+  EXPECT_TRUE(db.digests.GetDigest(alice_.id, recent_day)->has_value());
   // Whole recordings: rows, segments, index entries and stored audio gone.
   for (auto [tenant, id] : {std::pair{alice_, alice_ancient}, std::pair{bob_, bob_old}}) {
-    EXPECT_FALSE(db.GetRecording(tenant.id, id)->has_value());
-    EXPECT_TRUE(db.backend().GetSegments(tenant.id, id)->empty());
+    EXPECT_FALSE(db.recordings.GetRecording(tenant.id, id)->has_value());
+    EXPECT_TRUE(backend_->GetSegments(tenant.id, id)->empty());
     EXPECT_FALSE(raw->Get("audio/" + tenant.id + "/" + id + ".opus").ok());
   }
-  EXPECT_TRUE(db.Search(alice_.id, {"ancient"}, {}, 10, "")->items.empty()) << "no index entry left behind";
+  EXPECT_TRUE(db.transcripts.Search(alice_.id, {"ancient"}, {}, 10, "")->items.empty()) << "no index entry left behind";
   EXPECT_EQ(JobsOf(alice_ancient) + JobsOf(bob_old), 0) << "their jobs went with them";
   EXPECT_EQ(JobsOf(alice_fresh), 1) << "a kept recording keeps its job";
-  EXPECT_EQ(db.Search(bob_.id, {"walnut"}, {}, 10, "")->items.size(), 2u) << "bob's two kept transcripts";
+  EXPECT_EQ(db.transcripts.Search(bob_.id, {"walnut"}, {}, 10, "")->items.size(), 2u) << "bob's two kept transcripts";
   // Audio only: the transcript stays.
   for (auto [tenant, id] : {std::pair{alice_, alice_day_old}, std::pair{bob_, bob_hours_old}}) {
-    auto r = db.GetRecording(tenant.id, id);
+    auto r = db.recordings.GetRecording(tenant.id, id);
     ASSERT_TRUE(r->has_value());
     EXPECT_TRUE((*r)->audio_path.empty());
-    EXPECT_EQ(db.GetSegments(tenant.id, id)->size(), 1u);
+    EXPECT_EQ(db.transcripts.GetSegments(tenant.id, id)->size(), 1u);
     EXPECT_FALSE(raw->Get("audio/" + tenant.id + "/" + id + ".opus").ok());
   }
   // Everything else is untouched.
   for (auto [tenant, id] : {std::pair{alice_, alice_fresh}, std::pair{bob_, bob_recent}}) {
     EXPECT_TRUE(blobs.Get("audio/" + tenant.id + "/" + id + ".opus").ok());
   }
-  EXPECT_TRUE(db.GetRecording(alice_.id, queued.id)->has_value());
+  EXPECT_TRUE(db.recordings.GetRecording(alice_.id, queued.id)->has_value());
   EXPECT_EQ(sweeper.Run(false)->actions.size(), 0u) << "a second run finds nothing";
   std::string exposition = metrics.Serialize();
   EXPECT_NE(exposition.find("reflexio_retention_deleted_total{kind=\"recording\"} 2"), std::string::npos) << exposition;
   EXPECT_NE(exposition.find("reflexio_retention_deleted_total{kind=\"audio\"} 2"), std::string::npos);
-  auto audit = db.ListAudit(bob_.id, 10, "");
+  auto audit = db.privacy.ListAudit(bob_.id, 10, "");
   ASSERT_EQ(audit->items.size(), 1u);
   EXPECT_EQ(audit->items[0].action, "retention");
   EXPECT_EQ(audit->items[0].actor, "system");
@@ -528,7 +533,8 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
 }
 
 TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotBeRead) {
-  EncryptedDatabase db(std::move(backend_), *keyring_);
+  SealedStores db_sealing(*backend_, *keyring_);
+  const Stores& db = db_sealing.stores();
   TempDir store_dir;
   FilesystemBlobStore* raw = new FilesystemBlobStore(store_dir.path(), store_dir.path() / "staging");
   EncryptedBlobStore blobs(std::unique_ptr<BlobStore>(raw), *keyring_);
@@ -536,8 +542,8 @@ TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotB
   std::string bobs = StoredRecording(db, blobs, bob_, clock_, 60, "bob's garden");
   std::string audio_key = "audio/" + alice_.id + "/" + id + ".opus";
   std::string backup_of_audio = *raw->Get(audio_key);
-  auto backup_of_segments = db.backend().GetSegments(alice_.id, id);
-  ASSERT_TRUE(db.PutTenantSettings(alice_.id, TenantSettings{.opt_out_training = true}).ok());
+  auto backup_of_segments = backend_->GetSegments(alice_.id, id);
+  ASSERT_TRUE(db.privacy.PutTenantSettings(alice_.id, TenantSettings{.opt_out_training = true}).ok());
   Recording waiting;  // still queued when the person erases everything
   waiting.tenant_id = alice_.id;
   waiting.id = NewId();
@@ -545,10 +551,10 @@ TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotB
   waiting.body_sha256 = "00";
   waiting.captured_at = waiting.received_at = clock_.Now();
   waiting.source_path = "incoming/" + alice_.id + "/" + waiting.id + ".upload";
-  ASSERT_TRUE(db.InsertRecording(waiting, "transcribe", 3).ok());
+  ASSERT_TRUE(db.recordings.InsertRecording(waiting, "transcribe", 3).ok());
   std::string day = FormatRfc3339(AddSeconds(clock_.Now(), -60)).substr(0, 10);
-  ASSERT_TRUE(db.RollUpDailyUsage(day).ok());
-  ASSERT_TRUE(db.GetDailyUsage(alice_.id, day)->has_value());
+  ASSERT_TRUE(db.usage.RollUpDailyUsage(day).ok());
+  ASSERT_TRUE(db.usage.GetDailyUsage(alice_.id, day)->has_value());
   std::string of_alice = " WHERE tenant_id = '" + alice_.id + "'";
   ASSERT_EQ(Count("SELECT count(*) FROM jobs" + of_alice), 2);
 
@@ -558,15 +564,15 @@ TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotB
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->recordings_deleted, 2) << "the transcribed one and the one still queued";
   EXPECT_EQ(report->objects_deleted, 2) << "the first's audio, the second's upload";
-  EXPECT_FALSE(db.GetRecording(alice_.id, id)->has_value());
-  EXPECT_FALSE(db.GetTenantKey(alice_.id)->has_value()) << "the data key is destroyed";
-  EXPECT_FALSE(db.GetTenantSettings(alice_.id)->opt_out_training);
+  EXPECT_FALSE(db.recordings.GetRecording(alice_.id, id)->has_value());
+  EXPECT_FALSE(db.keys.GetTenantKey(alice_.id)->has_value()) << "the data key is destroyed";
+  EXPECT_FALSE(db.privacy.GetTenantSettings(alice_.id)->opt_out_training);
   EXPECT_FALSE(raw->Get(audio_key).ok()) << "the object is removed";
   EXPECT_EQ(Count("SELECT count(*) FROM jobs" + of_alice), 0) << "finished and queued jobs alike";
   EXPECT_EQ(Count("SELECT count(*) FROM usage_daily" + of_alice), 0) << "the usage totals";
-  EXPECT_FALSE(db.GetDailyUsage(alice_.id, day)->has_value());
-  EXPECT_TRUE(db.GetDailyUsage(bob_.id, day)->has_value()) << "bob's usage stays";
-  EXPECT_EQ(db.GetQueueStats()->queued, 0);
+  EXPECT_FALSE(db.usage.GetDailyUsage(alice_.id, day)->has_value());
+  EXPECT_TRUE(db.usage.GetDailyUsage(bob_.id, day)->has_value()) << "bob's usage stays";
+  EXPECT_EQ(db.jobs.GetQueueStats()->queued, 0);
   // A copy from a backup, put back, can no longer be opened by anyone.
   ASSERT_TRUE(raw->Put(audio_key, backup_of_audio).ok());
   EXPECT_EQ(blobs.Get(audio_key).status().reason(), "blob_integrity");
@@ -575,8 +581,8 @@ TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotB
   ASSERT_TRUE(key_now.ok());
   EXPECT_FALSE(OpenText(*key_now, {alice_.id, "segment/" + id + "/0"}, stale.text).ok());
   // The other tenant is untouched; the audit log remains and says what happened.
-  EXPECT_EQ(db.GetSegments(bob_.id, bobs)->at(0).text, "bob's garden");
-  auto audit = db.ListAudit(alice_.id, 10, "");
+  EXPECT_EQ(db.transcripts.GetSegments(bob_.id, bobs)->at(0).text, "bob's garden");
+  auto audit = db.privacy.ListAudit(alice_.id, 10, "");
   ASSERT_FALSE(audit->items.empty());
   EXPECT_EQ(audit->items[0].action, "erase");
 }
@@ -659,7 +665,7 @@ TEST(EncryptedBlobStore, AClipIsDecryptedByRangeFromTheFramesAroundIt) {
   TempDir dir;
   auto db = SqliteDatabase::Open(dir / "reflexio.db", EmbeddedSqliteMigrations()).value();
   Tenant alice = db->EnsureTenant("alice").value();
-  Keyring keyring(*db, MasterKeys{MasterKey::From(NewDataKey())});
+  Keyring keyring(PlainStores(*db), MasterKeys{MasterKey::From(NewDataKey())});
   // Five minutes of a tone whose pitch and loudness change over time, so a misplaced clip shows.
   std::vector<float> samples(300 * kSampleRate);
   double phase = 0;

@@ -33,7 +33,7 @@ RetentionPolicy RetentionPolicy::For(const TenantSettings& settings) const {
 
 Result<RetentionReport> RetentionSweeper::Run(bool dry_run) {
   RetentionReport report;
-  ASSIGN_OR_RETURN(auto tenants, db_.ListTenants());
+  ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());
   for (const Tenant& tenant : tenants) RETURN_IF_ERROR(SweepTenant(tenant, dry_run, report));
   if (!dry_run && metrics_ != nullptr) {
     metrics_->CountRetentionDeleted("audio", static_cast<double>(report.audio_deleted));
@@ -45,7 +45,7 @@ Result<RetentionReport> RetentionSweeper::Run(bool dry_run) {
 }
 
 Status RetentionSweeper::SweepTenant(const Tenant& tenant, bool dry_run, RetentionReport& report) {
-  ASSIGN_OR_RETURN(TenantSettings settings, db_.GetTenantSettings(tenant.id));
+  ASSIGN_OR_RETURN(TenantSettings settings, stores_.privacy.GetTenantSettings(tenant.id));
   RetentionPolicy policy = defaults_.For(settings);
   TimePoint now = clock_.Now();
   TimePoint recording_cutoff = AddSeconds(now, -86400.0 * policy.transcript_retention_days);
@@ -62,28 +62,28 @@ Status RetentionSweeper::SweepTenant(const Tenant& tenant, bool dry_run, Retenti
   // Whole recordings first, so their audio is not handled twice. A dry run cannot page by
   // deleting, so it reads one large page.
   while (true) {
-    ASSIGN_OR_RETURN(auto expired, db_.ListFinishedCapturedBefore(tenant.id, recording_cutoff, false,
+    ASSIGN_OR_RETURN(auto expired, stores_.recordings.ListFinishedCapturedBefore(tenant.id, recording_cutoff, false,
                                                                    dry_run ? 100000 : kBatch));
     for (const Recording& r : expired) {
       report.actions.push_back({tenant.id, r.id, "recording", r.captured_at, StoredObjects(r)});
       if (dry_run) continue;
       // Rows first: a crash in between leaves an orphaned sealed object, never a row whose
       // audio is gone.
-      RETURN_IF_ERROR(db_.DeleteRecording(tenant.id, r.id));
+      RETURN_IF_ERROR(stores_.recordings.DeleteRecording(tenant.id, r.id));
       delete_blobs(StoredObjects(r));
       ++recordings;
     }
     if (dry_run || static_cast<int>(expired.size()) < kBatch) break;
   }
   while (true) {
-    ASSIGN_OR_RETURN(auto expired, db_.ListFinishedCapturedBefore(tenant.id, audio_cutoff, true,
+    ASSIGN_OR_RETURN(auto expired, stores_.recordings.ListFinishedCapturedBefore(tenant.id, audio_cutoff, true,
                                                                    dry_run ? 100000 : kBatch));
     for (const Recording& r : expired) {
       bool already_listed = dry_run && r.captured_at < recording_cutoff;
       if (already_listed) continue;
       report.actions.push_back({tenant.id, r.id, "audio", r.captured_at, {r.audio_path}});
       if (dry_run) continue;
-      RETURN_IF_ERROR(db_.ForgetAudio(tenant.id, r.id));
+      RETURN_IF_ERROR(stores_.recordings.ForgetAudio(tenant.id, r.id));
       delete_blobs({r.audio_path});
       ++audio;
     }
@@ -93,12 +93,12 @@ Status RetentionSweeper::SweepTenant(const Tenant& tenant, bool dry_run, Retenti
   std::string today = FormatRfc3339(now).substr(0, 10);
   std::string digest_cutoff = AddDays(today, -policy.digest_retention_days);
   int64_t digests = 0;
-  ASSIGN_OR_RETURN(auto old_digests, db_.ListDigests(tenant.id, "", AddDays(digest_cutoff, -1), 100000, ""));
+  ASSIGN_OR_RETURN(auto old_digests, stores_.digests.ListDigests(tenant.id, "", AddDays(digest_cutoff, -1), 100000, ""));
   for (const Digest& d : old_digests.items) {
     report.actions.push_back({tenant.id, "", "digest", now, {}, d.date});
     ++digests;
   }
-  if (!dry_run && digests > 0) RETURN_IF_ERROR(db_.DeleteDigestsBefore(tenant.id, digest_cutoff));
+  if (!dry_run && digests > 0) RETURN_IF_ERROR(stores_.digests.DeleteDigestsBefore(tenant.id, digest_cutoff));
   if (dry_run) digests = 0;
   report.digests_deleted += digests;
   report.recordings_deleted += recordings;
@@ -108,7 +108,7 @@ Status RetentionSweeper::SweepTenant(const Tenant& tenant, bool dry_run, Retenti
     nlohmann::json detail = {{"recordings_deleted", recordings}, {"audio_deleted", audio}, {"digests_deleted", digests},
                              {"audio_retention_hours", policy.audio_retention_hours},
                              {"transcript_retention_days", policy.transcript_retention_days}};
-    RETURN_IF_ERROR(db_.AppendAudit({tenant.id, "", now, "system", "retention", detail.dump()}));
+    RETURN_IF_ERROR(stores_.privacy.AppendAudit({tenant.id, "", now, "system", "retention", detail.dump()}));
     LOG_INFO("retention for tenant " << tenant.id << ": " << recordings << " recording(s) and the audio of " << audio
                                      << " more deleted");
   }

@@ -51,16 +51,16 @@ struct RetentionReport {
 class RetentionSweeper {
  public:
   // metrics may be null (the CLI).
-  RetentionSweeper(Database& db, BlobStore& blobs, RetentionPolicy defaults, Metrics* metrics,
+  RetentionSweeper(const Stores& stores, BlobStore& blobs, RetentionPolicy defaults, Metrics* metrics,
                    const Clock& clock = SystemClock::Instance())
-      : db_(db), blobs_(blobs), defaults_(defaults), metrics_(metrics), clock_(clock) {}
+      : stores_(stores), blobs_(blobs), defaults_(defaults), metrics_(metrics), clock_(clock) {}
 
   Result<RetentionReport> Run(bool dry_run);
 
  private:
   Status SweepTenant(const Tenant& tenant, bool dry_run, RetentionReport& report);
 
-  Database& db_;
+  Stores stores_;
   BlobStore& blobs_;
   RetentionPolicy defaults_;
   Metrics* metrics_;

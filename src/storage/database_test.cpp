@@ -7,6 +7,7 @@
 
 #include "core/ids.h"
 #include "core/test_support.h"
+#include "storage/codecs.h"
 #include "storage/cursor.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite_database.h"

@@ -1,3 +1,4 @@
+#include "storage/codecs.h"
 #include "storage/postgres_database.h"
 
 #include <pqxx/pqxx>
@@ -498,7 +499,7 @@ Result<int64_t> PostgresDatabase::RollUpDailyUsage(const std::string& day) {
   return rolled;
 }
 
-Result<std::optional<Database::DailyUsage>> PostgresDatabase::GetDailyUsage(const std::string& tenant_id,
+Result<std::optional<DailyUsage>> PostgresDatabase::GetDailyUsage(const std::string& tenant_id,
                                                                             const std::string& day) {
   std::optional<DailyUsage> usage;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {

@@ -2,6 +2,7 @@
 // by responsibility.
 #include <algorithm>
 
+#include "storage/codecs.h"
 #include "storage/cursor.h"
 #include "storage/postgres_database.h"
 #include "storage/postgres_rows.h"

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/time.h"
+#include "storage/codecs.h"
 #include "storage/database.h"
 
 namespace reflexio::pg {

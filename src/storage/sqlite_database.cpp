@@ -1,3 +1,4 @@
+#include "storage/codecs.h"
 #include "storage/sqlite_database.h"
 
 
@@ -526,7 +527,7 @@ Result<int64_t> SqliteDatabase::RollUpDailyUsage(const std::string& day) {
   return tenants;
 }
 
-Result<std::optional<Database::DailyUsage>> SqliteDatabase::GetDailyUsage(const std::string& tenant_id,
+Result<std::optional<DailyUsage>> SqliteDatabase::GetDailyUsage(const std::string& tenant_id,
                                                                           const std::string& day) {
   MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(

@@ -2,6 +2,7 @@
 // responsibility.
 #include <algorithm>
 
+#include "storage/codecs.h"
 #include "storage/cursor.h"
 #include "storage/sqlite_database.h"
 #include "storage/sqlite_rows.h"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/time.h"
+#include "storage/codecs.h"
 #include "storage/database.h"
 #include "storage/sqlite.h"
 

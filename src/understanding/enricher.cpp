@@ -36,9 +36,9 @@ std::string EmotionQuadrant(double valence, double arousal) {
 
 Result<EnrichReport> Enricher::Run() {
   EnrichReport report;
-  ASSIGN_OR_RETURN(auto tenants, db_.ListTenants());
+  ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());
   for (const Tenant& tenant : tenants) {
-    ASSIGN_OR_RETURN(auto episodes, db_.ListEpisodesToEnrich(tenant.id, 20));
+    ASSIGN_OR_RETURN(auto episodes, stores_.episodes.ListEpisodesToEnrich(tenant.id, 20));
     for (const Episode& episode : episodes) {
       Status s = EnrichEpisode(episode);
       if (s.ok()) {
@@ -54,7 +54,7 @@ Result<EnrichReport> Enricher::Run() {
 
 Status Enricher::EnrichEpisode(const Episode& episode) {
   const std::string& tenant = episode.tenant_id;
-  ASSIGN_OR_RETURN(auto segments, db_.GetEpisodeSegments(tenant, episode.id));
+  ASSIGN_OR_RETURN(auto segments, stores_.transcripts.GetEpisodeSegments(tenant, episode.id));
   EpisodeTranscript transcript;
   transcript.tenant_id = tenant;
   transcript.episode_id = episode.id;
@@ -68,7 +68,7 @@ Status Enricher::EnrichEpisode(const Episode& episode) {
   }
   ASSIGN_OR_RETURN(transcript.memory_context, memory_.PromptContext(tenant));
   // "Tomorrow" is the person's tomorrow: their zone's offset when the episode began.
-  ASSIGN_OR_RETURN(TenantSettings settings, db_.GetTenantSettings(tenant));
+  ASSIGN_OR_RETURN(TenantSettings settings, stores_.privacy.GetTenantSettings(tenant));
   ASSIGN_OR_RETURN(transcript.utc_offset_minutes,
                    UtcOffsetMinutes(episode.started_at, settings.timezone.value_or(default_timezone_)));
   ASSIGN_OR_RETURN(Enrichment enrichment, provider_.Enrich(transcript));
@@ -152,7 +152,7 @@ Status Enricher::EnrichEpisode(const Episode& episode) {
   // Session memory, with what sending memory instead of history saves.
   std::string transcript_text;
   for (const Utterance& u : transcript.utterances) transcript_text += u.text + "\n";
-  ASSIGN_OR_RETURN(auto earlier, db_.ListInsights(tenant, {.scope = "episode", .kind = "session"}, 1000, ""));
+  ASSIGN_OR_RETURN(auto earlier, stores_.insights.ListInsights(tenant, {.scope = "episode", .kind = "session"}, 1000, ""));
   int64_t raw_history = 0;
   for (const Insight& session : earlier.items) {
     if (session.episode_id == episode.id) continue;
@@ -177,7 +177,7 @@ Status Enricher::EnrichEpisode(const Episode& episode) {
   ASSIGN_OR_RETURN(auto learned, memory_.Learn(tenant, episode.id, insights));
   std::vector<Insight> stored = insights;
   stored.insert(stored.end(), learned.begin(), learned.end());
-  RETURN_IF_ERROR(db_.StoreEnrichment(tenant, episode.id, stored, clock_.Now()));
+  RETURN_IF_ERROR(stores_.insights.StoreEnrichment(tenant, episode.id, stored, clock_.Now()));
   if (letta_ != nullptr && !learned.empty()) {
     auto synced = letta_->Sync(tenant);
     if (!synced.ok()) LOG_WARN("Letta sync for tenant " << tenant << " failed (the next one repairs it): " << synced.status().message());

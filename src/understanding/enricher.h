@@ -36,16 +36,16 @@ struct EnrichReport {
 class Enricher {
  public:
   // `default_timezone`: the zone of tenants who set none (dates like "tomorrow" are their local days).
-  Enricher(Database& db, Provider& provider, const Clock& clock = SystemClock::Instance(), LettaSync* letta = nullptr,
+  Enricher(const Stores& stores, Provider& provider, const Clock& clock = SystemClock::Instance(), LettaSync* letta = nullptr,
            std::string default_timezone = "UTC")
-      : db_(db), provider_(provider), clock_(clock), memory_(db, clock), letta_(letta),
+      : stores_(stores), provider_(provider), clock_(clock), memory_(stores.insights, clock), letta_(letta),
         default_timezone_(std::move(default_timezone)) {}
 
   Result<EnrichReport> Run();
   Status EnrichEpisode(const Episode& episode);
 
  private:
-  Database& db_;
+  Stores stores_;
   Provider& provider_;
   const Clock& clock_;
   CoreMemory memory_;

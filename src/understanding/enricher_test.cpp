@@ -12,7 +12,7 @@
 #include "llm/testing/chat_peer.h"
 #include "memory/testing/letta_peer.h"
 #include "pipeline/episodes.h"
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
 #include "storage/migrations.h"
@@ -37,9 +37,9 @@ class EnricherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     backend_ = std::move(SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_).value());
-    keyring_ = std::make_unique<Keyring>(*backend_, MasterKeys{MasterKey::From(NewDataKey())});
-    db_ = std::make_unique<EncryptedDatabase>(std::move(backend_), *keyring_);
-    tenant_ = db_->EnsureTenant("alice").value();
+    keyring_ = std::make_unique<Keyring>(PlainStores(*backend_), MasterKeys{MasterKey::From(NewDataKey())});
+    sealed_ = std::make_unique<SealedStores>(*backend_, *keyring_);
+    tenant_ = db().tenants.EnsureTenant("alice").value();
   }
 
   // One recording captured `offset_s` after the clock's start, a segment per utterance, each 1 s
@@ -53,8 +53,8 @@ class EnricherTest : public ::testing::Test {
     r.captured_at = AddSeconds(start_, offset_s);
     r.received_at = clock_.Now();
     r.source_path = "incoming/" + r.id;
-    EXPECT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
-    auto job = db_->ClaimJob("w", 30);
+    EXPECT_TRUE(db().recordings.InsertRecording(r, "transcribe", 3).ok());
+    auto job = db().jobs.ClaimJob("w", 30);
     Transcription t;
     t.engine = "test";
     double next_start = 0;
@@ -72,21 +72,21 @@ class EnricherTest : public ::testing::Test {
       s.prosody_json = json{{"arousal", utterances[i].arousal}}.dump();
       t.segments.push_back(s);
     }
-    EXPECT_TRUE(db_->CompleteTranscription(**job, t).ok());
+    EXPECT_TRUE(db().transcripts.CompleteTranscription(**job, t).ok());
     return r.id;
   }
 
   // Groups and closes everything recorded so far.
   void CloseEpisodes() {
     clock_.Advance(1000);
-    EpisodeBuilder builder(*db_, 90, clock_);
+    EpisodeBuilder builder(db(), 90, clock_);
     ASSERT_TRUE(builder.Run().ok());
     clock_.Advance(1000);
     ASSERT_TRUE(builder.Run().ok());
   }
 
   std::vector<Insight> Of(const std::string& kind) {
-    return db_->ListInsights(tenant_.id, {.kind = kind}, 100, "")->items;
+    return db().insights.ListInsights(tenant_.id, {.kind = kind}, 100, "")->items;
   }
 
   testing::TempDir dir_;
@@ -94,13 +94,14 @@ class EnricherTest : public ::testing::Test {
   TimePoint start_ = *ParseRfc3339("2026-11-26T09:00:00Z");
   std::unique_ptr<Database> backend_;
   std::unique_ptr<Keyring> keyring_;
-  std::unique_ptr<EncryptedDatabase> db_;
+  std::unique_ptr<SealedStores> sealed_;
+  const Stores& db() const { return sealed_->stores(); }
   Tenant tenant_;
 };
 
 TEST_F(EnricherTest, ADayOfConversationsIsUnderstoodOnceWithEvidenceEmotionsAndMemory) {
   EmbeddedProvider embedded;
-  Enricher enricher(*db_, embedded, clock_);
+  Enricher enricher(db(), embedded, clock_);
   // Morning: errands, calmly. Evening (9 hours later): Stella again, excitedly.
   std::string morning = Record(0, {{"please call stella", 0.2},
                                    {"ask her to bring these things with her from the store tomorrow", 0.3},
@@ -140,7 +141,7 @@ TEST_F(EnricherTest, ADayOfConversationsIsUnderstoodOnceWithEvidenceEmotionsAndM
   EXPECT_EQ(tokens["memory_context"], 0);  // memory was empty
   EXPECT_GT(tokens["transcript"].get<int>(), 10);
 
-  auto core = db_->ListInsights(tenant_.id, {.scope = "core"}, 100, "")->items;
+  auto core = db().insights.ListInsights(tenant_.id, {.scope = "core"}, 100, "")->items;
   EXPECT_THAT([&] {
     std::vector<std::string> labels;
     for (const auto& c : core) labels.push_back(json::parse(c.body)["label"]);
@@ -159,7 +160,7 @@ TEST_F(EnricherTest, ADayOfConversationsIsUnderstoodOnceWithEvidenceEmotionsAndM
   json evening = json::parse(session[0].body)["fields"]["tokens"];
   EXPECT_GT(evening["memory_context"].get<int>(), 0);
   EXPECT_EQ(evening["raw_history"], tokens["transcript"]);
-  auto stella = db_->FindInsightByKey(tenant_.id, "core", "person", "stella").value();
+  auto stella = db().insights.FindInsightByKey(tenant_.id, "core", "person", "stella").value();
   ASSERT_TRUE(stella);
   json remembered = json::parse(stella->body);
   EXPECT_EQ(remembered["episodes"].size(), 2u);
@@ -182,7 +183,7 @@ TEST_F(EnricherTest, AConfiguredModelGetsMemoryAndTheEmbeddedRulesCatchItsFailur
                                              },
                                              ChatProviderOptions{.density_rounds = 1});
   ProviderCascade cascade({chat, std::make_shared<EmbeddedProvider>()}, 3, 60, clock_);
-  Enricher enricher(*db_, cascade, clock_);
+  Enricher enricher(db(), cascade, clock_);
   Record(0, {{"i will call stella tonight", 0.5}, {"she is bringing things from the store", 0.5}});
   CloseEpisodes();
   ASSERT_EQ(enricher.Run()->episodes_enriched, 1);
@@ -193,7 +194,7 @@ TEST_F(EnricherTest, AConfiguredModelGetsMemoryAndTheEmbeddedRulesCatchItsFailur
   EXPECT_EQ(action["method"]["model"], "test-model");
   EXPECT_EQ(action["confidence"]["basis"], "deepconf");
   EXPECT_EQ(*actions[0].due_date, "2026-11-26");  // "tonight", said on the 26th
-  auto core = db_->FindInsightByKey(tenant_.id, "core", "commitment", "call stella").value();
+  auto core = db().insights.FindInsightByKey(tenant_.id, "core", "commitment", "call stella").value();
   ASSERT_TRUE(core);
 
   // The model goes away: the next episode is understood by the rules, and says so.
@@ -212,7 +213,7 @@ TEST_F(EnricherTest, AConfiguredModelGetsMemoryAndTheEmbeddedRulesCatchItsFailur
 
 TEST_F(EnricherTest, UncertainSpeechIsUsedOnlyWhenNothingElseWasSaidAndTheNoteSaysSo) {
   EmbeddedProvider embedded;
-  Enricher enricher(*db_, embedded, clock_);
+  Enricher enricher(db(), embedded, clock_);
   Record(0, {{"please buy some milk", 0.5, "uncertain"}});
   CloseEpisodes();
   ASSERT_EQ(enricher.Run()->episodes_enriched, 1);
@@ -225,12 +226,12 @@ TEST_F(EnricherTest, DueDatesAreThePersonsLocalDays) {
   // 22:30 UTC on the 26th is already the 27th in Tokyo: "tomorrow" there is the 28th.
   TenantSettings settings;
   settings.timezone = "Asia/Tokyo";
-  ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, settings).ok());
+  ASSERT_TRUE(db().privacy.PutTenantSettings(tenant_.id, settings).ok());
   start_ = *ParseRfc3339("2026-11-26T22:30:00Z");
   Record(0, {{"i will call the bank tomorrow", 0.5}});
   CloseEpisodes();
   EmbeddedProvider embedded;
-  Enricher enricher(*db_, embedded, clock_);
+  Enricher enricher(db(), embedded, clock_);
   ASSERT_EQ(enricher.Run()->episodes_enriched, 1);
   auto actions = Of("action");
   ASSERT_EQ(actions.size(), 1u);
@@ -241,7 +242,7 @@ TEST_F(EnricherTest, DueDatesAreThePersonsLocalDays) {
 // and be understood again from what is left.
 TEST_F(EnricherTest, AnEpisodeThatLosesARecordingIsUnderstoodAgain) {
   EmbeddedProvider embedded;
-  Enricher enricher(*db_, embedded, clock_);
+  Enricher enricher(db(), embedded, clock_);
   std::string calls = Record(0, {{"please call stella tomorrow", 0.3}});
   Record(20, {{"the garden needs new roses", 0.3}});
   CloseEpisodes();
@@ -249,7 +250,7 @@ TEST_F(EnricherTest, AnEpisodeThatLosesARecordingIsUnderstoodAgain) {
   ASSERT_EQ(Of("action").size(), 1u);
   auto cites = [&](const std::string& recording) {  // episode insights citing that recording
     int n = 0;
-    std::vector<Insight> insights = db_->ListInsights(tenant_.id, {.scope = "episode"}, 100, "")->items;
+    std::vector<Insight> insights = db().insights.ListInsights(tenant_.id, {.scope = "episode"}, 100, "")->items;
     for (const Insight& i : insights) {
       json body = json::parse(i.body);
       for (const auto& e : body.value("evidence", json::array())) n += e["recording_id"] == recording;
@@ -258,7 +259,7 @@ TEST_F(EnricherTest, AnEpisodeThatLosesARecordingIsUnderstoodAgain) {
   };
   ASSERT_GT(cites(calls), 0);
 
-  ASSERT_TRUE(db_->DeleteRecording(tenant_.id, calls).ok());
+  ASSERT_TRUE(db().recordings.DeleteRecording(tenant_.id, calls).ok());
   EXPECT_TRUE(Of("action").empty()) << "what came from the episode went with its segments";
   auto again = enricher.Run();
   ASSERT_TRUE(again.ok());
@@ -273,7 +274,7 @@ TEST_F(EnricherTest, AnEpisodeThatLosesARecordingIsUnderstoodAgain) {
 // was said, not averaged per segment.
 TEST_F(EnricherTest, TheVoicesArousalIsWeightedBySegmentLength) {
   EmbeddedProvider embedded;
-  Enricher enricher(*db_, embedded, clock_);
+  Enricher enricher(db(), embedded, clock_);
   Record(0, {{"we walked slowly along the river for a long time talking about the garden", 0.2, "trusted", 9},
              {"wow", 0.8, "trusted", 1}});
   CloseEpisodes();

@@ -7,7 +7,7 @@
 
 namespace reflexio {
 
-std::shared_ptr<Provider> MakeUnderstandingProvider(const Config& config, Database& db, Metrics* metrics) {
+std::shared_ptr<Provider> MakeUnderstandingProvider(const Config& config, const Stores& stores, Metrics* metrics) {
   auto embedded = std::make_shared<EmbeddedProvider>();
   if (config.llm.provider != "chat") return embedded;
   ChatConfig chat;
@@ -18,7 +18,7 @@ std::shared_ptr<Provider> MakeUnderstandingProvider(const Config& config, Databa
   chat.response_format = config.llm.response_format;
   chat.logprobs = config.llm.logprobs;
   auto client = std::make_shared<ChatClient>(chat, std::make_shared<CurlHttpClient>());
-  OutboundGuard guard(db, config, metrics);
+  OutboundGuard guard(stores.privacy, config, metrics);
   Destination destination{"llm:" + config.llm.model, config.llm.local};
   auto model = std::make_shared<ChatProvider>(
       client,
@@ -30,10 +30,10 @@ std::shared_ptr<Provider> MakeUnderstandingProvider(const Config& config, Databa
                                            config.llm.breaker_failures, config.llm.breaker_cooldown_s);
 }
 
-std::unique_ptr<LettaSync> MakeLettaSync(const Config& config, Database& db, Metrics* metrics) {
+std::unique_ptr<LettaSync> MakeLettaSync(const Config& config, const Stores& stores, Metrics* metrics) {
   if (config.letta.api_url.empty()) return nullptr;
-  OutboundGuard guard(db, config, metrics);
-  return std::make_unique<LettaSync>(config.letta, std::make_shared<CurlHttpClient>(), db,
+  OutboundGuard guard(stores.privacy, config, metrics);
+  return std::make_unique<LettaSync>(config.letta, std::make_shared<CurlHttpClient>(), stores.insights,
                                      [guard](const std::string& tenant_id, std::string_view text) mutable {
                                        return guard.Prepare(tenant_id, text, Destination{"letta", false});
                                      });

@@ -14,8 +14,8 @@
 
 namespace reflexio {
 
-std::shared_ptr<Provider> MakeUnderstandingProvider(const Config& config, Database& db, Metrics* metrics);
+std::shared_ptr<Provider> MakeUnderstandingProvider(const Config& config, const Stores& stores, Metrics* metrics);
 // Null when LETTA_API_URL is not set.
-std::unique_ptr<LettaSync> MakeLettaSync(const Config& config, Database& db, Metrics* metrics);
+std::unique_ptr<LettaSync> MakeLettaSync(const Config& config, const Stores& stores, Metrics* metrics);
 
 }  // namespace reflexio

@@ -50,17 +50,17 @@ class ProvidersTest : public ::testing::Test {
 
 TEST_F(ProvidersTest, TheEmbeddedDefaultSendsNothing) {
   Config config;
-  auto provider = MakeUnderstandingProvider(config, *db_, nullptr);
+  auto provider = MakeUnderstandingProvider(config, PlainStores(*db_), nullptr);
   EXPECT_TRUE(provider->IsLocal());
   auto result = provider->Enrich(Episode());
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->method.provider, "embedded");
   EXPECT_TRUE(peer_.requests().empty());
-  EXPECT_EQ(MakeLettaSync(config, *db_, nullptr), nullptr);
+  EXPECT_EQ(MakeLettaSync(config, PlainStores(*db_), nullptr), nullptr);
 }
 
 TEST_F(ProvidersTest, PromptsToAConfiguredModelPassTheOutboundGuard) {
-  auto provider = MakeUnderstandingProvider(config_, *db_, nullptr);
+  auto provider = MakeUnderstandingProvider(config_, PlainStores(*db_), nullptr);
   EXPECT_FALSE(provider->IsLocal());
   auto result = provider->Enrich(Episode());
   ASSERT_TRUE(result.ok()) << result.status().message();
@@ -73,7 +73,7 @@ TEST_F(ProvidersTest, PromptsToAConfiguredModelPassTheOutboundGuard) {
 
 TEST_F(ProvidersTest, AnOptedOutTenantIsUnderstoodLocally) {
   ASSERT_TRUE(db_->PutTenantSettings(tenant_.id, TenantSettings{.opt_out_training = true}).ok());
-  auto provider = MakeUnderstandingProvider(config_, *db_, nullptr);
+  auto provider = MakeUnderstandingProvider(config_, PlainStores(*db_), nullptr);
   for (int i = 0; i < 4; ++i) {  // more than the breaker's failures: a choice, not an outage
     auto result = provider->Enrich(Episode());
     ASSERT_TRUE(result.ok());
@@ -83,7 +83,7 @@ TEST_F(ProvidersTest, AnOptedOutTenantIsUnderstoodLocally) {
   EXPECT_TRUE(peer_.requests().empty());
   // A model marked local may serve them.
   config_.llm.local = true;
-  auto local = MakeUnderstandingProvider(config_, *db_, nullptr);
+  auto local = MakeUnderstandingProvider(config_, PlainStores(*db_), nullptr);
   EXPECT_EQ(local->Enrich(Episode())->method.provider, "chat");
 }
 
@@ -107,7 +107,7 @@ TEST_F(ProvidersTest, TheLettaMirrorPassesTheRealOutboundGuard) {
   ASSERT_TRUE(learned.ok()) << learned.status().message();
   ASSERT_TRUE(db_->StoreEnrichment(tenant_.id, "ep1", *learned, clock_.Now()).ok());
 
-  auto sync = MakeLettaSync(config_, *db_, nullptr);
+  auto sync = MakeLettaSync(config_, PlainStores(*db_), nullptr);
   ASSERT_NE(sync, nullptr);
   auto block = sync->Sync(tenant_.id);
   ASSERT_TRUE(block.ok()) << block.status().message();

@@ -1,4 +1,4 @@
-#include "privacy/encrypted_database.h"
+#include "privacy/sealed_stores.h"
 
 #include <nlohmann/json.hpp>
 
@@ -6,6 +6,7 @@
 
 #include "crypto/blind_index.h"
 #include "crypto/sealed_text.h"
+#include "storage/codecs.h"
 #include "text/stem.h"
 
 namespace reflexio {
@@ -34,7 +35,7 @@ BlobContext DigestContext(const std::string& tenant_id, const std::string& date,
 }
 }  // namespace
 
-Status EncryptedDatabase::StoreDigest(const Digest& digest) {
+Status SealedDigestStore::StoreDigest(const Digest& digest) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(digest.tenant_id));
   Digest sealed = digest;
   for (auto [part, field] : {std::pair{"json", &sealed.content_json}, std::pair{"markdown", &sealed.markdown},
@@ -42,11 +43,11 @@ Status EncryptedDatabase::StoreDigest(const Digest& digest) {
     if (field->empty()) continue;
     ASSIGN_OR_RETURN(*field, SealText(tenant_key, DigestContext(digest.tenant_id, digest.date, part), *field));
   }
-  return backend_->StoreDigest(sealed);
+  return backend_.StoreDigest(sealed);
 }
 
-Result<std::optional<Digest>> EncryptedDatabase::GetDigest(const std::string& tenant_id, const std::string& date) {
-  ASSIGN_OR_RETURN(auto found, backend_->GetDigest(tenant_id, date));
+Result<std::optional<Digest>> SealedDigestStore::GetDigest(const std::string& tenant_id, const std::string& date) {
+  ASSIGN_OR_RETURN(auto found, backend_.GetDigest(tenant_id, date));
   if (!found) return found;
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
   for (auto [part, field] : {std::pair{"json", &found->content_json}, std::pair{"markdown", &found->markdown},
@@ -63,16 +64,16 @@ BlobContext DeliveryContext(const DigestDelivery& d, size_t position) {
 }
 }  // namespace
 
-Result<bool> EncryptedDatabase::AddDelivery(const DigestDelivery& delivery, bool replace) {
+Result<bool> SealedDeliveryOutbox::AddDelivery(const DigestDelivery& delivery, bool replace) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(delivery.tenant_id));
   DigestDelivery sealed = delivery;
   for (size_t i = 0; i < sealed.messages.size(); ++i) {
     ASSIGN_OR_RETURN(sealed.messages[i], SealText(tenant_key, DeliveryContext(delivery, i), sealed.messages[i]));
   }
-  return backend_->AddDelivery(sealed, replace);
+  return backend_.AddDelivery(sealed, replace);
 }
 
-Status EncryptedDatabase::OpenDeliveries(std::vector<DigestDelivery>& deliveries) {
+Status SealedDeliveryOutbox::Open(std::vector<DigestDelivery>& deliveries) {
   for (DigestDelivery& d : deliveries) {
     ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(d.tenant_id));
     for (size_t i = 0; i < d.messages.size(); ++i) {
@@ -82,97 +83,97 @@ Status EncryptedDatabase::OpenDeliveries(std::vector<DigestDelivery>& deliveries
   return Status::Ok();
 }
 
-Result<std::optional<DigestDelivery>> EncryptedDatabase::GetDelivery(const std::string& tenant_id,
+Result<std::optional<DigestDelivery>> SealedDeliveryOutbox::GetDelivery(const std::string& tenant_id,
                                                                      const std::string& date,
                                                                      const std::string& origin) {
-  ASSIGN_OR_RETURN(auto found, backend_->GetDelivery(tenant_id, date, origin));
+  ASSIGN_OR_RETURN(auto found, backend_.GetDelivery(tenant_id, date, origin));
   if (!found) return found;
   std::vector<DigestDelivery> one{std::move(*found)};
-  RETURN_IF_ERROR(OpenDeliveries(one));
+  RETURN_IF_ERROR(Open(one));
   return std::optional<DigestDelivery>(std::move(one[0]));
 }
 
-Result<std::vector<DigestDelivery>> EncryptedDatabase::ListDeliveries(const std::string& tenant_id,
+Result<std::vector<DigestDelivery>> SealedDeliveryOutbox::ListDeliveries(const std::string& tenant_id,
                                                                       const std::string& date) {
-  ASSIGN_OR_RETURN(auto found, backend_->ListDeliveries(tenant_id, date));
-  RETURN_IF_ERROR(OpenDeliveries(found));
+  ASSIGN_OR_RETURN(auto found, backend_.ListDeliveries(tenant_id, date));
+  RETURN_IF_ERROR(Open(found));
   return found;
 }
 
-Result<std::vector<DigestDelivery>> EncryptedDatabase::ClaimDeliveries(const std::string& tenant_id,
+Result<std::vector<DigestDelivery>> SealedDeliveryOutbox::ClaimDeliveries(const std::string& tenant_id,
                                                                        const std::string& date,
                                                                        const std::string& origin,
                                                                        TimePoint lease_until, int limit) {
-  ASSIGN_OR_RETURN(auto claimed, backend_->ClaimDeliveries(tenant_id, date, origin, lease_until, limit));
-  RETURN_IF_ERROR(OpenDeliveries(claimed));
+  ASSIGN_OR_RETURN(auto claimed, backend_.ClaimDeliveries(tenant_id, date, origin, lease_until, limit));
+  RETURN_IF_ERROR(Open(claimed));
   return claimed;
 }
 
-Status EncryptedDatabase::SealInsight(const std::string& tenant_key, Insight& insight) const {
+Status SealedInsightStore::Seal(const std::string& tenant_key, Insight& insight) const {
   ASSIGN_OR_RETURN(insight.body, SealText(tenant_key, InsightContext(insight.tenant_id, insight.id), insight.body));
   insight.dedup_key = BlindKey(BlindIndex(tenant_key), insight.kind, insight.dedup_key);
   return Status::Ok();
 }
 
-Status EncryptedDatabase::OpenInsight(const std::string& tenant_key, Insight& insight) const {
+Status SealedInsightStore::Open(const std::string& tenant_key, Insight& insight) const {
   ASSIGN_OR_RETURN(insight.body, OpenText(tenant_key, InsightContext(insight.tenant_id, insight.id), insight.body));
   insight.dedup_key.clear();  // a keyed hash: of no use to a reader, and writers give the key in the clear
   return Status::Ok();
 }
 
-Result<std::vector<EpisodeSegment>> EncryptedDatabase::GetEpisodeSegments(const std::string& tenant_id,
+Result<std::vector<EpisodeSegment>> SealedTranscriptStore::GetEpisodeSegments(const std::string& tenant_id,
                                                                          const std::string& episode_id) {
-  ASSIGN_OR_RETURN(auto segments, backend_->GetEpisodeSegments(tenant_id, episode_id));
+  ASSIGN_OR_RETURN(auto segments, backend_.GetEpisodeSegments(tenant_id, episode_id));
   if (segments.empty()) return segments;
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
   for (EpisodeSegment& s : segments) RETURN_IF_ERROR(OpenSegment(tenant_key, tenant_id, s.recording_id, s.segment));
   return segments;
 }
 
-Status EncryptedDatabase::StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
+Status SealedInsightStore::StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
                                           const std::vector<Insight>& insights, TimePoint enriched_at) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
   std::vector<Insight> sealed = insights;
-  for (Insight& insight : sealed) RETURN_IF_ERROR(SealInsight(tenant_key, insight));
-  return backend_->StoreEnrichment(tenant_id, episode_id, sealed, enriched_at);
+  for (Insight& insight : sealed) RETURN_IF_ERROR(Seal(tenant_key, insight));
+  return backend_.StoreEnrichment(tenant_id, episode_id, sealed, enriched_at);
 }
 
-Result<Page<Insight>> EncryptedDatabase::ListInsights(const std::string& tenant_id, const InsightFilter& filter,
+Result<Page<Insight>> SealedInsightStore::ListInsights(const std::string& tenant_id, const InsightFilter& filter,
                                                       int limit, const std::string& cursor) {
-  ASSIGN_OR_RETURN(auto page, backend_->ListInsights(tenant_id, filter, limit, cursor));
+  ASSIGN_OR_RETURN(auto page, backend_.ListInsights(tenant_id, filter, limit, cursor));
   if (page.items.empty()) return page;
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
-  for (Insight& insight : page.items) RETURN_IF_ERROR(OpenInsight(tenant_key, insight));
+  for (Insight& insight : page.items) RETURN_IF_ERROR(Open(tenant_key, insight));
   return page;
 }
 
-Result<std::optional<Insight>> EncryptedDatabase::GetInsight(const std::string& tenant_id, const std::string& id) {
-  ASSIGN_OR_RETURN(auto found, backend_->GetInsight(tenant_id, id));
+Result<std::optional<Insight>> SealedInsightStore::GetInsight(const std::string& tenant_id, const std::string& id) {
+  ASSIGN_OR_RETURN(auto found, backend_.GetInsight(tenant_id, id));
   if (!found) return found;
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
-  RETURN_IF_ERROR(OpenInsight(tenant_key, *found));
+  RETURN_IF_ERROR(Open(tenant_key, *found));
   return found;
 }
 
-Result<std::optional<Insight>> EncryptedDatabase::FindInsightByKey(const std::string& tenant_id,
+Result<std::optional<Insight>> SealedInsightStore::FindInsightByKey(const std::string& tenant_id,
                                                                   const std::string& scope, const std::string& kind,
                                                                   const std::string& dedup_key) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
   ASSIGN_OR_RETURN(auto found,
-                   backend_->FindInsightByKey(tenant_id, scope, kind, BlindKey(BlindIndex(tenant_key), kind, dedup_key)));
+                   backend_.FindInsightByKey(tenant_id, scope, kind, BlindKey(BlindIndex(tenant_key), kind, dedup_key)));
   if (!found) return found;
-  RETURN_IF_ERROR(OpenInsight(tenant_key, *found));
+  RETURN_IF_ERROR(Open(tenant_key, *found));
   return found;
 }
 
-Status EncryptedDatabase::PutInsight(const Insight& insight) {
+Status SealedInsightStore::PutInsight(const Insight& insight) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(insight.tenant_id));
   Insight sealed = insight;
-  RETURN_IF_ERROR(SealInsight(tenant_key, sealed));
-  return backend_->PutInsight(sealed);
+  RETURN_IF_ERROR(Seal(tenant_key, sealed));
+  return backend_.PutInsight(sealed);
 }
 
-Status EncryptedDatabase::CompleteTranscription(const Job& job, const Transcription& transcription) {
+Status SealedTranscriptStore::CompleteTranscription(const Job& job, const Transcription& transcription) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(job.tenant_id));
   BlindIndex index(tenant_key);
   Transcription sealed = transcription;
@@ -186,10 +187,10 @@ Status EncryptedDatabase::CompleteTranscription(const Job& job, const Transcript
     segment.words.clear();
     segment.prosody_json.clear();
   }
-  return backend_->CompleteTranscription(job, sealed);
+  return backend_.CompleteTranscription(job, sealed);
 }
 
-Status EncryptedDatabase::OpenSegment(const std::string& tenant_key, const std::string& tenant_id,
+Status SealedTranscriptStore::OpenSegment(const std::string& tenant_key, const std::string& tenant_id,
                                       const std::string& recording_id, Segment& segment) const {
   ASSIGN_OR_RETURN(std::string opened,
                    OpenText(tenant_key, SegmentContext(tenant_id, recording_id, segment.seq), segment.text));
@@ -205,16 +206,16 @@ Status EncryptedDatabase::OpenSegment(const std::string& tenant_key, const std::
   return Status::Ok();
 }
 
-Result<std::vector<Segment>> EncryptedDatabase::GetSegments(const std::string& tenant_id,
+Result<std::vector<Segment>> SealedTranscriptStore::GetSegments(const std::string& tenant_id,
                                                            const std::string& recording_id) {
-  ASSIGN_OR_RETURN(auto segments, backend_->GetSegments(tenant_id, recording_id));
+  ASSIGN_OR_RETURN(auto segments, backend_.GetSegments(tenant_id, recording_id));
   if (segments.empty()) return segments;
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
   for (Segment& segment : segments) RETURN_IF_ERROR(OpenSegment(tenant_key, tenant_id, recording_id, segment));
   return segments;
 }
 
-Result<Page<SearchHit>> EncryptedDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& words,
+Result<Page<SearchHit>> SealedTranscriptStore::Search(const std::string& tenant_id, const std::vector<std::string>& words,
                                                   const TimeRange& range, int limit, const std::string& cursor) {
   std::vector<std::string> stems;
   for (const auto& word : words) {
@@ -227,7 +228,7 @@ Result<Page<SearchHit>> EncryptedDatabase::Search(const std::string& tenant_id, 
   BlindIndex index(tenant_key);
   std::vector<std::string> tokens;
   for (const auto& stem : stems) tokens.push_back(index.Token(stem));
-  ASSIGN_OR_RETURN(auto page, backend_->Search(tenant_id, tokens, range, limit, cursor));
+  ASSIGN_OR_RETURN(auto page, backend_.Search(tenant_id, tokens, range, limit, cursor));
   for (SearchHit& hit : page.items) {
     RETURN_IF_ERROR(OpenSegment(tenant_key, tenant_id, hit.recording_id, hit.segment));
     hit.snippet = MarkStems(hit.segment.text, stems);
@@ -235,10 +236,11 @@ Result<Page<SearchHit>> EncryptedDatabase::Search(const std::string& tenant_id, 
   return page;
 }
 
-Status EncryptedDatabase::EraseTenantData(const std::string& tenant_id) {
-  Status erased = backend_->EraseTenantData(tenant_id);
-  keyring_.Forget(tenant_id);
-  return erased;
-}
+SealedStores::SealedStores(Database& backend, Keyring& keyring)
+    : transcripts_(backend, keyring),
+      insights_(backend, keyring),
+      digests_(backend, keyring),
+      outbox_(backend, keyring),
+      stores_{backend, backend, backend, backend, transcripts_, backend, insights_, digests_, outbox_, backend, backend} {}
 
 }  // namespace reflexio
