@@ -22,8 +22,8 @@ namespace {
 constexpr double kDeliveryAgeDegraded_s = 3600;
 
 // The outbox as /health and the metrics report it: failures of the last 24 hours.
-Result<DeliveryStats> RecentDeliveryStats(DeliveryOutbox& outbox) {
-  return outbox.GetDeliveryStats(AddSeconds(SystemClock::Instance().Now(), -86400));
+Result<DeliveryStats> RecentDeliveryStats(DeliveryOutbox& outbox, const Clock& clock) {
+  return outbox.GetDeliveryStats(AddSeconds(clock.Now(), -86400));
 }
 
 Result<double> ParseSeconds(const ServerRequest& request, const std::string& name, double fallback) {
@@ -132,7 +132,7 @@ ServerResponse Api::Health() {
     check("queue", false, {{"error", stats.status().message()}});
   }
   // Digest deliveries: any given up on in the last day, or one that has kept failing for an hour.
-  auto deliveries = RecentDeliveryStats(deps_.stores.outbox);
+  auto deliveries = RecentDeliveryStats(deps_.stores.outbox, *deps_.clock);
   if (deliveries.ok()) {
     check("telegram", deliveries->failed == 0 && deliveries->oldest_pending_age_s <= kDeliveryAgeDegraded_s,
           {{"configured", !deps_.config.telegram.bot_token.empty()}, {"pending", deliveries->pending},
@@ -152,7 +152,7 @@ ServerResponse Api::PrometheusMetrics() {
     deps_.metrics.SetQueueDepth("dead", static_cast<double>(stats->dead));
     deps_.metrics.SetOldestQueuedAge(stats->oldest_queued_age_s);
   }
-  if (auto deliveries = RecentDeliveryStats(deps_.stores.outbox); deliveries.ok()) {
+  if (auto deliveries = RecentDeliveryStats(deps_.stores.outbox, *deps_.clock); deliveries.ok()) {
     deps_.metrics.SetDigestDeliveryBacklog(static_cast<double>(deliveries->pending),
                                            static_cast<double>(deliveries->failed));
   }

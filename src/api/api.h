@@ -36,12 +36,14 @@ struct ApiDependencies {
   LettaSync* letta = nullptr;
   // Forgets an erased tenant's key at once; null where nothing holds one.
   Keyring* keyring = nullptr;
+  // Dates what handlers change (an action marked done) and the window of delivery failures.
+  const Clock* clock = &SystemClock::Instance();
 };
 
 class Api {
  public:
   explicit Api(ApiDependencies deps)
-      : deps_(std::move(deps)), privacy_(deps_.stores, deps_.blobs, deps_.config, deps_.keyring), digests_(deps_.stores, deps_.config) {}
+      : deps_(std::move(deps)), privacy_(deps_.stores, deps_.blobs, deps_.config, deps_.keyring, *deps_.clock), digests_(deps_.stores, deps_.config) {}
   void RegisterRoutes(Router& router);
   Result<Tenant> Authenticate(const std::string& key);
 

@@ -158,7 +158,7 @@ ServerResponse Api::UpdateAction(ServerRequest& request) {
   }
   Insight action = **found;
   action.state = body["state"];
-  action.updated_at = SystemClock::Instance().Now();
+  action.updated_at = deps_.clock->Now();
   Status stored = deps_.stores.insights.PutInsight(action);
   if (!stored.ok()) return ErrorResponse(stored);
   // A commitment kept is no longer an open one in memory.

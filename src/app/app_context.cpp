@@ -1,9 +1,5 @@
 #include "app/app_context.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "asr/pocketsphinx_engine.h"
@@ -42,16 +38,14 @@ Status PrepareDataDirectory(const Config& config) {
   return Status::Ok();
 }
 
-Result<int> LockDataDirectory(const Config& config) {
+Result<FileLock> LockDataDirectory(const Config& config) {
   std::string path = (std::filesystem::path(config.data_dir) / "reflexio.lock").string();
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("cannot open " + path, "data_dir_unavailable");
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
+  ASSIGN_OR_RETURN(std::optional<FileLock> lock, FileLock::TryAcquire(path));
+  if (!lock) {
     return Unavailable("another reflexio server is already using " + config.data_dir +
                            "; stop it or choose another --data-dir", "data_dir_locked");
   }
-  return fd;
+  return std::move(*lock);
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const Config& config) {

@@ -9,6 +9,7 @@
 #include "asr/engine.h"
 #include "asr/engine_pool.h"
 #include "core/config.h"
+#include "core/file_lock.h"
 #include "core/metrics.h"
 #include "jobs/worker.h"
 #include "pipeline/processor.h"
@@ -28,8 +29,8 @@ struct CommonFlags {
 Result<Config> LoadConfigWithFlags(const CommonFlags& flags);
 Status PrepareDataDirectory(const Config& config);
 // One process at a time serves (or rotates keys in) a data directory: an exclusive flock held
-// until the returned descriptor is closed or the process exits.
-Result<int> LockDataDirectory(const Config& config);
+// while the returned lock lives (or until the process exits).
+Result<FileLock> LockDataDirectory(const Config& config);
 // SQLite in the data directory (migrated on open), or PostgreSQL when DATABASE_URL is set
 // (checked against the built-in migrations; `reflexio migrate` applies them as the owner).
 Result<std::unique_ptr<Database>> OpenDatabase(const Config& config);

@@ -204,7 +204,6 @@ int ServeCommand(const Args& args) {
   server.Stop();
   if (scheduler) scheduler->Stop();
   if (processing.worker) processing.worker->Stop();
-  ::close(*lock);
   return 0;
 }
 

@@ -1,8 +1,5 @@
 #include "jobs/scheduler.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -11,20 +8,11 @@
 
 namespace reflexio {
 
-FileLeaderLock::~FileLeaderLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
-}
-
 Result<bool> FileLeaderLock::TryAcquire() {
-  if (fd_ >= 0) return true;
-  int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("cannot open " + path_, "lock_unavailable");
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return false;
+  if (!held_) {
+    ASSIGN_OR_RETURN(held_, FileLock::TryAcquire(path_));
   }
-  fd_ = fd;
-  return true;
+  return held_.has_value();
 }
 
 namespace {

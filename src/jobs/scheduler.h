@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/file_lock.h"
 #include "core/mutex.h"
 #include "core/time.h"
 #include "storage/usage_ledger.h"
@@ -34,13 +35,12 @@ class LeaderLock {
 class FileLeaderLock : public LeaderLock {
  public:
   explicit FileLeaderLock(std::string path) : path_(std::move(path)) {}
-  ~FileLeaderLock() override;
   Result<bool> TryAcquire() override;
   std::string Describe() const override { return "file lock " + path_; }
 
  private:
   std::string path_;
-  int fd_ = -1;
+  std::optional<FileLock> held_;  // kept once acquired, released on destruction
 };
 
 // The lock for this deployment: an advisory lock on PostgreSQL (database_url set), else a file

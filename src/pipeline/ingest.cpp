@@ -24,9 +24,9 @@ constexpr const char* kAcceptedTypes[] = {
 }  // namespace
 
 Ingestor::Ingestor(RecordingStore& recordings, BlobStore& blobs, const Config& config, Metrics& metrics,
-                   std::function<void()> on_queued)
+                   std::function<void()> on_queued, const Clock& clock)
     : recordings_(recordings), blobs_(blobs), max_attempts_(config.job_max_attempts), metrics_(metrics),
-      on_queued_(std::move(on_queued)) {}
+      on_queued_(std::move(on_queued)), clock_(clock) {}
 
 Status Ingestor::CheckContentType(const std::string& content_type) {
   std::string type = MediaType(content_type);
@@ -102,7 +102,7 @@ Result<InsertOutcome> Ingestor::Finish(std::unique_ptr<StagedUpload> upload) {
   r.original_bytes = static_cast<int64_t>(upload->bytes_);
   r.body_sha256 = sha256;
   r.idempotency_key = request.idempotency_key;
-  r.received_at = SystemClock::Instance().Now();
+  r.received_at = clock_.Now();
   r.captured_at = request.captured_at.value_or(r.received_at);
   r.updated_at = r.received_at;
   r.duration_s = audio.DurationSeconds();

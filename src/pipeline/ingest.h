@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/metrics.h"
+#include "core/time.h"
 #include "crypto/digest.h"
 #include "storage/blob_store.h"
 #include "storage/recording_store.h"
@@ -51,7 +52,9 @@ class StagedUpload {
 
 class Ingestor {
  public:
-  Ingestor(RecordingStore& recordings, BlobStore& blobs, const Config& config, Metrics& metrics, std::function<void()> on_queued);
+  // `clock` stamps each recording's received_at.
+  Ingestor(RecordingStore& recordings, BlobStore& blobs, const Config& config, Metrics& metrics,
+           std::function<void()> on_queued, const Clock& clock = SystemClock::Instance());
 
   // Checked before the body is read, so a wrong type costs no upload.
   static Status CheckContentType(const std::string& content_type);
@@ -68,6 +71,7 @@ class Ingestor {
   int max_attempts_;
   Metrics& metrics_;
   std::function<void()> on_queued_;
+  const Clock& clock_;
 };
 
 }  // namespace reflexio

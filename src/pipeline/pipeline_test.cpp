@@ -71,7 +71,7 @@ class IngestTest : public ::testing::Test {
     db_ = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations()).value();
     tenant_ = db_->EnsureTenant("alice").value();
     blobs_ = std::make_unique<FilesystemBlobStore>(dir_.path(), dir_.path() / "tmp");
-    ingestor_ = std::make_unique<Ingestor>(*db_, *blobs_, config_, metrics_, [this] { ++queued_; });
+    ingestor_ = std::make_unique<Ingestor>(*db_, *blobs_, config_, metrics_, [this] { ++queued_; }, clock_);
   }
   // Begin, the body in pieces as a server receives it, Finish.
   Result<InsertOutcome> Ingest(const std::string& content_type, const std::string& bytes,
@@ -93,6 +93,7 @@ class IngestTest : public ::testing::Test {
   TempDir dir_;
   Config config_;
   Metrics metrics_;
+  testing::FakeClock clock_;
   std::unique_ptr<SqliteDatabase> db_;
   std::unique_ptr<FilesystemBlobStore> blobs_;
   Tenant tenant_;
@@ -110,8 +111,17 @@ TEST_F(IngestTest, AcceptsAudioDurablyAndQueuesOneJob) {
   EXPECT_EQ(testing::FilesUnder(dir_.path() / "tmp"), 0u) << "the staged body was moved into place";
   EXPECT_NEAR(*r.duration_s, 3.335, 0.05);
   EXPECT_EQ(FormatRfc3339(r.captured_at), "2026-11-26T13:33:20.000Z");
+  EXPECT_EQ(r.received_at, clock_.Now()) << "received by the injected clock";
   EXPECT_EQ(db_->GetQueueStats()->queued, 1);
   EXPECT_EQ(queued_, 1);
+}
+
+TEST_F(IngestTest, WithoutACaptureTimeTheRecordingIsDatedWhenReceived) {
+  clock_.Advance(90);
+  auto outcome = Ingest("audio/flac", SpeechBytes("3752-4944-0000.flac"));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(FormatRfc3339(outcome->recording.captured_at), "2026-11-26T22:51:30.000Z");
+  EXPECT_EQ(outcome->recording.received_at, outcome->recording.captured_at);
 }
 
 TEST_F(IngestTest, RefusesWhatIsNotAudioAndKeepsNothing) {

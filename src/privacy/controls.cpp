@@ -94,7 +94,7 @@ Result<std::vector<Recording>> PrivacyControls::AllRecordings(const std::string&
 }
 
 Result<std::string> PrivacyControls::Export(const Tenant& tenant, const RecordingView& view, const std::string& actor) {
-  TimePoint now = SystemClock::Instance().Now();
+  TimePoint now = clock_.Now();
   ASSIGN_OR_RETURN(auto recordings, AllRecordings(tenant.id));
   ASSIGN_OR_RETURN(EffectiveSettings settings, Settings(tenant.id));
   TarWriter tar;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/time.h"
 #include "storage/blob_store.h"
 #include "privacy/keyring.h"
 #include "storage/database.h"
@@ -44,8 +45,10 @@ using RecordingView = std::function<nlohmann::json(const Recording&, const std::
 class PrivacyControls {
  public:
   // `keyring`, when given, forgets an erased tenant's key at once (the stored one is gone anyway).
-  PrivacyControls(const Stores& stores, BlobStore& blobs, const Config& config, Keyring* keyring = nullptr)
-      : stores_(stores), blobs_(blobs), config_(config), keyring_(keyring) {}
+  // `clock` dates exports.
+  PrivacyControls(const Stores& stores, BlobStore& blobs, const Config& config, Keyring* keyring = nullptr,
+                  const Clock& clock = SystemClock::Instance())
+      : stores_(stores), blobs_(blobs), config_(config), keyring_(keyring), clock_(clock) {}
 
   Result<EffectiveSettings> Settings(const std::string& tenant_id);
   // Replaces the stored settings; `actor` is "tenant" or "operator" for the audit entry.
@@ -62,6 +65,7 @@ class PrivacyControls {
   BlobStore& blobs_;
   const Config& config_;
   Keyring* keyring_;
+  const Clock& clock_;
 };
 
 }  // namespace reflexio

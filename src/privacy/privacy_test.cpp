@@ -10,6 +10,7 @@
 #include <cmath>
 #include <iostream>
 #include <atomic>
+#include <map>
 #include <set>
 
 #include "core/file_util.h"
@@ -585,6 +586,34 @@ TEST_P(EncryptedStorageTest, EraseDeletesEveryRowAndShredsTheKeySoBackupsCannotB
   auto audit = db.privacy.ListAudit(alice_.id, 10, "");
   ASSERT_FALSE(audit->items.empty());
   EXPECT_EQ(audit->items[0].action, "erase");
+}
+
+// The files the export writes itself (not copies of stored rows) carry the export's own time,
+// read from the injected clock: the octal mtime field of each tar header says which.
+TEST_P(EncryptedStorageTest, ExportDatesItsOwnFilesByTheInjectedClock) {
+  SealedStores db_sealing(*backend_, *keyring_);
+  const Stores& db = db_sealing.stores();
+  TempDir store_dir;
+  EncryptedBlobStore blobs(std::make_unique<FilesystemBlobStore>(store_dir.path(), store_dir.path() / "staging"),
+                           *keyring_);
+  clock_.Advance(7200);
+  Config config;
+  PrivacyControls controls(db, blobs, config, keyring_.get(), clock_);
+  auto tar = controls.Export(alice_, [](const Recording& r, const std::vector<Segment>&) {
+    return nlohmann::json{{"id", r.id}};
+  }, "tenant");
+  ASSERT_TRUE(tar.ok()) << tar.status().ToString();
+  std::map<std::string, long long> mtimes;
+  for (size_t at = 0; at + 512 <= tar->size();) {
+    std::string name = tar->substr(at, 100).c_str();
+    if (name.empty()) break;
+    mtimes[name] = std::stoll(tar->substr(at + 136, 12), nullptr, 8);
+    size_t size = std::stoull(tar->substr(at + 124, 12), nullptr, 8);
+    at += 512 + (size + 511) / 512 * 512;
+  }
+  ASSERT_TRUE(mtimes.count("audit_log.json")) << "files found: " << mtimes.size();
+  EXPECT_EQ(mtimes["audit_log.json"], static_cast<long long>(clock_.seconds()));
+  EXPECT_EQ(mtimes["understanding.json"], static_cast<long long>(clock_.seconds()));
 }
 
 TEST_P(EncryptedStorageTest, OutboundTextIsAuditedMaskedOrBlockedAndOptOutKeepsItLocal) {

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/http_client.h"
 #include "core/status.h"
+#include "core/time.h"
 
 namespace reflexio {
 
@@ -82,7 +83,8 @@ struct S3Settings {
 
 class S3BlobStore : public BlobStore {
  public:
-  S3BlobStore(S3Settings settings, std::shared_ptr<HttpClient> http);
+  // `clock` dates each request's signature (S3 rejects one more than 15 minutes off).
+  S3BlobStore(S3Settings settings, std::shared_ptr<HttpClient> http, const Clock& clock = SystemClock::Instance());
   std::string Describe() const override;
   Status Put(const std::string& key, const std::string& bytes) override;
   // The bytes are held in memory and sent with one PUT on Commit.
@@ -100,6 +102,7 @@ class S3BlobStore : public BlobStore {
                             const std::string& range = "");
   S3Settings settings_;
   std::shared_ptr<HttpClient> http_;
+  const Clock& clock_;
 };
 
 // AWS Signature Version 4 for one request. `headers` must hold every header to sign (host and

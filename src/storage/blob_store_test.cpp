@@ -110,6 +110,34 @@ TEST(S3BlobStore, UnknownCredentialsAndMissingBucketsAreRefused) {
   EXPECT_FALSE(missing_bucket.Check().ok());
 }
 
+// The request date is signed, so it must come from the injected clock (S3 refuses a skew of
+// more than 15 minutes): a client that only records what it is asked to send shows which.
+TEST(S3BlobStore, SignsWithTheInjectedClock) {
+  class RecordingClient : public HttpClient {
+   public:
+    Result<HttpResponse> Send(const HttpRequest& request) override {
+      sent.push_back(request);
+      HttpResponse ok;
+      ok.status = 200;
+      return ok;
+    }
+    std::vector<HttpRequest> sent;
+  };
+  auto http = std::make_shared<RecordingClient>();
+  testing::FakeClock clock;
+  clock.Advance(3600);
+  S3BlobStore store({"http://127.0.0.1:9", "b", "us-east-1", "AK", "secret"}, http, clock);
+  ASSERT_TRUE(store.Put("audio/t/x.opus", "data").ok());
+  ASSERT_EQ(http->sent.size(), 1u);
+  std::string date, authorization;
+  for (const auto& [name, value] : http->sent[0].headers) {
+    if (name == "x-amz-date") date = value;
+    if (name == "Authorization") authorization = value;
+  }
+  EXPECT_EQ(date, "20261126T235000Z");
+  EXPECT_NE(authorization.find("/20261126/us-east-1/s3/aws4_request"), std::string::npos) << authorization;
+}
+
 TEST(MakeBlobStore, S3WithoutCredentialsSaysWhatIsMissing) {
   Config config;
   config.blob_backend = "s3";

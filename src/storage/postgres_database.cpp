@@ -9,6 +9,7 @@
 #include "crypto/digest.h"
 #include "core/log.h"
 #include "storage/cursor.h"
+#include "storage/paging.h"
 #include "storage/postgres_rows.h"
 
 namespace reflexio {
@@ -26,27 +27,6 @@ const char* kRecordingColumns =
     "extract(epoch from captured_at), extract(epoch from received_at), extract(epoch from updated_at), "
     "duration_s, speech_s, source_path, audio_path, engine, language";
 
-Recording ReadRecording(const pqxx::row& row) {
-  Recording r;
-  r.tenant_id = Text(row[0]);
-  r.id = Text(row[1]);
-  r.status = ParseRecordingStatus(Text(row[2]));
-  r.error = Text(row[3]);
-  r.content_type = Text(row[4]);
-  r.original_bytes = row[5].as<int64_t>();
-  r.body_sha256 = Text(row[6]);
-  if (!row[7].is_null()) r.idempotency_key = Text(row[7]);
-  r.captured_at = FromUnixSeconds(Number(row[8]));
-  r.received_at = FromUnixSeconds(Number(row[9]));
-  r.updated_at = FromUnixSeconds(Number(row[10]));
-  if (!row[11].is_null()) r.duration_s = row[11].as<double>();
-  if (!row[12].is_null()) r.speech_s = row[12].as<double>();
-  r.source_path = Text(row[13]);
-  r.audio_path = Text(row[14]);
-  r.engine = Text(row[15]);
-  r.language = Text(row[16]);
-  return r;
-}
 
 Status SetRecordingStatus(pqxx::dbtransaction& tx, const Job& job, const std::string& status,
                           const std::optional<std::string>& error, TimePoint now) {
@@ -224,7 +204,7 @@ Result<std::optional<Recording>> PostgresDatabase::FindByIdempotencyKey(const st
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns + " FROM recordings WHERE tenant_id = $1 AND idempotency_key = $2",
                      Param(tenant_id), Param(key));
-    if (!rows.empty()) found = ReadRecording(rows[0]);
+    if (!rows.empty()) found = ReadRecording(Row(rows[0]));
     return Status::Ok();
   }));
   return found;
@@ -247,7 +227,7 @@ Result<InsertOutcome> PostgresDatabase::InsertRecording(const Recording& r, cons
       auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns +
                                " FROM recordings WHERE tenant_id = $1 AND idempotency_key = $2",
                        Param(r.tenant_id), Param::Optional(r.idempotency_key));
-      outcome = {ReadRecording(rows[0]), true};
+      outcome = {ReadRecording(Row(rows[0])), true};
       return Status::Ok();
     }
     double now = ToUnixSeconds(clock_.Now());
@@ -264,7 +244,7 @@ Result<std::optional<Recording>> PostgresDatabase::GetRecording(const std::strin
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns + " FROM recordings WHERE tenant_id = $1 AND id = $2",
                      Param(tenant_id), Param(id));
-    if (!rows.empty()) found = ReadRecording(rows[0]);
+    if (!rows.empty()) found = ReadRecording(Row(rows[0]));
     return Status::Ok();
   }));
   return found;
@@ -289,16 +269,11 @@ Result<Page<Recording>> PostgresDatabase::ListRecordings(const std::string& tena
                              "AND ($4::float8 IS NULL OR (captured_at, id) < (to_timestamp($4::float8), $5::text)) "
                              "ORDER BY captured_at DESC, id DESC LIMIT $6",
                      Param(tenant_id), Param::Time(range.from), Param::Time(range.to), after_time, after_id,
-                     Param(static_cast<int64_t>(limit + 1)));
-    for (const auto& row : rows) page.items.push_back(ReadRecording(row));
+                     Param(FetchLimit(limit)));
+    for (const auto& row : rows) page.items.push_back(ReadRecording(Row(row)));
     return Status::Ok();
   }));
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    const Recording& last = page.items.back();
-    page.next_cursor = EncodeKeysetCursor(FormatRfc3339(last.captured_at), last.id);
-  }
-  return page;
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(FormatRfc3339(last.captured_at), last.id); });
 }
 
 Result<std::vector<Segment>> PostgresDatabase::GetSegments(const std::string& tenant_id,
@@ -308,7 +283,7 @@ Result<std::vector<Segment>> PostgresDatabase::GetSegments(const std::string& te
     auto rows = Exec(tx, std::string("SELECT ") + kSegmentColumns +
                              " FROM segments WHERE tenant_id = $1 AND recording_id = $2 ORDER BY seq",
                      Param(tenant_id), Param(recording_id));
-    for (const auto& row : rows) segments.push_back(ReadSegment(row, 0));
+    for (const auto& row : rows) segments.push_back(ReadSegment(Row(row), 0));
     return Status::Ok();
   }));
   return segments;
@@ -336,21 +311,17 @@ Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, c
             "AND ($4::float8 IS NULL OR s.captured_at < to_timestamp($4::float8)) "
             "ORDER BY 2 DESC, s.captured_at DESC LIMIT $5 OFFSET $6",
         Param(tenant_id), Param(query), Param::Time(range.from), Param::Time(range.to),
-        Param(static_cast<int64_t>(limit + 1)), Param(offset));
+        Param(FetchLimit(limit)), Param(offset));
     for (const auto& row : rows) {
       SearchHit hit;
       hit.recording_id = Text(row[0]);
       hit.score = row[1].as<double>();
-      hit.segment = ReadSegment(row, 2);
+      hit.segment = ReadSegment(Row(row), 2);
       page.items.push_back(std::move(hit));
     }
     return Status::Ok();
   }));
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeOffsetCursor(offset + limit);
-  }
-  return page;
+  return FinishOffsetPage(std::move(page), limit, offset);
 }
 
 Result<std::optional<Job>> PostgresDatabase::ClaimJob(const std::string& owner, double lease_s) {
@@ -674,18 +645,14 @@ Result<Page<AuditEntry>> PostgresDatabase::ListAudit(const std::string& tenant_i
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, "SELECT id, extract(epoch from at), actor, action, detail::text FROM audit_log "
                          "WHERE tenant_id = $1 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
-                     Param(tenant_id), Param::Optional(after), Param(static_cast<int64_t>(limit + 1)));
+                     Param(tenant_id), Param::Optional(after), Param(FetchLimit(limit)));
     for (const auto& row : rows) {
       page.items.push_back(AuditEntry{tenant_id, Text(row[0]), FromUnixSeconds(Number(row[1])), Text(row[2]),
                                       Text(row[3]), Text(row[4])});
     }
     return Status::Ok();
   }));
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeKeysetCursor("audit", page.items.back().id);
-  }
-  return page;
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor("audit", last.id); });
 }
 
 Result<std::vector<Recording>> PostgresDatabase::ListFinishedCapturedBefore(const std::string& tenant_id,
@@ -699,7 +666,7 @@ Result<std::vector<Recording>> PostgresDatabase::ListFinishedCapturedBefore(cons
                              "ORDER BY captured_at, id LIMIT $4",
                      Param(tenant_id), Param(ToUnixSeconds(cutoff)),
                      Param(std::string(with_audio_only ? "true" : "false")), Param(static_cast<int64_t>(limit)));
-    for (const auto& row : rows) found.push_back(ReadRecording(row));
+    for (const auto& row : rows) found.push_back(ReadRecording(Row(row)));
     return Status::Ok();
   }));
   return found;

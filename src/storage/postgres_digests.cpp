@@ -4,6 +4,7 @@
 
 #include "storage/codecs.h"
 #include "storage/cursor.h"
+#include "storage/paging.h"
 #include "storage/postgres_database.h"
 #include "storage/postgres_rows.h"
 
@@ -12,21 +13,6 @@ namespace reflexio {
 using namespace pg;  // NOLINT: the backend's own helpers
 
 namespace {
-Digest ReadDigest(const pqxx::row& row, bool with_contents) {
-  Digest d;
-  d.tenant_id = Text(row[0]);
-  d.date = Text(row[1]);
-  d.status = Text(row[2]);
-  d.inputs_hash = Text(row[3]);
-  d.error = Text(row[4]);
-  d.updated_at = FromUnixSeconds(Number(row[5]));
-  if (with_contents) {
-    d.content_json = Text(row[6]);
-    d.markdown = Text(row[7]);
-    d.pdf = Text(row[8]);
-  }
-  return d;
-}
 }  // namespace
 
 Result<std::optional<Digest>> PostgresDatabase::GetDigest(const std::string& tenant_id, const std::string& date) {
@@ -35,7 +21,7 @@ Result<std::optional<Digest>> PostgresDatabase::GetDigest(const std::string& ten
     auto rows = Exec(tx, "SELECT tenant_id, date, status, inputs_hash, error, extract(epoch from updated_at), "
                          "content_json, markdown, pdf FROM digests WHERE tenant_id = $1 AND date = $2",
                      Param(tenant_id), Param(date));
-    if (!rows.empty()) found = ReadDigest(rows[0], true);
+    if (!rows.empty()) found = ReadDigest(Row(rows[0]), true);
     return Status::Ok();
   }));
   return found;
@@ -85,15 +71,11 @@ Result<Page<Digest>> PostgresDatabase::ListDigests(const std::string& tenant_id,
                      "SELECT tenant_id, date, status, inputs_hash, error, extract(epoch from updated_at) FROM digests "
                      "WHERE tenant_id = $1 AND ($2 = '' OR date >= $2) AND ($3 = '' OR date <= $3) "
                      "AND ($4 = '' OR date < $4) ORDER BY date DESC LIMIT $5",
-                     Param(tenant_id), Param(from), Param(to), Param(after), Param(static_cast<int64_t>(limit + 1)));
-    for (const auto& row : rows) page.items.push_back(ReadDigest(row, false));
+                     Param(tenant_id), Param(from), Param(to), Param(after), Param(FetchLimit(limit)));
+    for (const auto& row : rows) page.items.push_back(ReadDigest(Row(row), false));
     return Status::Ok();
   }));
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeKeysetCursor(page.items.back().date, page.items.back().date);
-  }
-  return page;
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(last.date, last.date); });
 }
 
 Status PostgresDatabase::DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) {
@@ -110,25 +92,6 @@ constexpr const char* kDeliveryColumns =
     "extract(epoch from next_attempt_at), extract(epoch from lease_until), last_error, extract(epoch from created_at), "
     "extract(epoch from updated_at), with_document";
 
-DigestDelivery ReadDelivery(const pqxx::row& row) {
-  DigestDelivery d;
-  d.tenant_id = Text(row[0]);
-  d.date = Text(row[1]);
-  d.origin = Text(row[2]);
-  d.state = Text(row[3]);
-  d.chat_id = Text(row[4]);
-  d.messages = StringsFromJson(Text(row[5]));
-  d.steps_done = row[6].as<int>();
-  d.message_ids = StringsFromJson(Text(row[7]));
-  d.attempts = row[8].as<int>();
-  d.next_attempt_at = FromUnixSeconds(Number(row[9]));
-  if (!row[10].is_null()) d.lease_until = FromUnixSeconds(Number(row[10]));
-  d.last_error = Text(row[11]);
-  d.created_at = FromUnixSeconds(Number(row[12]));
-  d.updated_at = FromUnixSeconds(Number(row[13]));
-  d.with_document = row[14].as<bool>();
-  return d;
-}
 }  // namespace
 
 Result<bool> PostgresDatabase::AddDelivery(const DigestDelivery& d, bool replace) {
@@ -164,7 +127,7 @@ Result<std::optional<DigestDelivery>> PostgresDatabase::GetDelivery(const std::s
     auto rows = Exec(tx, std::string("SELECT ") + kDeliveryColumns +
                              " FROM digest_deliveries WHERE tenant_id = $1 AND date = $2 AND origin = $3",
                      Param(tenant_id), Param(date), Param(origin));
-    if (!rows.empty()) found = ReadDelivery(rows[0]);
+    if (!rows.empty()) found = ReadDelivery(Row(rows[0]));
     return Status::Ok();
   }));
   return found;
@@ -177,7 +140,7 @@ Result<std::vector<DigestDelivery>> PostgresDatabase::ListDeliveries(const std::
     for (const auto& row : Exec(tx, std::string("SELECT ") + kDeliveryColumns +
                                         " FROM digest_deliveries WHERE tenant_id = $1 AND date = $2 ORDER BY origin",
                                 Param(tenant_id), Param(date))) {
-      out.push_back(ReadDelivery(row));
+      out.push_back(ReadDelivery(Row(row)));
     }
     return Status::Ok();
   }));
@@ -202,7 +165,7 @@ Result<std::vector<DigestDelivery>> PostgresDatabase::ClaimDeliveries(const std:
                                  "RETURNING ") + kDeliveryColumns,
                      Param(ToUnixSeconds(lease_until)), Param(tenant_id), Param(ToUnixSeconds(clock_.Now())),
                      Param(date), Param(origin), Param(static_cast<int64_t>(limit)));
-    for (const auto& row : rows) out.push_back(ReadDelivery(row));
+    for (const auto& row : rows) out.push_back(ReadDelivery(Row(row)));
     return Status::Ok();
   }));
   return out;

@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "storage/codecs.h"
 #include "storage/database.h"
+#include "storage/row_mappers.h"
 
 namespace reflexio::pg {
 
@@ -35,6 +36,14 @@ inline pqxx::result Exec(pqxx::dbtransaction& tx, const std::string& sql, const 
   return tx.exec_params(sql, params.get()...);
 }
 
+// A keyset cursor's time key: epoch seconds printed with every digit a double holds.
+inline std::string EpochKey(TimePoint t) {
+  std::ostringstream key;
+  key.precision(17);
+  key << ToUnixSeconds(t);
+  return key.str();
+}
+
 inline std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
 inline double Number(const pqxx::field& f) { return f.is_null() ? 0 : f.as<double>(); }
 
@@ -42,20 +51,19 @@ inline const char* kSegmentColumns =
     "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language, index_terms, quality, "
     "quality_reasons";
 
-inline Segment ReadSegment(const pqxx::row& row, int first) {
-  Segment s;
-  s.seq = row[first].as<int>();
-  s.start_s = row[first + 1].as<double>();
-  s.end_s = row[first + 2].as<double>();
-  s.captured_at = FromUnixSeconds(Number(row[first + 3]));
-  s.text = Text(row[first + 4]);
-  s.words = WordsFromJson(Text(row[first + 5]));
-  s.engine = Text(row[first + 6]);
-  s.language = Text(row[first + 7]);
-  s.index_terms = Text(row[first + 8]);
-  s.quality = Text(row[first + 9]);
-  s.quality_reasons = SplitReasons(Text(row[first + 10]));
-  return s;
-}
+// One row of a result; times are selected as epoch seconds (extract(epoch from …)).
+class Row : public ColumnReader {
+ public:
+  explicit Row(const pqxx::row& row) : row_(row) {}
+  bool IsNull(int column) const override { return row_[column].is_null(); }
+  std::string Text(int column) const override { return pg::Text(row_[column]); }
+  int64_t Int(int column) const override { return IsNull(column) ? 0 : row_[column].as<int64_t>(); }
+  double Double(int column) const override { return Number(row_[column]); }
+  bool Bool(int column) const override { return !IsNull(column) && row_[column].as<bool>(); }
+  TimePoint Time(int column) const override { return FromUnixSeconds(Number(row_[column])); }
+
+ private:
+  const pqxx::row& row_;
+};
 
 }  // namespace reflexio::pg

@@ -3,6 +3,7 @@
 #include "storage/postgres_rows.h"
 #include "storage/postgres_database.h"
 #include "storage/cursor.h"
+#include "storage/paging.h"
 
 namespace reflexio {
 
@@ -12,37 +13,10 @@ namespace {
 const char* kEpisodeColumns =
     "tenant_id, id, extract(epoch from started_at), extract(epoch from ended_at), state, segments, "
     "extract(epoch from closed_at), extract(epoch from enriched_at)";
-Episode ReadEpisode(const pqxx::row& row) {
-  Episode e;
-  e.tenant_id = Text(row[0]);
-  e.id = Text(row[1]);
-  e.started_at = FromUnixSeconds(Number(row[2]));
-  e.ended_at = FromUnixSeconds(Number(row[3]));
-  e.state = Text(row[4]) == "closed" ? EpisodeState::kClosed : EpisodeState::kOpen;
-  e.segments = row[5].as<int64_t>();
-  if (!row[6].is_null()) e.closed_at = FromUnixSeconds(Number(row[6]));
-  if (!row[7].is_null()) e.enriched_at = FromUnixSeconds(Number(row[7]));
-  return e;
-}
 
 const char* kInsightColumns =
     "tenant_id, id, scope, episode_id, kind, state, dedup_key, extract(epoch from at), due_date, body, "
     "extract(epoch from updated_at)";
-Insight ReadInsight(const pqxx::row& row) {
-  Insight i;
-  i.tenant_id = Text(row[0]);
-  i.id = Text(row[1]);
-  i.scope = Text(row[2]);
-  i.episode_id = Text(row[3]);
-  i.kind = Text(row[4]);
-  i.state = Text(row[5]);
-  i.dedup_key = Text(row[6]);
-  i.at = FromUnixSeconds(Number(row[7]));
-  if (!row[8].is_null()) i.due_date = Text(row[8]);
-  i.body = Text(row[9]);
-  i.updated_at = FromUnixSeconds(Number(row[10]));
-  return i;
-}
 
 Param NullIfEmpty(const std::string& s) { return s.empty() ? Param() : Param(s); }
 
@@ -100,7 +74,7 @@ Result<std::vector<Episode>> PostgresDatabase::ListOpenEpisodesQuietSince(const 
                              " FROM episodes WHERE tenant_id = $1 AND state = 'open' AND ended_at < to_timestamp($2) "
                              "AND updated_at < to_timestamp($2) ORDER BY ended_at",
                      Param(tenant_id), Param(ToUnixSeconds(cutoff)));
-    for (const auto& row : rows) found.push_back(ReadEpisode(row));
+    for (const auto& row : rows) found.push_back(ReadEpisode(Row(row)));
     return Status::Ok();
   }));
   return found;
@@ -146,18 +120,11 @@ Result<Page<Episode>> PostgresDatabase::ListEpisodes(const std::string& tenant_i
                 "ORDER BY started_at DESC, id DESC LIMIT $6",
         Param(tenant_id), Param::Time(range.from), Param::Time(range.to),
         position ? Param(position->first) : Param(), position ? Param(position->second) : Param(),
-        Param(static_cast<int64_t>(limit + 1)));
-    for (const auto& row : rows) page.items.push_back(ReadEpisode(row));
+        Param(FetchLimit(limit)));
+    for (const auto& row : rows) page.items.push_back(ReadEpisode(Row(row)));
     return Status::Ok();
   }));
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    std::ostringstream key;
-    key.precision(17);
-    key << ToUnixSeconds(page.items.back().started_at);
-    page.next_cursor = EncodeKeysetCursor(key.str(), page.items.back().id);
-  }
-  return page;
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(EpochKey(last.started_at), last.id); });
 }
 
 Result<std::optional<Episode>> PostgresDatabase::GetEpisode(const std::string& tenant_id, const std::string& id) {
@@ -165,7 +132,7 @@ Result<std::optional<Episode>> PostgresDatabase::GetEpisode(const std::string& t
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, std::string("SELECT ") + kEpisodeColumns + " FROM episodes WHERE tenant_id = $1 AND id = $2",
                      Param(tenant_id), Param(id));
-    if (!rows.empty()) found = ReadEpisode(rows[0]);
+    if (!rows.empty()) found = ReadEpisode(Row(rows[0]));
     return Status::Ok();
   }));
   return found;
@@ -179,7 +146,7 @@ Result<std::vector<EpisodeSegment>> PostgresDatabase::GetEpisodeSegments(const s
                              " FROM segments WHERE tenant_id = $1 AND episode_id = $2 "
                              "ORDER BY captured_at, recording_id, seq",
                      Param(tenant_id), Param(episode_id));
-    for (const auto& row : rows) found.push_back({Text(row[0]), ReadSegment(row, 1)});
+    for (const auto& row : rows) found.push_back({Text(row[0]), ReadSegment(Row(row), 1)});
     return Status::Ok();
   }));
   return found;
@@ -192,7 +159,7 @@ Result<std::vector<Episode>> PostgresDatabase::ListEpisodesToEnrich(const std::s
                              " FROM episodes WHERE tenant_id = $1 AND state = 'closed' AND enriched_at IS NULL "
                              "ORDER BY started_at, id LIMIT $2",
                      Param(tenant_id), Param(static_cast<int64_t>(limit)));
-    for (const auto& row : rows) found.push_back(ReadEpisode(row));
+    for (const auto& row : rows) found.push_back(ReadEpisode(Row(row)));
     return Status::Ok();
   }));
   return found;
@@ -236,18 +203,11 @@ Result<Page<Insight>> PostgresDatabase::ListInsights(const std::string& tenant_i
                 "ORDER BY at DESC, id DESC LIMIT $10",
         Param(tenant_id), Param(f.scope), Param(f.kind), Param(f.episode_id), Param(f.state),
         Param::Time(f.range.from), Param::Time(f.range.to), position ? Param(position->first) : Param(),
-        position ? Param(position->second) : Param(), Param(static_cast<int64_t>(limit + 1)));
-    for (const auto& row : rows) page.items.push_back(ReadInsight(row));
+        position ? Param(position->second) : Param(), Param(FetchLimit(limit)));
+    for (const auto& row : rows) page.items.push_back(ReadInsight(Row(row)));
     return Status::Ok();
   }));
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    std::ostringstream key;
-    key.precision(17);
-    key << ToUnixSeconds(page.items.back().at);
-    page.next_cursor = EncodeKeysetCursor(key.str(), page.items.back().id);
-  }
-  return page;
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(EpochKey(last.at), last.id); });
 }
 
 Result<std::optional<Insight>> PostgresDatabase::GetInsight(const std::string& tenant_id, const std::string& id) {
@@ -255,7 +215,7 @@ Result<std::optional<Insight>> PostgresDatabase::GetInsight(const std::string& t
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, std::string("SELECT ") + kInsightColumns + " FROM insights WHERE tenant_id = $1 AND id = $2",
                      Param(tenant_id), Param(id));
-    if (!rows.empty()) found = ReadInsight(rows[0]);
+    if (!rows.empty()) found = ReadInsight(Row(rows[0]));
     return Status::Ok();
   }));
   return found;
@@ -269,7 +229,7 @@ Result<std::optional<Insight>> PostgresDatabase::FindInsightByKey(const std::str
                              " FROM insights WHERE tenant_id = $1 AND scope = $2 AND kind = $3 AND dedup_key = $4 "
                              "AND dedup_key <> ''",
                      Param(tenant_id), Param(scope), Param(kind), Param(dedup_key));
-    if (!rows.empty()) found = ReadInsight(rows[0]);
+    if (!rows.empty()) found = ReadInsight(Row(rows[0]));
     return Status::Ok();
   }));
   return found;

@@ -47,8 +47,8 @@ std::string SignV4(const SigV4Request& r) {
 }
 
 namespace {
-std::string AmzDate() {
-  std::time_t now = std::time(nullptr);
+std::string AmzDate(TimePoint at) {
+  std::time_t now = std::chrono::system_clock::to_time_t(at);
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[32];
@@ -68,8 +68,8 @@ std::pair<std::string, std::string> SplitEndpoint(const std::string& endpoint) {
 }
 }  // namespace
 
-S3BlobStore::S3BlobStore(S3Settings settings, std::shared_ptr<HttpClient> http)
-    : settings_(std::move(settings)), http_(std::move(http)) {
+S3BlobStore::S3BlobStore(S3Settings settings, std::shared_ptr<HttpClient> http, const Clock& clock)
+    : settings_(std::move(settings)), http_(std::move(http)), clock_(clock) {
   while (!settings_.endpoint.empty() && settings_.endpoint.back() == '/') settings_.endpoint.pop_back();
 }
 
@@ -82,7 +82,7 @@ Result<HttpResponse> S3BlobStore::Send(const std::string& method, const std::str
   std::string path = base + "/" + settings_.bucket + (key.empty() ? "" : "/" + key);
   std::string uri = UriEncodePath(path);
   std::string payload_hash = Sha256Hex(body);
-  std::string amz_date = AmzDate();
+  std::string amz_date = AmzDate(clock_.Now());
   SigV4Request sig;
   sig.method = method;
   sig.canonical_uri = uri;

@@ -5,6 +5,7 @@
 #include "core/ids.h"
 #include "crypto/digest.h"
 #include "storage/cursor.h"
+#include "storage/paging.h"
 #include "storage/sqlite_rows.h"
 
 namespace reflexio {
@@ -18,27 +19,6 @@ constexpr const char* kRecordingColumns =
     "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, captured_at, "
     "received_at, updated_at, duration_s, speech_s, source_path, audio_path, engine, language";
 
-Recording ReadRecording(const SqliteStatement& s) {
-  Recording r;
-  r.tenant_id = s.ColumnText(0);
-  r.id = s.ColumnText(1);
-  r.status = ParseRecordingStatus(s.ColumnText(2));
-  r.error = s.ColumnText(3);
-  r.content_type = s.ColumnText(4);
-  r.original_bytes = s.ColumnInt(5);
-  r.body_sha256 = s.ColumnText(6);
-  if (!s.ColumnIsNull(7)) r.idempotency_key = s.ColumnText(7);
-  r.captured_at = ParseStoredTime(s.ColumnText(8));
-  r.received_at = ParseStoredTime(s.ColumnText(9));
-  r.updated_at = ParseStoredTime(s.ColumnText(10));
-  if (!s.ColumnIsNull(11)) r.duration_s = s.ColumnDouble(11);
-  if (!s.ColumnIsNull(12)) r.speech_s = s.ColumnDouble(12);
-  r.source_path = s.ColumnText(13);
-  r.audio_path = s.ColumnText(14);
-  r.engine = s.ColumnText(15);
-  r.language = s.ColumnText(16);
-  return r;
-}
 
 // FTS5 query: every term must occur; each quoted so user text is never FTS syntax.
 std::string FtsQuery(const std::vector<std::string>& terms) {
@@ -65,6 +45,14 @@ Status SetRecordingStatus(SqliteConnection& db, const Job& job, const std::strin
 
 }  // namespace
 
+Status SqliteDatabase::Transact(const std::string& tenant, const Body& body) {
+  (void)tenant;  // see the header: tenancy is in each statement's filter
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
+  RETURN_IF_ERROR(body(*db_));
+  return tx.Commit();
+}
+
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
                                                              const std::vector<Migration>& migrations,
                                                              const Clock& clock) {
@@ -77,21 +65,20 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
 }
 
 Result<Tenant> SqliteDatabase::EnsureTenant(const std::string& name) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  ASSIGN_OR_RETURN(auto find, db_->Prepare("SELECT id FROM tenants WHERE name = ?"));
-  find.Bind(1, name);
-  ASSIGN_OR_RETURN(bool found, find.Step());
-  Tenant tenant{found ? find.ColumnText(0) : NewId(), name};
-  if (!found) {
-    ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)"));
-    insert.Bind(1, tenant.id);
-    insert.Bind(2, name);
-    insert.Bind(3, FormatRfc3339(clock_.Now()));
-    RETURN_IF_ERROR(insert.Run());
-  }
-  RETURN_IF_ERROR(tx.Commit());
-  return tenant;
+  return Transact<Tenant>("", [&](SqliteConnection& db) -> Result<Tenant> {
+    ASSIGN_OR_RETURN(auto find, db.Prepare("SELECT id FROM tenants WHERE name = ?"));
+    find.Bind(1, name);
+    ASSIGN_OR_RETURN(bool found, find.Step());
+    Tenant tenant{found ? find.ColumnText(0) : NewId(), name};
+    if (!found) {
+      ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)"));
+      insert.Bind(1, tenant.id);
+      insert.Bind(2, name);
+      insert.Bind(3, FormatRfc3339(clock_.Now()));
+      RETURN_IF_ERROR(insert.Run());
+    }
+    return tenant;
+  });
 }
 
 Result<int64_t> SqliteDatabase::CountTenants() {
@@ -128,16 +115,12 @@ Result<std::optional<Tenant>> SqliteDatabase::TenantForKeyHash(const std::string
 Result<std::vector<Tenant>> SqliteDatabase::ListTenants() {
   MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT id, name FROM tenants ORDER BY id"));
-  std::vector<Tenant> tenants;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return tenants;
-    tenants.push_back(Tenant{stmt.ColumnText(0), stmt.ColumnText(1)});
-  }
+  return ReadRows(stmt, [](const SqliteRow& row) { return Tenant{row.Text(0), row.Text(1)}; });
 }
 
-Result<std::optional<WrappedTenantKey>> SqliteDatabase::GetTenantKeyLocked(const std::string& tenant_id) {
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT master_key_id, wrapped_hex FROM tenant_keys WHERE tenant_id = ?"));
+namespace {
+Result<std::optional<WrappedTenantKey>> SelectTenantKey(SqliteConnection& db, const std::string& tenant_id) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT master_key_id, wrapped_hex FROM tenant_keys WHERE tenant_id = ?"));
   stmt.Bind(1, tenant_id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<WrappedTenantKey>();
@@ -145,27 +128,27 @@ Result<std::optional<WrappedTenantKey>> SqliteDatabase::GetTenantKeyLocked(const
   if (!wrapped) return Internal("the stored key of tenant " + tenant_id + " is not hex");
   return std::optional<WrappedTenantKey>(WrappedTenantKey{tenant_id, stmt.ColumnText(0), *wrapped});
 }
+}  // namespace
 
 Result<std::optional<WrappedTenantKey>> SqliteDatabase::GetTenantKey(const std::string& tenant_id) {
   MutexLock lock(mutex_);
-  return GetTenantKeyLocked(tenant_id);
+  return SelectTenantKey(*db_, tenant_id);
 }
 
 Result<WrappedTenantKey> SqliteDatabase::AddTenantKey(const WrappedTenantKey& key) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "INSERT INTO tenant_keys (tenant_id, master_key_id, wrapped_hex, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (tenant_id) DO NOTHING"));
-  stmt.Bind(1, key.tenant_id);
-  stmt.Bind(2, key.master_key_id);
-  stmt.Bind(3, ToHex(key.wrapped));
-  stmt.Bind(4, FormatRfc3339(clock_.Now()));
-  RETURN_IF_ERROR(stmt.Run());
-  ASSIGN_OR_RETURN(auto stored, GetTenantKeyLocked(key.tenant_id));
-  RETURN_IF_ERROR(tx.Commit());
-  if (!stored) return Internal("the key of tenant " + key.tenant_id + " was not stored");
-  return *stored;
+  return Transact<WrappedTenantKey>(key.tenant_id, [&](SqliteConnection& db) -> Result<WrappedTenantKey> {
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+        "INSERT INTO tenant_keys (tenant_id, master_key_id, wrapped_hex, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (tenant_id) DO NOTHING"));
+    stmt.Bind(1, key.tenant_id);
+    stmt.Bind(2, key.master_key_id);
+    stmt.Bind(3, ToHex(key.wrapped));
+    stmt.Bind(4, FormatRfc3339(clock_.Now()));
+    RETURN_IF_ERROR(stmt.Run());
+    ASSIGN_OR_RETURN(auto stored, SelectTenantKey(db, key.tenant_id));
+    if (!stored) return Internal("the key of tenant " + key.tenant_id + " was not stored");
+    return *stored;
+  });
 }
 
 Status SqliteDatabase::ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) {
@@ -186,81 +169,84 @@ Status SqliteDatabase::ReplaceTenantKey(const WrappedTenantKey& key, const std::
   return Status::Ok();
 }
 
-Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKeyLocked(const std::string& tenant_id,
-                                                                            const std::string& key) {
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kRecordingColumns +
+namespace {
+Result<std::optional<Recording>> SelectByIdempotencyKey(SqliteConnection& db, const std::string& tenant_id,
+                                                        const std::string& key) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(std::string("SELECT ") + kRecordingColumns +
                                            " FROM recordings WHERE tenant_id = ? AND idempotency_key = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, key);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Recording>();
-  return std::optional<Recording>(ReadRecording(stmt));
+  return std::optional<Recording>(ReadRecording(SqliteRow(stmt)));
 }
+}  // namespace
 
 Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKey(const std::string& tenant_id,
                                                                       const std::string& key) {
   MutexLock lock(mutex_);
-  return FindByIdempotencyKeyLocked(tenant_id, key);
+  return SelectByIdempotencyKey(*db_, tenant_id, key);
 }
 
 Result<InsertOutcome> SqliteDatabase::InsertRecording(const Recording& r, const std::string& job_kind,
                                                       int max_attempts) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  if (r.idempotency_key) {
-    ASSIGN_OR_RETURN(auto existing, FindByIdempotencyKeyLocked(r.tenant_id, *r.idempotency_key));
-    if (existing) return InsertOutcome{*existing, true};
-  }
-  ASSIGN_OR_RETURN(auto insert, db_->Prepare(std::string("INSERT INTO recordings (") + kRecordingColumns +
-                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  insert.Bind(1, r.tenant_id);
-  insert.Bind(2, r.id);
-  insert.Bind(3, std::string(ToString(r.status)));
-  insert.BindNull(4);
-  insert.Bind(5, r.content_type);
-  insert.Bind(6, r.original_bytes);
-  insert.Bind(7, r.body_sha256);
-  insert.Bind(8, r.idempotency_key);
-  insert.Bind(9, FormatRfc3339(r.captured_at));
-  insert.Bind(10, FormatRfc3339(r.received_at));
-  insert.Bind(11, FormatRfc3339(r.received_at));
-  if (r.duration_s) insert.Bind(12, *r.duration_s); else insert.BindNull(12);
-  insert.BindNull(13);
-  insert.Bind(14, r.source_path);
-  insert.BindNull(15);
-  insert.BindNull(16);
-  insert.BindNull(17);
-  RETURN_IF_ERROR(insert.Run());
-  double now = ToUnixSeconds(clock_.Now());
-  ASSIGN_OR_RETURN(auto job, db_->Prepare(
-      "INSERT INTO jobs (tenant_id, recording_id, kind, state, max_attempts, run_after, created_at, updated_at) "
-      "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)"));
-  job.Bind(1, r.tenant_id);
-  job.Bind(2, r.id);
-  job.Bind(3, job_kind);
-  job.Bind(4, static_cast<int64_t>(max_attempts));
-  job.Bind(5, now);
-  job.Bind(6, now);
-  job.Bind(7, now);
-  RETURN_IF_ERROR(job.Run());
-  RETURN_IF_ERROR(tx.Commit());
-  return InsertOutcome{r, false};
+  return Transact<InsertOutcome>(r.tenant_id, [&](SqliteConnection& db) -> Result<InsertOutcome> {
+    if (r.idempotency_key) {
+      ASSIGN_OR_RETURN(auto existing, SelectByIdempotencyKey(db, r.tenant_id, *r.idempotency_key));
+      if (existing) return InsertOutcome{*existing, true};
+    }
+    ASSIGN_OR_RETURN(auto insert, db.Prepare(std::string("INSERT INTO recordings (") + kRecordingColumns +
+                                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    insert.Bind(1, r.tenant_id);
+    insert.Bind(2, r.id);
+    insert.Bind(3, std::string(ToString(r.status)));
+    insert.BindNull(4);
+    insert.Bind(5, r.content_type);
+    insert.Bind(6, r.original_bytes);
+    insert.Bind(7, r.body_sha256);
+    insert.Bind(8, r.idempotency_key);
+    insert.Bind(9, FormatRfc3339(r.captured_at));
+    insert.Bind(10, FormatRfc3339(r.received_at));
+    insert.Bind(11, FormatRfc3339(r.received_at));
+    if (r.duration_s) insert.Bind(12, *r.duration_s); else insert.BindNull(12);
+    insert.BindNull(13);
+    insert.Bind(14, r.source_path);
+    insert.BindNull(15);
+    insert.BindNull(16);
+    insert.BindNull(17);
+    RETURN_IF_ERROR(insert.Run());
+    double now = ToUnixSeconds(clock_.Now());
+    ASSIGN_OR_RETURN(auto job, db.Prepare(
+        "INSERT INTO jobs (tenant_id, recording_id, kind, state, max_attempts, run_after, created_at, updated_at) "
+        "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)"));
+    job.Bind(1, r.tenant_id);
+    job.Bind(2, r.id);
+    job.Bind(3, job_kind);
+    job.Bind(4, static_cast<int64_t>(max_attempts));
+    job.Bind(5, now);
+    job.Bind(6, now);
+    job.Bind(7, now);
+    RETURN_IF_ERROR(job.Run());
+    return InsertOutcome{r, false};
+  });
 }
 
-Result<std::optional<Recording>> SqliteDatabase::GetRecordingLocked(const std::string& tenant_id,
-                                                                    const std::string& id) {
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kRecordingColumns +
+namespace {
+Result<std::optional<Recording>> SelectRecording(SqliteConnection& db, const std::string& tenant_id,
+                                                 const std::string& id) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(std::string("SELECT ") + kRecordingColumns +
                                            " FROM recordings WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Recording>();
-  return std::optional<Recording>(ReadRecording(stmt));
+  return std::optional<Recording>(ReadRecording(SqliteRow(stmt)));
 }
+}  // namespace
 
 Result<std::optional<Recording>> SqliteDatabase::GetRecording(const std::string& tenant_id, const std::string& id) {
   MutexLock lock(mutex_);
-  return GetRecordingLocked(tenant_id, id);
+  return SelectRecording(*db_, tenant_id, id);
 }
 
 Result<Page<Recording>> SqliteDatabase::ListRecordings(const std::string& tenant_id, const TimeRange& range,
@@ -283,19 +269,10 @@ Result<Page<Recording>> SqliteDatabase::ListRecordings(const std::string& tenant
     stmt.BindNull(4);
     stmt.BindNull(5);
   }
-  stmt.Bind(6, static_cast<int64_t>(limit + 1));
+  stmt.Bind(6, FetchLimit(limit));
   Page<Recording> page;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    page.items.push_back(ReadRecording(stmt));
-  }
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    const Recording& last = page.items.back();
-    page.next_cursor = EncodeKeysetCursor(FormatRfc3339(last.captured_at), last.id);
-  }
-  return page;
+  ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) { return ReadRecording(row); }));
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(FormatRfc3339(last.captured_at), last.id); });
 }
 
 Result<std::vector<Segment>> SqliteDatabase::GetSegments(const std::string& tenant_id,
@@ -305,13 +282,7 @@ Result<std::vector<Segment>> SqliteDatabase::GetSegments(const std::string& tena
                                            " FROM segments WHERE tenant_id = ? AND recording_id = ? ORDER BY seq"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, recording_id);
-  std::vector<Segment> segments;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    segments.push_back(ReadSegment(stmt, 0));
-  }
-  return segments;
+  return ReadRows(stmt, [](const SqliteRow& row) { return ReadSegment(row, 0); });
 }
 
 Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& terms,
@@ -334,66 +305,64 @@ Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, con
   stmt.Bind(2, tenant_id);
   if (range.from) stmt.Bind(3, FormatRfc3339(*range.from)); else stmt.BindNull(3);
   if (range.to) stmt.Bind(4, FormatRfc3339(*range.to)); else stmt.BindNull(4);
-  stmt.Bind(5, static_cast<int64_t>(limit + 1));
+  stmt.Bind(5, FetchLimit(limit));
   stmt.Bind(6, offset);
   Page<SearchHit> page;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
+  ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) {
     SearchHit hit;
-    hit.recording_id = stmt.ColumnText(0);
-    hit.score = -stmt.ColumnDouble(1);
-    hit.segment = ReadSegment(stmt, 2);
-    page.items.push_back(std::move(hit));
-  }
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeOffsetCursor(offset + limit);
-  }
-  return page;
+    hit.recording_id = row.Text(0);
+    hit.score = -row.Double(1);  // bm25 ranks lower as better
+    hit.segment = ReadSegment(row, 2);
+    return hit;
+  }));
+  return FinishOffsetPage(std::move(page), limit, offset);
 }
 
 Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, double lease_s) {
-  MutexLock lock(mutex_);
   while (true) {
-    ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-    double now = ToUnixSeconds(clock_.Now());
-    ASSIGN_OR_RETURN(auto next, db_->Prepare(
-        "SELECT id, state = 'running' FROM jobs WHERE (state = 'queued' AND run_after <= ?1) "
-        "OR (state = 'running' AND lease_until < ?1) ORDER BY run_after, id LIMIT 1"));
-    next.Bind(1, now);
-    ASSIGN_OR_RETURN(bool found, next.Step());
-    if (!found) return std::optional<Job>();
-    int64_t id = next.ColumnInt(0);
-    bool lease_expired = next.ColumnInt(1) != 0;
-    ASSIGN_OR_RETURN(auto claim, db_->Prepare(
-        "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1, "
-        "updated_at = ?3 WHERE id = ?4 RETURNING id, tenant_id, recording_id, kind, attempts, max_attempts"));
-    claim.Bind(1, owner);
-    claim.Bind(2, now + lease_s);
-    claim.Bind(3, now);
-    claim.Bind(4, id);
-    ASSIGN_OR_RETURN(bool row, claim.Step());
-    if (!row) return Internal("job " + std::to_string(id) + " vanished while being claimed");
-    Job job{claim.ColumnInt(0), claim.ColumnText(1), claim.ColumnText(2), claim.ColumnText(3),
-            static_cast<int>(claim.ColumnInt(4)), static_cast<int>(claim.ColumnInt(5)), owner, lease_expired};
-    (void)claim.Step();  // finish the statement before the next one
-    if (job.attempts > job.max_attempts) {
-      // Its worker vanished while holding it every time: give up instead of running it again.
-      std::string lost = "processing was interrupted " + std::to_string(job.max_attempts) +
-                         " times (the worker stopped while holding it)";
-      ASSIGN_OR_RETURN(auto dead, db_->Prepare(
-          "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?"));
-      dead.Bind(1, lost);
-      dead.Bind(2, job.id);
-      RETURN_IF_ERROR(dead.Run());
-      RETURN_IF_ERROR(SetRecordingStatus(*db_, job, "failed", lost, clock_.Now()));
-      RETURN_IF_ERROR(tx.Commit());
-      continue;
-    }
-    RETURN_IF_ERROR(SetRecordingStatus(*db_, job, "processing", std::nullopt, clock_.Now()));
-    RETURN_IF_ERROR(tx.Commit());
-    return std::optional<Job>(job);
+    // A job claimed more often than it may run is buried in its own transaction; the loop then
+    // claims the next one.
+    bool buried = false;
+    using Claimed = std::optional<Job>;
+    ASSIGN_OR_RETURN(Claimed claimed, Transact<Claimed>("", [&](SqliteConnection& db) -> Result<Claimed> {
+      double now = ToUnixSeconds(clock_.Now());
+      ASSIGN_OR_RETURN(auto next, db.Prepare(
+          "SELECT id, state = 'running' FROM jobs WHERE (state = 'queued' AND run_after <= ?1) "
+          "OR (state = 'running' AND lease_until < ?1) ORDER BY run_after, id LIMIT 1"));
+      next.Bind(1, now);
+      ASSIGN_OR_RETURN(bool found, next.Step());
+      if (!found) return std::optional<Job>();
+      int64_t id = next.ColumnInt(0);
+      bool lease_expired = next.ColumnInt(1) != 0;
+      ASSIGN_OR_RETURN(auto claim, db.Prepare(
+          "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1, "
+          "updated_at = ?3 WHERE id = ?4 RETURNING id, tenant_id, recording_id, kind, attempts, max_attempts"));
+      claim.Bind(1, owner);
+      claim.Bind(2, now + lease_s);
+      claim.Bind(3, now);
+      claim.Bind(4, id);
+      ASSIGN_OR_RETURN(bool row, claim.Step());
+      if (!row) return Internal("job " + std::to_string(id) + " vanished while being claimed");
+      Job job{claim.ColumnInt(0), claim.ColumnText(1), claim.ColumnText(2), claim.ColumnText(3),
+              static_cast<int>(claim.ColumnInt(4)), static_cast<int>(claim.ColumnInt(5)), owner, lease_expired};
+      (void)claim.Step();  // finish the statement before the next one
+      if (job.attempts > job.max_attempts) {
+        // Its worker vanished while holding it every time: give up instead of running it again.
+        std::string lost = "processing was interrupted " + std::to_string(job.max_attempts) +
+                           " times (the worker stopped while holding it)";
+        ASSIGN_OR_RETURN(auto dead, db.Prepare(
+            "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?"));
+        dead.Bind(1, lost);
+        dead.Bind(2, job.id);
+        RETURN_IF_ERROR(dead.Run());
+        RETURN_IF_ERROR(SetRecordingStatus(db, job, "failed", lost, clock_.Now()));
+        buried = true;
+        return std::optional<Job>();
+      }
+      RETURN_IF_ERROR(SetRecordingStatus(db, job, "processing", std::nullopt, clock_.Now()));
+      return std::optional<Job>(job);
+    }));
+    if (!buried) return claimed;
   }
 }
 
@@ -410,88 +379,87 @@ Status SqliteDatabase::RenewLease(const Job& job, double lease_s) {
 }
 
 Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription& t) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  double now = ToUnixSeconds(clock_.Now());
-  ASSIGN_OR_RETURN(auto done, db_->Prepare(
-      "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ? "
-      "WHERE id = ? AND lease_owner = ? AND state = 'running'"));
-  done.Bind(1, now);
-  done.Bind(2, job.id);
-  done.Bind(3, job.lease_owner);
-  RETURN_IF_ERROR(done.Run());
-  if (db_->Changes() == 0) {
-    return Status(ErrorCode::kConflict, "lease_lost", "job " + std::to_string(job.id) + " is no longer ours");
-  }
-  ASSIGN_OR_RETURN(auto clear, db_->Prepare("DELETE FROM segments WHERE tenant_id = ? AND recording_id = ?"));
-  clear.Bind(1, job.tenant_id);
-  clear.Bind(2, job.recording_id);
-  RETURN_IF_ERROR(clear.Run());
-  for (const Segment& seg : t.segments) {
-    ASSIGN_OR_RETURN(auto insert, db_->Prepare(std::string("INSERT INTO segments (tenant_id, recording_id, ") +
-                                               kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    insert.Bind(1, job.tenant_id);
-    insert.Bind(2, job.recording_id);
-    insert.Bind(3, static_cast<int64_t>(seg.seq));
-    insert.Bind(4, seg.start_s);
-    insert.Bind(5, seg.end_s);
-    insert.Bind(6, FormatRfc3339(seg.captured_at));
-    insert.Bind(7, seg.text);
-    insert.Bind(8, WordsToJson(seg.words));
-    insert.Bind(9, seg.engine);
-    insert.Bind(10, seg.language);
-    insert.Bind(11, seg.index_terms);
-    insert.Bind(12, seg.quality);
-    insert.Bind(13, JoinReasons(seg.quality_reasons));
-    RETURN_IF_ERROR(insert.Run());
-  }
-  ASSIGN_OR_RETURN(auto update, db_->Prepare(
-      "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = ?, speech_s = ?, audio_path = ?, "
-      "engine = ?, language = ?, source_path = NULL, updated_at = ? WHERE tenant_id = ? AND id = ?"));
-  update.Bind(1, t.duration_s);
-  update.Bind(2, t.speech_s);
-  update.Bind(3, t.audio_path);
-  update.Bind(4, t.engine);
-  update.Bind(5, t.language);
-  update.Bind(6, FormatRfc3339(clock_.Now()));
-  update.Bind(7, job.tenant_id);
-  update.Bind(8, job.recording_id);
-  RETURN_IF_ERROR(update.Run());
-  return tx.Commit();
+  return Transact(job.tenant_id, [&](SqliteConnection& db) -> Status {
+    double now = ToUnixSeconds(clock_.Now());
+    ASSIGN_OR_RETURN(auto done, db.Prepare(
+        "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ? "
+        "WHERE id = ? AND lease_owner = ? AND state = 'running'"));
+    done.Bind(1, now);
+    done.Bind(2, job.id);
+    done.Bind(3, job.lease_owner);
+    RETURN_IF_ERROR(done.Run());
+    if (db.Changes() == 0) {
+      return Status(ErrorCode::kConflict, "lease_lost", "job " + std::to_string(job.id) + " is no longer ours");
+    }
+    ASSIGN_OR_RETURN(auto clear, db.Prepare("DELETE FROM segments WHERE tenant_id = ? AND recording_id = ?"));
+    clear.Bind(1, job.tenant_id);
+    clear.Bind(2, job.recording_id);
+    RETURN_IF_ERROR(clear.Run());
+    for (const Segment& seg : t.segments) {
+      ASSIGN_OR_RETURN(auto insert, db.Prepare(std::string("INSERT INTO segments (tenant_id, recording_id, ") +
+                                                 kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      insert.Bind(1, job.tenant_id);
+      insert.Bind(2, job.recording_id);
+      insert.Bind(3, static_cast<int64_t>(seg.seq));
+      insert.Bind(4, seg.start_s);
+      insert.Bind(5, seg.end_s);
+      insert.Bind(6, FormatRfc3339(seg.captured_at));
+      insert.Bind(7, seg.text);
+      insert.Bind(8, WordsToJson(seg.words));
+      insert.Bind(9, seg.engine);
+      insert.Bind(10, seg.language);
+      insert.Bind(11, seg.index_terms);
+      insert.Bind(12, seg.quality);
+      insert.Bind(13, JoinReasons(seg.quality_reasons));
+      RETURN_IF_ERROR(insert.Run());
+    }
+    ASSIGN_OR_RETURN(auto update, db.Prepare(
+        "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = ?, speech_s = ?, audio_path = ?, "
+        "engine = ?, language = ?, source_path = NULL, updated_at = ? WHERE tenant_id = ? AND id = ?"));
+    update.Bind(1, t.duration_s);
+    update.Bind(2, t.speech_s);
+    update.Bind(3, t.audio_path);
+    update.Bind(4, t.engine);
+    update.Bind(5, t.language);
+    update.Bind(6, FormatRfc3339(clock_.Now()));
+    update.Bind(7, job.tenant_id);
+    update.Bind(8, job.recording_id);
+    RETURN_IF_ERROR(update.Run());
+    return Status::Ok();
+  });
 }
 
 Status SqliteDatabase::FailJob(const Job& job, const std::string& error, double retry_in_s) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  bool dead = job.attempts >= job.max_attempts;
-  double now = ToUnixSeconds(clock_.Now());
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "UPDATE jobs SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ?, run_after = ?, "
-      "updated_at = ? WHERE id = ? AND lease_owner = ?"));
-  stmt.Bind(1, std::string(dead ? "dead" : "queued"));
-  stmt.Bind(2, error);
-  stmt.Bind(3, now + retry_in_s);
-  stmt.Bind(4, now);
-  stmt.Bind(5, job.id);
-  stmt.Bind(6, job.lease_owner);
-  RETURN_IF_ERROR(stmt.Run());
-  if (db_->Changes() == 0) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
-  RETURN_IF_ERROR(SetRecordingStatus(*db_, job, dead ? "failed" : "queued",
-                                     dead ? std::optional<std::string>(error) : std::nullopt, clock_.Now()));
-  return tx.Commit();
+  return Transact(job.tenant_id, [&](SqliteConnection& db) -> Status {
+    bool dead = job.attempts >= job.max_attempts;
+    double now = ToUnixSeconds(clock_.Now());
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+        "UPDATE jobs SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ?, run_after = ?, "
+        "updated_at = ? WHERE id = ? AND lease_owner = ?"));
+    stmt.Bind(1, std::string(dead ? "dead" : "queued"));
+    stmt.Bind(2, error);
+    stmt.Bind(3, now + retry_in_s);
+    stmt.Bind(4, now);
+    stmt.Bind(5, job.id);
+    stmt.Bind(6, job.lease_owner);
+    RETURN_IF_ERROR(stmt.Run());
+    if (db.Changes() == 0) return Status(ErrorCode::kConflict, "lease_lost", "the job's lease was lost");
+    RETURN_IF_ERROR(SetRecordingStatus(db, job, dead ? "failed" : "queued",
+                                       dead ? std::optional<std::string>(error) : std::nullopt, clock_.Now()));
+    return Status::Ok();
+  });
 }
 
 Result<int64_t> SqliteDatabase::ReleaseAllLeases() {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  RETURN_IF_ERROR(db_->Execute(
-      "UPDATE recordings SET status = 'queued' WHERE status = 'processing' AND id IN "
-      "(SELECT recording_id FROM jobs WHERE state = 'running')"));
-  RETURN_IF_ERROR(db_->Execute(
-      "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running'"));
-  int64_t released = db_->Changes();
-  RETURN_IF_ERROR(tx.Commit());
-  return released;
+  return Transact<int64_t>("", [&](SqliteConnection& db) -> Result<int64_t> {
+    RETURN_IF_ERROR(db.Execute(
+        "UPDATE recordings SET status = 'queued' WHERE status = 'processing' AND id IN "
+        "(SELECT recording_id FROM jobs WHERE state = 'running')"));
+    RETURN_IF_ERROR(db.Execute(
+        "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running'"));
+    int64_t released = db.Changes();
+    return released;
+  });
 }
 
 Result<QueueStats> SqliteDatabase::GetQueueStats() {
@@ -512,19 +480,18 @@ Result<QueueStats> SqliteDatabase::GetQueueStats() {
 }
 
 Result<int64_t> SqliteDatabase::RollUpDailyUsage(const std::string& day) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "INSERT INTO usage_daily (tenant_id, day, speech_seconds, uploads) "
-      "SELECT tenant_id, ?1, coalesce(sum(speech_s), 0), count(*) FROM recordings "
-      "WHERE captured_at >= ?1 || 'T00:00:00.000Z' AND captured_at < date(?1, '+1 day') || 'T00:00:00.000Z' "
-      "GROUP BY tenant_id "
-      "ON CONFLICT (tenant_id, day) DO UPDATE SET speech_seconds = excluded.speech_seconds, uploads = excluded.uploads"));
-  stmt.Bind(1, day);
-  RETURN_IF_ERROR(stmt.Run());
-  int64_t tenants = db_->Changes();
-  RETURN_IF_ERROR(tx.Commit());
-  return tenants;
+  return Transact<int64_t>("", [&](SqliteConnection& db) -> Result<int64_t> {
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+        "INSERT INTO usage_daily (tenant_id, day, speech_seconds, uploads) "
+        "SELECT tenant_id, ?1, coalesce(sum(speech_s), 0), count(*) FROM recordings "
+        "WHERE captured_at >= ?1 || 'T00:00:00.000Z' AND captured_at < date(?1, '+1 day') || 'T00:00:00.000Z' "
+        "GROUP BY tenant_id "
+        "ON CONFLICT (tenant_id, day) DO UPDATE SET speech_seconds = excluded.speech_seconds, uploads = excluded.uploads"));
+    stmt.Bind(1, day);
+    RETURN_IF_ERROR(stmt.Run());
+    int64_t tenants = db.Changes();
+    return tenants;
+  });
 }
 
 Result<std::optional<DailyUsage>> SqliteDatabase::GetDailyUsage(const std::string& tenant_id,
@@ -540,9 +507,9 @@ Result<std::optional<DailyUsage>> SqliteDatabase::GetDailyUsage(const std::strin
 }
 
 Status SqliteDatabase::CheckWritable() {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  return Status::Ok();  // the transaction rolls back: nothing is written
+  return Transact("", [](SqliteConnection&) -> Status {
+    return Status::Ok();  // nothing is written: taking the write lock is the check
+  });
 }
 
 Result<TenantSettings> SqliteDatabase::GetTenantSettings(const std::string& tenant_id) {
@@ -618,19 +585,12 @@ Result<Page<AuditEntry>> SqliteDatabase::ListAudit(const std::string& tenant_id,
   } else {
     stmt.BindNull(2);
   }
-  stmt.Bind(3, static_cast<int64_t>(limit + 1));
+  stmt.Bind(3, FetchLimit(limit));
   Page<AuditEntry> page;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    page.items.push_back(AuditEntry{tenant_id, stmt.ColumnText(0), ParseStoredTime(stmt.ColumnText(1)),
-                                    stmt.ColumnText(2), stmt.ColumnText(3), stmt.ColumnText(4)});
-  }
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeKeysetCursor("audit", page.items.back().id);
-  }
-  return page;
+  ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [&](const SqliteRow& row) {
+    return AuditEntry{tenant_id, row.Text(0), row.Time(1), row.Text(2), row.Text(3), row.Text(4)};
+  }));
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor("audit", last.id); });
 }
 
 Result<std::vector<Recording>> SqliteDatabase::ListFinishedCapturedBefore(const std::string& tenant_id,
@@ -645,12 +605,7 @@ Result<std::vector<Recording>> SqliteDatabase::ListFinishedCapturedBefore(const 
   stmt.Bind(2, FormatRfc3339(cutoff));
   stmt.Bind(3, static_cast<int64_t>(with_audio_only ? 1 : 0));
   stmt.Bind(4, static_cast<int64_t>(limit));
-  std::vector<Recording> found;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return found;
-    found.push_back(ReadRecording(stmt));
-  }
+  return ReadRows(stmt, [](const SqliteRow& row) { return ReadRecording(row); });
 }
 
 Status SqliteDatabase::ForgetAudio(const std::string& tenant_id, const std::string& recording_id) {
@@ -664,39 +619,39 @@ Status SqliteDatabase::ForgetAudio(const std::string& tenant_id, const std::stri
 }
 
 Status SqliteDatabase::DeleteRecording(const std::string& tenant_id, const std::string& recording_id) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  for (const char* sql : {// What was understood from an episode that loses segments is understood again.
-                          "DELETE FROM insights WHERE tenant_id = ?1 AND scope = 'episode' AND episode_id IN "
-                          "(SELECT episode_id FROM segments WHERE tenant_id = ?1 AND recording_id = ?2)",
-                          "UPDATE episodes SET enriched_at = NULL WHERE tenant_id = ?1 AND id IN "
-                          "(SELECT episode_id FROM segments WHERE tenant_id = ?1 AND recording_id = ?2)",
-                          "DELETE FROM segments WHERE tenant_id = ?1 AND recording_id = ?2",
-                          "DELETE FROM jobs WHERE tenant_id = ?1 AND recording_id = ?2",
-                          "DELETE FROM recordings WHERE tenant_id = ?1 AND id = ?2",
-                          // Episodes keep counting only what is left; an emptied one goes.
-                          "UPDATE episodes SET segments = (SELECT count(*) FROM segments s WHERE s.episode_id = episodes.id) "
-                          "WHERE tenant_id = ?1 AND ?2 IS NOT NULL",
-                          "DELETE FROM episodes WHERE tenant_id = ?1 AND segments = 0 AND ?2 IS NOT NULL"}) {
-    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(sql));
-    stmt.Bind(1, tenant_id);
-    stmt.Bind(2, recording_id);
-    RETURN_IF_ERROR(stmt.Run());
-  }
-  return tx.Commit();
+  return Transact(tenant_id, [&](SqliteConnection& db) -> Status {
+    for (const char* sql : {// What was understood from an episode that loses segments is understood again.
+                            "DELETE FROM insights WHERE tenant_id = ?1 AND scope = 'episode' AND episode_id IN "
+                            "(SELECT episode_id FROM segments WHERE tenant_id = ?1 AND recording_id = ?2)",
+                            "UPDATE episodes SET enriched_at = NULL WHERE tenant_id = ?1 AND id IN "
+                            "(SELECT episode_id FROM segments WHERE tenant_id = ?1 AND recording_id = ?2)",
+                            "DELETE FROM segments WHERE tenant_id = ?1 AND recording_id = ?2",
+                            "DELETE FROM jobs WHERE tenant_id = ?1 AND recording_id = ?2",
+                            "DELETE FROM recordings WHERE tenant_id = ?1 AND id = ?2",
+                            // Episodes keep counting only what is left; an emptied one goes.
+                            "UPDATE episodes SET segments = (SELECT count(*) FROM segments s WHERE s.episode_id = episodes.id) "
+                            "WHERE tenant_id = ?1 AND ?2 IS NOT NULL",
+                            "DELETE FROM episodes WHERE tenant_id = ?1 AND segments = 0 AND ?2 IS NOT NULL"}) {
+      ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
+      stmt.Bind(1, tenant_id);
+      stmt.Bind(2, recording_id);
+      RETURN_IF_ERROR(stmt.Run());
+    }
+    return Status::Ok();
+  });
 }
 
 Status SqliteDatabase::EraseTenantData(const std::string& tenant_id) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  // The data key goes last, in the same transaction: nothing it protected outlives it here.
-  for (const char* table :
-       {"digest_deliveries", "digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
-    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ?"));
-    stmt.Bind(1, tenant_id);
-    RETURN_IF_ERROR(stmt.Run());
-  }
-  return tx.Commit();
+  return Transact(tenant_id, [&](SqliteConnection& db) -> Status {
+    // The data key goes last, in the same transaction: nothing it protected outlives it here.
+    for (const char* table :
+         {"digest_deliveries", "digests", "insights", "segments", "episodes", "jobs", "recordings", "usage_daily", "tenant_settings", "tenant_keys"}) {
+      ASSIGN_OR_RETURN(auto stmt, db.Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ?"));
+      stmt.Bind(1, tenant_id);
+      RETURN_IF_ERROR(stmt.Run());
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace reflexio

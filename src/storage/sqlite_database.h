@@ -4,7 +4,9 @@
 // time anyway, and every call here is short (no audio or ASR work happens under the lock).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/mutex.h"
@@ -98,12 +100,25 @@ class SqliteDatabase : public Database {
 
  private:
   SqliteDatabase(std::unique_ptr<SqliteConnection> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
-  Result<std::optional<Recording>> GetRecordingLocked(const std::string& tenant_id, const std::string& id)
-      REQUIRES(mutex_);
-  Result<std::optional<WrappedTenantKey>> GetTenantKeyLocked(const std::string& tenant_id) REQUIRES(mutex_);
-  Status InsertOrReplaceInsight(const Insight& insight) REQUIRES(mutex_);
-  Result<std::optional<Recording>> FindByIdempotencyKeyLocked(const std::string& tenant_id, const std::string& key)
-      REQUIRES(mutex_);
+
+  // Runs `body` under the mutex in one BEGIN IMMEDIATE transaction, committed when it returns
+  // Ok and rolled back otherwise — the shape of PostgresDatabase::Transact. `tenant` names
+  // whose rows the body touches (empty: none or all); SQLite has no row-level security, so
+  // every statement filters by tenant itself.
+  using Body = std::function<Status(SqliteConnection&)>;
+  Status Transact(const std::string& tenant, const Body& body) EXCLUDES(mutex_);
+  // The same for a body that returns a value.
+  template <typename T, typename Fn>
+  Result<T> Transact(const std::string& tenant, Fn&& body) EXCLUDES(mutex_) {
+    std::optional<T> out;
+    RETURN_IF_ERROR(Transact(tenant, Body([&](SqliteConnection& db) -> Status {
+      Result<T> value = body(db);
+      if (!value.ok()) return value.status();
+      out.emplace(std::move(value).value());
+      return Status::Ok();
+    })));
+    return std::move(*out);
+  }
 
   // One connection, so one statement at a time: every method holds the mutex while it uses it.
   Mutex mutex_;

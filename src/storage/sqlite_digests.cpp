@@ -4,6 +4,7 @@
 
 #include "storage/codecs.h"
 #include "storage/cursor.h"
+#include "storage/paging.h"
 #include "storage/sqlite_database.h"
 #include "storage/sqlite_rows.h"
 
@@ -12,21 +13,6 @@ namespace reflexio {
 using namespace sqlite_rows;  // NOLINT: the backend's own helpers
 
 namespace {
-Digest ReadDigest(const SqliteStatement& s, bool with_contents) {
-  Digest d;
-  d.tenant_id = s.ColumnText(0);
-  d.date = s.ColumnText(1);
-  d.status = s.ColumnText(2);
-  d.inputs_hash = s.ColumnText(3);
-  d.error = s.ColumnText(4);
-  d.updated_at = ParseStoredTime(s.ColumnText(5));
-  if (with_contents) {
-    d.content_json = s.ColumnText(6);
-    d.markdown = s.ColumnText(7);
-    d.pdf = s.ColumnText(8);
-  }
-  return d;
-}
 }  // namespace
 
 Result<std::optional<Digest>> SqliteDatabase::GetDigest(const std::string& tenant_id, const std::string& date) {
@@ -37,7 +23,7 @@ Result<std::optional<Digest>> SqliteDatabase::GetDigest(const std::string& tenan
   stmt.Bind(2, date);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Digest>();
-  return std::optional<Digest>(ReadDigest(stmt, true));
+  return std::optional<Digest>(ReadDigest(SqliteRow(stmt), true));
 }
 
 Result<bool> SqliteDatabase::ClaimDigestBuild(const std::string& tenant_id, const std::string& date,
@@ -90,30 +76,22 @@ Result<Page<Digest>> SqliteDatabase::ListDigests(const std::string& tenant_id, c
   stmt.Bind(2, from);
   stmt.Bind(3, to);
   stmt.Bind(4, after);
-  stmt.Bind(5, static_cast<int64_t>(limit + 1));
+  stmt.Bind(5, FetchLimit(limit));
   Page<Digest> page;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    page.items.push_back(ReadDigest(stmt, false));
-  }
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeKeysetCursor(page.items.back().date, page.items.back().date);
-  }
-  return page;
+  ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) { return ReadDigest(row, false); }));
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(last.date, last.date); });
 }
 
 Status SqliteDatabase::DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  for (const char* table : {"digests", "digest_deliveries"}) {
-    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ? AND date < ?"));
-    stmt.Bind(1, tenant_id);
-    stmt.Bind(2, date);
-    RETURN_IF_ERROR(stmt.Run());
-  }
-  return tx.Commit();
+  return Transact(tenant_id, [&](SqliteConnection& db) -> Status {
+    for (const char* table : {"digests", "digest_deliveries"}) {
+      ASSIGN_OR_RETURN(auto stmt, db.Prepare(std::string("DELETE FROM ") + table + " WHERE tenant_id = ? AND date < ?"));
+      stmt.Bind(1, tenant_id);
+      stmt.Bind(2, date);
+      RETURN_IF_ERROR(stmt.Run());
+    }
+    return Status::Ok();
+  });
 }
 
 namespace {
@@ -121,25 +99,6 @@ constexpr const char* kDeliveryColumns =
     "tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts, next_attempt_at, "
     "lease_until, last_error, created_at, updated_at, with_document";
 
-DigestDelivery ReadDelivery(const SqliteStatement& s) {
-  DigestDelivery d;
-  d.tenant_id = s.ColumnText(0);
-  d.date = s.ColumnText(1);
-  d.origin = s.ColumnText(2);
-  d.state = s.ColumnText(3);
-  d.chat_id = s.ColumnText(4);
-  d.messages = StringsFromJson(s.ColumnText(5));
-  d.steps_done = static_cast<int>(s.ColumnInt(6));
-  d.message_ids = StringsFromJson(s.ColumnText(7));
-  d.attempts = static_cast<int>(s.ColumnInt(8));
-  d.next_attempt_at = ParseStoredTime(s.ColumnText(9));
-  if (!s.ColumnIsNull(10)) d.lease_until = ParseStoredTime(s.ColumnText(10));
-  d.last_error = s.ColumnText(11);
-  d.created_at = ParseStoredTime(s.ColumnText(12));
-  d.updated_at = ParseStoredTime(s.ColumnText(13));
-  d.with_document = s.ColumnInt(14) != 0;
-  return d;
-}
 
 std::optional<std::string> StoredTimeOrNull(const std::optional<TimePoint>& t) {
   return t ? std::optional<std::string>(FormatRfc3339(*t)) : std::nullopt;
@@ -182,7 +141,7 @@ Result<std::optional<DigestDelivery>> SqliteDatabase::GetDelivery(const std::str
   stmt.Bind(3, origin);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<DigestDelivery>();
-  return std::optional<DigestDelivery>(ReadDelivery(stmt));
+  return std::optional<DigestDelivery>(ReadDelivery(SqliteRow(stmt)));
 }
 
 Result<std::vector<DigestDelivery>> SqliteDatabase::ListDeliveries(const std::string& tenant_id,
@@ -192,43 +151,31 @@ Result<std::vector<DigestDelivery>> SqliteDatabase::ListDeliveries(const std::st
                                            " FROM digest_deliveries WHERE tenant_id = ? AND date = ? ORDER BY origin"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, date);
-  std::vector<DigestDelivery> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    out.push_back(ReadDelivery(stmt));
-  }
-  return out;
+  return ReadRows(stmt, [](const SqliteRow& row) { return ReadDelivery(row); });
 }
 
 Result<std::vector<DigestDelivery>> SqliteDatabase::ClaimDeliveries(const std::string& tenant_id,
                                                                     const std::string& date,
                                                                     const std::string& origin, TimePoint lease_until,
                                                                     int limit) {
-  MutexLock lock(mutex_);
   std::string now = FormatRfc3339(clock_.Now());
   // Immediate: another process on this file (an operator's command beside the server) claims
   // after this one has written its lease, never between the read and the write.
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      std::string("UPDATE digest_deliveries SET lease_until = ?1 WHERE rowid IN (SELECT rowid FROM digest_deliveries "
-                  "WHERE tenant_id = ?2 AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?3) AND "
-                  "(?4 = '' OR (date = ?4 AND origin = ?5)) AND (?4 <> '' OR next_attempt_at <= ?3) "
-                  "ORDER BY next_attempt_at, date LIMIT ?6) RETURNING ") + kDeliveryColumns));
-  stmt.Bind(1, FormatRfc3339(lease_until));
-  stmt.Bind(2, tenant_id);
-  stmt.Bind(3, now);
-  stmt.Bind(4, date);
-  stmt.Bind(5, origin);
-  stmt.Bind(6, static_cast<int64_t>(limit));
-  std::vector<DigestDelivery> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    out.push_back(ReadDelivery(stmt));
-  }
-  RETURN_IF_ERROR(tx.Commit());
-  return out;
+  using Claimed = std::vector<DigestDelivery>;
+  return Transact<Claimed>(tenant_id, [&](SqliteConnection& db) -> Result<Claimed> {
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+        std::string("UPDATE digest_deliveries SET lease_until = ?1 WHERE rowid IN (SELECT rowid FROM digest_deliveries "
+                    "WHERE tenant_id = ?2 AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?3) AND "
+                    "(?4 = '' OR (date = ?4 AND origin = ?5)) AND (?4 <> '' OR next_attempt_at <= ?3) "
+                    "ORDER BY next_attempt_at, date LIMIT ?6) RETURNING ") + kDeliveryColumns));
+    stmt.Bind(1, FormatRfc3339(lease_until));
+    stmt.Bind(2, tenant_id);
+    stmt.Bind(3, now);
+    stmt.Bind(4, date);
+    stmt.Bind(5, origin);
+    stmt.Bind(6, static_cast<int64_t>(limit));
+    return ReadRows(stmt, [](const SqliteRow& row) { return ReadDelivery(row); });
+  });
 }
 
 Status SqliteDatabase::UpdateDelivery(const DigestDelivery& d) {

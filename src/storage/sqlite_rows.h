@@ -1,12 +1,15 @@
-// Helpers shared by the SQLite backend's translation units: stored times, row readers.
+// Helpers shared by the SQLite backend's translation units: stored times, the row reader.
 // Internal to src/storage; not part of any public header.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/time.h"
 #include "storage/codecs.h"
 #include "storage/database.h"
+#include "storage/row_mappers.h"
 #include "storage/sqlite.h"
 
 namespace reflexio::sqlite_rows {
@@ -19,20 +22,31 @@ inline TimePoint ParseStoredTime(const std::string& text) {
 inline constexpr const char* kSegmentColumns =
     "seq, start_s, end_s, captured_at, text, words_json, engine, language, index_terms, quality, quality_reasons";
 
-inline Segment ReadSegment(const SqliteStatement& s, int first) {
-  Segment seg;
-  seg.seq = static_cast<int>(s.ColumnInt(first));
-  seg.start_s = s.ColumnDouble(first + 1);
-  seg.end_s = s.ColumnDouble(first + 2);
-  seg.captured_at = ParseStoredTime(s.ColumnText(first + 3));
-  seg.text = s.ColumnText(first + 4);
-  seg.words = WordsFromJson(s.ColumnText(first + 5));
-  seg.engine = s.ColumnText(first + 6);
-  seg.language = s.ColumnText(first + 7);
-  seg.index_terms = s.ColumnText(first + 8);
-  seg.quality = s.ColumnText(first + 9);
-  seg.quality_reasons = SplitReasons(s.ColumnText(first + 10));
-  return seg;
+// The current row of a stepped statement; times are stored as RFC 3339 text.
+class SqliteRow : public ColumnReader {
+ public:
+  explicit SqliteRow(const SqliteStatement& statement) : s_(statement) {}
+  bool IsNull(int column) const override { return s_.ColumnIsNull(column); }
+  std::string Text(int column) const override { return s_.ColumnText(column); }
+  int64_t Int(int column) const override { return s_.ColumnInt(column); }
+  double Double(int column) const override { return s_.ColumnDouble(column); }
+  bool Bool(int column) const override { return s_.ColumnInt(column) != 0; }
+  TimePoint Time(int column) const override { return ParseStoredTime(s_.ColumnText(column)); }
+
+ private:
+  const SqliteStatement& s_;
+};
+
+// Steps `statement` to its end and maps each row with `read(const SqliteRow&)`.
+template <typename Read>
+auto ReadRows(SqliteStatement& statement, Read read)
+    -> Result<std::vector<decltype(read(std::declval<const SqliteRow&>()))>> {
+  std::vector<decltype(read(std::declval<const SqliteRow&>()))> rows;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, statement.Step());
+    if (!more) return rows;
+    rows.push_back(read(SqliteRow(statement)));
+  }
 }
 
 }  // namespace reflexio::sqlite_rows

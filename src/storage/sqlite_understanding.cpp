@@ -3,6 +3,7 @@
 #include "storage/sqlite_rows.h"
 #include "storage/sqlite_database.h"
 #include "storage/cursor.h"
+#include "storage/paging.h"
 
 namespace reflexio {
 
@@ -10,36 +11,9 @@ using namespace sqlite_rows;  // NOLINT: the backend's own helpers
 
 namespace {
 constexpr const char* kEpisodeColumns = "tenant_id, id, started_at, ended_at, state, segments, closed_at, enriched_at";
-Episode ReadEpisode(const SqliteStatement& s) {
-  Episode e;
-  e.tenant_id = s.ColumnText(0);
-  e.id = s.ColumnText(1);
-  e.started_at = ParseStoredTime(s.ColumnText(2));
-  e.ended_at = ParseStoredTime(s.ColumnText(3));
-  e.state = s.ColumnText(4) == "closed" ? EpisodeState::kClosed : EpisodeState::kOpen;
-  e.segments = s.ColumnInt(5);
-  if (!s.ColumnIsNull(6)) e.closed_at = ParseStoredTime(s.ColumnText(6));
-  if (!s.ColumnIsNull(7)) e.enriched_at = ParseStoredTime(s.ColumnText(7));
-  return e;
-}
 
 constexpr const char* kInsightColumns =
     "tenant_id, id, scope, episode_id, kind, state, dedup_key, at, due_date, body, updated_at";
-Insight ReadInsight(const SqliteStatement& s) {
-  Insight i;
-  i.tenant_id = s.ColumnText(0);
-  i.id = s.ColumnText(1);
-  i.scope = s.ColumnText(2);
-  i.episode_id = s.ColumnText(3);
-  i.kind = s.ColumnText(4);
-  i.state = s.ColumnText(5);
-  i.dedup_key = s.ColumnText(6);
-  i.at = ParseStoredTime(s.ColumnText(7));
-  if (!s.ColumnIsNull(8)) i.due_date = s.ColumnText(8);
-  i.body = s.ColumnText(9);
-  i.updated_at = ParseStoredTime(s.ColumnText(10));
-  return i;
-}
 
 std::optional<std::string> NullIfEmpty(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
 }  // namespace
@@ -51,44 +25,40 @@ Result<std::vector<UnassignedSegment>> SqliteDatabase::ListUnassignedSegments(co
       "AND quality != 'garbage' ORDER BY captured_at, recording_id, seq LIMIT ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, static_cast<int64_t>(limit));
-  std::vector<UnassignedSegment> found;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return found;
-    found.push_back({stmt.ColumnText(0), static_cast<int>(stmt.ColumnInt(1)), ParseStoredTime(stmt.ColumnText(2)),
-                     stmt.ColumnDouble(3)});
-  }
+  return ReadRows(stmt, [](const SqliteRow& row) {
+    return UnassignedSegment{row.Text(0), static_cast<int>(row.Int(1)), row.Time(2), row.Double(3)};
+  });
 }
 
 Status SqliteDatabase::AssignToEpisode(const Episode& e, const std::vector<UnassignedSegment>& segments) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  ASSIGN_OR_RETURN(auto upsert, db_->Prepare(
-      "INSERT INTO episodes (tenant_id, id, started_at, ended_at, state, segments, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, 'open', 0, ?5) "
-      "ON CONFLICT (id) DO UPDATE SET started_at = ?3, ended_at = ?4, updated_at = ?5 WHERE tenant_id = ?1"));
-  upsert.Bind(1, e.tenant_id);
-  upsert.Bind(2, e.id);
-  upsert.Bind(3, FormatRfc3339(e.started_at));
-  upsert.Bind(4, FormatRfc3339(e.ended_at));
-  upsert.Bind(5, FormatRfc3339(clock_.Now()));
-  RETURN_IF_ERROR(upsert.Run());
-  for (const auto& segment : segments) {
-    ASSIGN_OR_RETURN(auto assign, db_->Prepare(
-        "UPDATE segments SET episode_id = ? WHERE tenant_id = ? AND recording_id = ? AND seq = ?"));
-    assign.Bind(1, e.id);
-    assign.Bind(2, e.tenant_id);
-    assign.Bind(3, segment.recording_id);
-    assign.Bind(4, static_cast<int64_t>(segment.seq));
-    RETURN_IF_ERROR(assign.Run());
-  }
-  ASSIGN_OR_RETURN(auto count, db_->Prepare(
-      "UPDATE episodes SET segments = (SELECT count(*) FROM segments WHERE tenant_id = ?1 AND episode_id = ?2) "
-      "WHERE tenant_id = ?1 AND id = ?2"));
-  count.Bind(1, e.tenant_id);
-  count.Bind(2, e.id);
-  RETURN_IF_ERROR(count.Run());
-  return tx.Commit();
+  return Transact(e.tenant_id, [&](SqliteConnection& db) -> Status {
+    ASSIGN_OR_RETURN(auto upsert, db.Prepare(
+        "INSERT INTO episodes (tenant_id, id, started_at, ended_at, state, segments, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, 'open', 0, ?5) "
+        "ON CONFLICT (id) DO UPDATE SET started_at = ?3, ended_at = ?4, updated_at = ?5 WHERE tenant_id = ?1"));
+    upsert.Bind(1, e.tenant_id);
+    upsert.Bind(2, e.id);
+    upsert.Bind(3, FormatRfc3339(e.started_at));
+    upsert.Bind(4, FormatRfc3339(e.ended_at));
+    upsert.Bind(5, FormatRfc3339(clock_.Now()));
+    RETURN_IF_ERROR(upsert.Run());
+    for (const auto& segment : segments) {
+      ASSIGN_OR_RETURN(auto assign, db.Prepare(
+          "UPDATE segments SET episode_id = ? WHERE tenant_id = ? AND recording_id = ? AND seq = ?"));
+      assign.Bind(1, e.id);
+      assign.Bind(2, e.tenant_id);
+      assign.Bind(3, segment.recording_id);
+      assign.Bind(4, static_cast<int64_t>(segment.seq));
+      RETURN_IF_ERROR(assign.Run());
+    }
+    ASSIGN_OR_RETURN(auto count, db.Prepare(
+        "UPDATE episodes SET segments = (SELECT count(*) FROM segments WHERE tenant_id = ?1 AND episode_id = ?2) "
+        "WHERE tenant_id = ?1 AND id = ?2"));
+    count.Bind(1, e.tenant_id);
+    count.Bind(2, e.id);
+    RETURN_IF_ERROR(count.Run());
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<Episode>> SqliteDatabase::ListOpenEpisodesQuietSince(const std::string& tenant_id,
@@ -99,12 +69,7 @@ Result<std::vector<Episode>> SqliteDatabase::ListOpenEpisodesQuietSince(const st
                                            "AND updated_at < ?2 ORDER BY ended_at"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, FormatRfc3339(cutoff));
-  std::vector<Episode> found;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return found;
-    found.push_back(ReadEpisode(stmt));
-  }
+  return ReadRows(stmt, [](const SqliteRow& row) { return ReadEpisode(row); });
 }
 
 Result<std::optional<TimePoint>> SqliteDatabase::EarliestUnfinishedCapture(const std::string& tenant_id) {
@@ -146,18 +111,10 @@ Result<Page<Episode>> SqliteDatabase::ListEpisodes(const std::string& tenant_id,
     stmt.BindNull(4);
     stmt.BindNull(5);
   }
-  stmt.Bind(6, static_cast<int64_t>(limit + 1));
+  stmt.Bind(6, FetchLimit(limit));
   Page<Episode> page;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    page.items.push_back(ReadEpisode(stmt));
-  }
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeKeysetCursor(FormatRfc3339(page.items.back().started_at), page.items.back().id);
-  }
-  return page;
+  ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) { return ReadEpisode(row); }));
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(FormatRfc3339(last.started_at), last.id); });
 }
 
 Result<std::optional<Episode>> SqliteDatabase::GetEpisode(const std::string& tenant_id, const std::string& id) {
@@ -168,7 +125,7 @@ Result<std::optional<Episode>> SqliteDatabase::GetEpisode(const std::string& ten
   stmt.Bind(2, id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Episode>();
-  return std::optional<Episode>(ReadEpisode(stmt));
+  return std::optional<Episode>(ReadEpisode(SqliteRow(stmt)));
 }
 
 Result<std::vector<EpisodeSegment>> SqliteDatabase::GetEpisodeSegments(const std::string& tenant_id,
@@ -179,12 +136,7 @@ Result<std::vector<EpisodeSegment>> SqliteDatabase::GetEpisodeSegments(const std
                                            "ORDER BY captured_at, recording_id, seq"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, episode_id);
-  std::vector<EpisodeSegment> found;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return found;
-    found.push_back({stmt.ColumnText(0), ReadSegment(stmt, 1)});
-  }
+  return ReadRows(stmt, [](const SqliteRow& row) { return EpisodeSegment{row.Text(0), ReadSegment(row, 1)}; });
 }
 
 Result<std::vector<Episode>> SqliteDatabase::ListEpisodesToEnrich(const std::string& tenant_id, int limit) {
@@ -194,16 +146,12 @@ Result<std::vector<Episode>> SqliteDatabase::ListEpisodesToEnrich(const std::str
                                            "enriched_at IS NULL ORDER BY started_at, id LIMIT ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, static_cast<int64_t>(limit));
-  std::vector<Episode> found;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return found;
-    found.push_back(ReadEpisode(stmt));
-  }
+  return ReadRows(stmt, [](const SqliteRow& row) { return ReadEpisode(row); });
 }
 
-Status SqliteDatabase::InsertOrReplaceInsight(const Insight& i) {
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+namespace {
+Status InsertOrReplaceInsight(SqliteConnection& db, const Insight& i) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(
       std::string("INSERT INTO insights (") + kInsightColumns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
       "ON CONFLICT (id) DO UPDATE SET scope = ?3, episode_id = ?4, kind = ?5, state = ?6, dedup_key = ?7, at = ?8, "
       "due_date = ?9, body = ?10, updated_at = ?11 WHERE tenant_id = ?1"));
@@ -224,25 +172,26 @@ Status SqliteDatabase::InsertOrReplaceInsight(const Insight& i) {
   }
   return s;
 }
+}  // namespace
 
 Status SqliteDatabase::StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
                                        const std::vector<Insight>& insights, TimePoint enriched_at) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  ASSIGN_OR_RETURN(auto clear, db_->Prepare("DELETE FROM insights WHERE tenant_id = ? AND scope = 'episode' AND episode_id = ?"));
-  clear.Bind(1, tenant_id);
-  clear.Bind(2, episode_id);
-  RETURN_IF_ERROR(clear.Run());
-  for (const Insight& insight : insights) {
-    if (insight.tenant_id != tenant_id) return InvalidArgument("an insight of another tenant");
-    RETURN_IF_ERROR(InsertOrReplaceInsight(insight));
-  }
-  ASSIGN_OR_RETURN(auto mark, db_->Prepare("UPDATE episodes SET enriched_at = ? WHERE tenant_id = ? AND id = ?"));
-  mark.Bind(1, FormatRfc3339(enriched_at));
-  mark.Bind(2, tenant_id);
-  mark.Bind(3, episode_id);
-  RETURN_IF_ERROR(mark.Run());
-  return tx.Commit();
+  return Transact(tenant_id, [&](SqliteConnection& db) -> Status {
+    ASSIGN_OR_RETURN(auto clear, db.Prepare("DELETE FROM insights WHERE tenant_id = ? AND scope = 'episode' AND episode_id = ?"));
+    clear.Bind(1, tenant_id);
+    clear.Bind(2, episode_id);
+    RETURN_IF_ERROR(clear.Run());
+    for (const Insight& insight : insights) {
+      if (insight.tenant_id != tenant_id) return InvalidArgument("an insight of another tenant");
+      RETURN_IF_ERROR(InsertOrReplaceInsight(db, insight));
+    }
+    ASSIGN_OR_RETURN(auto mark, db.Prepare("UPDATE episodes SET enriched_at = ? WHERE tenant_id = ? AND id = ?"));
+    mark.Bind(1, FormatRfc3339(enriched_at));
+    mark.Bind(2, tenant_id);
+    mark.Bind(3, episode_id);
+    RETURN_IF_ERROR(mark.Run());
+    return Status::Ok();
+  });
 }
 
 Result<Page<Insight>> SqliteDatabase::ListInsights(const std::string& tenant_id, const InsightFilter& f, int limit,
@@ -269,18 +218,10 @@ Result<Page<Insight>> SqliteDatabase::ListInsights(const std::string& tenant_id,
     stmt.BindNull(8);
     stmt.BindNull(9);
   }
-  stmt.Bind(10, static_cast<int64_t>(limit + 1));
+  stmt.Bind(10, FetchLimit(limit));
   Page<Insight> page;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    page.items.push_back(ReadInsight(stmt));
-  }
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = EncodeKeysetCursor(FormatRfc3339(page.items.back().at), page.items.back().id);
-  }
-  return page;
+  ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) { return ReadInsight(row); }));
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(FormatRfc3339(last.at), last.id); });
 }
 
 Result<std::optional<Insight>> SqliteDatabase::GetInsight(const std::string& tenant_id, const std::string& id) {
@@ -291,7 +232,7 @@ Result<std::optional<Insight>> SqliteDatabase::GetInsight(const std::string& ten
   stmt.Bind(2, id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Insight>();
-  return std::optional<Insight>(ReadInsight(stmt));
+  return std::optional<Insight>(ReadInsight(SqliteRow(stmt)));
 }
 
 Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::string& tenant_id, const std::string& scope,
@@ -306,19 +247,19 @@ Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::strin
   stmt.Bind(4, dedup_key);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Insight>();
-  return std::optional<Insight>(ReadInsight(stmt));
+  return std::optional<Insight>(ReadInsight(SqliteRow(stmt)));
 }
 
 Status SqliteDatabase::PutInsight(const Insight& insight) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto tx, db_->BeginImmediate());
-  // The id may not move between tenants.
-  ASSIGN_OR_RETURN(auto owner, db_->Prepare("SELECT tenant_id FROM insights WHERE id = ?"));
-  owner.Bind(1, insight.id);
-  ASSIGN_OR_RETURN(bool exists, owner.Step());
-  if (exists && owner.ColumnText(0) != insight.tenant_id) return NotFound("no insight " + insight.id, "insight_not_found");
-  RETURN_IF_ERROR(InsertOrReplaceInsight(insight));
-  return tx.Commit();
+  return Transact(insight.tenant_id, [&](SqliteConnection& db) -> Status {
+    // The id may not move between tenants.
+    ASSIGN_OR_RETURN(auto owner, db.Prepare("SELECT tenant_id FROM insights WHERE id = ?"));
+    owner.Bind(1, insight.id);
+    ASSIGN_OR_RETURN(bool exists, owner.Step());
+    if (exists && owner.ColumnText(0) != insight.tenant_id) return NotFound("no insight " + insight.id, "insight_not_found");
+    RETURN_IF_ERROR(InsertOrReplaceInsight(db, insight));
+    return Status::Ok();
+  });
 }
 
 Status SqliteDatabase::DeleteInsight(const std::string& tenant_id, const std::string& id) {

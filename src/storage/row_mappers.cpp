@@ -1,0 +1,110 @@
+#include "storage/row_mappers.h"
+
+#include "storage/codecs.h"
+
+namespace reflexio {
+
+Segment ReadSegment(const ColumnReader& row, int first) {
+  Segment seg;
+  seg.seq = static_cast<int>(row.Int(first));
+  seg.start_s = row.Double(first + 1);
+  seg.end_s = row.Double(first + 2);
+  seg.captured_at = row.Time(first + 3);
+  seg.text = row.Text(first + 4);
+  seg.words = WordsFromJson(row.Text(first + 5));
+  seg.engine = row.Text(first + 6);
+  seg.language = row.Text(first + 7);
+  seg.index_terms = row.Text(first + 8);
+  seg.quality = row.Text(first + 9);
+  seg.quality_reasons = SplitReasons(row.Text(first + 10));
+  return seg;
+}
+
+Recording ReadRecording(const ColumnReader& row) {
+  Recording r;
+  r.tenant_id = row.Text(0);
+  r.id = row.Text(1);
+  r.status = ParseRecordingStatus(row.Text(2));
+  r.error = row.Text(3);
+  r.content_type = row.Text(4);
+  r.original_bytes = row.Int(5);
+  r.body_sha256 = row.Text(6);
+  r.idempotency_key = row.OptionalText(7);
+  r.captured_at = row.Time(8);
+  r.received_at = row.Time(9);
+  r.updated_at = row.Time(10);
+  r.duration_s = row.OptionalDouble(11);
+  r.speech_s = row.OptionalDouble(12);
+  r.source_path = row.Text(13);
+  r.audio_path = row.Text(14);
+  r.engine = row.Text(15);
+  r.language = row.Text(16);
+  return r;
+}
+
+Episode ReadEpisode(const ColumnReader& row) {
+  Episode e;
+  e.tenant_id = row.Text(0);
+  e.id = row.Text(1);
+  e.started_at = row.Time(2);
+  e.ended_at = row.Time(3);
+  e.state = row.Text(4) == "closed" ? EpisodeState::kClosed : EpisodeState::kOpen;
+  e.segments = row.Int(5);
+  e.closed_at = row.OptionalTime(6);
+  e.enriched_at = row.OptionalTime(7);
+  return e;
+}
+
+Insight ReadInsight(const ColumnReader& row) {
+  Insight i;
+  i.tenant_id = row.Text(0);
+  i.id = row.Text(1);
+  i.scope = row.Text(2);
+  i.episode_id = row.Text(3);
+  i.kind = row.Text(4);
+  i.state = row.Text(5);
+  i.dedup_key = row.Text(6);
+  i.at = row.Time(7);
+  i.due_date = row.OptionalText(8);
+  i.body = row.Text(9);
+  i.updated_at = row.Time(10);
+  return i;
+}
+
+Digest ReadDigest(const ColumnReader& row, bool with_contents) {
+  Digest d;
+  d.tenant_id = row.Text(0);
+  d.date = row.Text(1);
+  d.status = row.Text(2);
+  d.inputs_hash = row.Text(3);
+  d.error = row.Text(4);
+  d.updated_at = row.Time(5);
+  if (with_contents) {
+    d.content_json = row.Text(6);
+    d.markdown = row.Text(7);
+    d.pdf = row.Text(8);
+  }
+  return d;
+}
+
+DigestDelivery ReadDelivery(const ColumnReader& row) {
+  DigestDelivery d;
+  d.tenant_id = row.Text(0);
+  d.date = row.Text(1);
+  d.origin = row.Text(2);
+  d.state = row.Text(3);
+  d.chat_id = row.Text(4);
+  d.messages = StringsFromJson(row.Text(5));
+  d.steps_done = static_cast<int>(row.Int(6));
+  d.message_ids = StringsFromJson(row.Text(7));
+  d.attempts = static_cast<int>(row.Int(8));
+  d.next_attempt_at = row.Time(9);
+  d.lease_until = row.OptionalTime(10);
+  d.last_error = row.Text(11);
+  d.created_at = row.Time(12);
+  d.updated_at = row.Time(13);
+  d.with_document = row.Bool(14);
+  return d;
+}
+
+}  // namespace reflexio

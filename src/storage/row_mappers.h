@@ -1,0 +1,31 @@
+// Row mappers: a record from a result row, written once for both backends. Each mapper reads the
+// columns its backend selected with the matching column list (kSegmentColumns and the lists in
+// the backend files), in that order, starting at `first`.
+#pragma once
+
+#include "model/digest.h"
+#include "model/episode.h"
+#include "model/insight.h"
+#include "model/recording.h"
+#include "model/transcript.h"
+#include "storage/row_reader.h"
+
+namespace reflexio {
+
+// seq, start_s, end_s, captured_at, text, words_json, engine, language, index_terms, quality,
+// quality_reasons
+Segment ReadSegment(const ColumnReader& row, int first = 0);
+// tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key,
+// captured_at, received_at, updated_at, duration_s, speech_s, source_path, audio_path, engine, language
+Recording ReadRecording(const ColumnReader& row);
+// tenant_id, id, started_at, ended_at, state, segments, closed_at, enriched_at
+Episode ReadEpisode(const ColumnReader& row);
+// tenant_id, id, scope, episode_id, kind, state, dedup_key, at, due_date, body, updated_at
+Insight ReadInsight(const ColumnReader& row);
+// tenant_id, date, status, inputs_hash, error, updated_at[, content_json, markdown, pdf]
+Digest ReadDigest(const ColumnReader& row, bool with_contents);
+// tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts,
+// next_attempt_at, lease_until, last_error, created_at, updated_at, with_document
+DigestDelivery ReadDelivery(const ColumnReader& row);
+
+}  // namespace reflexio
