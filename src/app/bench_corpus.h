@@ -32,6 +32,22 @@ double MedianMs(int rounds, F&& run) {
   return ms[ms.size() / 2];
 }
 
+// Latencies of one kind of operation, in milliseconds.
+class Latencies {
+ public:
+  void Add(double ms) { ms_.push_back(ms); }
+  size_t count() const { return ms_.size(); }
+  // The value below which a fraction p of them lie (p in [0, 1]); 0 when there are none.
+  double Percentile(double p) {
+    std::sort(ms_.begin(), ms_.end());
+    return ms_.empty() ? 0 : ms_[std::min(ms_.size() - 1, static_cast<size_t>(p * ms_.size()))];
+  }
+  double Max() const { return ms_.empty() ? 0 : *std::max_element(ms_.begin(), ms_.end()); }
+
+ private:
+  std::vector<double> ms_;
+};
+
 // A benchmark's own time, set by hand as it moves through the days it simulates.
 class BenchClock : public Clock {
  public:

@@ -35,13 +35,8 @@ Status Fill(const Stores& db, const std::string& tenant_id, const std::vector<st
   return Status::Ok();
 }
 
-struct Latencies {
-  std::vector<double> ms;
+struct SearchLatencies : Latencies {
   int64_t hits = 0;
-  double Percentile(double p) {
-    std::sort(ms.begin(), ms.end());
-    return ms.empty() ? 0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
-  }
 };
 
 }  // namespace
@@ -94,11 +89,11 @@ int BenchSearchCommand(const Args& args) {
   double sealed_fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!filled.ok()) return Fail(filled.message());
 
-  Latencies plain_latency, sealed_latency;
-  auto timed = [](Latencies& into, const std::function<Result<Page<SearchHit>>()>& search) -> Status {
+  SearchLatencies plain_latency, sealed_latency;
+  auto timed = [](SearchLatencies& into, const std::function<Result<Page<SearchHit>>()>& search) -> Status {
     auto begin = std::chrono::steady_clock::now();
     auto page = search();
-    into.ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
+    into.Add(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
     if (!page.ok()) return page.status();
     into.hits += static_cast<int64_t>(page->items.size());
     return Status::Ok();
@@ -118,10 +113,10 @@ int BenchSearchCommand(const Args& args) {
   double plain_p50 = plain_latency.Percentile(0.5), plain_p95 = plain_latency.Percentile(0.95);
   double sealed_p50 = sealed_latency.Percentile(0.5), sealed_p95 = sealed_latency.Percentile(0.95);
   std::printf("%-28s %9.3f %9.3f %9.3f %11.1f %9.2f\n", "plaintext words (spine)", plain_p50, plain_p95,
-              plain_latency.Percentile(0.99), static_cast<double>(plain_latency.hits) / plain_latency.ms.size(),
+              plain_latency.Percentile(0.99), static_cast<double>(plain_latency.hits) / plain_latency.count(),
               plain_fill_s);
   std::printf("%-28s %9.3f %9.3f %9.3f %11.1f %9.2f\n", "sealed + blind index", sealed_p50, sealed_p95,
-              sealed_latency.Percentile(0.99), static_cast<double>(sealed_latency.hits) / sealed_latency.ms.size(),
+              sealed_latency.Percentile(0.99), static_cast<double>(sealed_latency.hits) / sealed_latency.count(),
               sealed_fill_s);
   std::printf("ratio sealed/plaintext      p50 %.2fx   p95 %.2fx   storing %.2fx\n", sealed_p50 / plain_p50,
               sealed_p95 / plain_p95, sealed_fill_s / plain_fill_s);

@@ -23,6 +23,7 @@ int BenchSearchCommand(const Args& args);  // `bench search`, reached through Be
 int BenchUnderstandingCommand(const Args& args);  // `bench understanding`, reached through BenchCommand
 int BenchDigestCommand(const Args& args);  // `bench digest`, reached through BenchCommand
 int BenchWhisperCommand(const Args& args);  // `bench whisper`, reached through BenchCommand
+int BenchHttpCommand(const Args& args);  // `bench http`, reached through BenchCommand
 
 // Prints "reflexio: <message>" to stderr and returns 1 (2 for usage errors).
 int Fail(const std::string& message, int code = 1);

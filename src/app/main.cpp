@@ -31,6 +31,7 @@ commands:
   bench understanding DIR...  what memory saves in prompts, findings per conversation
   bench digest DIR...   a heavy day's digest, time per format
   bench whisper         the Whisper engine's arithmetic at published sizes
+  bench http FILE       upload acknowledge and /health latency while uploads are checked
 
 environment: REFLEXIO_PORT, REFLEXIO_DATA_DIR, REFLEXIO_ASR_ENGINE, … (see .env.example);
 they override reflexio.toml, and flags override both.
