@@ -80,6 +80,24 @@ TEST(Cli, BenchSearchMeasuresBothIndexesOnTheSameTranscripts) {
   EXPECT_NE(err.find("transcripts.tsv"), std::string::npos) << err;
 }
 
+// Exit 0 means every upload was acknowledged with 202 and every /health answered 200.
+TEST(Cli, BenchHttpTimesUploadsAndHealthOnAnEmbeddedServer) {
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"bench", "http", (SpeechDir("en") / "LJ001-0001.wav").string(), "--uploads", "2",
+                         "--minutes", "0.2", "--rounds", "1"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("2 uploads at once x 1 rounds"), std::string::npos) << out;
+  EXPECT_NE(out.find("/health, while uploads are checked"), std::string::npos) << out;
+  const std::string acks_label = "upload acknowledged (202)";
+  size_t acks = out.find(acks_label);
+  ASSERT_NE(acks, std::string::npos) << out;
+  int acknowledged = 0;
+  std::istringstream(out.substr(acks + acks_label.size())) >> acknowledged;
+  EXPECT_EQ(acknowledged, 2) << "one figure per upload:\n" << out;
+  EXPECT_NE(err.find("round 1/1"), std::string::npos) << "progress on stderr: " << err;
+  EXPECT_EQ(RunReflexio({"bench", "http", "/nonexistent.wav"}, nullptr, &err), 1);
+  EXPECT_EQ(RunReflexio({"bench", "http"}, nullptr, &err), 2);
+}
+
 TEST(Cli, BenchUnderstandingMeasuresMemoryAgainstRawHistory) {
   std::string out, err;
   ASSERT_EQ(RunReflexio({"bench", "understanding", SpeechDir("en").string(), "--days", "2", "--per-day", "3"}, &out,

@@ -39,17 +39,22 @@ struct SwrFreer { void operator()(SwrContext* s) const { swr_free(&s); } };
 struct PacketFreer { void operator()(AVPacket* p) const { av_packet_free(&p); } };
 struct FrameFreer { void operator()(AVFrame* f) const { av_frame_free(&f); } };
 
-// Accumulates resampled output, keeping only the requested window.
+// Accumulates resampled output, counting (and, when asked, keeping) only the requested window.
 class Collector {
  public:
-  Collector(const DecodeOptions& options, std::vector<float>& out)
+  Collector(const DecodeOptions& options, DecodedAudio& out)
       : start_(static_cast<int64_t>(std::llround(options.start_s * kSampleRate))),
         end_(options.end_s < 0 ? INT64_MAX : static_cast<int64_t>(std::llround(options.end_s * kSampleRate))),
+        keep_(options.keep_samples),
         out_(out) {}
   void Add(const float* data, int count) {
-    for (int i = 0; i < count; ++i, ++position_) {
-      if (position_ >= start_ && position_ < end_) out_.push_back(data[i]);
+    int64_t from = std::clamp<int64_t>(start_ - position_, 0, count);
+    int64_t to = std::clamp<int64_t>(end_ - position_, 0, count);
+    if (to > from) {
+      out_.sample_count += to - from;
+      if (keep_) out_.samples.insert(out_.samples.end(), data + from, data + to);
     }
+    position_ += count;
   }
   bool Done() const { return position_ >= end_; }
   int64_t position() const { return position_; }
@@ -57,7 +62,8 @@ class Collector {
 
  private:
   int64_t start_, end_, position_ = 0;
-  std::vector<float>& out_;
+  bool keep_;
+  DecodedAudio& out_;
 };
 
 // Byte source for FFmpeg's custom I/O: reads and seeks go to ByteSource::read.
@@ -177,7 +183,7 @@ Result<DecodedAudio> DecodeOpened(AVFormatContext* format, const DecodeOptions& 
   result.codec = codec->name;
   result.source_sample_rate = decoder->sample_rate;
   result.source_channels = decoder->ch_layout.nb_channels;
-  Collector collector(options, result.samples);
+  Collector collector(options, result);
 
   // Seeking: the demuxer jumps to shortly before the clip (Opus needs ~80 ms of pre-roll to
   // settle), and the first decoded frame's timestamp says where the collector stands.
@@ -275,7 +281,7 @@ Result<DecodedAudio> DecodeOpened(AVFormatContext* format, const DecodeOptions& 
   if (resampler) RETURN_IF_ERROR(resample(nullptr));
 
   double decoded_s = collector.position() / double(kSampleRate);
-  if (collector.position() == 0 || (result.samples.empty() && options.start_s > 0 && options.seek)) {
+  if (collector.position() == 0 || (result.sample_count == 0 && options.start_s > 0 && options.seek)) {
     return Unprocessable("no audio could be decoded from this " + result.container + " file" +
                          (first_error.empty() ? "" : " (" + first_error + ")"));
   }

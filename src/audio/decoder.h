@@ -19,12 +19,13 @@ namespace reflexio {
 constexpr int kSampleRate = 16000;
 
 struct DecodedAudio {
-  std::vector<float> samples;  // 16 kHz mono, [-1, 1]
+  std::vector<float> samples;  // 16 kHz mono, [-1, 1]; empty unless DecodeOptions::keep_samples
+  int64_t sample_count = 0;    // how many 16 kHz samples the window holds, kept or not
   std::string container;       // FFmpeg demuxer name, e.g. "flac"
   std::string codec;           // e.g. "opus"
   int source_sample_rate = 0;
   int source_channels = 0;
-  double DurationSeconds() const { return samples.size() / double(kSampleRate); }
+  double DurationSeconds() const { return sample_count / double(kSampleRate); }
 };
 
 struct DecodeOptions {
@@ -34,6 +35,9 @@ struct DecodeOptions {
   // Jump to the clip instead of decoding from the first sample (needs a seekable container with
   // timestamps, such as the stored Ogg/Opus): with a ByteSource, only what is near the clip is read.
   bool seek = false;
+  // False checks and measures the audio without holding it: samples stay empty, so memory does
+  // not grow with the recording's length.
+  bool keep_samples = true;
 };
 
 // Bytes of an encoded recording read by range (an object in the blob store, decrypted frame by

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "audio/opus_encoder.h"
+#include "core/file_util.h"
 #include "core/test_support.h"
 
 namespace reflexio {
@@ -97,7 +98,28 @@ TEST_F(DecoderTest, WindowKeepsOnlyTheRequestedSamples) {
   auto clip = DecodeAudioFile(path, {.start_s = 2.0, .end_s = 3.5});
   ASSERT_TRUE(full.ok() && clip.ok());
   ASSERT_EQ(clip->samples.size(), 24000u);
+  EXPECT_EQ(clip->sample_count, 24000);
+  EXPECT_EQ(full->sample_count, static_cast<int64_t>(full->samples.size()));
   for (size_t i = 0; i < clip->samples.size(); i += 997) EXPECT_FLOAT_EQ(clip->samples[i], full->samples[32000 + i]);
+}
+
+// How an upload is checked: decoded to the end, measured, and held nowhere.
+TEST_F(DecoderTest, CountingWithoutKeepingMeasuresTheSameAndHoldsNothing) {
+  for (std::string path : {(SpeechDir() / "LJ001-0001.wav").string(), std::string(*dir_ / "lj-live.webm")}) {
+    auto kept = DecodeAudioFile(path);
+    auto counted = DecodeAudioFile(path, {.keep_samples = false});
+    ASSERT_TRUE(kept.ok() && counted.ok()) << path;
+    EXPECT_TRUE(counted->samples.empty()) << path;
+    EXPECT_EQ(counted->sample_count, kept->sample_count) << path;
+    EXPECT_EQ(counted->codec, kept->codec) << path;
+  }
+  auto read = ReadWholeFile(SpeechDir() / "2412-153948-0000.flac");
+  ASSERT_TRUE(read.ok());
+  const std::string& whole = *read;
+  std::ofstream(*dir_ / "half.flac", std::ios::binary) << whole.substr(0, whole.size() / 2);
+  auto cut = DecodeAudioFile(*dir_ / "half.flac", {.keep_samples = false});
+  ASSERT_FALSE(cut.ok()) << "a cut file is refused without keeping its samples too";
+  EXPECT_EQ(cut.status().code(), ErrorCode::kUnprocessable);
 }
 
 TEST_F(DecoderTest, OggOpusRoundTripKeepsDurationAndIsSmall) {

@@ -93,7 +93,8 @@ Result<InsertOutcome> Ingestor::Finish(std::unique_ptr<StagedUpload> upload) {
       if (!removed.ok()) LOG_WARN("cannot remove unacknowledged upload " << key << ": " << removed.message());
     }
   } stored{blobs_, upload->key_};
-  ASSIGN_OR_RETURN(DecodedAudio audio, DecodeStoredAudio(blobs_, upload->key_));
+  // Decoded to the end to prove it is whole, but held nowhere: the worker decodes it again.
+  ASSIGN_OR_RETURN(DecodedAudio audio, DecodeStoredAudio(blobs_, upload->key_, {.keep_samples = false}));
 
   Recording r;
   r.tenant_id = request.tenant_id;
