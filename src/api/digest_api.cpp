@@ -1,8 +1,8 @@
 // /v1/digests… (digest/service.h) and /v1/settings: the person's zone, digest time and chat.
 #include <nlohmann/json.hpp>
 
-#include "api/api.h"
 #include "api/json_views.h"
+#include "api/resources.h"
 #include "core/local_time.h"
 
 namespace reflexio {
@@ -27,24 +27,35 @@ json DigestListItem(const Digest& d) {
                      {"pdf", "/v1/digests/" + d.date + "?format=pdf"}}}};
 }
 
-}  // namespace
-
-void Api::RegisterDigestRoutes(Router& router) {
-  router.Add("GET", "/v1/digests", "Digests built, newest first (from, to as YYYY-MM-DD; limit, cursor)",
-      [this](ServerRequest& r) { return ListDigests(r); });
-  router.Add("GET", "/v1/digests/{date}", "The digest of a day (YYYY-MM-DD, today, yesterday; format=json|md|pdf)",
-      [this](ServerRequest& r) { return GetDigest(r); });
-  router.Add("POST", "/v1/digests/{date}/generate", "Build the digest of a day again now",
-      [this](ServerRequest& r) { return GenerateDigest(r); });
-  router.Add("GET", "/v1/digests/{date}/deliveries", "How the digest of a day went to Telegram (state, parts, errors)",
-      [this](ServerRequest& r) { return GetDigestDeliveries(r); });
-  router.Add("GET", "/v1/settings", "Your time zone, digest time and Telegram chat",
-             [this](ServerRequest& r) { return GetSettings(r); });
-  router.Add("PUT", "/v1/settings", "Change them (JSON; null restores the server's default)",
-      [this](ServerRequest& r) { return UpdateSettings(r); });
+// Applies the fields present in `body` to `settings`; a null restores the server's default.
+Status ApplyPersonalSettings(const json& body, TenantSettings& settings) {
+  for (const auto& [name, value] : body.items()) {
+    std::optional<std::string>* field = name == "timezone" ? &settings.timezone
+                                         : name == "digest_time" ? &settings.digest_time
+                                         : name == "telegram_chat_id" ? &settings.telegram_chat_id
+                                                                      : nullptr;
+    if (field == nullptr) {
+      return InvalidArgument("unknown setting '" + name + "' (timezone, digest_time, telegram_chat_id)", "unknown_field");
+    }
+    if (value.is_null()) {
+      field->reset();
+      continue;
+    }
+    std::string text = value.is_number_integer() && name == "telegram_chat_id" ? std::to_string(value.get<int64_t>())
+                       : value.is_string()                                     ? value.get<std::string>()
+                                                                               : std::string();
+    if (text.empty()) return InvalidArgument(name + " must be text, or null for the default", "invalid_settings");
+    if (name == "timezone" && !IsKnownTimeZone(text)) {
+      return InvalidArgument("unknown time zone '" + text + "' (use an IANA name such as Europe/Berlin)",
+                             "invalid_timezone");
+    }
+    if (name == "digest_time") RETURN_IF_ERROR(CheckClockTime(text));
+    *field = text;
+  }
+  return Status::Ok();
 }
 
-ServerResponse Api::DigestResponse(const Digest& digest, const std::string& format) {
+ServerResponse DigestResponse(const Digest& digest, const std::string& format) {
   ServerResponse response;
   if (format == "md") {
     response.content_type = "text/markdown; charset=utf-8";
@@ -59,51 +70,56 @@ ServerResponse Api::DigestResponse(const Digest& digest, const std::string& form
   return response;
 }
 
-ServerResponse Api::GetDigest(ServerRequest& request) {
+}  // namespace
+
+void DigestsApi::Register(Router& router) {
+  router.Add("GET", "/v1/digests", "Digests built, newest first (from, to as YYYY-MM-DD; limit, cursor)",
+             [this](ServerRequest& r) { return List(r); });
+  router.Add("GET", "/v1/digests/{date}", "The digest of a day (YYYY-MM-DD, today, yesterday; format=json|md|pdf)",
+             [this](ServerRequest& r) { return Get(r); });
+  router.Add("POST", "/v1/digests/{date}/generate", "Build the digest of a day again now",
+             [this](ServerRequest& r) { return Generate(r); });
+  router.Add("GET", "/v1/digests/{date}/deliveries", "How the digest of a day went to Telegram (state, parts, errors)",
+             [this](ServerRequest& r) { return GetDeliveries(r); });
+}
+
+Result<ServerResponse> DigestsApi::Get(ServerRequest& request) {
   std::string format = request.Query("format").value_or("json");
   if (format != "json" && format != "md" && format != "pdf") {
-    return ErrorResponse(InvalidArgument("format must be json, md or pdf", "invalid_format"));
+    return InvalidArgument("format must be json, md or pdf", "invalid_format");
   }
-  auto date = digests_.ResolveDate(request.tenant->id, request.params.at("date"));
-  if (!date.ok()) return ErrorResponse(date.status());
-  auto digest = digests_.Fresh(request.tenant->id, *date);
-  if (!digest.ok()) return ErrorResponse(digest.status());
-  return DigestResponse(*digest, format);
+  ASSIGN_OR_RETURN(std::string date, digests_.ResolveDate(request.tenant->id, request.params.at("date")));
+  ASSIGN_OR_RETURN(Digest digest, digests_.Fresh(request.tenant->id, date));
+  return DigestResponse(digest, format);
 }
 
-ServerResponse Api::GenerateDigest(ServerRequest& request) {
-  auto date = digests_.ResolveDate(request.tenant->id, request.params.at("date"));
-  if (!date.ok()) return ErrorResponse(date.status());
-  auto digest = digests_.Rebuild(request.tenant->id, *date);
-  if (!digest.ok()) return ErrorResponse(digest.status());
-  return DigestResponse(*digest, "json");
+Result<ServerResponse> DigestsApi::Generate(ServerRequest& request) {
+  ASSIGN_OR_RETURN(std::string date, digests_.ResolveDate(request.tenant->id, request.params.at("date")));
+  ASSIGN_OR_RETURN(Digest digest, digests_.Rebuild(request.tenant->id, date));
+  return DigestResponse(digest, "json");
 }
 
-ServerResponse Api::ListDigests(ServerRequest& request) {
+Result<ServerResponse> DigestsApi::List(ServerRequest& request) {
   std::string from = request.Query("from").value_or(""), to = request.Query("to").value_or("");
   for (const std::string* date : {&from, &to}) {
-    if (date->empty()) continue;
-    if (Status ok = CheckDate(*date); !ok.ok()) return ErrorResponse(ok);
+    if (!date->empty()) RETURN_IF_ERROR(CheckDate(*date));
   }
   if (!from.empty() && !to.empty() && to < from) {
-    return ErrorResponse(InvalidArgument("'to' must not be before 'from'", "invalid_date_range"));
+    return InvalidArgument("'to' must not be before 'from'", "invalid_date_range");
   }
-  auto limit = ParseLimit(request, 31, 366);
-  if (!limit.ok()) return ErrorResponse(limit.status());
-  auto page = deps_.stores.digests.ListDigests(request.tenant->id, from, to, *limit, request.Query("cursor").value_or(""));
-  if (!page.ok()) return ErrorResponse(page.status());
+  ASSIGN_OR_RETURN(int limit, ParseLimit(request, 31, 366));
+  ASSIGN_OR_RETURN(auto page, deps_.stores.digests.ListDigests(request.tenant->id, from, to, limit,
+                                                                request.Query("cursor").value_or("")));
   json items = json::array();
-  for (const Digest& d : page->items) items.push_back(DigestListItem(d));
-  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+  for (const Digest& d : page.items) items.push_back(DigestListItem(d));
+  return ServerResponse::Json(200, PageJson(std::move(items), page.next_cursor));
 }
 
-ServerResponse Api::GetDigestDeliveries(ServerRequest& request) {
-  auto date = digests_.ResolveDate(request.tenant->id, request.params.at("date"));
-  if (!date.ok()) return ErrorResponse(date.status());
-  auto deliveries = deps_.stores.outbox.ListDeliveries(request.tenant->id, *date);
-  if (!deliveries.ok()) return ErrorResponse(deliveries.status());
+Result<ServerResponse> DigestsApi::GetDeliveries(ServerRequest& request) {
+  ASSIGN_OR_RETURN(std::string date, digests_.ResolveDate(request.tenant->id, request.params.at("date")));
+  ASSIGN_OR_RETURN(auto deliveries, deps_.stores.outbox.ListDeliveries(request.tenant->id, date));
   json items = json::array();
-  for (const DigestDelivery& d : *deliveries) {
+  for (const DigestDelivery& d : deliveries) {
     items.push_back({{"date", d.date}, {"origin", d.origin}, {"state", d.state},
                      {"chat_id", d.chat_id.empty() ? json(nullptr) : json(d.chat_id)},
                      {"messages", d.messages.size()}, {"steps", d.messages.size() + (d.with_document ? 1 : 0)},
@@ -113,49 +129,27 @@ ServerResponse Api::GetDigestDeliveries(ServerRequest& request) {
                      {"error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
                      {"created_at", FormatRfc3339(d.created_at)}, {"updated_at", FormatRfc3339(d.updated_at)}});
   }
-  return ServerResponse::Json(200, {{"date", *date}, {"items", items}});
+  return ServerResponse::Json(200, {{"date", date}, {"items", items}});
 }
 
-ServerResponse Api::GetSettings(ServerRequest& request) {
-  auto settings = deps_.stores.privacy.GetTenantSettings(request.tenant->id);
-  if (!settings.ok()) return ErrorResponse(settings.status());
-  return ServerResponse::Json(200, PersonalSettingsJson(*settings, deps_.config));
+void SettingsApi::Register(Router& router) {
+  router.Add("GET", "/v1/settings", "Your time zone, digest time and Telegram chat",
+             [this](ServerRequest& r) { return Get(r); });
+  router.Add("PUT", "/v1/settings", "Change them (JSON; null restores the server's default)",
+             [this](ServerRequest& r) { return Update(r); });
 }
 
-ServerResponse Api::UpdateSettings(ServerRequest& request) {
+Result<ServerResponse> SettingsApi::Get(ServerRequest& request) {
+  ASSIGN_OR_RETURN(TenantSettings settings, deps_.stores.privacy.GetTenantSettings(request.tenant->id));
+  return ServerResponse::Json(200, PersonalSettingsJson(settings, deps_.config));
+}
+
+Result<ServerResponse> SettingsApi::Update(ServerRequest& request) {
   json body = json::parse(request.body, nullptr, false);
-  if (!body.is_object()) return ErrorResponse(InvalidArgument("send a JSON object of the settings to change", "invalid_json"));
-  auto current = deps_.stores.privacy.GetTenantSettings(request.tenant->id);
-  if (!current.ok()) return ErrorResponse(current.status());
-  TenantSettings settings = *current;
-  for (const auto& [name, value] : body.items()) {
-    std::optional<std::string>* field = name == "timezone" ? &settings.timezone
-                                         : name == "digest_time" ? &settings.digest_time
-                                         : name == "telegram_chat_id" ? &settings.telegram_chat_id
-                                                                      : nullptr;
-    if (field == nullptr) {
-      return ErrorResponse(InvalidArgument("unknown setting '" + name + "' (timezone, digest_time, telegram_chat_id)",
-                                           "unknown_field"));
-    }
-    if (value.is_null()) {
-      field->reset();
-      continue;
-    }
-    std::string text = value.is_number_integer() && name == "telegram_chat_id" ? std::to_string(value.get<int64_t>())
-                       : value.is_string()                                     ? value.get<std::string>()
-                                                                               : std::string();
-    if (text.empty()) return ErrorResponse(InvalidArgument(name + " must be text, or null for the default", "invalid_settings"));
-    if (name == "timezone" && !IsKnownTimeZone(text)) {
-      return ErrorResponse(InvalidArgument("unknown time zone '" + text + "' (use an IANA name such as Europe/Berlin)",
-                                           "invalid_timezone"));
-    }
-    if (name == "digest_time") {
-      if (Status ok = CheckClockTime(text); !ok.ok()) return ErrorResponse(ok);
-    }
-    *field = text;
-  }
-  Status stored = deps_.stores.privacy.PutTenantSettings(request.tenant->id, settings);
-  if (!stored.ok()) return ErrorResponse(stored);
+  if (!body.is_object()) return InvalidArgument("send a JSON object of the settings to change", "invalid_json");
+  ASSIGN_OR_RETURN(TenantSettings settings, deps_.stores.privacy.GetTenantSettings(request.tenant->id));
+  RETURN_IF_ERROR(ApplyPersonalSettings(body, settings));
+  RETURN_IF_ERROR(deps_.stores.privacy.PutTenantSettings(request.tenant->id, settings));
   return ServerResponse::Json(200, PersonalSettingsJson(settings, deps_.config));
 }
 

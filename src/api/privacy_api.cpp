@@ -1,8 +1,8 @@
 // /v1/privacy/…: the person's settings, export, erasure and audit log (privacy/controls.h).
 #include <nlohmann/json.hpp>
 
-#include "api/api.h"
 #include "api/json_views.h"
+#include "api/resources.h"
 
 namespace reflexio {
 
@@ -71,39 +71,34 @@ Status ApplySettingsPatch(const json& body, TenantSettings& settings) {
 
 }  // namespace
 
-void Api::RegisterPrivacyRoutes(Router& router) {
+void PrivacyApi::Register(Router& router) {
   router.Add("GET", "/v1/privacy/settings", "Retention, training opt-out and PII mode in effect, with your overrides",
-      [this](ServerRequest& r) { return GetPrivacySettings(r); });
+             [this](ServerRequest& r) { return GetSettings(r); });
   router.Add("PUT", "/v1/privacy/settings", "Change privacy settings (JSON; null restores a default)",
-      [this](ServerRequest& r) { return UpdatePrivacySettings(r); });
+             [this](ServerRequest& r) { return UpdateSettings(r); });
   router.Add("GET", "/v1/privacy/export", "Everything stored about you as one tar archive (JSON + audio)",
-      [this](ServerRequest& r) { return ExportEverything(r); });
+             [this](ServerRequest& r) { return Export(r); });
   router.Add("POST", "/v1/privacy/erase", "Erase all your data and destroy its key ({\"confirm\": true})",
-      [this](ServerRequest& r) { return EraseEverything(r); });
+             [this](ServerRequest& r) { return Erase(r); });
   router.Add("GET", "/v1/privacy/audit", "Audit log: exports, erasures, key rotations, admin access (limit, cursor)",
-      [this](ServerRequest& r) { return ListAuditLog(r); });
+             [this](ServerRequest& r) { return ListAudit(r); });
 }
 
-ServerResponse Api::GetPrivacySettings(ServerRequest& request) {
-  auto settings = privacy_.Settings(request.tenant->id);
-  if (!settings.ok()) return ErrorResponse(settings.status());
-  return ServerResponse::Json(200, EffectiveSettingsJson(*settings));
+Result<ServerResponse> PrivacyApi::GetSettings(ServerRequest& request) {
+  ASSIGN_OR_RETURN(EffectiveSettings settings, privacy_.Settings(request.tenant->id));
+  return ServerResponse::Json(200, EffectiveSettingsJson(settings));
 }
 
-ServerResponse Api::UpdatePrivacySettings(ServerRequest& request) {
+Result<ServerResponse> PrivacyApi::UpdateSettings(ServerRequest& request) {
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return ErrorResponse(Bad("the body is not valid JSON", "invalid_json"));
-  auto current = deps_.stores.privacy.GetTenantSettings(request.tenant->id);
-  if (!current.ok()) return ErrorResponse(current.status());
-  TenantSettings settings = *current;
-  Status applied = ApplySettingsPatch(body, settings);
-  if (!applied.ok()) return ErrorResponse(applied);
-  auto updated = privacy_.UpdateSettings(request.tenant->id, settings, "tenant");
-  if (!updated.ok()) return ErrorResponse(updated.status());
-  return ServerResponse::Json(200, EffectiveSettingsJson(*updated));
+  if (body.is_discarded()) return Bad("the body is not valid JSON", "invalid_json");
+  ASSIGN_OR_RETURN(TenantSettings settings, deps_.stores.privacy.GetTenantSettings(request.tenant->id));
+  RETURN_IF_ERROR(ApplySettingsPatch(body, settings));
+  ASSIGN_OR_RETURN(EffectiveSettings updated, privacy_.UpdateSettings(request.tenant->id, settings, "tenant"));
+  return ServerResponse::Json(200, EffectiveSettingsJson(updated));
 }
 
-ServerResponse Api::ExportEverything(ServerRequest& request) {
+Result<ServerResponse> PrivacyApi::Export(ServerRequest& request) {
   RecordingView view = [](const Recording& r, const std::vector<Segment>& segments) {
     json out = RecordingJson(r);
     json transcript = json::array();
@@ -111,41 +106,37 @@ ServerResponse Api::ExportEverything(ServerRequest& request) {
     out["segments"] = std::move(transcript);
     return out;
   };
-  auto archive = privacy_.Export(*request.tenant, view, "tenant");
-  if (!archive.ok()) return ErrorResponse(archive.status());
   ServerResponse response;
+  ASSIGN_OR_RETURN(response.body, privacy_.Export(*request.tenant, view, "tenant"));
   response.content_type = "application/x-tar";
-  response.body = std::move(*archive);
   response.headers.emplace_back("Content-Disposition",
                                 "attachment; filename=\"reflexio-export-" + request.tenant->name + ".tar\"");
   return response;
 }
 
-ServerResponse Api::EraseEverything(ServerRequest& request) {
+Result<ServerResponse> PrivacyApi::Erase(ServerRequest& request) {
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object() || body.value("confirm", json(false)) != json(true)) {
-    return ErrorResponse(InvalidArgument(
+    return InvalidArgument(
         "erasure deletes every recording and transcript and destroys their key; send {\"confirm\": true} to proceed",
-        "confirmation_required"));
+        "confirmation_required");
   }
-  auto report = privacy_.Erase(request.tenant->id, "tenant");
-  if (!report.ok()) return ErrorResponse(report.status());
-  return ServerResponse::Json(200, {{"recordings_deleted", report->recordings_deleted},
-                                    {"objects_deleted", report->objects_deleted},
+  ASSIGN_OR_RETURN(auto report, privacy_.Erase(request.tenant->id, "tenant"));
+  return ServerResponse::Json(200, {{"recordings_deleted", report.recordings_deleted},
+                                    {"objects_deleted", report.objects_deleted},
                                     {"data_key_destroyed", true}});
 }
 
-ServerResponse Api::ListAuditLog(ServerRequest& request) {
-  auto limit = ParseLimit(request, 50, 200);
-  if (!limit.ok()) return ErrorResponse(limit.status());
-  auto page = deps_.stores.privacy.ListAudit(request.tenant->id, *limit, request.Query("cursor").value_or(""));
-  if (!page.ok()) return ErrorResponse(page.status());
+Result<ServerResponse> PrivacyApi::ListAudit(ServerRequest& request) {
+  ASSIGN_OR_RETURN(int limit, ParseLimit(request, 50, 200));
+  ASSIGN_OR_RETURN(auto page, deps_.stores.privacy.ListAudit(request.tenant->id, limit,
+                                                              request.Query("cursor").value_or("")));
   json items = json::array();
-  for (const auto& e : page->items) {
+  for (const auto& e : page.items) {
     items.push_back({{"id", e.id}, {"at", FormatRfc3339(e.at)}, {"actor", e.actor}, {"action", e.action},
                      {"detail", json::parse(e.detail, nullptr, false)}});
   }
-  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+  return ServerResponse::Json(200, PageJson(std::move(items), page.next_cursor));
 }
 
 }  // namespace reflexio

@@ -1,4 +1,4 @@
-// What Reflexio understood, and why: /v1/episodes/{id} with its enrichment, /v1/actions,
+// What Reflexio understood, and why: /v1/episodes… with their enrichment, /v1/actions,
 // /v1/emotions, /v1/memory…, /v1/explain/{kind}/{id} (understanding/enricher.h writes it all).
 #include <nlohmann/json.hpp>
 
@@ -6,8 +6,8 @@
 #include <map>
 #include <set>
 
-#include "api/api.h"
 #include "api/json_views.h"
+#include "api/resources.h"
 #include "core/log.h"
 #include "memory/core_memory.h"
 #include "memory/evidence.h"
@@ -73,40 +73,77 @@ json MemoryJson(const Insight& entry) {
           {"explain_url", "/v1/explain/memory/" + entry.id}};
 }
 
-}  // namespace
-
-void Api::RegisterUnderstandingRoutes(Router& router) {
-  router.Add("GET", "/v1/actions", "Action items and commitments, newest first (state=open|done, from, to, limit, cursor)",
-      [this](ServerRequest& r) { return ListActions(r); });
-  router.Add("PUT", "/v1/actions/{id}", "Mark an action item done or open again ({\"state\": \"done\"})",
-      [this](ServerRequest& r) { return UpdateAction(r); });
-  router.Add("GET", "/v1/emotions", "Emotions per conversation: valence from words, arousal from voice (from, to)",
-      [this](ServerRequest& r) { return ListEmotions(r); });
-  router.Add("GET", "/v1/memory", "What Reflexio remembers about you (kind, limit, cursor)",
-      [this](ServerRequest& r) { return ListMemory(r); });
-  router.Add("GET", "/v1/memory/{id}", "One memory entry with its evidence",
-             [this](ServerRequest& r) { return GetMemory(r); });
-  router.Add("PUT", "/v1/memory/{id}", "Correct a memory entry ({\"label\", \"detail\", \"state\"})",
-      [this](ServerRequest& r) { return UpdateMemory(r); });
-  router.Add("DELETE", "/v1/memory/{id}", "Forget a memory entry",
-             [this](ServerRequest& r) { return DeleteMemory(r); });
-  router.Add("GET", "/v1/explain/{kind}/{id}", "Why Reflexio concluded this: the quoted words, their audio, method, confidence",
-      [this](ServerRequest& r) { return Explain(r); });
+// The evidence of an explanation: each quoted moment with its words and whether its audio is
+// still there; `missing` counts those no longer stored (retention, or the person removed them).
+Result<json> QuotedEvidence(const ApiDependencies& deps, const std::string& tenant_id, const json& stored, int& missing) {
+  json evidence = json::array();
+  std::map<std::string, std::vector<Segment>> segments_of;
+  std::map<std::string, bool> audio_of;
+  for (const EvidenceRef& e : EvidenceFromJson(stored)) {
+    if (!segments_of.count(e.recording_id)) {
+      ASSIGN_OR_RETURN(segments_of[e.recording_id], deps.stores.transcripts.GetSegments(tenant_id, e.recording_id));
+      auto recording = deps.stores.recordings.GetRecording(tenant_id, e.recording_id);
+      audio_of[e.recording_id] = recording.ok() && *recording && !(*recording)->audio_path.empty();
+    }
+    const auto& segments = segments_of[e.recording_id];
+    auto segment = std::find_if(segments.begin(), segments.end(), [&](const Segment& s) { return s.seq == e.seq; });
+    if (segment == segments.end()) {
+      ++missing;
+      continue;
+    }
+    json words = json::array();
+    for (const auto& w : segment->words) {
+      if (w.end_s > e.start_s && w.start_s < e.end_s) {
+        words.push_back({{"word", w.word}, {"start_s", Millis(w.start_s)}, {"end_s", Millis(w.end_s)},
+                         {"confidence", w.confidence}});
+      }
+    }
+    evidence.push_back({{"recording_id", e.recording_id}, {"segment", e.seq}, {"start_s", Millis(e.start_s)},
+                        {"end_s", Millis(e.end_s)}, {"captured_at", FormatRfc3339(e.captured_at)},
+                        {"quote", segment->text}, {"quality", segment->quality}, {"words", words},
+                        {"audio_available", audio_of[e.recording_id]},
+                        {"clip_url", audio_of[e.recording_id] ? json(ClipUrl(e)) : json(nullptr)}});
+  }
+  return evidence;
 }
 
-json Api::EnrichmentJson(const std::string& tenant_id, const Episode& episode, Status& status) {
-  if (!episode.enriched_at) return nullptr;
-  auto page = deps_.stores.insights.ListInsights(tenant_id, {.scope = "episode", .episode_id = episode.id}, 500, "");
-  if (!page.ok()) {
-    status = page.status();
-    return nullptr;
-  }
+}  // namespace
+
+void EpisodesApi::Register(Router& router) {
+  router.Add("GET", "/v1/episodes", "Conversations, newest first (from, to, limit, cursor)",
+             [this](ServerRequest& r) { return List(r); });
+  router.Add("GET", "/v1/episodes/{id}", "One conversation: when, how long, and what was understood from it",
+             [this](ServerRequest& r) { return Get(r); });
+}
+
+Result<ServerResponse> EpisodesApi::List(ServerRequest& request) {
+  ASSIGN_OR_RETURN(int limit, ParseLimit(request, 50, 200));
+  ASSIGN_OR_RETURN(TimeRange range, ParseRange(request));
+  ASSIGN_OR_RETURN(auto page, deps_.stores.episodes.ListEpisodes(request.tenant->id, range, limit,
+                                                                  request.Query("cursor").value_or("")));
+  json items = json::array();
+  for (const auto& e : page.items) items.push_back(EpisodeJson(e));
+  return ServerResponse::Json(200, PageJson(std::move(items), page.next_cursor));
+}
+
+Result<ServerResponse> EpisodesApi::Get(ServerRequest& request) {
+  const std::string& id = request.params.at("id");
+  ASSIGN_OR_RETURN(auto found, deps_.stores.episodes.GetEpisode(request.tenant->id, id));
+  if (!found) return NotFound("no episode " + id, "episode_not_found");
+  json out = EpisodeJson(*found);
+  ASSIGN_OR_RETURN(out["enrichment"], EnrichmentJson(request.tenant->id, *found));
+  return ServerResponse::Json(200, out);
+}
+
+Result<json> EpisodesApi::EnrichmentJson(const std::string& tenant_id, const Episode& episode) {
+  if (!episode.enriched_at) return json(nullptr);
+  ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(tenant_id, {.scope = "episode", .episode_id = episode.id}, 500, ""));
   json out = {{"enriched_at", FormatRfc3339(*episode.enriched_at)}, {"summary", nullptr},
               {"topics", json::array()}, {"people", json::array()}, {"places", json::array()},
               {"actions", json::array()}, {"preferences", json::array()}, {"emotion", nullptr}, {"urgency", nullptr}, {"notes", json::array()},
               {"method", nullptr}, {"tokens", nullptr}};
   // Newest first from storage; a conversation reads in the order it was said.
-  for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
+  for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) {
     const Insight& insight = *it;
     json view = InsightJson(insight);
     if (insight.kind == "summary") out["summary"] = view;
@@ -128,39 +165,44 @@ json Api::EnrichmentJson(const std::string& tenant_id, const Episode& episode, S
   return out;
 }
 
-ServerResponse Api::ListActions(ServerRequest& request) {
-  auto range = ParseRange(request);
-  if (!range.ok()) return ErrorResponse(range.status());
-  auto limit = ParseLimit(request, 50, 200);
-  if (!limit.ok()) return ErrorResponse(limit.status());
-  std::string state = request.Query("state").value_or("");
-  if (!state.empty() && state != "open" && state != "done") {
-    return ErrorResponse(InvalidArgument("state must be open or done", "invalid_state"));
-  }
-  InsightFilter filter{.scope = "episode", .kind = "action", .state = state, .range = *range};
-  auto page = deps_.stores.insights.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
-  if (!page.ok()) return ErrorResponse(page.status());
-  json items = json::array();
-  for (const auto& insight : page->items) items.push_back(InsightJson(insight));
-  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+void ActionsApi::Register(Router& router) {
+  router.Add("GET", "/v1/actions", "Action items and commitments, newest first (state=open|done, from, to, limit, cursor)",
+             [this](ServerRequest& r) { return ListActions(r); });
+  router.Add("PUT", "/v1/actions/{id}", "Mark an action item done or open again ({\"state\": \"done\"})",
+             [this](ServerRequest& r) { return UpdateAction(r); });
+  router.Add("GET", "/v1/emotions", "Emotions per conversation: valence from words, arousal from voice (from, to)",
+             [this](ServerRequest& r) { return ListEmotions(r); });
 }
 
-ServerResponse Api::UpdateAction(ServerRequest& request) {
+Result<ServerResponse> ActionsApi::ListActions(ServerRequest& request) {
+  ASSIGN_OR_RETURN(TimeRange range, ParseRange(request));
+  ASSIGN_OR_RETURN(int limit, ParseLimit(request, 50, 200));
+  std::string state = request.Query("state").value_or("");
+  if (!state.empty() && state != "open" && state != "done") {
+    return InvalidArgument("state must be open or done", "invalid_state");
+  }
+  InsightFilter filter{.scope = "episode", .kind = "action", .state = state, .range = range};
+  ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(request.tenant->id, filter, limit,
+                                                                  request.Query("cursor").value_or("")));
+  json items = json::array();
+  for (const auto& insight : page.items) items.push_back(InsightJson(insight));
+  return ServerResponse::Json(200, PageJson(std::move(items), page.next_cursor));
+}
+
+Result<ServerResponse> ActionsApi::UpdateAction(ServerRequest& request) {
   // Existence first: another tenant's id is 404 whatever the body says.
   const std::string& id = request.params.at("id");
-  auto found = deps_.stores.insights.GetInsight(request.tenant->id, id);
-  if (!found.ok()) return ErrorResponse(found.status());
-  if (!*found || (*found)->kind != "action") return ErrorResponse(NotFound("no action " + id, "action_not_found"));
+  ASSIGN_OR_RETURN(auto found, deps_.stores.insights.GetInsight(request.tenant->id, id));
+  if (!found || found->kind != "action") return NotFound("no action " + id, "action_not_found");
   json body = json::parse(request.body, nullptr, false);
   if (!body.is_object() || !body.value("state", json()).is_string() ||
       (body["state"] != "open" && body["state"] != "done")) {
-    return ErrorResponse(InvalidArgument("send {\"state\": \"done\"} or {\"state\": \"open\"}", "invalid_state"));
+    return InvalidArgument("send {\"state\": \"done\"} or {\"state\": \"open\"}", "invalid_state");
   }
-  Insight action = **found;
+  Insight action = *found;
   action.state = body["state"];
   action.updated_at = deps_.clock->Now();
-  Status stored = deps_.stores.insights.PutInsight(action);
-  if (!stored.ok()) return ErrorResponse(stored);
+  RETURN_IF_ERROR(deps_.stores.insights.PutInsight(action));
   // A commitment kept is no longer an open one in memory.
   json action_body = InsightBody(action);
   std::string key = CoreMemory::KeyOf("commitment", action_body.value("text", ""));
@@ -170,125 +212,98 @@ ServerResponse Api::UpdateAction(ServerRequest& request) {
     entry.state = action.state == "done" ? "done" : "active";
     entry.dedup_key = key;
     entry.updated_at = action.updated_at;
-    if (deps_.stores.insights.PutInsight(entry).ok()) SyncMemory(request.tenant->id);
+    if (deps_.stores.insights.PutInsight(entry).ok()) SyncMemory(deps_, request.tenant->id);
   }
   return ServerResponse::Json(200, InsightJson(action));
 }
 
-ServerResponse Api::ListEmotions(ServerRequest& request) {
-  auto range = ParseRange(request);
-  if (!range.ok()) return ErrorResponse(range.status());
-  auto limit = ParseLimit(request, 50, 500);
-  if (!limit.ok()) return ErrorResponse(limit.status());
-  InsightFilter filter{.scope = "episode", .kind = "emotion", .range = *range};
-  auto page = deps_.stores.insights.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
-  if (!page.ok()) return ErrorResponse(page.status());
+Result<ServerResponse> ActionsApi::ListEmotions(ServerRequest& request) {
+  ASSIGN_OR_RETURN(TimeRange range, ParseRange(request));
+  ASSIGN_OR_RETURN(int limit, ParseLimit(request, 50, 500));
+  InsightFilter filter{.scope = "episode", .kind = "emotion", .range = range};
+  ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(request.tenant->id, filter, limit,
+                                                                  request.Query("cursor").value_or("")));
   json items = json::array();
-  for (const auto& insight : page->items) items.push_back(InsightJson(insight));
-  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+  for (const auto& insight : page.items) items.push_back(InsightJson(insight));
+  return ServerResponse::Json(200, PageJson(std::move(items), page.next_cursor));
 }
 
-ServerResponse Api::ListMemory(ServerRequest& request) {
-  auto limit = ParseLimit(request, 100, 500);
-  if (!limit.ok()) return ErrorResponse(limit.status());
+void MemoryApi::Register(Router& router) {
+  router.Add("GET", "/v1/memory", "What Reflexio remembers about you (kind, limit, cursor)",
+             [this](ServerRequest& r) { return List(r); });
+  router.Add("GET", "/v1/memory/{id}", "One memory entry with its evidence", [this](ServerRequest& r) { return Get(r); });
+  router.Add("PUT", "/v1/memory/{id}", "Correct a memory entry ({\"label\", \"detail\", \"state\"})",
+             [this](ServerRequest& r) { return Update(r); });
+  router.Add("DELETE", "/v1/memory/{id}", "Forget a memory entry", [this](ServerRequest& r) { return Delete(r); });
+  router.Add("GET", "/v1/explain/{kind}/{id}", "Why Reflexio concluded this: the quoted words, their audio, method, confidence",
+             [this](ServerRequest& r) { return Explain(r); });
+}
+
+Result<ServerResponse> MemoryApi::List(ServerRequest& request) {
+  ASSIGN_OR_RETURN(int limit, ParseLimit(request, 100, 500));
   InsightFilter filter{.scope = "core", .kind = request.Query("kind").value_or("")};
-  auto page = deps_.stores.insights.ListInsights(request.tenant->id, filter, *limit, request.Query("cursor").value_or(""));
-  if (!page.ok()) return ErrorResponse(page.status());
+  ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(request.tenant->id, filter, limit,
+                                                                  request.Query("cursor").value_or("")));
   json items = json::array();
-  for (const auto& entry : page->items) items.push_back(MemoryJson(entry));
-  return ServerResponse::Json(200, PageJson(std::move(items), page->next_cursor));
+  for (const auto& entry : page.items) items.push_back(MemoryJson(entry));
+  return ServerResponse::Json(200, PageJson(std::move(items), page.next_cursor));
 }
 
-Result<Insight> Api::FindMemory(const ServerRequest& request) {
+Result<Insight> MemoryApi::Find(const ServerRequest& request) {
   const std::string& id = request.params.at("id");
   ASSIGN_OR_RETURN(auto found, deps_.stores.insights.GetInsight(request.tenant->id, id));
   if (!found || found->scope != "core") return NotFound("no memory entry " + id, "memory_not_found");
   return *found;
 }
 
-ServerResponse Api::GetMemory(ServerRequest& request) {
-  auto entry = FindMemory(request);
-  if (!entry.ok()) return ErrorResponse(entry.status());
-  return ServerResponse::Json(200, MemoryJson(*entry));
+Result<ServerResponse> MemoryApi::Get(ServerRequest& request) {
+  ASSIGN_OR_RETURN(Insight entry, Find(request));
+  return ServerResponse::Json(200, MemoryJson(entry));
 }
 
-ServerResponse Api::UpdateMemory(ServerRequest& request) {
-  auto entry = FindMemory(request);  // existence first: another tenant's id is 404 whatever the body says
-  if (!entry.ok()) return ErrorResponse(entry.status());
+Result<ServerResponse> MemoryApi::Update(ServerRequest& request) {
+  ASSIGN_OR_RETURN(Insight entry, Find(request));  // existence first: another tenant's id is 404 whatever the body says
   json body = json::parse(request.body, nullptr, false);
-  if (!body.is_object()) return ErrorResponse(InvalidArgument("the body must be a JSON object", "invalid_json"));
+  if (!body.is_object()) return InvalidArgument("the body must be a JSON object", "invalid_json");
   for (const auto& [name, value] : body.items()) {
     if (name != "label" && name != "detail" && name != "state") {
-      return ErrorResponse(InvalidArgument("unknown field '" + name + "' (label, detail, state)", "unknown_field"));
+      return InvalidArgument("unknown field '" + name + "' (label, detail, state)", "unknown_field");
     }
   }
   CoreMemory memory(deps_.stores.insights);
-  auto edited = memory.Edit(request.tenant->id, request.params.at("id"), body);
-  if (!edited.ok()) return ErrorResponse(edited.status());
-  SyncMemory(request.tenant->id);
-  return ServerResponse::Json(200, MemoryJson(*edited));
+  ASSIGN_OR_RETURN(Insight edited, memory.Edit(request.tenant->id, entry.id, body));
+  SyncMemory(deps_, request.tenant->id);
+  return ServerResponse::Json(200, MemoryJson(edited));
 }
 
-ServerResponse Api::DeleteMemory(ServerRequest& request) {
-  auto entry = FindMemory(request);
-  if (!entry.ok()) return ErrorResponse(entry.status());
-  Status deleted = deps_.stores.insights.DeleteInsight(request.tenant->id, entry->id);
-  if (!deleted.ok()) return ErrorResponse(deleted);
-  SyncMemory(request.tenant->id);
-  return ServerResponse::Json(200, {{"deleted", entry->id}});
+Result<ServerResponse> MemoryApi::Delete(ServerRequest& request) {
+  ASSIGN_OR_RETURN(Insight entry, Find(request));
+  RETURN_IF_ERROR(deps_.stores.insights.DeleteInsight(request.tenant->id, entry.id));
+  SyncMemory(deps_, request.tenant->id);
+  return ServerResponse::Json(200, {{"deleted", entry.id}});
 }
 
-void Api::SyncMemory(const std::string& tenant_id) {
-  if (deps_.letta == nullptr) return;
-  auto synced = deps_.letta->Sync(tenant_id);
+void SyncMemory(const ApiDependencies& deps, const std::string& tenant_id) {
+  if (deps.letta == nullptr) return;
+  auto synced = deps.letta->Sync(tenant_id);
   if (!synced.ok()) LOG_WARN("Letta sync after a memory edit failed (the next one repairs it): " << synced.status().message());
 }
 
-ServerResponse Api::Explain(ServerRequest& request) {
+Result<ServerResponse> MemoryApi::Explain(ServerRequest& request) {
   const std::string& kind = request.params.at("kind");
   const std::string& id = request.params.at("id");
   if (kind != "memory" && !kEpisodeKinds.count(kind)) {
-    return ErrorResponse(InvalidArgument("kind must be memory or one of summary, topic, person, place, "
-                                         "preference, action, emotion, session",
-                                         "invalid_kind"));
+    return InvalidArgument("kind must be memory or one of summary, topic, person, place, preference, action, "
+                           "emotion, session",
+                           "invalid_kind");
   }
-  auto found = deps_.stores.insights.GetInsight(request.tenant->id, id);
-  if (!found.ok()) return ErrorResponse(found.status());
-  bool matches = *found && (kind == "memory" ? (*found)->scope == "core" : (*found)->kind == kind);
-  if (!matches) return ErrorResponse(NotFound("no " + kind + " " + id, "not_found"));
-  const Insight& insight = **found;
+  ASSIGN_OR_RETURN(auto found, deps_.stores.insights.GetInsight(request.tenant->id, id));
+  bool matches = found && (kind == "memory" ? found->scope == "core" : found->kind == kind);
+  if (!matches) return NotFound("no " + kind + " " + id, "not_found");
+  const Insight& insight = *found;
   json body = InsightBody(insight);
-  json evidence = json::array();
   int missing = 0;
-  std::map<std::string, std::vector<Segment>> segments_of;
-  std::map<std::string, bool> audio_of;
-  for (const EvidenceRef& e : EvidenceFromJson(body.value("evidence", json::array()))) {
-    if (!segments_of.count(e.recording_id)) {
-      auto segments = deps_.stores.transcripts.GetSegments(request.tenant->id, e.recording_id);
-      if (!segments.ok()) return ErrorResponse(segments.status());
-      segments_of[e.recording_id] = std::move(*segments);
-      auto recording = deps_.stores.recordings.GetRecording(request.tenant->id, e.recording_id);
-      audio_of[e.recording_id] = recording.ok() && *recording && !(*recording)->audio_path.empty();
-    }
-    const auto& segments = segments_of[e.recording_id];
-    auto segment = std::find_if(segments.begin(), segments.end(), [&](const Segment& s) { return s.seq == e.seq; });
-    if (segment == segments.end()) {
-      ++missing;  // retention or the person removed it since
-      continue;
-    }
-    json words = json::array();
-    for (const auto& w : segment->words) {
-      if (w.end_s > e.start_s && w.start_s < e.end_s) {
-        words.push_back({{"word", w.word}, {"start_s", Millis(w.start_s)}, {"end_s", Millis(w.end_s)},
-                         {"confidence", w.confidence}});
-      }
-    }
-    evidence.push_back({{"recording_id", e.recording_id}, {"segment", e.seq}, {"start_s", Millis(e.start_s)},
-                        {"end_s", Millis(e.end_s)}, {"captured_at", FormatRfc3339(e.captured_at)},
-                        {"quote", segment->text}, {"quality", segment->quality}, {"words", words},
-                        {"audio_available", audio_of[e.recording_id]},
-                        {"clip_url", audio_of[e.recording_id] ? json(ClipUrl(e)) : json(nullptr)}});
-  }
+  ASSIGN_OR_RETURN(json evidence, QuotedEvidence(deps_, request.tenant->id, body.value("evidence", json::array()), missing));
   json out = {{"kind", kind},
               {"id", insight.id},
               {"conclusion", kind == "memory" ? body.value("label", "") : body.value("text", "")},

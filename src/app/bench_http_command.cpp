@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "http/server.h"
 #include "app/bench_corpus.h"
 #include "app/flags.h"
 #include "audio/decoder.h"

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "api/api.h"
+#include "http/server.h"
 #include "app/flags.h"
 #include "asr/engine_pool.h"
 #include "core/log.h"

@@ -108,6 +108,10 @@ const std::vector<Setting>& Settings() {
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.port, 0, 65535); }},
       {"server.threads", "REFLEXIO_HTTP_THREADS",
        [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.http_threads, 1, 256); }},
+      {"server.handler_threads", "REFLEXIO_HANDLER_THREADS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.handler_threads, 1, 256); }},
+      {"server.upload_check_threads", "REFLEXIO_UPLOAD_CHECK_THREADS",
+       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.upload_check_threads, 0, 256); }},
       {"server.max_upload_bytes", "REFLEXIO_MAX_UPLOAD_BYTES",
        [](Setter& s, auto& n, auto& v, Config& c) {
          return s.Num(n, v, c.max_upload_bytes, 1024, 64.0 * (1ull << 30));
@@ -334,9 +338,9 @@ Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
     return InvalidArgument("REFLEXIO_ASR_ENGINE=whisper needs REFLEXIO_WHISPER_MODEL (a Whisper checkpoint directory)",
                            "invalid_config");
   }
-  if (config.worker_threads == 0) {
-    config.worker_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  }
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (config.worker_threads == 0) config.worker_threads = cores;
+  if (config.upload_check_threads == 0) config.upload_check_threads = cores;
   return config;
 }
 

@@ -66,7 +66,9 @@ struct Config {
   // server
   std::string host = "127.0.0.1";
   int port = 8000;
-  int http_threads = 4;
+  int http_threads = 4;          // I/O threads: they only read and write sockets
+  int handler_threads = 8;       // run handlers (database work), so the I/O threads never wait
+  int upload_check_threads = 0;  // store and check uploads (decoding); 0: one per core
   uint64_t max_upload_bytes = 512ull << 20;
   uint64_t max_json_body_bytes = 1ull << 20;
   double header_timeout_s = 30;

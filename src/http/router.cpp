@@ -57,7 +57,7 @@ bool MatchPattern(const std::string& pattern, const std::string& path, std::map<
 void Router::Add(Route route) { routes_.push_back(std::move(route)); }
 
 void Router::Add(std::string method, std::string pattern, std::string summary,
-                 std::function<ServerResponse(ServerRequest&)> handler, bool authenticated) {
+                 Handler handler, bool authenticated) {
   Route route;
   route.method = std::move(method);
   route.pattern = std::move(pattern);

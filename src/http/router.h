@@ -1,6 +1,6 @@
 // Router: method + path pattern ("/v1/recordings/{id}/audio") → handler, plus the request and
-// response values handlers see. Handlers return a ServerResponse; failures are Status values
-// turned into JSON errors {"error":{"code","message"}} by ErrorResponse().
+// response values handlers see. A handler returns its answer or the Status of its failure; the
+// server turns a Status into the JSON error {"error":{"code","message"}} (ErrorResponse()).
 //
 // Routes are added at start-up, before the server runs; after that the Router is read-only and
 // safe to share between threads.
@@ -46,15 +46,18 @@ struct ServerResponse {
 
 ServerResponse ErrorResponse(const Status& status);
 
-// Where a streamed body goes, piece by piece, as it arrives. Finish answers the request once the
-// whole body is in; a sink destroyed without Finish (the client went away, the body was too
-// large, a write failed) must keep nothing of it.
+// Where a streamed body goes, piece by piece, as it arrives (on the server's upload pool, one
+// call at a time). Finish answers the request once the whole body is in; a sink destroyed
+// without Finish (the client went away, the body was too large, a write failed) must keep
+// nothing of it.
 class BodySink {
  public:
   virtual ~BodySink() = default;
   virtual Status Write(std::string_view bytes) = 0;
-  virtual ServerResponse Finish(ServerRequest& request) = 0;
+  virtual Result<ServerResponse> Finish(ServerRequest& request) = 0;
 };
+
+using Handler = std::function<Result<ServerResponse>(ServerRequest&)>;
 
 struct Route {
   std::string method;
@@ -63,7 +66,7 @@ struct Route {
   bool authenticated = true;
   // Runs after authentication and before the body is read (e.g. Content-Type checks).
   std::function<Status(const ServerRequest&)> before_body;
-  std::function<ServerResponse(ServerRequest&)> handler;
+  Handler handler;
   // Set for routes whose body is too large for memory (uploads): it is streamed into the sink
   // this returns, under the upload size limit, and the sink answers instead of `handler`.
   std::function<Result<std::unique_ptr<BodySink>>(ServerRequest&)> open_body;
@@ -75,7 +78,7 @@ class Router {
   void Add(Route route);
   // The common case: a route with only a handler (authenticated unless said otherwise).
   void Add(std::string method, std::string pattern, std::string summary,
-           std::function<ServerResponse(ServerRequest&)> handler, bool authenticated = true);
+           Handler handler, bool authenticated = true);
 
   struct Match {
     const Route* route = nullptr;

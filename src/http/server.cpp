@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast.hpp>
 
@@ -25,12 +26,51 @@ using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+using HeaderParser = http::request_parser<http::empty_body>;
+
+// One request and its answer on their way through a connection's stages.
+struct Exchange {
+  ServerRequest request;
+  ServerResponse response;
+  const Route* route = nullptr;
+  std::string route_label = "unmatched";
+  unsigned version = 11;
+  bool keep_alive = false;
+  bool body_read = true;    // false while a body we have not read is still on the wire
+  bool client_gone = false;  // nobody to answer
+  uint64_t content_length = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  void Refuse(const Status& status) {
+    response = ErrorResponse(status);
+    // An unread body would be parsed as the next request: close instead.
+    if (!body_read) keep_alive = false;
+  }
+};
+
+enum class HeaderRead { kRequest, kClosed, kMalformed };
+
+}  // namespace
+
 struct HttpServer::Impl {
   Impl(const Config& c, const Router& r, Metrics& m, Authenticator a)
-      : config(c), router(r), metrics(m), authenticate(std::move(a)), acceptor(io) {}
+      : config(c), router(r), metrics(m), authenticate(std::move(a)), acceptor(io),
+        handler_pool(static_cast<size_t>(std::max(1, c.handler_threads))),
+        upload_pool(c.upload_check_threads > 0 ? static_cast<size_t>(c.upload_check_threads)
+                                               : std::max(1u, std::thread::hardware_concurrency())) {}
 
   awaitable<void> Accept();
   awaitable<void> Session(tcp::socket socket);
+  // The stages of one request, in order.
+  awaitable<HeaderRead> ReadHeader(beast::tcp_stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
+                                   bool first, std::string& problem);
+  bool Match(Exchange& exchange);
+  Status Admit(Exchange& exchange, std::unique_ptr<BodySink>& sink);
+  awaitable<void> ReadBodyAndHandle(beast::tcp_stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
+                                    Exchange& exchange, std::unique_ptr<BodySink> sink);
+  awaitable<bool> Respond(beast::tcp_stream& stream, Exchange& exchange);
 
   const Config& config;
   const Router& router;
@@ -39,6 +79,11 @@ struct HttpServer::Impl {
   asio::io_context io;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
+  // Blocking work never runs on the I/O threads: handlers, authentication and admission checks
+  // (database work) run on one bounded pool, an upload's body writes and its check (disk and
+  // decoding) on another, so a burst of uploads cannot hold up /health or a search.
+  asio::thread_pool handler_pool;
+  asio::thread_pool upload_pool;
 };
 
 HttpServer::HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate)
@@ -75,6 +120,12 @@ void HttpServer::Stop() {
   impl_->io.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // Work already running finishes (it refers to sessions' frames, which outlive it); queued
+  // work is dropped with the sessions.
+  impl_->handler_pool.stop();
+  impl_->upload_pool.stop();
+  impl_->handler_pool.join();
+  impl_->upload_pool.join();
 }
 
 awaitable<void> HttpServer::Impl::Accept() {
@@ -90,6 +141,16 @@ awaitable<void> HttpServer::Impl::Accept() {
 }
 
 namespace {
+
+// Runs `work` on `pool` and resumes the awaiting coroutine on its own executor once it is done;
+// the coroutine's frame (and so everything `work` refers to) outlives it.
+template <typename Work>
+awaitable<void> OnPool(asio::thread_pool& pool, Work&& work) {
+  co_await asio::co_spawn(pool, [&]() -> awaitable<void> {
+    work();
+    co_return;
+  }, use_awaitable);
+}
 
 template <typename Parser>
 std::map<std::string, std::string> LowerCaseHeaders(const Parser& parser) {
@@ -113,10 +174,12 @@ http::response<http::string_body> ToBeast(const ServerResponse& r, unsigned vers
   return res;
 }
 
+// A handler's answer, its error as JSON, or — when it threw — a 500 that says where to look.
 template <typename Handler>
-ServerResponse RunHandler(const std::string& route_label, Handler handler) {
+ServerResponse Answer(const std::string& route_label, Handler handler) {
   try {
-    return handler();
+    Result<ServerResponse> answer = handler();
+    return answer.ok() ? std::move(answer).value() : ErrorResponse(answer.status());
   } catch (const std::exception& e) {
     LOG_ERROR("handler for " << route_label << " threw: " << e.what());
     return ErrorResponse(Internal("internal error; see the server log"));
@@ -131,10 +194,12 @@ Status TooLarge(uint64_t limit) {
 enum class StreamedBody { kComplete, kTooLarge, kClientGone, kNotStored };
 
 // Reads the body a piece at a time into the sink, so no more than one buffer of it is ever held
-// here and none of it is written anywhere but where the sink puts it.
+// here and none of it is written anywhere but where the sink puts it. Each piece is handed to
+// the sink on `pool`, as storing it may block.
 template <typename Stream>
 awaitable<StreamedBody> StreamBody(Stream& stream, beast::flat_buffer& buffer,
-                                   http::request_parser<http::buffer_body>& parser, BodySink& sink, Status& error) {
+                                   http::request_parser<http::buffer_body>& parser, BodySink& sink,
+                                   asio::thread_pool& pool, Status& error) {
   std::vector<char> piece(64 * 1024);
   while (!parser.is_done()) {
     parser.get().body().data = piece.data();
@@ -146,7 +211,7 @@ awaitable<StreamedBody> StreamBody(Stream& stream, beast::flat_buffer& buffer,
     if (ec) co_return StreamedBody::kClientGone;
     size_t received = piece.size() - parser.get().body().size;
     if (received == 0) continue;
-    error = sink.Write(std::string_view(piece.data(), received));
+    co_await OnPool(pool, [&] { error = sink.Write(std::string_view(piece.data(), received)); });
     if (!error.ok()) co_return StreamedBody::kNotStored;
   }
   co_return StreamedBody::kComplete;
@@ -165,171 +230,183 @@ awaitable<void> LingerOverUnreadBody(beast::tcp_stream& stream) {
   }
 }
 
+std::chrono::milliseconds Seconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
 }  // namespace
 
 awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  bool first = true;
-  while (true) {
-    http::request_parser<http::empty_body> header_parser;
-    header_parser.header_limit(16 * 1024);
-    // Beast checks Content-Length against the body limit while reading the header; the route's
-    // own limit is applied below, where it can answer 413.
-    header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream.expires_after(std::chrono::milliseconds(
-        static_cast<int64_t>((first ? config.header_timeout_s : config.idle_timeout_s) * 1000)));
-    first = false;
-    boost::system::error_code read_ec;
-    co_await http::async_read_header(stream, buffer, header_parser, asio::redirect_error(use_awaitable, read_ec));
-    if (read_ec) {
-      if (read_ec == http::error::end_of_stream || read_ec == beast::error::timeout ||
-          read_ec == asio::error::operation_aborted || read_ec == asio::error::connection_reset || buffer.size() == 0) {
-        break;
-      }
-      // Malformed or oversized header: answer once, then close.
-      auto res = ToBeast(ErrorResponse(InvalidArgument("malformed HTTP request: " + read_ec.message(), "bad_request")), 11, false);
+  for (bool first = true;; first = false) {
+    HeaderParser parser;
+    std::string problem;
+    HeaderRead read = co_await ReadHeader(stream, buffer, parser, first, problem);
+    if (read == HeaderRead::kClosed) break;
+    if (read == HeaderRead::kMalformed) {  // answered once, then the connection closes
+      auto res = ToBeast(ErrorResponse(InvalidArgument("malformed HTTP request: " + problem, "bad_request")), 11, false);
       boost::system::error_code ignored;
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ignored));
       break;
     }
-    auto started = std::chrono::steady_clock::now();
-    const auto& header = header_parser.get();
-    ServerRequest request;
-    request.method = std::string(header.method_string());
-    ParseTarget(std::string(header.target()), request.path, request.query);
-    request.headers = LowerCaseHeaders(header_parser);
-    bool keep_alive = header.keep_alive();
-    unsigned version = header.version();
-    bool has_body = header_parser.content_length().value_or(0) > 0 || header_parser.chunked();
+    Exchange exchange;
+    const auto& header = parser.get();
+    exchange.request.method = std::string(header.method_string());
+    ParseTarget(std::string(header.target()), exchange.request.path, exchange.request.query);
+    exchange.request.headers = LowerCaseHeaders(parser);
+    exchange.keep_alive = header.keep_alive();
+    exchange.version = header.version();
+    exchange.content_length = parser.content_length().value_or(0);
+    exchange.body_read = exchange.content_length == 0 && !parser.chunked();
 
-    Router::Match match = router.Find(request.method, request.path);
-    std::string route_label = match.route ? match.route->pattern : "unmatched";
-    ServerResponse response;
-    bool body_read = !has_body;
-
-    auto respond_error = [&](const Status& s) {
-      response = ErrorResponse(s);
-      // An unread body would be parsed as the next request: close instead.
-      if (!body_read) keep_alive = false;
-    };
-
-    do {
-      if (!match.route) {
-        if (!match.allowed_methods.empty()) {
-          respond_error(Status(ErrorCode::kInvalidArgument, "method_not_allowed",
-                               request.method + " is not allowed on " + request.path));
-          response.status = 405;
-          std::string allow;
-          for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-          response.headers.emplace_back("Allow", allow);
-        } else {
-          respond_error(NotFound("no such endpoint: " + request.method + " " + request.path + " (GET / lists them)"));
-        }
-        break;
-      }
-      request.params = match.params;
-      if (match.route->authenticated) {
-        std::string auth = request.Header("authorization");
-        if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
-          respond_error(Status(ErrorCode::kUnauthenticated, "missing_api_key",
-                               "send your API key as 'Authorization: Bearer <key>' (create one with reflexio keys create)"));
-          response.headers.emplace_back("WWW-Authenticate", "Bearer");
-          break;
-        }
-        auto tenant = authenticate(auth.substr(7));
-        if (!tenant.ok()) {
-          respond_error(tenant.status());
-          if (tenant.status().code() == ErrorCode::kUnauthenticated) response.headers.emplace_back("WWW-Authenticate", "Bearer");
-          break;
-        }
-        request.tenant = *tenant;
-      }
-      if (match.route->before_body) {
-        Status pre = match.route->before_body(request);
-        if (!pre.ok()) {
-          respond_error(pre);
-          break;
-        }
-      }
+    if (Match(exchange)) {
       std::unique_ptr<BodySink> sink;
-      if (match.route->streams_body()) {
-        auto opened = match.route->open_body(request);
-        if (!opened.ok()) {
-          respond_error(opened.status());
-          break;
-        }
-        sink = std::move(*opened);
-      }
-      uint64_t limit = sink ? config.max_upload_bytes : config.max_json_body_bytes;
-      if (header_parser.content_length().value_or(0) > limit) {
-        respond_error(TooLarge(limit));
-        break;
-      }
-      if (!body_read && beast::iequals(header[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> go_on{http::status::continue_, version};
-        boost::system::error_code continue_ec;
-        co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, continue_ec));
-      }
-      stream.expires_after(std::chrono::milliseconds(static_cast<int64_t>(config.upload_timeout_s * 1000)));
-      if (sink) {
-        http::request_parser<http::buffer_body> body_parser(std::move(header_parser));
-        body_parser.body_limit(limit);
-        Status write_error;
-        StreamedBody streamed = co_await StreamBody(stream, buffer, body_parser, *sink, write_error);
-        if (streamed == StreamedBody::kTooLarge) {
-          respond_error(TooLarge(limit));
-          break;
-        }
-        if (streamed == StreamedBody::kNotStored) {
-          respond_error(write_error);
-          break;
-        }
-        if (streamed == StreamedBody::kClientGone) {
-          keep_alive = false;
-          response.status = 0;  // the client went away mid-body: nobody to answer
-          break;
-        }
-        body_read = true;
-        response = RunHandler(route_label, [&] { return sink->Finish(request); });
+      Status admitted;
+      const Route& route = *exchange.route;
+      if (route.authenticated || route.before_body || route.streams_body()) {
+        co_await OnPool(handler_pool, [&] { admitted = Admit(exchange, sink); });
       } else {
-        http::request_parser<http::string_body> body_parser(std::move(header_parser));
-        body_parser.body_limit(limit);
-        boost::system::error_code ec;
-        co_await http::async_read(stream, buffer, body_parser, asio::redirect_error(use_awaitable, ec));
-        if (ec == http::error::body_limit) {
-          respond_error(TooLarge(limit));
-          break;
-        }
-        if (ec) {
-          keep_alive = false;
-          response.status = 0;
-          break;
-        }
-        body_read = true;
-        request.body = std::move(body_parser.get().body());
-        request.body_bytes = request.body.size();
-        response = RunHandler(route_label, [&] { return match.route->handler(request); });
+        admitted = Admit(exchange, sink);  // only the size limit: nothing that blocks
       }
-    } while (false);
-
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (response.status == 0) {
-      metrics.ObserveRequest(route_label, request.method, 499, elapsed);
-      break;
+      if (admitted.ok()) {
+        co_await ReadBodyAndHandle(stream, buffer, parser, exchange, std::move(sink));
+      } else {
+        exchange.Refuse(admitted);
+        if (admitted.code() == ErrorCode::kUnauthenticated) {
+          exchange.response.headers.emplace_back("WWW-Authenticate", "Bearer");
+        }
+      }
     }
-    if (request.method == "HEAD") response.body.clear();
-    auto res = ToBeast(response, version, keep_alive);
-    if (request.method == "HEAD") res.content_length(0);
-    stream.expires_after(std::chrono::seconds(60));
-    boost::system::error_code write_ec;
-    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, write_ec));
-    metrics.ObserveRequest(route_label, request.method, response.status, elapsed);
-    if (!body_read && !write_ec) co_await LingerOverUnreadBody(stream);
-    if (write_ec || !keep_alive) break;
+    if (!co_await Respond(stream, exchange)) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+awaitable<HeaderRead> HttpServer::Impl::ReadHeader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                   HeaderParser& parser, bool first,
+                                                   std::string& problem) {
+  parser.header_limit(16 * 1024);
+  // Beast checks Content-Length against the body limit while reading the header; the route's
+  // own limit is applied in Admit, where it can answer 413.
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  stream.expires_after(Seconds(first ? config.header_timeout_s : config.idle_timeout_s));
+  boost::system::error_code ec;
+  co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  if (!ec) co_return HeaderRead::kRequest;
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset || buffer.size() == 0) {
+    co_return HeaderRead::kClosed;
+  }
+  problem = ec.message();
+  co_return HeaderRead::kMalformed;
+}
+
+// Finds the route: false, with the 404 or 405 answer set, when there is none for the request.
+bool HttpServer::Impl::Match(Exchange& exchange) {
+  ServerRequest& request = exchange.request;
+  Router::Match match = router.Find(request.method, request.path);
+  if (match.route) {
+    exchange.route = match.route;
+    exchange.route_label = match.route->pattern;
+    request.params = std::move(match.params);
+    return true;
+  }
+  if (match.allowed_methods.empty()) {
+    exchange.Refuse(NotFound("no such endpoint: " + request.method + " " + request.path + " (GET / lists them)"));
+    return false;
+  }
+  exchange.Refuse(Status(ErrorCode::kInvalidArgument, "method_not_allowed",
+                         request.method + " is not allowed on " + request.path));
+  exchange.response.status = 405;
+  std::string allow;
+  for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+  exchange.response.headers.emplace_back("Allow", allow);
+  return false;
+}
+
+// Everything that can refuse a request before a byte of its body is read: authentication, the
+// route's own check, opening its sink, the size limit. Runs on the handler pool.
+Status HttpServer::Impl::Admit(Exchange& exchange, std::unique_ptr<BodySink>& sink) {
+  ServerRequest& request = exchange.request;
+  const Route& route = *exchange.route;
+  if (route.authenticated) {
+    std::string auth = request.Header("authorization");
+    if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
+      return Status(ErrorCode::kUnauthenticated, "missing_api_key",
+                    "send your API key as 'Authorization: Bearer <key>' (create one with reflexio keys create)");
+    }
+    ASSIGN_OR_RETURN(request.tenant, authenticate(auth.substr(7)));
+  }
+  if (route.before_body) RETURN_IF_ERROR(route.before_body(request));
+  if (route.streams_body()) {
+    ASSIGN_OR_RETURN(sink, route.open_body(request));
+  }
+  uint64_t limit = sink ? config.max_upload_bytes : config.max_json_body_bytes;
+  if (exchange.content_length > limit) return TooLarge(limit);
+  return Status::Ok();
+}
+
+awaitable<void> HttpServer::Impl::ReadBodyAndHandle(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                    HeaderParser& parser, Exchange& exchange,
+                                                    std::unique_ptr<BodySink> sink) {
+  ServerRequest& request = exchange.request;
+  if (!exchange.body_read && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> go_on{http::status::continue_, exchange.version};
+    boost::system::error_code ignored;
+    co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, ignored));
+  }
+  stream.expires_after(Seconds(config.upload_timeout_s));
+  uint64_t limit = sink ? config.max_upload_bytes : config.max_json_body_bytes;
+  if (sink) {
+    http::request_parser<http::buffer_body> body_parser(std::move(parser));
+    body_parser.body_limit(limit);
+    Status write_error;
+    StreamedBody streamed = co_await StreamBody(stream, buffer, body_parser, *sink, upload_pool, write_error);
+    if (streamed == StreamedBody::kTooLarge) exchange.Refuse(TooLarge(limit));
+    if (streamed == StreamedBody::kNotStored) exchange.Refuse(write_error);
+    if (streamed == StreamedBody::kClientGone) exchange.client_gone = true;
+    if (streamed != StreamedBody::kComplete) co_return;
+    exchange.body_read = true;
+    co_await OnPool(upload_pool, [&] {
+      exchange.response = Answer(exchange.route_label, [&] { return sink->Finish(request); });
+    });
+    co_return;
+  }
+  http::request_parser<http::string_body> body_parser(std::move(parser));
+  body_parser.body_limit(limit);
+  boost::system::error_code ec;
+  co_await http::async_read(stream, buffer, body_parser, asio::redirect_error(use_awaitable, ec));
+  if (ec == http::error::body_limit) exchange.Refuse(TooLarge(limit));
+  if (ec && ec != http::error::body_limit) exchange.client_gone = true;
+  if (ec) co_return;
+  exchange.body_read = true;
+  request.body = std::move(body_parser.get().body());
+  request.body_bytes = request.body.size();
+  co_await OnPool(handler_pool, [&] {
+    exchange.response = Answer(exchange.route_label, [&] { return exchange.route->handler(request); });
+  });
+}
+
+// Writes the answer and records it; true when the connection may carry another request.
+awaitable<bool> HttpServer::Impl::Respond(beast::tcp_stream& stream, Exchange& exchange) {
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.started).count();
+  const std::string& method = exchange.request.method;
+  if (exchange.client_gone) {
+    metrics.ObserveRequest(exchange.route_label, method, 499, elapsed);
+    co_return false;
+  }
+  ServerResponse& response = exchange.response;
+  if (method == "HEAD") response.body.clear();
+  auto res = ToBeast(response, exchange.version, exchange.keep_alive);
+  if (method == "HEAD") res.content_length(0);
+  stream.expires_after(std::chrono::seconds(60));
+  boost::system::error_code ec;
+  co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  metrics.ObserveRequest(exchange.route_label, method, response.status, elapsed);
+  if (!exchange.body_read && !ec) co_await LingerOverUnreadBody(stream);
+  co_return !ec && exchange.keep_alive;
 }
 
 }  // namespace reflexio

@@ -5,9 +5,14 @@
 // body into memory (JSON routes, small limit) or stream it piece by piece into the route's
 // BodySink (uploads, large limit, 413 as soon as it is exceeded; answers `Expect: 100-continue`;
 // nothing of the body touches the disk here) → run the handler or the sink's Finish →
-// write the response → record metrics by route pattern. Every error is JSON. Handlers run on
-// the I/O threads and may block briefly (database, decoding); heavy work belongs to the worker.
-// Start() and Stop() are called from one thread; requests are served on `threads` threads.
+// write the response → record metrics by route pattern. Every error is JSON.
+//
+// The I/O threads (`http_threads`) only read and write sockets; they never block. Whatever may
+// block runs on a bounded pool while the connection's coroutine waits: authentication, the
+// route's checks and its handler on `handler_threads` (database work), an upload's pieces and
+// its sink's Finish on `upload_check_threads` (disk and decoding), so a burst of uploads being
+// checked cannot hold up /health or a search. Heavy work still belongs to the worker.
+// Start() and Stop() are called from one thread; Stop() waits for running handlers to finish.
 #pragma once
 
 #include <functional>

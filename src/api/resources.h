@@ -1,0 +1,175 @@
+// The API's resources, one class each: it registers its routes on a Router and answers them
+// with the JSON shapes of ARCHITECTURE §6 (json_views.h). A handler returns its answer or the
+// Status the server turns into {"error":{"code","message"}}.
+//
+// Each resource keeps a reference to the ApiDependencies it serves from; they must outlive it.
+// Handlers run on the server's handler pool, several at once, and are thread-safe because the
+// parts they use are. Another tenant's object answers 404, never 403.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "asr/engine_pool.h"
+#include "core/config.h"
+#include "core/metrics.h"
+#include "digest/service.h"
+#include "http/router.h"
+#include "memory/letta_sync.h"
+#include "pipeline/ingest.h"
+#include "privacy/controls.h"
+#include "storage/blob_store.h"
+#include "storage/database.h"
+
+namespace reflexio {
+
+struct ApiDependencies {
+  Stores stores;
+  BlobStore& blobs;
+  Ingestor& ingestor;
+  const Config& config;
+  Metrics& metrics;
+  // The engines this process transcribes with; health asks them whether they are ready. Null
+  // for an API-only process, whose workers transcribe elsewhere: health then skips the check.
+  const EnginePool* engines = nullptr;
+  // Mirrors core memory to Letta after the person edits it; null when not configured.
+  LettaSync* letta = nullptr;
+  // Forgets an erased tenant's key at once; null where nothing holds one.
+  Keyring* keyring = nullptr;
+  // Dates what handlers change (an action marked done) and the window of delivery failures.
+  const Clock* clock = &SystemClock::Instance();
+};
+
+// GET / (the endpoints), /health (503 when degraded), /metrics/prometheus. Unauthenticated.
+class SystemApi {
+ public:
+  explicit SystemApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  ServerResponse Index(const Router& router);
+  ServerResponse Health();
+  ServerResponse PrometheusMetrics();
+  const ApiDependencies& deps_;
+};
+
+// /v1/recordings: the upload (streamed into the Ingestor), the list, one recording, its
+// transcript and a clip of its audio.
+class RecordingsApi {
+ public:
+  explicit RecordingsApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<std::unique_ptr<BodySink>> BeginUpload(ServerRequest& request);
+  Result<ServerResponse> List(ServerRequest& request);
+  Result<ServerResponse> Get(ServerRequest& request);
+  Result<ServerResponse> GetTranscript(ServerRequest& request);
+  Result<ServerResponse> GetAudio(ServerRequest& request);
+  Result<Recording> Find(const ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// /v1/search: what was said, best hit first, each with the moment to replay.
+class SearchApi {
+ public:
+  explicit SearchApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> Search(ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// /v1/episodes: conversations, and one with everything understood from it.
+class EpisodesApi {
+ public:
+  explicit EpisodesApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> List(ServerRequest& request);
+  Result<ServerResponse> Get(ServerRequest& request);
+  Result<nlohmann::json> EnrichmentJson(const std::string& tenant_id, const Episode& episode);
+  const ApiDependencies& deps_;
+};
+
+// /v1/actions (marking one done settles its commitment in memory) and /v1/emotions.
+class ActionsApi {
+ public:
+  explicit ActionsApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> ListActions(ServerRequest& request);
+  Result<ServerResponse> UpdateAction(ServerRequest& request);
+  Result<ServerResponse> ListEmotions(ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// /v1/memory…: what Reflexio remembers about the person, which they may correct or remove
+// (mirrored to Letta when configured), and /v1/explain/{kind}/{id}: why it concluded something.
+class MemoryApi {
+ public:
+  explicit MemoryApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> List(ServerRequest& request);
+  Result<ServerResponse> Get(ServerRequest& request);
+  Result<ServerResponse> Update(ServerRequest& request);
+  Result<ServerResponse> Delete(ServerRequest& request);
+  Result<ServerResponse> Explain(ServerRequest& request);
+  Result<Insight> Find(const ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// Marking an action done or editing memory changes core memory: mirror it to Letta (when
+// configured); a failure is logged, and the next sync repairs it.
+void SyncMemory(const ApiDependencies& deps, const std::string& tenant_id);
+
+// /v1/digests…: the digest of a day (built when stale), rebuilding it, the list, its deliveries.
+class DigestsApi {
+ public:
+  explicit DigestsApi(const ApiDependencies& deps) : deps_(deps), digests_(deps.stores, deps.config) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> Get(ServerRequest& request);
+  Result<ServerResponse> Generate(ServerRequest& request);
+  Result<ServerResponse> List(ServerRequest& request);
+  Result<ServerResponse> GetDeliveries(ServerRequest& request);
+  const ApiDependencies& deps_;
+  DigestService digests_;
+};
+
+// /v1/settings: the person's time zone, digest time and Telegram chat.
+class SettingsApi {
+ public:
+  explicit SettingsApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> Get(ServerRequest& request);
+  Result<ServerResponse> Update(ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// /v1/privacy/…: retention settings, export, erasure and the audit log (privacy/controls.h).
+class PrivacyApi {
+ public:
+  explicit PrivacyApi(const ApiDependencies& deps)
+      : deps_(deps), privacy_(deps.stores, deps.blobs, deps.config, deps.keyring, *deps.clock) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> GetSettings(ServerRequest& request);
+  Result<ServerResponse> UpdateSettings(ServerRequest& request);
+  Result<ServerResponse> Export(ServerRequest& request);
+  Result<ServerResponse> Erase(ServerRequest& request);
+  Result<ServerResponse> ListAudit(ServerRequest& request);
+  const ApiDependencies& deps_;
+  PrivacyControls privacy_;
+};
+
+}  // namespace reflexio
