@@ -7,6 +7,9 @@
 #include "core/local_time.h"
 #include "core/test_support.h"
 #include "digest/testing/telegram_peer.h"
+#include <pqxx/pqxx>
+#include <sqlite3.h>
+
 #include "server_harness.h"
 
 namespace reflexio::testing {
@@ -68,6 +71,33 @@ TEST(Digests, TheDayIsServedAsJsonMarkdownAndPdfAndSettingsAreChecked) {
       << "rebuilt now: " << listed.dump();
   EXPECT_EQ(listed["items"][0]["date"], today);
   EXPECT_EQ(listed["items"][0]["status"], "ready");
+  // Another process holds the day's build: answered at once with 202 and when to ask again.
+  auto set_lease = [&](const std::string& lease_until) {
+    std::string sql = "UPDATE digests SET status = 'generating', lease_until = '" + lease_until + "' WHERE date = '" +
+                      today + "' AND tenant_id = '" + digest["tenant_id"].get<std::string>() + "'";
+    if (server.postgres()) {
+      pqxx::connection owner(server.postgres()->owner_url());
+      pqxx::work tx(owner);
+      EXPECT_EQ(tx.exec(sql).affected_rows(), 1);
+      tx.commit();
+      return;
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "data/reflexio.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  };
+  set_lease("2999-01-01T00:00:00.000Z");
+  for (auto busy : {client.Get("/v1/digests/" + today), client.SendJson("POST", "/v1/digests/" + today + "/generate", "")}) {
+    EXPECT_EQ(busy.status, 202) << busy.body;
+    EXPECT_EQ(json::parse(busy.body)["status"], "generating") << busy.body;
+    EXPECT_EQ(busy.Header("retry-after"), "2");
+  }
+  set_lease("2000-01-01T00:00:00.000Z");  // that build died: its lease ran out
+  EXPECT_EQ(client.Get("/v1/digests/" + today).status, 200);
+
   auto exported = client.Get("/v1/privacy/export");
   ASSERT_EQ(exported.status, 200);
   EXPECT_NE(exported.body.find("digests/" + today + ".pdf"), std::string::npos) << "digests leave with the export";

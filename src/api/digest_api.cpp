@@ -70,6 +70,19 @@ ServerResponse DigestResponse(const Digest& digest, const std::string& format) {
   return response;
 }
 
+// The digest, or — while another build of the day runs — 202 and when to ask again.
+Result<ServerResponse> DigestOrBuilding(const Result<Digest>& digest, const std::string& date,
+                                        const std::string& format) {
+  if (DigestService::IsBuilding(digest.status())) {
+    auto response = ServerResponse::Json(202, {{"date", date}, {"status", "generating"},
+                                               {"retry_after_seconds", DigestService::kRetryAfter_s}});
+    response.headers.emplace_back("Retry-After", std::to_string(DigestService::kRetryAfter_s));
+    return response;
+  }
+  if (!digest.ok()) return digest.status();
+  return DigestResponse(*digest, format);
+}
+
 }  // namespace
 
 void DigestsApi::Register(Router& router) {
@@ -89,14 +102,12 @@ Result<ServerResponse> DigestsApi::Get(ServerRequest& request) {
     return InvalidArgument("format must be json, md or pdf", "invalid_format");
   }
   ASSIGN_OR_RETURN(std::string date, digests_.ResolveDate(request.tenant->id, request.params.at("date")));
-  ASSIGN_OR_RETURN(Digest digest, digests_.Fresh(request.tenant->id, date));
-  return DigestResponse(digest, format);
+  return DigestOrBuilding(digests_.Fresh(request.tenant->id, date), date, format);
 }
 
 Result<ServerResponse> DigestsApi::Generate(ServerRequest& request) {
   ASSIGN_OR_RETURN(std::string date, digests_.ResolveDate(request.tenant->id, request.params.at("date")));
-  ASSIGN_OR_RETURN(Digest digest, digests_.Rebuild(request.tenant->id, date));
-  return DigestResponse(digest, "json");
+  return DigestOrBuilding(digests_.Rebuild(request.tenant->id, date), date, "json");
 }
 
 Result<ServerResponse> DigestsApi::List(ServerRequest& request) {

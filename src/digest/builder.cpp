@@ -6,7 +6,6 @@
 #include <set>
 
 #include "core/local_time.h"
-#include "crypto/digest.h"
 #include "memory/evidence.h"
 #include "text/normalize.h"
 
@@ -98,22 +97,6 @@ Result<DigestBuilder::Material> DigestBuilder::Collect(const DigestDay& day) {
   std::reverse(m.insights.begin(), m.insights.end());
   std::reverse(m.episodes.begin(), m.episodes.end());
   return m;
-}
-
-Result<std::string> DigestBuilder::InputsHash(const DigestDay& day) {
-  ASSIGN_OR_RETURN(Material m, Collect(day));
-  std::string fingerprint = "reflexio-digest-1|" + day.date + "|" + day.timezone + "\n";
-  for (const Recording& r : m.recordings) {
-    fingerprint += "r|" + r.id + "|" + ToString(r.status) + "|" + FormatRfc3339(r.updated_at) + "\n";
-  }
-  for (const auto* list : {&m.insights, &m.due_actions, &m.done_actions, &m.memory}) {
-    for (const Insight& i : *list) fingerprint += "i|" + i.id + "|" + i.state + "|" + FormatRfc3339(i.updated_at) + "\n";
-  }
-  for (const Episode& e : m.episodes) {
-    fingerprint += "e|" + e.id + "|" + std::to_string(e.segments) + "|" +
-                   (e.enriched_at ? FormatRfc3339(*e.enriched_at) : std::string("-")) + "\n";
-  }
-  return Sha256Hex(fingerprint);
 }
 
 Result<json> DigestBuilder::Build(const DigestDay& day) {

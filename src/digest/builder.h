@@ -20,9 +20,7 @@
 //   sources {"S1": {episode_id, recording_id, segment, start_s, end_s, captured_at, local_time, quote}, …}
 // Times are RFC 3339 UTC; local_* are the zone's clock. The same inputs give the same document.
 //
-// InputsHash fingerprints what the day's digest is made of (ids, states and update times), so a
-// stored digest can be recognised as stale when new material arrives. Thread-safe when the
-// database is.
+// Thread-safe when the stores are.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -42,7 +40,6 @@ struct DigestDay {
 class DigestBuilder {
  public:
   explicit DigestBuilder(const Stores& stores) : stores_(stores) {}
-  Result<std::string> InputsHash(const DigestDay& day);
   Result<nlohmann::json> Build(const DigestDay& day);
 
  private:

@@ -39,6 +39,10 @@ Result<DigestRoundReport> DigestSchedule::Run() {
         continue;
       }
       auto built = service_.Fresh(tenant.id, date);
+      if (DigestService::IsBuilding(built.status())) {
+        ++report.waiting;  // another process is building it; the next run sends it
+        continue;
+      }
       if (!built.ok()) {
         ++report.failed;
         LOG_WARN("digest of " << date << " for tenant " << tenant.id << " failed: " << built.status().message());

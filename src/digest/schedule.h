@@ -21,7 +21,7 @@ namespace reflexio {
 struct DigestRoundReport {
   int64_t built = 0;
   int64_t failed = 0;
-  int64_t waiting = 0;  // days whose recordings are still being transcribed
+  int64_t waiting = 0;  // days still being transcribed, or being built by another process
   DeliveryRoundReport deliveries;
 };
 

@@ -25,6 +25,23 @@ struct Digest {
   TimePoint updated_at{};
 };
 
+// What a day's digest is made of, in summary, read without opening anything sealed: for each
+// source, how many rows and when the latest of them changed. While the summary is unchanged the
+// stored digest is fresh. Memory entries count when changed since the day began (when an entry
+// was last heard of is inside its sealed body), so a change to memory may rebuild a past day.
+struct DigestInputs {
+  struct Source {
+    int64_t rows = 0;
+    int64_t total = 0;  // episodes: their segments; otherwise 0
+    std::optional<TimePoint> last_change;
+  };
+  Source recordings;        // captured during the day
+  Source episode_insights;  // understood from the day's conversations (by when they were said)
+  Source actions;           // due on the day, or changed since it began (done during it)
+  Source memory;            // core entries changed since the day began
+  Source episodes;          // conversations overlapping the day
+};
+
 // A digest on its way to Telegram: the outbox row of one tenant, local date and origin
 // (schedule: the evening run; command: `reflexio digest --once`). Its steps are `messages` (HTML,
 // in order) and then, with_document, the day's PDF; `steps_done` counts the steps Telegram

@@ -79,6 +79,10 @@ class SealedDigestStore : public DigestStore {
   Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) override {
     return backend_.DeleteDigestsBefore(tenant_id, date);
   }
+  Result<DigestInputs> GetDigestInputs(const std::string& tenant_id, const std::string& date,
+                                       const TimeRange& day) override {
+    return backend_.GetDigestInputs(tenant_id, date, day);  // counts and times: nothing sealed
+  }
 
  private:
   DigestStore& backend_;

@@ -430,6 +430,70 @@ TEST(Cursor, RoundTripsAndRejectsForgeries) {
 namespace reflexio {
 namespace {
 
+TEST_P(DatabaseTest, DigestInputsCountAndDateWhatADayIsMadeOfForItsTenantOnly) {
+  TimeRange day{AddSeconds(clock_.Now(), -3600), AddSeconds(clock_.Now(), 3600)};
+  const std::string date = "2026-11-26";
+  auto nothing = db_->GetDigestInputs(alice_.id, date, day);
+  ASSERT_TRUE(nothing.ok()) << nothing.status().ToString();
+  EXPECT_EQ(nothing->recordings.rows, 0);
+  EXPECT_FALSE(nothing->recordings.last_change.has_value());
+  EXPECT_FALSE(nothing->episodes.last_change.has_value());
+
+  Recording r = NewRecording(alice_);
+  ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  auto received = db_->GetDigestInputs(alice_.id, date, day);
+  EXPECT_EQ(received->recordings.rows, 1);
+  ASSERT_TRUE(received->recordings.last_change.has_value());
+  clock_.Advance(5);
+  auto job = db_->ClaimJob("w", 30);
+  ASSERT_TRUE(job.ok() && *job);
+  ASSERT_TRUE(db_->CompleteTranscription(**job, TranscriptOf(r, "please call stella")).ok());
+  ASSERT_TRUE(db_->InsertRecording(NewRecording(alice_, 7200), "transcribe", 3).ok());  // the next day
+  auto transcribed = db_->GetDigestInputs(alice_.id, date, day);
+  EXPECT_EQ(transcribed->recordings.rows, 1);
+  EXPECT_GT(transcribed->recordings.last_change, received->recordings.last_change) << "transcribed is a change";
+
+  Episode episode{alice_.id, NewId(), r.captured_at, AddSeconds(r.captured_at, 4), EpisodeState::kOpen, 0, {}, {}};
+  ASSERT_TRUE(db_->AssignToEpisode(episode, {{r.id, 0, AddSeconds(r.captured_at, 0.5), 3}}).ok());
+  ASSERT_TRUE(db_->CloseEpisode(alice_.id, episode.id, clock_.Now()).ok());
+  auto insight = [&](const std::string& scope, const std::string& kind) {
+    Insight i;
+    i.tenant_id = alice_.id;
+    i.id = NewId();
+    i.scope = scope;
+    i.episode_id = scope == "episode" ? episode.id : "";
+    i.kind = kind;
+    i.state = kind == "action" ? "open" : "";
+    i.dedup_key = scope == "core" ? "stella" : "";
+    i.at = AddSeconds(r.captured_at, 1);
+    if (kind == "action") i.due_date = "2026-11-27";
+    i.body = R"({"text":")" + kind + R"("})";
+    i.updated_at = clock_.Now();
+    return i;
+  };
+  clock_.Advance(5);
+  ASSERT_TRUE(db_->StoreEnrichment(alice_.id, episode.id,
+                                   {insight("episode", "action"), insight("episode", "summary"), insight("core", "person")},
+                                   clock_.Now()).ok());
+  auto understood = db_->GetDigestInputs(alice_.id, date, day);
+  ASSERT_TRUE(understood.ok()) << understood.status().ToString();
+  EXPECT_EQ(understood->episode_insights.rows, 2);
+  EXPECT_EQ(understood->actions.rows, 1);
+  EXPECT_EQ(understood->memory.rows, 1);
+  EXPECT_EQ(understood->episodes.rows, 1);
+  EXPECT_EQ(understood->episodes.total, 1) << "its segments";
+  ASSERT_TRUE(understood->episodes.last_change.has_value());
+  EXPECT_GE(*understood->episodes.last_change, clock_.Now()) << "enrichment is a change to the episode";
+  // A day later memory changed since the day began still counts; actions due on the day too.
+  auto later = db_->GetDigestInputs(alice_.id, "2026-11-27", {AddSeconds(clock_.Now(), 60), AddSeconds(clock_.Now(), 3600)});
+  EXPECT_EQ(later->actions.rows, 1) << "due on 2026-11-27";
+  EXPECT_EQ(later->memory.rows, 0);
+
+  auto bobs = db_->GetDigestInputs(bob_.id, date, day);
+  EXPECT_EQ(bobs->recordings.rows, 0);
+  EXPECT_EQ(bobs->episode_insights.rows + bobs->actions.rows + bobs->memory.rows + bobs->episodes.rows, 0);
+}
+
 TEST_P(DatabaseTest, DailyUsageRollsUpSpeechPerTenantAndDayIdempotently) {
   // Two recordings of Alice's on the clock's day, one of Bob's, one of Alice's the next day.
   std::vector<std::pair<Recording, double>> made = {{NewRecording(alice_, 10), 3.0}, {NewRecording(alice_, 20), 4.5},

@@ -7,7 +7,8 @@
 // unless another build holds a lease that has not run out, then false (a crashed build's lease
 // expires). StoreDigest writes the result (ready or failed) and ends the lease. ListDigests is
 // newest first, without contents, dates from `from` to `to` inclusive (empty: open).
-// DeleteDigestsBefore removes the deliveries of those days too.
+// DeleteDigestsBefore removes the deliveries of those days too. GetDigestInputs summarises the
+// rows a digest of `date` (the local day [day.from, day.to)) is built from, without contents.
 #pragma once
 
 #include <optional>
@@ -30,6 +31,8 @@ class DigestStore {
   virtual Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
                                            int limit, const std::string& cursor) = 0;
   virtual Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) = 0;
+  virtual Result<DigestInputs> GetDigestInputs(const std::string& tenant_id, const std::string& date,
+                                               const TimeRange& day) = 0;
 };
 
 }  // namespace reflexio

@@ -27,6 +27,31 @@ Result<std::optional<Digest>> PostgresDatabase::GetDigest(const std::string& ten
   return found;
 }
 
+Result<DigestInputs> PostgresDatabase::GetDigestInputs(const std::string& tenant_id, const std::string& date,
+                                                      const TimeRange& day) {
+  DigestInputs inputs;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(
+        tx,
+        "SELECT * FROM "
+        "(SELECT count(*), 0, extract(epoch from max(updated_at)) FROM recordings WHERE tenant_id = $1 "
+        "AND captured_at >= to_timestamp($2::float8) AND captured_at < to_timestamp($3::float8)) r, "
+        "(SELECT count(*), 0, extract(epoch from max(updated_at)) FROM insights WHERE tenant_id = $1 "
+        "AND scope = 'episode' AND at >= to_timestamp($2::float8) AND at < to_timestamp($3::float8)) i, "
+        "(SELECT count(*), 0, extract(epoch from max(updated_at)) FROM insights WHERE tenant_id = $1 "
+        "AND scope = 'episode' AND kind = 'action' AND (due_date = $4 OR updated_at >= to_timestamp($2::float8))) a, "
+        "(SELECT count(*), 0, extract(epoch from max(updated_at)) FROM insights WHERE tenant_id = $1 "
+        "AND scope = 'core' AND updated_at >= to_timestamp($2::float8)) m, "
+        "(SELECT count(*), coalesce(sum(segments), 0), extract(epoch from greatest(max(updated_at), max(enriched_at))) "
+        "FROM episodes WHERE tenant_id = $1 AND ended_at >= to_timestamp($2::float8) "
+        "AND started_at < to_timestamp($3::float8)) e",
+        Param(tenant_id), Param::Time(day.from), Param::Time(day.to), Param(date));
+    inputs = ReadDigestInputs(Row(rows[0]));
+    return Status::Ok();
+  }));
+  return inputs;
+}
+
 Result<bool> PostgresDatabase::ClaimDigestBuild(const std::string& tenant_id, const std::string& date,
                                                 TimePoint lease_until) {
   bool claimed = false;

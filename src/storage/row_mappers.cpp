@@ -71,6 +71,19 @@ Insight ReadInsight(const ColumnReader& row) {
   return i;
 }
 
+DigestInputs ReadDigestInputs(const ColumnReader& row) {
+  DigestInputs inputs;
+  int column = 0;
+  for (DigestInputs::Source* source : {&inputs.recordings, &inputs.episode_insights, &inputs.actions, &inputs.memory,
+                                       &inputs.episodes}) {
+    source->rows = row.Int(column);
+    source->total = row.Int(column + 1);
+    source->last_change = row.OptionalTime(column + 2);
+    column += 3;
+  }
+  return inputs;
+}
+
 Digest ReadDigest(const ColumnReader& row, bool with_contents) {
   Digest d;
   d.tenant_id = row.Text(0);

@@ -24,6 +24,8 @@ Episode ReadEpisode(const ColumnReader& row);
 Insight ReadInsight(const ColumnReader& row);
 // tenant_id, date, status, inputs_hash, error, updated_at[, content_json, markdown, pdf]
 Digest ReadDigest(const ColumnReader& row, bool with_contents);
+// Five sources of three columns each (rows, total, last change), in DigestInputs' order.
+DigestInputs ReadDigestInputs(const ColumnReader& row);
 // tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts,
 // next_attempt_at, lease_until, last_error, created_at, updated_at, with_document
 DigestDelivery ReadDelivery(const ColumnReader& row);

@@ -79,6 +79,8 @@ class SqliteDatabase : public Database {
   Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
                                    int limit, const std::string& cursor) override;
   Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) override;
+  Result<DigestInputs> GetDigestInputs(const std::string& tenant_id, const std::string& date,
+                                       const TimeRange& day) override;
   Result<bool> AddDelivery(const DigestDelivery& delivery, bool replace) override;
   Result<std::optional<DigestDelivery>> GetDelivery(const std::string& tenant_id, const std::string& date,
                                                     const std::string& origin) override;

@@ -26,6 +26,29 @@ Result<std::optional<Digest>> SqliteDatabase::GetDigest(const std::string& tenan
   return std::optional<Digest>(ReadDigest(SqliteRow(stmt), true));
 }
 
+Result<DigestInputs> SqliteDatabase::GetDigestInputs(const std::string& tenant_id, const std::string& date,
+                                                    const TimeRange& day) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT * FROM "
+      "(SELECT count(*), 0, max(updated_at) FROM recordings WHERE tenant_id = ?1 AND captured_at >= ?2 "
+      "AND captured_at < ?3), "
+      "(SELECT count(*), 0, max(updated_at) FROM insights WHERE tenant_id = ?1 AND scope = 'episode' AND at >= ?2 "
+      "AND at < ?3), "
+      "(SELECT count(*), 0, max(updated_at) FROM insights WHERE tenant_id = ?1 AND scope = 'episode' "
+      "AND kind = 'action' AND (due_date = ?4 OR updated_at >= ?2)), "
+      "(SELECT count(*), 0, max(updated_at) FROM insights WHERE tenant_id = ?1 AND scope = 'core' AND updated_at >= ?2), "
+      "(SELECT count(*), coalesce(sum(segments), 0), max(max(updated_at), coalesce(max(enriched_at), '')) "
+      "FROM episodes WHERE tenant_id = ?1 AND ended_at >= ?2 AND started_at < ?3)"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, FormatRfc3339(*day.from));
+  stmt.Bind(3, FormatRfc3339(*day.to));
+  stmt.Bind(4, date);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Internal("the digest inputs query returned no row");
+  return ReadDigestInputs(SqliteRow(stmt));
+}
+
 Result<bool> SqliteDatabase::ClaimDigestBuild(const std::string& tenant_id, const std::string& date,
                                               TimePoint lease_until) {
   MutexLock lock(mutex_);
