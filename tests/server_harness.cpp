@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -83,6 +84,15 @@ int Terminate(pid_t& pid, int signal_number) {
 }  // namespace
 
 std::string ReadFileBytes(const std::string& path) { return Slurp(path); }
+
+std::string LogTail(const std::string& log, size_t lines) {
+  size_t start = log.size(), seen = 0;
+  while (start > 0) {
+    if (log[start - 1] == '\n' && ++seen > lines) break;
+    --start;
+  }
+  return log.substr(start);
+}
 
 std::string TypeFor(const std::string& file) {
   std::string ext = std::filesystem::path(file).extension();
@@ -215,7 +225,12 @@ std::string ServerProcess::first_run_key() const {
 }
 
 void ServerProcess::Kill() { Terminate(pid_, SIGKILL); }
-int ServerProcess::Stop() { return Terminate(pid_, SIGTERM); }
+int ServerProcess::Stop() {
+  int code = Terminate(pid_, SIGTERM);
+  // A server that did not stop cleanly says why in its log: show its end with the failure.
+  if (code != 0) std::cerr << "the server exited with " << code << "; the end of its stderr:\n" << LogTail(stderr_text());
+  return code;
+}
 
 WorkerProcess::WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env,
                              const std::string& command)

@@ -90,6 +90,8 @@ class Client {
 };
 
 std::string ReadFileBytes(const std::string& path);
+// The last `lines` lines of a log.
+std::string LogTail(const std::string& log, size_t lines = 40);
 std::string TypeFor(const std::string& file);  // Content-Type by extension
 // An upload written by hand with `Transfer-Encoding: chunked`, so that its body can go out in
 // pieces, stop halfway, or keep coming after the server has answered.

@@ -21,7 +21,7 @@ json PersonalSettingsJson(const TenantSettings& s, const Config& config) {
 }
 
 json DigestListItem(const Digest& d) {
-  return {{"date", d.date}, {"status", d.status}, {"updated_at", FormatRfc3339(d.updated_at)},
+  return {{"date", d.date}, {"status", ToString(d.status)}, {"updated_at", FormatRfc3339(d.updated_at)},
           {"error", d.error.empty() ? json(nullptr) : json(d.error)},
           {"links", {{"json", "/v1/digests/" + d.date + "?format=json"}, {"md", "/v1/digests/" + d.date + "?format=md"},
                      {"pdf", "/v1/digests/" + d.date + "?format=pdf"}}}};
@@ -131,12 +131,12 @@ Result<ServerResponse> DigestsApi::GetDeliveries(ServerRequest& request) {
   ASSIGN_OR_RETURN(auto deliveries, deps_.stores.outbox.ListDeliveries(request.tenant->id, date));
   json items = json::array();
   for (const DigestDelivery& d : deliveries) {
-    items.push_back({{"date", d.date}, {"origin", d.origin}, {"state", d.state},
+    items.push_back({{"date", d.date}, {"origin", ToString(d.origin)}, {"state", ToString(d.state)},
                      {"chat_id", d.chat_id.empty() ? json(nullptr) : json(d.chat_id)},
                      {"messages", d.messages.size()}, {"steps", d.messages.size() + (d.with_document ? 1 : 0)},
                      {"with_document", d.with_document}, {"steps_done", d.steps_done},
                      {"message_ids", d.message_ids}, {"attempts", d.attempts},
-                     {"next_attempt_at", d.state == "pending" ? json(FormatRfc3339(d.next_attempt_at)) : json(nullptr)},
+                     {"next_attempt_at", d.state == DeliveryState::kPending ? json(FormatRfc3339(d.next_attempt_at)) : json(nullptr)},
                      {"error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
                      {"created_at", FormatRfc3339(d.created_at)}, {"updated_at", FormatRfc3339(d.updated_at)}});
   }

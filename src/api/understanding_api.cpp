@@ -10,7 +10,7 @@
 #include "api/resources.h"
 #include "core/log.h"
 #include "memory/core_memory.h"
-#include "memory/evidence.h"
+#include "model/insight_body.h"
 
 namespace reflexio {
 
@@ -18,17 +18,25 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> kEpisodeKinds = {"summary", "topic", "person", "place", "preference", "action",
-                                             "emotion", "session"};
+// The kind named in a request: one of an episode's, or 400.
+Result<InsightKind> EpisodeKindOf(const std::string& text) {
+  auto kind = ParseInsightKind(text);
+  if (!kind || *kind == InsightKind::kCommitment) {
+    return InvalidArgument("kind must be memory or one of summary, topic, person, place, preference, action, "
+                           "emotion, session",
+                           "invalid_kind");
+  }
+  return *kind;
+}
 
-std::string ClipUrl(const EvidenceRef& e) {
+std::string ClipUrl(const Evidence& e) {
   return "/v1/recordings/" + e.recording_id + "/audio?start=" + FormatSeconds(e.start_s) +
          "&end=" + FormatSeconds(e.end_s);
 }
 
-json EvidenceJson(const json& stored) {
+json EvidenceJson(const std::vector<Evidence>& stored) {
   json out = json::array();
-  for (const EvidenceRef& e : EvidenceFromJson(stored)) {
+  for (const Evidence& e : stored) {
     out.push_back({{"episode_id", e.episode_id}, {"recording_id", e.recording_id}, {"segment", e.seq},
                    {"start_s", Millis(e.start_s)}, {"end_s", Millis(e.end_s)},
                    {"captured_at", FormatRfc3339(e.captured_at)}, {"clip_url", ClipUrl(e)}});
@@ -37,49 +45,52 @@ json EvidenceJson(const json& stored) {
 }
 
 json InsightJson(const Insight& insight) {
-  json body = InsightBody(insight);
+  EpisodeInsightBody body = EpisodeBodyOf(insight);
   json out = {{"id", insight.id},
-              {"kind", insight.kind},
+              {"kind", ToString(insight.kind)},
               {"episode_id", insight.episode_id},
               {"at", FormatRfc3339(insight.at)},
-              {"text", body.value("text", "")},
-              {"fields", body.value("fields", json::object())},
-              {"confidence", body.value("confidence", json::object())},
-              {"method", body.value("method", json::object())},
-              {"evidence", EvidenceJson(body.value("evidence", json::array()))},
-              {"explain_url", "/v1/explain/" + insight.kind + "/" + insight.id}};
-  if (insight.kind == "action") {
-    out["state"] = insight.state;
+              {"text", body.text},
+              {"fields", body.fields},
+              {"confidence", body.confidence},
+              {"method", body.method},
+              {"evidence", EvidenceJson(body.evidence)},
+              {"explain_url", std::string("/v1/explain/") + ToString(insight.kind) + "/" + insight.id}};
+  if (insight.kind == InsightKind::kAction) {
+    out["state"] = ToString(insight.state);
     out["due_date"] = insight.due_date ? json(*insight.due_date) : json(nullptr);
   }
   return out;
 }
 
+std::string TimeOrEmpty(const std::optional<TimePoint>& t) { return t ? FormatRfc3339(*t) : ""; }
+
 json MemoryJson(const Insight& entry) {
-  json body = InsightBody(entry);
+  MemoryEntryBody body = MemoryBodyOf(entry);
   return {{"id", entry.id},
-          {"kind", entry.kind},
-          {"label", body.value("label", "")},
-          {"detail", body.value("detail", json::object())},
-          {"state", entry.state},
-          {"mentions", body.value("mentions", 0)},
-          {"episodes", body.value("episodes", json::array()).size()},
-          {"first_seen", body.value("first_seen", "")},
-          {"last_seen", body.value("last_seen", "")},
-          {"confidence", body.value("confidence", json::object())},
-          {"edited_by_person", body.value("edited_by_person", false)},
-          {"evidence", EvidenceJson(body.value("evidence", json::array()))},
+          {"kind", ToString(entry.kind)},
+          {"label", body.label},
+          {"detail", body.detail},
+          {"state", ToString(entry.state)},
+          {"mentions", body.mentions},
+          {"episodes", body.episodes.size()},
+          {"first_seen", TimeOrEmpty(body.first_seen)},
+          {"last_seen", TimeOrEmpty(body.last_seen)},
+          {"confidence", body.confidence},
+          {"edited_by_person", body.edited_by_person},
+          {"evidence", EvidenceJson(body.evidence)},
           {"updated_at", FormatRfc3339(entry.updated_at)},
           {"explain_url", "/v1/explain/memory/" + entry.id}};
 }
 
 // The evidence of an explanation: each quoted moment with its words and whether its audio is
 // still there; `missing` counts those no longer stored (retention, or the person removed them).
-Result<json> QuotedEvidence(const ApiDependencies& deps, const std::string& tenant_id, const json& stored, int& missing) {
+Result<json> QuotedEvidence(const ApiDependencies& deps, const std::string& tenant_id,
+                            const std::vector<Evidence>& stored, int& missing) {
   json evidence = json::array();
   std::map<std::string, std::vector<Segment>> segments_of;
   std::map<std::string, bool> audio_of;
-  for (const EvidenceRef& e : EvidenceFromJson(stored)) {
+  for (const Evidence& e : stored) {
     if (!segments_of.count(e.recording_id)) {
       ASSIGN_OR_RETURN(segments_of[e.recording_id], deps.stores.transcripts.GetSegments(tenant_id, e.recording_id));
       auto recording = deps.stores.recordings.GetRecording(tenant_id, e.recording_id);
@@ -137,7 +148,8 @@ Result<ServerResponse> EpisodesApi::Get(ServerRequest& request) {
 
 Result<json> EpisodesApi::EnrichmentJson(const std::string& tenant_id, const Episode& episode) {
   if (!episode.enriched_at) return json(nullptr);
-  ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(tenant_id, {.scope = "episode", .episode_id = episode.id}, 500, ""));
+  ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(
+                                  tenant_id, {.scope = InsightScope::kEpisode, .episode_id = episode.id}, 500, ""));
   json out = {{"enriched_at", FormatRfc3339(*episode.enriched_at)}, {"summary", nullptr},
               {"topics", json::array()}, {"people", json::array()}, {"places", json::array()},
               {"actions", json::array()}, {"preferences", json::array()}, {"emotion", nullptr}, {"urgency", nullptr}, {"notes", json::array()},
@@ -146,20 +158,24 @@ Result<json> EpisodesApi::EnrichmentJson(const std::string& tenant_id, const Epi
   for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) {
     const Insight& insight = *it;
     json view = InsightJson(insight);
-    if (insight.kind == "summary") out["summary"] = view;
-    if (insight.kind == "emotion") out["emotion"] = view;
-    if (insight.kind == "topic") out["topics"].push_back(view);
-    if (insight.kind == "person") out["people"].push_back(view);
-    if (insight.kind == "place") out["places"].push_back(view);
-    if (insight.kind == "action") out["actions"].push_back(view);
-    if (insight.kind == "preference") out["preferences"].push_back(view);
-    if (insight.kind == "session") {
-      json fields = view["fields"];
-      out["urgency"] = fields.value("urgency", "low");
-      out["notes"] = fields.value("notes", json::array());
-      out["tokens"] = fields.value("tokens", json::object());
-      out["method"] = view["method"];
-      out["session_memory_id"] = insight.id;
+    switch (insight.kind) {
+      case InsightKind::kSummary: out["summary"] = view; break;
+      case InsightKind::kEmotion: out["emotion"] = view; break;
+      case InsightKind::kTopic: out["topics"].push_back(view); break;
+      case InsightKind::kPerson: out["people"].push_back(view); break;
+      case InsightKind::kPlace: out["places"].push_back(view); break;
+      case InsightKind::kAction: out["actions"].push_back(view); break;
+      case InsightKind::kPreference: out["preferences"].push_back(view); break;
+      case InsightKind::kSession: {
+        json fields = view["fields"];
+        out["urgency"] = fields.value("urgency", "low");
+        out["notes"] = fields.value("notes", json::array());
+        out["tokens"] = fields.value("tokens", json::object());
+        out["method"] = view["method"];
+        out["session_memory_id"] = insight.id;
+        break;
+      }
+      case InsightKind::kCommitment: break;  // core memory only
     }
   }
   return out;
@@ -181,7 +197,8 @@ Result<ServerResponse> ActionsApi::ListActions(ServerRequest& request) {
   if (!state.empty() && state != "open" && state != "done") {
     return InvalidArgument("state must be open or done", "invalid_state");
   }
-  InsightFilter filter{.scope = "episode", .kind = "action", .state = state, .range = range};
+  InsightFilter filter{.scope = InsightScope::kEpisode, .kind = InsightKind::kAction, .range = range};
+  if (!state.empty()) filter.state = *ParseInsightState(state);
   ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(request.tenant->id, filter, limit,
                                                                   request.Query("cursor").value_or("")));
   json items = json::array();
@@ -193,23 +210,23 @@ Result<ServerResponse> ActionsApi::UpdateAction(ServerRequest& request) {
   // Existence first: another tenant's id is 404 whatever the body says.
   const std::string& id = request.params.at("id");
   ASSIGN_OR_RETURN(auto found, deps_.stores.insights.GetInsight(request.tenant->id, id));
-  if (!found || found->kind != "action") return NotFound("no action " + id, "action_not_found");
+  if (!found || found->kind != InsightKind::kAction) return NotFound("no action " + id, "action_not_found");
   json body = json::parse(request.body, nullptr, false);
   if (!body.is_object() || !body.value("state", json()).is_string() ||
       (body["state"] != "open" && body["state"] != "done")) {
     return InvalidArgument("send {\"state\": \"done\"} or {\"state\": \"open\"}", "invalid_state");
   }
   Insight action = *found;
-  action.state = body["state"];
+  action.state = body["state"] == "done" ? InsightState::kDone : InsightState::kOpen;
   action.updated_at = deps_.clock->Now();
   RETURN_IF_ERROR(deps_.stores.insights.PutInsight(action));
   // A commitment kept is no longer an open one in memory.
-  json action_body = InsightBody(action);
-  std::string key = CoreMemory::KeyOf("commitment", action_body.value("text", ""));
-  auto commitment = deps_.stores.insights.FindInsightByKey(request.tenant->id, "core", "commitment", key);
+  std::string key = CoreMemory::KeyOf(InsightKind::kCommitment, EpisodeBodyOf(action).text);
+  auto commitment =
+      deps_.stores.insights.FindInsightByKey(request.tenant->id, InsightScope::kCore, InsightKind::kCommitment, key);
   if (commitment.ok() && *commitment) {
     Insight entry = **commitment;
-    entry.state = action.state == "done" ? "done" : "active";
+    entry.state = action.state == InsightState::kDone ? InsightState::kDone : InsightState::kActive;
     entry.dedup_key = key;
     entry.updated_at = action.updated_at;
     if (deps_.stores.insights.PutInsight(entry).ok()) SyncMemory(deps_, request.tenant->id);
@@ -220,7 +237,7 @@ Result<ServerResponse> ActionsApi::UpdateAction(ServerRequest& request) {
 Result<ServerResponse> ActionsApi::ListEmotions(ServerRequest& request) {
   ASSIGN_OR_RETURN(TimeRange range, ParseRange(request));
   ASSIGN_OR_RETURN(int limit, ParseLimit(request, 50, 500));
-  InsightFilter filter{.scope = "episode", .kind = "emotion", .range = range};
+  InsightFilter filter{.scope = InsightScope::kEpisode, .kind = InsightKind::kEmotion, .range = range};
   ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(request.tenant->id, filter, limit,
                                                                   request.Query("cursor").value_or("")));
   json items = json::array();
@@ -241,7 +258,14 @@ void MemoryApi::Register(Router& router) {
 
 Result<ServerResponse> MemoryApi::List(ServerRequest& request) {
   ASSIGN_OR_RETURN(int limit, ParseLimit(request, 100, 500));
-  InsightFilter filter{.scope = "core", .kind = request.Query("kind").value_or("")};
+  InsightFilter filter{.scope = InsightScope::kCore};
+  if (auto kind = request.Query("kind")) {
+    filter.kind = ParseInsightKind(*kind);
+    if (!filter.kind || *filter.kind == InsightKind::kSummary || *filter.kind == InsightKind::kAction ||
+        *filter.kind == InsightKind::kEmotion || *filter.kind == InsightKind::kSession) {
+      return InvalidArgument("kind must be one of person, place, preference, topic, commitment", "invalid_kind");
+    }
+  }
   ASSIGN_OR_RETURN(auto page, deps_.stores.insights.ListInsights(request.tenant->id, filter, limit,
                                                                   request.Query("cursor").value_or("")));
   json items = json::array();
@@ -252,7 +276,7 @@ Result<ServerResponse> MemoryApi::List(ServerRequest& request) {
 Result<Insight> MemoryApi::Find(const ServerRequest& request) {
   const std::string& id = request.params.at("id");
   ASSIGN_OR_RETURN(auto found, deps_.stores.insights.GetInsight(request.tenant->id, id));
-  if (!found || found->scope != "core") return NotFound("no memory entry " + id, "memory_not_found");
+  if (!found || found->scope != InsightScope::kCore) return NotFound("no memory entry " + id, "memory_not_found");
   return *found;
 }
 
@@ -292,33 +316,30 @@ void SyncMemory(const ApiDependencies& deps, const std::string& tenant_id) {
 Result<ServerResponse> MemoryApi::Explain(ServerRequest& request) {
   const std::string& kind = request.params.at("kind");
   const std::string& id = request.params.at("id");
-  if (kind != "memory" && !kEpisodeKinds.count(kind)) {
-    return InvalidArgument("kind must be memory or one of summary, topic, person, place, preference, action, "
-                           "emotion, session",
-                           "invalid_kind");
+  const bool memory = kind == "memory";
+  std::optional<InsightKind> episode_kind;
+  if (!memory) {
+    ASSIGN_OR_RETURN(episode_kind, EpisodeKindOf(kind));
   }
   ASSIGN_OR_RETURN(auto found, deps_.stores.insights.GetInsight(request.tenant->id, id));
-  bool matches = found && (kind == "memory" ? found->scope == "core" : found->kind == kind);
+  bool matches = found && (memory ? found->scope == InsightScope::kCore
+                                  : found->scope == InsightScope::kEpisode && found->kind == *episode_kind);
   if (!matches) return NotFound("no " + kind + " " + id, "not_found");
   const Insight& insight = *found;
-  json body = InsightBody(insight);
   int missing = 0;
-  ASSIGN_OR_RETURN(json evidence, QuotedEvidence(deps_, request.tenant->id, body.value("evidence", json::array()), missing));
-  json out = {{"kind", kind},
-              {"id", insight.id},
-              {"conclusion", kind == "memory" ? body.value("label", "") : body.value("text", "")},
-              {"method", body.value("method", json::object())},
-              {"confidence", body.value("confidence", json::object())},
-              {"evidence", evidence},
-              {"evidence_no_longer_stored", missing}};
-  if (kind == "memory") {
-    out["detail"] = body.value("detail", json::object());
-    out["learned_from"] = body.value("learned_from", json::array());
-    out["episodes"] = body.value("episodes", json::array());
+  json out = {{"kind", kind}, {"id", insight.id}};
+  if (memory) {
+    MemoryEntryBody body = MemoryBodyOf(insight);
+    ASSIGN_OR_RETURN(out["evidence"], QuotedEvidence(deps_, request.tenant->id, body.evidence, missing));
+    out.update({{"conclusion", body.label}, {"method", body.method}, {"confidence", body.confidence},
+                {"detail", body.detail}, {"learned_from", body.learned_from}, {"episodes", body.episodes}});
   } else {
-    out["fields"] = body.value("fields", json::object());
-    out["episode_id"] = insight.episode_id;
+    EpisodeInsightBody body = EpisodeBodyOf(insight);
+    ASSIGN_OR_RETURN(out["evidence"], QuotedEvidence(deps_, request.tenant->id, body.evidence, missing));
+    out.update({{"conclusion", body.text}, {"method", body.method}, {"confidence", body.confidence},
+                {"fields", body.fields}, {"episode_id", insight.episode_id}});
   }
+  out["evidence_no_longer_stored"] = missing;
   return ServerResponse::Json(200, out);
 }
 

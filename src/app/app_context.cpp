@@ -4,7 +4,7 @@
 
 #include "asr/pocketsphinx_engine.h"
 #include "asr/remote_engine.h"
-#include "asr/whisper_engine.h"
+#include "asr/whisper/whisper.h"
 #include "core/file_util.h"
 #include "core/log.h"
 #include "privacy/encrypted_blob_store.h"
@@ -90,10 +90,9 @@ Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::stri
                              "invalid_config");
     }
     // One model in memory for every worker thread; PocketSphinx takes over a recording Whisper fails on.
-    ASSIGN_OR_RETURN(auto shared, WhisperEngine::Load({config.whisper_model_dir, config.whisper_languages}));
-    return AsrEngineFactory([shared, pocketsphinx]() -> Result<std::unique_ptr<AsrEngine>> {
-      return std::unique_ptr<AsrEngine>(
-          std::make_unique<FallbackEngine>(std::make_unique<WhisperEngine>(shared), pocketsphinx));
+    ASSIGN_OR_RETURN(auto checkpoint, LoadWhisper({config.whisper_model_dir, config.whisper_languages}));
+    return AsrEngineFactory([checkpoint, pocketsphinx]() -> Result<std::unique_ptr<AsrEngine>> {
+      return std::unique_ptr<AsrEngine>(std::make_unique<FallbackEngine>(MakeWhisperEngine(checkpoint), pocketsphinx));
     });
   }
   if (engine == "remote") {

@@ -24,23 +24,23 @@ int DeliverDigest(const Stores& stores, const Config& config, const Digest& dige
   CurlHttpClient http;
   OutboundGuard guard(stores.privacy, config, nullptr);
   TelegramOutbox outbox(stores, http, TelegramOutboxOptionsFor(config), &guard);
-  auto queued = outbox.Enqueue(digest, "command", /*replace=*/true);
+  auto queued = outbox.Enqueue(digest, DeliveryOrigin::kCommand, /*replace=*/true);
   if (!queued.ok()) return Fail("not sent to Telegram: " + queued.status().message());
-  if (queued->state == "skipped") {
+  if (queued->state == DeliveryState::kSkipped) {
     std::cerr << "not sent to Telegram: " << queued->last_error << "\n";
     return 0;
   }
   std::cerr << "sending it to Telegram (" << queued->messages.size() << " message(s) and the PDF)\n";
   TimePoint give_up = AddSeconds(SystemClock::Instance().Now(), kCommandDeliveryPatience_s);
   while (true) {
-    auto left = outbox.DeliverNow(digest.tenant_id, digest.date, "command");
+    auto left = outbox.DeliverNow(digest.tenant_id, digest.date, DeliveryOrigin::kCommand);
     if (!left.ok()) return Fail("Telegram delivery: " + left.status().message());
-    if (left->state == "sent") {
+    if (left->state == DeliveryState::kSent) {
       std::cerr << "delivered to Telegram chat " << left->chat_id << "\n";
       return 0;
     }
-    if (left->state == "failed") return Fail("not delivered to Telegram: " + left->last_error);
-    if (left->state != "pending" || left->next_attempt_at > give_up) {
+    if (left->state == DeliveryState::kFailed) return Fail("not delivered to Telegram: " + left->last_error);
+    if (left->state != DeliveryState::kPending || left->next_attempt_at > give_up) {
       return Fail("not delivered yet (" + left->last_error + "); it stays in the outbox and the server retries it");
     }
     std::cerr << "Telegram did not take it (" << left->last_error << "); trying again at "

@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "core/config.h"
+#include "core/crash_report.h"
 #include "core/log.h"
 #include "version.h"
 
@@ -39,6 +40,7 @@ they override reflexio.toml, and flags override both.
 }  // namespace
 
 int main(int argc, char** argv) {
+  reflexio::InstallCrashReport();
   reflexio::SetLogLevel(reflexio::ParseLogLevel(reflexio::ProcessEnvironment()("REFLEXIO_LOG_LEVEL").value_or("info")));
   if (argc < 2) {
     std::cerr << kUsage;

@@ -6,9 +6,7 @@
 #include <iostream>
 
 #include "app/flags.h"
-#include "asr/whisper_decoding.h"
-#include "asr/whisper_model.h"
-#include "asr/whisper_tokenizer.h"
+#include "asr/whisper/whisper.h"
 
 namespace reflexio {
 
@@ -30,21 +28,18 @@ int ModelsCommand(const Args& args) {
                          options, &positional, exit_code);
   if (!vars) return exit_code;
   if (dir.empty()) return Fail("name the model directory: reflexio models check DIR", 2);
-  auto info = WhisperModel::Inspect(dir);
+  auto info = InspectWhisperCheckpoint(dir);
   if (!info.ok()) return Fail(info.status().message());
-  auto tokenizer = WhisperTokenizer::Load(dir, info->config.end_of_text);
-  if (!tokenizer.ok()) return Fail(tokenizer.status().message());
-  WhisperSpecialTokens special = WhisperSpecialTokens::For(info->config.vocab_size, &*tokenizer);
   std::printf("%s: Whisper %s — %.1f M parameters in %s (%.1f MB), %d mel bins, %d+%d layers of %d\n", dir.c_str(),
-              info->size.c_str(), info->parameters / 1e6, info->dtype.c_str(), info->weight_bytes / 1e6,
-              info->config.n_mels, info->config.encoder_layers, info->config.decoder_layers, info->config.d_model);
-  if (special.multilingual) {
+              info->size.c_str(), info->parameters / 1e6, info->dtype.c_str(), info->weight_bytes / 1e6, info->n_mels,
+              info->encoder_layers, info->decoder_layers, info->d_model);
+  if (info->multilingual) {
     std::printf("vocabulary: %d ids (%zu in the tokenizer files), multilingual: %zu languages (ru: %s, en: %s)\n",
-                info->config.vocab_size, tokenizer->size(), special.languages.size(),
-                special.languages.count("ru") ? "yes" : "no", special.languages.count("en") ? "yes" : "no");
+                info->vocab_size, info->tokenizer_entries, info->languages.size(),
+                info->languages.count("ru") ? "yes" : "no", info->languages.count("en") ? "yes" : "no");
   } else {
-    std::printf("vocabulary: %d ids (%zu in the tokenizer files), English only\n", info->config.vocab_size,
-                tokenizer->size());
+    std::printf("vocabulary: %d ids (%zu in the tokenizer files), English only\n", info->vocab_size,
+                info->tokenizer_entries);
   }
   std::printf("ok: REFLEXIO_WHISPER_MODEL=%s makes it the transcription engine\n", dir.c_str());
   return 0;

@@ -9,19 +9,19 @@
 #include <iostream>
 
 #include "api/api.h"
-#include "http/server.h"
 #include "app/flags.h"
 #include "asr/engine_pool.h"
 #include "core/log.h"
 #include "crypto/api_key.h"
 #include "digest/schedule.h"
+#include "http/server.h"
 #include "jobs/scheduler.h"
 #include "jobs/worker.h"
-#include "pipeline/episodes.h"
 #include "pipeline/processor.h"
 #include "privacy/retention.h"
 #include "storage/blob_store.h"
 #include "understanding/enricher.h"
+#include "understanding/episodes.h"
 #include "understanding/providers.h"
 
 namespace reflexio {

@@ -3,6 +3,7 @@
 #include "core/local_time.h"
 #include "core/strings.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -33,250 +34,231 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
-// Applies one setting from a string, whatever its source; `source` names it in errors.
-class Setter {
- public:
-  explicit Setter(std::string source) : source_(std::move(source)) {}
-  Status Str(const std::string& name, const std::string& value, std::string& out) {
-    out = value;
-    return Status::Ok();
-  }
-  template <typename Number>
-  Status Num(const std::string& name, const std::string& value, Number& out, double min,
-             double max) {
-    char* end = nullptr;
-    double parsed = std::strtod(value.c_str(), &end);
-    if (value.empty() || end == nullptr || *end != '\0' || parsed < min || parsed > max) {
-      std::ostringstream msg;
-      msg << source_ << ": " << name << "='" << value << "' must be a number from " << min
-          << " to " << max;
-      return InvalidArgument(msg.str(), "invalid_config");
-    }
-    out = static_cast<Number>(parsed);
-    return Status::Ok();
-  }
-  Status Bool(const std::string& name, const std::string& value, bool& out) {
-    if (value == "1" || value == "true" || value == "yes") { out = true; return Status::Ok(); }
-    if (value == "0" || value == "false" || value == "no") { out = false; return Status::Ok(); }
-    return InvalidArgument(source_ + ": " + name + " must be true or false", "invalid_config");
-  }
+// A setting turns its text into one Config member, or says what is wrong with the text ("must be
+// …, not '…'"); LoadConfig puts the source and the setting's name in front.
+using Apply = std::function<std::string(const std::string& value, Config& config)>;
 
- private:
-  std::string source_;
-};
-
-// One table drives both the TOML keys and the environment variable names.
+// One row drives both the TOML key and the environment variable.
 struct Setting {
   const char* toml_key;  // "section.key"
   const char* env_name;
-  std::function<Status(Setter&, const std::string& name, const std::string& value, Config&)> apply;
+  Apply apply;
 };
+
+// The member a setting writes: a field of Config, or a field of one of its sections.
+template <typename T>
+using Member = std::function<T&(Config&)>;
+
+template <typename T>
+Member<T> At(T Config::*field) {
+  return [field](Config& c) -> T& { return c.*field; };
+}
+template <typename Section, typename T>
+Member<T> At(Section Config::*section, T Section::*field) {
+  return [section, field](Config& c) -> T& { return (c.*section).*field; };
+}
+
+std::string Quoted(const std::string& value) { return "'" + value + "'"; }
+
+Setting Text(const char* key, const char* env, Member<std::string> member) {
+  return {key, env, [member](const std::string& v, Config& c) {
+            member(c) = v;
+            return std::string();
+          }};
+}
+
+// One of `choices`; with `empty_chooses`, an empty value too (the loader then chooses).
+Setting OneOf(const char* key, const char* env, Member<std::string> member, std::vector<std::string> choices,
+              bool empty_chooses = false) {
+  return {key, env, [member, choices, empty_chooses](const std::string& v, Config& c) {
+            if (std::find(choices.begin(), choices.end(), v) == choices.end() && !(empty_chooses && v.empty())) {
+              std::string listed;
+              for (size_t i = 0; i < choices.size(); ++i) {
+                listed += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+              }
+              return "must be " + listed + ", not " + Quoted(v);
+            }
+            member(c) = v;
+            return std::string();
+          }};
+}
+
+// Any text `check` accepts (it answers what is wrong, or "").
+Setting Checked(const char* key, const char* env, Member<std::string> member,
+                std::function<std::string(const std::string&)> check) {
+  return {key, env, [member, check](const std::string& v, Config& c) {
+            std::string problem = check(v);
+            if (problem.empty()) member(c) = v;
+            return problem;
+          }};
+}
+
+template <typename Number>
+Setting Range(const char* key, const char* env, Member<Number> member, double min, double max) {
+  return {key, env, [member, min, max](const std::string& v, Config& c) {
+            char* end = nullptr;
+            double parsed = std::strtod(v.c_str(), &end);
+            if (v.empty() || end == nullptr || *end != '\0' || !(parsed >= min && parsed <= max)) {
+              std::ostringstream problem;
+              problem << "must be a number from " << min << " to " << max << ", not " << Quoted(v);
+              return problem.str();
+            }
+            member(c) = static_cast<Number>(parsed);
+            return std::string();
+          }};
+}
+
+Setting Switch(const char* key, const char* env, Member<bool> member) {
+  return {key, env, [member](const std::string& v, Config& c) {
+            if (v == "1" || v == "true" || v == "yes") {
+              member(c) = true;
+            } else if (v == "0" || v == "false" || v == "no") {
+              member(c) = false;
+            } else {
+              return "must be true or false, not " + Quoted(v);
+            }
+            return std::string();
+          }};
+}
+
+// Comma-separated (a TOML array arrives joined by commas); with `at_least_one`, never empty.
+Setting List(const char* key, const char* env, Member<std::vector<std::string>> member, bool at_least_one) {
+  return {key, env, [member, at_least_one](const std::string& v, Config& c) {
+            std::vector<std::string> items = SplitList(v);
+            if (at_least_one && items.empty()) return std::string("names nothing");
+            member(c) = std::move(items);
+            return std::string();
+          }};
+}
+
+std::string PostgresUrl(const std::string& v) {
+  if (v.rfind("postgres://", 0) == 0 || v.rfind("postgresql://", 0) == 0) return "";
+  return "must be a postgres:// or postgresql:// URL";
+}
+
+std::string TimeZoneName(const std::string& v) {
+  if (IsKnownTimeZone(v)) return "";
+  return "must be an IANA time zone such as Europe/Berlin, not " + Quoted(v);
+}
+
+std::string ClockTimeOfDay(const std::string& v) {
+  Status ok = CheckClockTime(v);
+  return ok.ok() ? "" : ok.message();
+}
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
-      {"server.environment", "REFLEXIO_ENV",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "development" && v != "production") {
-           return InvalidArgument(n + " must be development or production, not '" + v + "'", "invalid_config");
-         }
-         return s.Str(n, v, c.environment);
-       }},
-      {"privacy.encryption_password", "AUDIO_ENCRYPTION_PASSWORD",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_password); }},
-      {"privacy.encryption_salt", "AUDIO_ENCRYPTION_SALT",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_salt); }},
-      {"privacy.key_file", "REFLEXIO_KEY_FILE",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.encryption_key_file); }},
-      {"privacy.audio_retention_hours", "AUDIO_RETENTION_HOURS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.audio_retention_hours, 0, 24 * 365 * 100); }},
-      {"privacy.transcript_retention_days", "TRANSCRIPTION_RETENTION_DAYS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.transcript_retention_days, 1, 365 * 100); }},
-      {"privacy.digest_retention_days", "DIGEST_RETENTION_DAYS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.digest_retention_days, 1, 365 * 100); }},
-      {"privacy.retention_interval_s", "REFLEXIO_RETENTION_INTERVAL_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.retention_interval_s, 1, 86400); }},
-      {"privacy.pii_mode", "REFLEXIO_PII_MODE",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "audit" && v != "mask" && v != "strict") {
-           return InvalidArgument(n + " must be audit, mask or strict, not '" + v + "'", "invalid_config");
-         }
-         return s.Str(n, v, c.pii_mode);
-       }},
-      {"server.host", "REFLEXIO_HOST",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.host); }},
-      {"server.port", "REFLEXIO_PORT",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.port, 0, 65535); }},
-      {"server.threads", "REFLEXIO_HTTP_THREADS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.http_threads, 1, 256); }},
-      {"server.handler_threads", "REFLEXIO_HANDLER_THREADS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.handler_threads, 1, 256); }},
-      {"server.upload_check_threads", "REFLEXIO_UPLOAD_CHECK_THREADS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.upload_check_threads, 0, 256); }},
-      {"server.max_upload_bytes", "REFLEXIO_MAX_UPLOAD_BYTES",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         return s.Num(n, v, c.max_upload_bytes, 1024, 64.0 * (1ull << 30));
-       }},
-      {"server.header_timeout_s", "REFLEXIO_HEADER_TIMEOUT_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.header_timeout_s, 0.1, 3600); }},
-      {"server.upload_timeout_s", "REFLEXIO_UPLOAD_TIMEOUT_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.upload_timeout_s, 1, 86400); }},
-      {"storage.data_dir", "REFLEXIO_DATA_DIR",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.data_dir); }},
-      {"database.url", "DATABASE_URL",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0) {
-           return InvalidArgument(n + " must be a postgres:// or postgresql:// URL", "invalid_config");
-         }
-         return s.Str(n, v, c.database_url);
-       }},
-      {"database.pool_size", "REFLEXIO_DATABASE_POOL_SIZE",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.database_pool_size, 1, 256); }},
-      {"storage.min_free_disk_bytes", "REFLEXIO_MIN_FREE_DISK_BYTES",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         return s.Num(n, v, c.min_free_disk_bytes, 0, 1e15);
-       }},
-      {"storage.blob_backend", "REFLEXIO_BLOB_BACKEND",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "filesystem" && v != "s3") {
-           return InvalidArgument(n + " must be filesystem or s3, not '" + v + "'", "invalid_config");
-         }
-         return s.Str(n, v, c.blob_backend);
-       }},
-      {"storage.s3.endpoint", "REFLEXIO_S3_ENDPOINT",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_endpoint); }},
-      {"storage.s3.bucket", "REFLEXIO_S3_BUCKET",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_bucket); }},
-      {"storage.s3.region", "REFLEXIO_S3_REGION",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_region); }},
-      {"storage.s3.access_key_id", "REFLEXIO_S3_ACCESS_KEY_ID",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_access_key_id); }},
-      {"storage.s3.secret_access_key", "REFLEXIO_S3_SECRET_ACCESS_KEY",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.s3_secret_access_key); }},
-      {"asr.engine", "REFLEXIO_ASR_ENGINE",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (!v.empty() && v != "pocketsphinx" && v != "remote" && v != "whisper") {
-           return InvalidArgument(n + " must be pocketsphinx, remote or whisper, not '" + v + "'",
-                                  "invalid_config");
-         }
-         return s.Str(n, v, c.asr_engine);
-       }},
-      {"asr.whisper.model_dir", "REFLEXIO_WHISPER_MODEL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.whisper_model_dir); }},
-      {"asr.whisper.languages", "REFLEXIO_WHISPER_LANGUAGES",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         c.whisper_languages = SplitList(v);
-         if (c.whisper_languages.empty()) return InvalidArgument(n + " names no language", "invalid_config");
-         return Status::Ok();
-       }},
-      {"asr.pocketsphinx_model_dir", "REFLEXIO_POCKETSPHINX_MODEL_DIR",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.pocketsphinx_model_dir); }},
-      {"asr.remote.urls", "REFLEXIO_ASR_REMOTE_URLS",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         c.remote_asr.base_urls = SplitList(v);
-         return Status::Ok();
-       }},
-      {"asr.remote.api_key", "REFLEXIO_ASR_REMOTE_API_KEY",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.remote_asr.api_key); }},
-      {"asr.remote.model", "REFLEXIO_ASR_REMOTE_MODEL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.remote_asr.model); }},
-      {"asr.remote.language", "REFLEXIO_ASR_REMOTE_LANGUAGE",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.remote_asr.language); }},
-      {"asr.remote.timeout_s", "REFLEXIO_ASR_REMOTE_TIMEOUT_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.timeout_s, 0.1, 3600); }},
-      {"asr.remote.retries", "REFLEXIO_ASR_REMOTE_RETRIES",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.retries, 0, 20); }},
-      {"asr.remote.breaker_failures", "REFLEXIO_ASR_REMOTE_BREAKER_FAILURES",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.breaker_failures, 1, 1000); }},
-      {"asr.remote.breaker_cooldown_s", "REFLEXIO_ASR_REMOTE_BREAKER_COOLDOWN_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.remote_asr.breaker_cooldown_s, 0, 86400); }},
-      {"asr.remote.fallback", "REFLEXIO_ASR_REMOTE_FALLBACK",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Bool(n, v, c.remote_asr.fallback_to_embedded); }},
-      {"asr.vad", "REFLEXIO_VAD",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "energy" && v != "webrtc") {
-           return InvalidArgument(n + " must be energy or webrtc, not '" + v + "'", "invalid_config");
-         }
-         return s.Str(n, v, c.vad);
-       }},
-      {"jobs.worker_threads", "REFLEXIO_WORKER_THREADS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.worker_threads, 0, 256); }},
-      {"jobs.lease_s", "REFLEXIO_JOB_LEASE_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_lease_s, 1, 86400); }},
-      {"jobs.max_attempts", "REFLEXIO_JOB_MAX_ATTEMPTS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_max_attempts, 1, 100); }},
-      {"jobs.retry_base_s", "REFLEXIO_JOB_RETRY_BASE_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.job_retry_base_s, 0, 3600); }},
-      {"jobs.queue_age_degraded_s", "REFLEXIO_QUEUE_AGE_DEGRADED_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.queue_age_degraded_s, 1, 7 * 86400); }},
-      {"understanding.episode_gap_s", "REFLEXIO_EPISODE_GAP_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.episode_gap_s, 1, 86400); }},
-      {"understanding.llm.provider", "REFLEXIO_LLM_PROVIDER",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "embedded" && v != "chat") {
-           return InvalidArgument(n + " must be embedded or chat, not '" + v + "'", "invalid_config");
-         }
-         return s.Str(n, v, c.llm.provider);
-       }},
-      {"understanding.llm.base_url", "REFLEXIO_LLM_BASE_URL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.llm.base_url); }},
-      {"understanding.llm.api_key", "REFLEXIO_LLM_API_KEY",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.llm.api_key); }},
-      {"understanding.llm.model", "REFLEXIO_LLM_MODEL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.llm.model); }},
-      {"understanding.llm.local", "REFLEXIO_LLM_LOCAL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Bool(n, v, c.llm.local); }},
-      {"understanding.llm.timeout_s", "REFLEXIO_LLM_TIMEOUT_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.timeout_s, 0.1, 3600); }},
-      {"understanding.llm.response_format", "REFLEXIO_LLM_RESPONSE_FORMAT",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (v != "json_schema" && v != "json_object" && v != "none") {
-           return InvalidArgument(n + " must be json_schema, json_object or none, not '" + v + "'", "invalid_config");
-         }
-         return s.Str(n, v, c.llm.response_format);
-       }},
-      {"understanding.llm.logprobs", "REFLEXIO_LLM_LOGPROBS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Bool(n, v, c.llm.logprobs); }},
-      {"understanding.llm.deepconf_threshold", "REFLEXIO_LLM_DEEPCONF_THRESHOLD",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.deepconf_threshold, 0, 100); }},
-      {"understanding.llm.breaker_failures", "REFLEXIO_LLM_BREAKER_FAILURES",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.breaker_failures, 1, 1000); }},
-      {"understanding.llm.breaker_cooldown_s", "REFLEXIO_LLM_BREAKER_COOLDOWN_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.llm.breaker_cooldown_s, 0, 86400); }},
-      {"understanding.letta.api_url", "LETTA_API_URL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.letta.api_url); }},
-      {"understanding.letta.api_key", "LETTA_API_KEY",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.letta.api_key); }},
-      {"digest.timezone", "REFLEXIO_TIMEZONE",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (!IsKnownTimeZone(v)) {
-           return InvalidArgument(n + ": unknown time zone '" + v + "' (use an IANA name such as Europe/Berlin)",
-                                  "invalid_config");
-         }
-         return s.Str(n, v, c.timezone);
-       }},
-      {"digest.time", "REFLEXIO_DIGEST_TIME",
-       [](Setter& s, auto& n, auto& v, Config& c) {
-         if (Status ok = CheckClockTime(v); !ok.ok()) return InvalidArgument(n + ": " + ok.message(), "invalid_config");
-         return s.Str(n, v, c.digest_time);
-       }},
-      {"telegram.bot_token", "TELEGRAM_BOT_TOKEN",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.telegram.bot_token); }},
-      {"telegram.chat_id", "TELEGRAM_CHAT_ID",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.telegram.chat_id); }},
-      {"telegram.api_url", "TELEGRAM_API_URL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.telegram.api_url); }},
-      {"telegram.timeout_s", "REFLEXIO_TELEGRAM_TIMEOUT_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.telegram.timeout_s, 0.1, 600); }},
-      {"telegram.retry_base_s", "REFLEXIO_TELEGRAM_RETRY_BASE_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.telegram.retry_base_s, 0.01, 86400); }},
-      {"telegram.max_attempts", "REFLEXIO_TELEGRAM_MAX_ATTEMPTS",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.telegram.max_attempts, 1, 1000); }},
-      {"jobs.scheduler_interval_s", "REFLEXIO_SCHEDULER_INTERVAL_S",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Num(n, v, c.scheduler_interval_s, 0.1, 86400); }},
-      {"log.level", "REFLEXIO_LOG_LEVEL",
-       [](Setter& s, auto& n, auto& v, Config& c) { return s.Str(n, v, c.log_level); }},
+      OneOf("server.environment", "REFLEXIO_ENV", At(&Config::environment), {"development", "production"}),
+      Text("server.host", "REFLEXIO_HOST", At(&Config::host)),
+      Range("server.port", "REFLEXIO_PORT", At(&Config::port), 0, 65535),
+      Range("server.threads", "REFLEXIO_HTTP_THREADS", At(&Config::http_threads), 1, 256),
+      Range("server.handler_threads", "REFLEXIO_HANDLER_THREADS", At(&Config::handler_threads), 1, 256),
+      Range("server.upload_check_threads", "REFLEXIO_UPLOAD_CHECK_THREADS", At(&Config::upload_check_threads), 0, 256),
+      Range("server.max_upload_bytes", "REFLEXIO_MAX_UPLOAD_BYTES", At(&Config::max_upload_bytes), 1024,
+            64.0 * (1ull << 30)),
+      Range("server.max_json_body_bytes", "REFLEXIO_MAX_JSON_BODY_BYTES", At(&Config::max_json_body_bytes), 1024,
+            64.0 * (1 << 20)),
+      Range("server.header_timeout_s", "REFLEXIO_HEADER_TIMEOUT_S", At(&Config::header_timeout_s), 0.1, 3600),
+      Range("server.upload_timeout_s", "REFLEXIO_UPLOAD_TIMEOUT_S", At(&Config::upload_timeout_s), 1, 86400),
+      Range("server.idle_timeout_s", "REFLEXIO_IDLE_TIMEOUT_S", At(&Config::idle_timeout_s), 0.1, 86400),
+      Text("storage.data_dir", "REFLEXIO_DATA_DIR", At(&Config::data_dir)),
+      Range("storage.min_free_disk_bytes", "REFLEXIO_MIN_FREE_DISK_BYTES", At(&Config::min_free_disk_bytes), 0, 1e15),
+      OneOf("storage.blob_backend", "REFLEXIO_BLOB_BACKEND", At(&Config::blob_backend), {"filesystem", "s3"}),
+      Text("storage.s3.endpoint", "REFLEXIO_S3_ENDPOINT", At(&Config::s3_endpoint)),
+      Text("storage.s3.bucket", "REFLEXIO_S3_BUCKET", At(&Config::s3_bucket)),
+      Text("storage.s3.region", "REFLEXIO_S3_REGION", At(&Config::s3_region)),
+      Text("storage.s3.access_key_id", "REFLEXIO_S3_ACCESS_KEY_ID", At(&Config::s3_access_key_id)),
+      Text("storage.s3.secret_access_key", "REFLEXIO_S3_SECRET_ACCESS_KEY", At(&Config::s3_secret_access_key)),
+      Range("storage.opus_bitrate", "REFLEXIO_OPUS_BITRATE", At(&Config::opus_bitrate), 6000, 128000),
+      Checked("database.url", "DATABASE_URL", At(&Config::database_url), PostgresUrl),
+      Range("database.pool_size", "REFLEXIO_DATABASE_POOL_SIZE", At(&Config::database_pool_size), 1, 256),
+      Text("privacy.encryption_password", "AUDIO_ENCRYPTION_PASSWORD", At(&Config::encryption_password)),
+      Text("privacy.encryption_salt", "AUDIO_ENCRYPTION_SALT", At(&Config::encryption_salt)),
+      Text("privacy.key_file", "REFLEXIO_KEY_FILE", At(&Config::encryption_key_file)),
+      Range("privacy.audio_retention_hours", "AUDIO_RETENTION_HOURS", At(&Config::audio_retention_hours), 0,
+            24 * 365 * 100),
+      Range("privacy.transcript_retention_days", "TRANSCRIPTION_RETENTION_DAYS", At(&Config::transcript_retention_days),
+            1, 365 * 100),
+      Range("privacy.digest_retention_days", "DIGEST_RETENTION_DAYS", At(&Config::digest_retention_days), 1, 365 * 100),
+      Range("privacy.retention_interval_s", "REFLEXIO_RETENTION_INTERVAL_S", At(&Config::retention_interval_s), 1,
+            86400),
+      OneOf("privacy.pii_mode", "REFLEXIO_PII_MODE", At(&Config::pii_mode), {"audit", "mask", "strict"}),
+      OneOf("asr.engine", "REFLEXIO_ASR_ENGINE", At(&Config::asr_engine), {"pocketsphinx", "remote", "whisper"},
+            /*empty_chooses=*/true),
+      Text("asr.whisper.model_dir", "REFLEXIO_WHISPER_MODEL", At(&Config::whisper_model_dir)),
+      List("asr.whisper.languages", "REFLEXIO_WHISPER_LANGUAGES", At(&Config::whisper_languages), true),
+      Text("asr.pocketsphinx_model_dir", "REFLEXIO_POCKETSPHINX_MODEL_DIR", At(&Config::pocketsphinx_model_dir)),
+      List("asr.remote.urls", "REFLEXIO_ASR_REMOTE_URLS", At(&Config::remote_asr, &RemoteAsrConfig::base_urls), false),
+      Text("asr.remote.api_key", "REFLEXIO_ASR_REMOTE_API_KEY", At(&Config::remote_asr, &RemoteAsrConfig::api_key)),
+      Text("asr.remote.model", "REFLEXIO_ASR_REMOTE_MODEL", At(&Config::remote_asr, &RemoteAsrConfig::model)),
+      Text("asr.remote.language", "REFLEXIO_ASR_REMOTE_LANGUAGE", At(&Config::remote_asr, &RemoteAsrConfig::language)),
+      Range("asr.remote.timeout_s", "REFLEXIO_ASR_REMOTE_TIMEOUT_S",
+            At(&Config::remote_asr, &RemoteAsrConfig::timeout_s), 0.1, 3600),
+      Range("asr.remote.retries", "REFLEXIO_ASR_REMOTE_RETRIES", At(&Config::remote_asr, &RemoteAsrConfig::retries),
+            0, 20),
+      Range("asr.remote.breaker_failures", "REFLEXIO_ASR_REMOTE_BREAKER_FAILURES",
+            At(&Config::remote_asr, &RemoteAsrConfig::breaker_failures), 1, 1000),
+      Range("asr.remote.breaker_cooldown_s", "REFLEXIO_ASR_REMOTE_BREAKER_COOLDOWN_S",
+            At(&Config::remote_asr, &RemoteAsrConfig::breaker_cooldown_s), 0, 86400),
+      Switch("asr.remote.fallback", "REFLEXIO_ASR_REMOTE_FALLBACK",
+             At(&Config::remote_asr, &RemoteAsrConfig::fallback_to_embedded)),
+      OneOf("asr.vad", "REFLEXIO_VAD", At(&Config::vad), {"energy", "webrtc"}),
+      Range("jobs.worker_threads", "REFLEXIO_WORKER_THREADS", At(&Config::worker_threads), 0, 256),
+      Range("jobs.lease_s", "REFLEXIO_JOB_LEASE_S", At(&Config::job_lease_s), 1, 86400),
+      Range("jobs.max_attempts", "REFLEXIO_JOB_MAX_ATTEMPTS", At(&Config::job_max_attempts), 1, 100),
+      Range("jobs.retry_base_s", "REFLEXIO_JOB_RETRY_BASE_S", At(&Config::job_retry_base_s), 0, 3600),
+      Range("jobs.queue_age_degraded_s", "REFLEXIO_QUEUE_AGE_DEGRADED_S", At(&Config::queue_age_degraded_s), 1,
+            7 * 86400),
+      Range("jobs.scheduler_interval_s", "REFLEXIO_SCHEDULER_INTERVAL_S", At(&Config::scheduler_interval_s), 0.1,
+            86400),
+      Range("understanding.episode_gap_s", "REFLEXIO_EPISODE_GAP_S", At(&Config::episode_gap_s), 1, 86400),
+      OneOf("understanding.llm.provider", "REFLEXIO_LLM_PROVIDER", At(&Config::llm, &LlmConfig::provider),
+            {"embedded", "chat"}),
+      Text("understanding.llm.base_url", "REFLEXIO_LLM_BASE_URL", At(&Config::llm, &LlmConfig::base_url)),
+      Text("understanding.llm.api_key", "REFLEXIO_LLM_API_KEY", At(&Config::llm, &LlmConfig::api_key)),
+      Text("understanding.llm.model", "REFLEXIO_LLM_MODEL", At(&Config::llm, &LlmConfig::model)),
+      Switch("understanding.llm.local", "REFLEXIO_LLM_LOCAL", At(&Config::llm, &LlmConfig::local)),
+      Range("understanding.llm.timeout_s", "REFLEXIO_LLM_TIMEOUT_S", At(&Config::llm, &LlmConfig::timeout_s), 0.1, 3600),
+      OneOf("understanding.llm.response_format", "REFLEXIO_LLM_RESPONSE_FORMAT",
+            At(&Config::llm, &LlmConfig::response_format), {"json_schema", "json_object", "none"}),
+      Switch("understanding.llm.logprobs", "REFLEXIO_LLM_LOGPROBS", At(&Config::llm, &LlmConfig::logprobs)),
+      Range("understanding.llm.deepconf_threshold", "REFLEXIO_LLM_DEEPCONF_THRESHOLD",
+            At(&Config::llm, &LlmConfig::deepconf_threshold), 0, 100),
+      Range("understanding.llm.breaker_failures", "REFLEXIO_LLM_BREAKER_FAILURES",
+            At(&Config::llm, &LlmConfig::breaker_failures), 1, 1000),
+      Range("understanding.llm.breaker_cooldown_s", "REFLEXIO_LLM_BREAKER_COOLDOWN_S",
+            At(&Config::llm, &LlmConfig::breaker_cooldown_s), 0, 86400),
+      Text("understanding.letta.api_url", "LETTA_API_URL", At(&Config::letta, &LettaConfig::api_url)),
+      Text("understanding.letta.api_key", "LETTA_API_KEY", At(&Config::letta, &LettaConfig::api_key)),
+      Checked("digest.timezone", "REFLEXIO_TIMEZONE", At(&Config::timezone), TimeZoneName),
+      Checked("digest.time", "REFLEXIO_DIGEST_TIME", At(&Config::digest_time), ClockTimeOfDay),
+      Text("telegram.bot_token", "TELEGRAM_BOT_TOKEN", At(&Config::telegram, &TelegramConfig::bot_token)),
+      Text("telegram.chat_id", "TELEGRAM_CHAT_ID", At(&Config::telegram, &TelegramConfig::chat_id)),
+      Text("telegram.api_url", "TELEGRAM_API_URL", At(&Config::telegram, &TelegramConfig::api_url)),
+      Range("telegram.timeout_s", "REFLEXIO_TELEGRAM_TIMEOUT_S", At(&Config::telegram, &TelegramConfig::timeout_s),
+            0.1, 600),
+      Range("telegram.retry_base_s", "REFLEXIO_TELEGRAM_RETRY_BASE_S",
+            At(&Config::telegram, &TelegramConfig::retry_base_s), 0.01, 86400),
+      Range("telegram.max_attempts", "REFLEXIO_TELEGRAM_MAX_ATTEMPTS",
+            At(&Config::telegram, &TelegramConfig::max_attempts), 1, 1000),
+      OneOf("log.level", "REFLEXIO_LOG_LEVEL", At(&Config::log_level), {"debug", "info", "warn", "warning", "error"}),
   };
   return settings;
+}
+
+// Applies every setting that `lookup` has a value for under its `name` (the TOML key or the
+// environment variable); `source` says where the values came from in errors.
+Status ApplySettings(const std::string& source, const char* Setting::*name,
+                     const std::function<std::optional<std::string>(const std::string&)>& lookup, Config& config) {
+  for (const Setting& setting : Settings()) {
+    std::optional<std::string> value = lookup(setting.*name);
+    if (!value) continue;
+    std::string problem = setting.apply(*value, config);
+    if (!problem.empty()) {
+      return InvalidArgument(source + ": " + setting.*name + " " + problem, "invalid_config");
+    }
+  }
+  return Status::Ok();
 }
 
 std::optional<std::string> TomlValueAsString(const toml::table& root, const std::string& key) {
@@ -302,6 +284,12 @@ std::optional<std::string> TomlValueAsString(const toml::table& root, const std:
 
 }  // namespace
 
+std::vector<SettingName> KnownSettings() {
+  std::vector<SettingName> names;
+  for (const Setting& setting : Settings()) names.push_back({setting.toml_key, setting.env_name});
+  return names;
+}
+
 Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
   Config config;
   config.asr_engine.clear();  // chosen below unless a setting names it
@@ -316,19 +304,10 @@ Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
       msg << path << ":" << e.source().begin.line << ": " << e.description();
       return InvalidArgument(msg.str(), "invalid_config");
     }
-    Setter setter(path);
-    for (const auto& setting : Settings()) {
-      if (auto value = TomlValueAsString(root, setting.toml_key)) {
-        RETURN_IF_ERROR(setting.apply(setter, setting.toml_key, *value, config));
-      }
-    }
+    RETURN_IF_ERROR(ApplySettings(
+        path, &Setting::toml_key, [&root](const std::string& key) { return TomlValueAsString(root, key); }, config));
   }
-  Setter setter("environment");
-  for (const auto& setting : Settings()) {
-    if (auto value = env(setting.env_name)) {
-      RETURN_IF_ERROR(setting.apply(setter, setting.env_name, *value, config));
-    }
-  }
+  RETURN_IF_ERROR(ApplySettings("environment", &Setting::env_name, env, config));
   if (config.llm.provider == "chat" && (config.llm.base_url.empty() || config.llm.model.empty())) {
     return InvalidArgument("REFLEXIO_LLM_PROVIDER=chat needs REFLEXIO_LLM_BASE_URL and REFLEXIO_LLM_MODEL "
                            "(any OpenAI-compatible chat-completions server)", "invalid_config");

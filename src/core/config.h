@@ -127,6 +127,13 @@ struct Config {
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup ProcessEnvironment();
 
+// Every setting LoadConfig reads: its reflexio.toml key ("section.key") and environment variable.
+struct SettingName {
+  std::string toml_key;
+  std::string env_name;
+};
+std::vector<SettingName> KnownSettings();
+
 // toml_path: a file to read; empty means "reflexio.toml in the working directory, if present".
 Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env);
 

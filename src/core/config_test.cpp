@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 
 namespace reflexio {
 namespace {
@@ -109,6 +111,45 @@ TEST(Config, TelegramComesFromItsEnvironmentVariables) {
   EXPECT_DOUBLE_EQ(config->telegram.retry_base_s, 0.5);
   EXPECT_FALSE(LoadConfig("", FakeEnv({{"REFLEXIO_TELEGRAM_MAX_ATTEMPTS", "0"}})).ok());
   EXPECT_TRUE(LoadConfig("", FakeEnv({})).value().telegram.bot_token.empty()) << "nothing is sent by default";
+}
+
+TEST(Config, EverySettingIsInTheExampleFilesAndNothingElse) {
+  std::ifstream env_example(std::string(REFLEXIO_SOURCE_DIR) + "/.env.example");
+  std::set<std::string> listed;
+  for (std::string line; std::getline(env_example, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, std::regex("^#? ?([A-Z][A-Z0-9_]+)="))) listed.insert(m[1]);
+  }
+  std::set<std::string> known;
+  for (const SettingName& setting : KnownSettings()) {
+    known.insert(setting.env_name);
+    EXPECT_TRUE(listed.count(setting.env_name)) << setting.env_name << " is read but not in .env.example";
+  }
+  for (const std::string& name : listed) EXPECT_TRUE(known.count(name)) << name << " is in .env.example but never read";
+}
+
+TEST(Config, TheServerLimitsAndTheReplayBitrateAreSettings) {
+  auto config = LoadConfig("", FakeEnv({{"REFLEXIO_IDLE_TIMEOUT_S", "5"}, {"REFLEXIO_MAX_JSON_BODY_BYTES", "65536"},
+                                        {"REFLEXIO_OPUS_BITRATE", "24000"}, {"REFLEXIO_HANDLER_THREADS", "3"}}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_DOUBLE_EQ(config->idle_timeout_s, 5);
+  EXPECT_EQ(config->max_json_body_bytes, 65536u);
+  EXPECT_EQ(config->opus_bitrate, 24000);
+  EXPECT_EQ(config->handler_threads, 3);
+  auto low = LoadConfig("", FakeEnv({{"REFLEXIO_OPUS_BITRATE", "100"}}));
+  ASSERT_FALSE(low.ok());
+  EXPECT_EQ(low.status().message(), "environment: REFLEXIO_OPUS_BITRATE must be a number from 6000 to 128000, not '100'");
+  auto level = LoadConfig("", FakeEnv({{"REFLEXIO_LOG_LEVEL", "loud"}}));
+  ASSERT_FALSE(level.ok());
+  EXPECT_EQ(level.status().message(),
+            "environment: REFLEXIO_LOG_LEVEL must be debug, info, warn, warning or error, not 'loud'");
+  auto path = std::filesystem::temp_directory_path() / "reflexio_config_switch.toml";
+  std::ofstream(path) << "[understanding.llm]\nlogprobs = \"sometimes\"\n";
+  auto from_toml = LoadConfig(path.string(), FakeEnv({}));
+  std::filesystem::remove(path);
+  ASSERT_FALSE(from_toml.ok());
+  EXPECT_EQ(from_toml.status().message(),
+            path.string() + ": understanding.llm.logprobs must be true or false, not 'sometimes'");
 }
 
 TEST(Config, AChatModelNeedsItsAddressAndName) {

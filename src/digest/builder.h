@@ -6,27 +6,14 @@
 // time and a short quote). A day with little or mostly uncertain material is "degraded" and says
 // why instead of inventing content; a day with nothing is "empty" and says only that.
 //
-// The document, top level:
-//   format, tenant_id, date, timezone, status (ok | degraded | empty), degraded_reasons[],
-//   summary {text, sources[]},
-//   figures {recordings, speech_minutes, words, episodes, trusted_share},
-//   speech_minutes_by_hour[24] (local hours),
-//   timeline[] {episode_id, start, end, local_start, local_end, summary, urgency, sources[]},
-//   emotions[] {episode_id, at, local_time, valence, arousal, quadrant, emotions{}, sources[]},
-//   actions {new[], due[], done[]} each {id, text, who, commitment, due_date, state, sources[]},
-//   people[] / topics[] {text, mentions, sources[]},
-//   compared_with_last_7_days {new_topics[], repeating_topics[], new_people[], repeating_people[]},
-//   memory[] {id, kind, label, detail{}, episodes, learned_today},
-//   sources {"S1": {episode_id, recording_id, segment, start_s, end_s, captured_at, local_time, quote}, …}
-// Times are RFC 3339 UTC; local_* are the zone's clock. The same inputs give the same document.
+// The document's shape is model/digest_document.h. The same inputs give the same document.
 //
 // Thread-safe when the stores are.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 
+#include "model/digest_document.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -40,11 +27,9 @@ struct DigestDay {
 class DigestBuilder {
  public:
   explicit DigestBuilder(const Stores& stores) : stores_(stores) {}
-  Result<nlohmann::json> Build(const DigestDay& day);
+  Result<DigestDocument> Build(const DigestDay& day);
 
  private:
-  struct Material;
-  Result<Material> Collect(const DigestDay& day);
   Stores stores_;
 };
 

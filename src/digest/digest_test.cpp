@@ -12,21 +12,21 @@
 #include "core/test_support.h"
 #include "crypto/keys.h"
 #include "digest/builder.h"
-#include "memory/evidence.h"
 #include "digest/markdown.h"
 #include "digest/pdf.h"
 #include "digest/schedule.h"
 #include "digest/service.h"
 #include "digest/telegram_outbox.h"
 #include "llm/embedded_provider.h"
-#include "pipeline/episodes.h"
-#include "privacy/sealed_stores.h"
+#include "model/insight_body.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
+#include "privacy/sealed_stores.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_database.h"
 #include "text/normalize.h"
 #include "understanding/enricher.h"
+#include "understanding/episodes.h"
 
 namespace reflexio {
 namespace {
@@ -186,10 +186,10 @@ TEST_F(DigestTest, ActionsDueAndDoneTheWeekBeforeEmotionsAndMemory) {
   Record("15:00", {"the kittens were playing in the sun all afternoon", "i am so happy with the new garden",
                    "the garden looks wonderful"});
   Understand();
-  auto actions = db().insights.ListInsights(tenant_.id, {.scope = "episode", .kind = "action"}, 10, "");
+  auto actions = db().insights.ListInsights(tenant_.id, {.scope = InsightScope::kEpisode, .kind = InsightKind::kAction}, 10, "");
   ASSERT_TRUE(actions.ok());
   auto call = std::find_if(actions->items.begin(), actions->items.end(),
-                           [](const Insight& a) { return InsightBody(a).value("text", "") == "call stella tomorrow"; });
+                           [](const Insight& a) { return EpisodeBodyOf(a).text == "call stella tomorrow"; });
   ASSERT_NE(call, actions->items.end()) << [&] {
     std::string all;
     for (const Insight& a : actions->items) all += a.body + "\n";
@@ -197,7 +197,7 @@ TEST_F(DigestTest, ActionsDueAndDoneTheWeekBeforeEmotionsAndMemory) {
   }();
   ASSERT_EQ(call->due_date, "2026-11-26") << "'tomorrow', said on the 25th";
   Insight done = *call;
-  done.state = "done";
+  done.state = InsightState::kDone;
   done.updated_at = *LocalClockTime("2026-11-26", "18:00", kZone);  // ticked off in the evening
   ASSERT_TRUE(db().insights.PutInsight(done).ok());
 
@@ -238,20 +238,22 @@ TEST_F(DigestTest, ActionsDueAndDoneTheWeekBeforeEmotionsAndMemory) {
 }
 
 TEST_F(DigestTest, EmptyAndThinDaysSaySoInsteadOfInventing) {
-  auto empty = DigestBuilder(db()).Build({tenant_.id, "2026-11-25", kZone});
-  ASSERT_TRUE(empty.ok());
-  EXPECT_EQ((*empty)["status"], "empty");
-  EXPECT_EQ((*empty)["summary"]["text"], "Nothing was recorded on 2026-11-25.");
-  EXPECT_TRUE((*empty)["timeline"].empty());
+  auto built = DigestBuilder(db()).Build({tenant_.id, "2026-11-25", kZone});
+  ASSERT_TRUE(built.ok());
+  const json empty = *built;
+  EXPECT_EQ(empty["status"], "empty");
+  EXPECT_EQ(empty["summary"]["text"], "Nothing was recorded on 2026-11-25.");
+  EXPECT_TRUE(empty["timeline"].empty());
 
   Record("11:00", {"hmm okay then"}, "uncertain");
   Understand();
-  auto thin = DigestBuilder(db()).Build({tenant_.id, "2026-11-26", kZone});
-  ASSERT_TRUE(thin.ok());
-  EXPECT_EQ((*thin)["status"], "degraded");
-  EXPECT_THAT((*thin)["degraded_reasons"].dump(), HasSubstr("little speech"));
-  EXPECT_THAT((*thin)["degraded_reasons"].dump(), HasSubstr("mostly uncertain"));
-  EXPECT_THAT((*thin)["summary"]["text"].get<std::string>(), HasSubstr("may miss things"));
+  auto thin_built = DigestBuilder(db()).Build({tenant_.id, "2026-11-26", kZone});
+  ASSERT_TRUE(thin_built.ok());
+  const json thin = *thin_built;
+  EXPECT_EQ(thin["status"], "degraded");
+  EXPECT_THAT(thin["degraded_reasons"].dump(), HasSubstr("little speech"));
+  EXPECT_THAT(thin["degraded_reasons"].dump(), HasSubstr("mostly uncertain"));
+  EXPECT_THAT(thin["summary"]["text"].get<std::string>(), HasSubstr("may miss things"));
 }
 
 TEST_F(DigestTest, MarkdownEscapesWhatWasSaid) {
@@ -323,7 +325,7 @@ TEST_F(DigestTest, TheServiceServesTheStoredDigestUntilNewMaterialMakesItStale) 
   EXPECT_EQ(*service.TimeZoneOf(tenant_.id), kZone);
   auto first = service.Fresh(tenant_.id, "2026-11-26");
   ASSERT_TRUE(first.ok()) << first.status().message();
-  EXPECT_EQ(first->status, "ready");
+  EXPECT_EQ(first->status, DigestStatus::kReady);
   EXPECT_EQ(first->pdf.rfind("%PDF-", 0), 0u);
   EXPECT_THAT(first->markdown, HasSubstr("call stella"));
   clock_.Advance(60);
@@ -353,7 +355,7 @@ TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
   EXPECT_FALSE(*db().digests.ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
   clock_.Advance(121);  // the first builder died: its lease runs out
   EXPECT_TRUE(*db().digests.ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
-  Digest done{tenant_.id, "2026-11-26", "ready", "h", "{}", "md", "pdf", "", {}};
+  Digest done{tenant_.id, "2026-11-26", DigestStatus::kReady, "h", "{}", "md", "pdf", "", {}};
   ASSERT_TRUE(db().digests.StoreDigest(done).ok());
 
   // A stale day whose build someone else holds: answered at once, never waited for.
@@ -375,7 +377,9 @@ TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
   second.join();
   ASSERT_TRUE(a.ok() || b.ok()) << a.status().ToString() << " / " << b.status().ToString();
   for (const auto* answer : {&a, &b}) {
-    if (!answer->ok()) EXPECT_TRUE(DigestService::IsBuilding(answer->status())) << answer->status().ToString();
+    if (!answer->ok()) {
+      EXPECT_TRUE(DigestService::IsBuilding(answer->status())) << answer->status().ToString();
+    }
   }
   const Digest& built = a.ok() ? *a : *b;
   auto later = service.Fresh(tenant_.id, "2026-11-26");
@@ -384,7 +388,7 @@ TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
   EXPECT_EQ(later->content_json, built.content_json);
   auto listed = db().digests.ListDigests(tenant_.id, "", "", 10, "");
   ASSERT_EQ(listed->items.size(), 1u);
-  EXPECT_EQ(listed->items[0].status, "ready");
+  EXPECT_EQ(listed->items[0].status, DigestStatus::kReady);
   EXPECT_TRUE(listed->items[0].content_json.empty()) << "listings carry no contents";
 }
 
@@ -428,7 +432,7 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   EXPECT_EQ(before->built, 0) << "19:50 in Moscow: not yet";
   clock.Advance(3 * 3600);  // 22:50 in Moscow
   EXPECT_EQ(schedule.Run()->built, 1);
-  EXPECT_EQ((*db().digests.GetDigest(tenant_.id, "2026-11-26"))->status, "ready");
+  EXPECT_EQ((*db().digests.GetDigest(tenant_.id, "2026-11-26"))->status, DigestStatus::kReady);
   EXPECT_EQ(schedule.Run()->built, 0) << "once";
 
   // A second tenant in New York whose day has recordings; the server stops for two days.
@@ -461,9 +465,9 @@ TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   EXPECT_TRUE((*db().digests.GetDigest(bob.id, "2026-11-26")).has_value());
   EXPECT_FALSE((*db().digests.GetDigest(bob.id, "2026-11-28")).has_value()) << "14:50 in New York: not yet";
   EXPECT_EQ(caught_up->built, 1);
-  auto issued = db().outbox.GetDelivery(bob.id, "2026-11-26", "schedule");
+  auto issued = db().outbox.GetDelivery(bob.id, "2026-11-26", DeliveryOrigin::kSchedule);
   ASSERT_TRUE(issued.ok() && issued->has_value());
-  EXPECT_EQ((*issued)->state, "skipped");
+  EXPECT_EQ((*issued)->state, DeliveryState::kSkipped);
   EXPECT_THAT((*issued)->last_error, HasSubstr("TELEGRAM_BOT_TOKEN"));
 }
 

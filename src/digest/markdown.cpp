@@ -7,12 +7,10 @@ namespace reflexio {
 
 namespace {
 
-using json = nlohmann::json;
-
-std::string Refs(const json& sources) {
-  if (!sources.is_array() || sources.empty()) return "";
+std::string Refs(const SourceIds& sources) {
+  if (sources.empty()) return "";
   std::string out = " [";
-  for (size_t i = 0; i < sources.size(); ++i) out += (i ? ", " : "") + sources[i].get<std::string>();
+  for (size_t i = 0; i < sources.size(); ++i) out += (i ? ", " : "") + sources[i];
   return out + "]";
 }
 
@@ -22,7 +20,11 @@ std::string Number(double value, const char* format) {
   return buf;
 }
 
-std::string Text(const json& value) { return value.is_string() ? EscapeMarkdown(value.get<std::string>()) : ""; }
+std::string Joined(const std::vector<std::string>& list) {
+  std::string out;
+  for (const std::string& s : list) out += (out.empty() ? "" : ", ") + EscapeMarkdown(s);
+  return out.empty() ? std::string("none") : out;
+}
 
 }  // namespace
 
@@ -35,84 +37,73 @@ std::string EscapeMarkdown(const std::string& text) {
   return out;
 }
 
-std::string RenderDigestMarkdown(const json& d) {
+std::string RenderDigestMarkdown(const DigestDocument& d) {
   std::ostringstream md;
-  md << "# Daily digest — " << d.value("date", "") << "\n\n";
-  md << "_" << EscapeMarkdown(d.value("timezone", "")) << " · " << d.value("status", "") << "_\n\n";
-  for (const json& reason : d.value("degraded_reasons", json::array())) md << "> Note: " << Text(reason) << "\n";
-  if (!d.value("degraded_reasons", json::array()).empty()) md << "\n";
-  const json& summary = d["summary"];
-  md << Text(summary["text"]) << Refs(summary["sources"]) << "\n\n";
-  if (d.value("status", "") == "empty") return md.str();
+  md << "# Daily digest — " << d.date << "\n\n";
+  md << "_" << EscapeMarkdown(d.timezone) << " · " << ToString(d.status) << "_\n\n";
+  for (const std::string& reason : d.degraded_reasons) md << "> Note: " << EscapeMarkdown(reason) << "\n";
+  if (!d.degraded_reasons.empty()) md << "\n";
+  md << EscapeMarkdown(d.summary.text) << Refs(d.summary.sources) << "\n\n";
+  if (d.status == DigestDayStatus::kEmpty) return md.str();
 
-  const json& f = d["figures"];
+  const DigestFigures& f = d.figures;
   md << "| recordings | speech minutes | words | conversations | trusted |\n|---|---|---|---|---|\n";
-  md << "| " << f.value("recordings", 0) << " | " << Number(f.value("speech_minutes", 0.0), "%.1f") << " | "
-     << f.value("words", 0) << " | " << f.value("episodes", 0) << " | "
-     << Number(100 * f.value("trusted_share", 0.0), "%.0f") << " % |\n\n";
+  md << "| " << f.recordings << " | " << Number(f.speech_minutes, "%.1f") << " | " << f.words << " | " << f.episodes
+     << " | " << Number(100 * f.trusted_share, "%.0f") << " % |\n\n";
 
   md << "## Timeline\n\n";
-  for (const json& e : d["timeline"]) {
-    md << "- **" << e.value("local_start", "") << "–" << e.value("local_end", "") << "** "
-       << (e["summary"].is_string() ? Text(e["summary"]) : std::string("(not understood yet)"));
-    if (e["urgency"].is_string() && e["urgency"] != "low") md << " · urgency " << e["urgency"].get<std::string>();
-    md << Refs(e["sources"]) << "\n";
+  for (const DigestMoment& e : d.timeline) {
+    md << "- **" << e.local_start << "–" << e.local_end << "** "
+       << (e.summary ? EscapeMarkdown(*e.summary) : std::string("(not understood yet)"));
+    if (e.urgency && *e.urgency != "low") md << " · urgency " << *e.urgency;
+    md << Refs(e.sources) << "\n";
   }
   md << "\n## Emotions\n\n";
-  if (d["emotions"].empty()) md << "No conversation was understood yet.\n";
-  for (const json& e : d["emotions"]) {
-    md << "- " << e.value("local_time", "") << " " << Text(e["quadrant"]) << " (valence "
-       << Number(e["valence"].is_number() ? e["valence"].get<double>() : 0, "%+.2f") << ", arousal "
-       << (e["arousal"].is_number() ? Number(e["arousal"].get<double>(), "%.2f") : std::string("unknown")) << ")"
-       << Refs(e["sources"]) << "\n";
+  if (d.emotions.empty()) md << "No conversation was understood yet.\n";
+  for (const DigestEmotion& e : d.emotions) {
+    md << "- " << e.local_time << " " << EscapeMarkdown(e.quadrant) << " (valence " << Number(e.valence, "%+.2f")
+       << ", arousal " << (e.arousal ? Number(*e.arousal, "%.2f") : std::string("unknown")) << ")" << Refs(e.sources)
+       << "\n";
   }
   md << "\n## Actions\n\n";
-  auto actions = [&](const char* title, const json& list) {
+  auto actions = [&](const char* title, const std::vector<DigestAction>& list) {
     md << "**" << title << "**\n\n";
     if (list.empty()) md << "- none\n";
-    for (const json& a : list) {
-      md << "- [" << (a.value("state", "") == "done" ? "x" : " ") << "] " << Text(a["text"]);
-      if (a["who"].is_string() && !a["who"].get<std::string>().empty()) md << " — " << Text(a["who"]);
-      if (a["due_date"].is_string()) md << " (due " << a["due_date"].get<std::string>() << ")";
-      md << Refs(a["sources"]) << "\n";
+    for (const DigestAction& a : list) {
+      md << "- [" << (a.state == "done" ? "x" : " ") << "] " << EscapeMarkdown(a.text);
+      if (!a.who.empty()) md << " — " << EscapeMarkdown(a.who);
+      if (a.due_date) md << " (due " << *a.due_date << ")";
+      md << Refs(a.sources) << "\n";
     }
     md << "\n";
   };
-  actions("New", d["actions"]["new"]);
-  actions("Due today", d["actions"]["due"]);
-  actions("Done today", d["actions"]["done"]);
-  auto mentions = [&](const char* title, const json& list) {
+  actions("New", d.actions.added);
+  actions("Due today", d.actions.due);
+  actions("Done today", d.actions.done);
+  auto mentions = [&](const char* title, const std::vector<DigestMention>& list) {
     md << "## " << title << "\n\n";
     if (list.empty()) md << "- none\n";
-    for (const json& item : list) md << "- " << Text(item["text"]) << " ×" << item.value("mentions", 0) << Refs(item["sources"]) << "\n";
+    for (const DigestMention& item : list) {
+      md << "- " << EscapeMarkdown(item.text) << " ×" << item.mentions << Refs(item.sources) << "\n";
+    }
     md << "\n";
   };
-  mentions("People", d["people"]);
-  mentions("Topics", d["topics"]);
-  const json& c = d["compared_with_last_7_days"];
-  auto joined = [](const json& list) {
-    std::string out;
-    for (const json& s : list) out += (out.empty() ? "" : ", ") + EscapeMarkdown(s.get<std::string>());
-    return out.empty() ? std::string("none") : out;
-  };
-  md << "## Compared with the last 7 days\n\n- new topics: " << joined(c["new_topics"])
-     << "\n- topics that keep coming back: " << joined(c["repeating_topics"]) << "\n- new people: " << joined(c["new_people"])
-     << "\n- people seen again: " << joined(c["repeating_people"]) << "\n\n";
+  mentions("People", d.people);
+  mentions("Topics", d.topics);
+  const DigestComparison& c = d.compared_with_last_7_days;
+  md << "## Compared with the last 7 days\n\n- new topics: " << Joined(c.new_topics)
+     << "\n- topics that keep coming back: " << Joined(c.repeating_topics) << "\n- new people: " << Joined(c.new_people)
+     << "\n- people seen again: " << Joined(c.repeating_people) << "\n\n";
   md << "## Memory\n\n";
-  if (d["memory"].empty()) md << "- nothing new\n";
-  for (const json& entry : d["memory"]) {
-    md << "- " << (entry.value("learned_today", false) ? "new " : "") << Text(entry["kind"]) << ": " << Text(entry["label"])
-       << " (" << entry.value("episodes", 0) << " conversation(s))\n";
+  if (d.memory.empty()) md << "- nothing new\n";
+  for (const DigestMemoryEntry& entry : d.memory) {
+    md << "- " << (entry.learned_today ? "new " : "") << EscapeMarkdown(entry.kind) << ": " << EscapeMarkdown(entry.label)
+       << " (" << entry.episodes << " conversation(s))\n";
   }
   md << "\n## Sources\n\n";
-  // S1, S2, … S10: in citation order, not string order.
-  for (size_t n = 1; n <= d["sources"].size(); ++n) {
-    std::string id = "S" + std::to_string(n);
-    if (!d["sources"].contains(id)) continue;
-    const json& s = d["sources"][id];
-    md << "- **" << id << "** " << s.value("local_time", "") << " — “" << Text(s["quote"]) << "” (recording "
-       << s.value("recording_id", "") << ", " << Number(s.value("start_s", 0.0), "%.1f") << "–"
-       << Number(s.value("end_s", 0.0), "%.1f") << " s)\n";
+  for (const auto& [id, s] : d.SourcesInOrder()) {
+    md << "- **" << id << "** " << s->local_time << " — “" << EscapeMarkdown(s->quote) << "” (recording "
+       << s->recording_id << ", " << Number(s->start_s, "%.1f") << "–" << Number(s->end_s, "%.1f") << " s)\n";
   }
   return md.str();
 }

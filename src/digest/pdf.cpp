@@ -12,8 +12,6 @@ namespace reflexio {
 
 namespace {
 
-using json = nlohmann::json;
-
 constexpr double kWidth = 595.28, kHeight = 841.89;  // A4 in points
 constexpr double kMargin = 50;
 constexpr double kBottom = kHeight - kMargin;
@@ -30,13 +28,12 @@ std::string Escape(const std::string& text) {
   return out;
 }
 
-std::string Str(const json& value) { return value.is_string() ? value.get<std::string>() : ""; }
-
-std::string Refs(const json& sources) {
-  if (!sources.is_array() || sources.empty()) return "";
+// Source references, greyed: "  [S1, S2]".
+std::string Refs(const SourceIds& sources) {
+  if (sources.empty()) return "";
   std::string out = "  [";
-  for (size_t i = 0; i < sources.size(); ++i) out += (i ? ", " : "") + Str(sources[i]);
-  return out + "]";
+  for (size_t i = 0; i < sources.size(); ++i) out += (i ? ", " : "") + sources[i];
+  return "<span foreground='#777'>" + Escape(out + "]") + "</span>";
 }
 
 std::string Format(const char* format, double value) {
@@ -124,7 +121,7 @@ double HourOf(const std::string& hh_mm) {
   return std::atoi(hh_mm.substr(0, 2).c_str()) + std::atoi(hh_mm.substr(3, 2).c_str()) / 60.0;
 }
 
-void EmotionChart(Writer& out, const json& emotions) {
+void EmotionChart(Writer& out, const std::vector<DigestEmotion>& emotions) {
   cairo_t* cr = out.cr();
   double x = kMargin, y = out.y(), w = kWidth - 2 * kMargin, h = 150;
   Axes(cr, x, y, w, h);
@@ -133,16 +130,14 @@ void EmotionChart(Writer& out, const json& emotions) {
   cairo_move_to(cr, x, y + h / 2);
   cairo_line_to(cr, x + w, y + h / 2);
   cairo_stroke(cr);
-  for (const json& e : emotions) {
-    double at = x + w * HourOf(Str(e["local_time"])) / 24;
-    if (e["valence"].is_number()) {
-      double v = std::clamp(e["valence"].get<double>(), -1.0, 1.0);
-      cairo_set_source_rgb(cr, 0.16, 0.38, 0.75);
-      cairo_arc(cr, at, y + h / 2 - v * h / 2, 4, 0, 2 * G_PI);
-      cairo_fill(cr);
-    }
-    if (e["arousal"].is_number()) {
-      double a = std::clamp(e["arousal"].get<double>(), 0.0, 1.0);
+  for (const DigestEmotion& e : emotions) {
+    double at = x + w * HourOf(e.local_time) / 24;
+    double v = std::clamp(e.valence, -1.0, 1.0);
+    cairo_set_source_rgb(cr, 0.16, 0.38, 0.75);
+    cairo_arc(cr, at, y + h / 2 - v * h / 2, 4, 0, 2 * G_PI);
+    cairo_fill(cr);
+    if (e.arousal) {
+      double a = std::clamp(*e.arousal, 0.0, 1.0);
       cairo_set_source_rgb(cr, 0.9, 0.5, 0.1);
       cairo_rectangle(cr, at - 3.5, y + h - a * h - 3.5, 7, 7);
       cairo_fill(cr);
@@ -155,15 +150,15 @@ void EmotionChart(Writer& out, const json& emotions) {
                 9, 10);
 }
 
-void SpeechChart(Writer& out, const json& minutes) {
+void SpeechChart(Writer& out, const std::vector<double>& minutes) {
   cairo_t* cr = out.cr();
   double x = kMargin, y = out.y(), w = kWidth - 2 * kMargin, h = 120;
   Axes(cr, x, y, w, h);
   double most = 1;
-  for (const json& m : minutes) most = std::max(most, m.get<double>());
+  for (double m : minutes) most = std::max(most, m);
   cairo_set_source_rgb(cr, 0.25, 0.6, 0.45);
   for (size_t hour = 0; hour < minutes.size() && hour < 24; ++hour) {
-    double value = minutes[hour].get<double>();
+    double value = minutes[hour];
     if (value <= 0) continue;
     double bar = h * value / most;
     cairo_rectangle(cr, x + w * hour / 24 + 2, y + h - bar, w / 24 - 4, bar);
@@ -174,9 +169,80 @@ void SpeechChart(Writer& out, const json& minutes) {
   out.Paragraph("speech minutes per hour (tallest bar: " + Format("%.1f", most) + " min)", 9, 10);
 }
 
+// The cover: the date, the day in brief and its figures.
+void Cover(Writer& out, const DigestDocument& d) {
+  out.y() = 160;
+  out.Paragraph("<span foreground='#555'>Reflexio · daily digest</span>", 13, 12);
+  out.Paragraph("<b>" + Escape(d.date) + "</b>", 34, 8);
+  out.Paragraph(Escape(d.timezone) + " · " + Escape(ToString(d.status)), 11, 24);
+  for (const std::string& reason : d.degraded_reasons) out.Paragraph("<i>Note: " + Escape(reason) + "</i>", 10.5, 4);
+  out.Paragraph(Escape(d.summary.text) + Refs(d.summary.sources), 13, 18);
+  const DigestFigures& f = d.figures;
+  out.Paragraph(std::to_string(f.recordings) + " recordings · " + Format("%.1f", f.speech_minutes) +
+                    " minutes of speech · " + std::to_string(f.words) + " words · " + std::to_string(f.episodes) +
+                    " conversations · " + Format("%.0f", 100 * f.trusted_share) + " % clearly heard",
+                10.5, 8);
+}
+
+void Actions(Writer& out, const DigestActions& actions) {
+  out.Heading("Actions");
+  for (const auto& [title, list] : {std::pair{"New", &actions.added}, std::pair{"Due today", &actions.due},
+                                    std::pair{"Done today", &actions.done}}) {
+    out.Paragraph(std::string("<b>") + title + "</b>", 11, 3);
+    if (list->empty()) out.Paragraph("none", 10.5, 3, 12);
+    for (const DigestAction& a : *list) {
+      std::string line = std::string(a.state == "done" ? "☑ " : "☐ ") + Escape(a.text);
+      if (!a.who.empty()) line += " — " + Escape(a.who);
+      if (a.due_date) line += " (due " + Escape(*a.due_date) + ")";
+      out.Paragraph(line + Refs(a.sources), 10.5, 3, 12);
+    }
+  }
+}
+
+// Timeline, actions, people and topics, the week's comparison, memory and the sources.
+void Sections(Writer& out, const DigestDocument& d) {
+  out.Heading("Timeline");
+  for (const DigestMoment& e : d.timeline) {
+    out.Paragraph("<b>" + Escape(e.local_start) + "–" + Escape(e.local_end) + "</b>  " +
+                  (e.summary ? Escape(*e.summary) : "<i>not understood yet</i>") + Refs(e.sources));
+  }
+  Actions(out, d.actions);
+  auto mentions = [&](const char* title, const std::vector<DigestMention>& list) {
+    out.Heading(title);
+    if (list.empty()) out.Paragraph("none");
+    for (const DigestMention& item : list) {
+      out.Paragraph(Escape(item.text) + " ×" + std::to_string(item.mentions) + Refs(item.sources));
+    }
+  };
+  mentions("People", d.people);
+  mentions("Topics", d.topics);
+  auto joined = [](const std::vector<std::string>& list) {
+    std::string out;
+    for (const std::string& s : list) out += (out.empty() ? "" : ", ") + Escape(s);
+    return out.empty() ? std::string("none") : out;
+  };
+  const DigestComparison& c = d.compared_with_last_7_days;
+  out.Heading("Compared with the last 7 days");
+  out.Paragraph("New topics: " + joined(c.new_topics));
+  out.Paragraph("Keep coming back: " + joined(c.repeating_topics));
+  out.Paragraph("New people: " + joined(c.new_people) + " · seen again: " + joined(c.repeating_people));
+  out.Heading("Memory");
+  if (d.memory.empty()) out.Paragraph("nothing new");
+  for (const DigestMemoryEntry& entry : d.memory) {
+    out.Paragraph(std::string(entry.learned_today ? "new · " : "") + Escape(entry.kind) + ": " + Escape(entry.label));
+  }
+  out.Heading("Sources");
+  for (const auto& [id, s] : d.SourcesInOrder()) {
+    out.Paragraph("<b>" + id + "</b>  " + Escape(s->local_time) + "  “" + Escape(s->quote) +
+                      "”  <span foreground='#777'>recording " + Escape(s->recording_id) + " at " +
+                      Format("%.1f", s->start_s) + " s</span>",
+                  9.5, 3);
+  }
+}
+
 }  // namespace
 
-Result<std::string> RenderDigestPdf(const json& d) {
+Result<std::string> RenderDigestPdf(const DigestDocument& d) {
   std::string bytes;
   std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> surface(
       cairo_pdf_surface_create_for_stream(Append, &bytes, kWidth, kHeight), cairo_surface_destroy);
@@ -184,97 +250,22 @@ Result<std::string> RenderDigestPdf(const json& d) {
     return Internal(std::string("cannot start a PDF: ") + cairo_status_to_string(cairo_surface_status(surface.get())));
   }
   // Deterministic bytes: the document's dates are the digest's, never the clock's.
-  std::string date = Str(d["date"]) + "T22:50:00";
+  std::string date = d.date + "T22:50:00";
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, date.c_str());
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_MOD_DATE, date.c_str());
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, ("Reflexio digest " + Str(d["date"])).c_str());
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, ("Reflexio digest " + d.date).c_str());
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "Reflexio");
   std::unique_ptr<cairo_t, decltype(&cairo_destroy)> cr(cairo_create(surface.get()), cairo_destroy);
   Writer out(cr.get());
-
-  // Cover.
-  out.y() = 160;
-  out.Paragraph("<span foreground='#555'>Reflexio · daily digest</span>", 13, 12);
-  out.Paragraph("<b>" + Escape(Str(d["date"])) + "</b>", 34, 8);
-  out.Paragraph(Escape(Str(d["timezone"])) + " · " + Escape(Str(d["status"])), 11, 24);
-  for (const json& reason : d.value("degraded_reasons", json::array())) {
-    out.Paragraph("<i>Note: " + Escape(Str(reason)) + "</i>", 10.5, 4);
-  }
-  out.Paragraph(Escape(Str(d["summary"]["text"])) + "<span foreground='#777'>" + Escape(Refs(d["summary"]["sources"])) + "</span>",
-                13, 18);
-  const json& f = d["figures"];
-  out.Paragraph(std::to_string(f.value("recordings", 0)) + " recordings · " + Format("%.1f", f.value("speech_minutes", 0.0)) +
-                    " minutes of speech · " + std::to_string(f.value("words", 0)) + " words · " +
-                    std::to_string(f.value("episodes", 0)) + " conversations · " +
-                    Format("%.0f", 100 * f.value("trusted_share", 0.0)) + " % clearly heard",
-                10.5, 8);
-  if (Str(d["status"]) == "empty") {
-    cairo_show_page(cr.get());
-    cr.reset();
-    cairo_surface_finish(surface.get());
-    return bytes;
-  }
-
-  out.NewPage();
-  out.Heading("Emotion through the day");
-  EmotionChart(out, d["emotions"]);
-  out.Heading("Speech per hour");
-  SpeechChart(out, d["speech_minutes_by_hour"]);
-
-  out.NewPage();
-  out.Heading("Timeline");
-  for (const json& e : d["timeline"]) {
-    out.Paragraph("<b>" + Escape(Str(e["local_start"])) + "–" + Escape(Str(e["local_end"])) + "</b>  " +
-                      (e["summary"].is_string() ? Escape(Str(e["summary"])) : "<i>not understood yet</i>") +
-                      "<span foreground='#777'>" + Escape(Refs(e["sources"])) + "</span>");
-  }
-  out.Heading("Actions");
-  for (const auto& [title, key] : std::vector<std::pair<std::string, std::string>>{
-           {"New", "new"}, {"Due today", "due"}, {"Done today", "done"}}) {
-    out.Paragraph("<b>" + title + "</b>", 11, 3);
-    if (d["actions"][key].empty()) out.Paragraph("none", 10.5, 3, 12);
-    for (const json& a : d["actions"][key]) {
-      std::string line = std::string(Str(a["state"]) == "done" ? "☑ " : "☐ ") + Escape(Str(a["text"]));
-      if (!Str(a["who"]).empty()) line += " — " + Escape(Str(a["who"]));
-      if (a["due_date"].is_string()) line += " (due " + Escape(Str(a["due_date"])) + ")";
-      out.Paragraph(line + "<span foreground='#777'>" + Escape(Refs(a["sources"])) + "</span>", 10.5, 3, 12);
-    }
-  }
-  auto mentions = [&](const char* title, const json& list) {
-    out.Heading(title);
-    if (list.empty()) out.Paragraph("none");
-    for (const json& item : list) {
-      out.Paragraph(Escape(Str(item["text"])) + " ×" + std::to_string(item.value("mentions", 0)) + "<span foreground='#777'>" +
-                    Escape(Refs(item["sources"])) + "</span>");
-    }
-  };
-  mentions("People", d["people"]);
-  mentions("Topics", d["topics"]);
-  const json& c = d["compared_with_last_7_days"];
-  auto joined = [](const json& list) {
-    std::string out;
-    for (const json& s : list) out += (out.empty() ? "" : ", ") + Escape(Str(s));
-    return out.empty() ? std::string("none") : out;
-  };
-  out.Heading("Compared with the last 7 days");
-  out.Paragraph("New topics: " + joined(c["new_topics"]));
-  out.Paragraph("Keep coming back: " + joined(c["repeating_topics"]));
-  out.Paragraph("New people: " + joined(c["new_people"]) + " · seen again: " + joined(c["repeating_people"]));
-  out.Heading("Memory");
-  if (d["memory"].empty()) out.Paragraph("nothing new");
-  for (const json& entry : d["memory"]) {
-    out.Paragraph(std::string(entry.value("learned_today", false) ? "new · " : "") + Escape(Str(entry["kind"])) + ": " +
-                  Escape(Str(entry["label"])));
-  }
-  out.Heading("Sources");
-  for (size_t n = 1; n <= d["sources"].size(); ++n) {
-    std::string id = "S" + std::to_string(n);
-    if (!d["sources"].contains(id)) continue;
-    const json& s = d["sources"][id];
-    out.Paragraph("<b>" + id + "</b>  " + Escape(Str(s["local_time"])) + "  “" + Escape(Str(s["quote"])) +
-                      "”  <span foreground='#777'>recording " + Escape(Str(s["recording_id"])) + " at " +
-                      Format("%.1f", s.value("start_s", 0.0)) + " s</span>",
-                  9.5, 3);
+  Cover(out, d);
+  if (d.status != DigestDayStatus::kEmpty) {
+    out.NewPage();
+    out.Heading("Emotion through the day");
+    EmotionChart(out, d.emotions);
+    out.Heading("Speech per hour");
+    SpeechChart(out, d.speech_minutes_by_hour);
+    out.NewPage();
+    Sections(out, d);
   }
   cairo_show_page(cr.get());
   cr.reset();

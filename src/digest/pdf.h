@@ -6,14 +6,13 @@
 // the clock. Thread-safe (each call has its own surface).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "core/status.h"
+#include "model/digest_document.h"
 
 namespace reflexio {
 
-Result<std::string> RenderDigestPdf(const nlohmann::json& digest);
+Result<std::string> RenderDigestPdf(const DigestDocument& digest);
 
 }  // namespace reflexio

@@ -25,7 +25,7 @@ Result<DigestRoundReport> DigestSchedule::Run() {
     ASSIGN_OR_RETURN(auto dates, DueDates(now, zone, digest_time));
     ASSIGN_OR_RETURN(std::string today, LocalDate(now, zone));
     for (const std::string& date : dates) {
-      ASSIGN_OR_RETURN(auto issued, stores_.outbox.GetDelivery(tenant.id, date, "schedule"));
+      ASSIGN_OR_RETURN(auto issued, stores_.outbox.GetDelivery(tenant.id, date, DeliveryOrigin::kSchedule));
       if (issued) continue;
       ASSIGN_OR_RETURN(LocalDayBounds bounds, LocalDay(date, zone));
       if (date != today) {
@@ -48,7 +48,7 @@ Result<DigestRoundReport> DigestSchedule::Run() {
         LOG_WARN("digest of " << date << " for tenant " << tenant.id << " failed: " << built.status().message());
         continue;
       }
-      auto queued = outbox_.Enqueue(*built, "schedule", /*replace=*/false);
+      auto queued = outbox_.Enqueue(*built, DeliveryOrigin::kSchedule, /*replace=*/false);
       if (!queued.ok() && queued.status().code() != ErrorCode::kConflict) {
         ++report.failed;
         LOG_WARN("digest of " << date << " for tenant " << tenant.id
@@ -57,7 +57,7 @@ Result<DigestRoundReport> DigestSchedule::Run() {
       }
       ++report.built;
       LOG_INFO("digest of " << date << " built for tenant " << tenant.id << " (" << zone << ")"
-                            << (queued.ok() && queued->state == "skipped" ? "; not sent: " + queued->last_error : ""));
+                            << (queued.ok() && queued->state == DeliveryState::kSkipped ? "; not sent: " + queued->last_error : ""));
     }
   }
   ASSIGN_OR_RETURN(report.deliveries, outbox_.DeliverDue());

@@ -55,7 +55,7 @@ Result<Digest> DigestService::Build(const std::string& tenant_id, const std::str
   ASSIGN_OR_RETURN(std::string zone, TimeZoneOf(tenant_id));
   ASSIGN_OR_RETURN(std::string hash, InputsFingerprint(tenant_id, date, zone));
   ASSIGN_OR_RETURN(auto stored, stores_.digests.GetDigest(tenant_id, date));
-  if (only_if_stale && stored && stored->status == "ready" && stored->inputs_hash == hash) return *stored;
+  if (only_if_stale && stored && stored->status == DigestStatus::kReady && stored->inputs_hash == hash) return *stored;
   ASSIGN_OR_RETURN(bool claimed, stores_.digests.ClaimDigestBuild(tenant_id, date, AddSeconds(clock_.Now(), kBuildLease_s)));
   if (!claimed) {
     return Unavailable("the digest of " + date + " is being built; ask again in " + std::to_string(kRetryAfter_s) +
@@ -71,14 +71,14 @@ Result<Digest> DigestService::Build(const std::string& tenant_id, const std::str
   auto content = builder.Build(day);
   Result<std::string> pdf = content.ok() ? RenderDigestPdf(*content) : Result<std::string>(content.status());
   if (!content.ok() || !pdf.ok()) {
-    digest.status = "failed";
+    digest.status = DigestStatus::kFailed;
     digest.error = content.ok() ? pdf.status().message() : content.status().message();
     LOG_WARN("the digest of " << date << " for tenant " << tenant_id << " failed: " << digest.error);
     RETURN_IF_ERROR(stores_.digests.StoreDigest(digest));
     return Internal("the digest of " + date + " could not be built: " + digest.error, "digest_failed");
   }
-  digest.status = "ready";
-  digest.content_json = content->dump(2);
+  digest.status = DigestStatus::kReady;
+  digest.content_json = nlohmann::json(*content).dump(2);
   digest.markdown = RenderDigestMarkdown(*content);
   digest.pdf = std::move(*pdf);
   RETURN_IF_ERROR(stores_.digests.StoreDigest(digest));

@@ -11,8 +11,6 @@ namespace reflexio {
 
 namespace {
 
-using json = nlohmann::json;
-
 size_t Utf16Length(std::string_view utf8) {
   return static_cast<size_t>(
       icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size()))).length());
@@ -89,32 +87,26 @@ std::vector<std::string> Pack(const std::vector<Line>& lines, size_t limit) {
   return messages;
 }
 
-std::string Str(const json& value) { return value.is_string() ? value.get<std::string>() : ""; }
-
-std::string Figures(const json& f) {
+std::string Figures(const DigestFigures& f) {
   char minutes[32];
-  std::snprintf(minutes, sizeof minutes, "%.1f", f.value("speech_minutes", 0.0));
-  return std::to_string(f.value("recordings", 0)) + " recording(s) · " + minutes + " min of speech · " +
-         std::to_string(f.value("words", 0)) + " words · " + std::to_string(f.value("episodes", 0)) +
-         " conversation(s)";
+  std::snprintf(minutes, sizeof minutes, "%.1f", f.speech_minutes);
+  return std::to_string(f.recordings) + " recording(s) · " + minutes + " min of speech · " + std::to_string(f.words) +
+         " words · " + std::to_string(f.episodes) + " conversation(s)";
 }
 
-std::string ActionLine(const json& a) {
-  std::string line = "• " + Str(a["text"]);
-  std::string who = Str(a["who"]);
-  std::string due = Str(a["due_date"]);
-  if (!who.empty()) line += " — " + who;
-  if (!due.empty()) line += " (due " + due + ")";
-  if (a.value("commitment", false)) line += " [commitment]";
+std::string ActionLine(const DigestAction& a) {
+  std::string line = "• " + a.text;
+  if (!a.who.empty()) line += " — " + a.who;
+  if (a.due_date) line += " (due " + *a.due_date + ")";
+  if (a.commitment) line += " [commitment]";
   return line;
 }
 
-std::string Names(const json& items) {
+std::string Names(const std::vector<DigestMention>& items) {
   std::string out;
-  for (const json& item : items) {
-    std::string text = Str(item["text"]);
-    if (text.empty()) continue;
-    out += (out.empty() ? "" : ", ") + text;
+  for (const DigestMention& item : items) {
+    if (item.text.empty()) continue;
+    out += (out.empty() ? "" : ", ") + item.text;
   }
   return out;
 }
@@ -140,25 +132,23 @@ size_t TelegramTextLength(const std::string& html) {
   return Utf16Length(text);
 }
 
-std::vector<std::string> RenderTelegramMessages(const json& d, size_t limit) {
+std::vector<std::string> RenderTelegramMessages(const DigestDocument& d, size_t limit) {
   std::vector<Line> lines;
-  lines.push_back({"Reflexio · daily digest · " + Str(d["date"]), true});
-  for (const json& reason : d.value("degraded_reasons", json::array())) lines.push_back({"Note: " + Str(reason)});
-  lines.push_back({Str(d["summary"]["text"])});
-  if (d.value("status", "") != "empty") {
+  lines.push_back({"Reflexio · daily digest · " + d.date, true});
+  for (const std::string& reason : d.degraded_reasons) lines.push_back({"Note: " + reason});
+  lines.push_back({d.summary.text});
+  if (d.status != DigestDayStatus::kEmpty) {
     lines.push_back({""});
-    lines.push_back({Figures(d["figures"])});
-    const json& actions = d["actions"];
-    for (auto [key, title] : {std::pair{"new", "New actions"}, std::pair{"due", "Due today"},
-                              std::pair{"done", "Done"}}) {
-      const json& list = actions.contains(key) ? actions[key] : json::array();
-      if (list.empty()) continue;
+    lines.push_back({Figures(d.figures)});
+    for (const auto& [title, list] : {std::pair{"New actions", &d.actions.added}, std::pair{"Due today", &d.actions.due},
+                                      std::pair{"Done", &d.actions.done}}) {
+      if (list->empty()) continue;
       lines.push_back({""});
       lines.push_back({title, true});
-      for (const json& a : list) lines.push_back({ActionLine(a)});
+      for (const DigestAction& a : *list) lines.push_back({ActionLine(a)});
     }
-    std::string people = Names(d.value("people", json::array()));
-    std::string topics = Names(d.value("topics", json::array()));
+    std::string people = Names(d.people);
+    std::string topics = Names(d.topics);
     if (!people.empty() || !topics.empty()) lines.push_back({""});
     if (!people.empty()) lines.push_back({"People: " + people});
     if (!topics.empty()) lines.push_back({"Topics: " + topics});
@@ -166,9 +156,8 @@ std::vector<std::string> RenderTelegramMessages(const json& d, size_t limit) {
   return Pack(lines, limit);
 }
 
-std::string TelegramDocumentCaption(const json& d) {
-  return EscapeHtml("The digest of " + Str(d["date"]) + " (" + Str(d["timezone"]) +
-                            "): timeline, emotions, actions and sources.");
+std::string TelegramDocumentCaption(const DigestDocument& d) {
+  return EscapeHtml("The digest of " + d.date + " (" + d.timezone + "): timeline, emotions, actions and sources.");
 }
 
 }  // namespace reflexio

@@ -8,11 +8,11 @@
 // (EscapeHtml, text/normalize.h). Pure functions; thread-safe.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <string>
 #include <vector>
+
+#include "model/digest_document.h"
 
 namespace reflexio {
 
@@ -21,10 +21,10 @@ inline constexpr size_t kTelegramTextLimit = 4096;
 // The length Telegram counts: tags dropped, entities decoded, UTF-16 code units.
 size_t TelegramTextLength(const std::string& html);
 
-// A "reflexio-digest-1" document (digest/builder.h) as one or more messages of at most `limit`.
-std::vector<std::string> RenderTelegramMessages(const nlohmann::json& digest, size_t limit = kTelegramTextLimit);
+// A digest as one or more messages of at most `limit`.
+std::vector<std::string> RenderTelegramMessages(const DigestDocument& digest, size_t limit = kTelegramTextLimit);
 
 // The caption of the PDF sent after the messages (short: captions take 1,024 characters).
-std::string TelegramDocumentCaption(const nlohmann::json& digest);
+std::string TelegramDocumentCaption(const DigestDocument& digest);
 
 }  // namespace reflexio

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <nlohmann/json.hpp>
 
 #include "core/log.h"
 #include "digest/telegram_message.h"
@@ -11,7 +10,6 @@
 namespace reflexio {
 
 namespace {
-using json = nlohmann::json;
 using Outcome = TelegramReply::Outcome;
 constexpr int kClaimBatch = 10;
 }  // namespace
@@ -57,7 +55,7 @@ Status TelegramOutbox::Guard(const Digest& digest, DigestDelivery& d) {
     auto prepared = guard_->Prepare(d.tenant_id, message, telegram);
     if (!prepared.ok()) {
       if (prepared.status().code() != ErrorCode::kPermissionDenied) return prepared.status();
-      d.state = "skipped";
+      d.state = DeliveryState::kSkipped;
       d.chat_id.clear();
       d.messages.clear();
       d.last_error = "not sent: " + prepared.status().message();
@@ -73,7 +71,7 @@ Status TelegramOutbox::Guard(const Digest& digest, DigestDelivery& d) {
   return Status::Ok();
 }
 
-Result<DigestDelivery> TelegramOutbox::Enqueue(const Digest& digest, const std::string& origin, bool replace) {
+Result<DigestDelivery> TelegramOutbox::Enqueue(const Digest& digest, DeliveryOrigin origin, bool replace) {
   DigestDelivery d;
   d.tenant_id = digest.tenant_id;
   d.date = digest.date;
@@ -82,25 +80,25 @@ Result<DigestDelivery> TelegramOutbox::Enqueue(const Digest& digest, const std::
   std::string why_none;
   ASSIGN_OR_RETURN(std::string chat, ChatFor(digest.tenant_id, why_none));
   if (options_.telegram.bot_token.empty()) {
-    d.state = "skipped";
+    d.state = DeliveryState::kSkipped;
     d.last_error = "Telegram is not configured (TELEGRAM_BOT_TOKEN)";
   } else if (chat.empty()) {
-    d.state = "skipped";
+    d.state = DeliveryState::kSkipped;
     d.last_error = why_none;
   } else {
-    json content = json::parse(digest.content_json, nullptr, false);
-    if (!content.is_object()) return Internal("the digest of " + digest.date + " is not readable JSON");
-    d.state = "pending";
+    auto content = ParseDigestDocument(digest.content_json);
+    if (!content.ok()) return Internal("the digest of " + digest.date + " is not readable: " + content.status().message());
+    d.state = DeliveryState::kPending;
     d.chat_id = chat;
-    d.messages = RenderTelegramMessages(content);
+    d.messages = RenderTelegramMessages(*content);
     RETURN_IF_ERROR(Guard(digest, d));
   }
   ASSIGN_OR_RETURN(bool added, stores_.outbox.AddDelivery(d, replace));
   if (!added) {
     return Status(ErrorCode::kConflict, "delivery_exists",
-                  "the digest of " + d.date + " is already in the outbox (" + origin + ")");
+                  "the digest of " + d.date + " is already in the outbox (" + ToString(origin) + ")");
   }
-  if (d.state == "skipped") Count("skipped");
+  if (d.state == DeliveryState::kSkipped) Count("skipped");
   ASSIGN_OR_RETURN(auto stored, stores_.outbox.GetDelivery(d.tenant_id, d.date, d.origin));
   if (!stored) return Internal("the delivery of " + d.date + " vanished after it was stored");
   return *stored;
@@ -110,12 +108,12 @@ Result<DeliveryRoundReport> TelegramOutbox::DeliverDue() {
   DeliveryRoundReport report;
   ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());
   for (const Tenant& tenant : tenants) {
-    ASSIGN_OR_RETURN(auto claimed, stores_.outbox.ClaimDeliveries(tenant.id, "", "", AddSeconds(clock_.Now(), options_.lease_s),
+    ASSIGN_OR_RETURN(auto claimed, stores_.outbox.ClaimDeliveries(tenant.id, std::nullopt, AddSeconds(clock_.Now(), options_.lease_s),
                                                        kClaimBatch));
     for (DigestDelivery& d : claimed) {
       ASSIGN_OR_RETURN(DigestDelivery left, Send(std::move(d)));
-      if (left.state == "sent") ++report.sent;
-      else if (left.state == "failed") ++report.failed;
+      if (left.state == DeliveryState::kSent) ++report.sent;
+      else if (left.state == DeliveryState::kFailed) ++report.failed;
       else ++report.retrying;
     }
   }
@@ -123,12 +121,12 @@ Result<DeliveryRoundReport> TelegramOutbox::DeliverDue() {
 }
 
 Result<DigestDelivery> TelegramOutbox::DeliverNow(const std::string& tenant_id, const std::string& date,
-                                                  const std::string& origin) {
+                                                  DeliveryOrigin origin) {
   ASSIGN_OR_RETURN(auto claimed,
-                   stores_.outbox.ClaimDeliveries(tenant_id, date, origin, AddSeconds(clock_.Now(), options_.lease_s), 1));
+                   stores_.outbox.ClaimDeliveries(tenant_id, DeliveryKey{date, origin}, AddSeconds(clock_.Now(), options_.lease_s), 1));
   if (!claimed.empty()) return Send(std::move(claimed[0]));
   ASSIGN_OR_RETURN(auto stored, stores_.outbox.GetDelivery(tenant_id, date, origin));
-  if (!stored) return NotFound("no delivery of the digest of " + date + " (" + origin + ")");
+  if (!stored) return NotFound("no delivery of the digest of " + date + " (" + ToString(origin) + ")");
   return *stored;  // done already, or another sender holds it
 }
 
@@ -140,15 +138,15 @@ Result<DigestDelivery> TelegramOutbox::Send(DigestDelivery d) {
       reply = client_.SendMessage(d.chat_id, d.messages[d.steps_done]);
     } else {
       ASSIGN_OR_RETURN(auto digest, stores_.digests.GetDigest(d.tenant_id, d.date));
-      json content = digest ? json::parse(digest->content_json, nullptr, false) : json();
+      auto content = digest ? ParseDigestDocument(digest->content_json) : Result<DigestDocument>(NotFound("no digest"));
       if (!digest) {
         reply.outcome = Outcome::kRejected;
         reply.error = "the digest of " + d.date + " is no longer stored";
-      } else if (digest->pdf.empty() || !content.is_object()) {
+      } else if (digest->pdf.empty() || !content.ok()) {
         reply.error = "the digest of " + d.date + " has no PDF yet";  // being rebuilt: retry
       } else {
         reply = client_.SendDocument(d.chat_id, digest->pdf, "reflexio-digest-" + d.date + ".pdf",
-                                     TelegramDocumentCaption(content));
+                                     TelegramDocumentCaption(*content));
       }
     }
     TimePoint now = clock_.Now();
@@ -157,7 +155,7 @@ Result<DigestDelivery> TelegramOutbox::Send(DigestDelivery d) {
       d.message_ids.push_back(reply.message_id);
       d.lease_until = AddSeconds(now, options_.lease_s);
       if (d.steps_done == total) {
-        d.state = "sent";
+        d.state = DeliveryState::kSent;
         d.lease_until.reset();
         d.last_error.clear();
       }
@@ -181,7 +179,7 @@ Result<DigestDelivery> TelegramOutbox::Send(DigestDelivery d) {
                                 << " s): " << d.last_error);
     } else {
       ++d.attempts;
-      d.state = "failed";
+      d.state = DeliveryState::kFailed;
       Count("failed");
       LOG_ERROR("gave up delivering the digest of " << d.date << " for tenant " << d.tenant_id << " to Telegram: "
                                                     << d.last_error);

@@ -60,14 +60,14 @@ class TelegramOutbox {
 
   // Puts a ready digest in the outbox; origin "schedule" or "command". Returns the delivery as
   // stored. An existing one of the same day and origin is kept (AlreadyExists) unless `replace`.
-  Result<DigestDelivery> Enqueue(const Digest& digest, const std::string& origin, bool replace);
+  Result<DigestDelivery> Enqueue(const Digest& digest, DeliveryOrigin origin, bool replace);
 
   // Sends what is due, for every tenant (the scheduler's round).
   Result<DeliveryRoundReport> DeliverDue();
 
   // Sends one delivery now, whether or not it is due. Returns it as it was left: sent, pending
   // (next_attempt_at says when it will be tried again) or failed.
-  Result<DigestDelivery> DeliverNow(const std::string& tenant_id, const std::string& date, const std::string& origin);
+  Result<DigestDelivery> DeliverNow(const std::string& tenant_id, const std::string& date, DeliveryOrigin origin);
 
  private:
   // The outbound guard (privacy/outbound_guard.h) on what would leave: an opted-out tenant or a

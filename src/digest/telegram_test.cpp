@@ -120,7 +120,7 @@ class OutboxTest : public ::testing::Test {
     Digest d;
     d.tenant_id = tenant_id.empty() ? tenant_.id : tenant_id;
     d.date = "2026-11-26";
-    d.status = "ready";
+    d.status = DigestStatus::kReady;
     d.content_json = content.dump();
     d.markdown = "# digest";
     d.pdf = "%PDF-1.5 fake digest bytes";
@@ -128,7 +128,7 @@ class OutboxTest : public ::testing::Test {
     return *db().digests.GetDigest(d.tenant_id, d.date).value();
   }
 
-  DigestDelivery Stored(const std::string& origin = "schedule") {
+  DigestDelivery Stored(DeliveryOrigin origin = DeliveryOrigin::kSchedule) {
     return db().outbox.GetDelivery(tenant_.id, "2026-11-26", origin).value().value();
   }
 
@@ -152,7 +152,7 @@ class OutboxTest : public ::testing::Test {
 
 TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
   TelegramOutbox outbox(db(), http_, Options(), nullptr, &metrics_, clock_);
-  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), DeliveryOrigin::kSchedule, false).ok());
   size_t messages = Stored().messages.size();
   ASSERT_GT(messages, 1u);
   peer_.SetDown(true);
@@ -172,7 +172,7 @@ TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
   auto round = outbox.DeliverDue();
   ASSERT_TRUE(round.ok());
   EXPECT_EQ(round->sent, 1);
-  EXPECT_EQ(Stored().state, "sent");
+  EXPECT_EQ(Stored().state, DeliveryState::kSent);
   EXPECT_EQ(Count("sendMessage"), static_cast<int>(messages));
   EXPECT_EQ(Count("sendDocument"), 1);
   EXPECT_EQ(Stored().message_ids.size(), messages + 1);
@@ -189,7 +189,7 @@ TEST_F(OutboxTest, AnOutageThenRecoveryDeliversEachPartOnce) {
 
 TEST_F(OutboxTest, A429WaitsExactlyItsRetryAfterAndIsNotAnAttempt) {
   TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
-  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), DeliveryOrigin::kSchedule, false).ok());
   peer_.RateLimitNext(1, 7);
   EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
   EXPECT_EQ(Stored().attempts, 0);
@@ -207,7 +207,7 @@ TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
   TelegramOutboxOptions options = Options();
   options.telegram.timeout_s = 0.3;
   TelegramOutbox outbox(db(), http_, options, nullptr, nullptr, clock_);
-  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), "schedule", false).ok());
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day", 400)), DeliveryOrigin::kSchedule, false).ok());
   size_t messages = Stored().messages.size();
   peer_.DelayNext(1, 1.0);
   EXPECT_EQ(outbox.DeliverDue()->retrying, 1);
@@ -233,8 +233,8 @@ TEST_F(OutboxTest, ATimeoutIsRetriedAndAFailedDocumentResumesAfterTheMessages) {
 
 TEST_F(OutboxTest, ASenderThatDiedHoldsItsLeaseOnlyUntilItRunsOut) {
   TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
-  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
-  auto claimed = db().outbox.ClaimDeliveries(tenant_.id, "", "", AddSeconds(clock_.Now(), 300), 10);
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), DeliveryOrigin::kSchedule, false).ok());
+  auto claimed = db().outbox.ClaimDeliveries(tenant_.id, std::nullopt, AddSeconds(clock_.Now(), 300), 10);
   ASSERT_EQ(claimed->size(), 1u);  // ...and that sender is killed
   EXPECT_EQ(outbox.DeliverDue()->sent, 0);
   EXPECT_TRUE(peer_.delivered().empty());
@@ -246,9 +246,9 @@ TEST_F(OutboxTest, ASenderThatDiedHoldsItsLeaseOnlyUntilItRunsOut) {
 TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
   peer_.RestrictChats({"1"});
   TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
-  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), DeliveryOrigin::kSchedule, false).ok());
   EXPECT_EQ(outbox.DeliverDue()->failed, 1);
-  EXPECT_EQ(Stored().state, "failed");
+  EXPECT_EQ(Stored().state, DeliveryState::kFailed);
   EXPECT_THAT(Stored().last_error, HasSubstr("chat not found"));
   auto stats = db().outbox.GetDeliveryStats(AddSeconds(clock_.Now(), -86400));
   EXPECT_EQ(stats->failed, 1);
@@ -257,30 +257,30 @@ TEST_F(OutboxTest, ARefusedChatFailsAtOnceAndShowsInTheStats) {
   TelegramOutboxOptions wrong = Options();
   wrong.telegram.bot_token = "999:wrong";
   TelegramOutbox other(db(), http_, wrong, nullptr, nullptr, clock_);
-  ASSERT_TRUE(other.Enqueue(StoreDigest(ADigest("again")), "command", true).ok());
-  auto left = other.DeliverNow(tenant_.id, "2026-11-26", "command");
+  ASSERT_TRUE(other.Enqueue(StoreDigest(ADigest("again")), DeliveryOrigin::kCommand, true).ok());
+  auto left = other.DeliverNow(tenant_.id, "2026-11-26", DeliveryOrigin::kCommand);
   ASSERT_TRUE(left.ok());
-  EXPECT_EQ(left->state, "failed");
+  EXPECT_EQ(left->state, DeliveryState::kFailed);
   EXPECT_THAT(left->last_error, HasSubstr("401"));
 }
 
 TEST_F(OutboxTest, TheDefaultChatServesOnlyASingleTenantServer) {
   TelegramOutbox outbox(db(), http_, Options(), nullptr, nullptr, clock_);
-  EXPECT_EQ(outbox.Enqueue(StoreDigest(ADigest("alone")), "schedule", false)->chat_id, kChat);
+  EXPECT_EQ(outbox.Enqueue(StoreDigest(ADigest("alone")), DeliveryOrigin::kSchedule, false)->chat_id, kChat);
   Tenant bob = db().tenants.EnsureTenant("bob").value();
-  auto bobs = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "schedule", false);
+  auto bobs = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), DeliveryOrigin::kSchedule, false);
   ASSERT_TRUE(bobs.ok());
-  EXPECT_EQ(bobs->state, "skipped");
+  EXPECT_EQ(bobs->state, DeliveryState::kSkipped);
   EXPECT_THAT(bobs->last_error, HasSubstr("one tenant"));
   TenantSettings settings;
   settings.telegram_chat_id = "777";
   ASSERT_TRUE(db().privacy.PutTenantSettings(bob.id, settings).ok());
-  auto again = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "schedule", false);
+  auto again = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), DeliveryOrigin::kSchedule, false);
   EXPECT_EQ(again.status().code(), ErrorCode::kConflict) << "the schedule issues a day once";
-  auto replaced = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), "command", true);
+  auto replaced = outbox.Enqueue(StoreDigest(ADigest("bob's day"), bob.id), DeliveryOrigin::kCommand, true);
   ASSERT_TRUE(replaced.ok());
   EXPECT_EQ(replaced->chat_id, "777");
-  EXPECT_EQ(outbox.DeliverNow(bob.id, "2026-11-26", "command")->state, "sent");
+  EXPECT_EQ(outbox.DeliverNow(bob.id, "2026-11-26", DeliveryOrigin::kCommand)->state, DeliveryState::kSent);
   for (const auto& d : peer_.delivered()) EXPECT_EQ(d.chat_id, "777");
 }
 
@@ -290,7 +290,7 @@ TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
   TelegramOutbox outbox(db(), http_, Options(), &guard, nullptr, clock_);
   Digest digest = StoreDigest(ADigest("write to anna.petrova@example.com tonight"));
   digest.markdown = "write to anna.petrova@example.com tonight";
-  auto masked = outbox.Enqueue(digest, "schedule", false);
+  auto masked = outbox.Enqueue(digest, DeliveryOrigin::kSchedule, false);
   ASSERT_TRUE(masked.ok()) << masked.status().message();
   EXPECT_FALSE(masked->with_document) << "the PDF cannot be masked, so it stays home";
   EXPECT_EQ(outbox.DeliverDue()->sent, 1);
@@ -301,15 +301,15 @@ TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
 
   Digest clean = StoreDigest(ADigest("a quiet day"));
   clean.markdown = "a quiet day";
-  auto whole = outbox.Enqueue(clean, "command", true);
+  auto whole = outbox.Enqueue(clean, DeliveryOrigin::kCommand, true);
   EXPECT_TRUE(whole->with_document) << "nothing to keep home: the PDF goes too";
 
   TenantSettings opted_out;
   opted_out.opt_out_training = true;
   ASSERT_TRUE(db().privacy.PutTenantSettings(tenant_.id, opted_out).ok());
-  auto refused = outbox.Enqueue(clean, "command", true);
+  auto refused = outbox.Enqueue(clean, DeliveryOrigin::kCommand, true);
   ASSERT_TRUE(refused.ok());
-  EXPECT_EQ(refused->state, "skipped");
+  EXPECT_EQ(refused->state, DeliveryState::kSkipped);
   EXPECT_THAT(refused->last_error, HasSubstr("opted out"));
   EXPECT_TRUE(refused->messages.empty());
 
@@ -318,15 +318,15 @@ TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
   strict.pii_mode = "strict";
   ASSERT_TRUE(db().privacy.PutTenantSettings(tenant_.id, strict).ok());
   size_t before = peer_.delivered().size();
-  auto withheld = outbox.Enqueue(digest, "command", true);
+  auto withheld = outbox.Enqueue(digest, DeliveryOrigin::kCommand, true);
   ASSERT_TRUE(withheld.ok()) << withheld.status().message();
-  EXPECT_EQ(withheld->state, "skipped");
+  EXPECT_EQ(withheld->state, DeliveryState::kSkipped);
   EXPECT_THAT(withheld->last_error, HasSubstr("not sent"));
   EXPECT_TRUE(withheld->messages.empty()) << "nothing of it is kept to be sent";
   EXPECT_EQ(outbox.DeliverDue()->sent, 0);
   EXPECT_EQ(peer_.delivered().size(), before);
-  auto quiet = outbox.Enqueue(clean, "command", true);
-  EXPECT_EQ(quiet->state, "pending") << "a digest without personal data still goes under strict";
+  auto quiet = outbox.Enqueue(clean, DeliveryOrigin::kCommand, true);
+  EXPECT_EQ(quiet->state, DeliveryState::kPending) << "a digest without personal data still goes under strict";
 }
 
 // Failures back off base · 2^(attempt-1), never longer than retry_max_s (an hour by default).
@@ -336,7 +336,7 @@ TEST_F(OutboxTest, BackoffDoublesUpToAnHour) {
   options.max_attempts = 10;
   EXPECT_EQ(options.retry_max_s, 3600) << "the default cap";
   TelegramOutbox outbox(db(), http_, options, nullptr, nullptr, clock_);
-  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), "schedule", false).ok());
+  ASSERT_TRUE(outbox.Enqueue(StoreDigest(ADigest("the day")), DeliveryOrigin::kSchedule, false).ok());
   peer_.SetDown(true);
   for (double expected : {1000.0, 2000.0, 3600.0, 3600.0}) {
     ASSERT_EQ(outbox.DeliverDue()->retrying, 1);

@@ -120,10 +120,8 @@ void HttpServer::Stop() {
   impl_->io.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
-  // Work already running finishes (it refers to sessions' frames, which outlive it); queued
-  // work is dropped with the sessions.
-  impl_->handler_pool.stop();
-  impl_->upload_pool.stop();
+  // Handlers already handed to a pool run to the end (they refer to their sessions' frames,
+  // which outlive them); their answers are never written, as the I/O threads have stopped.
   impl_->handler_pool.join();
   impl_->upload_pool.join();
 }

@@ -72,7 +72,7 @@ struct ChatFixture : ::testing::Test {
 std::vector<Finding> Of(const Enrichment& e, const std::string& kind) {
   std::vector<Finding> out;
   for (const auto& f : e.findings) {
-    if (f.kind == kind) out.push_back(f);
+    if (ToString(f.kind) == kind) out.push_back(f);
   }
   return out;
 }
@@ -247,7 +247,7 @@ TEST_F(ChatFixture, WithoutLogprobsConfidenceIsUnknown) {
   auto result = Provider({.density_rounds = 1}).Enrich(Meeting());
   ASSERT_TRUE(result.ok());
   for (const auto& f : result->findings) {
-    EXPECT_FALSE(f.confidence.value) << f.kind;
+    EXPECT_FALSE(f.confidence.value) << ToString(f.kind);
     EXPECT_EQ(f.confidence.basis, "unknown");
   }
   EXPECT_THAT(result->notes, ::testing::Contains(HasSubstr("no token logprobs")));

@@ -215,13 +215,14 @@ void AddUnique(std::vector<int>& list, int value) {
 
 }  // namespace
 
-std::vector<int> UsableUtterances(const EpisodeTranscript& episode, std::string* note) {
+std::vector<int> UsableUtterances(const EpisodeTranscript& episode, Enrichment& out) {
   std::vector<int> trusted, uncertain;
   for (size_t i = 0; i < episode.utterances.size(); ++i) {
     (episode.utterances[i].quality == "trusted" ? trusted : uncertain).push_back(static_cast<int>(i));
   }
+  if (trusted.empty() && uncertain.empty()) out.notes.push_back("nothing usable was said");
   if (!trusted.empty() || uncertain.empty()) return trusted;
-  if (note) *note = "no trusted segments: used " + std::to_string(uncertain.size()) + " uncertain segment(s)";
+  out.notes.push_back("no trusted segments: used " + std::to_string(uncertain.size()) + " uncertain segment(s)");
   return uncertain;
 }
 
@@ -315,13 +316,8 @@ Mentions FindMentions(const std::string& text) {
 Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
   Enrichment out;
   out.method = Method{"embedded", kModel, "none", {"extractive_summary", "keywords", "mentions", "preferences", "actions", "lexicon"}};
-  std::string note;
-  std::vector<int> pool = UsableUtterances(episode, &note);
-  if (!note.empty()) out.notes.push_back(note);
-  if (pool.empty()) {
-    out.notes.push_back("nothing usable was said");
-    return out;
-  }
+  std::vector<int> pool = UsableUtterances(episode, out);
+  if (pool.empty()) return out;
   const auto& u = episode.utterances;
   std::vector<std::string> passages;
   std::string source;
@@ -335,7 +331,7 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
   std::map<std::string, double> weight;
   for (const auto& k : keywords) weight[k.stem] = k.score;
   for (size_t t = 0; t < keywords.size() && t < 5; ++t) {
-    Finding topic{"topic", keywords[t].word, {}, {}, {{"mentions", keywords[t].count}}};
+    Finding topic{InsightKind::kTopic, keywords[t].word, {}, {}, {{"mentions", keywords[t].count}}};
     for (int p : keywords[t].passages) topic.evidence.push_back(pool[static_cast<size_t>(p)]);
     topic.confidence = AsrConfidence(episode, topic.evidence);
     out.findings.push_back(std::move(topic));
@@ -360,7 +356,7 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
     if (sentence.empty()) continue;
     summary += (summary.empty() ? "" : " ") + Capitalize(sentence) + ".";
   }
-  Finding summary_finding{"summary", summary, chosen, AsrConfidence(episode, chosen),
+  Finding summary_finding{InsightKind::kSummary, summary, chosen, AsrConfidence(episode, chosen),
                           {{"entity_density", EntityDensity(summary, source)}, {"sentences", chosen.size()}}};
   out.findings.push_back(std::move(summary_finding));
 
@@ -370,12 +366,12 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
   for (int i : pool) {
     Mentions m = FindMentions(u[i].text);
     for (const auto& [name, relation] : m.people) {
-      if (!people.count(name)) person_order.push_back(name), people[name] = Finding{"person", name, {}, {}, {{"relation", ""}}};
+      if (!people.count(name)) person_order.push_back(name), people[name] = Finding{InsightKind::kPerson, name, {}, {}, {{"relation", ""}}};
       AddUnique(people[name].evidence, i);
       if (!relation.empty()) people[name].fields["relation"] = relation;
     }
     for (const auto& place : m.places) {
-      if (!places.count(place)) place_order.push_back(place), places[place] = Finding{"place", place, {}, {}, json::object()};
+      if (!places.count(place)) place_order.push_back(place), places[place] = Finding{InsightKind::kPlace, place, {}, {}, json::object()};
       AddUnique(places[place].evidence, i);
     }
   }
@@ -391,7 +387,7 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
   // Preferences the speaker states.
   for (int i : pool) {
     for (const PreferenceDraft& p : FindPreferences(u[i].text)) {
-      out.findings.push_back(Finding{"preference", p.what, {i}, AsrConfidence(episode, {i}), {{"polarity", p.polarity}}});
+      out.findings.push_back(Finding{InsightKind::kPreference, p.what, {i}, AsrConfidence(episode, {i}), {{"polarity", p.polarity}}});
     }
   }
 
@@ -402,7 +398,7 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
     TimePoint said_at = u[i].captured_at;
     for (const ActionDraft& draft : FindActions(u[i].text)) {
       if (ContentWords(draft.what).empty()) continue;
-      Finding action{"action", draft.what, {i}, AsrConfidence(episode, {i}),
+      Finding action{InsightKind::kAction, draft.what, {i}, AsrConfidence(episode, {i}),
                      {{"who", draft.who}, {"what", draft.what}, {"commitment", draft.commitment}}};
       auto due = FindDueDate(draft.what, said_at, episode.utc_offset_minutes);
       if (!due) due = FindDueDate(u[i].text, said_at, episode.utc_offset_minutes);
@@ -420,7 +416,7 @@ Result<Enrichment> EmbeddedProvider::Enrich(const EpisodeTranscript& episode) {
   out.urgency = urgent || due_soon ? "high" : any_action ? "medium" : "low";
 
   // Emotion from words.
-  Finding emotion{"emotion", "neutral", {}, {}, {{"valence", 0.0}, {"emotions", json::object()}}};
+  Finding emotion{InsightKind::kEmotion, "neutral", {}, {}, {{"valence", 0.0}, {"emotions", json::object()}}};
   double valence_sum = 0;
   int hits = 0;
   std::map<std::string, int> counts;

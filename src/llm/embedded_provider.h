@@ -29,9 +29,9 @@ class EmbeddedProvider : public Provider {
   Result<Enrichment> Enrich(const EpisodeTranscript& episode) override;
 };
 
-// The utterances understanding may use, by the rule above; `note` is set when uncertain ones
-// had to stand in.
-std::vector<int> UsableUtterances(const EpisodeTranscript& episode, std::string* note);
+// The utterances understanding may use, by the rule above; `out` notes when uncertain ones had
+// to stand in, or when nothing usable was said (then the answer is empty).
+std::vector<int> UsableUtterances(const EpisodeTranscript& episode, Enrichment& out);
 
 // Distinct content words of `summary` that also occur in `source`, per word of the summary: how
 // much of what was said a summary carries (chain of density keeps the densest).

@@ -30,7 +30,7 @@ EpisodeTranscript EpisodeOf(const std::vector<std::string>& files, TimePoint sta
 std::vector<Finding> Of(const Enrichment& e, const std::string& kind) {
   std::vector<Finding> out;
   for (const auto& f : e.findings) {
-    if (f.kind == kind) out.push_back(f);
+    if (ToString(f.kind) == kind) out.push_back(f);
   }
   return out;
 }

@@ -3,8 +3,7 @@
 // An EpisodeTranscript is one conversation's usable utterances (the quality gate's trusted and
 // uncertain segments) in capture order. Providers point at them by index ("evidence"), never by
 // quoting freely, so every finding can be traced to the words and the audio that support it.
-// A Finding's confidence says what it rests on; a provider that cannot measure one says
-// "unknown" rather than inventing a number. Plain data.
+// A Finding's confidence (model/insight_body.h) says what it rests on. Plain data.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "model/insight_body.h"
 
 namespace reflexio {
 
@@ -37,29 +37,14 @@ struct EpisodeTranscript {
   std::string memory_context;
 };
 
-struct Confidence {
-  std::optional<double> value;       // 0 … 1 when measured
-  std::string basis = "unknown";     // deepconf | asr_word_confidence | unknown
-  nlohmann::json detail = nlohmann::json::object();  // the measurement behind it
-  static Confidence Unknown() { return Confidence{}; }
-};
-
-// kinds: summary | topic | person | place | action | emotion
 struct Finding {
-  std::string kind;
+  InsightKind kind = InsightKind::kSummary;  // summary, topic, person, place, preference, action, emotion
   std::string text;
   std::vector<int> evidence;  // utterance indexes, ascending
   Confidence confidence;
   // Per kind: action {who, what, commitment, due_date, due_time, due_phrase};
   // person {relation}; emotion {valence, emotions{name: count}}; summary {entity_density}.
   nlohmann::json fields = nlohmann::json::object();
-};
-
-struct Method {
-  std::string provider;  // embedded | chat
-  std::string model;     // "rules-v1" or the remote model's name
-  std::string prompt_version;  // "none" for the embedded rules
-  std::vector<std::string> steps;  // what was run: chain_of_density, extraction, repair, critic, refiner
 };
 
 struct Enrichment {

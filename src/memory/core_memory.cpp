@@ -5,7 +5,7 @@
 #include <map>
 
 #include "core/ids.h"
-#include "memory/evidence.h"
+#include "model/insight_body.h"
 #include "text/keywords.h"
 #include "text/normalize.h"
 #include "text/stem.h"
@@ -18,10 +18,12 @@ using json = nlohmann::json;
 
 double RepetitionConfidence(size_t episodes) { return 1 - std::pow(0.5, static_cast<double>(episodes)); }
 
-void SetConfidence(json& body) {
-  size_t episodes = body["episodes"].size();
-  body["confidence"] = {{"value", RepetitionConfidence(episodes)}, {"basis", "repetition"},
-                        {"detail", {{"episodes", episodes}, {"mentions", body.value("mentions", 0)}}}};
+Confidence ByRepetition(const MemoryEntryBody& memory) {
+  Confidence c;
+  c.value = RepetitionConfidence(memory.episodes.size());
+  c.basis = "repetition";
+  c.detail = {{"episodes", memory.episodes.size()}, {"mentions", memory.mentions}};
+  return c;
 }
 
 std::string Lines(const std::vector<std::pair<double, std::string>>& ranked, size_t max_chars) {
@@ -33,25 +35,47 @@ std::string Lines(const std::vector<std::pair<double, std::string>>& ranked, siz
   return out;
 }
 
-}  // namespace
-
-std::optional<std::string> CoreKindFor(const Insight& insight, const json& body) {
-  const std::string& kind = insight.kind;
-  if (kind == "person" || kind == "place" || kind == "topic" || kind == "preference") return kind;
-  if (kind == "action" && body.contains("fields") && body["fields"].is_object() &&
-      body["fields"].value("commitment", false)) {
-    std::string who = body["fields"].value("who", "");
-    if (who == "me" || who == "we") return std::string("commitment");
-  }
-  return std::nullopt;
+template <typename T>
+void KeepLatest(std::vector<T>& items, size_t most) {
+  if (items.size() > most) items.erase(items.begin(), items.begin() + static_cast<long>(items.size() - most));
 }
 
-std::string CoreMemory::KeyOf(const std::string& kind, const std::string& label) {
-  if (kind == "topic" || kind == "commitment" || kind == "preference") {
-    std::vector<std::string> stems;
-    for (const auto& word : ContentWords(label)) stems.push_back(StemWord(word));
+// What an episode insight adds to its entry's detail: the relation of a person, the due date of a
+// commitment, the polarity of a preference — when said.
+std::map<std::string, std::string> DetailOf(InsightKind kind, const EpisodeInsightBody& body) {
+  std::map<std::string, std::string> detail;
+  auto add = [&](const char* name, const std::string& value) {
+    if (!value.empty()) detail[name] = value;
+  };
+  if (kind == InsightKind::kPerson) add("relation", FieldsOf<PersonFields>(body).relation);
+  if (kind == InsightKind::kPreference) add("polarity", FieldsOf<PreferenceFields>(body).polarity);
+  if (kind == InsightKind::kAction) add("due_date", FieldsOf<ActionFields>(body).due_date.value_or(""));
+  return detail;
+}
+
+}  // namespace
+
+std::optional<InsightKind> CoreKindFor(const Insight& insight, const EpisodeInsightBody& body) {
+  switch (insight.kind) {
+    case InsightKind::kPerson:
+    case InsightKind::kPlace:
+    case InsightKind::kTopic:
+    case InsightKind::kPreference:
+      return insight.kind;
+    case InsightKind::kAction: {
+      ActionFields action = FieldsOf<ActionFields>(body);
+      if (action.commitment && (action.who == "me" || action.who == "we")) return InsightKind::kCommitment;
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string CoreMemory::KeyOf(InsightKind kind, const std::string& label) {
+  if (kind == InsightKind::kTopic || kind == InsightKind::kCommitment || kind == InsightKind::kPreference) {
     std::string key;
-    for (const auto& s : stems) key += (key.empty() ? "" : " ") + s;
+    for (const auto& word : ContentWords(label)) key += (key.empty() ? "" : " ") + StemWord(word);
     return key;
   }
   return NormalizeText(label);
@@ -59,88 +83,73 @@ std::string CoreMemory::KeyOf(const std::string& kind, const std::string& label)
 
 Result<std::vector<Insight>> CoreMemory::Learn(const std::string& tenant_id, const std::string& episode_id,
                                                const std::vector<Insight>& episode_insights) {
-  std::map<std::pair<std::string, std::string>, Insight> learned;  // (kind, key) → entry
-  std::vector<std::pair<std::string, std::string>> order;
+  std::map<std::pair<InsightKind, std::string>, std::pair<Insight, MemoryEntryBody>> learned;  // (kind, key) → entry
+  std::vector<std::pair<InsightKind, std::string>> order;
   for (const Insight& source : episode_insights) {
-    json body = json::parse(source.body, nullptr, false);
-    if (!body.is_object()) continue;
-    auto kind = CoreKindFor(source, body);
+    EpisodeInsightBody said = EpisodeBodyOf(source);
+    auto kind = CoreKindFor(source, said);
     if (!kind) continue;
-    std::string label = body.value("text", "");
-    std::string key = KeyOf(*kind, label);
+    std::string key = KeyOf(*kind, said.text);
     if (key.empty()) continue;
     auto slot = std::make_pair(*kind, key);
     if (!learned.count(slot)) {
-      ASSIGN_OR_RETURN(auto existing, insights_.FindInsightByKey(tenant_id, "core", *kind, key));
+      ASSIGN_OR_RETURN(auto existing, insights_.FindInsightByKey(tenant_id, InsightScope::kCore, *kind, key));
       Insight entry;
+      MemoryEntryBody memory;
       if (existing) {
         entry = *existing;
+        memory = MemoryBodyOf(entry);
       } else {
         entry.tenant_id = tenant_id;
         entry.id = NewId();
-        entry.scope = "core";
+        entry.scope = InsightScope::kCore;
         entry.kind = *kind;
-        entry.state = "active";
+        entry.state = InsightState::kActive;
         entry.at = source.at;
-        entry.body = json{{"label", label}, {"detail", json::object()}, {"mentions", 0}, {"episodes", json::array()},
-                          {"evidence", json::array()}, {"learned_from", json::array()}, {"edited_by_person", false},
-                          {"first_seen", FormatRfc3339(source.at)}}
-                         .dump();
+        memory.label = said.text;
+        memory.first_seen = source.at;
       }
       entry.dedup_key = key;  // given in the clear; the storage layer decides how to keep it
-      learned[slot] = entry;
+      learned[slot] = {entry, memory};
       order.push_back(slot);
     }
-    Insight& entry = learned[slot];
-    json memory = json::parse(entry.body, nullptr, false);
-    if (!memory.is_object()) continue;
-    memory["mentions"] = memory.value("mentions", 0) + 1;
-    if (std::find(memory["episodes"].begin(), memory["episodes"].end(), episode_id) == memory["episodes"].end()) {
-      memory["episodes"].push_back(episode_id);
+    auto& [entry, memory] = learned[slot];
+    memory.mentions += 1;
+    if (std::find(memory.episodes.begin(), memory.episodes.end(), episode_id) == memory.episodes.end()) {
+      memory.episodes.push_back(episode_id);
     }
-    const json evidence = body.value("evidence", json::array());
-    for (const json& e : evidence) memory["evidence"].push_back(e);
-    if (memory["evidence"].size() > kMaxEvidence) {
-      memory["evidence"].erase(memory["evidence"].begin(),
-                               memory["evidence"].begin() + static_cast<long>(memory["evidence"].size() - kMaxEvidence));
+    memory.evidence.insert(memory.evidence.end(), said.evidence.begin(), said.evidence.end());
+    KeepLatest(memory.evidence, kMaxEvidence);
+    memory.learned_from.push_back(source.id);
+    KeepLatest(memory.learned_from, kMaxEvidence);
+    if (!memory.edited_by_person) {
+      for (auto& [name, value] : DetailOf(source.kind, said)) memory.detail[name] = value;
     }
-    memory["learned_from"].push_back(source.id);
-    if (memory["learned_from"].size() > kMaxEvidence) memory["learned_from"].erase(memory["learned_from"].begin());
-    if (!memory.value("edited_by_person", false) && body.contains("fields") && body["fields"].is_object()) {
-      const json& fields = body["fields"];
-      for (const char* detail : {"relation", "due_date", "polarity"}) {
-        if (fields.value(detail, json()).is_string() && !fields[detail].get<std::string>().empty()) {
-          memory["detail"][detail] = fields[detail];
-        }
-      }
-    }
-    auto last_seen = ParseRfc3339(memory.value("last_seen", ""));
-    memory["last_seen"] = FormatRfc3339(last_seen.ok() ? std::max(source.at, *last_seen) : source.at);
-    memory["method"] = body.value("method", json::object());
-    SetConfidence(memory);
-    entry.body = memory.dump();
+    memory.last_seen = memory.last_seen ? std::max(source.at, *memory.last_seen) : source.at;
+    memory.method = said.method;
+    memory.confidence = ByRepetition(memory);
+    entry.body = json(memory).dump();
     entry.updated_at = clock_.Now();
   }
   std::vector<Insight> out;
-  for (const auto& slot : order) out.push_back(learned[slot]);
+  for (const auto& slot : order) out.push_back(learned[slot].first);
   return out;
 }
 
 Result<std::string> CoreMemory::PromptContext(const std::string& tenant_id, size_t max_chars) {
-  ASSIGN_OR_RETURN(auto page, insights_.ListInsights(tenant_id, {.scope = "core", .state = "active"}, 500, ""));
+  ASSIGN_OR_RETURN(auto page, insights_.ListInsights(
+                                  tenant_id, {.scope = InsightScope::kCore, .state = InsightState::kActive}, 500, ""));
   std::vector<std::pair<double, std::string>> ranked;
   for (const Insight& entry : page.items) {
-    json memory = json::parse(entry.body, nullptr, false);
-    if (!memory.is_object()) continue;
-    std::string line = "- " + entry.kind + ": " + memory.value("label", "");
-    const json detail = memory.value("detail", json::object());
-    for (const auto& [name, value] : detail.items()) {
-      if (value.is_string() && !value.get<std::string>().empty()) line += " (" + name + ": " + value.get<std::string>() + ")";
+    MemoryEntryBody memory = MemoryBodyOf(entry);
+    std::string line = std::string("- ") + ToString(entry.kind) + ": " + memory.label;
+    for (const auto& [name, value] : memory.detail) {
+      if (!value.empty()) line += " (" + name + ": " + value + ")";
     }
-    size_t episodes = memory.value("episodes", json::array()).size();
-    line += "; in " + std::to_string(episodes) + " conversation(s), last " + memory.value("last_seen", "").substr(0, 10);
+    std::string last = memory.last_seen ? FormatRfc3339(*memory.last_seen).substr(0, 10) : "";
+    line += "; in " + std::to_string(memory.episodes.size()) + " conversation(s), last " + last;
     // Established first: seen in more conversations; the person's own edits count double.
-    double score = static_cast<double>(episodes) * (memory.value("edited_by_person", false) ? 2 : 1);
+    double score = static_cast<double>(memory.episodes.size()) * (memory.edited_by_person ? 2 : 1);
     ranked.emplace_back(score, line);
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -149,32 +158,33 @@ Result<std::string> CoreMemory::PromptContext(const std::string& tenant_id, size
 
 Result<Insight> CoreMemory::Edit(const std::string& tenant_id, const std::string& id, const json& change) {
   ASSIGN_OR_RETURN(auto found, insights_.GetInsight(tenant_id, id));
-  if (!found || found->scope != "core") return NotFound("no memory entry " + id, "memory_not_found");
+  if (!found || found->scope != InsightScope::kCore) return NotFound("no memory entry " + id, "memory_not_found");
   Insight entry = *found;
-  json memory = json::parse(entry.body, nullptr, false);
-  if (!memory.is_object()) return Internal("memory entry " + id + " is not readable");
+  MemoryEntryBody memory = MemoryBodyOf(entry);
   if (change.contains("label")) {
     if (!change["label"].is_string() || KeyOf(entry.kind, change["label"]).empty()) {
       return InvalidArgument("'label' must be text with at least one word", "invalid_label");
     }
-    memory["label"] = change["label"];
+    memory.label = change["label"];
   }
   if (change.contains("detail")) {
     if (!change["detail"].is_object()) return InvalidArgument("'detail' must be an object of text values", "invalid_detail");
+    std::map<std::string, std::string> detail;
     for (const auto& [name, value] : change["detail"].items()) {
       if (!value.is_string()) return InvalidArgument("'detail." + name + "' must be text", "invalid_detail");
+      detail[name] = value.get<std::string>();
     }
-    memory["detail"] = change["detail"];
+    memory.detail = std::move(detail);
   }
   if (change.contains("state")) {
     if (change["state"] != "active" && change["state"] != "done") {
       return InvalidArgument("'state' must be active or done", "invalid_state");
     }
-    entry.state = change["state"];
+    entry.state = change["state"] == "done" ? InsightState::kDone : InsightState::kActive;
   }
-  memory["edited_by_person"] = true;
-  entry.body = memory.dump();
-  entry.dedup_key = KeyOf(entry.kind, memory["label"]);
+  memory.edited_by_person = true;
+  entry.body = json(memory).dump();
+  entry.dedup_key = KeyOf(entry.kind, memory.label);
   entry.updated_at = clock_.Now();
   RETURN_IF_ERROR(insights_.PutInsight(entry));
   return entry;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "model/insight_body.h"
 #include "storage/insight_store.h"
 
 namespace reflexio {
@@ -31,7 +32,7 @@ class CoreMemory {
   explicit CoreMemory(InsightStore& insights, const Clock& clock = SystemClock::Instance()) : insights_(insights), clock_(clock) {}
 
   // The dedup key of a label of `kind`; empty when the label has no words.
-  static std::string KeyOf(const std::string& kind, const std::string& label);
+  static std::string KeyOf(InsightKind kind, const std::string& label);
 
   // The core entries to store with an episode's enrichment (new ones, and existing ones with
   // this episode's evidence added), learned from the episode's insights (their bodies as the
@@ -42,7 +43,7 @@ class CoreMemory {
   // Active entries as prompt lines, at most `max_chars`; empty when memory is empty.
   Result<std::string> PromptContext(const std::string& tenant_id, size_t max_chars = 1500);
 
-  // The person's edit: a new label and/or detail, or state "forgotten"/"active". kNotFound for
+  // The person's edit: a new label and/or detail, or state "done"/"active". kNotFound for
   // an id that is not the tenant's core entry; kConflict when the new label is another entry's.
   Result<Insight> Edit(const std::string& tenant_id, const std::string& id, const nlohmann::json& change);
 
@@ -53,6 +54,6 @@ class CoreMemory {
 
 // Which core kind an episode insight teaches, if any ("person" → person; an open commitment
 // by the speaker → commitment; …).
-std::optional<std::string> CoreKindFor(const Insight& episode_insight, const nlohmann::json& body);
+std::optional<InsightKind> CoreKindFor(const Insight& episode_insight, const EpisodeInsightBody& body);
 
 }  // namespace reflexio

@@ -5,7 +5,7 @@
 
 #include "core/ids.h"
 #include "core/test_support.h"
-#include "memory/evidence.h"
+#include "model/insight_body.h"
 #include "memory/letta_sync.h"
 #include "memory/testing/letta_peer.h"
 #include "storage/migrations.h"
@@ -30,15 +30,15 @@ class MemoryTest : public ::testing::Test {
     i.tenant_id = tenant_.id;
     i.id = NewId();
     i.episode_id = episode;
-    i.kind = kind;
+    i.kind = ParseInsightKind(kind).value();
     i.at = clock_.Now();
-    EvidenceRef ref{episode, "rec-" + episode, 0, 1.0, 2.5, clock_.Now()};
-    i.body = json{{"text", text}, {"fields", fields}, {"evidence", EvidenceToJson({ref})},
+    Evidence ref{episode, "rec-" + episode, 0, 1.0, 2.5, clock_.Now()};
+    i.body = json{{"text", text}, {"fields", fields}, {"evidence", json(std::vector<Evidence>{ref})},
                   {"method", {{"provider", "embedded"}}}}.dump();
     return i;
   }
 
-  std::vector<Insight> Core() { return db_->ListInsights(tenant_.id, {.scope = "core"}, 100, "")->items; }
+  std::vector<Insight> Core() { return db_->ListInsights(tenant_.id, {.scope = InsightScope::kCore}, 100, "")->items; }
 
   void Store(const std::string& episode, const std::vector<Insight>& learned) {
     ASSERT_TRUE(db_->StoreEnrichment(tenant_.id, episode, learned, clock_.Now()).ok());
@@ -66,7 +66,7 @@ TEST_F(MemoryTest, RepeatedMentionsBecomeOneEntryWithAllTheirEvidence) {
 
   auto core = Core();
   ASSERT_EQ(core.size(), 2u);
-  auto stella = std::find_if(core.begin(), core.end(), [](const Insight& i) { return i.kind == "person"; });
+  auto stella = std::find_if(core.begin(), core.end(), [](const Insight& i) { return i.kind == InsightKind::kPerson; });
   json body = json::parse(stella->body);
   EXPECT_EQ(body["label"], "Stella");  // the first spelling stays
   EXPECT_EQ(body["mentions"], 3);
@@ -108,7 +108,7 @@ TEST_F(MemoryTest, OnlyTheSpeakersOwnOpenCommitmentsAreRemembered) {
       {Said("ep1", "action", "send the report", {{"who", "me"}, {"commitment", true}, {"due_date", "2026-11-27"}}),
        Said("ep1", "action", "call stella", {{"who", "you"}, {"commitment", false}})});
   ASSERT_EQ(learned->size(), 1u);
-  EXPECT_EQ((*learned)[0].kind, "commitment");
+  EXPECT_EQ((*learned)[0].kind, InsightKind::kCommitment);
   EXPECT_EQ(json::parse((*learned)[0].body)["detail"]["due_date"], "2026-11-27");
 }
 
@@ -117,7 +117,7 @@ TEST_F(MemoryTest, ThePersonsEditsStandAndFeedThePrompt) {
   Store("ep1", *memory.Learn(tenant_.id, "ep1", {Said("ep1", "person", "Stela"), Said("ep1", "place", "office")}));
   Store("ep2", *memory.Learn(tenant_.id, "ep2", {Said("ep2", "place", "office")}));
   auto core = Core();
-  auto stela = std::find_if(core.begin(), core.end(), [](const Insight& i) { return i.kind == "person"; });
+  auto stela = std::find_if(core.begin(), core.end(), [](const Insight& i) { return i.kind == InsightKind::kPerson; });
   auto edited = memory.Edit(tenant_.id, stela->id, {{"label", "Stella"}, {"detail", {{"relation", "sister"}}}});
   ASSERT_TRUE(edited.ok()) << edited.status().message();
   // A later mention of the corrected name joins the edited entry and leaves the edit alone.
@@ -135,7 +135,7 @@ TEST_F(MemoryTest, ThePersonsEditsStandAndFeedThePrompt) {
   EXPECT_LE(memory.PromptContext(tenant_.id, 60)->size(), 60u);
 
   EXPECT_EQ(memory.Edit(tenant_.id, stela->id, {{"label", "   "}}).status().reason(), "invalid_label");
-  auto office = std::find_if(core.begin(), core.end(), [](const Insight& i) { return i.kind == "place"; });
+  auto office = std::find_if(core.begin(), core.end(), [](const Insight& i) { return i.kind == InsightKind::kPlace; });
   EXPECT_EQ(memory.Edit(tenant_.id, office->id, {{"label", "Office"}}).ok(), true);
   EXPECT_EQ(memory.Edit(tenant_.id, "no-such-id", {{"label", "x"}}).status().code(), ErrorCode::kNotFound);
   Tenant bob = db_->EnsureTenant("bob").value();

@@ -5,18 +5,33 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.h"
 
 namespace reflexio {
 
+enum class DigestStatus { kGenerating, kReady, kFailed };
+// pending: on its way; sent: every step confirmed; failed: given up on; skipped: nowhere to send it.
+enum class DeliveryState { kPending, kSent, kFailed, kSkipped };
+// schedule: the evening run; command: `reflexio digest --once`.
+enum class DeliveryOrigin { kSchedule, kCommand };
+
+const char* ToString(DigestStatus status);
+const char* ToString(DeliveryState state);
+const char* ToString(DeliveryOrigin origin);
+// Unknown text: std::nullopt.
+std::optional<DigestStatus> ParseDigestStatus(std::string_view text);
+std::optional<DeliveryState> ParseDeliveryState(std::string_view text);
+std::optional<DeliveryOrigin> ParseDeliveryOrigin(std::string_view text);
+
 // `content_json`, `markdown` and `pdf` are sealed at rest (privacy/sealed_stores.h); listings
 // leave them empty.
 struct Digest {
   std::string tenant_id;
   std::string date;    // YYYY-MM-DD, local to the tenant
-  std::string status;  // generating | ready | failed
+  DigestStatus status = DigestStatus::kGenerating;
   std::string inputs_hash;
   std::string content_json;
   std::string markdown;
@@ -42,16 +57,15 @@ struct DigestInputs {
   Source episodes;          // conversations overlapping the day
 };
 
-// A digest on its way to Telegram: the outbox row of one tenant, local date and origin
-// (schedule: the evening run; command: `reflexio digest --once`). Its steps are `messages` (HTML,
+// A digest on its way to Telegram: the outbox row of one tenant, local date and origin. Its steps are `messages` (HTML,
 // in order) and then, with_document, the day's PDF; `steps_done` counts the steps Telegram
 // confirmed and `message_ids` holds what it answered, so a retry resumes after the last
 // confirmed step. `messages` are sealed at rest.
 struct DigestDelivery {
   std::string tenant_id;
   std::string date;     // YYYY-MM-DD, local to the tenant
-  std::string origin;   // schedule | command
-  std::string state;    // pending | sent | failed | skipped (nowhere to send it)
+  DeliveryOrigin origin = DeliveryOrigin::kSchedule;
+  DeliveryState state = DeliveryState::kPending;
   std::string chat_id;  // empty when skipped
   std::vector<std::string> messages;
   bool with_document = true;  // false: the messages only (the PDF holds what may not leave)
@@ -63,6 +77,12 @@ struct DigestDelivery {
   std::string last_error;
   TimePoint created_at{};
   TimePoint updated_at{};
+};
+
+// Which delivery: one per tenant, local date and origin.
+struct DeliveryKey {
+  std::string date;
+  DeliveryOrigin origin = DeliveryOrigin::kSchedule;
 };
 
 // Across all tenants, counts only (for /health and metrics).

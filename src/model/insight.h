@@ -4,23 +4,40 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/time.h"
 #include "model/page.h"
 
 namespace reflexio {
 
-// Something understanding concluded — an episode's summary, topic, person, place, action item,
-// emotion or session memory (scope "episode") — or an entry of the person's core memory (scope
-// "core", kinds person | place | preference | topic | commitment). What it says, its evidence,
-// method and confidence are in `body` (JSON; sealed at rest by privacy/sealed_stores.h).
+// episode: concluded from one conversation; core: an entry of the person's lasting memory.
+enum class InsightScope { kEpisode, kCore };
+// Episodes have summary, topic, person, place, preference, action, emotion and session (what
+// session memory keeps of the conversation); core memory has person, place, preference, topic and
+// commitment.
+enum class InsightKind { kSummary, kTopic, kPerson, kPlace, kPreference, kAction, kEmotion, kSession, kCommitment };
+// Actions are open or done; core entries active, or done (a commitment kept); the rest have none.
+enum class InsightState { kNone, kOpen, kDone, kActive };
+
+const char* ToString(InsightScope scope);
+const char* ToString(InsightKind kind);
+const char* ToString(InsightState state);  // kNone: ""
+// Unknown text: std::nullopt.
+std::optional<InsightScope> ParseInsightScope(std::string_view text);
+std::optional<InsightKind> ParseInsightKind(std::string_view text);
+std::optional<InsightState> ParseInsightState(std::string_view text);
+
+// What an insight says, its evidence, method and confidence are in `body`: the JSON of an
+// EpisodeInsightBody or, in scope core, a MemoryEntryBody (model/insight_body.h), sealed at rest
+// by privacy/sealed_stores.h.
 struct Insight {
   std::string tenant_id;
   std::string id;
-  std::string scope = "episode";  // episode | core
-  std::string episode_id;         // scope episode: its episode; core: empty
-  std::string kind;
-  std::string state;              // actions: open | done; core memory: active | forgotten; else ""
+  InsightScope scope = InsightScope::kEpisode;
+  std::string episode_id;  // scope episode: its episode; core: empty
+  InsightKind kind = InsightKind::kSummary;
+  InsightState state = InsightState::kNone;
   // Core memory: what makes two entries the same (a normalised label; the sealed store keeps a
   // keyed hash of it instead). Unique per tenant, scope and kind when set.
   std::string dedup_key;
@@ -30,11 +47,12 @@ struct Insight {
   TimePoint updated_at{};
 };
 
+// Unset members match anything.
 struct InsightFilter {
-  std::string scope;       // empty: any
-  std::string kind;        // empty: any
+  std::optional<InsightScope> scope;
+  std::optional<InsightKind> kind;
   std::string episode_id;  // empty: any
-  std::string state;       // empty: any
+  std::optional<InsightState> state;
   TimeRange range;         // on `at`
 };
 

@@ -130,10 +130,10 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
   while (true) {
     ASSIGN_OR_RETURN(auto page, stores_.insights.ListInsights(tenant.id, {}, 500, cursor));
     for (const auto& i : page.items) {
-      json item = {{"id", i.id}, {"kind", i.kind}, {"episode_id", i.episode_id}, {"state", i.state},
+      json item = {{"id", i.id}, {"kind", ToString(i.kind)}, {"episode_id", i.episode_id}, {"state", ToString(i.state)},
                    {"at", FormatRfc3339(i.at)}, {"due_date", i.due_date ? json(*i.due_date) : json(nullptr)},
                    {"body", json::parse(i.body, nullptr, false)}};
-      understood[i.scope == "core" ? "memory" : "episodes"].push_back(std::move(item));
+      understood[i.scope == InsightScope::kCore ? "memory" : "episodes"].push_back(std::move(item));
       ++insights;
     }
     if (!page.next_cursor) break;
@@ -146,7 +146,7 @@ Result<std::string> PrivacyControls::Export(const Tenant& tenant, const Recordin
     ASSIGN_OR_RETURN(auto page, stores_.digests.ListDigests(tenant.id, "", "", 366, cursor));
     for (const Digest& listed : page.items) {
       ASSIGN_OR_RETURN(auto digest, stores_.digests.GetDigest(tenant.id, listed.date));
-      if (!digest || digest->status != "ready") continue;
+      if (!digest || digest->status != DigestStatus::kReady) continue;
       RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".json", digest->content_json, digest->updated_at));
       RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".md", digest->markdown, digest->updated_at));
       RETURN_IF_ERROR(tar.Add("digests/" + digest->date + ".pdf", digest->pdf, digest->updated_at));

@@ -469,7 +469,7 @@ TEST_P(EncryptedStorageTest, RetentionDeletesExactlyWhatThePoliciesSayWithCascad
   std::string today = FormatRfc3339(clock_.Now()).substr(0, 10);
   std::string ancient_day = AddDays(today, -400), recent_day = AddDays(today, -30);
   for (const std::string& date : {ancient_day, recent_day}) {
-    ASSERT_TRUE(db.digests.StoreDigest({alice_.id, date, "ready", "h", "{}", "md", "pdf", "", {}}).ok());
+    ASSERT_TRUE(db.digests.StoreDigest({alice_.id, date, DigestStatus::kReady, "h", "{}", "md", "pdf", "", {}}).ok());
   }
 
   for (const std::string& id : {alice_ancient, bob_old, alice_fresh}) ASSERT_EQ(JobsOf(id), 1) << id;

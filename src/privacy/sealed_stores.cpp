@@ -23,8 +23,8 @@ BlobContext InsightContext(const std::string& tenant_id, const std::string& insi
   return BlobContext{tenant_id, "insight/" + insight_id};
 }
 
-std::string BlindKey(const BlindIndex& index, const std::string& kind, const std::string& key) {
-  return key.empty() ? "" : index.Token("insight-key/" + kind + "/" + key);
+std::string BlindKey(const BlindIndex& index, InsightKind kind, const std::string& key) {
+  return key.empty() ? "" : index.Token("insight-key/" + std::string(ToString(kind)) + "/" + key);
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ Result<std::optional<Digest>> SealedDigestStore::GetDigest(const std::string& te
 
 namespace {
 BlobContext DeliveryContext(const DigestDelivery& d, size_t position) {
-  return BlobContext{d.tenant_id, "delivery/" + d.date + "/" + d.origin + "/" + std::to_string(position)};
+  return BlobContext{d.tenant_id, "delivery/" + d.date + "/" + ToString(d.origin) + "/" + std::to_string(position)};
 }
 }  // namespace
 
@@ -85,7 +85,7 @@ Status SealedDeliveryOutbox::Open(std::vector<DigestDelivery>& deliveries) {
 
 Result<std::optional<DigestDelivery>> SealedDeliveryOutbox::GetDelivery(const std::string& tenant_id,
                                                                      const std::string& date,
-                                                                     const std::string& origin) {
+                                                                     DeliveryOrigin origin) {
   ASSIGN_OR_RETURN(auto found, backend_.GetDelivery(tenant_id, date, origin));
   if (!found) return found;
   std::vector<DigestDelivery> one{std::move(*found)};
@@ -101,10 +101,9 @@ Result<std::vector<DigestDelivery>> SealedDeliveryOutbox::ListDeliveries(const s
 }
 
 Result<std::vector<DigestDelivery>> SealedDeliveryOutbox::ClaimDeliveries(const std::string& tenant_id,
-                                                                       const std::string& date,
-                                                                       const std::string& origin,
+                                                                       const std::optional<DeliveryKey>& only,
                                                                        TimePoint lease_until, int limit) {
-  ASSIGN_OR_RETURN(auto claimed, backend_.ClaimDeliveries(tenant_id, date, origin, lease_until, limit));
+  ASSIGN_OR_RETURN(auto claimed, backend_.ClaimDeliveries(tenant_id, only, lease_until, limit));
   RETURN_IF_ERROR(Open(claimed));
   return claimed;
 }
@@ -156,7 +155,7 @@ Result<std::optional<Insight>> SealedInsightStore::GetInsight(const std::string&
 }
 
 Result<std::optional<Insight>> SealedInsightStore::FindInsightByKey(const std::string& tenant_id,
-                                                                  const std::string& scope, const std::string& kind,
+                                                                  InsightScope scope, InsightKind kind,
                                                                   const std::string& dedup_key) {
   ASSIGN_OR_RETURN(std::string tenant_key, keyring_.TenantKey(tenant_id));
   ASSIGN_OR_RETURN(auto found,

@@ -359,10 +359,10 @@ TEST_P(DatabaseTest, InsightsBelongToTheirEpisodeAndTenantAndFollowTheTranscript
     Insight i;
     i.tenant_id = alice_.id;
     i.id = NewId();
-    i.scope = scope;
+    i.scope = *ParseInsightScope(scope);
     i.episode_id = scope == "episode" ? episode.id : "";
-    i.kind = kind;
-    i.state = kind == "action" ? "open" : "";
+    i.kind = *ParseInsightKind(kind);
+    i.state = kind == "action" ? InsightState::kOpen : InsightState::kNone;
     i.dedup_key = key;
     i.at = AddSeconds(r.captured_at, at_offset);
     if (kind == "action") i.due_date = "2026-11-27";
@@ -376,15 +376,15 @@ TEST_P(DatabaseTest, InsightsBelongToTheirEpisodeAndTenantAndFollowTheTranscript
   EXPECT_TRUE(db_->ListEpisodesToEnrich(alice_.id, 10)->empty());
   EXPECT_TRUE(db_->GetEpisode(alice_.id, episode.id).value()->enriched_at.has_value());
 
-  auto actions = db_->ListInsights(alice_.id, {.kind = "action"}, 10, "");
+  auto actions = db_->ListInsights(alice_.id, {.kind = InsightKind::kAction}, 10, "");
   ASSERT_EQ(actions->items.size(), 1u);
   EXPECT_EQ(actions->items[0].due_date, "2026-11-27");
   EXPECT_EQ(actions->items[0].body, action.body);
-  auto of_episode = db_->ListInsights(alice_.id, {.scope = "episode", .episode_id = episode.id}, 1, "");
+  auto of_episode = db_->ListInsights(alice_.id, {.scope = InsightScope::kEpisode, .episode_id = episode.id}, 1, "");
   ASSERT_EQ(of_episode->items.size(), 1u);  // newest first: the action, then the summary on the next page
   EXPECT_EQ(of_episode->items[0].id, action.id);
   ASSERT_TRUE(of_episode->next_cursor);
-  auto next = db_->ListInsights(alice_.id, {.scope = "episode", .episode_id = episode.id}, 1, *of_episode->next_cursor);
+  auto next = db_->ListInsights(alice_.id, {.scope = InsightScope::kEpisode, .episode_id = episode.id}, 1, *of_episode->next_cursor);
   ASSERT_EQ(next->items.size(), 1u);
   EXPECT_EQ(next->items[0].id, summary.id);
   EXPECT_TRUE(db_->ListInsights(bob_.id, {}, 10, "")->items.empty());
@@ -392,24 +392,24 @@ TEST_P(DatabaseTest, InsightsBelongToTheirEpisodeAndTenantAndFollowTheTranscript
   EXPECT_EQ(db_->DeleteInsight(bob_.id, action.id).code(), ErrorCode::kNotFound);
 
   // Core memory: one entry per key, found by it; a second entry saying the same is refused.
-  auto found = db_->FindInsightByKey(alice_.id, "core", "person", "stella");
+  auto found = db_->FindInsightByKey(alice_.id, InsightScope::kCore, InsightKind::kPerson, "stella");
   ASSERT_TRUE(found.value().has_value());
   EXPECT_EQ((*found)->id, stella.id);
   EXPECT_EQ(db_->PutInsight(insight("core", "person", "stella", 2)).code(), ErrorCode::kConflict);
-  action.state = "done";
+  action.state = InsightState::kDone;
   ASSERT_TRUE(db_->PutInsight(action).ok());
-  EXPECT_EQ(db_->GetInsight(alice_.id, action.id).value()->state, "done");
+  EXPECT_EQ(db_->GetInsight(alice_.id, action.id).value()->state, InsightState::kDone);
 
   // Enriching again replaces the episode's insights and keeps memory.
   Insight again = insight("episode", "summary", "", 0.5);
   ASSERT_TRUE(db_->StoreEnrichment(alice_.id, episode.id, {again}, clock_.Now()).ok());
-  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = "episode"}, 10, "")->items.size(), 1u);
-  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = "core"}, 10, "")->items.size(), 1u);
+  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = InsightScope::kEpisode}, 10, "")->items.size(), 1u);
+  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = InsightScope::kCore}, 10, "")->items.size(), 1u);
 
   // The transcript's deletion takes what was concluded from it; memory stays the person's.
   ASSERT_TRUE(db_->DeleteRecording(alice_.id, r.id).ok());
-  EXPECT_TRUE(db_->ListInsights(alice_.id, {.scope = "episode"}, 10, "")->items.empty());
-  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = "core"}, 10, "")->items.size(), 1u);
+  EXPECT_TRUE(db_->ListInsights(alice_.id, {.scope = InsightScope::kEpisode}, 10, "")->items.empty());
+  EXPECT_EQ(db_->ListInsights(alice_.id, {.scope = InsightScope::kCore}, 10, "")->items.size(), 1u);
   ASSERT_TRUE(db_->EraseTenantData(alice_.id).ok());
   EXPECT_TRUE(db_->ListInsights(alice_.id, {}, 10, "")->items.empty());
 }
@@ -460,10 +460,10 @@ TEST_P(DatabaseTest, DigestInputsCountAndDateWhatADayIsMadeOfForItsTenantOnly) {
     Insight i;
     i.tenant_id = alice_.id;
     i.id = NewId();
-    i.scope = scope;
+    i.scope = *ParseInsightScope(scope);
     i.episode_id = scope == "episode" ? episode.id : "";
-    i.kind = kind;
-    i.state = kind == "action" ? "open" : "";
+    i.kind = *ParseInsightKind(kind);
+    i.state = kind == "action" ? InsightState::kOpen : InsightState::kNone;
     i.dedup_key = scope == "core" ? "stella" : "";
     i.at = AddSeconds(r.captured_at, 1);
     if (kind == "action") i.due_date = "2026-11-27";
@@ -550,8 +550,8 @@ TEST_P(DatabaseTest, TheDigestOutboxClaimsOnceResumesAndBelongsToItsTenant) {
   DigestDelivery d;
   d.tenant_id = alice_.id;
   d.date = "2026-11-26";
-  d.origin = "schedule";
-  d.state = "pending";
+  d.origin = DeliveryOrigin::kSchedule;
+  d.state = DeliveryState::kPending;
   d.chat_id = "42";
   d.messages = {"<b>one</b>", "two"};
   d.next_attempt_at = clock_.Now();
@@ -559,14 +559,14 @@ TEST_P(DatabaseTest, TheDigestOutboxClaimsOnceResumesAndBelongsToItsTenant) {
   DigestDelivery changed = d;
   changed.messages = {"other"};
   EXPECT_FALSE(*db_->AddDelivery(changed, false)) << "a day and origin are issued once";
-  EXPECT_EQ((*db_->GetDelivery(alice_.id, d.date, "schedule"))->messages, d.messages);
-  EXPECT_FALSE((*db_->GetDelivery(bob_.id, d.date, "schedule")).has_value());
-  EXPECT_TRUE(db_->ClaimDeliveries(bob_.id, "", "", AddSeconds(clock_.Now(), 60), 10)->empty());
+  EXPECT_EQ((*db_->GetDelivery(alice_.id, d.date, DeliveryOrigin::kSchedule))->messages, d.messages);
+  EXPECT_FALSE((*db_->GetDelivery(bob_.id, d.date, DeliveryOrigin::kSchedule)).has_value());
+  EXPECT_TRUE(db_->ClaimDeliveries(bob_.id, std::nullopt, AddSeconds(clock_.Now(), 60), 10)->empty());
 
-  auto claimed = db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10);
+  auto claimed = db_->ClaimDeliveries(alice_.id, std::nullopt, AddSeconds(clock_.Now(), 60), 10);
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ((*claimed)[0].messages, d.messages);
-  EXPECT_TRUE(db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10)->empty()) << "leased";
+  EXPECT_TRUE(db_->ClaimDeliveries(alice_.id, std::nullopt, AddSeconds(clock_.Now(), 60), 10)->empty()) << "leased";
   EXPECT_FALSE(*db_->AddDelivery(changed, true)) << "not replaced under a live lease";
 
   DigestDelivery progress = (*claimed)[0];
@@ -577,11 +577,11 @@ TEST_P(DatabaseTest, TheDigestOutboxClaimsOnceResumesAndBelongsToItsTenant) {
   progress.next_attempt_at = AddSeconds(clock_.Now(), 30);
   progress.lease_until.reset();
   ASSERT_TRUE(db_->UpdateDelivery(progress).ok());
-  EXPECT_TRUE(db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10)->empty()) << "not due yet";
-  EXPECT_EQ(db_->ClaimDeliveries(alice_.id, d.date, "schedule", AddSeconds(clock_.Now(), 60), 1)->size(), 1u)
+  EXPECT_TRUE(db_->ClaimDeliveries(alice_.id, std::nullopt, AddSeconds(clock_.Now(), 60), 10)->empty()) << "not due yet";
+  EXPECT_EQ(db_->ClaimDeliveries(alice_.id, DeliveryKey{d.date, DeliveryOrigin::kSchedule}, AddSeconds(clock_.Now(), 60), 1)->size(), 1u)
       << "named, it is claimed whether due or not";
   clock_.Advance(61);
-  auto resumed = db_->ClaimDeliveries(alice_.id, "", "", AddSeconds(clock_.Now(), 60), 10);
+  auto resumed = db_->ClaimDeliveries(alice_.id, std::nullopt, AddSeconds(clock_.Now(), 60), 10);
   ASSERT_EQ(resumed->size(), 1u);
   EXPECT_EQ((*resumed)[0].steps_done, 1);
   EXPECT_EQ((*resumed)[0].message_ids, std::vector<std::string>{"101"});
@@ -591,7 +591,7 @@ TEST_P(DatabaseTest, TheDigestOutboxClaimsOnceResumesAndBelongsToItsTenant) {
   EXPECT_EQ(stats->pending, 1);
   EXPECT_NEAR(stats->oldest_pending_age_s, 61, 1);
   DigestDelivery failed = (*resumed)[0];
-  failed.state = "failed";
+  failed.state = DeliveryState::kFailed;
   failed.lease_until.reset();
   ASSERT_TRUE(db_->UpdateDelivery(failed).ok());
   stats = db_->GetDeliveryStats(AddSeconds(clock_.Now(), -3600));
@@ -600,8 +600,8 @@ TEST_P(DatabaseTest, TheDigestOutboxClaimsOnceResumesAndBelongsToItsTenant) {
   EXPECT_EQ(db_->GetDeliveryStats(AddSeconds(clock_.Now(), 1))->failed, 0) << "only failures since the time asked";
 
   ASSERT_TRUE(*db_->AddDelivery(changed, true)) << "an explicit new delivery starts over";
-  auto fresh = *db_->GetDelivery(alice_.id, d.date, "schedule");
-  EXPECT_EQ(fresh->state, "pending");
+  auto fresh = *db_->GetDelivery(alice_.id, d.date, DeliveryOrigin::kSchedule);
+  EXPECT_EQ(fresh->state, DeliveryState::kPending);
   EXPECT_EQ(fresh->steps_done, 0);
   EXPECT_EQ(fresh->messages, changed.messages);
   DigestDelivery wrong_tenant = failed;
@@ -612,7 +612,7 @@ TEST_P(DatabaseTest, TheDigestOutboxClaimsOnceResumesAndBelongsToItsTenant) {
   EXPECT_TRUE(db_->ListDeliveries(alice_.id, d.date)->empty()) << "retention takes a day's deliveries with it";
   ASSERT_TRUE(*db_->AddDelivery(d, false));
   ASSERT_TRUE(db_->EraseTenantData(alice_.id).ok());
-  EXPECT_FALSE((*db_->GetDelivery(alice_.id, d.date, "schedule")).has_value());
+  EXPECT_FALSE((*db_->GetDelivery(alice_.id, d.date, DeliveryOrigin::kSchedule)).has_value());
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 // AddDelivery inserts a delivery; when one of that tenant, date and origin exists it returns
 // false and changes nothing — unless `replace`, when it starts over with the new one (not while
 // a sender holds its lease: then false as well). ClaimDeliveries leases (until `lease_until`)
-// the tenant's pending deliveries that are due and not leased, or only the one of `date` and
-// `origin` when those are given. UpdateDelivery writes a delivery's progress (state, steps, ids,
+// the tenant's pending deliveries that are due and not leased, or, with `only`, that one
+// delivery whenever it is due. UpdateDelivery writes a delivery's progress (state, steps, ids,
 // attempts, next attempt, lease, error) — not its messages.
 #pragma once
 
@@ -27,11 +27,11 @@ class DeliveryOutbox {
 
   virtual Result<bool> AddDelivery(const DigestDelivery& delivery, bool replace) = 0;
   virtual Result<std::optional<DigestDelivery>> GetDelivery(const std::string& tenant_id, const std::string& date,
-                                                            const std::string& origin) = 0;
+                                                            DeliveryOrigin origin) = 0;
   virtual Result<std::vector<DigestDelivery>> ListDeliveries(const std::string& tenant_id, const std::string& date) = 0;
-  virtual Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id, const std::string& date,
-                                                              const std::string& origin, TimePoint lease_until,
-                                                              int limit) = 0;
+  virtual Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id,
+                                                              const std::optional<DeliveryKey>& only,
+                                                              TimePoint lease_until, int limit) = 0;
   virtual Status UpdateDelivery(const DigestDelivery& delivery) = 0;
   // Across all tenants, counts only.
   virtual Result<DeliveryStats> GetDeliveryStats(TimePoint failed_since) = 0;

@@ -28,8 +28,8 @@ class InsightStore {
   virtual Result<Page<Insight>> ListInsights(const std::string& tenant_id, const InsightFilter& filter, int limit,
                                              const std::string& cursor) = 0;
   virtual Result<std::optional<Insight>> GetInsight(const std::string& tenant_id, const std::string& id) = 0;
-  virtual Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, const std::string& scope,
-                                                          const std::string& kind, const std::string& dedup_key) = 0;
+  virtual Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, InsightScope scope,
+                                                          InsightKind kind, const std::string& dedup_key) = 0;
   // Inserts or replaces by id (kConflict when another entry has its dedup key).
   virtual Status PutInsight(const Insight& insight) = 0;
   virtual Status DeleteInsight(const std::string& tenant_id, const std::string& id) = 0;  // kNotFound if none

@@ -77,7 +77,7 @@ Status PostgresDatabase::StoreDigest(const Digest& d) {
          "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, to_timestamp($9::float8)) "
          "ON CONFLICT (tenant_id, date) DO UPDATE SET status = $3, inputs_hash = $4, content_json = $5, markdown = $6, "
          "pdf = $7, error = $8, lease_until = NULL, updated_at = to_timestamp($9::float8)",
-         Param(d.tenant_id), Param(d.date), Param(d.status), Param(d.inputs_hash), Param(d.content_json),
+         Param(d.tenant_id), Param(d.date), Param(ToString(d.status)), Param(d.inputs_hash), Param(d.content_json),
          Param(d.markdown), Param(d.pdf), Param(d.error), Param(ToUnixSeconds(clock_.Now())));
     return Status::Ok();
   });
@@ -134,7 +134,8 @@ Result<bool> PostgresDatabase::AddDelivery(const DigestDelivery& d, bool replace
                      "updated_at = to_timestamp($9::float8) WHERE $10::boolean AND "
                      "(digest_deliveries.lease_until IS NULL OR digest_deliveries.lease_until < to_timestamp($9::float8)) "
                      "RETURNING 1",
-                     Param(d.tenant_id), Param(d.date), Param(d.origin), Param(d.state), Param(d.chat_id),
+                     Param(d.tenant_id), Param(d.date), Param(ToString(d.origin)), Param(ToString(d.state)),
+                     Param(d.chat_id),
                      Param(StringsToJson(d.messages)), Param(ToUnixSeconds(d.next_attempt_at)), Param(d.last_error),
                      Param(ToUnixSeconds(clock_.Now())), Param(std::string(replace ? "true" : "false")),
                      Param(std::string(d.with_document ? "true" : "false")));
@@ -146,12 +147,12 @@ Result<bool> PostgresDatabase::AddDelivery(const DigestDelivery& d, bool replace
 
 Result<std::optional<DigestDelivery>> PostgresDatabase::GetDelivery(const std::string& tenant_id,
                                                                     const std::string& date,
-                                                                    const std::string& origin) {
+                                                                    DeliveryOrigin origin) {
   std::optional<DigestDelivery> found;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, std::string("SELECT ") + kDeliveryColumns +
                              " FROM digest_deliveries WHERE tenant_id = $1 AND date = $2 AND origin = $3",
-                     Param(tenant_id), Param(date), Param(origin));
+                     Param(tenant_id), Param(date), Param(ToString(origin)));
     if (!rows.empty()) found = ReadDelivery(Row(rows[0]));
     return Status::Ok();
   }));
@@ -173,8 +174,7 @@ Result<std::vector<DigestDelivery>> PostgresDatabase::ListDeliveries(const std::
 }
 
 Result<std::vector<DigestDelivery>> PostgresDatabase::ClaimDeliveries(const std::string& tenant_id,
-                                                                      const std::string& date,
-                                                                      const std::string& origin,
+                                                                      const std::optional<DeliveryKey>& only,
                                                                       TimePoint lease_until, int limit) {
   std::vector<DigestDelivery> out;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
@@ -189,7 +189,8 @@ Result<std::vector<DigestDelivery>> PostgresDatabase::ClaimDeliveries(const std:
                                  "ORDER BY next_attempt_at, date LIMIT $6 FOR UPDATE SKIP LOCKED) "
                                  "RETURNING ") + kDeliveryColumns,
                      Param(ToUnixSeconds(lease_until)), Param(tenant_id), Param(ToUnixSeconds(clock_.Now())),
-                     Param(date), Param(origin), Param(static_cast<int64_t>(limit)));
+                     Param(only ? only->date : ""), Param(only ? ToString(only->origin) : ""),
+                     Param(static_cast<int64_t>(limit)));
     for (const auto& row : rows) out.push_back(ReadDelivery(Row(row)));
     return Status::Ok();
   }));
@@ -204,14 +205,14 @@ Status PostgresDatabase::UpdateDelivery(const DigestDelivery& d) {
                      "next_attempt_at = to_timestamp($8::float8), lease_until = to_timestamp($9::float8), "
                      "last_error = $10, updated_at = to_timestamp($11::float8) "
                      "WHERE tenant_id = $1 AND date = $2 AND origin = $3 RETURNING 1",
-                     Param(d.tenant_id), Param(d.date), Param(d.origin), Param(d.state),
+                     Param(d.tenant_id), Param(d.date), Param(ToString(d.origin)), Param(ToString(d.state)),
                      Param(static_cast<int64_t>(d.steps_done)), Param(StringsToJson(d.message_ids)),
                      Param(static_cast<int64_t>(d.attempts)), Param(ToUnixSeconds(d.next_attempt_at)),
                      Param::Time(d.lease_until), Param(d.last_error), Param(ToUnixSeconds(clock_.Now())));
     updated = !rows.empty();
     return Status::Ok();
   }));
-  if (!updated) return NotFound("no delivery of " + d.date + " (" + d.origin + ") to update");
+  if (!updated) return NotFound("no delivery of " + d.date + " (" + ToString(d.origin) + ") to update");
   return Status::Ok();
 }
 

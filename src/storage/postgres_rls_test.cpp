@@ -61,15 +61,15 @@ class RowLevelSecurity : public ::testing::Test {
     ASSERT_TRUE(db_->AppendAudit({a_.id, "", {}, "tenant", "export", "{}"}).ok());
     Episode episode{a_.id, NewId(), r.captured_at, r.captured_at, EpisodeState::kOpen, 0, std::nullopt, std::nullopt};
     ASSERT_TRUE(db_->AssignToEpisode(episode, {{r.id, 0, r.captured_at, 1.0}}).ok());
-    Insight insight{a_.id, NewId(), "episode", episode.id, "summary", "", "", r.captured_at, std::nullopt, "{}",
-                    r.captured_at};
+    Insight insight{a_.id,         NewId(),      InsightScope::kEpisode, episode.id, InsightKind::kSummary,
+                    InsightState::kNone, "",  r.captured_at, std::nullopt, "{}", r.captured_at};
     ASSERT_TRUE(db_->StoreEnrichment(a_.id, episode.id, {insight}, r.captured_at).ok());
-    ASSERT_TRUE(db_->StoreDigest({a_.id, "2026-11-26", "ready", "hash", "{}", "", "", "", {}}).ok());
+    ASSERT_TRUE(db_->StoreDigest({a_.id, "2026-11-26", DigestStatus::kReady, "hash", "{}", "", "", "", {}}).ok());
     DigestDelivery delivery;
     delivery.tenant_id = a_.id;
     delivery.date = "2026-11-26";
-    delivery.origin = "schedule";
-    delivery.state = "pending";
+    delivery.origin = DeliveryOrigin::kSchedule;
+    delivery.state = DeliveryState::kPending;
     delivery.chat_id = "42";
     delivery.messages = {"tenant a's day"};
     ASSERT_TRUE(*db_->AddDelivery(delivery, false));

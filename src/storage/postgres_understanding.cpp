@@ -26,7 +26,8 @@ void UpsertInsight(pqxx::dbtransaction& tx, const Insight& i) {
                "ON CONFLICT (id) DO UPDATE SET scope = $3, episode_id = $4, kind = $5, state = $6, dedup_key = $7, "
                "at = to_timestamp($8::float8), due_date = $9, body = $10, updated_at = to_timestamp($11::float8) "
                "WHERE insights.tenant_id = $1",
-       Param(i.tenant_id), Param(i.id), Param(i.scope), NullIfEmpty(i.episode_id), Param(i.kind), Param(i.state),
+       Param(i.tenant_id), Param(i.id), Param(ToString(i.scope)), NullIfEmpty(i.episode_id), Param(ToString(i.kind)),
+       Param(ToString(i.state)),
        Param(i.dedup_key), Param(ToUnixSeconds(i.at)), Param::Optional(i.due_date), Param(i.body),
        Param(ToUnixSeconds(i.updated_at)));
 }
@@ -201,7 +202,8 @@ Result<Page<Insight>> PostgresDatabase::ListInsights(const std::string& tenant_i
                 "AND ($8::float8 IS NULL OR at < to_timestamp($8::float8) OR "
                 "(at = to_timestamp($8::float8) AND id < $9)) "
                 "ORDER BY at DESC, id DESC LIMIT $10",
-        Param(tenant_id), Param(f.scope), Param(f.kind), Param(f.episode_id), Param(f.state),
+        Param(tenant_id), Param(f.scope ? ToString(*f.scope) : ""), Param(f.kind ? ToString(*f.kind) : ""),
+        Param(f.episode_id), Param(f.state ? ToString(*f.state) : ""),
         Param::Time(f.range.from), Param::Time(f.range.to), position ? Param(position->first) : Param(),
         position ? Param(position->second) : Param(), Param(FetchLimit(limit)));
     for (const auto& row : rows) page.items.push_back(ReadInsight(Row(row)));
@@ -221,14 +223,14 @@ Result<std::optional<Insight>> PostgresDatabase::GetInsight(const std::string& t
   return found;
 }
 
-Result<std::optional<Insight>> PostgresDatabase::FindInsightByKey(const std::string& tenant_id, const std::string& scope,
-                                                                 const std::string& kind, const std::string& dedup_key) {
+Result<std::optional<Insight>> PostgresDatabase::FindInsightByKey(const std::string& tenant_id, InsightScope scope,
+                                                                 InsightKind kind, const std::string& dedup_key) {
   std::optional<Insight> found;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, std::string("SELECT ") + kInsightColumns +
                              " FROM insights WHERE tenant_id = $1 AND scope = $2 AND kind = $3 AND dedup_key = $4 "
                              "AND dedup_key <> ''",
-                     Param(tenant_id), Param(scope), Param(kind), Param(dedup_key));
+                     Param(tenant_id), Param(ToString(scope)), Param(ToString(kind)), Param(dedup_key));
     if (!rows.empty()) found = ReadInsight(Row(rows[0]));
     return Status::Ok();
   }));
@@ -241,7 +243,7 @@ Status PostgresDatabase::PutInsight(const Insight& insight) {
     return Status::Ok();
   });
   if (!s.ok() && s.message().find("insights_by_key") != std::string::npos) {
-    return Status(ErrorCode::kConflict, "duplicate_insight", "another " + insight.kind + " entry says the same");
+    return Status(ErrorCode::kConflict, "duplicate_insight", "another " + std::string(ToString(insight.kind)) + " entry says the same");
   }
   return s;
 }

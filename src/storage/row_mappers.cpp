@@ -1,5 +1,6 @@
 #include "storage/row_mappers.h"
 
+#include "core/check.h"
 #include "storage/codecs.h"
 
 namespace reflexio {
@@ -59,10 +60,15 @@ Insight ReadInsight(const ColumnReader& row) {
   Insight i;
   i.tenant_id = row.Text(0);
   i.id = row.Text(1);
-  i.scope = row.Text(2);
+  // Rows are written only through this layer, from these enums.
+  auto scope = ParseInsightScope(row.Text(2));
+  auto kind = ParseInsightKind(row.Text(4));
+  auto state = ParseInsightState(row.Text(5));
+  REFLEXIO_CHECK(scope && kind && state, "insight " + i.id + " holds a scope, kind or state this version does not know");
+  i.scope = *scope;
   i.episode_id = row.Text(3);
-  i.kind = row.Text(4);
-  i.state = row.Text(5);
+  i.kind = *kind;
+  i.state = *state;
   i.dedup_key = row.Text(6);
   i.at = row.Time(7);
   i.due_date = row.OptionalText(8);
@@ -88,7 +94,9 @@ Digest ReadDigest(const ColumnReader& row, bool with_contents) {
   Digest d;
   d.tenant_id = row.Text(0);
   d.date = row.Text(1);
-  d.status = row.Text(2);
+  auto status = ParseDigestStatus(row.Text(2));
+  REFLEXIO_CHECK(status, "the digest of " + d.date + " holds a status this version does not know");
+  d.status = *status;
   d.inputs_hash = row.Text(3);
   d.error = row.Text(4);
   d.updated_at = row.Time(5);
@@ -104,8 +112,11 @@ DigestDelivery ReadDelivery(const ColumnReader& row) {
   DigestDelivery d;
   d.tenant_id = row.Text(0);
   d.date = row.Text(1);
-  d.origin = row.Text(2);
-  d.state = row.Text(3);
+  auto origin = ParseDeliveryOrigin(row.Text(2));
+  auto state = ParseDeliveryState(row.Text(3));
+  REFLEXIO_CHECK(origin && state, "the delivery of " + d.date + " holds an origin or state this version does not know");
+  d.origin = *origin;
+  d.state = *state;
   d.chat_id = row.Text(4);
   d.messages = StringsFromJson(row.Text(5));
   d.steps_done = static_cast<int>(row.Int(6));

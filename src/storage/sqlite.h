@@ -21,6 +21,7 @@ class SqliteStatement {
  public:
   SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, sqlite3_finalize) {}
   void Bind(int index, const std::string& value);
+  void Bind(int index, const char* value) { Bind(index, std::string(value)); }
   void Bind(int index, int64_t value);
   void Bind(int index, double value);
   void BindNull(int index);

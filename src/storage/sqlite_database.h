@@ -69,8 +69,8 @@ class SqliteDatabase : public Database {
   Result<Page<Insight>> ListInsights(const std::string& tenant_id, const InsightFilter& filter, int limit,
                                      const std::string& cursor) override;
   Result<std::optional<Insight>> GetInsight(const std::string& tenant_id, const std::string& id) override;
-  Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, const std::string& scope,
-                                                  const std::string& kind, const std::string& dedup_key) override;
+  Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, InsightScope scope,
+                                                  InsightKind kind, const std::string& dedup_key) override;
   Status PutInsight(const Insight& insight) override;
   Status DeleteInsight(const std::string& tenant_id, const std::string& id) override;
   Result<std::optional<Digest>> GetDigest(const std::string& tenant_id, const std::string& date) override;
@@ -83,10 +83,10 @@ class SqliteDatabase : public Database {
                                        const TimeRange& day) override;
   Result<bool> AddDelivery(const DigestDelivery& delivery, bool replace) override;
   Result<std::optional<DigestDelivery>> GetDelivery(const std::string& tenant_id, const std::string& date,
-                                                    const std::string& origin) override;
+                                                    DeliveryOrigin origin) override;
   Result<std::vector<DigestDelivery>> ListDeliveries(const std::string& tenant_id, const std::string& date) override;
-  Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id, const std::string& date,
-                                                      const std::string& origin, TimePoint lease_until,
+  Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id,
+                                                      const std::optional<DeliveryKey>& only, TimePoint lease_until,
                                                       int limit) override;
   Status UpdateDelivery(const DigestDelivery& delivery) override;
   Result<DeliveryStats> GetDeliveryStats(TimePoint failed_since) override;

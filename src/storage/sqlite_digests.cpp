@@ -73,7 +73,7 @@ Status SqliteDatabase::StoreDigest(const Digest& d) {
       "updated_at = ?9"));
   stmt.Bind(1, d.tenant_id);
   stmt.Bind(2, d.date);
-  stmt.Bind(3, d.status);
+  stmt.Bind(3, ToString(d.status));
   stmt.Bind(4, d.inputs_hash);
   stmt.Bind(5, d.content_json);
   stmt.Bind(6, d.markdown);
@@ -141,8 +141,8 @@ Result<bool> SqliteDatabase::AddDelivery(const DigestDelivery& d, bool replace) 
       "updated_at = ?9 WHERE ?10 = 1 AND (digest_deliveries.lease_until IS NULL OR digest_deliveries.lease_until < ?9)"));
   stmt.Bind(1, d.tenant_id);
   stmt.Bind(2, d.date);
-  stmt.Bind(3, d.origin);
-  stmt.Bind(4, d.state);
+  stmt.Bind(3, ToString(d.origin));
+  stmt.Bind(4, ToString(d.state));
   stmt.Bind(5, d.chat_id);
   stmt.Bind(6, StringsToJson(d.messages));
   stmt.Bind(7, FormatRfc3339(d.next_attempt_at));
@@ -155,13 +155,13 @@ Result<bool> SqliteDatabase::AddDelivery(const DigestDelivery& d, bool replace) 
 }
 
 Result<std::optional<DigestDelivery>> SqliteDatabase::GetDelivery(const std::string& tenant_id, const std::string& date,
-                                                                  const std::string& origin) {
+                                                                  DeliveryOrigin origin) {
   MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kDeliveryColumns +
                                            " FROM digest_deliveries WHERE tenant_id = ? AND date = ? AND origin = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, date);
-  stmt.Bind(3, origin);
+  stmt.Bind(3, ToString(origin));
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<DigestDelivery>();
   return std::optional<DigestDelivery>(ReadDelivery(SqliteRow(stmt)));
@@ -178,9 +178,8 @@ Result<std::vector<DigestDelivery>> SqliteDatabase::ListDeliveries(const std::st
 }
 
 Result<std::vector<DigestDelivery>> SqliteDatabase::ClaimDeliveries(const std::string& tenant_id,
-                                                                    const std::string& date,
-                                                                    const std::string& origin, TimePoint lease_until,
-                                                                    int limit) {
+                                                                    const std::optional<DeliveryKey>& only,
+                                                                    TimePoint lease_until, int limit) {
   std::string now = FormatRfc3339(clock_.Now());
   // Immediate: another process on this file (an operator's command beside the server) claims
   // after this one has written its lease, never between the read and the write.
@@ -194,8 +193,8 @@ Result<std::vector<DigestDelivery>> SqliteDatabase::ClaimDeliveries(const std::s
     stmt.Bind(1, FormatRfc3339(lease_until));
     stmt.Bind(2, tenant_id);
     stmt.Bind(3, now);
-    stmt.Bind(4, date);
-    stmt.Bind(5, origin);
+    stmt.Bind(4, only ? only->date : "");
+    stmt.Bind(5, only ? ToString(only->origin) : "");
     stmt.Bind(6, static_cast<int64_t>(limit));
     return ReadRows(stmt, [](const SqliteRow& row) { return ReadDelivery(row); });
   });
@@ -209,8 +208,8 @@ Status SqliteDatabase::UpdateDelivery(const DigestDelivery& d) {
       "WHERE tenant_id = ?1 AND date = ?2 AND origin = ?3"));
   stmt.Bind(1, d.tenant_id);
   stmt.Bind(2, d.date);
-  stmt.Bind(3, d.origin);
-  stmt.Bind(4, d.state);
+  stmt.Bind(3, ToString(d.origin));
+  stmt.Bind(4, ToString(d.state));
   stmt.Bind(5, static_cast<int64_t>(d.steps_done));
   stmt.Bind(6, StringsToJson(d.message_ids));
   stmt.Bind(7, static_cast<int64_t>(d.attempts));
@@ -219,7 +218,7 @@ Status SqliteDatabase::UpdateDelivery(const DigestDelivery& d) {
   stmt.Bind(10, d.last_error);
   stmt.Bind(11, FormatRfc3339(clock_.Now()));
   RETURN_IF_ERROR(stmt.Run());
-  if (db_->Changes() != 1) return NotFound("no delivery of " + d.date + " (" + d.origin + ") to update");
+  if (db_->Changes() != 1) return NotFound("no delivery of " + d.date + " (" + ToString(d.origin) + ") to update");
   return Status::Ok();
 }
 

@@ -157,10 +157,10 @@ Status InsertOrReplaceInsight(SqliteConnection& db, const Insight& i) {
       "due_date = ?9, body = ?10, updated_at = ?11 WHERE tenant_id = ?1"));
   stmt.Bind(1, i.tenant_id);
   stmt.Bind(2, i.id);
-  stmt.Bind(3, i.scope);
+  stmt.Bind(3, ToString(i.scope));
   stmt.Bind(4, NullIfEmpty(i.episode_id));
-  stmt.Bind(5, i.kind);
-  stmt.Bind(6, i.state);
+  stmt.Bind(5, ToString(i.kind));
+  stmt.Bind(6, ToString(i.state));
   stmt.Bind(7, i.dedup_key);
   stmt.Bind(8, FormatRfc3339(i.at));
   stmt.Bind(9, i.due_date);
@@ -168,7 +168,7 @@ Status InsertOrReplaceInsight(SqliteConnection& db, const Insight& i) {
   stmt.Bind(11, FormatRfc3339(i.updated_at));
   Status s = stmt.Run();
   if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
-    return Status(ErrorCode::kConflict, "duplicate_insight", "another " + i.kind + " entry says the same");
+    return Status(ErrorCode::kConflict, "duplicate_insight", "another " + std::string(ToString(i.kind)) + " entry says the same");
   }
   return s;
 }
@@ -204,10 +204,10 @@ Result<Page<Insight>> SqliteDatabase::ListInsights(const std::string& tenant_id,
       "AND (?7 IS NULL OR at < ?7) AND (?8 IS NULL OR at < ?8 OR (at = ?8 AND id < ?9)) "
       "ORDER BY at DESC, id DESC LIMIT ?10"));
   stmt.Bind(1, tenant_id);
-  stmt.Bind(2, f.scope);
-  stmt.Bind(3, f.kind);
+  stmt.Bind(2, f.scope ? ToString(*f.scope) : "");
+  stmt.Bind(3, f.kind ? ToString(*f.kind) : "");
   stmt.Bind(4, f.episode_id);
-  stmt.Bind(5, f.state);
+  stmt.Bind(5, f.state ? ToString(*f.state) : "");
   if (f.range.from) stmt.Bind(6, FormatRfc3339(*f.range.from)); else stmt.BindNull(6);
   if (f.range.to) stmt.Bind(7, FormatRfc3339(*f.range.to)); else stmt.BindNull(7);
   if (!cursor.empty()) {
@@ -235,15 +235,15 @@ Result<std::optional<Insight>> SqliteDatabase::GetInsight(const std::string& ten
   return std::optional<Insight>(ReadInsight(SqliteRow(stmt)));
 }
 
-Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::string& tenant_id, const std::string& scope,
-                                                               const std::string& kind, const std::string& dedup_key) {
+Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::string& tenant_id, InsightScope scope,
+                                                               InsightKind kind, const std::string& dedup_key) {
   MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kInsightColumns +
                                            " FROM insights WHERE tenant_id = ? AND scope = ? AND kind = ? AND "
                                            "dedup_key = ? AND dedup_key <> ''"));
   stmt.Bind(1, tenant_id);
-  stmt.Bind(2, scope);
-  stmt.Bind(3, kind);
+  stmt.Bind(2, ToString(scope));
+  stmt.Bind(3, ToString(kind));
   stmt.Bind(4, dedup_key);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Insight>();

@@ -45,6 +45,14 @@ class Enricher {
   Status EnrichEpisode(const Episode& episode);
 
  private:
+  // What the provider is given: the usable segments, memory, the person's UTC offset.
+  Result<EpisodeTranscript> TranscriptOf(const Episode& episode, const std::vector<EpisodeSegment>& segments);
+  // The emotion with both parts; `voiced` gets the utterances whose prosody gave the arousal.
+  static EmotionFields EmotionOf(const Finding& finding, const EpisodeTranscript& transcript,
+                                 const std::vector<EpisodeSegment>& segments, std::vector<int>& voiced);
+  Result<SessionFields> SessionOf(const Episode& episode, const EpisodeTranscript& transcript,
+                                  const Enrichment& enrichment);
+
   Stores stores_;
   Provider& provider_;
   const Clock& clock_;

@@ -11,13 +11,13 @@
 #include "llm/embedded_provider.h"
 #include "llm/testing/chat_peer.h"
 #include "memory/testing/letta_peer.h"
-#include "pipeline/episodes.h"
-#include "privacy/sealed_stores.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
+#include "privacy/sealed_stores.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_database.h"
 #include "text/normalize.h"
+#include "understanding/episodes.h"
 
 namespace reflexio {
 namespace {
@@ -86,7 +86,7 @@ class EnricherTest : public ::testing::Test {
   }
 
   std::vector<Insight> Of(const std::string& kind) {
-    return db().insights.ListInsights(tenant_.id, {.kind = kind}, 100, "")->items;
+    return db().insights.ListInsights(tenant_.id, {.kind = ParseInsightKind(kind).value()}, 100, "")->items;
   }
 
   testing::TempDir dir_;
@@ -115,7 +115,7 @@ TEST_F(EnricherTest, ADayOfConversationsIsUnderstoodOnceWithEvidenceEmotionsAndM
   auto actions = Of("action");
   ASSERT_EQ(actions.size(), 2u);
   for (const Insight& action : actions) {
-    EXPECT_EQ(action.state, "open");
+    EXPECT_EQ(action.state, InsightState::kOpen);
     json body = json::parse(action.body);
     ASSERT_EQ(body["evidence"].size(), 1u);
     EXPECT_EQ(body["evidence"][0]["recording_id"], morning);
@@ -141,7 +141,7 @@ TEST_F(EnricherTest, ADayOfConversationsIsUnderstoodOnceWithEvidenceEmotionsAndM
   EXPECT_EQ(tokens["memory_context"], 0);  // memory was empty
   EXPECT_GT(tokens["transcript"].get<int>(), 10);
 
-  auto core = db().insights.ListInsights(tenant_.id, {.scope = "core"}, 100, "")->items;
+  auto core = db().insights.ListInsights(tenant_.id, {.scope = InsightScope::kCore}, 100, "")->items;
   EXPECT_THAT([&] {
     std::vector<std::string> labels;
     for (const auto& c : core) labels.push_back(json::parse(c.body)["label"]);
@@ -160,7 +160,7 @@ TEST_F(EnricherTest, ADayOfConversationsIsUnderstoodOnceWithEvidenceEmotionsAndM
   json evening = json::parse(session[0].body)["fields"]["tokens"];
   EXPECT_GT(evening["memory_context"].get<int>(), 0);
   EXPECT_EQ(evening["raw_history"], tokens["transcript"]);
-  auto stella = db().insights.FindInsightByKey(tenant_.id, "core", "person", "stella").value();
+  auto stella = db().insights.FindInsightByKey(tenant_.id, InsightScope::kCore, InsightKind::kPerson, "stella").value();
   ASSERT_TRUE(stella);
   json remembered = json::parse(stella->body);
   EXPECT_EQ(remembered["episodes"].size(), 2u);
@@ -194,7 +194,7 @@ TEST_F(EnricherTest, AConfiguredModelGetsMemoryAndTheEmbeddedRulesCatchItsFailur
   EXPECT_EQ(action["method"]["model"], "test-model");
   EXPECT_EQ(action["confidence"]["basis"], "deepconf");
   EXPECT_EQ(*actions[0].due_date, "2026-11-26");  // "tonight", said on the 26th
-  auto core = db().insights.FindInsightByKey(tenant_.id, "core", "commitment", "call stella").value();
+  auto core = db().insights.FindInsightByKey(tenant_.id, InsightScope::kCore, InsightKind::kCommitment, "call stella").value();
   ASSERT_TRUE(core);
 
   // The model goes away: the next episode is understood by the rules, and says so.
@@ -250,7 +250,7 @@ TEST_F(EnricherTest, AnEpisodeThatLosesARecordingIsUnderstoodAgain) {
   ASSERT_EQ(Of("action").size(), 1u);
   auto cites = [&](const std::string& recording) {  // episode insights citing that recording
     int n = 0;
-    std::vector<Insight> insights = db().insights.ListInsights(tenant_.id, {.scope = "episode"}, 100, "")->items;
+    std::vector<Insight> insights = db().insights.ListInsights(tenant_.id, {.scope = InsightScope::kEpisode}, 100, "")->items;
     for (const Insight& i : insights) {
       json body = json::parse(i.body);
       for (const auto& e : body.value("evidence", json::array())) n += e["recording_id"] == recording;

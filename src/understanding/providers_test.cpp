@@ -7,7 +7,7 @@
 #include "core/ids.h"
 #include "llm/testing/chat_peer.h"
 #include "memory/core_memory.h"
-#include "memory/evidence.h"
+#include "model/insight_body.h"
 #include "memory/testing/letta_peer.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_database.h"
@@ -97,11 +97,11 @@ TEST_F(ProvidersTest, TheLettaMirrorPassesTheRealOutboundGuard) {
   said.tenant_id = tenant_.id;
   said.id = NewId();
   said.episode_id = "ep1";
-  said.kind = "person";
+  said.kind = InsightKind::kPerson;
   said.at = clock_.Now();
-  EvidenceRef ref{"ep1", "rec-1", 0, 1.0, 2.5, clock_.Now()};
+  Evidence ref{"ep1", "rec-1", 0, 1.0, 2.5, clock_.Now()};
   said.body = nlohmann::json{{"text", "Anna (anna.k@example.org)"}, {"fields", nlohmann::json::object()},
-                             {"evidence", EvidenceToJson({ref})}, {"method", {{"provider", "embedded"}}}}
+                             {"evidence", nlohmann::json(std::vector<Evidence>{ref})}, {"method", {{"provider", "embedded"}}}}
                   .dump();
   auto learned = memory.Learn(tenant_.id, "ep1", {said});
   ASSERT_TRUE(learned.ok()) << learned.status().message();
