@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "core/ids.h"
@@ -139,6 +140,29 @@ TEST_P(DatabaseTest, ListsNewestFirstAcrossPages) {
   auto window = db_->ListRecordings(alice_.id, {AddSeconds(clock_.Now(), 60), AddSeconds(clock_.Now(), 180)}, 10, "");
   EXPECT_EQ(window->items.size(), 2u);
   EXPECT_FALSE(db_->ListRecordings(alice_.id, {}, 2, "zz").ok());
+}
+
+// Times a backend keeps finer than a millisecond (PostgreSQL keeps microseconds) must not make
+// the next page skip rows of the same millisecond; a tampered cursor is refused, not run.
+TEST_P(DatabaseTest, PagesNeitherSkipNorRepeatRowsWithinOneMillisecond) {
+  std::set<std::string> inserted, seen;
+  for (int i = 0; i < 4; ++i) {
+    Recording r = NewRecording(alice_, 30 + i * 0.0002);  // 0.2 ms apart
+    inserted.insert(r.id);
+    ASSERT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+  }
+  std::string cursor;
+  for (int page = 0; page < 8; ++page) {
+    auto listed = db_->ListRecordings(alice_.id, {}, 1, cursor);
+    ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+    for (const Recording& r : listed->items) EXPECT_TRUE(seen.insert(r.id).second) << "seen twice: " << r.id;
+    if (!listed->next_cursor) break;
+    cursor = *listed->next_cursor;
+  }
+  EXPECT_EQ(seen, inserted);
+  auto tampered = db_->ListRecordings(alice_.id, {}, 1, EncodeKeysetCursor("yesterday", "x"));
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_EQ(tampered.status().code(), ErrorCode::kInvalidArgument) << tampered.status().ToString();
 }
 
 TEST_P(DatabaseTest, JobLifecycleClaimCompleteExactlyOnce) {

@@ -252,14 +252,7 @@ Result<std::optional<Recording>> PostgresDatabase::GetRecording(const std::strin
 
 Result<Page<Recording>> PostgresDatabase::ListRecordings(const std::string& tenant_id, const TimeRange& range,
                                                          int limit, const std::string& cursor) {
-  Param after_time, after_id;
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
-    auto t = ParseRfc3339(position.first);
-    if (!t.ok()) return InvalidArgument("the cursor is not one this server issued", "invalid_cursor");
-    after_time = Param(ToUnixSeconds(*t));
-    after_id = Param(position.second);
-  }
+  ASSIGN_OR_RETURN(After after, AfterCursor(cursor));
   Page<Recording> page;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns +
@@ -268,12 +261,14 @@ Result<Page<Recording>> PostgresDatabase::ListRecordings(const std::string& tena
                              "AND ($3::float8 IS NULL OR captured_at < to_timestamp($3::float8)) "
                              "AND ($4::float8 IS NULL OR (captured_at, id) < (to_timestamp($4::float8), $5::text)) "
                              "ORDER BY captured_at DESC, id DESC LIMIT $6",
-                     Param(tenant_id), Param::Time(range.from), Param::Time(range.to), after_time, after_id,
+                     Param(tenant_id), Param::Time(range.from), Param::Time(range.to), after.key, after.id,
                      Param(FetchLimit(limit)));
     for (const auto& row : rows) page.items.push_back(ReadRecording(Row(row)));
     return Status::Ok();
   }));
-  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(FormatRfc3339(last.captured_at), last.id); });
+  // Epoch seconds with every digit, not RFC 3339's milliseconds: the next page must start exactly
+  // after the last row, however finely its time was stored.
+  return FinishPage(std::move(page), limit, [](const auto& last) { return EncodeKeysetCursor(EpochKey(last.captured_at), last.id); });
 }
 
 Result<std::vector<Segment>> PostgresDatabase::GetSegments(const std::string& tenant_id,

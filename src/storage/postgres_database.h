@@ -32,81 +32,8 @@ class PostgresDatabase : public Database {
                                                         const Clock& clock = SystemClock::Instance());
   ~PostgresDatabase() override;
 
-  Result<Tenant> EnsureTenant(const std::string& name) override;
-  Result<int64_t> CountTenants() override;
-  Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
-                   const std::string& display_prefix) override;
-  Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) override;
-  Result<std::vector<Tenant>> ListTenants() override;
-  Result<std::optional<WrappedTenantKey>> GetTenantKey(const std::string& tenant_id) override;
-  Result<WrappedTenantKey> AddTenantKey(const WrappedTenantKey& key) override;
-  Status ReplaceTenantKey(const WrappedTenantKey& key, const std::string& expected_master_key_id) override;
-
-  Result<InsertOutcome> InsertRecording(const Recording& recording, const std::string& job_kind,
-                                        int max_attempts) override;
-  Result<std::optional<Recording>> FindByIdempotencyKey(const std::string& tenant_id, const std::string& key) override;
-  Result<std::optional<Recording>> GetRecording(const std::string& tenant_id, const std::string& id) override;
-  Result<Page<Recording>> ListRecordings(const std::string& tenant_id, const TimeRange& range, int limit,
-                                         const std::string& cursor) override;
-  Result<std::vector<Segment>> GetSegments(const std::string& tenant_id, const std::string& recording_id) override;
-  Result<Page<SearchHit>> Search(const std::string& tenant_id, const std::vector<std::string>& terms,
-                                 const TimeRange& range, int limit, const std::string& cursor) override;
-
-  Result<std::optional<Job>> ClaimJob(const std::string& owner, double lease_s) override;
-  Status RenewLease(const Job& job, double lease_s) override;
-  Status CompleteTranscription(const Job& job, const Transcription& transcription) override;
-  Status FailJob(const Job& job, const std::string& error, double retry_in_s) override;
-  Result<int64_t> ReleaseAllLeases() override;
-  Result<QueueStats> GetQueueStats() override;
-  Status CheckWritable() override;
-  Result<int64_t> RollUpDailyUsage(const std::string& day) override;
-  Result<std::optional<DailyUsage>> GetDailyUsage(const std::string& tenant_id, const std::string& day) override;
-  Result<std::vector<UnassignedSegment>> ListUnassignedSegments(const std::string& tenant_id, int limit) override;
-  Status AssignToEpisode(const Episode& episode, const std::vector<UnassignedSegment>& segments) override;
-  Result<std::vector<Episode>> ListOpenEpisodesQuietSince(const std::string& tenant_id, TimePoint cutoff) override;
-  Result<std::optional<TimePoint>> EarliestUnfinishedCapture(const std::string& tenant_id) override;
-  Status CloseEpisode(const std::string& tenant_id, const std::string& episode_id, TimePoint closed_at) override;
-  Result<Page<Episode>> ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
-                                     const std::string& cursor) override;
-  Result<std::optional<Episode>> GetEpisode(const std::string& tenant_id, const std::string& id) override;
-  Result<std::vector<EpisodeSegment>> GetEpisodeSegments(const std::string& tenant_id,
-                                                         const std::string& episode_id) override;
-  Result<std::vector<Episode>> ListEpisodesToEnrich(const std::string& tenant_id, int limit) override;
-  Status StoreEnrichment(const std::string& tenant_id, const std::string& episode_id,
-                         const std::vector<Insight>& insights, TimePoint enriched_at) override;
-  Result<Page<Insight>> ListInsights(const std::string& tenant_id, const InsightFilter& filter, int limit,
-                                     const std::string& cursor) override;
-  Result<std::optional<Insight>> GetInsight(const std::string& tenant_id, const std::string& id) override;
-  Result<std::optional<Insight>> FindInsightByKey(const std::string& tenant_id, InsightScope scope,
-                                                  InsightKind kind, const std::string& dedup_key) override;
-  Status PutInsight(const Insight& insight) override;
-  Status DeleteInsight(const std::string& tenant_id, const std::string& id) override;
-  Result<std::optional<Digest>> GetDigest(const std::string& tenant_id, const std::string& date) override;
-  Result<bool> ClaimDigestBuild(const std::string& tenant_id, const std::string& date, TimePoint lease_until) override;
-  Status StoreDigest(const Digest& digest) override;
-  Result<Page<Digest>> ListDigests(const std::string& tenant_id, const std::string& from, const std::string& to,
-                                   int limit, const std::string& cursor) override;
-  Status DeleteDigestsBefore(const std::string& tenant_id, const std::string& date) override;
-  Result<DigestInputs> GetDigestInputs(const std::string& tenant_id, const std::string& date,
-                                       const TimeRange& day) override;
-  Result<bool> AddDelivery(const DigestDelivery& delivery, bool replace) override;
-  Result<std::optional<DigestDelivery>> GetDelivery(const std::string& tenant_id, const std::string& date,
-                                                    DeliveryOrigin origin) override;
-  Result<std::vector<DigestDelivery>> ListDeliveries(const std::string& tenant_id, const std::string& date) override;
-  Result<std::vector<DigestDelivery>> ClaimDeliveries(const std::string& tenant_id,
-                                                      const std::optional<DeliveryKey>& only, TimePoint lease_until,
-                                                      int limit) override;
-  Status UpdateDelivery(const DigestDelivery& delivery) override;
-  Result<DeliveryStats> GetDeliveryStats(TimePoint failed_since) override;
-  Result<TenantSettings> GetTenantSettings(const std::string& tenant_id) override;
-  Status PutTenantSettings(const std::string& tenant_id, const TenantSettings& settings) override;
-  Status AppendAudit(const AuditEntry& entry) override;
-  Result<Page<AuditEntry>> ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) override;
-  Result<std::vector<Recording>> ListFinishedCapturedBefore(const std::string& tenant_id, TimePoint cutoff,
-                                                            bool with_audio_only, int limit) override;
-  Status ForgetAudio(const std::string& tenant_id, const std::string& recording_id) override;
-  Status DeleteRecording(const std::string& tenant_id, const std::string& recording_id) override;
-  Status EraseTenantData(const std::string& tenant_id) override;
+  // Every role of Database, as declared by the roles (storage/database.h):
+#include "storage/backend_overrides.inc"
 
   // Runs `body` in one transaction whose tenant setting is `tenant` (empty: none). Converts
   // libpqxx exceptions to Status. Public for tests that probe row-level security directly.

@@ -4,12 +4,14 @@
 
 #include <pqxx/pqxx>
 
+#include <cstdlib>
 #include <optional>
 #include <sstream>
 #include <string>
 
 #include "core/time.h"
 #include "storage/codecs.h"
+#include "storage/cursor.h"
 #include "storage/database.h"
 #include "storage/row_mappers.h"
 
@@ -42,6 +44,22 @@ inline std::string EpochKey(TimePoint t) {
   key.precision(17);
   key << ToUnixSeconds(t);
   return key.str();
+}
+
+// Where a keyset page starts — the time key (EpochKey) and id of the last row of the page before —
+// as two parameters, NULL for the first page; kInvalidArgument for a cursor this server did not issue.
+struct After {
+  Param key, id;
+};
+inline Result<After> AfterCursor(const std::string& cursor) {
+  if (cursor.empty()) return After{};
+  ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
+  char* end = nullptr;
+  std::strtod(position.first.c_str(), &end);
+  if (position.first.empty() || *end != '\0') {
+    return InvalidArgument("the cursor is not one this server issued", "invalid_cursor");
+  }
+  return After{Param(position.first), Param(position.second)};
 }
 
 inline std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }

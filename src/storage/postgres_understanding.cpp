@@ -105,10 +105,7 @@ Status PostgresDatabase::CloseEpisode(const std::string& tenant_id, const std::s
 
 Result<Page<Episode>> PostgresDatabase::ListEpisodes(const std::string& tenant_id, const TimeRange& range, int limit,
                                                      const std::string& cursor) {
-  std::optional<std::pair<std::string, std::string>> position;
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(position, DecodeKeysetCursor(cursor));
-  }
+  ASSIGN_OR_RETURN(After after, AfterCursor(cursor));
   Page<Episode> page;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(
@@ -120,8 +117,7 @@ Result<Page<Episode>> PostgresDatabase::ListEpisodes(const std::string& tenant_i
                 "(started_at = to_timestamp($4::float8) AND id < $5)) "
                 "ORDER BY started_at DESC, id DESC LIMIT $6",
         Param(tenant_id), Param::Time(range.from), Param::Time(range.to),
-        position ? Param(position->first) : Param(), position ? Param(position->second) : Param(),
-        Param(FetchLimit(limit)));
+        after.key, after.id, Param(FetchLimit(limit)));
     for (const auto& row : rows) page.items.push_back(ReadEpisode(Row(row)));
     return Status::Ok();
   }));
@@ -187,10 +183,7 @@ Status PostgresDatabase::StoreEnrichment(const std::string& tenant_id, const std
 
 Result<Page<Insight>> PostgresDatabase::ListInsights(const std::string& tenant_id, const InsightFilter& f, int limit,
                                                      const std::string& cursor) {
-  std::optional<std::pair<std::string, std::string>> position;
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(position, DecodeKeysetCursor(cursor));
-  }
+  ASSIGN_OR_RETURN(After after, AfterCursor(cursor));
   Page<Insight> page;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     auto rows = Exec(
@@ -204,8 +197,7 @@ Result<Page<Insight>> PostgresDatabase::ListInsights(const std::string& tenant_i
                 "ORDER BY at DESC, id DESC LIMIT $10",
         Param(tenant_id), Param(f.scope ? ToString(*f.scope) : ""), Param(f.kind ? ToString(*f.kind) : ""),
         Param(f.episode_id), Param(f.state ? ToString(*f.state) : ""),
-        Param::Time(f.range.from), Param::Time(f.range.to), position ? Param(position->first) : Param(),
-        position ? Param(position->second) : Param(), Param(FetchLimit(limit)));
+        Param::Time(f.range.from), Param::Time(f.range.to), after.key, after.id, Param(FetchLimit(limit)));
     for (const auto& row : rows) page.items.push_back(ReadInsight(Row(row)));
     return Status::Ok();
   }));

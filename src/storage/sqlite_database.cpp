@@ -176,9 +176,7 @@ Result<std::optional<Recording>> SelectByIdempotencyKey(SqliteConnection& db, co
                                            " FROM recordings WHERE tenant_id = ? AND idempotency_key = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, key);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Recording>();
-  return std::optional<Recording>(ReadRecording(SqliteRow(stmt)));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadRecording(row); });
 }
 }  // namespace
 
@@ -238,9 +236,7 @@ Result<std::optional<Recording>> SelectRecording(SqliteConnection& db, const std
                                            " FROM recordings WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, id);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Recording>();
-  return std::optional<Recording>(ReadRecording(SqliteRow(stmt)));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadRecording(row); });
 }
 }  // namespace
 
@@ -259,16 +255,8 @@ Result<Page<Recording>> SqliteDatabase::ListRecordings(const std::string& tenant
                     "ORDER BY captured_at DESC, id DESC LIMIT ?6";
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(sql));
   stmt.Bind(1, tenant_id);
-  if (range.from) stmt.Bind(2, FormatRfc3339(*range.from)); else stmt.BindNull(2);
-  if (range.to) stmt.Bind(3, FormatRfc3339(*range.to)); else stmt.BindNull(3);
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
-    stmt.Bind(4, position.first);
-    stmt.Bind(5, position.second);
-  } else {
-    stmt.BindNull(4);
-    stmt.BindNull(5);
-  }
+  BindRange(stmt, 2, range);
+  RETURN_IF_ERROR(BindAfter(stmt, 4, cursor));
   stmt.Bind(6, FetchLimit(limit));
   Page<Recording> page;
   ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) { return ReadRecording(row); }));

@@ -21,9 +21,7 @@ Result<std::optional<Digest>> SqliteDatabase::GetDigest(const std::string& tenan
                                            "markdown, pdf FROM digests WHERE tenant_id = ? AND date = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, date);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Digest>();
-  return std::optional<Digest>(ReadDigest(SqliteRow(stmt), true));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadDigest(row, true); });
 }
 
 Result<DigestInputs> SqliteDatabase::GetDigestInputs(const std::string& tenant_id, const std::string& date,
@@ -162,9 +160,7 @@ Result<std::optional<DigestDelivery>> SqliteDatabase::GetDelivery(const std::str
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, date);
   stmt.Bind(3, ToString(origin));
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<DigestDelivery>();
-  return std::optional<DigestDelivery>(ReadDelivery(SqliteRow(stmt)));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadDelivery(row); });
 }
 
 Result<std::vector<DigestDelivery>> SqliteDatabase::ListDeliveries(const std::string& tenant_id,

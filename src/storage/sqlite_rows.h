@@ -2,12 +2,14 @@
 // Internal to src/storage; not part of any public header.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/time.h"
 #include "storage/codecs.h"
+#include "storage/cursor.h"
 #include "storage/database.h"
 #include "storage/row_mappers.h"
 #include "storage/sqlite.h"
@@ -37,6 +39,29 @@ class SqliteRow : public ColumnReader {
   const SqliteStatement& s_;
 };
 
+// Binds the bounds of `range` at ?at and ?at+1 as stored times; NULL where it is open.
+inline void BindRange(SqliteStatement& statement, int at, const TimeRange& range) {
+  if (range.from) statement.Bind(at, FormatRfc3339(*range.from)); else statement.BindNull(at);
+  if (range.to) statement.Bind(at + 1, FormatRfc3339(*range.to)); else statement.BindNull(at + 1);
+}
+
+// Binds where a keyset page starts — the (time, id) of the last row of the page before — at ?at
+// and ?at+1, or NULLs for the first page; kInvalidArgument for a cursor this server did not issue.
+inline Status BindAfter(SqliteStatement& statement, int at, const std::string& cursor) {
+  if (cursor.empty()) {
+    statement.BindNull(at);
+    statement.BindNull(at + 1);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
+  if (!ParseRfc3339(position.first).ok()) {
+    return InvalidArgument("the cursor is not one this server issued", "invalid_cursor");
+  }
+  statement.Bind(at, position.first);
+  statement.Bind(at + 1, position.second);
+  return Status::Ok();
+}
+
 // Steps `statement` to its end and maps each row with `read(const SqliteRow&)`.
 template <typename Read>
 auto ReadRows(SqliteStatement& statement, Read read)
@@ -47,6 +72,16 @@ auto ReadRows(SqliteStatement& statement, Read read)
     if (!more) return rows;
     rows.push_back(read(SqliteRow(statement)));
   }
+}
+
+// Steps `statement` once: the row mapped with `read`, or nothing when there is none.
+template <typename Read>
+auto ReadOne(SqliteStatement& statement, Read read)
+    -> Result<std::optional<decltype(read(std::declval<const SqliteRow&>()))>> {
+  using Record = decltype(read(std::declval<const SqliteRow&>()));
+  ASSIGN_OR_RETURN(bool found, statement.Step());
+  if (!found) return std::optional<Record>();
+  return std::optional<Record>(read(SqliteRow(statement)));
 }
 
 }  // namespace reflexio::sqlite_rows

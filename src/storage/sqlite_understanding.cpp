@@ -101,16 +101,8 @@ Result<Page<Episode>> SqliteDatabase::ListEpisodes(const std::string& tenant_id,
       "AND (?4 IS NULL OR started_at < ?4 OR (started_at = ?4 AND id < ?5)) "
       "ORDER BY started_at DESC, id DESC LIMIT ?6"));
   stmt.Bind(1, tenant_id);
-  if (range.from) stmt.Bind(2, FormatRfc3339(*range.from)); else stmt.BindNull(2);
-  if (range.to) stmt.Bind(3, FormatRfc3339(*range.to)); else stmt.BindNull(3);
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
-    stmt.Bind(4, position.first);
-    stmt.Bind(5, position.second);
-  } else {
-    stmt.BindNull(4);
-    stmt.BindNull(5);
-  }
+  BindRange(stmt, 2, range);
+  RETURN_IF_ERROR(BindAfter(stmt, 4, cursor));
   stmt.Bind(6, FetchLimit(limit));
   Page<Episode> page;
   ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) { return ReadEpisode(row); }));
@@ -123,9 +115,7 @@ Result<std::optional<Episode>> SqliteDatabase::GetEpisode(const std::string& ten
                                            " FROM episodes WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, id);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Episode>();
-  return std::optional<Episode>(ReadEpisode(SqliteRow(stmt)));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadEpisode(row); });
 }
 
 Result<std::vector<EpisodeSegment>> SqliteDatabase::GetEpisodeSegments(const std::string& tenant_id,
@@ -208,16 +198,8 @@ Result<Page<Insight>> SqliteDatabase::ListInsights(const std::string& tenant_id,
   stmt.Bind(3, f.kind ? ToString(*f.kind) : "");
   stmt.Bind(4, f.episode_id);
   stmt.Bind(5, f.state ? ToString(*f.state) : "");
-  if (f.range.from) stmt.Bind(6, FormatRfc3339(*f.range.from)); else stmt.BindNull(6);
-  if (f.range.to) stmt.Bind(7, FormatRfc3339(*f.range.to)); else stmt.BindNull(7);
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(auto position, DecodeKeysetCursor(cursor));
-    stmt.Bind(8, position.first);
-    stmt.Bind(9, position.second);
-  } else {
-    stmt.BindNull(8);
-    stmt.BindNull(9);
-  }
+  BindRange(stmt, 6, f.range);
+  RETURN_IF_ERROR(BindAfter(stmt, 8, cursor));
   stmt.Bind(10, FetchLimit(limit));
   Page<Insight> page;
   ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) { return ReadInsight(row); }));
@@ -230,9 +212,7 @@ Result<std::optional<Insight>> SqliteDatabase::GetInsight(const std::string& ten
                                            " FROM insights WHERE tenant_id = ? AND id = ?"));
   stmt.Bind(1, tenant_id);
   stmt.Bind(2, id);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Insight>();
-  return std::optional<Insight>(ReadInsight(SqliteRow(stmt)));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadInsight(row); });
 }
 
 Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::string& tenant_id, InsightScope scope,
@@ -245,9 +225,7 @@ Result<std::optional<Insight>> SqliteDatabase::FindInsightByKey(const std::strin
   stmt.Bind(2, ToString(scope));
   stmt.Bind(3, ToString(kind));
   stmt.Bind(4, dedup_key);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<Insight>();
-  return std::optional<Insight>(ReadInsight(SqliteRow(stmt)));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadInsight(row); });
 }
 
 Status SqliteDatabase::PutInsight(const Insight& insight) {
