@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh          build + run the server
 #   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool, pdftotext,
 #                                    pocketsphinx_continuous for bench asr, clang for the
-#                                    thread-safety analysis)
+#                                    thread-safety analysis, systemd-analyze for the units)
 # Works as root and as a user with sudo.
 set -euo pipefail
 
@@ -19,7 +19,7 @@ runtime_and_build=(
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3)
+test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3 systemd)
 
 wanted=("${runtime_and_build[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -115,11 +115,14 @@ Result<int> HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (impl_->threads.empty()) return;
-  boost::system::error_code ec;
-  impl_->acceptor.close(ec);
+  // The I/O threads stop first, so that only this thread touches the acceptor afterwards: closing
+  // it while an I/O thread was starting the next accept raced in the reactor and crashed a server
+  // as it stopped (seen as exit 139 in the restart tests).
   impl_->io.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  boost::system::error_code ec;
+  impl_->acceptor.close(ec);
   // Handlers already handed to a pool run to the end (they refer to their sessions' frames,
   // which outlive them); their answers are never written, as the I/O threads have stopped.
   impl_->handler_pool.join();
