@@ -417,6 +417,29 @@ TEST(DigestScheduleTest, DueAtTheLocalDigestTimeInEveryZoneAndAcrossDaylightSavi
             (std::vector<std::string>{"2026-11-24", "2026-11-25"}));
 }
 
+// A day is built only once what was said in it is grouped into conversations: a digest built in
+// between would say "0 conversations", be sent, and then be rebuilt differently.
+TEST_F(DigestTest, TheScheduleWaitsUntilTheDaysSpeechIsGroupedIntoConversations) {
+  Record("09:10", {en_["p225_001_mic1.flac"]});
+  testing::FakeClock clock;
+  clock.Advance(ToUnixSeconds(*ParseRfc3339("2026-11-26T20:00:00Z")) - clock.seconds());  // 23:00 in Moscow: due
+  DigestService service(db(), Config{}, clock);
+  CurlHttpClient http;
+  TelegramOutbox outbox(db(), http, TelegramOutboxOptions{}, nullptr, nullptr, clock);
+  DigestSchedule schedule(db(), service, outbox, clock);
+  auto waiting = schedule.Run();
+  ASSERT_TRUE(waiting.ok()) << waiting.status().message();
+  EXPECT_EQ(waiting->built, 0) << "its speech is in no conversation yet";
+  EXPECT_GE(waiting->waiting, 1);
+  EXPECT_FALSE(db().digests.GetDigest(tenant_.id, "2026-11-26").value().has_value());
+  EpisodeBuilder episodes(db(), 90, clock);
+  ASSERT_TRUE(episodes.Run().ok());
+  EXPECT_EQ(schedule.Run()->built, 1);
+  auto digest = ParseDigestDocument(db().digests.GetDigest(tenant_.id, "2026-11-26").value()->content_json);
+  ASSERT_TRUE(digest.ok()) << digest.status().message();
+  EXPECT_EQ(digest->figures.episodes, 1);
+}
+
 TEST_F(DigestTest, TheScheduleBuildsEachDayOnceAndCatchesUpAfterDowntime) {
   // Recorded on the 26th (Moscow); the server was down until the 28th at 10:00 Moscow time.
   Record("09:10", {en_["p225_001_mic1.flac"]});

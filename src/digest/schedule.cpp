@@ -38,6 +38,13 @@ Result<DigestRoundReport> DigestSchedule::Run() {
         ++report.waiting;  // the queue always ends (transcribed or failed), so this does too
         continue;
       }
+      // Transcribed but not yet in a conversation (grouping runs each round, before this): the
+      // digest would miss the conversation and be rebuilt once it is grouped, after it was sent.
+      ASSIGN_OR_RETURN(auto ungrouped, stores_.episodes.ListUnassignedSegments(tenant.id, 1));
+      if (!ungrouped.empty() && ungrouped.front().captured_at < bounds.end) {
+        ++report.waiting;
+        continue;
+      }
       auto built = service_.Fresh(tenant.id, date);
       if (DigestService::IsBuilding(built.status())) {
         ++report.waiting;  // another process is building it; the next run sends it
