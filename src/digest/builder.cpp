@@ -49,7 +49,7 @@ struct Material {
   std::vector<Insight> insights;      // of episodes of the day (by `at`)
   std::vector<Insight> due_actions;   // due on the day, said on another
   std::vector<Insight> done_actions;  // marked done during the day
-  std::vector<Insight> memory;        // core entries last heard of during the day
+  std::vector<std::pair<Insight, MemoryEntryBody>> memory;  // core entries last heard of during the day
   std::vector<Insight> earlier;       // topics and people of the 7 days before
   std::vector<Episode> episodes;
 };
@@ -74,8 +74,8 @@ Result<Material> Collect(const Stores& stores, const DigestDay& day) {
   ASSIGN_OR_RETURN(auto memory, insights({.scope = InsightScope::kCore}));
   for (Insight& entry : memory) {
     // What the day taught memory: entries last heard of in it (capture time, not processing time).
-    auto last_seen = MemoryBodyOf(entry).last_seen;
-    if (last_seen && Within(*last_seen, m.bounds)) m.memory.push_back(entry);
+    MemoryEntryBody body = MemoryBodyOf(entry);
+    if (body.last_seen && Within(*body.last_seen, m.bounds)) m.memory.emplace_back(entry, std::move(body));
   }
   ASSIGN_OR_RETURN(auto week, LocalDay(AddDays(day.date, -7), day.timezone));
   for (InsightKind kind : {InsightKind::kTopic, InsightKind::kPerson}) {
@@ -271,8 +271,7 @@ class DayWriter {
   }
 
   void Memory() {
-    for (const Insight& entry : m_.memory) {
-      MemoryEntryBody body = MemoryBodyOf(entry);
+    for (const auto& [entry, body] : m_.memory) {
       bool learned_today = body.first_seen && Within(*body.first_seen, m_.bounds);
       doc_.memory.push_back({entry.id, ToString(entry.kind), body.label, body.detail, body.episodes.size(), learned_today});
     }
