@@ -1,6 +1,7 @@
 // The embedded default (SQLite in the data directory) across restarts: these read the SQLite
 // file directly, so they run on that backend only.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 
 #include <fstream>
@@ -122,6 +123,17 @@ TEST(ServerHealth, ADigestUndeliveredForAnHourDegradesHealth) {
   EXPECT_FALSE(telegram["ok"].get<bool>());
   EXPECT_GT(telegram["oldest_pending_age_seconds"].get<double>(), 3600);
   EXPECT_EQ(telegram["failed_last_24h"], 0) << "still retrying, not given up";
+}
+
+// Libraries start threads before main (OpenBLAS's pool) that never block SIGTERM; the kernel may
+// hand the signal to one of them. It must stop the server as cleanly as one the main thread takes.
+TEST(ServerStop, ASigtermLandingOnALibraryThreadStopsTheServerCleanly) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"OPENBLAS_NUM_THREADS", "2"}});  // a pool even on one CPU
+  std::vector<pid_t> threads = server.OtherThreadsAccepting(SIGTERM);
+  ASSERT_FALSE(threads.empty()) << "expected OpenBLAS's pool thread, which starts before main";
+  EXPECT_EQ(server.StopThroughThread(threads.front()), 0);
+  EXPECT_NE(server.stderr_text().find("stopping (signal 15)"), std::string::npos) << server.stderr_text();
 }
 
 TEST(ServerRestart, OnlyOneServerPerDataDirectory) {

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,13 +74,17 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
   _exit(127);
 }
 
-int Terminate(pid_t& pid, int signal_number) {
-  if (pid <= 0) return -1;
-  ::kill(pid, signal_number);
+int WaitForExit(pid_t& pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   pid = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int Terminate(pid_t& pid, int signal_number) {
+  if (pid <= 0) return -1;
+  ::kill(pid, signal_number);
+  return WaitForExit(pid);
 }
 }  // namespace
 
@@ -230,6 +235,30 @@ int ServerProcess::Stop() {
   // A server that did not stop cleanly says why in its log: show its end with the failure.
   if (code != 0) std::cerr << "the server exited with " << code << "; the end of its stderr:\n" << LogTail(stderr_text());
   return code;
+}
+
+int ServerProcess::StopThroughThread(pid_t thread) {
+  if (pid_ <= 0) return -1;
+  ::syscall(SYS_tgkill, pid_, thread, SIGTERM);
+  int code = WaitForExit(pid_);
+  if (code != 0) std::cerr << "the server exited with " << code << "; the end of its stderr:\n" << LogTail(stderr_text());
+  return code;
+}
+
+std::vector<pid_t> ServerProcess::OtherThreadsAccepting(int signal_number) const {
+  std::vector<pid_t> threads;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task", ec)) {
+    pid_t thread = std::stoi(task.path().filename().string());
+    std::istringstream status(Slurp(task.path() / "status"));
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("SigBlk:", 0) != 0) continue;
+      unsigned long long blocked = std::stoull(line.substr(7), nullptr, 16);
+      if (thread != pid_ && !(blocked & (1ULL << (signal_number - 1)))) threads.push_back(thread);
+    }
+  }
+  return threads;
 }
 
 WorkerProcess::WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env,

@@ -40,6 +40,10 @@ class ServerProcess {
   std::string stderr_text() const;
   void Kill();  // SIGKILL: a crash
   int Stop();   // SIGTERM, returns the exit status
+  // SIGTERM to one thread of the server (tgkill) instead of the process; returns the exit status.
+  int StopThroughThread(pid_t thread);
+  // The server's threads, other than its main thread, that do not block `signal_number`.
+  std::vector<pid_t> OtherThreadsAccepting(int signal_number) const;
   // The PostgreSQL database of a REFLEXIO_TEST_BACKEND=postgres run; null on SQLite.
   const PostgresTestDatabase* postgres() const { return postgres_.get(); }
 

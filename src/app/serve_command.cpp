@@ -1,7 +1,6 @@
 // `reflexio serve` (the whole embedded system in one process, or the HTTP role of a cluster) and
 // `reflexio worker` (a cluster worker: jobs only).
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 
 #include "api/api.h"
 #include "app/flags.h"
+#include "app/stop_signals.h"
 #include "asr/engine_pool.h"
 #include "core/log.h"
 #include "crypto/api_key.h"
@@ -52,20 +52,10 @@ void PrintFirstRunBanner(const std::string& tenant, const std::string& key, cons
             << std::flush;
 }
 
-// Blocks SIGINT/SIGTERM so they can be awaited with WaitForStopSignal; call before any thread starts.
-sigset_t BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
 // What `worker` and `scheduler` share before they start: configuration, signals, the database.
 struct LongRunning {
   Config config;
-  sigset_t signals;
+  std::unique_ptr<StopSignals> signals;
   Storage storage;
 };
 
@@ -73,7 +63,7 @@ Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
   LongRunning run;
   ASSIGN_OR_RETURN(run.config, LoadConfigWithFlags(flags));
   SetLogLevel(ParseLogLevel(run.config.log_level));
-  run.signals = BlockStopSignals();
+  run.signals = std::make_unique<StopSignals>();
   RETURN_IF_ERROR(PrepareDataDirectory(run.config));
   ASSIGN_OR_RETURN(run.storage, OpenStorage(run.config));
   LOG_INFO("master key: " << run.storage.master_key_source);
@@ -116,9 +106,8 @@ SchedulerOptions SchedulerOptionsFor(const Config& config, const Stores& stores,
   return options;
 }
 
-void WaitForStopSignal(const sigset_t& signals) {
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+void WaitForStopSignal(StopSignals& signals) {
+  int signal_number = signals.Wait();
   LOG_INFO("stopping (signal " << signal_number << "); finishing jobs in hand");
 }
 
@@ -143,7 +132,7 @@ int ServeCommand(const Args& args) {
     return Fail("--role api serves a cluster and needs PostgreSQL: set DATABASE_URL (workers share it)", 2);
   }
   SetLogLevel(ParseLogLevel(config->log_level));
-  sigset_t signals = BlockStopSignals();
+  StopSignals signals;
 
   Status prepared = PrepareDataDirectory(*config);
   if (!prepared.ok()) return Fail(prepared.message());
@@ -228,7 +217,7 @@ int SchedulerCommand(const Args& args) {
                       SchedulerOptionsFor(run->config, run->storage.stores(), *run->storage.blobs, nullptr));
   scheduler.Start();
   LOG_INFO("scheduler started; waiting for the " << lock->Describe());
-  WaitForStopSignal(run->signals);
+  WaitForStopSignal(*run->signals);
   scheduler.Stop();
   return 0;
 }
@@ -261,7 +250,7 @@ int WorkerCommand(const Args& args) {
   auto processing = StartProcessing(*config, run->storage.stores(), *blobs, metrics, *factory);
   if (!processing.ok()) return Fail(processing.status().message());
   LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << blobs->Describe());
-  WaitForStopSignal(run->signals);
+  WaitForStopSignal(*run->signals);
   processing->worker->Stop();
   return 0;
 }
