@@ -19,8 +19,8 @@ verify() {
     name=$(basename "$unit")
     sed "s|/usr/local/bin/reflexio|$binary|g" "$unit" > "$to/$name"
     if [[ "$name" == *@.service ]]; then
-      ln -s "$name" "$to/${name/@.service/@1.service}"
-      to_verify+=("$to/${name/@.service/@1.service}")
+      ln -s "$name" "$to/${name/@.service/@01.service}"
+      to_verify+=("$to/${name/@.service/@01.service}")
     else
       to_verify+=("$to/$name")
     fi

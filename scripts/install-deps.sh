@@ -15,7 +15,7 @@ runtime_and_build=(
   libcairo2-dev libpango1.0-dev fonts-dejavu-core libopenblas-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev
   libopus-dev libopusenc-dev libwebrtc-audio-processing-dev
-  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us alsa-utils
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

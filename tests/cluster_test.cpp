@@ -85,6 +85,45 @@ TEST(Cluster, TwoHundredUploadsSurviveAWorkerKilledMidway) {
   EXPECT_EQ(survivor.Stop(), 0);
 }
 
+// Workers and schedulers serve no API but answer /health and /metrics/prometheus on their port,
+// so that compose, systemd or a load balancer sees them and Prometheus scrapes what only they
+// measure (the ASR real-time factor). They share the API's data directory, as in compose.
+TEST(Cluster, WorkersAndSchedulersAnswerHealthAndMetricsOnTheirPort) {
+  PostgresTestDatabase pg;
+  TempDir dir;
+  std::string address_file = dir / "worker.address";
+  std::map<std::string, std::string> env = {{"DATABASE_URL", pg.app_url()}};
+  ServerProcess api(dir / "data", env, {"--role", "api"});
+  Client client(api.base_url(), api.first_run_key());
+  auto worker_env = env;
+  worker_env["REFLEXIO_ADDRESS_FILE"] = address_file;
+  WorkerProcess worker(dir / "data", worker_env);
+  WorkerProcess scheduler(dir / "data", env, "scheduler");
+  auto r = client.Upload(ReadFileBytes((SpeechDir() / "goforward.wav").string()), "audio/wav");
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_EQ(client.WaitForRecording(json::parse(r.body)["id"])["status"], "transcribed");
+
+  Client worker_probe(worker.base_url(), "");
+  EXPECT_EQ(ReadFileBytes(address_file), worker.base_url() + "\n");
+  json health = worker_probe.GetJson("/health");
+  EXPECT_EQ(health["status"], "ok") << health.dump();
+  EXPECT_TRUE(health["checks"]["asr"]["ok"]) << "a worker transcribes: its engines are checked";
+  EXPECT_TRUE(health["checks"]["database"]["ok"]);
+  EXPECT_FALSE(health["checks"].contains("telegram")) << "a worker delivers no digests";
+  std::string metrics = worker_probe.Get("/metrics/prometheus").body;
+  EXPECT_NE(metrics.find("reflexio_asr_real_time_factor_count{engine=\"pocketsphinx\"} "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("reflexio_jobs_completed_total 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("reflexio_disk_bytes{state=\"free\"}"), std::string::npos) << metrics;
+  EXPECT_EQ(worker_probe.Get("/v1/recordings").status, 404) << "a probe port serves no API";
+
+  json scheduler_health = Client(scheduler.base_url(), "").GetJson("/health");
+  EXPECT_EQ(scheduler_health["status"], "ok") << scheduler_health.dump();
+  EXPECT_FALSE(scheduler_health["checks"].contains("asr"));
+  EXPECT_TRUE(scheduler_health["checks"].contains("telegram")) << "the scheduler sends the digests";
+  EXPECT_EQ(worker.Stop(), 0);
+  EXPECT_EQ(scheduler.Stop(), 0);
+}
+
 TEST(Cluster, ExactlyOneSchedulerIsActiveAndAnotherTakesOver) {
   PostgresTestDatabase pg;
   TempDir dir;

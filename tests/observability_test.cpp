@@ -108,7 +108,15 @@ TEST(Observability, ARealPrometheusScrapesTheServerAndLoadsTheAlertRules) {
       ++loaded;
     }
   }
-  EXPECT_EQ(loaded, 6) << "every alert of deploy/alerts.yml: " << rules.dump();
+  std::string alerts_file = ReadFileBytes(std::string(REFLEXIO_SOURCE_DIR) + "/deploy/alerts.yml");
+  int written = 0;
+  for (size_t at = alerts_file.find("- alert:"); at != std::string::npos; at = alerts_file.find("- alert:", at + 1)) {
+    ++written;
+  }
+  EXPECT_GE(written, 7);
+  EXPECT_EQ(loaded, written) << "every alert of deploy/alerts.yml: " << rules.dump();
+  json disk = QueryUntilAnswered(api, "reflexio_disk_bytes%7Bstate%3D%22free%22%7D", std::chrono::seconds(10));
+  ASSERT_FALSE(disk["data"]["result"].empty()) << "the free-disk gauge the disk alert reads: " << disk.dump();
 }
 
 }  // namespace

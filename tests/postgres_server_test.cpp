@@ -5,6 +5,9 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
+#include "core/ids.h"
 #include "server_harness.h"
 #include "storage/migrations.h"
 #include "storage/testing/postgres_fixture.h"
@@ -104,6 +107,45 @@ TEST(PostgresServer, MigrateVerifyChecksRowLevelSecurity) {
   }
   EXPECT_EQ(RunReflexio({"migrate", "--verify", "--database-url", pg.owner_url()}, &out, &err), 1);
   EXPECT_NE(err.find("segments: row-level security is not forced"), std::string::npos) << err;
+}
+
+// What compose's one-shot `migrate` service runs on a fresh database: migrations as the owner, and
+// the role the server logs in as (named by DATABASE_URL) made a member of reflexio_app.
+TEST(PostgresServer, MigrateMakesTheServersRoleAndRefusesToMakeTheOwnerOne) {
+  PostgresTestDatabase pg;
+  std::string role = "reflexio_srv_" + NewId().substr(24);
+  std::replace(role.begin(), role.end(), '-', '_');
+  std::string owner = pg.owner_url();  // postgresql://postgres@HOST:PORT/DB
+  std::string server_url = owner.substr(0, owner.find("://") + 3) + role + ":s3cret-pass" + owner.substr(owner.find('@'));
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"migrate", "--database-url", owner, "--ensure-server-role"}, &out, &err,
+                        {{"DATABASE_URL", server_url}}), 0) << err;
+  EXPECT_NE(out.find("member of reflexio_app"), std::string::npos) << out;
+  EXPECT_EQ((out + err).find("s3cret-pass"), std::string::npos) << "the password is never printed";
+  {
+    pqxx::connection c(owner);
+    pqxx::work tx(c);
+    EXPECT_TRUE(tx.exec1("SELECT pg_has_role(" + tx.quote(role) + ", 'reflexio_app', 'member')")[0].as<bool>());
+    EXPECT_TRUE(tx.exec1("SELECT rolcanlogin AND rolpassword IS NOT NULL AND NOT rolsuper FROM pg_authid "
+                         "WHERE rolname = " + tx.quote(role))[0].as<bool>());
+  }
+  // Again: idempotent.
+  ASSERT_EQ(RunReflexio({"migrate", "--database-url", owner, "--ensure-server-role"}, &out, &err,
+                        {{"DATABASE_URL", server_url}}), 0) << err;
+  // The server logs in as it and works under row-level security.
+  {
+    TempDir dir;
+    ServerProcess server(dir / "data", {{"DATABASE_URL", server_url}});
+    std::string key = server.CreateKey("role-test");
+    EXPECT_EQ(Client(server.base_url(), key).Get("/v1/recordings").status, 200);
+  }
+  EXPECT_EQ(RunReflexio({"migrate", "--database-url", owner, "--ensure-server-role"}, &out, &err,
+                        {{"DATABASE_URL", owner}}), 1);
+  EXPECT_NE(err.find("needs a role of its own"), std::string::npos) << err;
+  EXPECT_EQ(RunReflexio({"migrate", "--database-url", owner, "--ensure-server-role"}, &out, &err), 2)
+      << "without DATABASE_URL there is no role to make";
+  pqxx::connection c(owner);
+  pqxx::nontransaction(c).exec("DROP OWNED BY " + c.quote_name(role) + "; DROP ROLE " + c.quote_name(role));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "core/file_util.h"
 #include "core/ids.h"
 #include "crypto/digest.h"
+#include "log_secrets.h"
 
 namespace reflexio::testing {
 
@@ -212,8 +213,18 @@ ServerProcess::ServerProcess(const std::string& data_dir, std::map<std::string, 
   }
 }
 
+// Checks a process's log for leaks when it goes away (tests/log_secrets.h).
+static void CheckLogForLeaks(const std::string& who, const std::string& log, const std::map<std::string, std::string>& given_env,
+                      const std::string& data_dir) {
+  std::map<std::string, std::string> env = WithMasterKeyForCluster(given_env);
+  std::vector<std::string> key_files = {data_dir + "/master.key"};
+  if (env.count("REFLEXIO_KEY_FILE")) key_files.push_back(env["REFLEXIO_KEY_FILE"]);
+  ExpectNoLeaksInLog(who, log, env, key_files);
+}
+
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Kill();
+  CheckLogForLeaks("the server", stderr_text(), env_, data_dir_);
   std::error_code ec;
   std::filesystem::remove_all(log_dir_, ec);
 }
@@ -263,18 +274,31 @@ std::vector<pid_t> ServerProcess::OtherThreadsAccepting(int signal_number) const
 
 WorkerProcess::WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env,
                              const std::string& command)
-    : log_dir_(data_dir + "-logs-" + NewId()) {
+    : data_dir_(data_dir), log_dir_(data_dir + "-logs-" + NewId()), env_(env) {
   std::filesystem::create_directories(log_dir_);
-  pid_ = Spawn({command, "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
+  pid_ = Spawn({command, "--port", "0", "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
 }
 
 WorkerProcess::~WorkerProcess() {
   Kill();
+  CheckLogForLeaks("a worker", stderr_text(), env_, data_dir_);
   std::error_code ec;
   std::filesystem::remove_all(log_dir_, ec);
 }
 
 std::string WorkerProcess::stderr_text() const { return Slurp(log_dir_ + "/stderr"); }
+std::string WorkerProcess::base_url() const {
+  static const std::regex kListening(R"(listening on (http://127\.0\.0\.1:\d+))");
+  std::string url;
+  WaitUntil([&] {
+    std::smatch m;
+    std::string err = stderr_text();
+    if (std::regex_search(err, m, kListening)) url = m[1];
+    return !url.empty();
+  }, std::chrono::seconds(60));
+  if (url.empty()) throw std::runtime_error("it never said where it listens:\n" + stderr_text());
+  return url;
+}
 void WorkerProcess::Kill() { Terminate(pid_, SIGKILL); }
 int WorkerProcess::Stop() { return Terminate(pid_, SIGTERM); }
 

@@ -61,11 +61,15 @@ class WorkerProcess {
                 const std::string& command = "worker");
   ~WorkerProcess();
   std::string stderr_text() const;
+  // Where its probe port (/health, /metrics/prometheus) listens, once it says so (throws if it
+  // does not within a minute).
+  std::string base_url() const;
   void Kill();  // SIGKILL
   int Stop();   // SIGTERM, returns the exit status
 
  private:
-  std::string log_dir_;
+  std::string data_dir_, log_dir_;
+  std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
 };
 

@@ -6,7 +6,8 @@ namespace reflexio {
 
 Api::Api(ApiDependencies deps)
     : deps_(std::move(deps)),
-      system_(deps_),
+      system_(HealthDependencies{deps_.stores.jobs, deps_.blobs, deps_.config, deps_.metrics, deps_.engines,
+                                 &deps_.stores.outbox, deps_.clock}),
       recordings_(deps_),
       search_(deps_),
       episodes_(deps_),

@@ -40,17 +40,31 @@ struct ApiDependencies {
   const Clock* clock = &SystemClock::Instance();
 };
 
+// What GET /health and /metrics/prometheus look at. Every role has a database, an object store
+// and metrics; a part a role lacks is null and its check skipped: an API-only process has no
+// engines, a worker no digest deliveries to watch.
+struct HealthDependencies {
+  JobQueue& jobs;
+  BlobStore& blobs;
+  const Config& config;
+  Metrics& metrics;
+  const EnginePool* engines = nullptr;
+  DeliveryOutbox* outbox = nullptr;
+  const Clock* clock = &SystemClock::Instance();
+};
+
 // GET / (the endpoints), /health (503 when degraded), /metrics/prometheus. Unauthenticated.
+// Served by every long-running role: the API, and a worker's or scheduler's probe port.
 class SystemApi {
  public:
-  explicit SystemApi(const ApiDependencies& deps) : deps_(deps) {}
+  explicit SystemApi(HealthDependencies deps) : deps_(std::move(deps)) {}
   void Register(Router& router);
 
  private:
   ServerResponse Index(const Router& router);
   ServerResponse Health();
   ServerResponse PrometheusMetrics();
-  const ApiDependencies& deps_;
+  HealthDependencies deps_;
 };
 
 // /v1/recordings: the upload (streamed into the Ingestor), the list, one recording, its

@@ -47,7 +47,7 @@ ServerResponse SystemApi::Health() {
     checks[name] = std::move(detail);
     healthy = healthy && ok;
   };
-  Status writable = deps_.stores.jobs.CheckWritable();
+  Status writable = deps_.jobs.CheckWritable();
   check("database", writable.ok(), writable.ok() ? json{{"writable", true}} : json{{"error", writable.message()}});
   auto free_bytes = FreeDiskBytes(deps_.config.data_dir);
   if (free_bytes.ok()) {
@@ -65,7 +65,7 @@ ServerResponse SystemApi::Health() {
     if (!ready.ok()) detail["error"] = ready.message();
     check("asr", ready.ok(), std::move(detail));
   }
-  auto stats = deps_.stores.jobs.GetQueueStats();
+  auto stats = deps_.jobs.GetQueueStats();
   if (stats.ok()) {
     check("queue", stats->oldest_queued_age_s <= deps_.config.queue_age_degraded_s,
           {{"depth", stats->queued}, {"running", stats->running}, {"dead", stats->dead},
@@ -75,29 +75,36 @@ ServerResponse SystemApi::Health() {
     check("queue", false, {{"error", stats.status().message()}});
   }
   // Digest deliveries: any given up on in the last day, or one that has kept failing for an hour.
-  auto deliveries = RecentDeliveryStats(deps_.stores.outbox, *deps_.clock);
-  if (deliveries.ok()) {
-    check("telegram", deliveries->failed == 0 && deliveries->oldest_pending_age_s <= kDeliveryAgeDegraded_s,
-          {{"configured", !deps_.config.telegram.bot_token.empty()}, {"pending", deliveries->pending},
-           {"failed_last_24h", deliveries->failed},
-           {"oldest_pending_age_seconds", Millis(deliveries->oldest_pending_age_s)},
-           {"max_age_seconds", kDeliveryAgeDegraded_s}});
-  } else {
-    check("telegram", false, {{"error", deliveries.status().message()}});
+  if (deps_.outbox != nullptr) {
+    auto deliveries = RecentDeliveryStats(*deps_.outbox, *deps_.clock);
+    if (deliveries.ok()) {
+      check("telegram", deliveries->failed == 0 && deliveries->oldest_pending_age_s <= kDeliveryAgeDegraded_s,
+            {{"configured", !deps_.config.telegram.bot_token.empty()}, {"pending", deliveries->pending},
+             {"failed_last_24h", deliveries->failed},
+             {"oldest_pending_age_seconds", Millis(deliveries->oldest_pending_age_s)},
+             {"max_age_seconds", kDeliveryAgeDegraded_s}});
+    } else {
+      check("telegram", false, {{"error", deliveries.status().message()}});
+    }
   }
   return ServerResponse::Json(healthy ? 200 : 503, {{"status", healthy ? "ok" : "degraded"}, {"checks", checks}});
 }
 
 ServerResponse SystemApi::PrometheusMetrics() {
-  if (auto stats = deps_.stores.jobs.GetQueueStats(); stats.ok()) {
+  if (auto stats = deps_.jobs.GetQueueStats(); stats.ok()) {
     deps_.metrics.SetQueueDepth("queued", static_cast<double>(stats->queued));
     deps_.metrics.SetQueueDepth("running", static_cast<double>(stats->running));
     deps_.metrics.SetQueueDepth("dead", static_cast<double>(stats->dead));
     deps_.metrics.SetOldestQueuedAge(stats->oldest_queued_age_s);
   }
-  if (auto deliveries = RecentDeliveryStats(deps_.stores.outbox, *deps_.clock); deliveries.ok()) {
-    deps_.metrics.SetDigestDeliveryBacklog(static_cast<double>(deliveries->pending),
-                                           static_cast<double>(deliveries->failed));
+  if (deps_.outbox != nullptr) {
+    if (auto deliveries = RecentDeliveryStats(*deps_.outbox, *deps_.clock); deliveries.ok()) {
+      deps_.metrics.SetDigestDeliveryBacklog(static_cast<double>(deliveries->pending),
+                                             static_cast<double>(deliveries->failed));
+    }
+  }
+  if (auto free_bytes = FreeDiskBytes(deps_.config.data_dir); free_bytes.ok()) {
+    deps_.metrics.SetDiskBytes(static_cast<double>(*free_bytes), static_cast<double>(deps_.config.min_free_disk_bytes));
   }
   ServerResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

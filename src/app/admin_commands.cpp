@@ -136,15 +136,23 @@ int MigrateCommand(const Args& args) {
       ("database-url", po::value<std::string>()->value_name("URL"),
        "PostgreSQL to migrate, as its owner (DATABASE_URL); without it, the SQLite file in the data directory")
       ("migrations-dir", po::value(&migrations_dir)->value_name("DIR"),
-       "read migrations from DIR instead of the copies built into this binary");
+       "read migrations from DIR instead of the copies built into this binary")
+      ("ensure-server-role", po::bool_switch(),
+       "with --database-url (the owner): also make the role DATABASE_URL logs in as exist, with its password, "
+       "as a member of reflexio_app (for a fresh cluster; idempotent)");
   AddCommonFlags(options, flags, false);
   int exit_code = 0;
-  auto vars = ParseFlags(args, "usage: reflexio migrate [--verify] [--data-dir DIR | --database-url URL] [--migrations-dir DIR]", options,
+  auto vars = ParseFlags(args, "usage: reflexio migrate [--verify] [--data-dir DIR | --database-url URL [--ensure-server-role]] [--migrations-dir DIR]", options,
                          nullptr, exit_code);
   if (!vars) return exit_code;
   auto config = LoadConfigWithFlags(flags);
   if (!config.ok()) return Fail(config.status().message());
+  std::string server_url = config->database_url;
   if (vars->count("database-url")) config->database_url = (*vars)["database-url"].as<std::string>();
+  bool ensure_role = (*vars)["ensure-server-role"].as<bool>();
+  if (ensure_role && (!vars->count("database-url") || server_url.empty())) {
+    return Fail("--ensure-server-role needs --database-url (the owner) and DATABASE_URL (the server's login)", 2);
+  }
   bool postgres = !config->database_url.empty();
   std::vector<Migration> migrations = postgres ? EmbeddedPostgresMigrations() : EmbeddedSqliteMigrations();
   if (!migrations_dir.empty()) {
@@ -179,6 +187,11 @@ int MigrateCommand(const Args& args) {
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
   std::cout << report->applied.size() << " applied, " << report->already_applied << " already up to date\n";
+  if (ensure_role) {
+    Status role = EnsureServerRole(config->database_url, server_url);
+    if (!role.ok()) return Fail(role.message());
+    std::cout << "the server's role (DATABASE_URL) can log in as a member of reflexio_app\n";
+  }
   return 0;
 }
 

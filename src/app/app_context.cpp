@@ -21,6 +21,8 @@ Result<Config> LoadConfigWithFlags(const CommonFlags& flags) {
     if (*flags.port < 0 || *flags.port > 65535) return InvalidArgument("--port must be from 0 to 65535", "invalid_flag");
     config.port = *flags.port;
   }
+  SetLogLevel(ParseLogLevel(config.log_level));
+  SetLogFormat(ParseLogFormat(config.log_format));
   return config;
 }
 

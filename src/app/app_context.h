@@ -26,6 +26,7 @@ struct CommonFlags {
   std::optional<int> port;
 };
 
+// Also applies the configured log level and format to this process.
 Result<Config> LoadConfigWithFlags(const CommonFlags& flags);
 Status PrepareDataDirectory(const Config& config);
 // One process at a time serves (or rotates keys in) a data directory: an exclusive flock held

@@ -27,6 +27,9 @@ commands:
   retention [--dry-run] delete what the retention policy says has been kept long enough
   digest --once         build one day's digest now (JSON, Markdown or PDF)
   models check DIR      verify a Whisper checkpoint directory and say what it holds
+  check [--json]        readiness gates: settings, database, master key, store, disk, clock,
+                        ASR, metrics, outside services; exit 0 only when none fails
+  check --post-deploy URL --key KEY   upload, transcript, digest, delivery, retention on a server
   bench asr DIR         measure WER and speed: raw engine, pipeline, server path
   bench search DIR...   search latency over plaintext and sealed, blind-indexed transcripts
   bench understanding DIR...  what memory saves in prompts, findings per conversation
@@ -41,7 +44,10 @@ they override reflexio.toml, and flags override both.
 
 int main(int argc, char** argv) {
   reflexio::InstallCrashReport();
-  reflexio::SetLogLevel(reflexio::ParseLogLevel(reflexio::ProcessEnvironment()("REFLEXIO_LOG_LEVEL").value_or("info")));
+  // Until a command has read its configuration, the environment says how to log.
+  auto env = reflexio::ProcessEnvironment();
+  reflexio::SetLogLevel(reflexio::ParseLogLevel(env("REFLEXIO_LOG_LEVEL").value_or("info")));
+  reflexio::SetLogFormat(reflexio::ParseLogFormat(env("REFLEXIO_LOG_FORMAT").value_or("text")));
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;
@@ -66,5 +72,6 @@ int main(int argc, char** argv) {
   if (command == "transcribe") return reflexio::TranscribeCommand(args);
   if (command == "bench") return reflexio::BenchCommand(args);
   if (command == "models") return reflexio::ModelsCommand(args);
+  if (command == "check") return reflexio::CheckCommand(args);
   return reflexio::Fail("unknown command '" + command + "'; see reflexio --help", 2);
 }

@@ -11,6 +11,7 @@
 #include "app/flags.h"
 #include "app/stop_signals.h"
 #include "asr/engine_pool.h"
+#include "core/file_util.h"
 #include "core/log.h"
 #include "crypto/api_key.h"
 #include "digest/schedule.h"
@@ -52,6 +53,40 @@ void PrintFirstRunBanner(const std::string& tenant, const std::string& key, cons
             << std::flush;
 }
 
+// Says where this process listens, in its log and, when configured, in the address file (which a
+// container's health check reads when the port was chosen with --port 0).
+void AnnounceListening(const Config& config, const std::string& base_url, const std::string& role) {
+  LOG_INFO("listening on " << base_url << " (role " << role << ", data in "
+                           << std::filesystem::absolute(config.data_dir).string() << ")");
+  if (config.address_file.empty()) return;
+  Status written = WriteFileDurably(config.address_file, base_url + "\n");
+  if (!written.ok()) LOG_WARN("cannot write the address file: " << written.message());
+}
+
+// A worker or scheduler has no API, but answers GET /, /health and /metrics/prometheus on its
+// port, so that a supervisor sees whether it is well and Prometheus can scrape it.
+class Probe {
+ public:
+  Probe(const Config& config, HealthDependencies deps)
+      : system_(std::move(deps)),
+        server_(config, router_, metrics_for_requests_, [](const std::string&) -> Result<Tenant> {
+          return Status(ErrorCode::kUnauthenticated, "no_api", "this process serves no API");
+        }) {
+    system_.Register(router_);
+  }
+  Status Start(const Config& config, const std::string& role) {
+    ASSIGN_OR_RETURN(int port, server_.Start());
+    AnnounceListening(config, "http://" + config.host + ":" + std::to_string(port), role);
+    return Status::Ok();
+  }
+
+ private:
+  Router router_;
+  SystemApi system_;
+  Metrics metrics_for_requests_;  // probes are not the traffic the dashboards watch
+  HttpServer server_;
+};
+
 // What `worker` and `scheduler` share before they start: configuration, signals, the database.
 struct LongRunning {
   Config config;
@@ -62,7 +97,6 @@ struct LongRunning {
 Result<LongRunning> StartLongRunning(const CommonFlags& flags) {
   LongRunning run;
   ASSIGN_OR_RETURN(run.config, LoadConfigWithFlags(flags));
-  SetLogLevel(ParseLogLevel(run.config.log_level));
   run.signals = std::make_unique<StopSignals>();
   RETURN_IF_ERROR(PrepareDataDirectory(run.config));
   ASSIGN_OR_RETURN(run.storage, OpenStorage(run.config));
@@ -131,7 +165,6 @@ int ServeCommand(const Args& args) {
   if (role == "api" && config->database_url.empty()) {
     return Fail("--role api serves a cluster and needs PostgreSQL: set DATABASE_URL (workers share it)", 2);
   }
-  SetLogLevel(ParseLogLevel(config->log_level));
   StopSignals signals;
 
   Status prepared = PrepareDataDirectory(*config);
@@ -178,8 +211,7 @@ int ServeCommand(const Args& args) {
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   std::string base_url = "http://" + config->host + ":" + std::to_string(*port);
-  LOG_INFO("listening on " << base_url << " (role " << role << ", data in "
-                           << std::filesystem::absolute(config->data_dir).string() << ")");
+  AnnounceListening(*config, base_url, role);
 
   auto tenants = stores.tenants.CountTenants();
   if (tenants.ok() && *tenants == 0) {
@@ -200,14 +232,15 @@ int ServeCommand(const Args& args) {
 int SchedulerCommand(const Args& args) {
   CommonFlags flags;
   po::options_description options("options");
-  AddCommonFlags(options, flags, /*with_port=*/false);
+  AddCommonFlags(options, flags, /*with_port=*/true);
   int exit_code = 0;
   auto vars = ParseFlags(args,
-                         "usage: reflexio scheduler [--data-dir DIR] [--config FILE]\n\n"
+                         "usage: reflexio scheduler [--port N] [--data-dir DIR] [--config FILE]\n\n"
                          "Runs the timed work (daily usage roll-up, retention, episodes and understanding them,\n"
                          "daily digests). Start one on as many machines as you like: only one is active at a time\n"
                          "(a PostgreSQL advisory lock), "
-                         "and another takes over within REFLEXIO_SCHEDULER_INTERVAL_S when it stops.",
+                         "and another takes over within REFLEXIO_SCHEDULER_INTERVAL_S when it stops.\n"
+                         "Answers GET /health and /metrics/prometheus on --port.",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;
   auto run = StartLongRunning(flags);
@@ -217,6 +250,13 @@ int SchedulerCommand(const Args& args) {
                       SchedulerOptionsFor(run->config, run->storage.stores(), *run->storage.blobs, nullptr));
   scheduler.Start();
   LOG_INFO("scheduler started; waiting for the " << lock->Describe());
+  const Stores& stores = run->storage.stores();
+  Metrics probe_metrics;
+  Probe probe(run->config, {stores.jobs, *run->storage.blobs, run->config, probe_metrics, nullptr, &stores.outbox});
+  if (Status started = probe.Start(run->config, "scheduler"); !started.ok()) {
+    scheduler.Stop();
+    return Fail(started.message());
+  }
   WaitForStopSignal(*run->signals);
   scheduler.Stop();
   return 0;
@@ -225,12 +265,13 @@ int SchedulerCommand(const Args& args) {
 int WorkerCommand(const Args& args) {
   CommonFlags flags;
   po::options_description options("options");
-  AddCommonFlags(options, flags, /*with_port=*/false);
+  AddCommonFlags(options, flags, /*with_port=*/true);
   int exit_code = 0;
   auto vars = ParseFlags(args,
-                         "usage: reflexio worker [--data-dir DIR] [--config FILE]\n\n"
+                         "usage: reflexio worker [--port N] [--data-dir DIR] [--config FILE]\n\n"
                          "Claims transcription jobs from the shared PostgreSQL queue and runs them; no HTTP. Run any\n"
-                         "number of them on any number of machines against the same DATABASE_URL and object store.",
+                         "number of them on any number of machines against the same DATABASE_URL and object store.\n"
+                         "Answers GET /health and /metrics/prometheus on --port (one port per worker on a host).",
                          options, nullptr, exit_code);
   if (!vars) return exit_code;
   auto run = StartLongRunning(flags);
@@ -250,6 +291,11 @@ int WorkerCommand(const Args& args) {
   auto processing = StartProcessing(*config, run->storage.stores(), *blobs, metrics, *factory);
   if (!processing.ok()) return Fail(processing.status().message());
   LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << blobs->Describe());
+  Probe probe(*config, {run->storage.stores().jobs, *blobs, *config, metrics, processing->engines.get()});
+  if (Status started = probe.Start(*config, "worker"); !started.ok()) {
+    processing->worker->Stop();
+    return Fail(started.message());
+  }
   WaitForStopSignal(*run->signals);
   processing->worker->Stop();
   return 0;

@@ -151,6 +151,7 @@ const std::vector<Setting>& Settings() {
       OneOf("server.environment", "REFLEXIO_ENV", At(&Config::environment), {"development", "production"}),
       Text("server.host", "REFLEXIO_HOST", At(&Config::host)),
       Range("server.port", "REFLEXIO_PORT", At(&Config::port), 0, 65535),
+      Text("server.address_file", "REFLEXIO_ADDRESS_FILE", At(&Config::address_file)),
       Range("server.threads", "REFLEXIO_HTTP_THREADS", At(&Config::http_threads), 1, 256),
       Range("server.handler_threads", "REFLEXIO_HANDLER_THREADS", At(&Config::handler_threads), 1, 256),
       Range("server.upload_check_threads", "REFLEXIO_UPLOAD_CHECK_THREADS", At(&Config::upload_check_threads), 0, 256),
@@ -242,6 +243,7 @@ const std::vector<Setting>& Settings() {
       Range("telegram.max_attempts", "REFLEXIO_TELEGRAM_MAX_ATTEMPTS",
             At(&Config::telegram, &TelegramConfig::max_attempts), 1, 1000),
       OneOf("log.level", "REFLEXIO_LOG_LEVEL", At(&Config::log_level), {"debug", "info", "warn", "warning", "error"}),
+      OneOf("log.format", "REFLEXIO_LOG_FORMAT", At(&Config::log_format), {"text", "json"}),
   };
   return settings;
 }

@@ -74,6 +74,9 @@ struct Config {
   double header_timeout_s = 30;
   double upload_timeout_s = 900;
   double idle_timeout_s = 60;
+  // Where a long-running command writes the URL it listens on once it listens (empty: nowhere),
+  // so that a health check finds a port chosen with --port 0.
+  std::string address_file;
   // storage
   std::string data_dir = "./data";
   std::string database_url;  // postgres://… selects PostgreSQL; empty: SQLite in data_dir
@@ -122,6 +125,7 @@ struct Config {
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";
+  std::string log_format = "text";  // text: for a terminal; json: one object per line, for collectors
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;

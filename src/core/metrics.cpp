@@ -33,7 +33,10 @@ Metrics::Metrics()
                              .Register(*registry_)),
       digest_delivery_backlog_(BuildGauge().Name("reflexio_digest_delivery_backlog")
                                    .Help("Digest deliveries pending, and failed in the last 24 hours")
-                                   .Register(*registry_)) {}
+                                   .Register(*registry_)),
+      disk_bytes_(BuildGauge().Name("reflexio_disk_bytes")
+                      .Help("The data directory's file system: free bytes, and the free bytes below which /health is degraded")
+                      .Register(*registry_)) {}
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
   Labels labels{{"route", route}, {"method", method}, {"status", std::to_string(status)}};
@@ -77,6 +80,10 @@ void Metrics::CountRetentionDeleted(const std::string& kind, double count) {
 }
 void Metrics::SetQueueDepth(const std::string& state, double depth) { queue_depth_.Add({{"state", state}}).Set(depth); }
 void Metrics::SetOldestQueuedAge(double seconds) { oldest_queued_age_.Set(seconds); }
+void Metrics::SetDiskBytes(double free_bytes, double min_free_bytes) {
+  disk_bytes_.Add({{"state", "free"}}).Set(free_bytes);
+  disk_bytes_.Add({{"state", "min_free"}}).Set(min_free_bytes);
+}
 
 std::string Metrics::Serialize() const { return TextSerializer().Serialize(registry_->Collect()); }
 

@@ -36,6 +36,7 @@ class Metrics {
   // outcome: sent | retry | rate_limited | failed | skipped
   void CountDigestDelivery(const std::string& outcome);
   void SetDigestDeliveryBacklog(double pending, double failed_last_day);
+  void SetDiskBytes(double free_bytes, double min_free_bytes);
 
   // Text exposition format 0.0.4.
   std::string Serialize() const;
@@ -60,6 +61,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& pii_findings_;
   prometheus::Family<prometheus::Counter>& digest_deliveries_;
   prometheus::Family<prometheus::Gauge>& digest_delivery_backlog_;
+  prometheus::Family<prometheus::Gauge>& disk_bytes_;
 };
 
 }  // namespace reflexio

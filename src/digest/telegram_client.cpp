@@ -38,6 +38,28 @@ TelegramReply TelegramClient::SendDocument(const std::string& chat_id, const std
   return Call("sendDocument", std::move(request));
 }
 
+std::string TelegramClient::MethodUrl(const std::string& method) const {
+  std::string base = options_.api_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/bot" + options_.bot_token + "/" + method;
+}
+
+Result<std::string> TelegramClient::GetMe() {
+  if (options_.bot_token.empty()) return InvalidArgument("no bot token (TELEGRAM_BOT_TOKEN)", "invalid_config");
+  HttpRequest request{.method = "GET", .url = MethodUrl("getMe"), .timeout_s = options_.timeout_s};
+  auto response = http_.Send(request);
+  if (!response.ok()) return Unavailable(Redacted("getMe: " + response.status().message()), "telegram_unreachable");
+  json body = json::parse(response->body, nullptr, false);
+  std::string description = body.is_object() ? body.value("description", "") : "";
+  if (response->status == 200 && body.is_object() && body.value("ok", false) && body["result"].is_object()) {
+    return "@" + body["result"].value("username", "?");
+  }
+  std::string why = Redacted("getMe: Telegram answered " + std::to_string(response->status) +
+                             (description.empty() ? "" : ": " + description));
+  if (response->status == 401 || response->status == 404) return Status(ErrorCode::kUnauthenticated, "telegram_token_refused", why);
+  return Unavailable(why, "telegram_unavailable");
+}
+
 TelegramReply TelegramClient::Call(const std::string& method, HttpRequest request) {
   using Outcome = TelegramReply::Outcome;
   TelegramReply reply;
@@ -46,10 +68,8 @@ TelegramReply TelegramClient::Call(const std::string& method, HttpRequest reques
     reply.error = "no bot token (TELEGRAM_BOT_TOKEN)";
     return reply;
   }
-  std::string base = options_.api_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
   request.method = "POST";
-  request.url = base + "/bot" + options_.bot_token + "/" + method;
+  request.url = MethodUrl(method);
   request.timeout_s = options_.timeout_s;
   auto response = http_.Send(request);
   if (!response.ok()) {

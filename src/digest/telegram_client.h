@@ -36,9 +36,13 @@ class TelegramClient {
   TelegramReply SendMessage(const std::string& chat_id, const std::string& html);
   TelegramReply SendDocument(const std::string& chat_id, const std::string& bytes, const std::string& filename,
                              const std::string& caption_html);
+  // getMe, which sends nothing to anyone: the bot's @username when the token is accepted, else
+  // why not (kUnauthenticated when Telegram refuses the token; never the token itself).
+  Result<std::string> GetMe();
 
  private:
   TelegramReply Call(const std::string& method, HttpRequest request);
+  std::string MethodUrl(const std::string& method) const;
   std::string Redacted(std::string text) const;
   HttpClient& http_;
   TelegramOptions options_;

@@ -12,9 +12,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cmath>
 #include <limits>
 
+#include "core/ids.h"
 #include "core/log.h"
 
 namespace reflexio {
@@ -41,6 +44,7 @@ struct Exchange {
   bool body_read = true;    // false while a body we have not read is still on the wire
   bool client_gone = false;  // nobody to answer
   uint64_t content_length = 0;
+  std::string request_id;  // the client's X-Request-Id when usable, else ours; echoed and logged
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   void Refuse(const Status& status) {
@@ -51,6 +55,26 @@ struct Exchange {
 };
 
 enum class HeaderRead { kRequest, kClosed, kMalformed };
+
+// A client's request id is kept when it is short and plain enough to log and echo as it is.
+std::string RequestIdFor(const std::string& given) {
+  bool usable = !given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+  return usable ? given : NewId();
+}
+
+// The one access-log line of a request.
+std::vector<LogField> RequestLogFields(const Exchange& exchange, int status, double seconds) {
+  std::vector<LogField> fields = {{"request_id", exchange.request_id},
+                                  {"method", exchange.request.method},
+                                  {"route", exchange.route_label},
+                                  {"status", int64_t{status}},
+                                  {"bytes", static_cast<int64_t>(exchange.response.body.size())},
+                                  {"duration_ms", std::round(seconds * 1e6) / 1e3}};
+  if (exchange.request.tenant) fields.push_back({"tenant", exchange.request.tenant->id});
+  return fields;
+}
 
 }  // namespace
 
@@ -71,6 +95,13 @@ struct HttpServer::Impl {
   awaitable<void> ReadBodyAndHandle(beast::tcp_stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
                                     Exchange& exchange, std::unique_ptr<BodySink> sink);
   awaitable<bool> Respond(beast::tcp_stream& stream, Exchange& exchange);
+  // Writing to stderr may block (a slow log collector): the I/O thread hands the line over.
+  void LogRequest(const Exchange& exchange, int status, double seconds) {
+    if (!LogEnabled(LogLevel::kInfo)) return;
+    asio::post(handler_pool, [fields = RequestLogFields(exchange, status, seconds)] {
+      LogEvent(LogLevel::kInfo, "request", fields);
+    });
+  }
 
   const Config& config;
   const Router& router;
@@ -260,6 +291,7 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
     exchange.version = header.version();
     exchange.content_length = parser.content_length().value_or(0);
     exchange.body_read = exchange.content_length == 0 && !parser.chunked();
+    exchange.request_id = RequestIdFor(exchange.request.Header("x-request-id"));
 
     if (Match(exchange)) {
       std::unique_ptr<BodySink> sink;
@@ -396,12 +428,17 @@ awaitable<bool> HttpServer::Impl::Respond(beast::tcp_stream& stream, Exchange& e
   const std::string& method = exchange.request.method;
   if (exchange.client_gone) {
     metrics.ObserveRequest(exchange.route_label, method, 499, elapsed);
+    LogRequest(exchange, 499, elapsed);
     co_return false;
   }
   ServerResponse& response = exchange.response;
+  response.headers.emplace_back("X-Request-Id", exchange.request_id);
   if (method == "HEAD") response.body.clear();
   auto res = ToBeast(response, exchange.version, exchange.keep_alive);
   if (method == "HEAD") res.content_length(0);
+  // Logged before the write: a server stopping right after a client read its answer still has
+  // the line (the I/O threads may not run again once the answer is out).
+  LogRequest(exchange, response.status, elapsed);
   stream.expires_after(std::chrono::seconds(60));
   boost::system::error_code ec;
   co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));

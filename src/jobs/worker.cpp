@@ -78,6 +78,7 @@ void Worker::Handle(const Job& job) {
     MutexLock lock(mutex_);
     active_[job.id] = job;
   }
+  auto started = std::chrono::steady_clock::now();
   JobOutcome outcome;
   try {
     outcome = handler_(job);
@@ -89,14 +90,26 @@ void Worker::Handle(const Job& job) {
     MutexLock lock(mutex_);
     active_.erase(job.id);
   }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::vector<LogField> fields = {{"job", job.id},
+                                  {"kind", job.kind},
+                                  {"recording", job.recording_id},
+                                  {"tenant", job.tenant_id},
+                                  {"attempt", int64_t{job.attempts}},
+                                  {"max_attempts", int64_t{job.max_attempts}},
+                                  {"duration_ms", std::round(seconds * 1e6) / 1e3}};
   if (outcome.status.ok()) {
     metrics_.CountJobCompleted();
+    fields.push_back({"outcome", std::string("done")});
+    LogEvent(LogLevel::kInfo, "job", fields);
     return;
   }
   metrics_.CountJobFailure(outcome.stage);
   double backoff = RetryBackoffSeconds(options_.retry_base_s, job.attempts);
-  LOG_WARN("job " << job.id << " (recording " << job.recording_id << ") failed at " << outcome.stage << ", attempt "
-                  << job.attempts << "/" << job.max_attempts << ": " << outcome.status.message());
+  fields.push_back({"outcome", std::string(job.attempts >= job.max_attempts ? "dead" : "retry")});
+  fields.push_back({"stage", outcome.stage});
+  fields.push_back({"error", outcome.status.message()});
+  LogEvent(LogLevel::kWarn, "job failed", fields);
   Status recorded = jobs_.FailJob(job, outcome.stage + ": " + outcome.status.message(), backoff);
   if (!recorded.ok()) {
     LOG_ERROR("cannot record failure of job " << job.id << ": " << recorded.ToString());

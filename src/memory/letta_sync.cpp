@@ -49,6 +49,14 @@ Result<HttpResponse> LettaSync::Call(const std::string& method, const std::strin
   return response;
 }
 
+Status LettaSync::Ping() {
+  ASSIGN_OR_RETURN(HttpResponse listed, Call("GET", "/v1/blocks/?limit=1", ""));
+  if (!json::parse(listed.body, nullptr, false).is_array()) {
+    return Unavailable("Letta's block list is not a JSON array", "letta_failed");
+  }
+  return Status::Ok();
+}
+
 Result<std::string> LettaSync::Sync(const std::string& tenant_id) {
   ASSIGN_OR_RETURN(std::string memory, memory_.PromptContext(tenant_id, kBlockLimit - 100));
   ASSIGN_OR_RETURN(std::string value, guard_(tenant_id, memory.empty() ? "(nothing known yet)" : memory));

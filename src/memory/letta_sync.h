@@ -27,6 +27,8 @@ class LettaSync {
   static std::string BlockLabel(const std::string& tenant_id) { return "reflexio-core-memory-" + tenant_id; }
   // The id of the block written.
   Result<std::string> Sync(const std::string& tenant_id);
+  // Lists one block, changing nothing: whether Letta answers and accepts the key.
+  Status Ping();
 
  private:
   Result<HttpResponse> Call(const std::string& method, const std::string& path, const std::string& body);

@@ -43,6 +43,13 @@ Result<std::string> Keyring::TenantKey(const std::string& tenant_id) {
   return key;
 }
 
+Result<bool> Keyring::Opens(const std::string& tenant_id) {
+  ASSIGN_OR_RETURN(auto stored, stores_.keys.GetTenantKey(tenant_id));
+  if (!stored) return false;
+  RETURN_IF_ERROR(Unwrap(*stored).status());
+  return true;
+}
+
 void Keyring::Forget(const std::string& tenant_id) {
   MutexLock lock(mutex_);
   cache_.erase(tenant_id);

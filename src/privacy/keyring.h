@@ -24,6 +24,9 @@ class Keyring {
   // The tenant's data key (32 bytes). kInternal ("tenant_key_unavailable") when its stored key
   // was wrapped by a master this process does not hold — never a silently new key.
   Result<std::string> TenantKey(const std::string& tenant_id);
+  // Whether the tenant's stored key unwraps with the masters held, creating nothing: false when
+  // none is stored yet (the tenant has sealed nothing), an error when it does not unwrap.
+  Result<bool> Opens(const std::string& tenant_id);
   void Forget(const std::string& tenant_id);
 
   struct RewrapReport {

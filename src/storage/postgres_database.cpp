@@ -1,6 +1,7 @@
 #include "storage/codecs.h"
 #include "storage/postgres_database.h"
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include <sstream>
@@ -573,6 +574,46 @@ Status VerifyRowLevelSecurity(const std::string& url) {
   std::string message;
   for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
   return Status(ErrorCode::kConflict, "rls_incomplete", message);
+}
+
+Status EnsureServerRole(const std::string& owner_url, const std::string& server_url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(server_url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error ? error : "cannot be parsed";
+    PQfreemem(error);
+    return InvalidArgument("DATABASE_URL " + why, "invalid_config");
+  }
+  std::string user, password;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (option->val == nullptr) continue;
+    if (std::string(option->keyword) == "user") user = option->val;
+    if (std::string(option->keyword) == "password") password = option->val;
+  }
+  PQconninfoFree(options);
+  if (user.empty()) return InvalidArgument("DATABASE_URL names no user for the server to log in as", "invalid_config");
+  try {
+    pqxx::connection c(owner_url);
+    pqxx::work tx(c);
+    if (tx.exec1("SELECT current_user")[0].as<std::string>() == user) {
+      return InvalidArgument("DATABASE_URL logs in as the owner '" + user +
+                                 "'; the server needs a role of its own, which row-level security binds",
+                             "invalid_config");
+    }
+    auto existing = tx.exec_params("SELECT rolsuper FROM pg_roles WHERE rolname = $1", user);
+    if (!existing.empty() && existing[0][0].as<bool>()) {
+      return InvalidArgument("the server's role '" + user + "' is a superuser, which row-level security does not bind",
+                             "invalid_config");
+    }
+    std::string login = " LOGIN" + (password.empty() ? std::string() : " PASSWORD " + tx.quote(password));
+    tx.exec((existing.empty() ? "CREATE ROLE " : "ALTER ROLE ") + tx.quote_name(user) + login);
+    tx.exec("GRANT reflexio_app TO " + tx.quote_name(user));
+    tx.commit();
+  } catch (const std::exception& e) {
+    // The message names the statement's role, never its password (pqxx does not echo the SQL).
+    return Unavailable(std::string("PostgreSQL: ") + e.what(), "database_unavailable");
+  }
+  return Status::Ok();
 }
 
 Result<TenantSettings> PostgresDatabase::GetTenantSettings(const std::string& tenant_id) {

@@ -68,6 +68,13 @@ class PostgresMigrationTarget : public MigrationTarget {
 // enabled and forced and at least one policy; returns what is missing otherwise.
 Status VerifyRowLevelSecurity(const std::string& url);
 
+// Connected as the owner (`owner_url`), makes the role that `server_url` logs in as exist, with
+// that URL's password, as a member of reflexio_app (what the server and workers may do, under
+// row-level security). Idempotent: an existing role gets the password and membership again.
+// Refuses a role that is a superuser or the owner itself, which row-level security would not
+// bind. Never logs or returns the password.
+Status EnsureServerRole(const std::string& owner_url, const std::string& server_url);
+
 bool IsPostgresUrl(const std::string& url);
 
 // A PostgreSQL session advisory lock on its own connection: held until released or until the

@@ -137,6 +137,9 @@ PeerResponse TelegramPeer::Handle(const PeerRequest& request) {
     if (request.target.rfind("/bot", 0) != 0) return Refuse(404, "Not Found");
     if (request.target.rfind(prefix, 0) != 0) return Refuse(401, "Unauthorized");
     method = request.target.substr(prefix.size());
+    if (method == "getMe") {
+      return {200, R"({"ok":true,"result":{"id":7000001,"is_bot":true,"first_name":"Reflexio","username":"reflexio_test_bot"}})"};
+    }
     if (method != "sendMessage" && method != "sendDocument") return Refuse(404, "Not Found: method not found");
     ++requests_;
     if (down_) return Refuse(502, "Bad Gateway");
