@@ -172,7 +172,9 @@ TEST(Check, PostgresDownUnmigratedOrWithoutRowLevelSecurityFailsTheDatabaseGate)
 
 TEST(Check, PostDeployRunsTheListAgainstARunningServer) {
   TempDir dir;
-  ServerProcess server(dir / "data");
+  TelegramPeer telegram("123:post-deploy");
+  ServerProcess server(dir / "data", {{"TELEGRAM_BOT_TOKEN", "123:post-deploy"}, {"TELEGRAM_API_URL", telegram.api_url()},
+                                      {"TELEGRAM_CHAT_ID", "4242"}});
   std::string key = server.first_run_key();
   std::string out, err;
   ASSERT_EQ(RunReflexio({"check", "--post-deploy", server.base_url(), "--key", key, "--json"}, &out, &err), 0)
@@ -184,12 +186,31 @@ TEST(Check, PostDeployRunsTheListAgainstARunningServer) {
     EXPECT_EQ(step["state"], "ok") << step.dump();
     EXPECT_GE(step["seconds"].get<double>(), 0.0);
   }
-  EXPECT_EQ(seen, (std::vector<std::string>{"health", "upload", "transcript", "digest", "delivery"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"health", "upload", "transcript", "digest", "delivery", "retention"}));
   EXPECT_NE(out.find("center"), std::string::npos) << "the transcript of the built-in clip: " << out;
+  EXPECT_NE(out.find("today's digest to Telegram: sent"), std::string::npos) << out;
+  ASSERT_FALSE(telegram.delivered().empty()) << "the digest reached Telegram";
+  EXPECT_EQ(telegram.delivered()[0].chat_id, "4242");
+  EXPECT_NE(out.find("a dry run would delete"), std::string::npos) << out;
+  EXPECT_EQ(Client(server.base_url(), key).GetJson("/v1/recordings")["items"].size(), 1u) << "the dry run kept it";
 
   EXPECT_EQ(RunReflexio({"check", "--post-deploy", server.base_url(), "--key", "rfx_wrong"}, &out, &err), 1) << out;
   EXPECT_NE(out.find("FAIL"), std::string::npos) << out;
   EXPECT_EQ(RunReflexio({"check", "--post-deploy", server.base_url()}, &out, &err), 2) << "no key: a usage error";
+}
+
+// The embedded default sends no digests: the delivery step says so and the list still passes,
+// and asking the API to deliver answers 409 with what to do.
+TEST(Check, PostDeployPassesOnADefaultServerWithoutTelegram) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  std::string out, err;
+  EXPECT_EQ(RunReflexio({"check", "--post-deploy", server.base_url(), "--key", key}, &out, &err), 0) << out << err;
+  EXPECT_NE(out.find("skipped: the server has no TELEGRAM_BOT_TOKEN"), std::string::npos) << out;
+  auto deliver = Client(server.base_url(), key).SendJson("POST", "/v1/digests/today/deliver", "");
+  EXPECT_EQ(deliver.status, 409) << deliver.body;
+  EXPECT_NE(deliver.body.find("telegram_not_configured"), std::string::npos) << deliver.body;
 }
 
 }  // namespace

@@ -94,6 +94,8 @@ void DigestsApi::Register(Router& router) {
              [this](ServerRequest& r) { return Generate(r); });
   router.Add("GET", "/v1/digests/{date}/deliveries", "How the digest of a day went to Telegram (state, parts, errors)",
              [this](ServerRequest& r) { return GetDeliveries(r); });
+  router.Add("POST", "/v1/digests/{date}/deliver", "Send the digest of a day to your Telegram chat now",
+             [this](ServerRequest& r) { return Deliver(r); });
 }
 
 Result<ServerResponse> DigestsApi::Get(ServerRequest& request) {
@@ -126,21 +128,40 @@ Result<ServerResponse> DigestsApi::List(ServerRequest& request) {
   return ServerResponse::Json(200, PageJson(std::move(items), page.next_cursor));
 }
 
+namespace {
+json DeliveryJson(const DigestDelivery& d) {
+  return {{"date", d.date}, {"origin", ToString(d.origin)}, {"state", ToString(d.state)},
+          {"chat_id", d.chat_id.empty() ? json(nullptr) : json(d.chat_id)},
+          {"messages", d.messages.size()}, {"steps", d.messages.size() + (d.with_document ? 1 : 0)},
+          {"with_document", d.with_document}, {"steps_done", d.steps_done},
+          {"message_ids", d.message_ids}, {"attempts", d.attempts},
+          {"next_attempt_at", d.state == DeliveryState::kPending ? json(FormatRfc3339(d.next_attempt_at)) : json(nullptr)},
+          {"error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
+          {"created_at", FormatRfc3339(d.created_at)}, {"updated_at", FormatRfc3339(d.updated_at)}};
+}
+}  // namespace
+
 Result<ServerResponse> DigestsApi::GetDeliveries(ServerRequest& request) {
   ASSIGN_OR_RETURN(std::string date, digests_.ResolveDate(request.tenant->id, request.params.at("date")));
   ASSIGN_OR_RETURN(auto deliveries, deps_.stores.outbox.ListDeliveries(request.tenant->id, date));
   json items = json::array();
-  for (const DigestDelivery& d : deliveries) {
-    items.push_back({{"date", d.date}, {"origin", ToString(d.origin)}, {"state", ToString(d.state)},
-                     {"chat_id", d.chat_id.empty() ? json(nullptr) : json(d.chat_id)},
-                     {"messages", d.messages.size()}, {"steps", d.messages.size() + (d.with_document ? 1 : 0)},
-                     {"with_document", d.with_document}, {"steps_done", d.steps_done},
-                     {"message_ids", d.message_ids}, {"attempts", d.attempts},
-                     {"next_attempt_at", d.state == DeliveryState::kPending ? json(FormatRfc3339(d.next_attempt_at)) : json(nullptr)},
-                     {"error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
-                     {"created_at", FormatRfc3339(d.created_at)}, {"updated_at", FormatRfc3339(d.updated_at)}});
-  }
+  for (const DigestDelivery& d : deliveries) items.push_back(DeliveryJson(d));
   return ServerResponse::Json(200, {{"date", date}, {"items", items}});
+}
+
+// The day's digest (built now if it is not yet) into the outbox as a command delivery, replacing
+// an earlier one, and sent at once; the answer is the delivery as it was left.
+Result<ServerResponse> DigestsApi::Deliver(ServerRequest& request) {
+  if (deps_.telegram == nullptr || deps_.config.telegram.bot_token.empty()) {
+    return Status(ErrorCode::kConflict, "telegram_not_configured",
+                  "this server sends no digests: its operator has not set TELEGRAM_BOT_TOKEN");
+  }
+  ASSIGN_OR_RETURN(std::string date, digests_.ResolveDate(request.tenant->id, request.params.at("date")));
+  ASSIGN_OR_RETURN(Digest digest, digests_.Rebuild(request.tenant->id, date));
+  ASSIGN_OR_RETURN(DigestDelivery queued, deps_.telegram->Enqueue(digest, DeliveryOrigin::kCommand, /*replace=*/true));
+  if (queued.state != DeliveryState::kPending) return ServerResponse::Json(200, DeliveryJson(queued));
+  ASSIGN_OR_RETURN(DigestDelivery left, deps_.telegram->DeliverNow(request.tenant->id, date, DeliveryOrigin::kCommand));
+  return ServerResponse::Json(200, DeliveryJson(left));
 }
 
 void SettingsApi::Register(Router& router) {

@@ -1,8 +1,11 @@
 // /v1/privacy/…: the person's settings, export, erasure and audit log (privacy/controls.h).
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include "api/json_views.h"
 #include "api/resources.h"
+#include "privacy/retention.h"
 
 namespace reflexio {
 
@@ -82,6 +85,32 @@ void PrivacyApi::Register(Router& router) {
              [this](ServerRequest& r) { return Erase(r); });
   router.Add("GET", "/v1/privacy/audit", "Audit log: exports, erasures, key rotations, admin access (limit, cursor)",
              [this](ServerRequest& r) { return ListAudit(r); });
+  router.Add("GET", "/v1/privacy/retention", "What retention would delete now under your settings (deletes nothing)",
+             [this](ServerRequest& r) { return RetentionDryRun(r); });
+}
+
+// A dry run's report lists what would go; the counts are taken from that list.
+Result<ServerResponse> PrivacyApi::RetentionDryRun(ServerRequest& request) {
+  RetentionSweeper sweeper(deps_.stores, deps_.blobs, RetentionPolicy::Defaults(deps_.config), nullptr, *deps_.clock);
+  ASSIGN_OR_RETURN(RetentionReport report, sweeper.RunForTenant(*request.tenant, /*dry_run=*/true));
+  std::map<std::string, int64_t> counts = {{"audio", 0}, {"recording", 0}, {"digest", 0}};
+  json actions = json::array();
+  for (const RetentionAction& a : report.actions) {
+    ++counts[a.what];
+    json action = {{"what", a.what}};
+    if (a.what == "digest") {
+      action["date"] = a.digest_date;
+    } else {
+      action["recording_id"] = a.recording_id;
+      action["captured_at"] = FormatRfc3339(a.captured_at);
+    }
+    actions.push_back(std::move(action));
+  }
+  return ServerResponse::Json(200, {{"dry_run", true},
+                                    {"audio", counts["audio"]},
+                                    {"recordings", counts["recording"]},
+                                    {"digests", counts["digest"]},
+                                    {"actions", actions}});
 }
 
 Result<ServerResponse> PrivacyApi::GetSettings(ServerRequest& request) {

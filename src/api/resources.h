@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "digest/service.h"
+#include "digest/telegram_outbox.h"
 #include "http/router.h"
 #include "memory/letta_sync.h"
 #include "pipeline/ingest.h"
@@ -38,6 +39,8 @@ struct ApiDependencies {
   Keyring* keyring = nullptr;
   // Dates what handlers change (an action marked done) and the window of delivery failures.
   const Clock* clock = &SystemClock::Instance();
+  // Sends a digest when the person asks (POST /v1/digests/{date}/deliver); null: not offered.
+  TelegramOutbox* telegram = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store
@@ -153,6 +156,7 @@ class DigestsApi {
   Result<ServerResponse> Generate(ServerRequest& request);
   Result<ServerResponse> List(ServerRequest& request);
   Result<ServerResponse> GetDeliveries(ServerRequest& request);
+  Result<ServerResponse> Deliver(ServerRequest& request);
   const ApiDependencies& deps_;
   DigestService digests_;
 };
@@ -182,6 +186,7 @@ class PrivacyApi {
   Result<ServerResponse> Export(ServerRequest& request);
   Result<ServerResponse> Erase(ServerRequest& request);
   Result<ServerResponse> ListAudit(ServerRequest& request);
+  Result<ServerResponse> RetentionDryRun(ServerRequest& request);
   const ApiDependencies& deps_;
   PrivacyControls privacy_;
 };

@@ -106,13 +106,26 @@ std::vector<StepResult> RunPostDeploy(const std::string& base_url, const std::st
     return true;
   }));
   steps.push_back(Step("delivery", [&](std::string& detail) {
-    auto r = api.Send("GET", "/v1/digests/today/deliveries");
-    if (!r.ok() || r->status != 200) return detail = Answered(r), false;
-    json items = json::parse(r->body, nullptr, false).value("items", json::array());
-    if (items.empty()) return detail = "none yet: the scheduler sends it at the tenant's digest time", true;
-    const json& last = items.back();
-    detail = "today's delivery is " + last.value("state", "?");
-    return last.value("state", "") != "failed";
+    auto r = api.Send("POST", "/v1/digests/today/deliver");
+    json body = r.ok() ? json::parse(r->body, nullptr, false) : json();
+    if (r.ok() && r->status == 409 && body.is_object() &&
+        body["error"].value("code", "") == "telegram_not_configured") {
+      return detail = "skipped: the server has no TELEGRAM_BOT_TOKEN", true;
+    }
+    if (!r.ok() || r->status != 200 || !body.is_object()) return detail = Answered(r), false;
+    std::string state = body.value("state", "?");
+    detail = "today's digest to Telegram: " + state;
+    if (body["error"].is_string()) detail += " (" + body["error"].get<std::string>() + ")";
+    return state == "sent" || state == "skipped";
+  }));
+  steps.push_back(Step("retention", [&](std::string& detail) {
+    auto r = api.Send("GET", "/v1/privacy/retention");
+    json body = r.ok() ? json::parse(r->body, nullptr, false) : json();
+    if (!r.ok() || r->status != 200 || !body.is_object()) return detail = Answered(r), false;
+    detail = "a dry run would delete the audio of " + std::to_string(body.value("audio", 0)) + ", " +
+             std::to_string(body.value("recordings", 0)) + " recording(s) and " +
+             std::to_string(body.value("digests", 0)) + " digest(s)";
+    return true;
   }));
   return steps;
 }

@@ -1,8 +1,9 @@
 // The after-deployment list of `reflexio check --post-deploy URL --key KEY`, run against a live
 // server through its public API only: /health, an upload of a built-in clip of real speech, its
-// transcript, today's digest, and how today's digest delivery stands. Each step is timed; a step
-// after a failed one it depends on is skipped. Touches the data of the key's tenant (one
-// recording and today's digest). Not thread-safe.
+// transcript, today's digest built and sent to Telegram (when the server has it configured), and
+// retention as a dry run. Each step is timed; a step after a failed one it depends on is skipped.
+// Touches the data of the key's tenant (one recording, today's digest and its delivery). Not
+// thread-safe.
 #pragma once
 
 #include <string>

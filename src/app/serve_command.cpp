@@ -204,7 +204,12 @@ int ServeCommand(const Args& args) {
     if (local_worker) local_worker->Notify();  // remote workers poll
   });
   std::unique_ptr<LettaSync> letta = MakeLettaSync(*config, stores, &metrics);
-  Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get()});
+  // Sends a digest when its person asks; the scheduler sends the evening ones.
+  CurlHttpClient telegram_http;
+  OutboundGuard telegram_guard(stores.privacy, *config, &metrics);
+  TelegramOutbox telegram(stores, telegram_http, TelegramOutboxOptionsFor(*config), &telegram_guard, &metrics);
+  Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
+           &SystemClock::Instance(), &telegram});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });

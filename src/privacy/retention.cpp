@@ -31,6 +31,12 @@ RetentionPolicy RetentionPolicy::For(const TenantSettings& settings) const {
   return policy;
 }
 
+Result<RetentionReport> RetentionSweeper::RunForTenant(const Tenant& tenant, bool dry_run) {
+  RetentionReport report;
+  RETURN_IF_ERROR(SweepTenant(tenant, dry_run, report));
+  return report;
+}
+
 Result<RetentionReport> RetentionSweeper::Run(bool dry_run) {
   RetentionReport report;
   ASSIGN_OR_RETURN(auto tenants, stores_.tenants.ListTenants());

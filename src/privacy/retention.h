@@ -56,6 +56,8 @@ class RetentionSweeper {
       : stores_(stores), blobs_(blobs), defaults_(defaults), metrics_(metrics), clock_(clock) {}
 
   Result<RetentionReport> Run(bool dry_run);
+  // One tenant's sweep (GET /v1/privacy/retention asks for a dry run of its own).
+  Result<RetentionReport> RunForTenant(const Tenant& tenant, bool dry_run);
 
  private:
   Status SweepTenant(const Tenant& tenant, bool dry_run, RetentionReport& report);
