@@ -153,7 +153,8 @@ done
 
 step "logs"
 for service in api worker scheduler; do
-  "${compose[@]}" logs --no-color "$service" | sed 's/^[^|]*| //' >"$work/$service.log"
+  # `logs` prefixes each line with "<container> | " and opens with an "Attaching to" line.
+  "${compose[@]}" logs --no-color "$service" | grep ' | ' | sed 's/^[^|]*| //' >"$work/$service.log"
   python3 - "$work/$service.log" "$service" <<'PY' || fail "$service's log is not structured JSON"
 import json, sys
 lines = [l for l in open(sys.argv[1]) if l.strip()]

@@ -74,6 +74,25 @@ TEST(Logs, EveryLineIsJsonAndEachRequestAndJobHasItsLine) {
   EXPECT_GT((*job)["duration_ms"].get<double>(), 0.0);
 }
 
+// A container's stdout is kept by its engine: a production server shows no key on its first start.
+TEST(Logs, AProductionServerPrintsNoKeyOnItsFirstStartAndSaysHowToMakeOne) {
+  TempDir dir;
+  std::string key_file = dir / "master.key";
+  {
+    std::ofstream(key_file) << std::string(64, 'e') << "\n";
+  }
+  std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ServerProcess server(dir / "data", {{"REFLEXIO_ENV", "production"}, {"REFLEXIO_KEY_FILE", key_file},
+                                      {"REFLEXIO_LOG_FORMAT", "json"}});
+  EXPECT_EQ(server.first_run_key(), "");
+  EXPECT_EQ(server.stdout_text(), "");
+  EXPECT_NE(server.stderr_text().find("reflexio keys create --tenant NAME"), std::string::npos) << server.stderr_text();
+  std::string key = server.CreateKey("ops");
+  EXPECT_EQ(Client(server.base_url(), key).Get("/v1/recordings").status, 200);
+  EXPECT_EQ(server.Stop(), 0);
+  for (const json& line : JsonLines(server.stderr_text())) EXPECT_TRUE(line.contains("msg"));
+}
+
 TEST(Logs, TheLeakCheckFindsEachKindOfSecretAndPassesAPlainLog) {
   TempDir dir;
   std::string key_file = dir / "master.key";

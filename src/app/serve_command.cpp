@@ -218,8 +218,12 @@ int ServeCommand(const Args& args) {
   std::string base_url = "http://" + config->host + ":" + std::to_string(*port);
   AnnounceListening(*config, base_url, role);
 
+  // A first start on a laptop makes a tenant and shows its key once. In production the key would
+  // land in a log collector (a container's stdout is kept), so the operator makes keys instead.
   auto tenants = stores.tenants.CountTenants();
-  if (tenants.ok() && *tenants == 0) {
+  if (tenants.ok() && *tenants == 0 && config->environment == "production") {
+    LOG_INFO("no tenant yet: make one and its API key with `reflexio keys create --tenant NAME`");
+  } else if (tenants.ok() && *tenants == 0) {
     auto tenant = stores.tenants.EnsureTenant("local");
     std::string key = GenerateApiKey();
     if (tenant.ok() && stores.tenants.AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
