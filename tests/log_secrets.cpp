@@ -9,16 +9,12 @@
 #include <set>
 
 #include "core/file_util.h"
+#include "core/strings.h"
 #include "core/test_support.h"
 
 namespace reflexio::testing {
 
 namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 // Every file of the program's own source, lower-cased: a word the program itself says (in a log
 // message, a setting) is not a leak when it happens to be in a recording too.
@@ -28,7 +24,7 @@ const std::string& OwnSource() {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(REFLEXIO_SOURCE_DIR) / "src")) {
       if (!entry.is_regular_file()) continue;
       auto text = ReadWholeFile(entry.path().string());
-      if (text.ok()) all += Lower(*text);
+      if (text.ok()) all += AsciiLower(*text);
     }
     return all;
   }();
@@ -42,7 +38,7 @@ const std::set<std::string>& SpokenWords() {
     std::set<std::string> found;
     for (const std::string& language : {"en", "ru"}) {
       for (const auto& [file, reference] : References(language)) {
-        std::istringstream in(Lower(reference));
+        std::istringstream in(AsciiLower(reference));
         std::string word;
         while (in >> word) {
           // Bytes, not letters: a Russian word of eight bytes has four letters, still distinctive.
@@ -99,7 +95,7 @@ std::vector<std::string> LeaksInLog(const std::string& log, const std::map<std::
     while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
     if (hex.size() >= 32 && log.find(hex) != std::string::npos) leaks.push_back("the master key in " + file);
   }
-  std::string lower = Lower(log);
+  std::string lower = AsciiLower(log);
   for (const std::string& word : SpokenWords()) {
     if (HasWord(lower, word)) leaks.push_back("the spoken word '" + word + "'");
   }

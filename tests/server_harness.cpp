@@ -241,17 +241,16 @@ std::string ServerProcess::first_run_key() const {
 }
 
 void ServerProcess::Kill() { Terminate(pid_, SIGKILL); }
-int ServerProcess::Stop() {
-  int code = Terminate(pid_, SIGTERM);
-  // A server that did not stop cleanly says why in its log: show its end with the failure.
-  if (code != 0) std::cerr << "the server exited with " << code << "; the end of its stderr:\n" << LogTail(stderr_text());
-  return code;
-}
+int ServerProcess::Stop() { return WithLogIfUnclean(Terminate(pid_, SIGTERM)); }
 
 int ServerProcess::StopThroughThread(pid_t thread) {
   if (pid_ <= 0) return -1;
   ::syscall(SYS_tgkill, pid_, thread, SIGTERM);
-  int code = WaitForExit(pid_);
+  return WithLogIfUnclean(WaitForExit(pid_));
+}
+
+// A server that did not stop cleanly says why in its log: show its end with the failure.
+int ServerProcess::WithLogIfUnclean(int code) const {
   if (code != 0) std::cerr << "the server exited with " << code << "; the end of its stderr:\n" << LogTail(stderr_text());
   return code;
 }

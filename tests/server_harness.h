@@ -48,6 +48,7 @@ class ServerProcess {
   const PostgresTestDatabase* postgres() const { return postgres_.get(); }
 
  private:
+  int WithLogIfUnclean(int exit_code) const;  // returns exit_code
   std::string data_dir_, log_dir_, base_url_;
   std::map<std::string, std::string> env_;
   std::unique_ptr<PostgresTestDatabase> postgres_;  // when REFLEXIO_TEST_BACKEND=postgres

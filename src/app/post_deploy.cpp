@@ -6,12 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/speech_clip.h"
 #include "core/http_client.h"
 
 namespace reflexio {
-
-extern const unsigned char kSpeechClip[];
-extern const size_t kSpeechClipSize;
 
 namespace {
 
@@ -67,7 +65,7 @@ std::vector<StepResult> RunPostDeploy(const std::string& base_url, const std::st
   }));
   std::string id;
   steps.push_back(Step("upload", [&](std::string& detail) {
-    std::string clip(reinterpret_cast<const char*>(kSpeechClip), kSpeechClipSize);
+    std::string clip(SpeechClip());
     auto r = api.Send("POST", "/v1/recordings", clip, "audio/wav");
     if (!r.ok() || r->status != 202) return detail = Answered(r), false;
     id = json::parse(r->body, nullptr, false).value("id", "");

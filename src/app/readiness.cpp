@@ -6,15 +6,18 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <regex>
 #include <sstream>
 
 #include "app/app_context.h"
+#include "app/speech_clip.h"
 #include "audio/decoder.h"
 #include "core/file_util.h"
 #include "core/http_client.h"
 #include "core/ids.h"
 #include "core/metrics.h"
+#include "core/strings.h"
 #include "digest/telegram_client.h"
 #include "llm/chat_client.h"
 #include "privacy/master_key.h"
@@ -24,9 +27,6 @@
 #include "understanding/providers.h"
 
 namespace reflexio {
-
-extern const unsigned char kSpeechClip[];
-extern const size_t kSpeechClipSize;
 
 namespace {
 
@@ -115,15 +115,17 @@ GateResult DatabaseGate(const Config& config) {
                               (postgres ? ", row-level security on every tenant table" : ""));
 }
 
-GateResult MasterKeyGate(const Config& config) {
+// Opens the storage into `storage` for the gates after it (never creating a master key).
+GateResult MasterKeyGate(const Config& config, std::optional<Storage>& storage) {
   bool explicit_key = !config.encryption_key_file.empty() || !config.encryption_password.empty() ||
                       !config.encryption_salt.empty();
   if (!explicit_key && !std::filesystem::exists(DefaultKeyFilePath(config))) {
     return Warn("master_key", "no master key yet", "start `reflexio serve` once: it creates " +
                                                        DefaultKeyFilePath(config).string() + " (back it up)");
   }
-  auto storage = OpenStorage(config);
-  if (!storage.ok()) return Fail("master_key", storage.status().message(), "set the master key every process shares");
+  auto loaded = OpenStorage(config);
+  if (!loaded.ok()) return Fail("master_key", loaded.status().message(), "set the master key every process shares");
+  storage = std::move(*loaded);
   auto tenants = storage->stores().tenants.ListTenants();
   if (!tenants.ok()) return Fail("master_key", tenants.status().message(), "fix the database first");
   int opened = 0;
@@ -205,9 +207,9 @@ GateResult AsrGate(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   auto engine = (*factory)();
   if (!engine.ok()) return Fail("asr", engine.status().message(), "install the model or fix the engine's settings");
-  std::string bytes(reinterpret_cast<const char*>(kSpeechClip), kSpeechClipSize);
-  ByteSource source{bytes.size(), [&bytes](uint64_t offset, size_t length) -> Result<std::string> {
-                      return offset >= bytes.size() ? std::string() : bytes.substr(offset, length);
+  std::string_view clip = SpeechClip();
+  ByteSource source{clip.size(), [clip](uint64_t offset, size_t length) -> Result<std::string> {
+                      return std::string(offset >= clip.size() ? std::string_view() : clip.substr(offset, length));
                     }};
   auto audio = DecodeAudioSource(source);
   if (!audio.ok()) return Fail("asr", "the built-in clip does not decode: " + audio.status().message(), "check FFmpeg");
@@ -216,8 +218,7 @@ GateResult AsrGate(const Config& config) {
   std::string text = heard->text;
   std::string detail = heard->engine + " heard \"" + text + "\" in " + Seconds(SecondsSince(started)) +
                        " (the clip says \"front center\")";
-  std::string lower = text;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = AsciiLower(text);
   if (text.empty()) return Fail("asr", detail, "the engine heard nothing: check its model");
   if (lower.find("center") == std::string::npos && lower.find("front") == std::string::npos) {
     return Warn("asr", detail, "the engine runs but misheard: check its model and language");
@@ -277,7 +278,10 @@ GateResult LlmGate(const Config& config) {
 
 GateResult LettaGate(const Config& config, const Stores* stores) {
   if (config.letta.api_url.empty()) return Skip("letta", "no LETTA_API_URL: core memory stays here");
-  if (stores == nullptr) return Fail("letta", "not asked: the database did not open", "fix the database first");
+  if (stores == nullptr) {
+    return Fail("letta", "not asked: the stored data could not be opened (see database and master_key)",
+                "fix those gates first");
+  }
   auto letta = MakeLettaSync(config, *stores, nullptr);
   Status answered = letta->Ping();
   if (!answered.ok()) return Fail("letta", answered.message(), "check LETTA_API_URL and LETTA_API_KEY");
@@ -301,7 +305,8 @@ std::vector<GateResult> RunReadinessGates(const Config& config) {
   results.push_back(SettingsGate(config));
   results.push_back(DatabaseGate(config));
   bool database_ok = results.back().state == State::kPass;
-  results.push_back(database_ok ? MasterKeyGate(config)
+  std::optional<Storage> storage;  // opened once, by the master-key gate
+  results.push_back(database_ok ? MasterKeyGate(config, storage)
                                 : Fail("master_key", "not checked: the database did not open", "fix the database first"));
   results.push_back(ObjectStoreGate(config));
   results.push_back(DiskGate(config));
@@ -310,11 +315,6 @@ std::vector<GateResult> RunReadinessGates(const Config& config) {
   results.push_back(MetricsGate());
   results.push_back(TelegramGate(config));
   results.push_back(LlmGate(config));
-  std::optional<Storage> storage;
-  if (database_ok && !config.letta.api_url.empty()) {
-    auto opened = OpenStorage(config);
-    if (opened.ok()) storage = std::move(*opened);
-  }
   results.push_back(LettaGate(config, storage ? &storage->stores() : nullptr));
   return results;
 }

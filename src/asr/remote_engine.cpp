@@ -65,8 +65,7 @@ std::string LanguageCode(const std::string& language) {
   static const std::pair<const char*, const char*> kNames[] = {
       {"english", "en"}, {"russian", "ru"}, {"german", "de"}, {"french", "fr"}, {"spanish", "es"},
       {"ukrainian", "uk"}, {"italian", "it"}, {"portuguese", "pt"}, {"chinese", "zh"}, {"japanese", "ja"}};
-  std::string lower = language;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string lower = AsciiLower(language);
   for (auto [name, code] : kNames) {
     if (lower == name) return code;
   }

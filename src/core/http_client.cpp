@@ -25,9 +25,7 @@ size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
   std::string line(data, size * count);
   auto colon = line.find(':');
   if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    std::string name = AsciiLower(std::string_view(line).substr(0, colon));
     std::string value = TrimWhitespace(std::string_view(line).substr(colon + 1));
     static_cast<std::multimap<std::string, std::string>*>(user)->emplace(name, value);
   }

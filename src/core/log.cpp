@@ -1,11 +1,11 @@
 #include "core/log.h"
 
 #include <atomic>
-#include <cctype>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
 #include "core/time.h"
 
 namespace reflexio {
@@ -25,11 +25,6 @@ const char* LevelName(LogLevel level) {
   return "INFO";
 }
 
-std::string LowerLevelName(LogLevel level) {
-  std::string name = LevelName(level);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
 
 std::string TextValue(const LogField& field) {
   if (const auto* text = std::get_if<std::string>(&field.value)) {
@@ -65,7 +60,7 @@ std::string FormatLogLine(LogFormat format, LogLevel level, const std::string& m
     for (const LogField& field : fields) line += " " + field.key + "=" + TextValue(field);
     return line;
   }
-  nlohmann::ordered_json line = {{"time", time}, {"level", LowerLevelName(level)}, {"msg", message}};
+  nlohmann::ordered_json line = {{"time", time}, {"level", AsciiLower(LevelName(level))}, {"msg", message}};
   for (const LogField& field : fields) {
     std::visit([&](const auto& value) { line[field.key] = value; }, field.value);
   }

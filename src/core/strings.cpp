@@ -9,4 +9,12 @@ std::string TrimWhitespace(std::string_view text) {
   return std::string(text.substr(begin, text.find_last_not_of(kWhitespace) - begin + 1));
 }
 
+std::string AsciiLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
 }  // namespace reflexio

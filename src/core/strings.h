@@ -8,5 +8,7 @@ namespace reflexio {
 
 // `text` without leading and trailing spaces, tabs, carriage returns and line feeds.
 std::string TrimWhitespace(std::string_view text);
+// `text` with A–Z lowered; other bytes (UTF-8 included) as they are.
+std::string AsciiLower(std::string_view text);
 
 }  // namespace reflexio

@@ -13,5 +13,11 @@ TEST(TrimWhitespace, DropsSpacesTabsAndLineEndsAtBothEndsOnly) {
   EXPECT_EQ(TrimWhitespace(" дом "), "дом");
 }
 
+TEST(AsciiLower, LowersLatinLettersOnlyAndLeavesUtf8AsItIs) {
+  EXPECT_EQ(AsciiLower("Content-Type: AUDIO/Wav"), "content-type: audio/wav");
+  EXPECT_EQ(AsciiLower("ДОМ Z"), "ДОМ z");
+  EXPECT_EQ(AsciiLower(""), "");
+}
+
 }  // namespace
 }  // namespace reflexio

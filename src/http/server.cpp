@@ -19,6 +19,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/strings.h"
 
 namespace reflexio {
 
@@ -188,9 +189,7 @@ template <typename Parser>
 std::map<std::string, std::string> LowerCaseHeaders(const Parser& parser) {
   std::map<std::string, std::string> out;
   for (const auto& field : parser.get()) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    out[name] = std::string(field.value());
+    out[AsciiLower(std::string(field.name_string()))] = std::string(field.value());
   }
   return out;
 }

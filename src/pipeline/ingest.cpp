@@ -5,6 +5,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "pipeline/stored_audio.h"
 
 namespace reflexio {
@@ -13,8 +14,7 @@ namespace {
 std::string MediaType(const std::string& content_type) {
   std::string type = content_type.substr(0, content_type.find(';'));
   type.erase(std::remove_if(type.begin(), type.end(), [](unsigned char c) { return std::isspace(c); }), type.end());
-  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
-  return type;
+  return AsciiLower(type);
 }
 
 constexpr const char* kAcceptedTypes[] = {

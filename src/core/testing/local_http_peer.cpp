@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
+
 namespace reflexio::testing {
 
 namespace asio = boost::asio;
@@ -72,9 +74,7 @@ void LocalHttpPeer::Serve() {
         request.target = std::string(req.target());
         request.body = req.body();
         for (const auto& field : req) {
-          std::string name(field.name_string());
-          std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-          request.headers[name] = std::string(field.value());
+          request.headers[AsciiLower(std::string(field.name_string()))] = std::string(field.value());
         }
         PeerResponse answer = handler_(request);
         http::response<http::string_body> res;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
+
 namespace reflexio::testing {
 
 std::string HeaderParam(const std::string& header, const std::string& name) {
@@ -39,8 +41,7 @@ std::optional<std::vector<MultipartPart>> ParseMultipartForm(const std::string& 
     size_t next = body.find("\r\n" + delimiter, header_end + 4);
     if (next == std::string::npos) return std::nullopt;
     std::string headers = body.substr(pos, header_end - pos);
-    std::string lower = headers;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string lower = AsciiLower(headers);
     MultipartPart part;
     part.name = HeaderParam(headers, "name");
     part.filename = HeaderParam(headers, "filename");
