@@ -24,8 +24,8 @@ test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3
 wanted=("${runtime_and_build[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   wanted+=("${test_only[@]}")
-  # Local protocol peers (an S3-compatible server) come from the npm registry; any Node.js with
-  # npm will do, so Debian's is installed only when none is present.
+  # Local protocol peers (an S3-compatible server) and the API contract's checks come from the npm
+  # registry; any Node.js 18 or later with npm will do, so Debian's is installed only when none is present.
   command -v npm >/dev/null || wanted+=(nodejs npm)
 fi
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/ids.h"
+#include "billing/testing/stripe_peer.h"
 #include "digest/testing/telegram_peer.h"
 #include "llm/testing/chat_peer.h"
 #include "memory/testing/letta_peer.h"
@@ -66,21 +67,26 @@ TEST(Check, EveryGatePassesOnAHealthyStackWithEachOutsideServiceConfigured) {
   ChatPeer model;
   model.Script("", {{"ok"}});
   LettaPeer letta("letta-key");
+  StripePeer stripe("sk_test_check-secret");
   Verdict v = RunCheck(data, {{"TELEGRAM_BOT_TOKEN", "123:check-token"}, {"TELEGRAM_API_URL", telegram.api_url()},
                               {"REFLEXIO_LLM_PROVIDER", "chat"}, {"REFLEXIO_LLM_BASE_URL", model.base_url()},
                               {"REFLEXIO_LLM_MODEL", "check-model"}, {"LETTA_API_URL", letta.base_url()},
-                              {"LETTA_API_KEY", "letta-key"}});
+                              {"LETTA_API_KEY", "letta-key"}, {"STRIPE_SECRET_KEY", "sk_test_check-secret"},
+                              {"STRIPE_WEBHOOK_SECRET", "whsec_check-signing"}, {"STRIPE_API_URL", stripe.api_url()}});
   ASSERT_TRUE(v.report.is_object()) << v.err;
   EXPECT_EQ(v.exit_code, 0) << v.report.dump(2);
   EXPECT_TRUE(v.report["ok"]);
   for (const char* gate : {"settings", "database", "master_key", "object_store", "disk", "clock", "asr", "metrics",
-                           "telegram", "llm", "letta"}) {
+                           "telegram", "stripe", "llm", "letta"}) {
     EXPECT_EQ(v.State(gate), "ok") << v.Detail(gate);
   }
   EXPECT_NE(v.Detail("asr").find("center"), std::string::npos) << "the built-in clip says 'front center'";
   EXPECT_NE(v.Detail("telegram").find("@reflexio_test_bot"), std::string::npos) << v.Detail("telegram");
   EXPECT_EQ(v.report.dump().find("check-token"), std::string::npos) << "a secret was printed";
   EXPECT_EQ(v.report.dump().find("letta-key"), std::string::npos) << "a secret was printed";
+  EXPECT_EQ(v.report.dump().find("check-s"), std::string::npos) << "a secret was printed";
+  EXPECT_NE(v.Detail("stripe").find("test mode"), std::string::npos) << v.Detail("stripe");
+  EXPECT_EQ(stripe.requests(), 1);
   EXPECT_EQ(telegram.delivered().size(), 0u) << "getMe sends nothing";
 }
 
@@ -94,6 +100,26 @@ TEST(Check, AWrongMasterKeyFailsItsGate) {
   EXPECT_EQ(v.exit_code, 1) << v.report.dump(2);
   EXPECT_EQ(v.State("master_key"), "FAIL") << v.Detail("master_key");
   EXPECT_EQ(v.State("database"), "ok");
+}
+
+TEST(Check, AStripeKeyStripeRefusesFailsAndAHalfConfiguredStripeFailsTheSettings) {
+  TempDir dir;
+  std::string data = PreparedDataDir(dir);
+  StripePeer stripe("sk_test_the-real-secret");
+  Verdict refused = RunCheck(data, {{"STRIPE_SECRET_KEY", "sk_test_a-wrong-keyQ7Z9"},
+                                    {"STRIPE_WEBHOOK_SECRET", "whsec_signing"}, {"STRIPE_API_URL", stripe.api_url()}});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.State("stripe"), "FAIL") << refused.Detail("stripe");
+  EXPECT_NE(refused.Detail("stripe").find("Developers"), std::string::npos) << refused.Detail("stripe");
+  EXPECT_EQ(refused.report.dump().find("wrong-key"), std::string::npos) << "the key is never printed";
+  EXPECT_EQ(refused.report.dump().find("Q7Z9"), std::string::npos) << "not even the end Stripe quotes";
+  EXPECT_EQ(refused.State("settings"), "ok") << refused.Detail("settings");
+
+  Verdict half = RunCheck(data, {{"STRIPE_SECRET_KEY", "sk_test_the-real-secret"}, {"STRIPE_API_URL", stripe.api_url()}});
+  EXPECT_EQ(half.exit_code, 1);
+  EXPECT_EQ(half.State("settings"), "FAIL") << half.Detail("settings");
+  EXPECT_NE(half.Detail("settings").find("STRIPE_WEBHOOK_SECRET"), std::string::npos) << half.Detail("settings");
+  EXPECT_EQ(half.State("stripe"), "ok") << "the key itself works: " << half.Detail("stripe");
 }
 
 TEST(Check, ATelegramTokenTelegramRefusesAndAnUnreachableLlmFail) {

@@ -89,7 +89,7 @@ TEST(Observability, ARealPrometheusScrapesTheServerAndLoadsTheAlertRules) {
                         << "scrape_configs:\n  - job_name: reflexio\n    metrics_path: /metrics/prometheus\n"
                         << "    static_configs:\n      - targets: [\"" << target << "\"]\n";
   PrometheusProcess prometheus(config, dir.path().string(), port);
-  Client api("http://127.0.0.1:" + std::to_string(port), "");
+  Client api("http://127.0.0.1:" + std::to_string(port), "", Client::Contract::kOtherServer);
 
   json up = QueryUntilAnswered(api, "up%7Bjob%3D%22reflexio%22%7D", std::chrono::seconds(60));
   ASSERT_FALSE(up["data"]["result"].empty()) << "Prometheus never scraped the server: " << up.dump()

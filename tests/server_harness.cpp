@@ -20,6 +20,7 @@
 #include "core/file_util.h"
 #include "core/ids.h"
 #include "crypto/digest.h"
+#include "api_contract.h"
 #include "log_secrets.h"
 
 namespace reflexio::testing {
@@ -326,6 +327,7 @@ HttpResponse Client::Send(HttpRequest request) const {
   request.timeout_s = 60;
   auto response = CurlHttpClient().Send(request);
   if (!response.ok()) throw std::runtime_error(response.status().ToString());
+  if (contract_ == Contract::kReflexio) RecordAnswer(request.method, request.url, *response);
   return *response;
 }
 

@@ -81,9 +81,14 @@ int RunReflexio(const std::vector<std::string>& args, std::string* out, std::str
 std::string CreateKey(const std::string& data_dir, const std::string& tenant,
                       const std::map<std::string, std::string>& env = {});
 
+// Requests to a server with an API key. Every answer from a Reflexio server is checked against
+// the API contract when the test program ends (api_contract.h); a client of another program (a
+// Prometheus) says so with kOtherServer.
 class Client {
  public:
-  Client(std::string base_url, std::string key) : base_url_(std::move(base_url)), key_(std::move(key)) {}
+  enum class Contract { kReflexio, kOtherServer };
+  Client(std::string base_url, std::string key, Contract contract = Contract::kReflexio)
+      : base_url_(std::move(base_url)), key_(std::move(key)), contract_(contract) {}
   HttpResponse Get(const std::string& path, std::vector<std::pair<std::string, std::string>> headers = {}) const;
   HttpResponse Upload(const std::string& body, const std::string& content_type,
                       std::vector<std::pair<std::string, std::string>> headers = {}) const;
@@ -96,6 +101,7 @@ class Client {
 
  private:
   std::string base_url_, key_;
+  Contract contract_;
 };
 
 std::string ReadFileBytes(const std::string& path);

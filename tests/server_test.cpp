@@ -98,7 +98,7 @@ TEST_F(ServerTest, IndexListsEndpointsAndHealthHasRealChecks) {
 TEST_F(ServerTest, UnknownRoutesAndMethodsAnswerJsonErrors) {
   auto missing = alice_->Get("/v1/nothing-here");
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(json::parse(missing.body)["error"]["code"], "not_found");
+  EXPECT_EQ(json::parse(missing.body)["error"]["code"], "no_such_endpoint");
   HttpRequest del;
   del.method = "DELETE";
   del.url = "/v1/search";

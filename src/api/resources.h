@@ -56,7 +56,7 @@ struct HealthDependencies {
   const Clock* clock = &SystemClock::Instance();
 };
 
-// GET / (the endpoints), /health (503 when degraded), /metrics/prometheus. Unauthenticated.
+// GET / (the endpoints), /health (503 when degraded), /metrics/prometheus, /v1/openapi.json (api/openapi.h). Unauthenticated.
 // Served by every long-running role: the API, and a worker's or scheduler's probe port.
 class SystemApi {
  public:

@@ -1,7 +1,8 @@
-// GET /, /health and /metrics/prometheus: what an operator and a load balancer ask.
+// GET /, /health, /metrics/prometheus and /v1/openapi.json: what an operator, a load balancer and a client generator ask.
 #include <nlohmann/json.hpp>
 
 #include "api/json_views.h"
+#include "api/openapi.h"
 #include "api/resources.h"
 #include "core/file_util.h"
 #include "version.h"
@@ -28,6 +29,8 @@ void SystemApi::Register(Router& router) {
   router.Add("GET", "/health", "Health checks; 503 when degraded", [this](ServerRequest&) { return Health(); }, false);
   router.Add("GET", "/metrics/prometheus", "Prometheus metrics",
              [this](ServerRequest&) { return PrometheusMetrics(); }, false);
+  router.Add("GET", "/v1/openapi.json", "This API as OpenAPI 3.1: every route's parameters, bodies and answers",
+             [&router](ServerRequest&) { return ServerResponse::Json(200, OpenApiDocument(router)); }, false);
 }
 
 ServerResponse SystemApi::Index(const Router& router) {

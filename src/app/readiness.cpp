@@ -18,6 +18,7 @@
 #include "core/ids.h"
 #include "core/metrics.h"
 #include "core/strings.h"
+#include "billing/stripe_client.h"
 #include "digest/telegram_client.h"
 #include "llm/chat_client.h"
 #include "privacy/master_key.h"
@@ -73,6 +74,11 @@ GateResult SettingsGate(const Config& config) {
   }
   if (!config.telegram.bot_token.empty()) features.push_back("Telegram digests");
   if (!config.letta.api_url.empty()) features.push_back("Letta");
+  if (!config.stripe.secret_key.empty() || !config.stripe.webhook_secret.empty()) {
+    features.push_back("Stripe billing");
+    if (config.stripe.secret_key.empty()) missing.push_back("STRIPE_SECRET_KEY");
+    if (config.stripe.webhook_secret.empty()) missing.push_back("STRIPE_WEBHOOK_SECRET");
+  }
   bool cluster = !config.database_url.empty();
   bool explicit_key = !config.encryption_key_file.empty() || !config.encryption_password.empty();
   if ((cluster || config.environment == "production") && !explicit_key) {
@@ -262,6 +268,24 @@ GateResult TelegramGate(const Config& config) {
   return Pass("telegram", "getMe: the token belongs to " + *me);
 }
 
+GateResult StripeGate(const Config& config) {
+  if (config.stripe.secret_key.empty()) return Skip("stripe", "no STRIPE_SECRET_KEY: billing is off");
+  CurlHttpClient http;
+  auto balance = StripeClient(http, config.stripe).GetBalance();
+  if (!balance.ok()) {
+    bool refused = balance.status().code() == ErrorCode::kUnauthenticated;
+    return Fail("stripe", balance.status().message(),
+                refused ? "STRIPE_SECRET_KEY is refused: take the secret key from the Stripe dashboard (Developers → API keys)"
+                        : "check STRIPE_API_URL and that this host reaches Stripe");
+  }
+  std::string mode = balance->livemode ? "live mode" : "test mode";
+  if (!balance->livemode && config.environment == "production") {
+    return Warn("stripe", "the balance was read, but with a test-mode key in production: no real payment will be taken",
+                "set the live secret key (sk_live_…) and its webhook secret");
+  }
+  return Pass("stripe", "read the account's balance (" + mode + ")");
+}
+
 GateResult LlmGate(const Config& config) {
   if (config.llm.provider != "chat") return Skip("llm", "the embedded provider: nothing leaves the machine");
   ChatConfig chat{.base_url = config.llm.base_url, .api_key = config.llm.api_key, .model = config.llm.model,
@@ -314,6 +338,7 @@ std::vector<GateResult> RunReadinessGates(const Config& config) {
   results.push_back(AsrGate(config));
   results.push_back(MetricsGate());
   results.push_back(TelegramGate(config));
+  results.push_back(StripeGate(config));
   results.push_back(LlmGate(config));
   results.push_back(LettaGate(config, storage ? &storage->stores() : nullptr));
   return results;

@@ -242,6 +242,10 @@ const std::vector<Setting>& Settings() {
             At(&Config::telegram, &TelegramConfig::retry_base_s), 0.01, 86400),
       Range("telegram.max_attempts", "REFLEXIO_TELEGRAM_MAX_ATTEMPTS",
             At(&Config::telegram, &TelegramConfig::max_attempts), 1, 1000),
+      Text("stripe.secret_key", "STRIPE_SECRET_KEY", At(&Config::stripe, &StripeConfig::secret_key)),
+      Text("stripe.webhook_secret", "STRIPE_WEBHOOK_SECRET", At(&Config::stripe, &StripeConfig::webhook_secret)),
+      Text("stripe.api_url", "STRIPE_API_URL", At(&Config::stripe, &StripeConfig::api_url)),
+      Range("stripe.timeout_s", "REFLEXIO_STRIPE_TIMEOUT_S", At(&Config::stripe, &StripeConfig::timeout_s), 0.1, 600),
       OneOf("log.level", "REFLEXIO_LOG_LEVEL", At(&Config::log_level), {"debug", "info", "warn", "warning", "error"}),
       OneOf("log.format", "REFLEXIO_LOG_FORMAT", At(&Config::log_format), {"text", "json"}),
   };

@@ -50,6 +50,15 @@ struct LettaConfig {
   std::string api_key;  // never logged
 };
 
+// Billing through Stripe (billing/stripe_client.h): the secret key authenticates calls, the
+// webhook secret verifies the events Stripe sends; both empty: billing is off.
+struct StripeConfig {
+  std::string secret_key;      // sk_live_… / sk_test_…; never logged
+  std::string webhook_secret;  // whsec_…; never logged
+  std::string api_url = "https://api.stripe.com";
+  double timeout_s = 30;
+};
+
 // Delivery of the daily digest through the Telegram Bot API.
 struct TelegramConfig {
   std::string bot_token;  // empty: digests are not sent; never logged
@@ -122,6 +131,7 @@ struct Config {
   std::string timezone = "UTC";
   std::string digest_time = "22:50";
   TelegramConfig telegram;
+  StripeConfig stripe;
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

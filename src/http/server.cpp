@@ -346,7 +346,8 @@ bool HttpServer::Impl::Match(Exchange& exchange) {
     return true;
   }
   if (match.allowed_methods.empty()) {
-    exchange.Refuse(NotFound("no such endpoint: " + request.method + " " + request.path + " (GET / lists them)"));
+    exchange.Refuse(NotFound("no such endpoint: " + request.method + " " + request.path + " (GET / lists them)",
+                              "no_such_endpoint"));
     return false;
   }
   exchange.Refuse(Status(ErrorCode::kInvalidArgument, "method_not_allowed",

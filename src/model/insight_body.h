@@ -31,7 +31,7 @@ struct Evidence {
 // How sure a conclusion is, and what that rests on; a provider that cannot measure it says
 // "unknown" rather than inventing a number.
 struct Confidence {
-  std::optional<double> value;    // 0 … 1 when measured
+  std::optional<double> value;    // on the basis's scale: 0 … 1, or DeepConf's (0 and up, not a probability)
   std::string basis = "unknown";  // deepconf | asr_word_confidence | repetition | unknown
   nlohmann::json detail = nlohmann::json::object();  // the measurement behind it, by basis
   static Confidence Unknown() { return Confidence{}; }
