@@ -68,7 +68,11 @@ TEST(Check, EveryGatePassesOnAHealthyStackWithEachOutsideServiceConfigured) {
   model.Script("", {{"ok"}});
   LettaPeer letta("letta-key");
   StripePeer stripe("sk_test_check-secret");
-  Verdict v = RunCheck(data, {{"TELEGRAM_BOT_TOKEN", "123:check-token"}, {"TELEGRAM_API_URL", telegram.api_url()},
+  std::string pricing = dir / "pricing.json";
+  std::ofstream(pricing) << R"({"version": "check", "currency": "eur", "plans": [
+      {"id": "free", "name": "Free", "price": 0, "daily_speech_minutes": 30},
+      {"id": "premium", "name": "Premium", "price": 4.5, "interval": "month", "stripe_price_id": "price_1Check"}]})";
+  Verdict v = RunCheck(data, {{"REFLEXIO_PRICING_FILE", pricing},{"TELEGRAM_BOT_TOKEN", "123:check-token"}, {"TELEGRAM_API_URL", telegram.api_url()},
                               {"REFLEXIO_LLM_PROVIDER", "chat"}, {"REFLEXIO_LLM_BASE_URL", model.base_url()},
                               {"REFLEXIO_LLM_MODEL", "check-model"}, {"LETTA_API_URL", letta.base_url()},
                               {"LETTA_API_KEY", "letta-key"}, {"STRIPE_SECRET_KEY", "sk_test_check-secret"},
@@ -76,7 +80,7 @@ TEST(Check, EveryGatePassesOnAHealthyStackWithEachOutsideServiceConfigured) {
   ASSERT_TRUE(v.report.is_object()) << v.err;
   EXPECT_EQ(v.exit_code, 0) << v.report.dump(2);
   EXPECT_TRUE(v.report["ok"]);
-  for (const char* gate : {"settings", "database", "master_key", "object_store", "disk", "clock", "asr", "metrics",
+  for (const char* gate : {"settings", "pricing", "database", "master_key", "object_store", "disk", "clock", "asr", "metrics",
                            "telegram", "stripe", "llm", "letta"}) {
     EXPECT_EQ(v.State(gate), "ok") << v.Detail(gate);
   }
@@ -87,6 +91,7 @@ TEST(Check, EveryGatePassesOnAHealthyStackWithEachOutsideServiceConfigured) {
   EXPECT_EQ(v.report.dump().find("check-s"), std::string::npos) << "a secret was printed";
   EXPECT_NE(v.Detail("stripe").find("test mode"), std::string::npos) << v.Detail("stripe");
   EXPECT_EQ(stripe.requests(), 1);
+  EXPECT_NE(v.Detail("pricing").find("2 plans, check; free: 30 min a day"), std::string::npos) << v.Detail("pricing");
   EXPECT_EQ(telegram.delivered().size(), 0u) << "getMe sends nothing";
 }
 
@@ -120,6 +125,8 @@ TEST(Check, AStripeKeyStripeRefusesFailsAndAHalfConfiguredStripeFailsTheSettings
   EXPECT_EQ(half.State("settings"), "FAIL") << half.Detail("settings");
   EXPECT_NE(half.Detail("settings").find("STRIPE_WEBHOOK_SECRET"), std::string::npos) << half.Detail("settings");
   EXPECT_EQ(half.State("stripe"), "ok") << "the key itself works: " << half.Detail("stripe");
+  EXPECT_EQ(half.State("pricing"), "FAIL") << "the built-in plans have no Stripe price ids: " << half.Detail("pricing");
+  EXPECT_NE(half.Detail("pricing").find("stripe_price_id"), std::string::npos) << half.Detail("pricing");
 }
 
 TEST(Check, ATelegramTokenTelegramRefusesAndAnUnreachableLlmFail) {

@@ -15,7 +15,8 @@ Api::Api(ApiDependencies deps)
       memory_(deps_),
       digests_(deps_),
       settings_(deps_),
-      privacy_(deps_) {}
+      privacy_(deps_),
+      billing_(deps_) {}
 
 // In the order GET / lists them.
 void Api::RegisterRoutes(Router& router) {
@@ -28,6 +29,7 @@ void Api::RegisterRoutes(Router& router) {
   digests_.Register(router);
   settings_.Register(router);
   privacy_.Register(router);
+  billing_.Register(router);
 }
 
 Result<Tenant> Api::Authenticate(const std::string& key) {

@@ -29,6 +29,7 @@ class Api {
   DigestsApi digests_;
   SettingsApi settings_;
   PrivacyApi privacy_;
+  BillingApi billing_;
 };
 
 }  // namespace reflexio

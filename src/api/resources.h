@@ -11,6 +11,7 @@
 #include <string>
 
 #include "asr/engine_pool.h"
+#include "billing/pricing.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "digest/service.h"
@@ -41,6 +42,8 @@ struct ApiDependencies {
   const Clock* clock = &SystemClock::Instance();
   // Sends a digest when the person asks (POST /v1/digests/{date}/deliver); null: not offered.
   TelegramOutbox* telegram = nullptr;
+  // The plans offered (billing/pricing.h); null: no billing routes.
+  const Pricing* pricing = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store
@@ -189,6 +192,16 @@ class PrivacyApi {
   Result<ServerResponse> RetentionDryRun(ServerRequest& request);
   const ApiDependencies& deps_;
   PrivacyControls privacy_;
+};
+
+// /v1/billing/plans: the plans and referral terms, for anyone deciding whether to sign up.
+class BillingApi {
+ public:
+  explicit BillingApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  const ApiDependencies& deps_;
 };
 
 }  // namespace reflexio

@@ -18,6 +18,7 @@
 #include "core/ids.h"
 #include "core/metrics.h"
 #include "core/strings.h"
+#include "billing/pricing.h"
 #include "billing/stripe_client.h"
 #include "digest/telegram_client.h"
 #include "llm/chat_client.h"
@@ -90,6 +91,16 @@ GateResult SettingsGate(const Config& config) {
   std::string list;
   for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
   return Fail("settings", configured + "; missing " + list, "set " + list + " (see .env.example)");
+}
+
+GateResult PricingGate(const Config& config) {
+  auto pricing = LoadPricing(config);
+  if (!pricing.ok()) {
+    return Fail("pricing", pricing.status().message(), "correct REFLEXIO_PRICING_FILE (src/billing/pricing.json shows the shape)");
+  }
+  const Plan& free = pricing->FreePlan();
+  std::string allowance = free.daily_speech_minutes ? std::to_string(*free.daily_speech_minutes) + " min a day" : "unlimited";
+  return Pass("pricing", std::to_string(pricing->plans.size()) + " plans, " + pricing->version + "; free: " + allowance);
 }
 
 GateResult DatabaseGate(const Config& config) {
@@ -327,6 +338,7 @@ const char* GateStateName(GateResult::State state) {
 std::vector<GateResult> RunReadinessGates(const Config& config) {
   std::vector<GateResult> results;
   results.push_back(SettingsGate(config));
+  results.push_back(PricingGate(config));
   results.push_back(DatabaseGate(config));
   bool database_ok = results.back().state == State::kPass;
   std::optional<Storage> storage;  // opened once, by the master-key gate

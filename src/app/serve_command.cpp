@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "app/flags.h"
 #include "app/stop_signals.h"
+#include "billing/pricing.h"
 #include "asr/engine_pool.h"
 #include "core/file_util.h"
 #include "core/log.h"
@@ -165,6 +166,8 @@ int ServeCommand(const Args& args) {
   if (role == "api" && config->database_url.empty()) {
     return Fail("--role api serves a cluster and needs PostgreSQL: set DATABASE_URL (workers share it)", 2);
   }
+  auto pricing = LoadPricing(*config);
+  if (!pricing.ok()) return Fail(pricing.status().message());
   StopSignals signals;
 
   Status prepared = PrepareDataDirectory(*config);
@@ -209,7 +212,7 @@ int ServeCommand(const Args& args) {
   OutboundGuard telegram_guard(stores.privacy, *config, &metrics);
   TelegramOutbox telegram(stores, telegram_http, TelegramOutboxOptionsFor(*config), &telegram_guard, &metrics);
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
-           &SystemClock::Instance(), &telegram});
+           &SystemClock::Instance(), &telegram, &*pricing});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });

@@ -132,6 +132,7 @@ struct Config {
   std::string digest_time = "22:50";
   TelegramConfig telegram;
   StripeConfig stripe;
+  std::string pricing_file;  // pricing.json with the plans (billing/pricing.h); empty: the built-in one
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

@@ -54,5 +54,13 @@ TEST(Digest, HmacSha256KnownAnswer) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Digest, EqualInConstantTimeComparesEveryByteAndTheLength) {
+  EXPECT_TRUE(EqualInConstantTime("", ""));
+  EXPECT_TRUE(EqualInConstantTime(std::string("a\0b", 3), std::string("a\0b", 3)));
+  EXPECT_FALSE(EqualInConstantTime(std::string("a\0b", 3), std::string("a\0c", 3))) << "bytes after a NUL count";
+  EXPECT_FALSE(EqualInConstantTime("abc", "abcd"));
+  EXPECT_FALSE(EqualInConstantTime("xbc", "abc"));
+}
+
 }  // namespace
 }  // namespace reflexio

@@ -29,5 +29,7 @@ class Sha256Stream {
   std::unique_ptr<Context> context_;
 };
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
+// Whether a == b, in time that depends on their length only (for MACs and tokens an attacker guesses).
+bool EqualInConstantTime(std::string_view a, std::string_view b);
 
 }  // namespace reflexio
