@@ -4,18 +4,19 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include <csignal>
 #include <cstdio>
-#include <mutex>
 
 #include "core/file_util.h"
+#include "core/mutex.h"
 #include "core/test_support.h"
 
 namespace reflexio::testing {
 
 namespace {
 
-std::mutex answers_mutex;
-std::string answers;  // JSON lines; guarded by answers_mutex
+Mutex answers_mutex;
+std::string answers GUARDED_BY(answers_mutex);  // JSON lines
 
 std::string PathOf(const std::string& url) {
   size_t scheme = url.find("://");
@@ -34,7 +35,7 @@ class ContractCheck : public ::testing::Environment {
   void TearDown() override {
     std::string lines;
     {
-      std::lock_guard lock(answers_mutex);
+      MutexLock lock(answers_mutex);
       lines.swap(answers);
     }
     if (lines.empty()) return;
@@ -59,7 +60,7 @@ std::string AnswerLine(const std::string& method, const std::string& url, const 
 
 void RecordAnswer(const std::string& method, const std::string& url, const HttpResponse& response) {
   std::string line = AnswerLine(method, url, response);
-  std::lock_guard lock(answers_mutex);
+  MutexLock lock(answers_mutex);
   answers += line;
 }
 
@@ -72,8 +73,13 @@ int RunOpenApiCheck(const std::string& args, const std::string& input, std::stri
     *output = "cannot run node (scripts/install-deps.sh --test installs it)";
     return 127;
   }
+  // A checker that stops before reading everything must fail the check, not kill this program.
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &previous);
   std::fwrite(input.data(), 1, input.size(), pipe);
   int status = pclose(pipe);
+  sigaction(SIGPIPE, &previous, nullptr);
   auto text = ReadWholeFile(printed);
   *output = text.ok() ? *text : "the checker printed nothing readable: " + text.status().message();
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -163,6 +163,10 @@ TEST(OpenApi, TheAnswerCheckPassesRealAnswersAndNamesAnAnswerOffTheContract) {
   expect_refused(drifted, "/v1/recordings/" + id, "media type 'text/html' is not one of [application/json]");
   expect_refused(recording, "/v1/recordings-by-day/today", "the document has no such operation");
   expect_refused(missing, "/v1/recordings", "status 404 is not documented for GET /v1/recordings");
+
+  // A checker that gives up before reading its input fails the check; it does not kill the test program.
+  EXPECT_EQ(RunOpenApiCheck("no-such-check", std::string(4 << 20, '\n'), &output), 2) << output;
+  EXPECT_NE(output.find("usage:"), std::string::npos) << output;
 }
 
 }  // namespace
