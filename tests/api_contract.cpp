@@ -2,12 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
-#include <csignal>
-#include <cstdio>
-
-#include "core/file_util.h"
 #include "core/mutex.h"
 #include "core/test_support.h"
 
@@ -65,24 +60,7 @@ void RecordAnswer(const std::string& method, const std::string& url, const HttpR
 }
 
 int RunOpenApiCheck(const std::string& args, const std::string& input, std::string* output) {
-  TempDir dir;
-  std::string printed = dir / "printed";
-  std::string command = "node " REFLEXIO_SOURCE_DIR "/tests/peers/openapi-check.mjs " + args + " >" + printed + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "w");
-  if (pipe == nullptr) {
-    *output = "cannot run node (scripts/install-deps.sh --test installs it)";
-    return 127;
-  }
-  // A checker that stops before reading everything must fail the check, not kill this program.
-  struct sigaction ignore {}, previous {};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &previous);
-  std::fwrite(input.data(), 1, input.size(), pipe);
-  int status = pclose(pipe);
-  sigaction(SIGPIPE, &previous, nullptr);
-  auto text = ReadWholeFile(printed);
-  *output = text.ok() ? *text : "the checker printed nothing readable: " + text.status().message();
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return RunWithInput("node " REFLEXIO_SOURCE_DIR "/tests/peers/openapi-check.mjs " + args, input, output);
 }
 
 }  // namespace reflexio::testing

@@ -2,15 +2,16 @@
 // configured (local peers speaking the real protocols), and fails — with exit 1 and the gate
 // named — for each broken part: a wrong master key, the database down, unmigrated or without
 // row-level security, an object store that refuses writes, an unreachable LLM, a Telegram token
-// Telegram refuses. `--post-deploy` runs the after-deployment list against a running server.
+// Telegram refuses, a Stripe key Stripe refuses, a half-configured Stripe. `--post-deploy` runs
+// the after-deployment list against a running server.
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
 
 #include <fstream>
 
-#include "core/ids.h"
 #include "billing/testing/stripe_peer.h"
+#include "core/ids.h"
 #include "digest/testing/telegram_peer.h"
 #include "llm/testing/chat_peer.h"
 #include "memory/testing/letta_peer.h"
@@ -72,7 +73,8 @@ TEST(Check, EveryGatePassesOnAHealthyStackWithEachOutsideServiceConfigured) {
   std::ofstream(pricing) << R"({"version": "check", "currency": "eur", "plans": [
       {"id": "free", "name": "Free", "price": 0, "daily_speech_minutes": 30},
       {"id": "premium", "name": "Premium", "price": 4.5, "interval": "month", "stripe_price_id": "price_1Check"}]})";
-  Verdict v = RunCheck(data, {{"REFLEXIO_PRICING_FILE", pricing},{"TELEGRAM_BOT_TOKEN", "123:check-token"}, {"TELEGRAM_API_URL", telegram.api_url()},
+  Verdict v = RunCheck(data, {{"REFLEXIO_PRICING_FILE", pricing}, {"TELEGRAM_BOT_TOKEN", "123:check-token"},
+                              {"TELEGRAM_API_URL", telegram.api_url()},
                               {"REFLEXIO_LLM_PROVIDER", "chat"}, {"REFLEXIO_LLM_BASE_URL", model.base_url()},
                               {"REFLEXIO_LLM_MODEL", "check-model"}, {"LETTA_API_URL", letta.base_url()},
                               {"LETTA_API_KEY", "letta-key"}, {"STRIPE_SECRET_KEY", "sk_test_check-secret"},

@@ -36,7 +36,7 @@ const std::string& OwnSource() {
 const std::set<std::string>& SpokenWords() {
   static const std::set<std::string> words = [] {
     std::set<std::string> found;
-    for (const std::string& language : {"en", "ru"}) {
+    for (const char* language : {"en", "ru"}) {
       for (const auto& [file, reference] : References(language)) {
         std::istringstream in(AsciiLower(reference));
         std::string word;

@@ -19,8 +19,9 @@ std::string StripeError(const HttpResponse& response) {
     auto found = error.find(key);
     return found != error.end() && found->is_string() ? found->get<std::string>() : std::string();
   };
-  if (!text("type").empty()) what += " " + text("type");
-  if (!text("code").empty()) what += " (" + text("code") + ")";
+  std::string type = text("type"), code = text("code");
+  if (!type.empty()) what += " " + type;
+  if (!code.empty()) what += " (" + code + ")";
   return what;
 }
 

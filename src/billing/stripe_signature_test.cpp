@@ -1,10 +1,6 @@
 #include "billing/stripe_signature.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cstdio>
-#include <fstream>
 
 #include "core/test_support.h"
 #include "crypto/digest.h"
@@ -22,17 +18,10 @@ std::string Sign(const std::string& secret, int64_t t, const std::string& payloa
 
 // The header Stripe's own library makes (tests/peers/stripe-sign.mjs, npm `stripe`).
 std::string StripesHeader(const std::string& secret, int64_t t, const std::string& payload) {
-  testing::TempDir dir;
-  std::string out = dir / "header";
-  std::string command = "node " REFLEXIO_SOURCE_DIR "/tests/peers/stripe-sign.mjs " + secret + " " + std::to_string(t) +
-                        " >" + out + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "w");
-  if (pipe == nullptr) return "";
-  std::fwrite(payload.data(), 1, payload.size(), pipe);
-  int status = pclose(pipe);
-  std::ifstream in(out);
-  std::string header((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "node stripe-sign.mjs: " << header;
+  std::string header;
+  int status = testing::RunWithInput(
+      "node " REFLEXIO_SOURCE_DIR "/tests/peers/stripe-sign.mjs " + secret + " " + std::to_string(t), payload, &header);
+  EXPECT_EQ(status, 0) << "node stripe-sign.mjs: " << header;
   return header;
 }
 

@@ -2,7 +2,11 @@
 // Not linked into the product.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <atomic>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -92,5 +96,28 @@ inline std::map<std::string, std::string> References(const std::string& language
 }
 
 inline int Run(const std::string& command) { return std::system(command.c_str()); }
+
+// Runs `command` (through sh) with `input` on its standard input; returns its exit status (127
+// when the shell cannot find it, 128 + N when signal N stopped it) and fills `output` with what it
+// printed, stdout and stderr together. A command that stops reading early does not kill the
+// caller: SIGPIPE is ignored while the input is written.
+inline int RunWithInput(const std::string& command, const std::string& input, std::string* output) {
+  TempDir dir;
+  std::string printed = dir / "printed";
+  FILE* pipe = popen((command + " >" + printed + " 2>&1").c_str(), "w");
+  if (pipe == nullptr) {
+    *output = "cannot start: " + command;
+    return 127;
+  }
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &previous);
+  std::fwrite(input.data(), 1, input.size(), pipe);
+  int status = pclose(pipe);
+  sigaction(SIGPIPE, &previous, nullptr);
+  std::ifstream in(printed);
+  output->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
 }  // namespace reflexio::testing
