@@ -99,8 +99,10 @@ GateResult PricingGate(const Config& config) {
     return Fail("pricing", pricing.status().message(), "correct REFLEXIO_PRICING_FILE (src/billing/pricing.json shows the shape)");
   }
   const Plan& free = pricing->FreePlan();
-  std::string allowance = free.daily_speech_minutes ? std::to_string(*free.daily_speech_minutes) + " min a day" : "unlimited";
-  return Pass("pricing", std::to_string(pricing->plans.size()) + " plans, " + pricing->version + "; free: " + allowance);
+  std::ostringstream allowance;
+  if (free.daily_speech_minutes) allowance << *free.daily_speech_minutes << " min a day";
+  else allowance << "unlimited";
+  return Pass("pricing", std::to_string(pricing->plans.size()) + " plans, " + pricing->version + "; free: " + allowance.str());
 }
 
 GateResult DatabaseGate(const Config& config) {

@@ -74,9 +74,12 @@ Result<Plan> ParsePlan(const json& item, const std::string& where) {
   if (!plan.is_free() && plan.interval != "month" && plan.interval != "year") {
     return Bad(at + ".interval", "must be month or year");
   }
-  if (item.contains("daily_speech_minutes") && !item["daily_speech_minutes"].is_null()) {
-    ASSIGN_OR_RETURN(int minutes, PositiveWhole(item, at, "daily_speech_minutes", 0));
-    plan.daily_speech_minutes = minutes;
+  if (auto minutes = item.find("daily_speech_minutes"); minutes != item.end() && !minutes->is_null()) {
+    // Fractions are allowed (a test plan of a few seconds); a day holds at most 1440 minutes.
+    if (!minutes->is_number() || !(minutes->get<double>() > 0) || minutes->get<double>() > 1440) {
+      return Bad(at + ".daily_speech_minutes", "must be a number of minutes above 0 and at most 1440, or null for unlimited");
+    }
+    plan.daily_speech_minutes = minutes->get<double>();
   }
   ASSIGN_OR_RETURN(plan.stripe_price_id, TextField(item, at, "stripe_price_id", false));
   if (plan.is_free() && !plan.stripe_price_id.empty()) return Bad(at + ".stripe_price_id", "is for paid plans only");

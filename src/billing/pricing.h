@@ -23,7 +23,7 @@ struct Plan {
   std::string name;
   int64_t price_cents = 0;                  // per interval; 0 for the free plan
   std::string interval;                     // "" for the free plan, else month | year
-  std::optional<int> daily_speech_minutes;  // of speech per local day; nullopt: unlimited
+  std::optional<double> daily_speech_minutes;  // of speech per local day; nullopt: unlimited
   std::string stripe_price_id;              // price_…; paid plans only
   std::vector<std::string> features;
   bool is_free() const { return price_cents == 0; }

@@ -68,7 +68,7 @@ TEST(Pricing, EachMistakeIsNamed) {
   EXPECT_EQ(ErrorOf(Edited([](auto& d) { d["plans"][1]["interval"] = "week"; })),
             "plans[1] (premium_monthly).interval must be month or year");
   EXPECT_EQ(ErrorOf(Edited([](auto& d) { d["plans"][0]["daily_speech_minutes"] = 0; })),
-            "plans[0] (free).daily_speech_minutes must be a whole number from 1 to 1000000");
+            "plans[0] (free).daily_speech_minutes must be a number of minutes above 0 and at most 1440, or null for unlimited");
   EXPECT_EQ(ErrorOf(Edited([](auto& d) { d["plans"][2]["id"] = "premium_monthly"; })), "plans name 'premium_monthly' twice");
   EXPECT_EQ(ErrorOf(Edited([](auto& d) { d["plans"][2]["id"] = "Premium Yearly"; })),
             "plans[2].id must be 1 to 64 of a-z, 0-9 and _");

@@ -10,6 +10,7 @@
 // are single calls.
 #pragma once
 
+#include "storage/billing_ledger.h"
 #include "storage/delivery_outbox.h"
 #include "storage/digest_store.h"
 #include "storage/episode_store.h"
@@ -34,7 +35,8 @@ class Database : public TenantDirectory,
                  public DigestStore,
                  public DeliveryOutbox,
                  public PrivacyLedger,
-                 public UsageLedger {
+                 public UsageLedger,
+                 public BillingLedger {
  public:
   ~Database() override = default;
 };
@@ -53,6 +55,7 @@ struct Stores {
   DeliveryOutbox& outbox;
   PrivacyLedger& privacy;
   UsageLedger& usage;
+  BillingLedger& billing;
 };
 
 // Every role straight from one backend, nothing sealed: for storage's own tests and tools that

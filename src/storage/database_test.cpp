@@ -12,7 +12,7 @@
 #include "storage/cursor.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite_database.h"
-#include "storage/testing/postgres_fixture.h"
+#include "storage/testing/test_backend.h"
 
 namespace reflexio {
 namespace {
@@ -23,16 +23,8 @@ using testing::TempDir;
 class DatabaseTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgres") {
-      pg_ = std::make_unique<testing::PostgresTestDatabase>();
-      auto opened = PostgresDatabase::Open(pg_->app_url(), 4, EmbeddedPostgresMigrations(), clock_);
-      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-      db_ = std::move(opened).value();
-    } else {
-      auto opened = SqliteDatabase::Open(dir_ / "reflexio.db", EmbeddedSqliteMigrations(), clock_);
-      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-      db_ = std::move(opened).value();
-    }
+    backend_ = testing::OpenTestBackend(GetParam(), dir_.path(), clock_);
+    db_ = backend_.db.get();
     alice_ = db_->EnsureTenant("alice").value();
     bob_ = db_->EnsureTenant("bob").value();
   }
@@ -75,8 +67,8 @@ class DatabaseTest : public ::testing::TestWithParam<std::string> {
 
   TempDir dir_;
   FakeClock clock_;
-  std::unique_ptr<testing::PostgresTestDatabase> pg_;
-  std::unique_ptr<Database> db_;
+  testing::TestBackend backend_;
+  Database* db_ = nullptr;
   Tenant alice_, bob_;
 };
 

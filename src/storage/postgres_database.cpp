@@ -23,12 +23,6 @@ bool IsPostgresUrl(const std::string& url) {
 
 namespace {
 
-const char* kRecordingColumns =
-    "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, "
-    "extract(epoch from captured_at), extract(epoch from received_at), extract(epoch from updated_at), "
-    "duration_s, speech_s, source_path, audio_path, engine, language";
-
-
 Status SetRecordingStatus(pqxx::dbtransaction& tx, const Job& job, const std::string& status,
                           const std::optional<std::string>& error, TimePoint now) {
   Exec(tx, "UPDATE recordings SET status = $1, error = $2, updated_at = to_timestamp($3) WHERE id = $4",

@@ -73,10 +73,11 @@ class RowLevelSecurity : public ::testing::Test {
     delivery.chat_id = "42";
     delivery.messages = {"tenant a's day"};
     ASSERT_TRUE(*db_->AddDelivery(delivery, false));
+    ASSERT_TRUE(db_->PutSubscription({a_.id, "premium_monthly", "active", "cus_A", "sub_A", {}, false, {}, {}, {}}).ok());
+    ASSERT_TRUE(db_->ChargeSpeech({a_.id, r.id, "2026-11-26", 3, 1800, 0, 0, {}}).ok());
+    ASSERT_TRUE(*db_->GrantBonus({a_.id, "referral_bonus", 6000, {}}));
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
-    tx.exec("INSERT INTO plans VALUES ('free', 'Free', 1800, 0, 'EUR')");
-    tx.exec_params("INSERT INTO subscriptions VALUES ($1, 'sub-a', 'free', 'active', NULL, NULL, NULL, now())", a_.id);
     tx.exec_params("INSERT INTO usage_daily VALUES ($1, current_date, 12.5, 1)", a_.id);
     tx.exec_params("INSERT INTO referral_codes VALUES ($1, 'CODE-A', now())", a_.id);
     tx.exec_params("INSERT INTO referral_redemptions VALUES ($1, 'CODE-A', now())", a_.id);

@@ -65,6 +65,11 @@ inline Result<After> AfterCursor(const std::string& cursor) {
 inline std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
 inline double Number(const pqxx::field& f) { return f.is_null() ? 0 : f.as<double>(); }
 
+inline const char* kRecordingColumns =
+    "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, "
+    "extract(epoch from captured_at), extract(epoch from received_at), extract(epoch from updated_at), "
+    "duration_s, speech_s, source_path, audio_path, engine, language";
+
 inline const char* kSegmentColumns =
     "seq, start_s, end_s, extract(epoch from captured_at), text, words_json, engine, language, index_terms, quality, "
     "quality_reasons";

@@ -131,4 +131,32 @@ DigestDelivery ReadDelivery(const ColumnReader& row) {
   return d;
 }
 
+Subscription ReadSubscription(const ColumnReader& row) {
+  Subscription s;
+  s.tenant_id = row.Text(0);
+  s.plan_id = row.Text(1);
+  s.status = row.Text(2);
+  s.stripe_customer = row.Text(3);
+  s.stripe_subscription = row.Text(4);
+  s.current_period_end = row.OptionalTime(5);
+  s.cancel_at_period_end = row.Bool(6);
+  s.grace_until = row.OptionalTime(7);
+  s.stripe_event_at = row.Time(8);
+  s.updated_at = row.Time(9);
+  return s;
+}
+
+SpeechCharge ReadSpeechCharge(const ColumnReader& row) {
+  SpeechCharge c;
+  c.tenant_id = row.Text(0);
+  c.recording_id = row.Text(1);
+  c.day = row.Text(2);
+  c.speech_s = row.Double(3);
+  c.allowance_s = row.OptionalDouble(4);
+  c.bonus_s = row.Double(5);
+  c.over_s = row.Double(6);
+  c.charged_at = row.Time(7);
+  return c;
+}
+
 }  // namespace reflexio

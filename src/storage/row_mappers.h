@@ -3,6 +3,7 @@
 // the backend files), in that order, starting at `first`.
 #pragma once
 
+#include "model/billing.h"
 #include "model/digest.h"
 #include "model/episode.h"
 #include "model/insight.h"
@@ -29,5 +30,10 @@ DigestInputs ReadDigestInputs(const ColumnReader& row);
 // tenant_id, date, origin, state, chat_id, messages, steps_done, message_ids, attempts,
 // next_attempt_at, lease_until, last_error, created_at, updated_at, with_document
 DigestDelivery ReadDelivery(const ColumnReader& row);
+// tenant_id, plan_id, status, stripe_customer, stripe_subscription, current_period_end,
+// cancel_at_period_end, grace_until, stripe_event_at, updated_at
+Subscription ReadSubscription(const ColumnReader& row);
+// tenant_id, recording_id, day, speech_s, allowance_s, bonus_s, over_s, charged_at
+SpeechCharge ReadSpeechCharge(const ColumnReader& row);
 
 }  // namespace reflexio

@@ -15,9 +15,6 @@ using namespace sqlite_rows;  // NOLINT: the backend's own helpers
 
 namespace {
 
-constexpr const char* kRecordingColumns =
-    "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, captured_at, "
-    "received_at, updated_at, duration_s, speech_s, source_path, audio_path, engine, language";
 
 
 // FTS5 query: every term must occur; each quoted so user text is never FTS syntax.

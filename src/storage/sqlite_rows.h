@@ -21,6 +21,9 @@ inline TimePoint ParseStoredTime(const std::string& text) {
   return t.ok() ? *t : TimePoint{};
 }
 
+inline constexpr const char* kRecordingColumns =
+    "tenant_id, id, status, error, content_type, original_bytes, body_sha256, idempotency_key, captured_at, "
+    "received_at, updated_at, duration_s, speech_s, source_path, audio_path, engine, language";
 inline constexpr const char* kSegmentColumns =
     "seq, start_s, end_s, captured_at, text, words_json, engine, language, index_terms, quality, quality_reasons";
 

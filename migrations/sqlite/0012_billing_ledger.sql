@@ -1,0 +1,40 @@
+-- The billing ledger, twin of PostgreSQL's 0006_billing and 0016_billing_ledger: a tenant's
+-- subscription as reconciled from Stripe's events, the speech charged once per recording to the
+-- local day it was received on, and bonus minutes granted once per reason. None of it holds
+-- anything a person said, and it outlives an erasure.
+CREATE TABLE subscriptions (
+  tenant_id            TEXT PRIMARY KEY REFERENCES tenants(id),
+  plan_id              TEXT NOT NULL,
+  status               TEXT NOT NULL,
+  stripe_customer      TEXT NOT NULL DEFAULT '',
+  stripe_subscription  TEXT NOT NULL DEFAULT '',
+  current_period_end   TEXT,
+  cancel_at_period_end INTEGER NOT NULL DEFAULT 0,
+  grace_until          TEXT,
+  stripe_event_at      TEXT NOT NULL,
+  updated_at           TEXT NOT NULL
+);
+CREATE UNIQUE INDEX subscriptions_by_customer ON subscriptions (stripe_customer) WHERE stripe_customer <> '';
+
+CREATE TABLE speech_charges (
+  tenant_id     TEXT NOT NULL REFERENCES tenants(id),
+  recording_id  TEXT NOT NULL,
+  day           TEXT NOT NULL,
+  speech_s      REAL NOT NULL,
+  allowance_s   REAL,
+  bonus_s       REAL NOT NULL,
+  over_s        REAL NOT NULL,
+  charged_at    TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, recording_id)
+);
+CREATE INDEX speech_charges_by_day ON speech_charges (tenant_id, day);
+
+CREATE TABLE bonus_grants (
+  tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+  reason      TEXT NOT NULL,
+  seconds     REAL NOT NULL,
+  granted_at  TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, reason)
+);
+
+CREATE INDEX recordings_by_receipt ON recordings (tenant_id, received_at);

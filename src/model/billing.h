@@ -1,0 +1,65 @@
+// The records of billing: a tenant's subscription as Stripe last told us, the speech each
+// recording was charged with, and bonus minutes granted. None holds anything a person said.
+// Plain values; copy freely across threads.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/time.h"
+
+namespace reflexio {
+
+// A tenant's paid subscription, reconciled from Stripe's events. `status` is Stripe's word
+// (active, trialing, past_due, canceled, unpaid, incomplete, …); what it entitles the tenant to
+// at a given moment is billing/entitlement.h's to say, not this record's.
+struct Subscription {
+  std::string tenant_id;
+  std::string plan_id;  // a paid plan of pricing.json
+  std::string status;
+  std::string stripe_customer;      // cus_…
+  std::string stripe_subscription;  // sub_…
+  std::optional<TimePoint> current_period_end;
+  bool cancel_at_period_end = false;
+  std::optional<TimePoint> grace_until;  // while past_due: premium lasts until then
+  // Stripe's `created` of the newest event applied, so an older event arriving late changes nothing.
+  TimePoint stripe_event_at{};
+  TimePoint updated_at{};
+};
+
+// The speech of one transcribed recording counted against the local day it was received on.
+// What went beyond the day's allowance was drawn from bonus minutes while they lasted; the rest
+// is `over_s`. The charge of a recording is made once and never changes.
+struct SpeechCharge {
+  std::string tenant_id;
+  std::string recording_id;
+  std::string day;  // YYYY-MM-DD in the tenant's zone
+  double speech_s = 0;
+  std::optional<double> allowance_s;  // the day's plan allowance when charged; nullopt: unlimited
+  double bonus_s = 0;
+  double over_s = 0;
+  TimePoint charged_at{};
+};
+
+// A local day's charges added up.
+struct SpeechDay {
+  double speech_s = 0;
+  double bonus_s = 0;
+  double over_s = 0;
+};
+
+// Bonus seconds granted to a tenant (a referral reward); `reason` names why and is granted once.
+struct BonusGrant {
+  std::string tenant_id;
+  std::string reason;  // e.g. referral_bonus
+  double seconds = 0;
+  TimePoint granted_at{};
+};
+
+struct BonusBalance {
+  double granted_s = 0;
+  double drawn_s = 0;
+  double left_s() const { return granted_s > drawn_s ? granted_s - drawn_s : 0; }
+};
+
+}  // namespace reflexio

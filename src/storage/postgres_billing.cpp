@@ -1,0 +1,133 @@
+// The PostgreSQL backend's billing ledger. Part of PostgresDatabase; split from
+// postgres_database.cpp by responsibility.
+#include "storage/postgres_database.h"
+#include "storage/postgres_rows.h"
+
+namespace reflexio {
+
+using namespace pg;  // NOLINT: the backend's own helpers
+
+namespace {
+
+const char* kSubscriptionColumns =
+    "tenant_id, plan_id, status, stripe_customer, stripe_subscription, extract(epoch from current_period_end), "
+    "cancel_at_period_end, extract(epoch from grace_until), extract(epoch from stripe_event_at), "
+    "extract(epoch from updated_at)";
+const char* kChargeColumns =
+    "tenant_id, recording_id, day::text, speech_s, allowance_s, bonus_s, over_s, extract(epoch from charged_at)";
+
+BonusBalance ReadBonusBalance(pqxx::dbtransaction& tx, const std::string& tenant_id) {
+  auto row = Exec(tx, "SELECT (SELECT coalesce(sum(seconds), 0) FROM bonus_grants WHERE tenant_id = $1), "
+                      "(SELECT coalesce(sum(bonus_s), 0) FROM speech_charges WHERE tenant_id = $1)",
+                  Param(tenant_id))[0];
+  return BonusBalance{Number(row[0]), Number(row[1])};
+}
+
+}  // namespace
+
+Result<std::optional<Subscription>> PostgresDatabase::GetSubscription(const std::string& tenant_id) {
+  std::optional<Subscription> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE tenant_id = $1",
+                     Param(tenant_id));
+    if (!rows.empty()) found = ReadSubscription(Row(rows[0]));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status PostgresDatabase::PutSubscription(const Subscription& s) {
+  return Transact(s.tenant_id, [&](pqxx::dbtransaction& tx) {
+    Exec(tx,
+         "INSERT INTO subscriptions (tenant_id, plan_id, status, stripe_customer, stripe_subscription, "
+         "current_period_end, cancel_at_period_end, grace_until, stripe_event_at, updated_at) VALUES ($1, $2, $3, $4, "
+         "$5, to_timestamp($6), $7, to_timestamp($8), to_timestamp($9), to_timestamp($10)) ON CONFLICT (tenant_id) DO "
+         "UPDATE SET plan_id = $2, status = $3, stripe_customer = $4, stripe_subscription = $5, current_period_end = "
+         "to_timestamp($6), cancel_at_period_end = $7, grace_until = to_timestamp($8), stripe_event_at = "
+         "to_timestamp($9), updated_at = to_timestamp($10)",
+         Param(s.tenant_id), Param(s.plan_id), Param(s.status), Param(s.stripe_customer), Param(s.stripe_subscription),
+         Param::Time(s.current_period_end), Param(std::string(s.cancel_at_period_end ? "true" : "false")),
+         Param::Time(s.grace_until), Param(ToUnixSeconds(s.stripe_event_at)), Param(ToUnixSeconds(clock_.Now())));
+    return Status::Ok();
+  });
+}
+
+Result<SpeechCharge> PostgresDatabase::ChargeSpeech(const SpeechCharge& request) {
+  SpeechCharge charge;
+  RETURN_IF_ERROR(Transact(request.tenant_id, [&](pqxx::dbtransaction& tx) {
+    // One charge at a time per tenant, so two recordings finishing together cannot both draw
+    // the same bonus minutes; other tenants are not held up.
+    Exec(tx, "SELECT pg_advisory_xact_lock(hashtextextended('speech_charges:' || $1, 0))", Param(request.tenant_id));
+    auto existing = Exec(tx, std::string("SELECT ") + kChargeColumns +
+                                 " FROM speech_charges WHERE tenant_id = $1 AND recording_id = $2",
+                         Param(request.tenant_id), Param(request.recording_id));
+    if (!existing.empty()) {
+      charge = ReadSpeechCharge(Row(existing[0]));
+      return Status::Ok();
+    }
+    double day_before = Number(Exec(tx, "SELECT coalesce(sum(speech_s), 0) FROM speech_charges "
+                                        "WHERE tenant_id = $1 AND day = $2::date",
+                                    Param(request.tenant_id), Param(request.day))[0][0]);
+    charge = ApportionCharge(request, day_before, ReadBonusBalance(tx, request.tenant_id).left_s());
+    charge.charged_at = clock_.Now();
+    Exec(tx,
+         "INSERT INTO speech_charges (tenant_id, recording_id, day, speech_s, allowance_s, bonus_s, over_s, charged_at) "
+         "VALUES ($1, $2, $3::date, $4, $5, $6, $7, to_timestamp($8))",
+         Param(charge.tenant_id), Param(charge.recording_id), Param(charge.day), Param(charge.speech_s),
+         Param::Optional(charge.allowance_s), Param(charge.bonus_s), Param(charge.over_s),
+         Param(ToUnixSeconds(charge.charged_at)));
+    return Status::Ok();
+  }));
+  return charge;
+}
+
+Result<SpeechDay> PostgresDatabase::GetSpeechDay(const std::string& tenant_id, const std::string& day) {
+  SpeechDay total;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto row = Exec(tx, "SELECT coalesce(sum(speech_s), 0), coalesce(sum(bonus_s), 0), coalesce(sum(over_s), 0) "
+                        "FROM speech_charges WHERE tenant_id = $1 AND day = $2::date",
+                    Param(tenant_id), Param(day))[0];
+    total = SpeechDay{Number(row[0]), Number(row[1]), Number(row[2])};
+    return Status::Ok();
+  }));
+  return total;
+}
+
+Result<std::vector<Recording>> PostgresDatabase::ListUnchargedRecordings(const std::string& tenant_id,
+                                                                         TimePoint received_since, int limit) {
+  std::vector<Recording> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, std::string("SELECT ") + kRecordingColumns +
+                             " FROM recordings r WHERE r.tenant_id = $1 AND r.received_at >= to_timestamp($2) "
+                             "AND r.status = 'transcribed' AND r.speech_s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                             "speech_charges c WHERE c.tenant_id = r.tenant_id AND c.recording_id = r.id) "
+                             "ORDER BY r.received_at, r.id LIMIT $3",
+                     Param(tenant_id), Param(ToUnixSeconds(received_since)), Param(static_cast<int64_t>(limit)));
+    for (const auto& row : rows) found.push_back(ReadRecording(Row(row)));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<bool> PostgresDatabase::GrantBonus(const BonusGrant& grant) {
+  bool granted = false;
+  RETURN_IF_ERROR(Transact(grant.tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto r = Exec(tx, "INSERT INTO bonus_grants (tenant_id, reason, seconds, granted_at) VALUES ($1, $2, $3, "
+                      "to_timestamp($4)) ON CONFLICT (tenant_id, reason) DO NOTHING",
+                  Param(grant.tenant_id), Param(grant.reason), Param(grant.seconds), Param(ToUnixSeconds(clock_.Now())));
+    granted = r.affected_rows() == 1;
+    return Status::Ok();
+  }));
+  return granted;
+}
+
+Result<BonusBalance> PostgresDatabase::GetBonusBalance(const std::string& tenant_id) {
+  BonusBalance balance;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    balance = ReadBonusBalance(tx, tenant_id);
+    return Status::Ok();
+  }));
+  return balance;
+}
+
+}  // namespace reflexio

@@ -1,0 +1,25 @@
+// A Database of either backend for tests parameterised by backend name ("sqlite" | "postgres"):
+// SQLite in a file under `dir`, or a fresh PostgreSQL database (postgres_fixture.h) reached as
+// the application role. Not thread-safe to open; the Database itself is.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/time.h"
+#include "storage/database.h"
+#include "storage/testing/postgres_fixture.h"
+
+namespace reflexio::testing {
+
+struct TestBackend {
+  std::unique_ptr<PostgresTestDatabase> pg;  // null for SQLite; dropped after `db`
+  std::unique_ptr<Database> db;
+};
+
+// Stops the test program with the reason when the backend cannot be opened.
+TestBackend OpenTestBackend(const std::string& backend, const std::filesystem::path& dir, const Clock& clock,
+                            int pool_size = 4);
+
+}  // namespace reflexio::testing
