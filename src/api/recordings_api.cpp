@@ -85,8 +85,18 @@ Result<std::unique_ptr<BodySink>> RecordingsApi::BeginUpload(ServerRequest& requ
   if (auto key = request.headers.find("idempotency-key"); key != request.headers.end()) {
     ingest.idempotency_key = key->second;
   }
+  if (deps_.meter != nullptr) RETURN_IF_ERROR(AdmitUpload(ingest));
   ASSIGN_OR_RETURN(std::unique_ptr<StagedUpload> staged, deps_.ingestor.Begin(std::move(ingest)));
   return std::unique_ptr<BodySink>(std::make_unique<RecordingUpload>(deps_.ingestor, std::move(staged)));
+}
+
+// A retry of an upload already stored is answered as before even once the day's speech is used.
+Status RecordingsApi::AdmitUpload(const IngestRequest& ingest) {
+  if (ingest.idempotency_key) {
+    ASSIGN_OR_RETURN(auto earlier, deps_.stores.recordings.FindByIdempotencyKey(ingest.tenant_id, *ingest.idempotency_key));
+    if (earlier) return Status::Ok();
+  }
+  return deps_.meter->AdmitUpload(ingest.tenant_id);
 }
 
 Result<Recording> RecordingsApi::Find(const ServerRequest& request) {

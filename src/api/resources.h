@@ -12,6 +12,7 @@
 
 #include "asr/engine_pool.h"
 #include "billing/pricing.h"
+#include "billing/speech_meter.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "digest/service.h"
@@ -44,6 +45,9 @@ struct ApiDependencies {
   TelegramOutbox* telegram = nullptr;
   // The plans offered (billing/pricing.h); null: no billing routes.
   const Pricing* pricing = nullptr;
+  // Counts speech per local day and refuses uploads beyond the plan's allowance; null: no quota
+  // and no usage route.
+  SpeechMeter* meter = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store
@@ -82,6 +86,7 @@ class RecordingsApi {
 
  private:
   Result<std::unique_ptr<BodySink>> BeginUpload(ServerRequest& request);
+  Status AdmitUpload(const IngestRequest& ingest);
   Result<ServerResponse> List(ServerRequest& request);
   Result<ServerResponse> Get(ServerRequest& request);
   Result<ServerResponse> GetTranscript(ServerRequest& request);
@@ -194,13 +199,15 @@ class PrivacyApi {
   PrivacyControls privacy_;
 };
 
-// /v1/billing/plans: the plans and referral terms, for anyone deciding whether to sign up.
+// /v1/billing/plans: the plans and referral terms, for anyone deciding whether to sign up;
+// /v1/billing/usage: the tenant's speech today against its plan's allowance.
 class BillingApi {
  public:
   explicit BillingApi(const ApiDependencies& deps) : deps_(deps) {}
   void Register(Router& router);
 
  private:
+  Result<ServerResponse> Usage(ServerRequest& request);
   const ApiDependencies& deps_;
 };
 

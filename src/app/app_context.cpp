@@ -115,14 +115,27 @@ Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::stri
   return InvalidArgument("unknown engine '" + engine + "' (pocketsphinx, remote or whisper)", "invalid_flag");
 }
 
+SpeechMeter::Options SpeechMeterOptionsFor(const Config& config) {
+  return SpeechMeter::Options{.enforce = config.quota, .default_time_zone = config.timezone};
+}
+
 Result<ProcessingStack> StartProcessing(const Config& config, const Stores& stores, BlobStore& blobs, Metrics& metrics,
-                                        const AsrEngineFactory& engines) {
+                                        const AsrEngineFactory& engines, SpeechMeter* meter) {
   ProcessingStack stack;
   LOG_INFO("loading " << config.worker_threads << " " << config.asr_engine << " decoder(s)");
   ASSIGN_OR_RETURN(stack.engines, EnginePool::Create(config.worker_threads, engines));
   stack.processor = std::make_unique<RecordingProcessor>(stores, blobs, *stack.engines, config, metrics);
   stack.worker = std::make_unique<Worker>(
-      stores.jobs, [p = stack.processor.get()](const Job& job) { return p->Process(job); },
+      stores.jobs,
+      [p = stack.processor.get(), meter](const Job& job) {
+        JobOutcome outcome = p->Process(job);
+        if (outcome.status.ok() && meter != nullptr) {
+          // Not a failure of the job: the speech is charged again before the tenant's usage is next read.
+          Status charged = meter->ChargeFinished(job.tenant_id);
+          if (!charged.ok()) LOG_WARN("the speech of recording " << job.recording_id << " is not charged yet: " << charged.message());
+        }
+        return outcome;
+      },
       WorkerOptions{.threads = config.worker_threads, .lease_s = config.job_lease_s,
                     .retry_base_s = config.job_retry_base_s},
       metrics);

@@ -8,6 +8,7 @@
 
 #include "asr/engine.h"
 #include "asr/engine_pool.h"
+#include "billing/speech_meter.h"
 #include "core/config.h"
 #include "core/file_lock.h"
 #include "core/metrics.h"
@@ -55,15 +56,20 @@ Result<Storage> OpenStorage(const Config& config);
 // The engine named by config.asr_engine (or `override_engine`), wired with fallback for remote.
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine = "");
 
+// How the configuration meters speech: enforced with REFLEXIO_QUOTA, days in REFLEXIO_TIMEZONE
+// for tenants that set no zone.
+SpeechMeter::Options SpeechMeterOptionsFor(const Config& config);
+
 // Everything that turns queued jobs into transcripts, as the server runs it: config.worker_threads
-// engines made by `engines`, the recording processor, and a started Worker. Members are stopped
-// in reverse order (the worker first) when the stack goes.
+// engines made by `engines`, the recording processor, and a started Worker, which charges each
+// transcribed recording's speech to `meter` (when not null). Members are stopped in reverse
+// order (the worker first) when the stack goes.
 struct ProcessingStack {
   std::unique_ptr<EnginePool> engines;
   std::unique_ptr<RecordingProcessor> processor;
   std::unique_ptr<Worker> worker;
 };
 Result<ProcessingStack> StartProcessing(const Config& config, const Stores& stores, BlobStore& blobs, Metrics& metrics,
-                                        const AsrEngineFactory& engines);
+                                        const AsrEngineFactory& engines, SpeechMeter* meter);
 
 }  // namespace reflexio

@@ -189,13 +189,15 @@ int ServeCommand(const Args& args) {
   }
 
   Metrics metrics;
+  SpeechMeter meter(stores.billing, stores.privacy, *pricing, SpeechMeterOptionsFor(*config), SystemClock::Instance(),
+                    metrics);
   ProcessingStack processing;
   std::unique_ptr<LeaderLock> scheduler_lock;
   std::unique_ptr<Scheduler> scheduler;
   if (role == "all") {
     auto factory = MakeEngineFactory(*config);
     if (!factory.ok()) return Fail(factory.status().message());
-    auto started = StartProcessing(*config, stores, *blobs, metrics, *factory);
+    auto started = StartProcessing(*config, stores, *blobs, metrics, *factory, &meter);
     if (!started.ok()) return Fail(started.status().message());
     processing = std::move(*started);
     scheduler_lock = MakeSchedulerLock(config->database_url, config->data_dir);
@@ -212,7 +214,7 @@ int ServeCommand(const Args& args) {
   OutboundGuard telegram_guard(stores.privacy, *config, &metrics);
   TelegramOutbox telegram(stores, telegram_http, TelegramOutboxOptionsFor(*config), &telegram_guard, &metrics);
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
-           &SystemClock::Instance(), &telegram, &*pricing});
+           &SystemClock::Instance(), &telegram, &*pricing, &meter});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });
@@ -297,10 +299,14 @@ int WorkerCommand(const Args& args) {
   if (config->blob_backend == "filesystem") {
     LOG_WARN("audio is on the local filesystem; workers on other machines need REFLEXIO_BLOB_BACKEND=s3");
   }
+  auto pricing = LoadPricing(*config);
+  if (!pricing.ok()) return Fail(pricing.status().message());
   Metrics metrics;
+  SpeechMeter meter(run->storage.stores().billing, run->storage.stores().privacy, *pricing,
+                    SpeechMeterOptionsFor(*config), SystemClock::Instance(), metrics);
   auto factory = MakeEngineFactory(*config);
   if (!factory.ok()) return Fail(factory.status().message());
-  auto processing = StartProcessing(*config, run->storage.stores(), *blobs, metrics, *factory);
+  auto processing = StartProcessing(*config, run->storage.stores(), *blobs, metrics, *factory, &meter);
   if (!processing.ok()) return Fail(processing.status().message());
   LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << blobs->Describe());
   Probe probe(*config, {run->storage.stores().jobs, *blobs, *config, metrics, processing->engines.get()});

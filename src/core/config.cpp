@@ -247,6 +247,7 @@ const std::vector<Setting>& Settings() {
       Text("stripe.api_url", "STRIPE_API_URL", At(&Config::stripe, &StripeConfig::api_url)),
       Range("stripe.timeout_s", "REFLEXIO_STRIPE_TIMEOUT_S", At(&Config::stripe, &StripeConfig::timeout_s), 0.1, 600),
       Text("billing.pricing_file", "REFLEXIO_PRICING_FILE", At(&Config::pricing_file)),
+      Switch("billing.quota", "REFLEXIO_QUOTA", At(&Config::quota)),
       OneOf("log.level", "REFLEXIO_LOG_LEVEL", At(&Config::log_level), {"debug", "info", "warn", "warning", "error"}),
       OneOf("log.format", "REFLEXIO_LOG_FORMAT", At(&Config::log_format), {"text", "json"}),
   };

@@ -133,6 +133,9 @@ struct Config {
   TelegramConfig telegram;
   StripeConfig stripe;
   std::string pricing_file;  // pricing.json with the plans (billing/pricing.h); empty: the built-in one
+  // Whether the plans' daily speech allowance is enforced (402 at upload): on for a hosted
+  // service, off for a personal server, where speech is still counted and shown.
+  bool quota = false;
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

@@ -36,7 +36,13 @@ Metrics::Metrics()
                                    .Register(*registry_)),
       disk_bytes_(BuildGauge().Name("reflexio_disk_bytes")
                       .Help("The data directory's file system: free bytes, and the free bytes below which /health is degraded")
-                      .Register(*registry_)) {}
+                      .Register(*registry_)),
+      charged_speech_seconds_(BuildCounter().Name("reflexio_billing_speech_seconds_total")
+                                  .Help("Speech charged by plan and part: within the day's allowance, bonus, over")
+                                  .Register(*registry_)),
+      quota_refusals_(BuildCounter().Name("reflexio_billing_quota_refusals_total")
+                          .Help("Uploads refused with 402 because the day's speech allowance was used, by plan")
+                          .Register(*registry_)) {}
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
   Labels labels{{"route", route}, {"method", method}, {"status", std::to_string(status)}};
@@ -65,6 +71,12 @@ void Metrics::CountJobRetry() { job_retries_.Increment(); }
 void Metrics::CountJobDead() { jobs_dead_.Increment(); }
 void Metrics::CountLeaseExpiry() { lease_expiries_.Increment(); }
 void Metrics::CountJobCompleted() { jobs_completed_.Increment(); }
+void Metrics::CountChargedSpeech(const std::string& plan, double within_s, double bonus_s, double over_s) {
+  charged_speech_seconds_.Add({{"plan", plan}, {"part", "within"}}).Increment(within_s);
+  charged_speech_seconds_.Add({{"plan", plan}, {"part", "bonus"}}).Increment(bonus_s);
+  charged_speech_seconds_.Add({{"plan", plan}, {"part", "over"}}).Increment(over_s);
+}
+void Metrics::CountQuotaRefusal(const std::string& plan) { quota_refusals_.Add({{"plan", plan}}).Increment(); }
 void Metrics::CountDigestDelivery(const std::string& outcome) {
   digest_deliveries_.Add({{"outcome", outcome}}).Increment();
 }

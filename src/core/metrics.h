@@ -37,6 +37,9 @@ class Metrics {
   void CountDigestDelivery(const std::string& outcome);
   void SetDigestDeliveryBacklog(double pending, double failed_last_day);
   void SetDiskBytes(double free_bytes, double min_free_bytes);
+  // Speech charged to a plan's tenants: within the day's allowance, drawn from bonus, over it.
+  void CountChargedSpeech(const std::string& plan, double within_s, double bonus_s, double over_s);
+  void CountQuotaRefusal(const std::string& plan);
 
   // Text exposition format 0.0.4.
   std::string Serialize() const;
@@ -62,6 +65,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& digest_deliveries_;
   prometheus::Family<prometheus::Gauge>& digest_delivery_backlog_;
   prometheus::Family<prometheus::Gauge>& disk_bytes_;
+  prometheus::Family<prometheus::Counter>& charged_speech_seconds_;
+  prometheus::Family<prometheus::Counter>& quota_refusals_;
 };
 
 }  // namespace reflexio

@@ -1,5 +1,7 @@
 #include "core/status.h"
 
+#include <nlohmann/json.hpp>
+
 namespace reflexio {
 
 int HttpStatusFor(ErrorCode code) {
@@ -7,6 +9,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kOk: return 200;
     case ErrorCode::kInvalidArgument: return 400;
     case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kPaymentRequired: return 402;
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kConflict: return 409;
@@ -18,6 +21,12 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kInternal: return 500;
   }
   return 500;
+}
+
+Status Status::WithDetails(nlohmann::json details) const {
+  Status with = *this;
+  with.details_ = std::make_shared<const nlohmann::json>(std::move(details));
+  return with;
 }
 
 Status InvalidArgument(std::string message, std::string reason) {

@@ -8,6 +8,9 @@
 // undefined behaviour.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,6 +24,7 @@ enum class ErrorCode {
   kOk = 0,
   kInvalidArgument,    // 400
   kUnauthenticated,    // 401
+  kPaymentRequired,    // 402
   kPermissionDenied,   // 403
   kNotFound,           // 404
   kConflict,           // 409
@@ -48,15 +52,24 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   std::string ToString() const { return ok() ? "ok" : reason_ + ": " + message_; }
 
-  // Adds context in front of the message, keeping code and reason.
+  // Adds context in front of the message, keeping code, reason and details.
   Status WithContext(const std::string& context) const {
-    return ok() ? *this : Status(code_, reason_, context + ": " + message_);
+    if (ok()) return *this;
+    Status with = *this;
+    with.message_ = context + ": " + message_;
+    return with;
   }
+
+  // Figures a client acts on besides the reason (a quota's limit and when it resets): a JSON
+  // object the server sends as the error's "details".
+  Status WithDetails(nlohmann::json details) const;
+  const nlohmann::json* details() const { return details_.get(); }
 
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string reason_;
   std::string message_;
+  std::shared_ptr<const nlohmann::json> details_;  // immutable once set, so copies may share it
 };
 
 Status InvalidArgument(std::string message, std::string reason = "invalid_argument");

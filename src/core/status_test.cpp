@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace reflexio {
 namespace {
 
@@ -13,6 +15,17 @@ TEST(Result, HoldsAValueOrAStatus) {
   EXPECT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().reason(), "thing_not_found");
   EXPECT_EQ(HttpStatusFor(missing.status().code()), 404);
+}
+
+TEST(StatusTest, DetailsTravelWithTheStatusThroughContext) {
+  Status quota = Status(ErrorCode::kPaymentRequired, "quota_exceeded", "today's minutes are used")
+                     .WithDetails({{"limit_minutes", 30}});
+  EXPECT_EQ(HttpStatusFor(quota.code()), 402);
+  Status with_context = quota.WithContext("upload");
+  EXPECT_EQ(with_context.message(), "upload: today's minutes are used");
+  ASSERT_NE(with_context.details(), nullptr);
+  EXPECT_EQ((*with_context.details())["limit_minutes"], 30);
+  EXPECT_EQ(InvalidArgument("no").details(), nullptr);
 }
 
 // Reading a failed Result is a broken invariant: the process stops and says why, instead of

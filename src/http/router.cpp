@@ -23,8 +23,9 @@ ServerResponse ServerResponse::Json(int status, const nlohmann::json& body) {
 }
 
 ServerResponse ErrorResponse(const Status& status) {
-  return ServerResponse::Json(HttpStatusFor(status.code()),
-                              {{"error", {{"code", status.reason()}, {"message", status.message()}}}});
+  nlohmann::json error = {{"code", status.reason()}, {"message", status.message()}};
+  if (status.details() != nullptr) error["details"] = *status.details();
+  return ServerResponse::Json(HttpStatusFor(status.code()), {{"error", std::move(error)}});
 }
 
 namespace {

@@ -24,6 +24,11 @@ namespace reflexio {
 // the day's speech charged before it and the bonus seconds left.
 SpeechCharge ApportionCharge(SpeechCharge charge, double day_speech_before_s, double bonus_left_s);
 
+struct ChargeOutcome {
+  SpeechCharge charge;
+  bool charged_now = false;  // false: the recording had been charged before, and this is that charge
+};
+
 class BillingLedger {
  public:
   virtual ~BillingLedger() = default;
@@ -32,7 +37,7 @@ class BillingLedger {
   virtual Status PutSubscription(const Subscription& subscription) = 0;
 
   // `charge` names tenant, recording, day, speech_s and allowance_s; the stored charge is returned.
-  virtual Result<SpeechCharge> ChargeSpeech(const SpeechCharge& charge) = 0;
+  virtual Result<ChargeOutcome> ChargeSpeech(const SpeechCharge& charge) = 0;
   virtual Result<SpeechDay> GetSpeechDay(const std::string& tenant_id, const std::string& day) = 0;
   // Transcribed recordings received since `received_since` whose speech is not charged yet, oldest
   // first (so a crash between a transcript and its charge is repaired by the next charging pass).

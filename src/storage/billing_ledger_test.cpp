@@ -4,7 +4,6 @@
 
 #include <thread>
 
-#include "core/ids.h"
 #include "core/test_support.h"
 #include "storage/testing/test_backend.h"
 
@@ -47,26 +46,11 @@ class BillingLedgerTest : public ::testing::TestWithParam<std::string> {
                       std::optional<double> allowance_s = 1800, const std::string& day = "2026-12-06") {
     auto charged = db_->ChargeSpeech({tenant.id, recording, day, speech_s, allowance_s, 0, 0, {}});
     EXPECT_TRUE(charged.ok()) << charged.status().ToString();
-    return charged.ok() ? *charged : SpeechCharge{};
+    return charged.ok() ? charged->charge : SpeechCharge{};
   }
 
-  // A recording transcribed with `speech_s` seconds of speech, received at the clock's now.
   Recording Transcribed(const Tenant& tenant, double speech_s) {
-    Recording r;
-    r.tenant_id = tenant.id;
-    r.id = NewId();
-    r.content_type = "audio/wav";
-    r.body_sha256 = "00";
-    r.captured_at = r.received_at = clock_.Now();
-    r.source_path = "incoming/" + r.id;
-    EXPECT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
-    auto job = db_->ClaimJob("test", 60);
-    EXPECT_TRUE(job.ok() && job->has_value());
-    Transcription t;
-    t.speech_s = speech_s;
-    t.duration_s = speech_s;
-    EXPECT_TRUE(db_->CompleteTranscription(**job, t).ok());
-    return r;
+    return testing::AddTranscribedRecording(*db_, tenant.id, speech_s, clock_.Now());
   }
 
   TempDir dir_;
@@ -84,7 +68,9 @@ TEST_P(BillingLedgerTest, ARecordingIsChargedOnceToItsDayAndTenant) {
   EXPECT_EQ(first.day, "2026-12-06");
   EXPECT_EQ(first.over_s, 0);
   clock_.Advance(60);
-  auto again = Charge(alice_, "rec-1", 9999);
+  auto repeated = db_->ChargeSpeech({alice_.id, "rec-1", "2026-12-06", 9999, 1800, 0, 0, {}});
+  EXPECT_FALSE(repeated->charged_now);
+  auto again = repeated->charge;
   EXPECT_EQ(again.speech_s, 1200) << "the first charge stands";
   EXPECT_EQ(ToUnixSeconds(again.charged_at), ToUnixSeconds(first.charged_at));
   auto second = Charge(alice_, "rec-2", 900);  // 300 s beyond 1800, no bonus

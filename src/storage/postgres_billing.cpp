@@ -52,8 +52,9 @@ Status PostgresDatabase::PutSubscription(const Subscription& s) {
   });
 }
 
-Result<SpeechCharge> PostgresDatabase::ChargeSpeech(const SpeechCharge& request) {
-  SpeechCharge charge;
+Result<ChargeOutcome> PostgresDatabase::ChargeSpeech(const SpeechCharge& request) {
+  ChargeOutcome outcome;
+  SpeechCharge& charge = outcome.charge;
   RETURN_IF_ERROR(Transact(request.tenant_id, [&](pqxx::dbtransaction& tx) {
     // One charge at a time per tenant, so two recordings finishing together cannot both draw
     // the same bonus minutes; other tenants are not held up.
@@ -70,6 +71,7 @@ Result<SpeechCharge> PostgresDatabase::ChargeSpeech(const SpeechCharge& request)
                                     Param(request.tenant_id), Param(request.day))[0][0]);
     charge = ApportionCharge(request, day_before, ReadBonusBalance(tx, request.tenant_id).left_s());
     charge.charged_at = clock_.Now();
+    outcome.charged_now = true;
     Exec(tx,
          "INSERT INTO speech_charges (tenant_id, recording_id, day, speech_s, allowance_s, bonus_s, over_s, charged_at) "
          "VALUES ($1, $2, $3::date, $4, $5, $6, $7, to_timestamp($8))",
@@ -78,7 +80,7 @@ Result<SpeechCharge> PostgresDatabase::ChargeSpeech(const SpeechCharge& request)
          Param(ToUnixSeconds(charge.charged_at)));
     return Status::Ok();
   }));
-  return charge;
+  return outcome;
 }
 
 Result<SpeechDay> PostgresDatabase::GetSpeechDay(const std::string& tenant_id, const std::string& day) {

@@ -77,11 +77,11 @@ Status SqliteDatabase::PutSubscription(const Subscription& s) {
   return stmt.Run();
 }
 
-Result<SpeechCharge> SqliteDatabase::ChargeSpeech(const SpeechCharge& request) {
+Result<ChargeOutcome> SqliteDatabase::ChargeSpeech(const SpeechCharge& request) {
   // BEGIN IMMEDIATE makes the read of the day and the bonus, and the insert, one step.
-  return Transact<SpeechCharge>(request.tenant_id, [&](SqliteConnection& db) -> Result<SpeechCharge> {
+  return Transact<ChargeOutcome>(request.tenant_id, [&](SqliteConnection& db) -> Result<ChargeOutcome> {
     ASSIGN_OR_RETURN(auto existing, FindCharge(db, request.tenant_id, request.recording_id));
-    if (existing) return *existing;
+    if (existing) return ChargeOutcome{*existing, false};
     ASSIGN_OR_RETURN(double day_before,
                      ReadSum(db, "SELECT coalesce(sum(speech_s), 0) FROM speech_charges WHERE tenant_id = ? AND day = ?",
                              request.tenant_id, request.day));
@@ -100,7 +100,7 @@ Result<SpeechCharge> SqliteDatabase::ChargeSpeech(const SpeechCharge& request) {
     stmt.Bind(7, charge.over_s);
     stmt.Bind(8, FormatRfc3339(charge.charged_at));
     RETURN_IF_ERROR(stmt.Run());
-    return charge;
+    return ChargeOutcome{charge, true};
   });
 }
 

@@ -180,7 +180,7 @@ Result<PassResult> ServerPath(const std::vector<BenchFile>& files, const AsrEngi
   ASSIGN_OR_RETURN(Storage storage, OpenStorage(config));
   ASSIGN_OR_RETURN(Tenant tenant, storage.stores().tenants.EnsureTenant("bench"));
   Metrics metrics;
-  ASSIGN_OR_RETURN(ProcessingStack processing, StartProcessing(config, storage.stores(), *storage.blobs, metrics, factory));
+  ASSIGN_OR_RETURN(ProcessingStack processing, StartProcessing(config, storage.stores(), *storage.blobs, metrics, factory, nullptr));
   Ingestor ingestor(storage.stores().recordings, *storage.blobs, config, metrics, [&] { processing.worker->Notify(); });
   std::vector<std::string> bodies;
   for (const BenchFile& file : files) {

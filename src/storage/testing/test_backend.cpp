@@ -1,6 +1,7 @@
 #include "storage/testing/test_backend.h"
 
 #include "core/check.h"
+#include "core/ids.h"
 #include "storage/postgres_database.h"
 #include "storage/sqlite_database.h"
 
@@ -21,6 +22,26 @@ TestBackend OpenTestBackend(const std::string& backend, const std::filesystem::p
     opened.db = std::move(db).value();
   }
   return opened;
+}
+
+Recording AddTranscribedRecording(Database& db, const std::string& tenant_id, double speech_s, TimePoint at) {
+  Recording r;
+  r.tenant_id = tenant_id;
+  r.id = NewId();
+  r.content_type = "audio/wav";
+  r.body_sha256 = "00";
+  r.captured_at = r.received_at = at;
+  r.source_path = "incoming/" + r.id;
+  REFLEXIO_CHECK(db.InsertRecording(r, "transcribe", 3).ok(), "cannot insert the test recording");
+  auto job = db.ClaimJob("test", 60);
+  REFLEXIO_CHECK(job.ok() && job->has_value() && (*job)->recording_id == r.id, "the queue held another job");
+  Transcription t;
+  t.speech_s = speech_s;
+  t.duration_s = speech_s;
+  REFLEXIO_CHECK(db.CompleteTranscription(**job, t).ok(), "cannot complete the test recording");
+  r.status = RecordingStatus::kTranscribed;
+  r.speech_s = speech_s;
+  return r;
 }
 
 }  // namespace reflexio::testing

@@ -22,4 +22,8 @@ struct TestBackend {
 TestBackend OpenTestBackend(const std::string& backend, const std::filesystem::path& dir, const Clock& clock,
                             int pool_size = 4);
 
+// A recording of `tenant_id` received (and captured) at `at`, transcribed with `speech_s` seconds
+// of speech and no segments, through the queue as a worker would. Needs an otherwise empty queue.
+Recording AddTranscribedRecording(Database& db, const std::string& tenant_id, double speech_s, TimePoint at);
+
 }  // namespace reflexio::testing
