@@ -14,11 +14,21 @@ CREATE TABLE subscriptions (
   current_period_end   timestamptz,
   cancel_at_period_end boolean NOT NULL DEFAULT false,
   grace_until          timestamptz,
-  stripe_event_at      timestamptz NOT NULL,
+  synced_at            timestamptz NOT NULL,
   updated_at           timestamptz NOT NULL
 );
 -- A webhook names the customer, not the tenant: the one index not led by tenant_id.
 CREATE UNIQUE INDEX subscriptions_by_customer ON subscriptions (stripe_customer) WHERE stripe_customer <> '';
+
+-- Each Stripe event handled, once: ids are Stripe's and unique across tenants.
+CREATE TABLE stripe_events (
+  tenant_id   text NOT NULL REFERENCES tenants(id),
+  id          text PRIMARY KEY,
+  type        text NOT NULL,
+  created     timestamptz NOT NULL,
+  handled_at  timestamptz NOT NULL
+);
+CREATE INDEX stripe_events_by_tenant ON stripe_events (tenant_id, handled_at);
 
 CREATE TABLE speech_charges (
   tenant_id     text NOT NULL REFERENCES tenants(id),
@@ -45,5 +55,5 @@ CREATE TABLE bonus_grants (
 CREATE INDEX recordings_by_receipt ON recordings (tenant_id, received_at);
 
 GRANT SELECT, INSERT, UPDATE ON subscriptions TO reflexio_app;
-GRANT SELECT, INSERT ON speech_charges, bonus_grants TO reflexio_app;
-SELECT isolate_tenant_table(t) FROM unnest(ARRAY['subscriptions', 'speech_charges', 'bonus_grants']) AS t;
+GRANT SELECT, INSERT ON stripe_events, speech_charges, bonus_grants TO reflexio_app;
+SELECT isolate_tenant_table(t) FROM unnest(ARRAY['subscriptions', 'stripe_events', 'speech_charges', 'bonus_grants']) AS t;

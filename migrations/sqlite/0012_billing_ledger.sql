@@ -11,10 +11,19 @@ CREATE TABLE subscriptions (
   current_period_end   TEXT,
   cancel_at_period_end INTEGER NOT NULL DEFAULT 0,
   grace_until          TEXT,
-  stripe_event_at      TEXT NOT NULL,
+  synced_at            TEXT NOT NULL,
   updated_at           TEXT NOT NULL
 );
 CREATE UNIQUE INDEX subscriptions_by_customer ON subscriptions (stripe_customer) WHERE stripe_customer <> '';
+
+CREATE TABLE stripe_events (
+  tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+  id          TEXT PRIMARY KEY,
+  type        TEXT NOT NULL,
+  created     TEXT NOT NULL,
+  handled_at  TEXT NOT NULL
+);
+CREATE INDEX stripe_events_by_tenant ON stripe_events (tenant_id, handled_at);
 
 CREATE TABLE speech_charges (
   tenant_id     TEXT NOT NULL REFERENCES tenants(id),

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/test_support.h"
+#include "billing/testing/stripe_signer.h"
 #include "crypto/digest.h"
 
 namespace reflexio {
@@ -16,13 +16,9 @@ std::string Sign(const std::string& secret, int64_t t, const std::string& payloa
   return ToHex(HmacSha256(secret, std::to_string(t) + "." + payload));
 }
 
-// The header Stripe's own library makes (tests/peers/stripe-sign.mjs, npm `stripe`).
+// The header Stripe's own library makes.
 std::string StripesHeader(const std::string& secret, int64_t t, const std::string& payload) {
-  std::string header;
-  int status = testing::RunWithInput(
-      "node " REFLEXIO_SOURCE_DIR "/tests/peers/stripe-sign.mjs " + secret + " " + std::to_string(t), payload, &header);
-  EXPECT_EQ(status, 0) << "node stripe-sign.mjs: " << header;
-  return header;
+  return testing::StripeSignatureHeader(secret, t, payload);
 }
 
 std::string ReasonOf(const Status& status) { return status.ok() ? "ok" : status.reason(); }

@@ -54,9 +54,14 @@ struct LettaConfig {
 // webhook secret verifies the events Stripe sends; both empty: billing is off.
 struct StripeConfig {
   std::string secret_key;      // sk_live_… / sk_test_…; never logged
-  std::string webhook_secret;  // whsec_…; never logged
+  std::string webhook_secret;  // whsec_…, or several separated by commas while ours rotates; never logged
   std::string api_url = "https://api.stripe.com";
   double timeout_s = 30;
+  // After a failed renewal, premium lasts this long before it lapses (Stripe retries the card).
+  double grace_hours = 72;
+  // Where Checkout and the billing portal send the person back to (REFLEXIO_PUBLIC_URL + path)
+  // when the request names no URL.
+  std::string public_url;
 };
 
 // Delivery of the daily digest through the Telegram Bot API.

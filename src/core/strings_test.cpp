@@ -19,5 +19,10 @@ TEST(AsciiLower, LowersLatinLettersOnlyAndLeavesUtf8AsItIs) {
   EXPECT_EQ(AsciiLower(""), "");
 }
 
+TEST(Strings, PercentEncodeKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(PercentEncode("line_items[0][price]"), "line_items%5B0%5D%5Bprice%5D");
+  EXPECT_EQ(PercentEncode("a b&c=d/é~-._"), "a%20b%26c%3Dd%2F%C3%A9~-._");
+}
+
 }  // namespace
 }  // namespace reflexio

@@ -2,30 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cctype>
+#include "core/strings.h"
 
 namespace reflexio {
 
 using nlohmann::json;
-
-namespace {
-
-std::string UrlEncode(const std::string& text) {
-  std::string out;
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 LettaSync::LettaSync(LettaConfig config, std::shared_ptr<HttpClient> http, InsightStore& insights, Guard guard)
     : config_(std::move(config)), http_(std::move(http)), memory_(insights), guard_(std::move(guard)) {
@@ -61,13 +42,13 @@ Result<std::string> LettaSync::Sync(const std::string& tenant_id) {
   ASSIGN_OR_RETURN(std::string memory, memory_.PromptContext(tenant_id, kBlockLimit - 100));
   ASSIGN_OR_RETURN(std::string value, guard_(tenant_id, memory.empty() ? "(nothing known yet)" : memory));
   const std::string label = BlockLabel(tenant_id);
-  ASSIGN_OR_RETURN(HttpResponse found, Call("GET", "/v1/blocks/?label=" + UrlEncode(label), ""));
+  ASSIGN_OR_RETURN(HttpResponse found, Call("GET", "/v1/blocks/?label=" + PercentEncode(label), ""));
   json blocks = json::parse(found.body, nullptr, false);
   if (!blocks.is_array()) return Unavailable("Letta's block list is not a JSON array", "letta_failed");
   for (const json& block : blocks) {
     if (block.is_object() && block.value("label", "") == label && block.value("id", json()).is_string()) {
       std::string id = block["id"];
-      RETURN_IF_ERROR(Call("PATCH", "/v1/blocks/" + UrlEncode(id), json{{"value", value}}.dump()).status());
+      RETURN_IF_ERROR(Call("PATCH", "/v1/blocks/" + PercentEncode(id), json{{"value", value}}.dump()).status());
       return id;
     }
   }

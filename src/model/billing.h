@@ -22,8 +22,9 @@ struct Subscription {
   std::optional<TimePoint> current_period_end;
   bool cancel_at_period_end = false;
   std::optional<TimePoint> grace_until;  // while past_due: premium lasts until then
-  // Stripe's `created` of the newest event applied, so an older event arriving late changes nothing.
-  TimePoint stripe_event_at{};
+  // When this state was read from Stripe: a read older than the stored one changes nothing, so
+  // webhooks handled at once or out of order leave the newest.
+  TimePoint synced_at{};
   TimePoint updated_at{};
 };
 
@@ -46,6 +47,14 @@ struct SpeechDay {
   double speech_s = 0;
   double bonus_s = 0;
   double over_s = 0;
+};
+
+// A Stripe event as recorded once handled: its id is recorded once, so a replay changes nothing.
+struct StripeEventRecord {
+  std::string tenant_id;
+  std::string id;    // evt_…
+  std::string type;  // e.g. invoice.paid
+  TimePoint created{};  // Stripe's
 };
 
 // Bonus seconds granted to a tenant (a referral reward); `reason` names why and is granted once.

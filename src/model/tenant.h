@@ -40,8 +40,8 @@ struct AuditEntry {
   std::string tenant_id;
   std::string id;
   TimePoint at{};
-  std::string actor;   // tenant (through an API key) | operator (a CLI command) | system (retention)
-  std::string action;  // export | erase | key_rotation | admin_access | settings_change | retention
+  std::string actor;   // tenant (through an API key) | operator (a CLI command) | system (retention) | stripe
+  std::string action;  // export | erase | key_rotation | admin_access | settings_change | retention | subscription_change
   std::string detail;
 };
 

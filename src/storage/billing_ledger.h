@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "model/billing.h"
 #include "model/recording.h"
+#include "model/tenant.h"
 
 namespace reflexio {
 
@@ -35,6 +36,11 @@ class BillingLedger {
 
   virtual Result<std::optional<Subscription>> GetSubscription(const std::string& tenant_id) = 0;
   virtual Status PutSubscription(const Subscription& subscription) = 0;
+  // In one transaction: records `event` (false, and nothing else changes, when its id was
+  // recorded before — a replay), stores `next` unless the stored subscription was read from
+  // Stripe later than it, and appends `audit` when given.
+  virtual Result<bool> ApplyStripeEvent(const StripeEventRecord& event, const Subscription& next,
+                                        const std::optional<AuditEntry>& audit) = 0;
 
   // `charge` names tenant, recording, day, speech_s and allowance_s; the stored charge is returned.
   virtual Result<ChargeOutcome> ChargeSpeech(const SpeechCharge& charge) = 0;

@@ -144,7 +144,7 @@ TEST_P(BillingLedgerTest, ASubscriptionIsStoredWholeForItsTenantOnly) {
   s.stripe_subscription = "sub_A";
   s.current_period_end = FromUnixSeconds(1798000000);
   s.cancel_at_period_end = true;
-  s.stripe_event_at = FromUnixSeconds(1795000000);
+  s.synced_at = FromUnixSeconds(1795000000);
   ASSERT_TRUE(db_->PutSubscription(s).ok());
   s.status = "past_due";
   s.grace_until = FromUnixSeconds(1798259200);
@@ -158,7 +158,7 @@ TEST_P(BillingLedgerTest, ASubscriptionIsStoredWholeForItsTenantOnly) {
   EXPECT_EQ(ToUnixSeconds(*(*stored)->current_period_end), 1798000000);
   EXPECT_TRUE((*stored)->cancel_at_period_end);
   EXPECT_EQ(ToUnixSeconds(*(*stored)->grace_until), 1798259200);
-  EXPECT_EQ(ToUnixSeconds((*stored)->stripe_event_at), 1795000000);
+  EXPECT_EQ(ToUnixSeconds((*stored)->synced_at), 1795000000);
   EXPECT_EQ(ToUnixSeconds((*stored)->updated_at), clock_.seconds());
   EXPECT_FALSE(db_->GetSubscription(bob_.id)->has_value());
 }

@@ -11,7 +11,7 @@ namespace {
 
 const char* kSubscriptionColumns =
     "tenant_id, plan_id, status, stripe_customer, stripe_subscription, extract(epoch from current_period_end), "
-    "cancel_at_period_end, extract(epoch from grace_until), extract(epoch from stripe_event_at), "
+    "cancel_at_period_end, extract(epoch from grace_until), extract(epoch from synced_at), "
     "extract(epoch from updated_at)";
 const char* kChargeColumns =
     "tenant_id, recording_id, day::text, speech_s, allowance_s, bonus_s, over_s, extract(epoch from charged_at)";
@@ -21,6 +21,19 @@ BonusBalance ReadBonusBalance(pqxx::dbtransaction& tx, const std::string& tenant
                       "(SELECT coalesce(sum(bonus_s), 0) FROM speech_charges WHERE tenant_id = $1)",
                   Param(tenant_id))[0];
   return BonusBalance{Number(row[0]), Number(row[1])};
+}
+
+void WriteSubscription(pqxx::dbtransaction& tx, const Subscription& s, TimePoint now) {
+  Exec(tx,
+         "INSERT INTO subscriptions (tenant_id, plan_id, status, stripe_customer, stripe_subscription, "
+         "current_period_end, cancel_at_period_end, grace_until, synced_at, updated_at) VALUES ($1, $2, $3, $4, "
+         "$5, to_timestamp($6), $7, to_timestamp($8), to_timestamp($9), to_timestamp($10)) ON CONFLICT (tenant_id) DO "
+         "UPDATE SET plan_id = $2, status = $3, stripe_customer = $4, stripe_subscription = $5, current_period_end = "
+         "to_timestamp($6), cancel_at_period_end = $7, grace_until = to_timestamp($8), synced_at = "
+         "to_timestamp($9), updated_at = to_timestamp($10)",
+         Param(s.tenant_id), Param(s.plan_id), Param(s.status), Param(s.stripe_customer), Param(s.stripe_subscription),
+         Param::Time(s.current_period_end), Param(std::string(s.cancel_at_period_end ? "true" : "false")),
+         Param::Time(s.grace_until), Param(ToUnixSeconds(s.synced_at)), Param(ToUnixSeconds(now)));
 }
 
 }  // namespace
@@ -38,18 +51,30 @@ Result<std::optional<Subscription>> PostgresDatabase::GetSubscription(const std:
 
 Status PostgresDatabase::PutSubscription(const Subscription& s) {
   return Transact(s.tenant_id, [&](pqxx::dbtransaction& tx) {
-    Exec(tx,
-         "INSERT INTO subscriptions (tenant_id, plan_id, status, stripe_customer, stripe_subscription, "
-         "current_period_end, cancel_at_period_end, grace_until, stripe_event_at, updated_at) VALUES ($1, $2, $3, $4, "
-         "$5, to_timestamp($6), $7, to_timestamp($8), to_timestamp($9), to_timestamp($10)) ON CONFLICT (tenant_id) DO "
-         "UPDATE SET plan_id = $2, status = $3, stripe_customer = $4, stripe_subscription = $5, current_period_end = "
-         "to_timestamp($6), cancel_at_period_end = $7, grace_until = to_timestamp($8), stripe_event_at = "
-         "to_timestamp($9), updated_at = to_timestamp($10)",
-         Param(s.tenant_id), Param(s.plan_id), Param(s.status), Param(s.stripe_customer), Param(s.stripe_subscription),
-         Param::Time(s.current_period_end), Param(std::string(s.cancel_at_period_end ? "true" : "false")),
-         Param::Time(s.grace_until), Param(ToUnixSeconds(s.stripe_event_at)), Param(ToUnixSeconds(clock_.Now())));
+    WriteSubscription(tx, s, clock_.Now());
     return Status::Ok();
   });
+}
+
+Result<bool> PostgresDatabase::ApplyStripeEvent(const StripeEventRecord& event, const Subscription& next,
+                                                const std::optional<AuditEntry>& audit) {
+  bool applied = false;
+  RETURN_IF_ERROR(Transact(event.tenant_id, [&](pqxx::dbtransaction& tx) {
+    TimePoint now = clock_.Now();
+    auto recorded = Exec(tx, "INSERT INTO stripe_events (tenant_id, id, type, created, handled_at) VALUES ($1, $2, $3, "
+                             "to_timestamp($4), to_timestamp($5)) ON CONFLICT (id) DO NOTHING",
+                         Param(event.tenant_id), Param(event.id), Param(event.type), Param(ToUnixSeconds(event.created)),
+                         Param(ToUnixSeconds(now)));
+    if (recorded.affected_rows() == 0) return Status::Ok();
+    // The row is locked so that two events of the tenant handled at once are compared in turn.
+    auto stored = Exec(tx, "SELECT extract(epoch from synced_at) FROM subscriptions WHERE tenant_id = $1 FOR UPDATE",
+                       Param(next.tenant_id));
+    if (stored.empty() || Number(stored[0][0]) <= ToUnixSeconds(next.synced_at)) WriteSubscription(tx, next, now);
+    if (audit) InsertAuditEntry(tx, *audit, now);
+    applied = true;
+    return Status::Ok();
+  }));
+  return applied;
 }
 
 Result<ChargeOutcome> PostgresDatabase::ChargeSpeech(const SpeechCharge& request) {

@@ -654,13 +654,17 @@ Status PostgresDatabase::PutTenantSettings(const std::string& tenant_id, const T
   });
 }
 
+void pg::InsertAuditEntry(pqxx::dbtransaction& tx, const AuditEntry& entry, TimePoint now) {
+  TimePoint at = entry.at == TimePoint{} ? now : entry.at;
+  Exec(tx, "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) "
+           "VALUES ($1, $2, to_timestamp($3), $4, $5, $6::jsonb)",
+       Param(entry.tenant_id), Param(entry.id.empty() ? NewId() : entry.id), Param(ToUnixSeconds(at)),
+       Param(entry.actor), Param(entry.action), Param(entry.detail.empty() ? std::string("{}") : entry.detail));
+}
+
 Status PostgresDatabase::AppendAudit(const AuditEntry& entry) {
   return Transact(entry.tenant_id, [&](pqxx::dbtransaction& tx) {
-    TimePoint at = entry.at == TimePoint{} ? clock_.Now() : entry.at;
-    Exec(tx, "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) "
-             "VALUES ($1, $2, to_timestamp($3), $4, $5, $6::jsonb)",
-         Param(entry.tenant_id), Param(entry.id.empty() ? NewId() : entry.id), Param(ToUnixSeconds(at)),
-         Param(entry.actor), Param(entry.action), Param(entry.detail.empty() ? std::string("{}") : entry.detail));
+    InsertAuditEntry(tx, entry, clock_.Now());
     return Status::Ok();
   });
 }

@@ -73,7 +73,9 @@ class RowLevelSecurity : public ::testing::Test {
     delivery.chat_id = "42";
     delivery.messages = {"tenant a's day"};
     ASSERT_TRUE(*db_->AddDelivery(delivery, false));
-    ASSERT_TRUE(db_->PutSubscription({a_.id, "premium_monthly", "active", "cus_A", "sub_A", {}, false, {}, {}, {}}).ok());
+    ASSERT_TRUE(*db_->ApplyStripeEvent({a_.id, "evt_A", "invoice.paid", {}},
+                                       {a_.id, "premium_monthly", "active", "cus_A", "sub_A", {}, false, {}, {}, {}},
+                                       std::nullopt));
     ASSERT_TRUE(db_->ChargeSpeech({a_.id, r.id, "2026-11-26", 3, 1800, 0, 0, {}}).ok());
     ASSERT_TRUE(*db_->GrantBonus({a_.id, "referral_bonus", 6000, {}}));
     pqxx::connection owner(pg_.owner_url());

@@ -62,6 +62,10 @@ inline Result<After> AfterCursor(const std::string& cursor) {
   return After{Param(position.first), Param(position.second)};
 }
 
+// The audit entry, dated `now` unless it has a time (the one INSERT of both AppendAudit and the
+// calls that audit what they change in the same transaction). Throws as libpqxx does.
+void InsertAuditEntry(pqxx::dbtransaction& tx, const AuditEntry& entry, TimePoint now);
+
 inline std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
 inline double Number(const pqxx::field& f) { return f.is_null() ? 0 : f.as<double>(); }
 

@@ -141,7 +141,7 @@ Subscription ReadSubscription(const ColumnReader& row) {
   s.current_period_end = row.OptionalTime(5);
   s.cancel_at_period_end = row.Bool(6);
   s.grace_until = row.OptionalTime(7);
-  s.stripe_event_at = row.Time(8);
+  s.synced_at = row.Time(8);
   s.updated_at = row.Time(9);
   return s;
 }

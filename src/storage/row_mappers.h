@@ -31,7 +31,7 @@ DigestInputs ReadDigestInputs(const ColumnReader& row);
 // next_attempt_at, lease_until, last_error, created_at, updated_at, with_document
 DigestDelivery ReadDelivery(const ColumnReader& row);
 // tenant_id, plan_id, status, stripe_customer, stripe_subscription, current_period_end,
-// cancel_at_period_end, grace_until, stripe_event_at, updated_at
+// cancel_at_period_end, grace_until, synced_at, updated_at
 Subscription ReadSubscription(const ColumnReader& row);
 // tenant_id, recording_id, day, speech_s, allowance_s, bonus_s, over_s, charged_at
 SpeechCharge ReadSpeechCharge(const ColumnReader& row);

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kSubscriptionColumns =
     "tenant_id, plan_id, status, stripe_customer, stripe_subscription, current_period_end, cancel_at_period_end, "
-    "grace_until, stripe_event_at, updated_at";
+    "grace_until, synced_at, updated_at";
 constexpr const char* kChargeColumns =
     "tenant_id, recording_id, day, speech_s, allowance_s, bonus_s, over_s, charged_at";
 
@@ -47,6 +47,25 @@ Result<BonusBalance> ReadBonusBalance(SqliteConnection& db, const std::string& t
   return balance;
 }
 
+Status WriteSubscription(SqliteConnection& db, const Subscription& s, TimePoint now) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+      "INSERT INTO subscriptions (tenant_id, plan_id, status, stripe_customer, stripe_subscription, current_period_end, "
+      "cancel_at_period_end, grace_until, synced_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+      "ON CONFLICT (tenant_id) DO UPDATE SET plan_id = ?2, status = ?3, stripe_customer = ?4, stripe_subscription = ?5, "
+      "current_period_end = ?6, cancel_at_period_end = ?7, grace_until = ?8, synced_at = ?9, updated_at = ?10"));
+  stmt.Bind(1, s.tenant_id);
+  stmt.Bind(2, s.plan_id);
+  stmt.Bind(3, s.status);
+  stmt.Bind(4, s.stripe_customer);
+  stmt.Bind(5, s.stripe_subscription);
+  BindTime(stmt, 6, s.current_period_end);
+  stmt.Bind(7, static_cast<int64_t>(s.cancel_at_period_end));
+  BindTime(stmt, 8, s.grace_until);
+  stmt.Bind(9, FormatRfc3339(s.synced_at));
+  stmt.Bind(10, FormatRfc3339(now));
+  return stmt.Run();
+}
+
 }  // namespace
 
 Result<std::optional<Subscription>> SqliteDatabase::GetSubscription(const std::string& tenant_id) {
@@ -59,22 +78,31 @@ Result<std::optional<Subscription>> SqliteDatabase::GetSubscription(const std::s
 
 Status SqliteDatabase::PutSubscription(const Subscription& s) {
   MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "INSERT INTO subscriptions (tenant_id, plan_id, status, stripe_customer, stripe_subscription, current_period_end, "
-      "cancel_at_period_end, grace_until, stripe_event_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-      "ON CONFLICT (tenant_id) DO UPDATE SET plan_id = ?2, status = ?3, stripe_customer = ?4, stripe_subscription = ?5, "
-      "current_period_end = ?6, cancel_at_period_end = ?7, grace_until = ?8, stripe_event_at = ?9, updated_at = ?10"));
-  stmt.Bind(1, s.tenant_id);
-  stmt.Bind(2, s.plan_id);
-  stmt.Bind(3, s.status);
-  stmt.Bind(4, s.stripe_customer);
-  stmt.Bind(5, s.stripe_subscription);
-  BindTime(stmt, 6, s.current_period_end);
-  stmt.Bind(7, static_cast<int64_t>(s.cancel_at_period_end));
-  BindTime(stmt, 8, s.grace_until);
-  stmt.Bind(9, FormatRfc3339(s.stripe_event_at));
-  stmt.Bind(10, FormatRfc3339(clock_.Now()));
-  return stmt.Run();
+  return WriteSubscription(*db_, s, clock_.Now());
+}
+
+Result<bool> SqliteDatabase::ApplyStripeEvent(const StripeEventRecord& event, const Subscription& next,
+                                              const std::optional<AuditEntry>& audit) {
+  return Transact<bool>(event.tenant_id, [&](SqliteConnection& db) -> Result<bool> {
+    TimePoint now = clock_.Now();
+    ASSIGN_OR_RETURN(auto record, db.Prepare(
+        "INSERT INTO stripe_events (tenant_id, id, type, created, handled_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO NOTHING"));
+    record.Bind(1, event.tenant_id);
+    record.Bind(2, event.id);
+    record.Bind(3, event.type);
+    record.Bind(4, FormatRfc3339(event.created));
+    record.Bind(5, FormatRfc3339(now));
+    RETURN_IF_ERROR(record.Run());
+    if (db.Changes() == 0) return false;
+    ASSIGN_OR_RETURN(auto stored, db.Prepare("SELECT synced_at FROM subscriptions WHERE tenant_id = ?"));
+    stored.Bind(1, next.tenant_id);
+    ASSIGN_OR_RETURN(bool exists, stored.Step());
+    bool newer = !exists || ParseStoredTime(stored.ColumnText(0)) <= next.synced_at;
+    if (newer) RETURN_IF_ERROR(WriteSubscription(db, next, now));
+    if (audit) RETURN_IF_ERROR(InsertAuditEntry(db, *audit, now));
+    return true;
+  });
 }
 
 Result<ChargeOutcome> SqliteDatabase::ChargeSpeech(const SpeechCharge& request) {

@@ -545,17 +545,21 @@ Status SqliteDatabase::PutTenantSettings(const std::string& tenant_id, const Ten
   return stmt.Run();
 }
 
-Status SqliteDatabase::AppendAudit(const AuditEntry& entry) {
-  MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+Status sqlite_rows::InsertAuditEntry(SqliteConnection& db, const AuditEntry& entry, TimePoint now) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(
       "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)"));
   stmt.Bind(1, entry.tenant_id);
   stmt.Bind(2, entry.id.empty() ? NewId() : entry.id);
-  stmt.Bind(3, FormatRfc3339(entry.at == TimePoint{} ? clock_.Now() : entry.at));
+  stmt.Bind(3, FormatRfc3339(entry.at == TimePoint{} ? now : entry.at));
   stmt.Bind(4, entry.actor);
   stmt.Bind(5, entry.action);
   stmt.Bind(6, entry.detail.empty() ? std::string("{}") : entry.detail);
   return stmt.Run();
+}
+
+Status SqliteDatabase::AppendAudit(const AuditEntry& entry) {
+  MutexLock lock(mutex_);
+  return InsertAuditEntry(*db_, entry, clock_.Now());
 }
 
 Result<Page<AuditEntry>> SqliteDatabase::ListAudit(const std::string& tenant_id, int limit, const std::string& cursor) {

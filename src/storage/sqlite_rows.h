@@ -65,6 +65,10 @@ inline Status BindAfter(SqliteStatement& statement, int at, const std::string& c
   return Status::Ok();
 }
 
+// The audit entry, dated `now` unless it has a time (the one INSERT of both AppendAudit and the
+// calls that audit what they change in the same transaction).
+Status InsertAuditEntry(SqliteConnection& db, const AuditEntry& entry, TimePoint now);
+
 // Steps `statement` to its end and maps each row with `read(const SqliteRow&)`.
 template <typename Read>
 auto ReadRows(SqliteStatement& statement, Read read)
