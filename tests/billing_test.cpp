@@ -1,9 +1,12 @@
-// Billing as a person and an operator meet it so far: the plans on offer, a pricing file that is
-// wrong stopping the server before it serves anything, and the day's speech allowance.
+// Billing as a person and an operator meet it: the plans on offer, a pricing file that is wrong
+// stopping the server before it serves anything, the day's speech allowance, and paying for more
+// through Stripe (a local peer speaking Stripe's API; events signed by Stripe's own library).
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "billing/testing/stripe_peer.h"
+#include "billing/testing/stripe_signer.h"
 #include "core/local_time.h"
 #include "server_harness.h"
 
@@ -100,6 +103,140 @@ TEST(Billing, APersonalServerCountsSpeechButNeverLimitsIt) {
   EXPECT_EQ(usage["plan"], "free");
   EXPECT_TRUE(usage["limit_minutes"].is_null());
   EXPECT_EQ(usage["used_minutes"], 0);
+}
+
+const char* kPaidPricing = R"({"version": "test", "currency": "usd", "plans": [
+    {"id": "free", "name": "Free", "price": 0, "daily_speech_minutes": 0.1},
+    {"id": "premium_monthly", "name": "Premium", "price": 9.99, "interval": "month", "stripe_price_id": "price_month"}]})";
+const std::string kWebhookSecret = "whsec_reflexio_test";
+
+// A server whose free plan allows 6 s of speech a day, taking payments through a Stripe peer.
+class PayingServer {
+ public:
+  PayingServer() : stripe_("sk_test_reflexio", {{"price_month", 30}}) {
+    std::ofstream(dir_ / "pricing.json") << kPaidPricing;
+    server_ = std::make_unique<ServerProcess>(
+        dir_ / "data", std::map<std::string, std::string>{{"REFLEXIO_QUOTA", "true"},
+                                                          {"REFLEXIO_PRICING_FILE", dir_ / "pricing.json"},
+                                                          {"STRIPE_SECRET_KEY", "sk_test_reflexio"},
+                                                          {"STRIPE_WEBHOOK_SECRET", kWebhookSecret},
+                                                          {"STRIPE_API_URL", stripe_.api_url()},
+                                                          {"REFLEXIO_PUBLIC_URL", "https://reflexio.example"}});
+    client_ = std::make_unique<Client>(server_->base_url(), server_->first_run_key());
+  }
+  Client& client() { return *client_; }
+  StripePeer& stripe() { return stripe_; }
+  const ServerProcess& server() const { return *server_; }
+  int Upload(const std::string& file) {
+    auto answer = client_->Upload(ReadFileBytes((SpeechDir() / file).string()), "audio/wav");
+    if (answer.status == 202) client_->WaitForRecording(json::parse(answer.body)["id"]);
+    return static_cast<int>(answer.status);
+  }
+  // Delivers a Stripe event to the webhook as Stripe would, signed with `secret`.
+  HttpResponse Deliver(const std::string& event, const std::string& secret = kWebhookSecret) {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = "/v1/billing/webhook";
+    request.body = event;
+    request.headers = {{"Content-Type", "application/json; charset=utf-8"},
+                       {"Stripe-Signature", StripeSignatureHeader(secret, std::time(nullptr), event)}};
+    return Client(server_->base_url(), "").Send(request);
+  }
+
+ private:
+  TempDir dir_;
+  StripePeer stripe_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST(Billing, OverTheFreeMinutesAPersonUpgradesThroughCheckoutRecordsOnAndIsFreeAgainWhenCanceled) {
+  PayingServer paying;
+  Client& client = paying.client();
+  ASSERT_EQ(paying.Upload("LJ001-0001.wav"), 202);
+  ASSERT_EQ(paying.Upload("LJ001-0002.wav"), 402) << "the day's 6 s are used";
+
+  auto checkout = client.SendJson("POST", "/v1/billing/checkout", R"({"plan": "premium_monthly"})");
+  ASSERT_EQ(checkout.status, 200) << checkout.body;
+  std::string url = json::parse(checkout.body)["url"];
+  EXPECT_EQ(url.rfind("https://checkout.stripe.com/", 0), 0u) << url;
+  auto session = paying.stripe().last_checkout();
+  EXPECT_EQ(session["line_items[0][price]"], "price_month");
+  EXPECT_EQ(session["success_url"], "https://reflexio.example/?checkout=success");
+  EXPECT_FALSE(session["client_reference_id"].empty());
+  EXPECT_EQ(session["subscription_data[metadata][tenant_id]"], session["client_reference_id"]);
+
+  std::string paid = paying.stripe().CompleteCheckout(session["id"]);
+  auto forged = paying.Deliver(paid, "whsec_not_stripes");
+  EXPECT_EQ(forged.status, 400) << forged.body;
+  EXPECT_EQ(json::parse(forged.body)["error"]["code"], "stripe_signature_mismatch");
+  EXPECT_EQ(client.GetJson("/v1/billing/usage")["plan"], "free") << "a forged event changes nothing";
+  auto applied = paying.Deliver(paid);
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_EQ(json::parse(applied.body)["result"], "applied");
+  EXPECT_EQ(json::parse(paying.Deliver(paid).body)["result"], "replayed");
+
+  json premium = client.GetJson("/v1/billing/usage");
+  EXPECT_EQ(premium["plan"], "premium_monthly");
+  EXPECT_EQ(premium["plan_state"], "active");
+  EXPECT_TRUE(premium["limit_minutes"].is_null());
+  EXPECT_EQ(paying.Upload("LJ001-0002.wav"), 202) << "premium records on";
+  auto again = client.SendJson("POST", "/v1/billing/checkout", R"({"plan": "premium_monthly"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(json::parse(again.body)["error"]["code"], "already_subscribed");
+  auto portal = client.SendJson("POST", "/v1/billing/portal", "");
+  ASSERT_EQ(portal.status, 200) << portal.body;
+  EXPECT_EQ(json::parse(portal.body)["url"].get<std::string>().rfind("https://billing.stripe.com/", 0), 0u);
+  EXPECT_EQ(paying.stripe().customers_created(), 1) << "one customer, reused";
+
+  std::string subscription = json::parse(paid)["data"]["object"]["subscription"];
+  ASSERT_EQ(paying.Deliver(paying.stripe().DeleteSubscription(subscription)).status, 200);
+  json canceled = client.GetJson("/v1/billing/usage");
+  EXPECT_EQ(canceled["plan"], "free");
+  EXPECT_EQ(canceled["plan_state"], "canceled");
+  EXPECT_EQ(paying.Upload("LJ001-0003.wav"), 402) << "back on the free plan, whose minutes are used";
+  json audit = client.GetJson("/v1/privacy/audit");
+  int changes = 0;
+  for (const json& entry : audit["items"]) changes += entry["action"] == "subscription_change";
+  EXPECT_EQ(changes, 2) << audit.dump();
+}
+
+TEST(Billing, CheckoutRefusesWhatItCannotSell) {
+  PayingServer paying;
+  Client& client = paying.client();
+  auto free = client.SendJson("POST", "/v1/billing/checkout", R"({"plan": "free"})");
+  EXPECT_EQ(free.status, 400);
+  EXPECT_EQ(json::parse(free.body)["error"]["code"], "unknown_plan");
+  auto nameless = client.SendJson("POST", "/v1/billing/checkout", "{}");
+  EXPECT_EQ(json::parse(nameless.body)["error"]["code"], "invalid_plan");
+  auto javascript = client.SendJson("POST", "/v1/billing/checkout",
+                                    R"json({"plan": "premium_monthly", "success_url": "javascript:alert(1)"})json");
+  EXPECT_EQ(json::parse(javascript.body)["error"]["code"], "invalid_return_url");
+  auto portal = client.SendJson("POST", "/v1/billing/portal", "");
+  EXPECT_EQ(portal.status, 409) << "nothing to manage before a subscription";
+  EXPECT_EQ(paying.stripe().checkout_sessions_created(), 0);
+
+  HttpRequest retry;
+  retry.method = "POST";
+  retry.url = "/v1/billing/checkout";
+  retry.body = R"({"plan": "premium_monthly"})";
+  retry.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", "click-1"}};
+  auto first = client.Send(retry);
+  auto second = client.Send(retry);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(json::parse(first.body)["id"], json::parse(second.body)["id"]) << "a retried click gets the same session";
+  EXPECT_EQ(paying.stripe().checkout_sessions_created(), 1);
+}
+
+TEST(Billing, WithoutStripeCheckoutSaysPaymentsAreNotTakenHere) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  Client client(server.base_url(), server.first_run_key());
+  auto checkout = client.SendJson("POST", "/v1/billing/checkout", R"({"plan": "premium_monthly"})");
+  EXPECT_EQ(checkout.status, 503);
+  EXPECT_EQ(json::parse(checkout.body)["error"]["code"], "billing_not_configured");
+  auto event = Client(server.base_url(), "").SendJson("POST", "/v1/billing/webhook", "{}");
+  EXPECT_EQ(event.status, 503);
 }
 
 }  // namespace

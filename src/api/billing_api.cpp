@@ -21,9 +21,67 @@ void BillingApi::Register(Router& router) {
   if (deps_.pricing == nullptr) return;
   router.Add("GET", "/v1/billing/plans", "The plans: price, interval, minutes of speech a day; the referral terms",
              [this](ServerRequest&) { return ServerResponse::Json(200, PricingJson(*deps_.pricing)); }, false);
-  if (deps_.meter == nullptr) return;
-  router.Add("GET", "/v1/billing/usage", "Speech today against the plan's daily allowance, bonus minutes, when it resets",
-             [this](ServerRequest& r) { return Usage(r); });
+  if (deps_.meter != nullptr) {
+    router.Add("GET", "/v1/billing/usage", "Speech today against the plan's daily allowance, bonus minutes, when it resets",
+               [this](ServerRequest& r) { return Usage(r); });
+  }
+  if (deps_.checkout != nullptr) {
+    router.Add("POST", "/v1/billing/checkout", "A Stripe Checkout page to subscribe to a paid plan ({\"plan\"}; Idempotency-Key)",
+               [this](ServerRequest& r) { return Checkout(r); });
+    router.Add("POST", "/v1/billing/portal", "A Stripe billing-portal page to change the card or plan, or cancel",
+               [this](ServerRequest& r) { return Portal(r); });
+  }
+  if (deps_.webhook != nullptr) {
+    router.Add("POST", "/v1/billing/webhook", "Stripe's events (Stripe-Signature; no API key)",
+               [this](ServerRequest& r) { return Webhook(r); }, false);
+  }
+}
+
+namespace {
+
+// The body's object (an empty body is an empty object) or a 400.
+Result<json> BodyObject(const ServerRequest& request) {
+  if (request.body.empty()) return json::object();
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return InvalidArgument("the body is not a JSON object", "invalid_json");
+  return body;
+}
+
+Result<std::optional<std::string>> OptionalText(const json& body, const char* name) {
+  auto found = body.find(name);
+  if (found == body.end() || found->is_null()) return std::optional<std::string>();
+  if (!found->is_string()) return InvalidArgument(std::string(name) + " must be text", "invalid_" + std::string(name));
+  return std::optional<std::string>(found->get<std::string>());
+}
+
+ServerResponse RedirectJson(const StripeRedirect& page) { return ServerResponse::Json(200, {{"id", page.id}, {"url", page.url}}); }
+
+}  // namespace
+
+Result<ServerResponse> BillingApi::Checkout(ServerRequest& request) {
+  ASSIGN_OR_RETURN(json body, BodyObject(request));
+  CheckoutOrder order;
+  order.tenant_id = request.tenant->id;
+  ASSIGN_OR_RETURN(auto plan, OptionalText(body, "plan"));
+  if (!plan) return InvalidArgument("name the plan to subscribe to: {\"plan\": \"premium_monthly\"}", "invalid_plan");
+  order.plan_id = *plan;
+  ASSIGN_OR_RETURN(order.success_url, OptionalText(body, "success_url"));
+  ASSIGN_OR_RETURN(order.cancel_url, OptionalText(body, "cancel_url"));
+  if (auto key = request.headers.find("idempotency-key"); key != request.headers.end()) order.idempotency_key = key->second;
+  ASSIGN_OR_RETURN(StripeRedirect page, deps_.checkout->Checkout(order));
+  return RedirectJson(page);
+}
+
+Result<ServerResponse> BillingApi::Portal(ServerRequest& request) {
+  ASSIGN_OR_RETURN(json body, BodyObject(request));
+  ASSIGN_OR_RETURN(auto return_url, OptionalText(body, "return_url"));
+  ASSIGN_OR_RETURN(StripeRedirect page, deps_.checkout->Portal(request.tenant->id, return_url));
+  return RedirectJson(page);
+}
+
+Result<ServerResponse> BillingApi::Webhook(ServerRequest& request) {
+  ASSIGN_OR_RETURN(WebhookOutcome outcome, deps_.webhook->Handle(request.body, request.Header("stripe-signature")));
+  return ServerResponse::Json(200, {{"received", true}, {"event", outcome.event_id}, {"result", outcome.result}});
 }
 
 Result<ServerResponse> BillingApi::Usage(ServerRequest& request) {

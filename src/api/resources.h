@@ -12,7 +12,9 @@
 
 #include "asr/engine_pool.h"
 #include "billing/pricing.h"
+#include "billing/checkout.h"
 #include "billing/speech_meter.h"
+#include "billing/stripe_webhook.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "digest/service.h"
@@ -48,6 +50,9 @@ struct ApiDependencies {
   // Counts speech per local day and refuses uploads beyond the plan's allowance; null: no quota
   // and no usage route.
   SpeechMeter* meter = nullptr;
+  // Stripe Checkout and the billing portal, and Stripe's events; null: those routes are not offered.
+  StripeCheckout* checkout = nullptr;
+  StripeWebhook* webhook = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store
@@ -200,7 +205,8 @@ class PrivacyApi {
 };
 
 // /v1/billing/plans: the plans and referral terms, for anyone deciding whether to sign up;
-// /v1/billing/usage: the tenant's speech today against its plan's allowance.
+// /v1/billing/usage: the tenant's speech today against its plan's allowance; checkout and portal:
+// Stripe's pages to pay and to manage it; webhook: Stripe's events (signed, no API key).
 class BillingApi {
  public:
   explicit BillingApi(const ApiDependencies& deps) : deps_(deps) {}
@@ -208,6 +214,9 @@ class BillingApi {
 
  private:
   Result<ServerResponse> Usage(ServerRequest& request);
+  Result<ServerResponse> Checkout(ServerRequest& request);
+  Result<ServerResponse> Portal(ServerRequest& request);
+  Result<ServerResponse> Webhook(ServerRequest& request);
   const ApiDependencies& deps_;
 };
 

@@ -10,8 +10,10 @@
 #include "api/api.h"
 #include "app/flags.h"
 #include "app/stop_signals.h"
-#include "billing/pricing.h"
 #include "asr/engine_pool.h"
+#include "billing/checkout.h"
+#include "billing/pricing.h"
+#include "billing/stripe_webhook.h"
 #include "core/file_util.h"
 #include "core/log.h"
 #include "crypto/api_key.h"
@@ -213,8 +215,14 @@ int ServeCommand(const Args& args) {
   CurlHttpClient telegram_http;
   OutboundGuard telegram_guard(stores.privacy, *config, &metrics);
   TelegramOutbox telegram(stores, telegram_http, TelegramOutboxOptionsFor(*config), &telegram_guard, &metrics);
+  CurlHttpClient stripe_http;
+  StripeClient stripe(stripe_http, config->stripe);
+  StripeCheckout checkout(stripe, stores.billing, *pricing, config->stripe, SystemClock::Instance());
+  StripeWebhook webhook(stripe, stores.billing, *pricing,
+                        {.secrets = WebhookSecrets(config->stripe), .grace_hours = config->stripe.grace_hours},
+                        SystemClock::Instance());
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
-           &SystemClock::Instance(), &telegram, &*pricing, &meter});
+           &SystemClock::Instance(), &telegram, &*pricing, &meter, &checkout, &webhook});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });

@@ -4,7 +4,8 @@ namespace reflexio {
 
 Entitlement EntitlementAt(const std::optional<Subscription>& subscription, const Pricing& pricing, TimePoint at) {
   Entitlement free{&pricing.FreePlan(), "free", std::nullopt};
-  if (!subscription) return free;
+  // No subscription, or only a Stripe customer made for a Checkout not yet paid.
+  if (!subscription || subscription->status.empty()) return free;
   const Subscription& s = *subscription;
   const Plan* paid = pricing.Find(s.plan_id);
   // A plan the pricing no longer lists keeps what was paid for: the most generous paid plan.

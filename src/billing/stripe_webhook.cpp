@@ -105,6 +105,9 @@ std::vector<std::string> WebhookSecrets(const StripeConfig& config) {
 }
 
 Result<WebhookOutcome> StripeWebhook::Handle(std::string_view payload, std::string_view signature_header) {
+  if (options_.secrets.empty()) {
+    return Unavailable("this server takes no Stripe events: STRIPE_WEBHOOK_SECRET is not set", "billing_not_configured");
+  }
   RETURN_IF_ERROR(VerifyStripeSignature(payload, signature_header, options_.secrets, clock_.Now()));
   ASSIGN_OR_RETURN(Event event, ParseEvent(payload));
   WebhookOutcome outcome{event.id, event.type, "", "ignored"};
