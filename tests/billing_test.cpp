@@ -228,6 +228,66 @@ TEST(Billing, CheckoutRefusesWhatItCannotSell) {
   EXPECT_EQ(paying.stripe().checkout_sessions_created(), 1);
 }
 
+std::string LastLine(const std::string& text) {
+  std::string trimmed = text.substr(0, text.find_last_not_of('\n') + 1);
+  return trimmed.substr(trimmed.find_last_of('\n') + 1);
+}
+
+TEST(Billing, ANewTenantSignsUpWithAFriendsCodeAndTheOperatorSeesTheFigures) {
+  TempDir dir;
+  ServerProcess server(dir / "data", {{"REFLEXIO_SIGNUP", "open"}});
+  Client referrer(server.base_url(), server.first_run_key());
+  Client anyone(server.base_url(), "");
+  std::string code = referrer.GetJson("/v1/referrals")["code"];
+
+  auto unknown = anyone.SendJson("POST", "/v1/signup", R"({"referral_code": "NOSUCH99"})");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_EQ(json::parse(unknown.body)["error"]["code"], "referral_code_not_found");
+  auto signed_up = anyone.SendJson("POST", "/v1/signup", json{{"referral_code", code}}.dump());
+  ASSERT_EQ(signed_up.status, 201) << signed_up.body;
+  json account = json::parse(signed_up.body);
+  Client newcomer(server.base_url(), account["api_key"]);
+  EXPECT_EQ(newcomer.GetJson("/v1/billing/usage")["plan"], "free") << "the new key works";
+  EXPECT_NE(account["referral_code"], code) << "and has its own code";
+  auto again = newcomer.SendJson("POST", "/v1/referrals/redeem", json{{"code", code}}.dump());
+  EXPECT_EQ(json::parse(again.body)["error"]["code"], "already_redeemed");
+  auto own = referrer.SendJson("POST", "/v1/referrals/redeem", json{{"code", code}}.dump());
+  EXPECT_EQ(json::parse(own.body)["error"]["code"], "own_referral_code");
+  json progress = referrer.GetJson("/v1/referrals");
+  EXPECT_EQ(progress["invites_redeemed"], 1);
+  EXPECT_EQ(progress["invites_counted"], 0) << "not before the newcomer has spoken five minutes";
+  EXPECT_EQ(progress["invites_required"], 3);
+  EXPECT_EQ(progress["bonus_applied"], false);
+
+  std::string out, err;
+  ASSERT_EQ(server.RunCommand({"keys", "create", "--operator"}, &out, &err), 0) << err;
+  Client operator_(server.base_url(), LastLine(out));
+  json stats = operator_.GetJson("/v1/admin/billing/stats");
+  EXPECT_EQ(stats["tenants_created"], 2) << "the first-run tenant and the newcomer; the refused sign-up left none";
+  EXPECT_EQ(stats["referrals_redeemed"], 1);
+  EXPECT_EQ(stats["referrals_counted"], 0);
+  EXPECT_EQ(stats["converted"], 0);
+  EXPECT_EQ(stats["conversion_rate"], 0.0);
+  EXPECT_EQ(stats["referral_activation_rate"], 0.0);
+  auto tenant_key = referrer.Get("/v1/admin/billing/stats");
+  EXPECT_EQ(tenant_key.status, 403) << "a tenant's key is not the operator's";
+  EXPECT_EQ(json::parse(tenant_key.body)["error"]["code"], "operator_key_required");
+  EXPECT_EQ(anyone.Get("/v1/admin/billing/stats").status, 401);
+  EXPECT_EQ(Client(server.base_url(), LastLine(out)).Get("/v1/recordings").status, 401)
+      << "and an operator key reaches no tenant's data";
+  EXPECT_NE(anyone.Get("/metrics/prometheus").body.find(
+                "reflexio_billing_figures{figure=\"referrals_redeemed\",window=\"30d\"} 1"),
+            std::string::npos);
+}
+
+TEST(Billing, APersonalServerTakesNoSignUps) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  auto closed = Client(server.base_url(), "").SendJson("POST", "/v1/signup", "{}");
+  EXPECT_EQ(closed.status, 403);
+  EXPECT_EQ(json::parse(closed.body)["error"]["code"], "signup_closed");
+}
+
 TEST(Billing, WithoutStripeCheckoutSaysPaymentsAreNotTakenHere) {
   TempDir dir;
   ServerProcess server(dir / "data");

@@ -46,4 +46,31 @@ CREATE TABLE bonus_grants (
   PRIMARY KEY (tenant_id, reason)
 );
 
+-- Keys of the operator (admin routes), never of a tenant; only their SHA-256 is kept.
+CREATE TABLE operator_keys (
+  id          TEXT PRIMARY KEY,
+  key_hash    TEXT NOT NULL UNIQUE,
+  prefix      TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  revoked_at  TEXT
+);
+
 CREATE INDEX recordings_by_receipt ON recordings (tenant_id, received_at);
+
+-- Referrals, twin of PostgreSQL's 0007 and 0016: one code per tenant; a redemption is its
+-- redeemer's row (one code per new tenant) naming the referrer, counted once the redeemer has
+-- spoken enough.
+CREATE TABLE referral_codes (
+  tenant_id   TEXT NOT NULL UNIQUE REFERENCES tenants(id),
+  code        TEXT PRIMARY KEY,
+  created_at  TEXT NOT NULL
+);
+CREATE TABLE referral_redemptions (
+  tenant_id    TEXT PRIMARY KEY REFERENCES tenants(id),
+  code         TEXT NOT NULL REFERENCES referral_codes(code),
+  referrer_id  TEXT NOT NULL REFERENCES tenants(id),
+  redeemed_at  TEXT NOT NULL,
+  counted_at   TEXT,
+  CHECK (referrer_id <> tenant_id)
+);
+CREATE INDEX referral_redemptions_by_referrer ON referral_redemptions (referrer_id);

@@ -7,7 +7,7 @@ namespace reflexio {
 Api::Api(ApiDependencies deps)
     : deps_(std::move(deps)),
       system_(HealthDependencies{deps_.stores.jobs, deps_.blobs, deps_.config, deps_.metrics, deps_.engines,
-                                 &deps_.stores.outbox, deps_.clock}),
+                                 &deps_.stores.outbox, deps_.clock, &deps_.stores.billing}),
       recordings_(deps_),
       search_(deps_),
       episodes_(deps_),
@@ -16,7 +16,9 @@ Api::Api(ApiDependencies deps)
       digests_(deps_),
       settings_(deps_),
       privacy_(deps_),
-      billing_(deps_) {}
+      billing_(deps_),
+      accounts_(deps_),
+      admin_(deps_) {}
 
 // In the order GET / lists them.
 void Api::RegisterRoutes(Router& router) {
@@ -30,6 +32,20 @@ void Api::RegisterRoutes(Router& router) {
   settings_.Register(router);
   privacy_.Register(router);
   billing_.Register(router);
+  accounts_.Register(router);
+  admin_.Register(router);
+}
+
+Status Api::AuthenticateOperator(const std::string& key) {
+  auto bad = Status(ErrorCode::kUnauthenticated, "invalid_api_key", "the key is not valid");
+  if (!LooksLikeApiKey(key)) return bad;
+  std::string hash = HashApiKey(key);
+  ASSIGN_OR_RETURN(bool is_operator, deps_.stores.tenants.IsOperatorKeyHash(hash));
+  if (is_operator) return Status::Ok();
+  ASSIGN_OR_RETURN(auto tenant, deps_.stores.tenants.TenantForKeyHash(hash));
+  if (!tenant) return bad;
+  return Status(ErrorCode::kPermissionDenied, "operator_key_required",
+                "this is a tenant's key; admin routes take an operator key (reflexio keys create --operator)");
 }
 
 Result<Tenant> Api::Authenticate(const std::string& key) {

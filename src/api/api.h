@@ -1,5 +1,5 @@
 // Api: every resource of the HTTP API (api/resources.h) on one Router, and the authentication
-// that turns a bearer key into its tenant.
+// that turns a bearer key into its tenant, or admits an operator key to the admin routes.
 //
 // Api owns the dependencies it is given (the parts they refer to must outlive it) and the
 // resources that serve from them. Register before the server starts; afterwards everything is
@@ -17,6 +17,7 @@ class Api {
   explicit Api(ApiDependencies deps);
   void RegisterRoutes(Router& router);
   Result<Tenant> Authenticate(const std::string& key);
+  Status AuthenticateOperator(const std::string& key);
 
  private:
   ApiDependencies deps_;
@@ -30,6 +31,8 @@ class Api {
   SettingsApi settings_;
   PrivacyApi privacy_;
   BillingApi billing_;
+  AccountsApi accounts_;
+  AdminApi admin_;
 };
 
 }  // namespace reflexio

@@ -12,6 +12,7 @@
 
 #include "asr/engine_pool.h"
 #include "billing/pricing.h"
+#include "billing/referrals.h"
 #include "billing/checkout.h"
 #include "billing/speech_meter.h"
 #include "billing/stripe_webhook.h"
@@ -53,6 +54,8 @@ struct ApiDependencies {
   // Stripe Checkout and the billing portal, and Stripe's events; null: those routes are not offered.
   StripeCheckout* checkout = nullptr;
   StripeWebhook* webhook = nullptr;
+  // Referral codes and their bonus; null: no referral routes and sign-up takes no code.
+  ReferralProgram* referrals = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store
@@ -66,6 +69,8 @@ struct HealthDependencies {
   const EnginePool* engines = nullptr;
   DeliveryOutbox* outbox = nullptr;
   const Clock* clock = &SystemClock::Instance();
+  // Conversion figures of the last 30 days, as metrics; null: not reported.
+  BillingLedger* billing = nullptr;
 };
 
 // GET / (the endpoints), /health (503 when degraded), /metrics/prometheus, /v1/openapi.json (api/openapi.h). Unauthenticated.
@@ -217,6 +222,31 @@ class BillingApi {
   Result<ServerResponse> Checkout(ServerRequest& request);
   Result<ServerResponse> Portal(ServerRequest& request);
   Result<ServerResponse> Webhook(ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// /v1/signup (REFLEXIO_SIGNUP=open): a new tenant and its first API key, optionally with a
+// friend's referral code; /v1/referrals: the tenant's own code and its progress, and redeeming one.
+class AccountsApi {
+ public:
+  explicit AccountsApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> Signup(ServerRequest& request);
+  Result<ServerResponse> Referrals(ServerRequest& request);
+  Result<ServerResponse> Redeem(ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// /v1/admin/…: the operator's routes, under an operator key (never a tenant's).
+class AdminApi {
+ public:
+  explicit AdminApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> BillingStats(ServerRequest& request);
   const ApiDependencies& deps_;
 };
 

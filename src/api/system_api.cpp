@@ -37,7 +37,9 @@ ServerResponse SystemApi::Index(const Router& router) {
   json endpoints = json::array();
   for (const Route& route : router.routes()) {
     endpoints.push_back({{"method", route.method}, {"path", route.pattern}, {"summary", route.summary},
-                         {"auth", route.authenticated ? "bearer" : "none"}});
+                         {"auth", route.access == Access::kOpen     ? "none"
+                                  : route.access == Access::kTenant ? "bearer"
+                                                                    : "operator"}});
   }
   return ServerResponse::Json(200, {{"service", "reflexio"}, {"version", kReflexioVersion}, {"endpoints", endpoints}});
 }
@@ -104,6 +106,12 @@ ServerResponse SystemApi::PrometheusMetrics() {
     if (auto deliveries = RecentDeliveryStats(*deps_.outbox, *deps_.clock); deliveries.ok()) {
       deps_.metrics.SetDigestDeliveryBacklog(static_cast<double>(deliveries->pending),
                                              static_cast<double>(deliveries->failed));
+    }
+  }
+  if (deps_.billing != nullptr) {
+    TimePoint now = deps_.clock->Now();
+    if (auto stats = deps_.billing->GetConversionStats(AddSeconds(now, -30 * 86400.0), now, now); stats.ok()) {
+      for (const auto& [figure, value] : stats->Named()) deps_.metrics.SetBillingFigure(figure, "30d", static_cast<double>(value));
     }
   }
   if (auto free_bytes = FreeDiskBytes(deps_.config.data_dir); free_bytes.ok()) {

@@ -5,6 +5,7 @@
 
 #include "app/flags.h"
 #include "core/file_util.h"
+#include "core/log.h"
 #include "crypto/api_key.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
@@ -89,9 +90,11 @@ int RotateMasterKey(const Args& args) {
 int KeysCommand(const Args& args) {
   const std::string usage =
       "usage: reflexio keys create --tenant NAME [--data-dir DIR]\n"
+      "       reflexio keys create --operator [--data-dir DIR]\n"
       "       reflexio keys rotate [--new-key-file PATH] [--data-dir DIR]\n\n"
-      "create: creates the tenant if it does not exist and prints a new API key, alone on the last line.\n"
-      "Only the key's SHA-256 is stored: it cannot be shown again.\n"
+      "create: creates the tenant if it does not exist and prints a new API key, alone on the last line;\n"
+      "with --operator, a key for the admin routes (/v1/admin/…), which reaches no tenant's data and\n"
+      "which no tenant's key replaces. Only the key's SHA-256 is stored: it cannot be shown again.\n"
       "rotate: replaces the master key that wraps every tenant's data key (see keys rotate --help).";
   if (!args.empty() && args[0] == "rotate") return RotateMasterKey(args);
   if (args.empty() || args[0] != "create") {
@@ -99,21 +102,33 @@ int KeysCommand(const Args& args) {
       std::cout << usage << "\n";
       return 0;
     }
-    return Fail("usage: reflexio keys create --tenant NAME | keys rotate (see reflexio keys --help)", 2);
+    return Fail("usage: reflexio keys create --tenant NAME | --operator, keys rotate (see reflexio keys --help)", 2);
   }
   CommonFlags flags;
   std::string tenant_name;
+  bool for_operator = false;
   po::options_description options("options");
-  options.add_options()("tenant", po::value(&tenant_name)->required()->value_name("NAME"), "tenant to create a key for");
+  options.add_options()
+      ("tenant", po::value(&tenant_name)->value_name("NAME"), "tenant to create a key for")
+      ("operator", po::bool_switch(&for_operator), "create an operator key for the admin routes instead");
   AddCommonFlags(options, flags, false);
   int exit_code = 0;
   auto vars = ParseFlags(Args(args.begin() + 1, args.end()), usage, options, nullptr, exit_code);
   if (!vars) return exit_code;
-  if (tenant_name.empty() || tenant_name.size() > 100) return Fail("--tenant must be 1 to 100 characters", 2);
+  if (for_operator == !tenant_name.empty()) return Fail("give either --tenant NAME or --operator", 2);
+  if (!for_operator && tenant_name.size() > 100) return Fail("--tenant must be 1 to 100 characters", 2);
   auto config = LoadConfigWithFlags(flags);
   if (!config.ok()) return Fail(config.status().message());
   auto db = OpenDatabase(*config);
   if (!db.ok()) return Fail(db.status().message());
+  if (for_operator) {
+    std::string key = GenerateApiKey();
+    Status added = (*db)->AddOperatorKey(HashApiKey(key), ApiKeyDisplayPrefix(key));
+    if (!added.ok()) return Fail(added.message());
+    LOG_INFO("operator key " << ApiKeyDisplayPrefix(key) << "… created");
+    std::cout << "New operator key (admin routes only). It is shown only once:\n" << key << "\n";
+    return 0;
+  }
   auto tenant = (*db)->EnsureTenant(tenant_name);
   if (!tenant.ok()) return Fail(tenant.status().message());
   std::string key = GenerateApiKey();

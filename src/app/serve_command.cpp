@@ -191,8 +191,9 @@ int ServeCommand(const Args& args) {
   }
 
   Metrics metrics;
+  ReferralProgram referrals(stores.referrals, stores.billing, stores.privacy, *pricing, SystemClock::Instance());
   SpeechMeter meter(stores.billing, stores.privacy, *pricing, SpeechMeterOptionsFor(*config), SystemClock::Instance(),
-                    metrics);
+                    metrics, &referrals);
   ProcessingStack processing;
   std::unique_ptr<LeaderLock> scheduler_lock;
   std::unique_ptr<Scheduler> scheduler;
@@ -222,10 +223,11 @@ int ServeCommand(const Args& args) {
                         {.secrets = WebhookSecrets(config->stripe), .grace_hours = config->stripe.grace_hours},
                         SystemClock::Instance());
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
-           &SystemClock::Instance(), &telegram, &*pricing, &meter, &checkout, &webhook});
+           &SystemClock::Instance(), &telegram, &*pricing, &meter, &checkout, &webhook, &referrals});
   Router router;
   api.RegisterRoutes(router);
-  HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });
+  HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },
+                    [&api](const std::string& key) { return api.AuthenticateOperator(key); });
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   std::string base_url = "http://" + config->host + ":" + std::to_string(*port);
@@ -310,8 +312,10 @@ int WorkerCommand(const Args& args) {
   auto pricing = LoadPricing(*config);
   if (!pricing.ok()) return Fail(pricing.status().message());
   Metrics metrics;
-  SpeechMeter meter(run->storage.stores().billing, run->storage.stores().privacy, *pricing,
-                    SpeechMeterOptionsFor(*config), SystemClock::Instance(), metrics);
+  const Stores& stores = run->storage.stores();
+  ReferralProgram referrals(stores.referrals, stores.billing, stores.privacy, *pricing, SystemClock::Instance());
+  SpeechMeter meter(stores.billing, stores.privacy, *pricing, SpeechMeterOptionsFor(*config), SystemClock::Instance(),
+                    metrics, &referrals);
   auto factory = MakeEngineFactory(*config);
   if (!factory.ok()) return Fail(factory.status().message());
   auto processing = StartProcessing(*config, run->storage.stores(), *blobs, metrics, *factory, &meter);

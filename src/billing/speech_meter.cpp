@@ -52,8 +52,11 @@ Status SpeechMeter::ChargeFinished(const std::string& tenant_id) {
       const SpeechCharge& c = outcome.charge;
       metrics_.CountChargedSpeech(entitlement.plan->id, c.speech_s - c.bonus_s - c.over_s, c.bonus_s, c.over_s);
     }
-    if (static_cast<int>(recordings.size()) < kChargeBatch) return Status::Ok();
+    if (static_cast<int>(recordings.size()) < kChargeBatch) break;
   }
+  // Every pass, not only one that charged: a count a stopped process missed is made up here.
+  if (referrals_ != nullptr) return referrals_->OnSpeechCharged(tenant_id);
+  return Status::Ok();
 }
 
 Result<SpeechUsage> SpeechMeter::Usage(const std::string& tenant_id) {

@@ -18,6 +18,7 @@
 
 #include "billing/entitlement.h"
 #include "billing/pricing.h"
+#include "billing/referrals.h"
 #include "core/metrics.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -46,10 +47,11 @@ class SpeechMeter {
     bool enforce = true;
     std::string default_time_zone = "UTC";  // for tenants that set none
   };
+  // `referrals` (may be null) hears of every tenant whose speech was charged.
   SpeechMeter(BillingLedger& ledger, PrivacyLedger& settings, const Pricing& pricing, Options options,
-              const Clock& clock, Metrics& metrics)
+              const Clock& clock, Metrics& metrics, ReferralProgram* referrals = nullptr)
       : ledger_(ledger), settings_(settings), pricing_(pricing), options_(std::move(options)), clock_(clock),
-        metrics_(metrics) {}
+        metrics_(metrics), referrals_(referrals) {}
 
   // Charges the tenant's transcribed recordings not charged yet.
   Status ChargeFinished(const std::string& tenant_id);
@@ -67,6 +69,7 @@ class SpeechMeter {
   const Options options_;
   const Clock& clock_;
   Metrics& metrics_;
+  ReferralProgram* const referrals_;
 };
 
 }  // namespace reflexio

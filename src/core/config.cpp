@@ -251,6 +251,7 @@ const std::vector<Setting>& Settings() {
       Text("server.public_url", "REFLEXIO_PUBLIC_URL", At(&Config::stripe, &StripeConfig::public_url)),
       Text("billing.pricing_file", "REFLEXIO_PRICING_FILE", At(&Config::pricing_file)),
       Switch("billing.quota", "REFLEXIO_QUOTA", At(&Config::quota)),
+      OneOf("billing.signup", "REFLEXIO_SIGNUP", At(&Config::signup), {"closed", "open"}),
       OneOf("log.level", "REFLEXIO_LOG_LEVEL", At(&Config::log_level), {"debug", "info", "warn", "warning", "error"}),
       OneOf("log.format", "REFLEXIO_LOG_FORMAT", At(&Config::log_format), {"text", "json"}),
   };

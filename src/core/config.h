@@ -141,6 +141,9 @@ struct Config {
   // Whether the plans' daily speech allowance is enforced (402 at upload): on for a hosted
   // service, off for a personal server, where speech is still counted and shown.
   bool quota = false;
+  // "open": anyone may create an account (POST /v1/signup); "closed" (a personal server): only
+  // the operator makes tenants (reflexio keys create).
+  std::string signup = "closed";
   int opus_bitrate = 16000;
   // logging
   std::string log_level = "info";

@@ -42,7 +42,11 @@ Metrics::Metrics()
                                   .Register(*registry_)),
       quota_refusals_(BuildCounter().Name("reflexio_billing_quota_refusals_total")
                           .Help("Uploads refused with 402 because the day's speech allowance was used, by plan")
-                          .Register(*registry_)) {}
+                          .Register(*registry_)),
+      billing_figures_(BuildGauge().Name("reflexio_billing_figures")
+                           .Help("Conversion figures over a window: tenants_created, converted, premium_started, "
+                                 "paying_now, referrals_redeemed, referrals_counted, referral_bonuses")
+                           .Register(*registry_)) {}
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
   Labels labels{{"route", route}, {"method", method}, {"status", std::to_string(status)}};
@@ -75,6 +79,9 @@ void Metrics::CountChargedSpeech(const std::string& plan, double within_s, doubl
   charged_speech_seconds_.Add({{"plan", plan}, {"part", "within"}}).Increment(within_s);
   charged_speech_seconds_.Add({{"plan", plan}, {"part", "bonus"}}).Increment(bonus_s);
   charged_speech_seconds_.Add({{"plan", plan}, {"part", "over"}}).Increment(over_s);
+}
+void Metrics::SetBillingFigure(const std::string& figure, const std::string& window, double value) {
+  billing_figures_.Add({{"figure", figure}, {"window", window}}).Set(value);
 }
 void Metrics::CountQuotaRefusal(const std::string& plan) { quota_refusals_.Add({{"plan", plan}}).Increment(); }
 void Metrics::CountDigestDelivery(const std::string& outcome) {

@@ -40,6 +40,8 @@ class Metrics {
   // Speech charged to a plan's tenants: within the day's allowance, drawn from bonus, over it.
   void CountChargedSpeech(const std::string& plan, double within_s, double bonus_s, double over_s);
   void CountQuotaRefusal(const std::string& plan);
+  // The operator's conversion figures (storage: GetConversionStats) over the last `window`.
+  void SetBillingFigure(const std::string& figure, const std::string& window, double value);
 
   // Text exposition format 0.0.4.
   std::string Serialize() const;
@@ -67,6 +69,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& disk_bytes_;
   prometheus::Family<prometheus::Counter>& charged_speech_seconds_;
   prometheus::Family<prometheus::Counter>& quota_refusals_;
+  prometheus::Family<prometheus::Gauge>& billing_figures_;
 };
 
 }  // namespace reflexio

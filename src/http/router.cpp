@@ -59,11 +59,16 @@ void Router::Add(Route route) { routes_.push_back(std::move(route)); }
 
 void Router::Add(std::string method, std::string pattern, std::string summary,
                  Handler handler, bool authenticated) {
+  Add(std::move(method), std::move(pattern), std::move(summary), std::move(handler),
+      authenticated ? Access::kTenant : Access::kOpen);
+}
+
+void Router::Add(std::string method, std::string pattern, std::string summary, Handler handler, Access access) {
   Route route;
   route.method = std::move(method);
   route.pattern = std::move(pattern);
   route.summary = std::move(summary);
-  route.authenticated = authenticated;
+  route.access = access;
   route.handler = std::move(handler);
   Add(std::move(route));
 }

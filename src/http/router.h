@@ -59,11 +59,15 @@ class BodySink {
 
 using Handler = std::function<Result<ServerResponse>(ServerRequest&)>;
 
+// Who may call a route: anyone; a tenant, by its API key (the request then carries the tenant);
+// or the operator, by an operator key (never a tenant's).
+enum class Access { kOpen, kTenant, kOperator };
+
 struct Route {
   std::string method;
   std::string pattern;
   std::string summary;
-  bool authenticated = true;
+  Access access = Access::kTenant;
   // Runs after authentication and before the body is read (e.g. Content-Type checks).
   std::function<Status(const ServerRequest&)> before_body;
   Handler handler;
@@ -76,9 +80,10 @@ struct Route {
 class Router {
  public:
   void Add(Route route);
-  // The common case: a route with only a handler (authenticated unless said otherwise).
+  // The common case: a route with only a handler (a tenant's unless said otherwise).
   void Add(std::string method, std::string pattern, std::string summary,
            Handler handler, bool authenticated = true);
+  void Add(std::string method, std::string pattern, std::string summary, Handler handler, Access access);
 
   struct Match {
     const Route* route = nullptr;

@@ -80,8 +80,8 @@ std::vector<LogField> RequestLogFields(const Exchange& exchange, int status, dou
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const Config& c, const Router& r, Metrics& m, Authenticator a)
-      : config(c), router(r), metrics(m), authenticate(std::move(a)), acceptor(io),
+  Impl(const Config& c, const Router& r, Metrics& m, Authenticator a, OperatorAuthenticator o)
+      : config(c), router(r), metrics(m), authenticate(std::move(a)), authenticate_operator(std::move(o)), acceptor(io),
         handler_pool(static_cast<size_t>(std::max(1, c.handler_threads))),
         upload_pool(c.upload_check_threads > 0 ? static_cast<size_t>(c.upload_check_threads)
                                                : std::max(1u, std::thread::hardware_concurrency())) {}
@@ -108,6 +108,7 @@ struct HttpServer::Impl {
   const Router& router;
   Metrics& metrics;
   Authenticator authenticate;
+  OperatorAuthenticator authenticate_operator;
   asio::io_context io;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
@@ -118,8 +119,9 @@ struct HttpServer::Impl {
   asio::thread_pool upload_pool;
 };
 
-HttpServer::HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate)
-    : impl_(std::make_unique<Impl>(config, router, metrics, std::move(authenticate))) {}
+HttpServer::HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate,
+                       OperatorAuthenticator authenticate_operator)
+    : impl_(std::make_unique<Impl>(config, router, metrics, std::move(authenticate), std::move(authenticate_operator))) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -296,7 +298,7 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
       std::unique_ptr<BodySink> sink;
       Status admitted;
       const Route& route = *exchange.route;
-      if (route.authenticated || route.before_body || route.streams_body()) {
+      if (route.access != Access::kOpen || route.before_body || route.streams_body()) {
         co_await OnPool(handler_pool, [&] { admitted = Admit(exchange, sink); });
       } else {
         admitted = Admit(exchange, sink);  // only the size limit: nothing that blocks
@@ -364,13 +366,19 @@ bool HttpServer::Impl::Match(Exchange& exchange) {
 Status HttpServer::Impl::Admit(Exchange& exchange, std::unique_ptr<BodySink>& sink) {
   ServerRequest& request = exchange.request;
   const Route& route = *exchange.route;
-  if (route.authenticated) {
+  if (route.access != Access::kOpen) {
     std::string auth = request.Header("authorization");
     if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
       return Status(ErrorCode::kUnauthenticated, "missing_api_key",
                     "send your API key as 'Authorization: Bearer <key>' (create one with reflexio keys create)");
     }
-    ASSIGN_OR_RETURN(request.tenant, authenticate(auth.substr(7)));
+    if (route.access == Access::kTenant) {
+      ASSIGN_OR_RETURN(request.tenant, authenticate(auth.substr(7)));
+    } else if (!authenticate_operator) {
+      return Status(ErrorCode::kPermissionDenied, "operator_key_required", "this server has no operator routes");
+    } else {
+      RETURN_IF_ERROR(authenticate_operator(auth.substr(7)));
+    }
   }
   if (route.before_body) RETURN_IF_ERROR(route.before_body(request));
   if (route.streams_body()) {

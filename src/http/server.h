@@ -29,10 +29,14 @@ namespace reflexio {
 
 // Resolves "Authorization: Bearer <key>" to a tenant, or an Unauthenticated status.
 using Authenticator = std::function<Result<Tenant>(const std::string& bearer_key)>;
+// Ok for an operator key; kPermissionDenied for a tenant's key, kUnauthenticated for any other.
+using OperatorAuthenticator = std::function<Status(const std::string& bearer_key)>;
 
 class HttpServer {
  public:
-  HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate);
+  // Without `authenticate_operator`, operator routes refuse every key (403).
+  HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate,
+             OperatorAuthenticator authenticate_operator = nullptr);
   ~HttpServer();
 
   // Binds and starts serving; returns the bound port (useful with port 0).

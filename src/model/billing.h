@@ -3,8 +3,11 @@
 // Plain values; copy freely across threads.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/time.h"
 
@@ -69,6 +72,40 @@ struct BonusBalance {
   double granted_s = 0;
   double drawn_s = 0;
   double left_s() const { return granted_s > drawn_s ? granted_s - drawn_s : 0; }
+};
+
+// A new tenant's use of another's referral code. It belongs to the tenant who redeemed it (each
+// redeems at most one code) and counts for the referrer once that tenant has spoken enough.
+struct ReferralRedemption {
+  std::string tenant_id;  // who redeemed it
+  std::string code;
+  std::string referrer_id;
+  TimePoint redeemed_at{};
+  std::optional<TimePoint> counted_at;
+};
+
+struct ReferralCounts {
+  int64_t redeemed = 0;
+  int64_t counted = 0;
+};
+
+// The operator's figures over a window [from, to): from recorded rows, never estimates.
+struct ConversionStats {
+  int64_t tenants_created = 0;    // in the window
+  int64_t converted = 0;          // of those, tenants that completed a Checkout (by now)
+  int64_t premium_started = 0;    // tenants whose first completed Checkout fell in the window
+  int64_t paying_now = 0;         // subscriptions active, or past due within grace, at `now`
+  int64_t referrals_redeemed = 0;  // redemptions made in the window
+  int64_t referrals_counted = 0;   // of those, counted (the new tenant spoke enough) by now
+  int64_t referral_bonuses = 0;    // bonuses granted in the window
+
+  // Each figure by the name the API and the metrics give it.
+  std::vector<std::pair<std::string, int64_t>> Named() const {
+    return {{"tenants_created", tenants_created},       {"converted", converted},
+            {"premium_started", premium_started},       {"paying_now", paying_now},
+            {"referrals_redeemed", referrals_redeemed}, {"referrals_counted", referrals_counted},
+            {"referral_bonuses", referral_bonuses}};
+  }
 };
 
 }  // namespace reflexio

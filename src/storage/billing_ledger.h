@@ -45,6 +45,8 @@ class BillingLedger {
   // `charge` names tenant, recording, day, speech_s and allowance_s; the stored charge is returned.
   virtual Result<ChargeOutcome> ChargeSpeech(const SpeechCharge& charge) = 0;
   virtual Result<SpeechDay> GetSpeechDay(const std::string& tenant_id, const std::string& day) = 0;
+  // Every charge of the tenant's, in seconds of speech.
+  virtual Result<double> GetSpeechTotal(const std::string& tenant_id) = 0;
   // Transcribed recordings received since `received_since` whose speech is not charged yet, oldest
   // first (so a crash between a transcript and its charge is repaired by the next charging pass).
   virtual Result<std::vector<Recording>> ListUnchargedRecordings(const std::string& tenant_id,
@@ -53,6 +55,9 @@ class BillingLedger {
   // False when the tenant already has a grant for `grant.reason`.
   virtual Result<bool> GrantBonus(const BonusGrant& grant) = 0;
   virtual Result<BonusBalance> GetBonusBalance(const std::string& tenant_id) = 0;
+
+  // Across tenants, counts only: the operator's conversion figures.
+  virtual Result<ConversionStats> GetConversionStats(TimePoint from, TimePoint to, TimePoint now) = 0;
 };
 
 }  // namespace reflexio

@@ -163,5 +163,71 @@ TEST_P(BillingLedgerTest, ASubscriptionIsStoredWholeForItsTenantOnly) {
   EXPECT_FALSE(db_->GetSubscription(bob_.id)->has_value());
 }
 
+// A scripted population, every figure checkable by hand: the window is [t0+1000 s, t0+2000 s).
+TEST_P(BillingLedgerTest, ConversionFiguresCountWhatWasRecordedInTheWindow) {
+  double t0 = clock_.seconds();  // alice and bob were created at t0, before the window
+  auto at = [&](double offset) { clock_.Advance(t0 + offset - clock_.seconds()); return clock_.Now(); };
+  auto subscription = [&](const Tenant& t, const std::string& status, double period_end, std::optional<double> grace) {
+    Subscription s{t.id, "premium_monthly", status, "cus_" + t.name, "sub_" + t.name,
+                   FromUnixSeconds(t0 + period_end), false, std::nullopt, clock_.Now(), {}};
+    if (grace) s.grace_until = FromUnixSeconds(t0 + *grace);
+    return s;
+  };
+  auto event = [&](const Tenant& t, const std::string& id, const std::string& type, double created) {
+    return StripeEventRecord{t.id, id, type, FromUnixSeconds(t0 + created)};
+  };
+  at(1000);
+  Tenant n1 = db_->EnsureTenant("n1").value(), n2 = db_->EnsureTenant("n2").value(), n3 = db_->EnsureTenant("n3").value();
+  ASSERT_EQ(*db_->EnsureReferralCode(bob_.id, "BOBCODE1"), "BOBCODE1");
+  ASSERT_TRUE(*db_->AddRedemption({n1.id, "BOBCODE1", bob_.id, {}, std::nullopt}));
+  ASSERT_TRUE(*db_->AddRedemption({n3.id, "BOBCODE1", bob_.id, {}, std::nullopt}));
+  at(1100);
+  ASSERT_TRUE(*db_->CountRedemption(n1.id));
+  ASSERT_TRUE(*db_->ApplyStripeEvent(event(n1, "evt_1", "checkout.session.completed", 1100),
+                                     subscription(n1, "past_due", 1500, 2600), std::nullopt));
+  at(1200);
+  ASSERT_TRUE(*db_->GrantBonus({bob_.id, "referral_bonus", 6000, {}}));
+  ASSERT_TRUE(*db_->GrantBonus({alice_.id, "apology", 600, {}}));
+  at(1500);
+  ASSERT_TRUE(*db_->ApplyStripeEvent(event(alice_, "evt_2", "checkout.session.completed", 1500),
+                                     subscription(alice_, "active", 1e6, std::nullopt), std::nullopt));
+  ASSERT_TRUE(*db_->ApplyStripeEvent(event(alice_, "evt_3", "invoice.paid", 1600),
+                                     subscription(alice_, "active", 1e6, std::nullopt), std::nullopt));
+  at(2500);
+  Tenant late = db_->EnsureTenant("late").value();
+  ASSERT_TRUE(*db_->AddRedemption({late.id, "BOBCODE1", bob_.id, {}, std::nullopt}));
+  at(3000);
+  ASSERT_TRUE(*db_->ApplyStripeEvent(event(n2, "evt_4", "checkout.session.completed", 3000),
+                                     subscription(n2, "canceled", 5000, std::nullopt), std::nullopt));
+
+  auto stats = db_->GetConversionStats(FromUnixSeconds(t0 + 1000), FromUnixSeconds(t0 + 2000), clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->tenants_created, 3) << "n1, n2, n3";
+  EXPECT_EQ(stats->converted, 2) << "n1 in the window, n2 after it; not alice, created before";
+  EXPECT_EQ(stats->premium_started, 2) << "n1 and alice; n2 started after the window";
+  EXPECT_EQ(stats->paying_now, 1) << "alice; n1's grace ended, n2 canceled";
+  EXPECT_EQ(stats->referrals_redeemed, 2) << "n1 and n3; late's came after the window";
+  EXPECT_EQ(stats->referrals_counted, 1);
+  EXPECT_EQ(stats->referral_bonuses, 1) << "bob's; an apology is not a referral bonus";
+  auto empty = db_->GetConversionStats(FromUnixSeconds(t0 + 5000), FromUnixSeconds(t0 + 6000), clock_.Now());
+  EXPECT_EQ(empty->tenants_created + empty->converted + empty->referrals_redeemed, 0);
+}
+
+TEST_P(BillingLedgerTest, ReferralCodesAreOnePerTenantAndUniqueAcrossTenants) {
+  ASSERT_EQ(*db_->EnsureReferralCode(alice_.id, "ALICE001"), "ALICE001");
+  EXPECT_EQ(*db_->EnsureReferralCode(alice_.id, "OTHER002"), "ALICE001") << "the first code stays";
+  EXPECT_EQ(db_->EnsureReferralCode(bob_.id, "ALICE001").status().reason(), "referral_code_taken");
+  EXPECT_EQ(**db_->ReferrerOfCode("ALICE001"), alice_.id);
+  EXPECT_FALSE(db_->ReferrerOfCode("NOBODY00")->has_value());
+  EXPECT_FALSE(db_->AddRedemption({alice_.id, "ALICE001", alice_.id, {}, std::nullopt}).ok()) << "never one's own";
+  ASSERT_TRUE(*db_->AddRedemption({bob_.id, "ALICE001", alice_.id, {}, std::nullopt}));
+  EXPECT_FALSE(*db_->AddRedemption({bob_.id, "ALICE001", alice_.id, {}, std::nullopt})) << "one per tenant";
+  EXPECT_TRUE(*db_->CountRedemption(bob_.id));
+  EXPECT_FALSE(*db_->CountRedemption(bob_.id)) << "counted once";
+  ReferralCounts counts = *db_->GetReferralCounts(alice_.id);
+  EXPECT_EQ(counts.redeemed, 1);
+  EXPECT_EQ(counts.counted, 1);
+}
+
 }  // namespace
 }  // namespace reflexio

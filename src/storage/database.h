@@ -18,6 +18,7 @@
 #include "storage/job_queue.h"
 #include "storage/privacy_ledger.h"
 #include "storage/recording_store.h"
+#include "storage/referral_book.h"
 #include "storage/tenant_directory.h"
 #include "storage/tenant_key_store.h"
 #include "storage/transcript_store.h"
@@ -36,7 +37,8 @@ class Database : public TenantDirectory,
                  public DeliveryOutbox,
                  public PrivacyLedger,
                  public UsageLedger,
-                 public BillingLedger {
+                 public BillingLedger,
+                 public ReferralBook {
  public:
   ~Database() override = default;
 };
@@ -56,6 +58,7 @@ struct Stores {
   PrivacyLedger& privacy;
   UsageLedger& usage;
   BillingLedger& billing;
+  ReferralBook& referrals;
 };
 
 // Every role straight from one backend, nothing sealed: for storage's own tests and tools that

@@ -82,6 +82,15 @@ TEST_P(DatabaseTest, TenantsAreCreatedOnceByName) {
   EXPECT_EQ(*db_->CountTenants(), 2);
 }
 
+TEST_P(DatabaseTest, OperatorKeysAreNoTenantsAndTenantKeysAreNoOperators) {
+  ASSERT_TRUE(db_->AddApiKey(alice_.id, "hash-tenant", "rfx_aaaaaa").ok());
+  ASSERT_TRUE(db_->AddOperatorKey("hash-operator", "rfx_oooooo").ok());
+  EXPECT_TRUE(*db_->IsOperatorKeyHash("hash-operator"));
+  EXPECT_FALSE(*db_->IsOperatorKeyHash("hash-tenant"));
+  EXPECT_FALSE(*db_->IsOperatorKeyHash("hash-unknown"));
+  EXPECT_FALSE(db_->TenantForKeyHash("hash-operator")->has_value()) << "an operator key reaches no tenant";
+}
+
 TEST_P(DatabaseTest, KeysResolveToTheirTenantOnly) {
   ASSERT_TRUE(db_->AddApiKey(alice_.id, "hash-a", "rfx_aaaaaa").ok());
   auto found = db_->TenantForKeyHash("hash-a");

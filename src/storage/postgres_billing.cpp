@@ -157,4 +157,104 @@ Result<BonusBalance> PostgresDatabase::GetBonusBalance(const std::string& tenant
   return balance;
 }
 
+Result<double> PostgresDatabase::GetSpeechTotal(const std::string& tenant_id) {
+  double total = 0;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    total = Number(Exec(tx, "SELECT coalesce(sum(speech_s), 0) FROM speech_charges WHERE tenant_id = $1",
+                        Param(tenant_id))[0][0]);
+    return Status::Ok();
+  }));
+  return total;
+}
+
+Result<ConversionStats> PostgresDatabase::GetConversionStats(TimePoint from, TimePoint to, TimePoint now) {
+  ConversionStats stats;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    auto row = Exec(tx, "SELECT * FROM conversion_stats($1, $2, $3)", Param(ToUnixSeconds(from)),
+                    Param(ToUnixSeconds(to)), Param(ToUnixSeconds(now)))[0];
+    stats = ConversionStats{row[0].as<int64_t>(), row[1].as<int64_t>(), row[2].as<int64_t>(), row[3].as<int64_t>(),
+                            row[4].as<int64_t>(), row[5].as<int64_t>(), row[6].as<int64_t>()};
+    return Status::Ok();
+  }));
+  return stats;
+}
+
+Result<std::string> PostgresDatabase::EnsureReferralCode(const std::string& tenant_id, const std::string& candidate) {
+  std::string code;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto mine = Exec(tx, "SELECT code FROM referral_codes WHERE tenant_id = $1", Param(tenant_id));
+    if (!mine.empty()) {
+      code = Text(mine[0][0]);
+      return Status::Ok();
+    }
+    auto inserted = Exec(tx, "INSERT INTO referral_codes (tenant_id, code, created_at) VALUES ($1, $2, to_timestamp($3)) "
+                             "ON CONFLICT DO NOTHING",
+                         Param(tenant_id), Param(candidate), Param(ToUnixSeconds(clock_.Now())));
+    if (inserted.affected_rows() == 0) {
+      // Either the code is another's, or this tenant got one a moment ago in another transaction.
+      return Status(ErrorCode::kConflict, "referral_code_taken", "the code is taken");
+    }
+    code = candidate;
+    return Status::Ok();
+  }));
+  return code;
+}
+
+Result<std::optional<std::string>> PostgresDatabase::ReferrerOfCode(const std::string& code) {
+  std::optional<std::string> owner;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT referral_code_owner($1)", Param(code));
+    if (!rows.empty() && !rows[0][0].is_null()) owner = Text(rows[0][0]);
+    return Status::Ok();
+  }));
+  return owner;
+}
+
+Result<bool> PostgresDatabase::AddRedemption(const ReferralRedemption& r) {
+  bool added = false;
+  RETURN_IF_ERROR(Transact(r.tenant_id, [&](pqxx::dbtransaction& tx) {
+    TimePoint at = r.redeemed_at == TimePoint{} ? clock_.Now() : r.redeemed_at;
+    added = Exec(tx, "INSERT INTO referral_redemptions (tenant_id, code, referrer_id, redeemed_at) VALUES ($1, $2, $3, "
+                     "to_timestamp($4)) ON CONFLICT (tenant_id) DO NOTHING",
+                 Param(r.tenant_id), Param(r.code), Param(r.referrer_id), Param(ToUnixSeconds(at)))
+                .affected_rows() == 1;
+    return Status::Ok();
+  }));
+  return added;
+}
+
+Result<std::optional<ReferralRedemption>> PostgresDatabase::GetRedemption(const std::string& tenant_id) {
+  std::optional<ReferralRedemption> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx, "SELECT tenant_id, code, referrer_id, extract(epoch from redeemed_at), "
+                         "extract(epoch from counted_at) FROM referral_redemptions WHERE tenant_id = $1",
+                     Param(tenant_id));
+    if (!rows.empty()) found = ReadRedemption(Row(rows[0]));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Result<bool> PostgresDatabase::CountRedemption(const std::string& tenant_id) {
+  bool counted = false;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    counted = Exec(tx, "UPDATE referral_redemptions SET counted_at = to_timestamp($1) WHERE tenant_id = $2 "
+                       "AND counted_at IS NULL",
+                   Param(ToUnixSeconds(clock_.Now())), Param(tenant_id))
+                  .affected_rows() == 1;
+    return Status::Ok();
+  }));
+  return counted;
+}
+
+Result<ReferralCounts> PostgresDatabase::GetReferralCounts(const std::string& referrer_id) {
+  ReferralCounts counts;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    auto row = Exec(tx, "SELECT * FROM referral_counts($1)", Param(referrer_id))[0];
+    counts = ReferralCounts{row[0].as<int64_t>(), row[1].as<int64_t>()};
+    return Status::Ok();
+  }));
+  return counts;
+}
+
 }  // namespace reflexio

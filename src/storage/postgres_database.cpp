@@ -654,6 +654,23 @@ Status PostgresDatabase::PutTenantSettings(const std::string& tenant_id, const T
   });
 }
 
+Status PostgresDatabase::AddOperatorKey(const std::string& key_hash, const std::string& display_prefix) {
+  return Transact("", [&](pqxx::dbtransaction& tx) {
+    Exec(tx, "INSERT INTO operator_keys (id, key_hash, prefix, created_at) VALUES ($1, $2, $3, to_timestamp($4))",
+         Param(NewId()), Param(key_hash), Param(display_prefix), Param(ToUnixSeconds(clock_.Now())));
+    return Status::Ok();
+  });
+}
+
+Result<bool> PostgresDatabase::IsOperatorKeyHash(const std::string& key_hash) {
+  bool found = false;
+  RETURN_IF_ERROR(Transact("", [&](pqxx::dbtransaction& tx) {
+    found = !Exec(tx, "SELECT 1 FROM operator_keys WHERE key_hash = $1 AND revoked_at IS NULL", Param(key_hash)).empty();
+    return Status::Ok();
+  }));
+  return found;
+}
+
 void pg::InsertAuditEntry(pqxx::dbtransaction& tx, const AuditEntry& entry, TimePoint now) {
   TimePoint at = entry.at == TimePoint{} ? now : entry.at;
   Exec(tx, "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) "

@@ -78,11 +78,13 @@ class RowLevelSecurity : public ::testing::Test {
                                        std::nullopt));
     ASSERT_TRUE(db_->ChargeSpeech({a_.id, r.id, "2026-11-26", 3, 1800, 0, 0, {}}).ok());
     ASSERT_TRUE(*db_->GrantBonus({a_.id, "referral_bonus", 6000, {}}));
+    Tenant referrer = db_->EnsureTenant("referrer").value();  // neither A nor B: B must see no row at all
+    ASSERT_EQ(*db_->EnsureReferralCode(referrer.id, "CODE-R"), "CODE-R");
+    ASSERT_TRUE(*db_->AddRedemption({a_.id, "CODE-R", referrer.id, {}, std::nullopt}));
     pqxx::connection owner(pg_.owner_url());
     pqxx::work tx(owner);
     tx.exec_params("INSERT INTO usage_daily VALUES ($1, current_date, 12.5, 1)", a_.id);
     tx.exec_params("INSERT INTO referral_codes VALUES ($1, 'CODE-A', now())", a_.id);
-    tx.exec_params("INSERT INTO referral_redemptions VALUES ($1, 'CODE-A', now())", a_.id);
     tx.commit();
   }
 

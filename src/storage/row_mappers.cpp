@@ -159,4 +159,8 @@ SpeechCharge ReadSpeechCharge(const ColumnReader& row) {
   return c;
 }
 
+ReferralRedemption ReadRedemption(const ColumnReader& row) {
+  return {row.Text(0), row.Text(1), row.Text(2), row.Time(3), row.OptionalTime(4)};
+}
+
 }  // namespace reflexio

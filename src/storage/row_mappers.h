@@ -35,5 +35,7 @@ DigestDelivery ReadDelivery(const ColumnReader& row);
 Subscription ReadSubscription(const ColumnReader& row);
 // tenant_id, recording_id, day, speech_s, allowance_s, bonus_s, over_s, charged_at
 SpeechCharge ReadSpeechCharge(const ColumnReader& row);
+// tenant_id, code, referrer_id, redeemed_at, counted_at
+ReferralRedemption ReadRedemption(const ColumnReader& row);
 
 }  // namespace reflexio

@@ -175,4 +175,96 @@ Result<BonusBalance> SqliteDatabase::GetBonusBalance(const std::string& tenant_i
   return ReadBonusBalance(*db_, tenant_id);
 }
 
+Result<double> SqliteDatabase::GetSpeechTotal(const std::string& tenant_id) {
+  MutexLock lock(mutex_);
+  return ReadSum(*db_, "SELECT coalesce(sum(speech_s), 0) FROM speech_charges WHERE tenant_id = ?", tenant_id);
+}
+
+Result<ConversionStats> SqliteDatabase::GetConversionStats(TimePoint from, TimePoint to, TimePoint now) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "WITH firsts AS (SELECT tenant_id, min(created) AS first FROM stripe_events "
+      "WHERE type = 'checkout.session.completed' GROUP BY tenant_id) SELECT "
+      "(SELECT count(*) FROM tenants WHERE created_at >= ?1 AND created_at < ?2), "
+      "(SELECT count(*) FROM tenants t JOIN firsts f ON f.tenant_id = t.id WHERE t.created_at >= ?1 AND t.created_at < ?2), "
+      "(SELECT count(*) FROM firsts WHERE first >= ?1 AND first < ?2), "
+      "(SELECT count(*) FROM subscriptions WHERE (status IN ('active', 'trialing') AND (current_period_end IS NULL "
+      "OR current_period_end > ?3)) OR (status = 'past_due' AND grace_until > ?3)), "
+      "(SELECT count(*) FROM referral_redemptions WHERE redeemed_at >= ?1 AND redeemed_at < ?2), "
+      "(SELECT count(counted_at) FROM referral_redemptions WHERE redeemed_at >= ?1 AND redeemed_at < ?2), "
+      "(SELECT count(*) FROM bonus_grants WHERE reason = 'referral_bonus' AND granted_at >= ?1 AND granted_at < ?2)"));
+  stmt.Bind(1, FormatRfc3339(from));
+  stmt.Bind(2, FormatRfc3339(to));
+  stmt.Bind(3, FormatRfc3339(now));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Internal("the conversion figures query returned no row");
+  return ConversionStats{stmt.ColumnInt(0), stmt.ColumnInt(1), stmt.ColumnInt(2), stmt.ColumnInt(3),
+                         stmt.ColumnInt(4), stmt.ColumnInt(5), stmt.ColumnInt(6)};
+}
+
+Result<std::string> SqliteDatabase::EnsureReferralCode(const std::string& tenant_id, const std::string& candidate) {
+  return Transact<std::string>(tenant_id, [&](SqliteConnection& db) -> Result<std::string> {
+    ASSIGN_OR_RETURN(auto mine, db.Prepare("SELECT code FROM referral_codes WHERE tenant_id = ?"));
+    mine.Bind(1, tenant_id);
+    ASSIGN_OR_RETURN(bool has, mine.Step());
+    if (has) return mine.ColumnText(0);
+    ASSIGN_OR_RETURN(auto insert, db.Prepare(
+        "INSERT INTO referral_codes (tenant_id, code, created_at) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING"));
+    insert.Bind(1, tenant_id);
+    insert.Bind(2, candidate);
+    insert.Bind(3, FormatRfc3339(clock_.Now()));
+    RETURN_IF_ERROR(insert.Run());
+    if (db.Changes() == 0) return Status(ErrorCode::kConflict, "referral_code_taken", "the code is another tenant's");
+    return candidate;
+  });
+}
+
+Result<std::optional<std::string>> SqliteDatabase::ReferrerOfCode(const std::string& code) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT tenant_id FROM referral_codes WHERE code = ?"));
+  stmt.Bind(1, code);
+  return ReadOne(stmt, [](const SqliteRow& row) { return row.Text(0); });
+}
+
+Result<bool> SqliteDatabase::AddRedemption(const ReferralRedemption& r) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "INSERT INTO referral_redemptions (tenant_id, code, referrer_id, redeemed_at) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (tenant_id) DO NOTHING"));
+  stmt.Bind(1, r.tenant_id);
+  stmt.Bind(2, r.code);
+  stmt.Bind(3, r.referrer_id);
+  stmt.Bind(4, FormatRfc3339(r.redeemed_at == TimePoint{} ? clock_.Now() : r.redeemed_at));
+  RETURN_IF_ERROR(stmt.Run());
+  return db_->Changes() == 1;
+}
+
+Result<std::optional<ReferralRedemption>> SqliteDatabase::GetRedemption(const std::string& tenant_id) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT tenant_id, code, referrer_id, redeemed_at, counted_at FROM referral_redemptions WHERE tenant_id = ?"));
+  stmt.Bind(1, tenant_id);
+  return ReadOne(stmt, ReadRedemption);
+}
+
+Result<bool> SqliteDatabase::CountRedemption(const std::string& tenant_id) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "UPDATE referral_redemptions SET counted_at = ? WHERE tenant_id = ? AND counted_at IS NULL"));
+  stmt.Bind(1, FormatRfc3339(clock_.Now()));
+  stmt.Bind(2, tenant_id);
+  RETURN_IF_ERROR(stmt.Run());
+  return db_->Changes() == 1;
+}
+
+Result<ReferralCounts> SqliteDatabase::GetReferralCounts(const std::string& referrer_id) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "SELECT count(*), count(counted_at) FROM referral_redemptions WHERE referrer_id = ?"));
+  stmt.Bind(1, referrer_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return ReferralCounts{};
+  return ReferralCounts{stmt.ColumnInt(0), stmt.ColumnInt(1)};
+}
+
 }  // namespace reflexio

@@ -545,6 +545,23 @@ Status SqliteDatabase::PutTenantSettings(const std::string& tenant_id, const Ten
   return stmt.Run();
 }
 
+Status SqliteDatabase::AddOperatorKey(const std::string& key_hash, const std::string& display_prefix) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("INSERT INTO operator_keys (id, key_hash, prefix, created_at) VALUES (?, ?, ?, ?)"));
+  stmt.Bind(1, NewId());
+  stmt.Bind(2, key_hash);
+  stmt.Bind(3, display_prefix);
+  stmt.Bind(4, FormatRfc3339(clock_.Now()));
+  return stmt.Run();
+}
+
+Result<bool> SqliteDatabase::IsOperatorKeyHash(const std::string& key_hash) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT 1 FROM operator_keys WHERE key_hash = ? AND revoked_at IS NULL"));
+  stmt.Bind(1, key_hash);
+  return stmt.Step();
+}
+
 Status sqlite_rows::InsertAuditEntry(SqliteConnection& db, const AuditEntry& entry, TimePoint now) {
   ASSIGN_OR_RETURN(auto stmt, db.Prepare(
       "INSERT INTO audit_log (tenant_id, id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)"));

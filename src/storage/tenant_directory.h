@@ -26,6 +26,9 @@ class TenantDirectory {
   virtual Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
                            const std::string& display_prefix) = 0;
   virtual Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) = 0;
+  // The operator's keys (admin routes) are no tenant's and reach no tenant's data.
+  virtual Status AddOperatorKey(const std::string& key_hash, const std::string& display_prefix) = 0;
+  virtual Result<bool> IsOperatorKeyHash(const std::string& key_hash) = 0;
   // Every recording, segment, episode, insight, job, digest, delivery, usage total and setting of
   // the tenant, and last its data key, in one transaction.
   virtual Status EraseTenantData(const std::string& tenant_id) = 0;

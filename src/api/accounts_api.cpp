@@ -1,0 +1,81 @@
+// /v1/signup and /v1/referrals: new accounts and the invitations that bring them
+// (billing/referrals.h).
+#include <nlohmann/json.hpp>
+
+#include "api/resources.h"
+#include "core/ids.h"
+#include "crypto/api_key.h"
+
+namespace reflexio {
+
+using nlohmann::json;
+
+namespace {
+
+// The body's text field `name`, if there; a 400 for anything but a JSON object or text.
+Result<std::optional<std::string>> TextInBody(const ServerRequest& request, const std::string& name) {
+  if (request.body.empty()) return std::optional<std::string>();
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return InvalidArgument("the body is not a JSON object", "invalid_json");
+  auto found = body.find(name);
+  if (found == body.end() || found->is_null()) return std::optional<std::string>();
+  if (!found->is_string() || found->get<std::string>().empty() || found->get<std::string>().size() > 64) {
+    return InvalidArgument(name + " must be text of 1 to 64 characters", "invalid_" + name);
+  }
+  return std::optional<std::string>(found->get<std::string>());
+}
+
+}  // namespace
+
+void AccountsApi::Register(Router& router) {
+  router.Add("POST", "/v1/signup", "Create an account and its first API key ({\"referral_code\"} optional; when open)",
+             [this](ServerRequest& r) { return Signup(r); }, false);
+  if (deps_.referrals == nullptr) return;
+  router.Add("GET", "/v1/referrals", "Your referral code, the invitations counted and the bonus they earn",
+             [this](ServerRequest& r) { return Referrals(r); });
+  router.Add("POST", "/v1/referrals/redeem", "Redeem a friend's referral code ({\"code\"}; new accounts only)",
+             [this](ServerRequest& r) { return Redeem(r); });
+}
+
+// The code is checked before anything is stored, so a wrong one leaves no account behind.
+Result<ServerResponse> AccountsApi::Signup(ServerRequest& request) {
+  if (deps_.config.signup != "open") {
+    return Status(ErrorCode::kPermissionDenied, "signup_closed",
+                  "this server does not take sign-ups; its operator makes accounts (reflexio keys create)");
+  }
+  ASSIGN_OR_RETURN(auto code, TextInBody(request, "referral_code"));
+  if (code && deps_.referrals == nullptr) return InvalidArgument("this server has no referrals", "referrals_off");
+  if (code) RETURN_IF_ERROR(deps_.referrals->ReferrerOf(*code).status());
+  ASSIGN_OR_RETURN(Tenant tenant, deps_.stores.tenants.EnsureTenant("signup-" + NewId()));
+  std::string key = GenerateApiKey();
+  RETURN_IF_ERROR(deps_.stores.tenants.AddApiKey(tenant.id, HashApiKey(key), ApiKeyDisplayPrefix(key)));
+  RETURN_IF_ERROR(deps_.stores.privacy.AppendAudit(
+      {tenant.id, "", {}, "tenant", "signup", json{{"key_prefix", ApiKeyDisplayPrefix(key)}}.dump()}));
+  json answer = {{"tenant_id", tenant.id}, {"api_key", key}, {"referral_code", nullptr}};
+  if (deps_.referrals != nullptr) {
+    if (code) RETURN_IF_ERROR(deps_.referrals->Redeem(tenant.id, *code));
+    ASSIGN_OR_RETURN(answer["referral_code"], deps_.referrals->CodeOf(tenant.id));
+  }
+  return ServerResponse::Json(201, answer);
+}
+
+Result<ServerResponse> AccountsApi::Referrals(ServerRequest& request) {
+  ASSIGN_OR_RETURN(ReferralStatus s, deps_.referrals->StatusOf(request.tenant->id));
+  double progress = s.invites_required > 0 ? std::min(1.0, static_cast<double>(s.counts.counted) / s.invites_required) : 1;
+  return ServerResponse::Json(200, {{"code", s.code},
+                                    {"invites_redeemed", s.counts.redeemed},
+                                    {"invites_counted", s.counts.counted},
+                                    {"invites_required", s.invites_required},
+                                    {"bonus_minutes", s.bonus_minutes},
+                                    {"bonus_applied", s.bonus_applied},
+                                    {"progress", progress}});
+}
+
+Result<ServerResponse> AccountsApi::Redeem(ServerRequest& request) {
+  ASSIGN_OR_RETURN(auto code, TextInBody(request, "code"));
+  if (!code) return InvalidArgument("name the code: {\"code\": \"…\"}", "invalid_code");
+  RETURN_IF_ERROR(deps_.referrals->Redeem(request.tenant->id, *code));
+  return ServerResponse::Json(200, {{"redeemed", true}});
+}
+
+}  // namespace reflexio
