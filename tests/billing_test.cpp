@@ -121,8 +121,16 @@ class PayingServer {
                                                           {"STRIPE_SECRET_KEY", "sk_test_reflexio"},
                                                           {"STRIPE_WEBHOOK_SECRET", kWebhookSecret},
                                                           {"STRIPE_API_URL", stripe_.api_url()},
-                                                          {"REFLEXIO_PUBLIC_URL", "https://reflexio.example"}});
+                                                          {"REFLEXIO_PUBLIC_URL", "https://reflexio.example"},
+                                                          {"REFLEXIO_SIGNUP", "open"}});
     client_ = std::make_unique<Client>(server_->base_url(), server_->first_run_key());
+  }
+  // From now on the client is a newcomer's, signed up with the first tenant's referral code.
+  void SignUpWithAFriendsCode() {
+    std::string code = client_->GetJson("/v1/referrals")["code"];
+    auto account = Client(server_->base_url(), "").SendJson("POST", "/v1/signup", json{{"referral_code", code}}.dump());
+    ASSERT_EQ(account.status, 201) << account.body;
+    client_ = std::make_unique<Client>(server_->base_url(), json::parse(account.body)["api_key"]);
   }
   Client& client() { return *client_; }
   StripePeer& stripe() { return stripe_; }
@@ -150,8 +158,9 @@ class PayingServer {
   std::unique_ptr<Client> client_;
 };
 
-TEST(Billing, OverTheFreeMinutesAPersonUpgradesThroughCheckoutRecordsOnAndIsFreeAgainWhenCanceled) {
+TEST(Billing, ANewcomerOverTheFreeMinutesUpgradesThroughCheckoutRecordsOnAndIsFreeAgainWhenCanceled) {
   PayingServer paying;
+  ASSERT_NO_FATAL_FAILURE(paying.SignUpWithAFriendsCode());
   Client& client = paying.client();
   ASSERT_EQ(paying.Upload("LJ001-0001.wav"), 202);
   ASSERT_EQ(paying.Upload("LJ001-0002.wav"), 402) << "the day's 6 s are used";
@@ -190,7 +199,12 @@ TEST(Billing, OverTheFreeMinutesAPersonUpgradesThroughCheckoutRecordsOnAndIsFree
   EXPECT_EQ(paying.stripe().customers_created(), 1) << "one customer, reused";
 
   std::string subscription = json::parse(paid)["data"]["object"]["subscription"];
-  ASSERT_EQ(paying.Deliver(paying.stripe().DeleteSubscription(subscription)).status, 200);
+  ASSERT_EQ(paying.Deliver(paying.stripe().CancelAtPeriodEnd(subscription)).status, 200);
+  json canceling = client.GetJson("/v1/billing/usage");
+  EXPECT_EQ(canceling["plan"], "premium_monthly") << "premium until the period's end";
+  EXPECT_EQ(canceling["plan_state"], "canceling");
+  EXPECT_FALSE(canceling["premium_until"].is_null());
+  ASSERT_EQ(paying.Deliver(paying.stripe().DeleteSubscription(subscription)).status, 200);  // the period ended
   json canceled = client.GetJson("/v1/billing/usage");
   EXPECT_EQ(canceled["plan"], "free");
   EXPECT_EQ(canceled["plan_state"], "canceled");
@@ -198,7 +212,7 @@ TEST(Billing, OverTheFreeMinutesAPersonUpgradesThroughCheckoutRecordsOnAndIsFree
   json audit = client.GetJson("/v1/privacy/audit");
   int changes = 0;
   for (const json& entry : audit["items"]) changes += entry["action"] == "subscription_change";
-  EXPECT_EQ(changes, 2) << audit.dump();
+  EXPECT_EQ(changes, 3) << "premium, canceling, canceled: " << audit.dump();
 }
 
 TEST(Billing, CheckoutRefusesWhatItCannotSell) {
