@@ -300,6 +300,16 @@ TEST(Cli, KeysCreatePrintsTheKeyAloneOnTheLastLineAndStoresOnlyItsHash) {
   EXPECT_NE(CreateKey(dir / "data", "carol"), key);
   std::string err;
   EXPECT_EQ(RunReflexio({"keys", "create"}, nullptr, &err), 2);
+  EXPECT_NE(err.find("give either --tenant NAME or --operator"), std::string::npos) << err;
+  EXPECT_EQ(RunReflexio({"keys", "create", "--tenant", "carol", "--operator", "--data-dir", dir / "data"}, nullptr, &err), 2);
+  std::string out;
+  ASSERT_EQ(RunReflexio({"keys", "create", "--operator", "--data-dir", dir / "data"}, &out, &err), 0) << err;
+  std::string operator_key = out.substr(out.find_last_of('\n', out.size() - 2) + 1);
+  operator_key.pop_back();
+  EXPECT_EQ(operator_key.rfind("rfx_", 0), 0u) << out;
+  for (const auto& [path, bytes] : FileContentsUnder(dir / "data")) {
+    EXPECT_EQ(bytes.find(operator_key), std::string::npos) << "an operator key is stored as its hash too: " << path;
+  }
 }
 
 }  // namespace
