@@ -2,6 +2,7 @@
 // (billing/referrals.h).
 #include <nlohmann/json.hpp>
 
+#include "api/json_views.h"
 #include "api/resources.h"
 #include "core/ids.h"
 #include "crypto/api_key.h"
@@ -12,17 +13,14 @@ using nlohmann::json;
 
 namespace {
 
-// The body's text field `name`, if there; a 400 for anything but a JSON object or text.
-Result<std::optional<std::string>> TextInBody(const ServerRequest& request, const std::string& name) {
-  if (request.body.empty()) return std::optional<std::string>();
-  json body = json::parse(request.body, nullptr, false);
-  if (!body.is_object()) return InvalidArgument("the body is not a JSON object", "invalid_json");
-  auto found = body.find(name);
-  if (found == body.end() || found->is_null()) return std::optional<std::string>();
-  if (!found->is_string() || found->get<std::string>().empty() || found->get<std::string>().size() > 64) {
+// The body's code field `name`, if there: text of 1 to 64 characters, else a 400.
+Result<std::optional<std::string>> CodeInBody(const ServerRequest& request, const std::string& name) {
+  ASSIGN_OR_RETURN(json body, BodyObject(request));
+  ASSIGN_OR_RETURN(auto code, OptionalTextField(body, name));
+  if (code && (code->empty() || code->size() > 64)) {
     return InvalidArgument(name + " must be text of 1 to 64 characters", "invalid_" + name);
   }
-  return std::optional<std::string>(found->get<std::string>());
+  return code;
 }
 
 }  // namespace
@@ -43,7 +41,7 @@ Result<ServerResponse> AccountsApi::Signup(ServerRequest& request) {
     return Status(ErrorCode::kPermissionDenied, "signup_closed",
                   "this server does not take sign-ups; its operator makes accounts (reflexio keys create)");
   }
-  ASSIGN_OR_RETURN(auto code, TextInBody(request, "referral_code"));
+  ASSIGN_OR_RETURN(auto code, CodeInBody(request, "referral_code"));
   if (code && deps_.referrals == nullptr) return InvalidArgument("this server has no referrals", "referrals_off");
   if (code) RETURN_IF_ERROR(deps_.referrals->ReferrerOf(*code).status());
   ASSIGN_OR_RETURN(Tenant tenant, deps_.stores.tenants.EnsureTenant("signup-" + NewId()));
@@ -72,7 +70,7 @@ Result<ServerResponse> AccountsApi::Referrals(ServerRequest& request) {
 }
 
 Result<ServerResponse> AccountsApi::Redeem(ServerRequest& request) {
-  ASSIGN_OR_RETURN(auto code, TextInBody(request, "code"));
+  ASSIGN_OR_RETURN(auto code, CodeInBody(request, "code"));
   if (!code) return InvalidArgument("name the code: {\"code\": \"…\"}", "invalid_code");
   RETURN_IF_ERROR(deps_.referrals->Redeem(request.tenant->id, *code));
   return ServerResponse::Json(200, {{"redeemed", true}});

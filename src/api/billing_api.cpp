@@ -1,7 +1,7 @@
 // /v1/billing/…: the plans offered (billing/pricing.h) and the tenant's usage (billing/speech_meter.h).
-#include <cmath>
-
+#include "api/json_views.h"
 #include "api/resources.h"
+#include "model/json.h"
 
 namespace reflexio {
 
@@ -9,11 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-json Minutes(std::optional<double> seconds) {
-  return seconds ? json(std::round(*seconds / 60 * 100) / 100) : json(nullptr);
-}
-
-json Time(std::optional<TimePoint> t) { return t ? json(FormatRfc3339(*t)) : json(nullptr); }
+json Minutes(std::optional<double> seconds) { return seconds ? json(RoundedMinutes(*seconds)) : json(nullptr); }
 
 }  // namespace
 
@@ -39,21 +35,6 @@ void BillingApi::Register(Router& router) {
 
 namespace {
 
-// The body's object (an empty body is an empty object) or a 400.
-Result<json> BodyObject(const ServerRequest& request) {
-  if (request.body.empty()) return json::object();
-  json body = json::parse(request.body, nullptr, false);
-  if (!body.is_object()) return InvalidArgument("the body is not a JSON object", "invalid_json");
-  return body;
-}
-
-Result<std::optional<std::string>> OptionalText(const json& body, const char* name) {
-  auto found = body.find(name);
-  if (found == body.end() || found->is_null()) return std::optional<std::string>();
-  if (!found->is_string()) return InvalidArgument(std::string(name) + " must be text", "invalid_" + std::string(name));
-  return std::optional<std::string>(found->get<std::string>());
-}
-
 ServerResponse RedirectJson(const StripeRedirect& page) { return ServerResponse::Json(200, {{"id", page.id}, {"url", page.url}}); }
 
 }  // namespace
@@ -62,11 +43,11 @@ Result<ServerResponse> BillingApi::Checkout(ServerRequest& request) {
   ASSIGN_OR_RETURN(json body, BodyObject(request));
   CheckoutOrder order;
   order.tenant_id = request.tenant->id;
-  ASSIGN_OR_RETURN(auto plan, OptionalText(body, "plan"));
+  ASSIGN_OR_RETURN(auto plan, OptionalTextField(body, "plan"));
   if (!plan) return InvalidArgument("name the plan to subscribe to: {\"plan\": \"premium_monthly\"}", "invalid_plan");
   order.plan_id = *plan;
-  ASSIGN_OR_RETURN(order.success_url, OptionalText(body, "success_url"));
-  ASSIGN_OR_RETURN(order.cancel_url, OptionalText(body, "cancel_url"));
+  ASSIGN_OR_RETURN(order.success_url, OptionalTextField(body, "success_url"));
+  ASSIGN_OR_RETURN(order.cancel_url, OptionalTextField(body, "cancel_url"));
   if (auto key = request.headers.find("idempotency-key"); key != request.headers.end()) order.idempotency_key = key->second;
   ASSIGN_OR_RETURN(StripeRedirect page, deps_.checkout->Checkout(order));
   return RedirectJson(page);
@@ -74,7 +55,7 @@ Result<ServerResponse> BillingApi::Checkout(ServerRequest& request) {
 
 Result<ServerResponse> BillingApi::Portal(ServerRequest& request) {
   ASSIGN_OR_RETURN(json body, BodyObject(request));
-  ASSIGN_OR_RETURN(auto return_url, OptionalText(body, "return_url"));
+  ASSIGN_OR_RETURN(auto return_url, OptionalTextField(body, "return_url"));
   ASSIGN_OR_RETURN(StripeRedirect page, deps_.checkout->Portal(request.tenant->id, return_url));
   return RedirectJson(page);
 }
@@ -90,7 +71,7 @@ Result<ServerResponse> BillingApi::Usage(ServerRequest& request) {
                                     {"time_zone", u.time_zone},
                                     {"plan", u.entitlement.plan->id},
                                     {"plan_state", u.entitlement.state},
-                                    {"premium_until", Time(u.entitlement.premium_until)},
+                                    {"premium_until", u.entitlement.premium_until},
                                     {"quota_enforced", u.enforced},
                                     {"used_minutes", Minutes(u.used_s)},
                                     {"allowance_minutes", Minutes(u.allowance_s)},

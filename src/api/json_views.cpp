@@ -84,6 +84,20 @@ HitSpan LocateHit(const Segment& segment, const std::vector<std::string>& terms)
   return span;
 }
 
+Result<json> BodyObject(const ServerRequest& request) {
+  if (request.body.empty()) return json::object();
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return InvalidArgument("the body is not a JSON object", "invalid_json");
+  return body;
+}
+
+Result<std::optional<std::string>> OptionalTextField(const json& body, const std::string& name) {
+  auto found = body.find(name);
+  if (found == body.end() || found->is_null()) return std::optional<std::string>();
+  if (!found->is_string()) return InvalidArgument(name + " must be text", "invalid_" + name);
+  return std::optional<std::string>(found->get<std::string>());
+}
+
 Result<TimeRange> ParseRange(const ServerRequest& request) {
   TimeRange range;
   if (auto from = request.Query("from")) {

@@ -19,6 +19,10 @@ nlohmann::json EpisodeJson(const Episode& episode);
 nlohmann::json PageJson(nlohmann::json items, const std::optional<std::string>& next_cursor);
 // The `from` and `to` query parameters (RFC 3339); 400 when malformed or `to` is not after `from`.
 Result<TimeRange> ParseRange(const ServerRequest& request);
+// A JSON request body that must be an object; an empty body is an empty object. 400 invalid_json otherwise.
+Result<nlohmann::json> BodyObject(const ServerRequest& request);
+// The text field `name` of `body`, nothing when absent or null; 400 invalid_<name> when not text.
+Result<std::optional<std::string>> OptionalTextField(const nlohmann::json& body, const std::string& name);
 // The `limit` query parameter: default when absent, 400 outside 1..max_limit.
 Result<int> ParseLimit(const ServerRequest& request, int default_limit, int max_limit);
 nlohmann::json SegmentJson(const Segment& segment);

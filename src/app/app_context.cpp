@@ -115,9 +115,11 @@ Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::stri
   return InvalidArgument("unknown engine '" + engine + "' (pocketsphinx, remote or whisper)", "invalid_flag");
 }
 
-SpeechMeter::Options SpeechMeterOptionsFor(const Config& config) {
-  return SpeechMeter::Options{.enforce = config.quota, .default_time_zone = config.timezone};
-}
+Metering::Metering(const Stores& stores, Pricing plans, const Config& config, Metrics& metrics)
+    : pricing(std::move(plans)),
+      referrals(stores.referrals, stores.billing, stores.privacy, pricing, SystemClock::Instance()),
+      meter(stores.billing, stores.privacy, pricing, {.enforce = config.quota, .default_time_zone = config.timezone},
+            SystemClock::Instance(), metrics, &referrals) {}
 
 Result<ProcessingStack> StartProcessing(const Config& config, const Stores& stores, BlobStore& blobs, Metrics& metrics,
                                         const AsrEngineFactory& engines, SpeechMeter* meter) {

@@ -56,9 +56,19 @@ Result<Storage> OpenStorage(const Config& config);
 // The engine named by config.asr_engine (or `override_engine`), wired with fallback for remote.
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine = "");
 
-// How the configuration meters speech: enforced with REFLEXIO_QUOTA, days in REFLEXIO_TIMEZONE
-// for tenants that set no zone.
-SpeechMeter::Options SpeechMeterOptionsFor(const Config& config);
+// What meters speech in a process that serves or transcribes, over `stores`: the plans, the
+// referral program that hears of charged speech, and the speech meter — enforced with
+// REFLEXIO_QUOTA, days in REFLEXIO_TIMEZONE for tenants that set no zone. Neither copied nor
+// moved: the parts refer to one another.
+struct Metering {
+  Metering(const Stores& stores, Pricing plans, const Config& config, Metrics& metrics);
+  Metering(const Metering&) = delete;
+  Metering& operator=(const Metering&) = delete;
+
+  const Pricing pricing;
+  ReferralProgram referrals;
+  SpeechMeter meter;
+};
 
 // Everything that turns queued jobs into transcripts, as the server runs it: config.worker_threads
 // engines made by `engines`, the recording processor, and a started Worker, which charges each

@@ -191,16 +191,14 @@ int ServeCommand(const Args& args) {
   }
 
   Metrics metrics;
-  ReferralProgram referrals(stores.referrals, stores.billing, stores.privacy, *pricing, SystemClock::Instance());
-  SpeechMeter meter(stores.billing, stores.privacy, *pricing, SpeechMeterOptionsFor(*config), SystemClock::Instance(),
-                    metrics, &referrals);
+  Metering metering(stores, std::move(*pricing), *config, metrics);
   ProcessingStack processing;
   std::unique_ptr<LeaderLock> scheduler_lock;
   std::unique_ptr<Scheduler> scheduler;
   if (role == "all") {
     auto factory = MakeEngineFactory(*config);
     if (!factory.ok()) return Fail(factory.status().message());
-    auto started = StartProcessing(*config, stores, *blobs, metrics, *factory, &meter);
+    auto started = StartProcessing(*config, stores, *blobs, metrics, *factory, &metering.meter);
     if (!started.ok()) return Fail(started.status().message());
     processing = std::move(*started);
     scheduler_lock = MakeSchedulerLock(config->database_url, config->data_dir);
@@ -218,12 +216,13 @@ int ServeCommand(const Args& args) {
   TelegramOutbox telegram(stores, telegram_http, TelegramOutboxOptionsFor(*config), &telegram_guard, &metrics);
   CurlHttpClient stripe_http;
   StripeClient stripe(stripe_http, config->stripe);
-  StripeCheckout checkout(stripe, stores.billing, *pricing, config->stripe, SystemClock::Instance());
-  StripeWebhook webhook(stripe, stores.billing, *pricing,
+  StripeCheckout checkout(stripe, stores.billing, metering.pricing, config->stripe, SystemClock::Instance());
+  StripeWebhook webhook(stripe, stores.billing, metering.pricing,
                         {.secrets = WebhookSecrets(config->stripe), .grace_hours = config->stripe.grace_hours},
                         SystemClock::Instance());
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
-           &SystemClock::Instance(), &telegram, &*pricing, &meter, &checkout, &webhook, &referrals});
+           &SystemClock::Instance(), &telegram, &metering.pricing, &metering.meter, &checkout, &webhook,
+           &metering.referrals});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },
@@ -313,12 +312,10 @@ int WorkerCommand(const Args& args) {
   if (!pricing.ok()) return Fail(pricing.status().message());
   Metrics metrics;
   const Stores& stores = run->storage.stores();
-  ReferralProgram referrals(stores.referrals, stores.billing, stores.privacy, *pricing, SystemClock::Instance());
-  SpeechMeter meter(stores.billing, stores.privacy, *pricing, SpeechMeterOptionsFor(*config), SystemClock::Instance(),
-                    metrics, &referrals);
+  Metering metering(stores, std::move(*pricing), *config, metrics);
   auto factory = MakeEngineFactory(*config);
   if (!factory.ok()) return Fail(factory.status().message());
-  auto processing = StartProcessing(*config, run->storage.stores(), *blobs, metrics, *factory, &meter);
+  auto processing = StartProcessing(*config, stores, *blobs, metrics, *factory, &metering.meter);
   if (!processing.ok()) return Fail(processing.status().message());
   LOG_INFO("worker ready: " << config->worker_threads << " thread(s), audio in " << blobs->Describe());
   Probe probe(*config, {run->storage.stores().jobs, *blobs, *config, metrics, processing->engines.get()});

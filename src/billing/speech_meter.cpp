@@ -15,8 +15,6 @@ namespace {
 constexpr double kChargeWindowS = 7 * 86400;
 constexpr int kChargeBatch = 100;
 
-double RoundedMinutes(double seconds) { return std::round(seconds / 60 * 100) / 100; }
-
 std::string MinutesText(double seconds) {
   std::ostringstream text;
   text << RoundedMinutes(seconds);
@@ -24,6 +22,8 @@ std::string MinutesText(double seconds) {
 }
 
 }  // namespace
+
+double RoundedMinutes(double seconds) { return std::round(seconds / 60 * 100) / 100; }
 
 Result<std::string> SpeechMeter::TimeZoneOf(const std::string& tenant_id) {
   ASSIGN_OR_RETURN(TenantSettings settings, settings_.GetTenantSettings(tenant_id));

@@ -41,6 +41,9 @@ struct SpeechUsage {
   TimePoint resets_at{};  // the next local midnight
 };
 
+// Seconds as minutes rounded to hundredths: how usage and the 402's details show speech.
+double RoundedMinutes(double seconds);
+
 class SpeechMeter {
  public:
   struct Options {

@@ -15,20 +15,11 @@ std::string StripeError(const HttpResponse& response) {
   std::string what = "Stripe answered " + std::to_string(response.status);
   if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return what;
   const json& error = body["error"];
-  auto text = [&](const char* key) {
-    auto found = error.find(key);
-    return found != error.end() && found->is_string() ? found->get<std::string>() : std::string();
-  };
-  std::string type = text("type"), code = text("code"), param = text("param");
+  std::string type = StripeText(error, "type"), code = StripeText(error, "code"), param = StripeText(error, "param");
   if (!type.empty()) what += " " + type;
   if (!code.empty()) what += " (" + code + ")";
   if (!param.empty()) what += " about " + param;
   return what;
-}
-
-std::string Text(const json& object, const char* key) {
-  auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
 std::optional<TimePoint> UnixTime(const json& object, const char* key) {
@@ -38,12 +29,17 @@ std::optional<TimePoint> UnixTime(const json& object, const char* key) {
 }
 
 Result<StripeRedirect> Redirect(const json& object) {
-  StripeRedirect redirect{Text(object, "id"), Text(object, "url")};
+  StripeRedirect redirect{StripeText(object, "id"), StripeText(object, "url")};
   if (redirect.id.empty() || redirect.url.empty()) return Internal("Stripe's session has no id or url", "stripe_bad_answer");
   return redirect;
 }
 
 }  // namespace
+
+std::string StripeText(const json& object, const char* key) {
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
 
 Result<json> StripeClient::Call(const std::string& method, const std::string& path, const Form& form,
                                 const std::string& idempotency_key, const std::string& object_type) {
@@ -75,7 +71,7 @@ Result<json> StripeClient::Call(const std::string& method, const std::string& pa
   if (status == 429 || status >= 500) return Unavailable(what + ": " + StripeError(*response), "stripe_unavailable");
   if (status != 200) return Internal(what + ": " + StripeError(*response), "stripe_request_refused");
   json body = json::parse(response->body, nullptr, false);
-  if (!body.is_object() || Text(body, "object") != object_type) {
+  if (!body.is_object() || StripeText(body, "object") != object_type) {
     return Internal(what + ": the answer is not a Stripe " + object_type + " object", "stripe_bad_answer");
   }
   return body;
@@ -97,7 +93,7 @@ Result<StripeBalance> StripeClient::GetBalance() {
 Result<std::string> StripeClient::CreateCustomer(const std::string& tenant_id, const std::string& idempotency_key) {
   ASSIGN_OR_RETURN(json body, Call("POST", "/v1/customers", {{"metadata[tenant_id]", tenant_id}}, idempotency_key,
                                    "customer"));
-  std::string id = Text(body, "id");
+  std::string id = StripeText(body, "id");
   if (id.empty()) return Internal("POST /v1/customers: the customer has no id", "stripe_bad_answer");
   return id;
 }
@@ -129,15 +125,15 @@ Result<StripeRedirect> StripeClient::CreatePortalSession(const std::string& cust
 Result<StripeSubscription> StripeClient::GetSubscription(const std::string& id) {
   ASSIGN_OR_RETURN(json body, Call("GET", "/v1/subscriptions/" + PercentEncode(id), {}, "", "subscription"));
   StripeSubscription s;
-  s.id = Text(body, "id");
-  s.customer = Text(body, "customer");
-  s.status = Text(body, "status");
+  s.id = StripeText(body, "id");
+  s.customer = StripeText(body, "customer");
+  s.status = StripeText(body, "status");
   s.cancel_at_period_end = body.value("cancel_at_period_end", false);
   s.current_period_end = UnixTime(body, "current_period_end");
   const json* items = body.contains("items") && body["items"].is_object() ? &body["items"] : nullptr;
   if (items != nullptr && items->contains("data") && (*items)["data"].is_array() && !(*items)["data"].empty()) {
     const json& item = (*items)["data"][0];
-    if (item.is_object() && item.contains("price") && item["price"].is_object()) s.price_id = Text(item["price"], "id");
+    if (item.is_object() && item.contains("price") && item["price"].is_object()) s.price_id = StripeText(item["price"], "id");
     // Since API version 2025-03-31 the period is on each item rather than the subscription.
     if (!s.current_period_end && item.is_object()) s.current_period_end = UnixTime(item, "current_period_end");
   }

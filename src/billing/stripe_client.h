@@ -59,6 +59,9 @@ struct StripeRedirect {
   std::string url;
 };
 
+// A text field of a Stripe object (an answer, an error, an event): "" when absent or not text.
+std::string StripeText(const nlohmann::json& object, const char* key);
+
 class StripeClient {
  public:
   StripeClient(HttpClient& http, StripeConfig config) : http_(http), config_(std::move(config)) {}

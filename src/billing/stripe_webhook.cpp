@@ -6,6 +6,7 @@
 #include "billing/stripe_signature.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "model/json.h"
 
 namespace reflexio {
 
@@ -19,16 +20,11 @@ struct Event {
   json object;
 };
 
-std::string Text(const json& object, const char* key) {
-  auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
 Result<Event> ParseEvent(std::string_view payload) {
   json body = json::parse(payload, nullptr, false);
   auto bad = InvalidArgument("the body is not a Stripe event", "bad_stripe_event");
-  if (!body.is_object() || Text(body, "object") != "event") return bad;
-  Event event{Text(body, "id"), Text(body, "type"), {}, json()};
+  if (!body.is_object() || StripeText(body, "object") != "event") return bad;
+  Event event{StripeText(body, "id"), StripeText(body, "type"), {}, json()};
   auto created = body.find("created");
   auto data = body.find("data");
   if (event.id.empty() || event.type.empty() || created == body.end() || !created->is_number() ||
@@ -50,21 +46,21 @@ struct Target {
 std::optional<Target> TargetOf(const Event& e) {
   const json& o = e.object;
   if (e.type == "checkout.session.completed") {
-    if (Text(o, "mode") != "subscription" || Text(o, "subscription").empty()) return std::nullopt;
-    return Target{Text(o, "subscription"), Text(o, "client_reference_id")};
+    if (StripeText(o, "mode") != "subscription" || StripeText(o, "subscription").empty()) return std::nullopt;
+    return Target{StripeText(o, "subscription"), StripeText(o, "client_reference_id")};
   }
   if (e.type == "invoice.paid" || e.type == "invoice.payment_failed") {
-    std::string id = Text(o, "subscription");  // before API version 2025-03-31
+    std::string id = StripeText(o, "subscription");  // before API version 2025-03-31
     if (id.empty() && o.contains("parent") && o["parent"].is_object() && o["parent"].contains("subscription_details") &&
         o["parent"]["subscription_details"].is_object()) {
-      id = Text(o["parent"]["subscription_details"], "subscription");
+      id = StripeText(o["parent"]["subscription_details"], "subscription");
     }
     if (id.empty()) return std::nullopt;  // an invoice of no subscription
     return Target{id, ""};
   }
   if (e.type == "customer.subscription.created" || e.type == "customer.subscription.updated" ||
       e.type == "customer.subscription.deleted") {
-    return Target{Text(o, "id"), ""};
+    return Target{StripeText(o, "id"), ""};
   }
   return std::nullopt;
 }
@@ -79,14 +75,12 @@ std::string PlanOf(const Pricing& pricing, const StripeSubscription& s, const st
   return named != s.metadata.end() ? named->second : s.price_id;
 }
 
-json Time(const std::optional<TimePoint>& t) { return t ? json(FormatRfc3339(*t)) : json(nullptr); }
-
 json StateJson(const Subscription& s) {
   return {{"plan", s.plan_id},
           {"status", s.status},
-          {"current_period_end", Time(s.current_period_end)},
+          {"current_period_end", s.current_period_end},
           {"cancel_at_period_end", s.cancel_at_period_end},
-          {"grace_until", Time(s.grace_until)}};
+          {"grace_until", s.grace_until}};
 }
 
 }  // namespace
