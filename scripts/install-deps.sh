@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh          build + run the server
 #   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool, pdftotext,
 #                                    pocketsphinx_continuous for bench asr, clang for the
-#                                    thread-safety analysis, systemd-analyze for the units)
+#                                    thread-safety analysis, systemd-analyze for the units,
+#                                    Chromium for the web app's browser suites)
 # Works as root and as a user with sudo.
 set -euo pipefail
 
@@ -19,14 +20,15 @@ runtime_and_build=(
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3 systemd)
+test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3 systemd chromium)
 
 wanted=("${runtime_and_build[@]}")
+# The web app is bundled at build time (web/, esbuild from the npm registry), and the test peers
+# and browser suites come from npm too; any Node.js 18 or later with npm will do, so Debian's is
+# installed only when none is present.
+command -v npm >/dev/null || wanted+=(nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
   wanted+=("${test_only[@]}")
-  # Local protocol peers (an S3-compatible server) and the API contract's checks come from the npm
-  # registry; any Node.js 18 or later with npm will do, so Debian's is installed only when none is present.
-  command -v npm >/dev/null || wanted+=(nodejs npm)
 fi
 
 missing=()

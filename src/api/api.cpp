@@ -18,6 +18,7 @@ Api::Api(ApiDependencies deps)
       privacy_(deps_),
       billing_(deps_),
       accounts_(deps_),
+      sessions_(deps_),
       admin_(deps_) {}
 
 // In the order GET / lists them.
@@ -33,6 +34,7 @@ void Api::RegisterRoutes(Router& router) {
   privacy_.Register(router);
   billing_.Register(router);
   accounts_.Register(router);
+  sessions_.Register(router);
   admin_.Register(router);
 }
 
@@ -46,6 +48,13 @@ Status Api::AuthenticateOperator(const std::string& key) {
   if (!tenant) return bad;
   return Status(ErrorCode::kPermissionDenied, "operator_key_required",
                 "this is a tenant's key; admin routes take an operator key (reflexio keys create --operator)");
+}
+
+Result<SessionCaller> Api::AuthenticateSession(const std::string& token) {
+  if (deps_.sign_in == nullptr) {
+    return Status(ErrorCode::kUnauthenticated, "invalid_session", "this server signs no browsers in");
+  }
+  return deps_.sign_in->Authenticate(token);
 }
 
 Result<Tenant> Api::Authenticate(const std::string& key) {

@@ -18,6 +18,8 @@ class Api {
   void RegisterRoutes(Router& router);
   Result<Tenant> Authenticate(const std::string& key);
   Status AuthenticateOperator(const std::string& key);
+  // A browser's session cookie; kUnauthenticated when this server signs no browsers in.
+  Result<SessionCaller> AuthenticateSession(const std::string& token);
 
  private:
   ApiDependencies deps_;
@@ -32,6 +34,7 @@ class Api {
   PrivacyApi privacy_;
   BillingApi billing_;
   AccountsApi accounts_;
+  SessionsApi sessions_;
   AdminApi admin_;
 };
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "api/browser_sign_in.h"
 #include "asr/engine_pool.h"
 #include "billing/pricing.h"
 #include "billing/referrals.h"
@@ -56,6 +57,8 @@ struct ApiDependencies {
   StripeWebhook* webhook = nullptr;
   // Referral codes and their bonus; null: no referral routes and sign-up takes no code.
   ReferralProgram* referrals = nullptr;
+  // The web app's sign-in and sessions; null: no session routes, and cookies are ignored.
+  BrowserSignIn* sign_in = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store
@@ -236,6 +239,25 @@ class AccountsApi {
   Result<ServerResponse> Signup(ServerRequest& request);
   Result<ServerResponse> Referrals(ServerRequest& request);
   Result<ServerResponse> Redeem(ServerRequest& request);
+  const ApiDependencies& deps_;
+};
+
+// /v1/session, /v1/sessions, /v1/sign-in-links: signing a browser in (with a one-time link or an
+// API key) and out, the signed-in browsers, and links to sign in another one.
+class SessionsApi {
+ public:
+  explicit SessionsApi(const ApiDependencies& deps) : deps_(deps) {}
+  void Register(Router& router);
+
+ private:
+  Result<ServerResponse> SignIn(ServerRequest& request);
+  Result<ServerResponse> Current(ServerRequest& request);
+  Result<ServerResponse> SignOut(ServerRequest& request);
+  Result<ServerResponse> List(ServerRequest& request);
+  Result<ServerResponse> End(ServerRequest& request);
+  Result<ServerResponse> MakeLink(ServerRequest& request);
+  // Secure when the browser reached us over TLS (a proxy says so) or the public URL is https.
+  bool SecureCookies(const ServerRequest& request) const;
   const ApiDependencies& deps_;
 };
 

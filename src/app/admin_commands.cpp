@@ -1,11 +1,14 @@
-// `reflexio keys create|rotate` and `reflexio migrate`: operator tools on the data directory.
+// `reflexio keys create|rotate`, `reflexio login-link` and `reflexio migrate`: operator tools on
+// the data directory.
 #include <unistd.h>
 
 #include <iostream>
 
+#include "api/browser_sign_in.h"
 #include "app/flags.h"
 #include "core/file_util.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "crypto/api_key.h"
 #include "privacy/keyring.h"
 #include "privacy/master_key.h"
@@ -139,6 +142,65 @@ int KeysCommand(const Args& args) {
   if (!audited.ok()) return Fail(audited.message());
   std::cout << "New API key for tenant \"" << tenant_name << "\" (" << tenant->id << "). It is shown only once:\n"
             << key << "\n";
+  return 0;
+}
+
+namespace {
+
+// Where the server that will read the link is reached: REFLEXIO_PUBLIC_URL, else the address a
+// running server wrote (--port 0), else the configured host and port.
+std::string ServerBaseUrl(const Config& config) {
+  if (!config.stripe.public_url.empty()) return config.stripe.public_url;
+  if (!config.address_file.empty()) {
+    auto written = ReadWholeFile(config.address_file);
+    if (written.ok() && !TrimWhitespace(*written).empty()) return TrimWhitespace(*written);
+  }
+  return "http://" + config.host + ":" + std::to_string(config.port);
+}
+
+}  // namespace
+
+int LoginLinkCommand(const Args& args) {
+  const char* usage =
+      "usage: reflexio login-link --tenant NAME [--minutes N] [--base-url URL]\n\n"
+      "Prints a one-time link that signs a browser in to the web app as the tenant, alone on the last\n"
+      "line. It works once, within --minutes (default 60); the browser then stays signed in for\n"
+      "REFLEXIO_SESSION_DAYS. The link leads to --base-url, else REFLEXIO_PUBLIC_URL, else the\n"
+      "configured host and port.";
+  CommonFlags flags;
+  std::string tenant_name, base_url;
+  double minutes = 60;
+  po::options_description options("options");
+  options.add_options()
+      ("tenant", po::value(&tenant_name)->value_name("NAME"), "the tenant to sign in as (it must exist)")
+      ("minutes", po::value(&minutes)->value_name("N"), "how long the link may wait to be used (1 to 10080)")
+      ("base-url", po::value(&base_url)->value_name("URL"), "where the web app is reached, e.g. https://reflexio.example");
+  AddCommonFlags(options, flags, true);
+  int exit_code = 0;
+  auto vars = ParseFlags(args, usage, options, nullptr, exit_code);
+  if (!vars) return exit_code;
+  if (tenant_name.empty()) return Fail("name the tenant: --tenant NAME", 2);
+  if (!(minutes >= 1 && minutes <= 10080)) return Fail("--minutes must be 1 to 10080 (a week)", 2);
+  auto config = LoadConfigWithFlags(flags);
+  if (!config.ok()) return Fail(config.status().message());
+  auto db = OpenDatabase(*config);
+  if (!db.ok()) return Fail(db.status().message());
+  auto tenants = (*db)->ListTenants();
+  if (!tenants.ok()) return Fail(tenants.status().message());
+  const Tenant* tenant = nullptr;
+  for (const auto& t : *tenants) {
+    if (t.name == tenant_name) tenant = &t;
+  }
+  if (tenant == nullptr) {
+    return Fail("no tenant named \"" + tenant_name + "\"; make it with reflexio keys create --tenant " + tenant_name);
+  }
+  BrowserSignIn sign_in(**db, **db, SystemClock::Instance(), {.link_minutes = minutes});
+  auto link = sign_in.MakeLink(tenant->id, base_url.empty() ? ServerBaseUrl(*config) : base_url);
+  if (!link.ok()) return Fail(link.status().message());
+  Status audited = (*db)->AppendAudit({tenant->id, "", {}, "operator", "admin_access", "{\"what\":\"sign_in_link_created\"}"});
+  if (!audited.ok()) return Fail(audited.message());
+  std::cout << "One-time sign-in link for tenant \"" << tenant_name << "\", valid until "
+            << FormatRfc3339(link->expires_at) << ":\n" << link->url << "\n";
   return 0;
 }
 

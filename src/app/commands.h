@@ -13,6 +13,7 @@ int ServeCommand(const Args& args);
 int WorkerCommand(const Args& args);
 int SchedulerCommand(const Args& args);
 int KeysCommand(const Args& args);
+int LoginLinkCommand(const Args& args);
 int MigrateCommand(const Args& args);
 int RetentionCommand(const Args& args);
 int DigestCommand(const Args& args);

@@ -22,6 +22,7 @@ commands:
                         digests); one active
   keys create           create a tenant if needed and print a new API key
   keys rotate           replace the master key that wraps every tenant key
+  login-link --tenant NAME   print a one-time link that signs a browser in to the web app
   transcribe FILE...    transcribe audio files offline and print the text or JSON
   migrate [--verify]    apply database migrations, or check the applied ones
   retention [--dry-run] delete what the retention policy says has been kept long enough
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   if (command == "worker") return reflexio::WorkerCommand(args);
   if (command == "scheduler") return reflexio::SchedulerCommand(args);
   if (command == "keys") return reflexio::KeysCommand(args);
+  if (command == "login-link") return reflexio::LoginLinkCommand(args);
   if (command == "migrate") return reflexio::MigrateCommand(args);
   if (command == "retention") return reflexio::RetentionCommand(args);
   if (command == "digest") return reflexio::DigestCommand(args);

@@ -45,8 +45,14 @@ void RemoveInterruptedUploads(const Config& config) {
   if (removed > 0) LOG_INFO("removed " << removed << " unacknowledged partial upload(s)");
 }
 
-void PrintFirstRunBanner(const std::string& tenant, const std::string& key, const std::string& base_url) {
-  std::cout << "\nReflexio created tenant \"" << tenant << "\" for this data directory.\n"
+void PrintFirstRunBanner(const std::string& tenant, const std::string& key, const std::string& base_url,
+                         const std::string& sign_in_url) {
+  std::cout << "\nReflexio created tenant \"" << tenant << "\" for this data directory.\n";
+  if (!sign_in_url.empty()) {
+    std::cout << "Open the web app with this one-time sign-in link (valid for an hour):\n\n    " << sign_in_url
+              << "\n\n(another one: reflexio login-link --tenant " << tenant << ")\n";
+  }
+  std::cout
             << "Its API key is shown only now; keep it somewhere safe:\n\n    " << key << "\n\n"
             << "Upload a first recording and search it:\n\n"
             << "    curl -H 'Authorization: Bearer " << key << "' -H 'Content-Type: audio/wav' \\\n"
@@ -220,13 +226,18 @@ int ServeCommand(const Args& args) {
   StripeWebhook webhook(stripe, stores.billing, metering.pricing,
                         {.secrets = WebhookSecrets(config->stripe), .grace_hours = config->stripe.grace_hours},
                         SystemClock::Instance());
+  BrowserSignIn sign_in(stores.sessions, stores.tenants, SystemClock::Instance(),
+                        {.link_minutes = 60, .session_days = config->session_days});
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
            &SystemClock::Instance(), &telegram, &metering.pricing, &metering.meter, &checkout, &webhook,
-           &metering.referrals});
+           &metering.referrals, &sign_in});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },
-                    [&api](const std::string& key) { return api.AuthenticateOperator(key); });
+                    [&api](const std::string& key) { return api.AuthenticateOperator(key); },
+                    [&api](const std::string& token) { return api.AuthenticateSession(token); });
+  WebApp web_app(EmbeddedWebAssets());
+  server.ServeWebApp(&web_app);
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   std::string base_url = "http://" + config->host + ":" + std::to_string(*port);
@@ -241,7 +252,9 @@ int ServeCommand(const Args& args) {
     auto tenant = stores.tenants.EnsureTenant("local");
     std::string key = GenerateApiKey();
     if (tenant.ok() && stores.tenants.AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
-      PrintFirstRunBanner("local", key, base_url);
+      auto link = sign_in.MakeLink(tenant->id, config->stripe.public_url.empty() ? base_url : config->stripe.public_url);
+      if (!link.ok()) LOG_WARN("cannot make a sign-in link: " << link.status().message());
+      PrintFirstRunBanner("local", key, base_url, link.ok() ? link->url : "");
     }
   }
 

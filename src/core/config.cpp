@@ -248,6 +248,7 @@ const std::vector<Setting>& Settings() {
       Range("stripe.timeout_s", "REFLEXIO_STRIPE_TIMEOUT_S", At(&Config::stripe, &StripeConfig::timeout_s), 0.1, 600),
       Range("billing.grace_hours", "REFLEXIO_BILLING_GRACE_HOURS", At(&Config::stripe, &StripeConfig::grace_hours), 0,
             24 * 90),
+      Range("server.session_days", "REFLEXIO_SESSION_DAYS", At(&Config::session_days), 0.01, 365),
       Text("server.public_url", "REFLEXIO_PUBLIC_URL", At(&Config::stripe, &StripeConfig::public_url)),
       Text("billing.pricing_file", "REFLEXIO_PRICING_FILE", At(&Config::pricing_file)),
       Switch("billing.quota", "REFLEXIO_QUOTA", At(&Config::quota)),

@@ -91,6 +91,8 @@ struct Config {
   // Where a long-running command writes the URL it listens on once it listens (empty: nowhere),
   // so that a health check finds a port chosen with --port 0.
   std::string address_file;
+  // How long a browser stays signed in to the web app after signing in.
+  double session_days = 30;
   // storage
   std::string data_dir = "./data";
   std::string database_url;  // postgres://… selects PostgreSQL; empty: SQLite in data_dir

@@ -30,6 +30,7 @@ struct ServerRequest {
   std::string body;                            // routes that do not stream their body
   uint64_t body_bytes = 0;
   std::optional<Tenant> tenant;                // set for authenticated routes
+  std::string session_id;                      // set when a browser's session cookie authenticated it
 
   std::string Header(const std::string& lower_name) const;
   std::optional<std::string> Query(const std::string& name) const;
@@ -59,8 +60,9 @@ class BodySink {
 
 using Handler = std::function<Result<ServerResponse>(ServerRequest&)>;
 
-// Who may call a route: anyone; a tenant, by its API key (the request then carries the tenant);
-// or the operator, by an operator key (never a tenant's).
+// Who may call a route: anyone; a tenant, by its API key or a browser's session cookie
+// (http/browser_session.h; the request then carries the tenant); or the operator, by an operator
+// key (never a tenant's, never a cookie).
 enum class Access { kOpen, kTenant, kOperator };
 
 struct Route {

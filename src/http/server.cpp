@@ -20,6 +20,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "crypto/digest.h"
 
 namespace reflexio {
 
@@ -80,8 +81,9 @@ std::vector<LogField> RequestLogFields(const Exchange& exchange, int status, dou
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const Config& c, const Router& r, Metrics& m, Authenticator a, OperatorAuthenticator o)
-      : config(c), router(r), metrics(m), authenticate(std::move(a)), authenticate_operator(std::move(o)), acceptor(io),
+  Impl(const Config& c, const Router& r, Metrics& m, Authenticator a, OperatorAuthenticator o, SessionAuthenticator s)
+      : config(c), router(r), metrics(m), authenticate(std::move(a)), authenticate_operator(std::move(o)),
+        authenticate_session(std::move(s)), acceptor(io),
         handler_pool(static_cast<size_t>(std::max(1, c.handler_threads))),
         upload_pool(c.upload_check_threads > 0 ? static_cast<size_t>(c.upload_check_threads)
                                                : std::max(1u, std::thread::hardware_concurrency())) {}
@@ -93,6 +95,7 @@ struct HttpServer::Impl {
                                    bool first, std::string& problem);
   bool Match(Exchange& exchange);
   Status Admit(Exchange& exchange, std::unique_ptr<BodySink>& sink);
+  Status Authenticate(ServerRequest& request, Access access);
   awaitable<void> ReadBodyAndHandle(beast::tcp_stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
                                     Exchange& exchange, std::unique_ptr<BodySink> sink);
   awaitable<bool> Respond(beast::tcp_stream& stream, Exchange& exchange);
@@ -109,6 +112,8 @@ struct HttpServer::Impl {
   Metrics& metrics;
   Authenticator authenticate;
   OperatorAuthenticator authenticate_operator;
+  SessionAuthenticator authenticate_session;
+  const WebApp* web_app = nullptr;
   asio::io_context io;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
@@ -120,10 +125,13 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const Config& config, const Router& router, Metrics& metrics, Authenticator authenticate,
-                       OperatorAuthenticator authenticate_operator)
-    : impl_(std::make_unique<Impl>(config, router, metrics, std::move(authenticate), std::move(authenticate_operator))) {}
+                       OperatorAuthenticator authenticate_operator, SessionAuthenticator authenticate_session)
+    : impl_(std::make_unique<Impl>(config, router, metrics, std::move(authenticate), std::move(authenticate_operator),
+                                   std::move(authenticate_session))) {}
 
 HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::ServeWebApp(const WebApp* app) { impl_->web_app = app; }
 
 Result<int> HttpServer::Start() {
   boost::system::error_code ec;
@@ -294,7 +302,10 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
     exchange.body_read = exchange.content_length == 0 && !parser.chunked();
     exchange.request_id = RequestIdFor(exchange.request.Header("x-request-id"));
 
-    if (Match(exchange)) {
+    if (auto page = web_app ? web_app->Serve(exchange.request) : std::nullopt) {  // in memory: no pool
+      exchange.response = std::move(*page);
+      exchange.route_label = "web app";
+    } else if (Match(exchange)) {
       std::unique_ptr<BodySink> sink;
       Status admitted;
       const Route& route = *exchange.route;
@@ -309,6 +320,9 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
         exchange.Refuse(admitted);
         if (admitted.code() == ErrorCode::kUnauthenticated) {
           exchange.response.headers.emplace_back("WWW-Authenticate", "Bearer");
+        }
+        if (admitted.reason() == "invalid_session") {  // ended or expired: the browser may forget it
+          exchange.response.headers.emplace_back("Set-Cookie", SessionCookie("", 0, false));
         }
       }
     }
@@ -366,20 +380,7 @@ bool HttpServer::Impl::Match(Exchange& exchange) {
 Status HttpServer::Impl::Admit(Exchange& exchange, std::unique_ptr<BodySink>& sink) {
   ServerRequest& request = exchange.request;
   const Route& route = *exchange.route;
-  if (route.access != Access::kOpen) {
-    std::string auth = request.Header("authorization");
-    if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
-      return Status(ErrorCode::kUnauthenticated, "missing_api_key",
-                    "send your API key as 'Authorization: Bearer <key>' (create one with reflexio keys create)");
-    }
-    if (route.access == Access::kTenant) {
-      ASSIGN_OR_RETURN(request.tenant, authenticate(auth.substr(7)));
-    } else if (!authenticate_operator) {
-      return Status(ErrorCode::kPermissionDenied, "operator_key_required", "this server has no operator routes");
-    } else {
-      RETURN_IF_ERROR(authenticate_operator(auth.substr(7)));
-    }
-  }
+  if (route.access != Access::kOpen) RETURN_IF_ERROR(Authenticate(request, route.access));
   if (route.before_body) RETURN_IF_ERROR(route.before_body(request));
   if (route.streams_body()) {
     ASSIGN_OR_RETURN(sink, route.open_body(request));
@@ -387,6 +388,38 @@ Status HttpServer::Impl::Admit(Exchange& exchange, std::unique_ptr<BodySink>& si
   uint64_t limit = sink ? config.max_upload_bytes : config.max_json_body_bytes;
   if (exchange.content_length > limit) return TooLarge(limit);
   return Status::Ok();
+}
+
+// An API key (Bearer) or, for a tenant's routes, a browser's session cookie — whose
+// state-changing requests must also carry its CSRF token.
+Status HttpServer::Impl::Authenticate(ServerRequest& request, Access access) {
+  std::string auth = request.Header("authorization");
+  bool has_bearer = auth.rfind("Bearer ", 0) == 0 && auth.size() > 7;
+  std::optional<std::string> cookie = CookieValue(request.Header("cookie"), kSessionCookieName);
+  if (!has_bearer && cookie && !cookie->empty() && access == Access::kTenant && authenticate_session) {
+    ASSIGN_OR_RETURN(SessionCaller caller, authenticate_session(*cookie));
+    if (ChangesState(request.method) && !EqualInConstantTime(request.Header(std::string(kCsrfHeader)), caller.csrf_token)) {
+      return Status(ErrorCode::kPermissionDenied, "csrf_token_invalid",
+                    "a request that changes something must carry the X-CSRF-Token header that GET /v1/session gives "
+                    "this browser; reload the page");
+    }
+    request.tenant = std::move(caller.tenant);
+    request.session_id = std::move(caller.session_id);
+    return Status::Ok();
+  }
+  if (!has_bearer) {
+    return Status(ErrorCode::kUnauthenticated, "missing_api_key",
+                  "send your API key as 'Authorization: Bearer <key>' (create one with reflexio keys create), or sign "
+                  "in to the web app");
+  }
+  if (access == Access::kTenant) {
+    ASSIGN_OR_RETURN(request.tenant, authenticate(auth.substr(7)));
+    return Status::Ok();
+  }
+  if (!authenticate_operator) {
+    return Status(ErrorCode::kPermissionDenied, "operator_key_required", "this server has no operator routes");
+  }
+  return authenticate_operator(auth.substr(7));
 }
 
 awaitable<void> HttpServer::Impl::ReadBodyAndHandle(beast::tcp_stream& stream, beast::flat_buffer& buffer,

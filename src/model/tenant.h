@@ -45,6 +45,17 @@ struct AuditEntry {
   std::string detail;
 };
 
+// A browser signed in to a tenant: the web app's server-side session. The secret that proves it
+// lives only in the browser's cookie; what is stored is that secret's SHA-256.
+struct BrowserSession {
+  std::string tenant_id;
+  std::string id;
+  std::string device;  // the browser's User-Agent, shortened: how the person tells devices apart
+  TimePoint created_at{};
+  TimePoint last_seen_at{};
+  TimePoint expires_at{};
+};
+
 // A tenant's speech on one UTC day, as rolled up into usage_daily.
 struct DailyUsage {
   double speech_seconds = 0;

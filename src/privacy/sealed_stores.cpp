@@ -240,6 +240,6 @@ SealedStores::SealedStores(Database& backend, Keyring& keyring)
       insights_(backend, keyring),
       digests_(backend, keyring),
       outbox_(backend, keyring),
-      stores_{backend, backend, backend, backend, transcripts_, backend, insights_, digests_, outbox_, backend, backend, backend, backend} {}
+      stores_{backend, backend, backend, backend, transcripts_, backend, insights_, digests_, outbox_, backend, backend, backend, backend, backend} {}
 
 }  // namespace reflexio

@@ -18,7 +18,7 @@ SpeechCharge ApportionCharge(SpeechCharge charge, double day_speech_before_s, do
 }
 
 Stores PlainStores(Database& db) {
-  return Stores{db, db, db, db, db, db, db, db, db, db, db, db, db};
+  return Stores{db, db, db, db, db, db, db, db, db, db, db, db, db, db};
 }
 
 }  // namespace reflexio

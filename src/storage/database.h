@@ -19,6 +19,7 @@
 #include "storage/privacy_ledger.h"
 #include "storage/recording_store.h"
 #include "storage/referral_book.h"
+#include "storage/session_book.h"
 #include "storage/tenant_directory.h"
 #include "storage/tenant_key_store.h"
 #include "storage/transcript_store.h"
@@ -38,7 +39,8 @@ class Database : public TenantDirectory,
                  public PrivacyLedger,
                  public UsageLedger,
                  public BillingLedger,
-                 public ReferralBook {
+                 public ReferralBook,
+                 public SessionBook {
  public:
   ~Database() override = default;
 };
@@ -59,6 +61,7 @@ struct Stores {
   UsageLedger& usage;
   BillingLedger& billing;
   ReferralBook& referrals;
+  SessionBook& sessions;
 };
 
 // Every role straight from one backend, nothing sealed: for storage's own tests and tools that

@@ -550,7 +550,7 @@ Status VerifyRowLevelSecurity(const std::string& url) {
     pqxx::work tx(c);
     auto rows = tx.exec(
         "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-        "(SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+        "(SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation') "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
         "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attname = 'tenant_id' "
         "AND NOT a.attisdropped ORDER BY c.relname");
@@ -558,7 +558,7 @@ Status VerifyRowLevelSecurity(const std::string& url) {
       std::string table = Text(row[0]);
       if (!row[1].as<bool>()) problems.push_back(table + ": row-level security is not enabled");
       if (!row[2].as<bool>()) problems.push_back(table + ": row-level security is not forced");
-      if (row[3].as<int64_t>() == 0) problems.push_back(table + ": has no policy");
+      if (row[3].as<int64_t>() == 0) problems.push_back(table + ": has no tenant_isolation policy");
     }
     if (rows.empty()) problems.push_back("no table with a tenant_id column was found");
   } catch (const std::exception& e) {

@@ -65,7 +65,8 @@ class PostgresMigrationTarget : public MigrationTarget {
 };
 
 // Every table with a tenant_id column (read from the catalog) must have row-level security
-// enabled and forced and at least one policy; returns what is missing otherwise.
+// enabled and forced and its tenant_isolation policy (lookups by a secret's hash do not replace it);
+// returns what is missing otherwise.
 Status VerifyRowLevelSecurity(const std::string& url);
 
 // Connected as the owner (`owner_url`), makes the role that `server_url` logs in as exist, with

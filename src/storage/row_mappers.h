@@ -8,6 +8,7 @@
 #include "model/episode.h"
 #include "model/insight.h"
 #include "model/recording.h"
+#include "model/tenant.h"
 #include "model/transcript.h"
 #include "storage/row_reader.h"
 
@@ -37,5 +38,7 @@ Subscription ReadSubscription(const ColumnReader& row);
 SpeechCharge ReadSpeechCharge(const ColumnReader& row);
 // tenant_id, code, referrer_id, redeemed_at, counted_at
 ReferralRedemption ReadRedemption(const ColumnReader& row);
+// tenant_id, id, device, created_at, last_seen_at, expires_at
+BrowserSession ReadBrowserSession(const ColumnReader& row);
 
 }  // namespace reflexio

@@ -43,7 +43,9 @@ async function validate() {
   const ids = new Set();
   for (const { path, method, operation } of operationsOf(document)) {
     const open = Array.isArray(operation.security) && operation.security.length === 0;
-    if (open === Boolean(operation.responses?.['401'])) {
+    // A sign-in takes its credential in the body (x-credentials-in-body), so it may refuse it with 401.
+    const refusesKeys = Boolean(operation.responses?.['401']) && !operation['x-credentials-in-body'];
+    if (open === refusesKeys) {
       problems.push(`${method.toUpperCase()} ${path}: ${open ? 'needs no key but lists 401' : 'needs a key but lists no 401'}`);
     }
     if (!operation.operationId) problems.push(`${method.toUpperCase()} ${path}: no operationId`);
