@@ -4,19 +4,30 @@ import { useEffect, useState } from 'preact/hooks';
 import { currentSession, ApiError } from './api.js';
 import { language, t } from './i18n.js';
 import { navigate, usePath } from './router.js';
+import { startCapture } from './capture/session.js';
 import { SignIn } from './views/SignIn.jsx';
 import { Today } from './views/Today.jsx';
+import { Actions } from './views/Actions.jsx';
+import { Digests } from './views/Digests.jsx';
+import { Memory } from './views/Memory.jsx';
+import { Search } from './views/Search.jsx';
 import { Settings } from './views/Settings.jsx';
 import './app.css';
 
 const VIEWS = [
   { path: '/', label: () => t.today, view: Today },
+  { path: '/search', label: () => t.search, view: Search },
+  { path: '/digests', label: () => t.digests, view: Digests, prefix: true },
+  { path: '/actions', label: () => t.actions, view: Actions },
+  { path: '/memory', label: () => t.memory, view: Memory },
   { path: '/settings', label: () => t.settings, view: Settings },
 ];
 
 function Shell({ me, onSignedOut }) {
   const path = usePath();
-  const current = VIEWS.find((v) => v.path === path);
+  // Pieces an earlier visit left behind are sent as soon as the app is signed in.
+  useEffect(() => { startCapture(); }, []);
+  const current = VIEWS.find((v) => v.path === path || (v.prefix && path.startsWith(v.path + '/')));
   const View = current?.view;
   useEffect(() => {
     document.title = current ? `${current.label()} · ${t.app}` : t.app;
@@ -29,7 +40,7 @@ function Shell({ me, onSignedOut }) {
           <ul>
             {VIEWS.map((v) => (
               <li key={v.path}>
-                <a href={v.path} aria-current={v.path === path ? 'page' : undefined} onClick={(e) => navigate(e, v.path)}>
+                <a href={v.path} aria-current={v === current ? 'page' : undefined} onClick={(e) => navigate(e, v.path)}>
                   {v.label()}
                 </a>
               </li>

@@ -19,9 +19,10 @@ export const PHONE = { width: 360, height: 740 };
 export const LAPTOP = { width: 1280, height: 800 };
 
 // A server of its own: resolves once it listens, with its first-start API key and sign-in link.
-export async function startServer({ env = {}, dataDir } = {}) {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'reflexio-web-'));
-  const child = spawn(binary, ['serve', '--port', '0', '--data-dir', join(dir, 'data')], {
+// With `dir` of an earlier server (and its `port`), the same data directory is served again.
+export async function startServer({ env = {}, dir: reused, port = 0, key: knownKey = null } = {}) {
+  const dir = reused ?? mkdtempSync(join(tmpdir(), 'reflexio-web-'));
+  const child = spawn(binary, ['serve', '--port', String(port), '--data-dir', join(dir, 'data')], {
     env: { ...process.env, REFLEXIO_LOG_LEVEL: 'info', REFLEXIO_ASR_ENGINE: 'pocketsphinx', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,11 +40,11 @@ export async function startServer({ env = {}, dataDir } = {}) {
     timer = setTimeout(() => reject(new Error(`reflexio serve did not listen within 60 s:\n${err.slice(-2000)}`)), 60000);
   });
   const baseUrl = await listening.finally(() => clearTimeout(timer));
-  await waitFor(() => /\/signin#/.test(out) || dataDir !== undefined, 10000);
+  if (!reused) await waitFor(() => /\/signin#/.test(out), 10000, 'the first start\'s sign-in link');
   const link = /(http:\/\/\S+\/signin#[A-Za-z0-9_-]+)/.exec(out)?.[1] ?? null;
-  const key = /(rfx_[A-Za-z0-9_-]{43})/.exec(out)?.[1] ?? null;
+  const key = /(rfx_[A-Za-z0-9_-]{43})/.exec(out)?.[1] ?? knownKey;
   return {
-    baseUrl, link, key, dir,
+    baseUrl, link, key, dir, port: Number(new URL(baseUrl).port),
     log: () => err,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
@@ -62,6 +63,22 @@ export async function waitFor(check, timeoutMs, what = 'a condition') {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+// Signs a new browser context in with the API key, as a person pasting it would.
+export async function signIn(context, baseUrl, key) {
+  const page = await context.newPage();
+  await page.goto(baseUrl + '/signin');
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
+  return page;
+}
+
+// The tenant's recordings, as the API lists them.
+export async function listRecordings(server) {
+  const answer = await fetch(`${server.baseUrl}/v1/recordings?limit=200`, { headers: { Authorization: `Bearer ${server.key}` } });
+  return (await answer.json()).items;
 }
 
 // Debian's Chromium, headless, with what a machine without outside network needs.

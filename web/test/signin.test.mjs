@@ -3,7 +3,7 @@
 // without the CSRF token, or a cookie another server issued, is refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startServer } from './harness.mjs';
+import { launchBrowser, signIn, startServer } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -49,11 +49,7 @@ test('the one-time link signs in, lands on Today, and works only once', async ()
 
 test('a pasted API key signs in and is not kept; the devices list signs another browser out', async () => {
   const laptop = await browser.newContext();
-  const page = await laptop.newPage();
-  await page.goto(server.baseUrl + '/signin');
-  await page.getByLabel('API key').fill(server.key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
+  const page = await signIn(laptop, server.baseUrl, server.key);
   assert.ok(!(await storedInPage(page)).includes(server.key), 'the key is not stored by the page');
   assert.equal(await page.getByLabel('API key').count(), 0);
 
@@ -84,11 +80,7 @@ test('a pasted API key signs in and is not kept; the devices list signs another 
 
 test('a change without the CSRF token is refused, with it allowed; a foreign cookie reaches nothing', async () => {
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(server.baseUrl + '/signin');
-  await page.getByLabel('API key').fill(server.key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
+  const page = await signIn(context, server.baseUrl, server.key);
   const answers = await page.evaluate(async () => {
     const without = await fetch('/v1/sign-in-links', { method: 'POST' });
     const me = await (await fetch('/v1/session')).json();

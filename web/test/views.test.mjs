@@ -3,7 +3,7 @@
 // transfer size is reported, and the app opens offline showing the last day it loaded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LAPTOP, PHONE, accessibilityProblems, launchBrowser, screenshot, speechFile, startServer, waitFor,
+import { LAPTOP, PHONE, accessibilityProblems, launchBrowser, screenshot, signIn, speechFile, startServer, waitFor,
          writeArtifact } from './harness.mjs';
 
 let server, browser;
@@ -31,12 +31,7 @@ after(async () => {
 
 async function signedInPage(viewport) {
   const context = await browser.newContext({ viewport, locale: 'en-US' });
-  const page = await context.newPage();
-  await page.goto(server.baseUrl + '/signin');
-  await page.getByLabel('API key').fill(server.key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
-  return { context, page };
+  return { context, page: await signIn(context, server.baseUrl, server.key) };
 }
 
 async function transcriptText() {
@@ -48,6 +43,7 @@ async function transcriptText() {
 
 const VIEWS = [
   { name: 'today', path: '/', heading: 'Today' },
+  { name: 'search', path: '/search?q=exhibition', heading: 'Search' },
   { name: 'settings', path: '/settings', heading: 'Settings' },
 ];
 
@@ -74,6 +70,21 @@ for (const [size, viewport] of [['phone', PHONE], ['laptop', LAPTOP]]) {
     await context.close();
   });
 }
+
+test('the words follow the browser\'s language: Russian for a Russian browser', async () => {
+  const context = await browser.newContext({ viewport: PHONE, locale: 'ru-RU' });
+  const page = await context.newPage();
+  await page.goto(server.baseUrl + '/signin');
+  await page.getByRole('heading', { name: 'Вход в Reflexio' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru');
+  await page.getByLabel('API-ключ').fill(server.key);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Сегодня' }).waitFor();
+  await page.getByRole('button', { name: 'Записать' }).waitFor();
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, 'today-ru-phone');
+  await context.close();
+});
 
 test('what was said appears in Today', async () => {
   const { context, page } = await signedInPage(LAPTOP);
@@ -105,5 +116,69 @@ test('the first load transfers little, and the app opens offline with the last l
   await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
   await page.locator('.recording .said').filter({ hasText: said }).waitFor();
   await screenshot(page, 'today-offline-laptop');
+  await context.close();
+});
+
+test('a search hit plays exactly its moment, steps ten seconds, and follows the words', async () => {
+  const { context, page } = await signedInPage(LAPTOP);
+  const said = (await transcriptText()).split(' ');
+  const word = said.find((w) => w.length >= 6) ?? said[0];
+  await page.getByRole('link', { name: 'Search' }).click();
+  await page.getByRole('searchbox', { name: 'What was said' }).fill(word);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.hit mark').first().waitFor();
+  await page.getByRole('button', { name: 'Play this moment' }).first().click();
+  const replay = page.locator('.replay[data-played-from]');
+  await replay.waitFor({ timeout: 20000 });
+  const [clipStart, hitStart, hitEnd, playedFrom] = await Promise.all(
+    ['data-clip-start', 'data-hit-start', 'data-hit-end', 'data-played-from'].map((a) => replay.getAttribute(a).then(Number)));
+  const at = clipStart + playedFrom;
+  assert.ok(at >= hitStart - 0.05 && at <= hitEnd, `played from ${at.toFixed(2)} s, the hit "${word}" is ${hitStart}–${hitEnd} s`);
+  await page.locator('.word[aria-current="true"]').first().waitFor({ timeout: 10000 });
+
+  const audio = page.locator('.replay audio');
+  const before = await audio.evaluate((a) => a.currentTime);
+  await page.getByRole('button', { name: '−10 s' }).click();
+  const back = await audio.evaluate((a) => a.currentTime);
+  assert.ok(back < before, `−10 s went back (${before.toFixed(2)} → ${back.toFixed(2)})`);
+  await page.getByRole('button', { name: '+10 s' }).click();
+  const on = await audio.evaluate((a) => ({ t: a.currentTime, d: a.duration }));
+  assert.ok(on.t >= Math.min(back + 9.5, on.d - 0.1), `+10 s went on (${back.toFixed(2)} → ${on.t.toFixed(2)} of ${on.d.toFixed(2)})`);
+  await context.close();
+});
+
+// Last: it erases the tenant's data.
+test('settings are changed and kept; erasing takes a typed confirmation and leaves nothing', async () => {
+  const { context, page } = await signedInPage(LAPTOP);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Time zone').fill('Europe/Berlin');
+  await page.getByLabel('Digest time').fill('21:15');
+  await page.getByLabel('Telegram chat for the digest').fill('4242');
+  await page.locator('form[aria-labelledby="day-title"]').getByRole('button', { name: 'Save' }).click();
+  await page.locator('form[aria-labelledby="day-title"]').getByText('Saved.').waitFor();
+  await page.getByLabel('Keep audio for (hours; 0: delete once transcribed)').fill('12');
+  await page.getByLabel('Send my audio and words only to engines on this server').check();
+  await page.getByLabel('Personal details in what leaves the server').selectOption('mask');
+  await page.locator('form[aria-labelledby="privacy-title"]').getByRole('button', { name: 'Save' }).click();
+  await page.locator('form[aria-labelledby="privacy-title"]').getByText('Saved.').waitFor();
+  const headers = { Authorization: `Bearer ${server.key}` };
+  const day = await (await fetch(server.baseUrl + '/v1/settings', { headers })).json();
+  assert.deepEqual([day.timezone, day.digest_time, day.telegram_chat_id], ['Europe/Berlin', '21:15', '4242']);
+  const privacy = await (await fetch(server.baseUrl + '/v1/privacy/settings', { headers })).json();
+  assert.deepEqual([privacy.audio_retention_hours, privacy.opt_out_training, privacy.pii_mode], [12, true, 'mask']);
+  await page.reload();
+  assert.equal(await page.getByLabel('Time zone').inputValue(), 'Europe/Berlin', 'kept across a reload');
+
+  const erase = page.getByRole('button', { name: 'Erase everything' });
+  assert.equal(await erase.isDisabled(), true, 'nothing to press before the word is typed');
+  await page.getByLabel(/type ERASE/).fill('erase');
+  assert.equal(await erase.isDisabled(), true, 'only the exact word');
+  await page.getByLabel(/type ERASE/).fill('ERASE');
+  await erase.click();
+  await page.locator('[data-erased="true"]').waitFor();
+  const left = await (await fetch(server.baseUrl + '/v1/recordings', { headers })).json();
+  assert.equal(left.items.length, 0, 'no recording is left');
+  await page.getByRole('link', { name: 'Today' }).click();
+  await page.getByText('Nothing recorded today yet.').waitFor();
   await context.close();
 });
