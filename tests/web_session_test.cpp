@@ -180,6 +180,35 @@ TEST(WebSession, ACookieOfAnotherServerOrTenantReachesNothingHere) {
   EXPECT_EQ(Call(Client(one.base_url(), ""), "GET", "/v1/recordings/" + id, bob).status, 404);
 }
 
+TEST(WebSession, ABrowserManagesTheAccountsKeysSeeingEachOnlyOnce) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  Client anonymous(server.base_url(), "");
+  Browser browser = BrowserFrom(SignIn(anonymous, {{"link", LinkSecret(server.stdout_text())}}));
+  EXPECT_EQ(Call(anonymous, "POST", "/v1/keys", browser, /*with_csrf=*/false).status, 403);
+  auto created = Call(anonymous, "POST", "/v1/keys", browser);
+  ASSERT_EQ(created.status, 201) << created.body;
+  json key = json::parse(created.body);
+  std::string secret = key["key"];
+  EXPECT_EQ(secret.rfind(key["prefix"].get<std::string>(), 0), 0u) << "the prefix is the key's start";
+  EXPECT_EQ(Client(server.base_url(), secret).Get("/v1/recordings").status, 200) << "the new key works";
+
+  json listed = json::parse(Call(anonymous, "GET", "/v1/keys", browser).body);
+  ASSERT_EQ(listed["items"].size(), 2u) << "the first start's key and the new one";
+  EXPECT_EQ(listed.dump().find(secret), std::string::npos) << "a listing never holds a key";
+  EXPECT_EQ(listed["items"][0]["id"], key["id"]) << "newest first";
+
+  EXPECT_EQ(Call(anonymous, "DELETE", "/v1/keys/" + key["id"].get<std::string>(), browser).status, 200);
+  EXPECT_EQ(Client(server.base_url(), secret).Get("/v1/recordings").status, 401) << "revoked at once";
+  EXPECT_EQ(Call(anonymous, "DELETE", "/v1/keys/" + key["id"].get<std::string>(), browser).status, 404);
+  EXPECT_FALSE(json::parse(Call(anonymous, "GET", "/v1/keys", browser).body)["items"][0]["revoked_at"].is_null());
+  std::string bob = server.CreateKey("bob");
+  Client bobs(server.base_url(), bob);
+  EXPECT_EQ(bobs.SendJson("DELETE", "/v1/keys/" + listed["items"][1]["id"].get<std::string>(), "").status, 404)
+      << "another tenant's key is not found";
+  EXPECT_EQ(Client(server.base_url(), server.first_run_key()).Get("/v1/recordings").status, 200);
+}
+
 TEST(WebApp, BrowsersGetTheAppAndApiClientsKeepGettingJson) {
   TempDir dir;
   ServerProcess server(dir / "data");

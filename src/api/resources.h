@@ -229,7 +229,8 @@ class BillingApi {
 };
 
 // /v1/signup (REFLEXIO_SIGNUP=open): a new tenant and its first API key, optionally with a
-// friend's referral code; /v1/referrals: the tenant's own code and its progress, and redeeming one.
+// friend's referral code; /v1/keys: the tenant's API keys (list, create, revoke); /v1/referrals:
+// the tenant's own code and its progress, and redeeming one.
 class AccountsApi {
  public:
   explicit AccountsApi(const ApiDependencies& deps) : deps_(deps) {}
@@ -237,6 +238,9 @@ class AccountsApi {
 
  private:
   Result<ServerResponse> Signup(ServerRequest& request);
+  Result<ServerResponse> ListKeys(ServerRequest& request);
+  Result<ServerResponse> CreateKey(ServerRequest& request);
+  Result<ServerResponse> RevokeKey(ServerRequest& request);
   Result<ServerResponse> Referrals(ServerRequest& request);
   Result<ServerResponse> Redeem(ServerRequest& request);
   const ApiDependencies& deps_;

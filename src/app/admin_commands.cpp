@@ -135,8 +135,8 @@ int KeysCommand(const Args& args) {
   auto tenant = (*db)->EnsureTenant(tenant_name);
   if (!tenant.ok()) return Fail(tenant.status().message());
   std::string key = GenerateApiKey();
-  Status added = (*db)->AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key));
-  if (!added.ok()) return Fail(added.message());
+  auto added = (*db)->AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key));
+  if (!added.ok()) return Fail(added.status().message());
   Status audited = (*db)->AppendAudit({tenant->id, "", {}, "operator", "admin_access",
                                        "{\"what\":\"api_key_created\",\"prefix\":\"" + ApiKeyDisplayPrefix(key) + "\"}"});
   if (!audited.ok()) return Fail(audited.message());

@@ -45,6 +45,16 @@ struct AuditEntry {
   std::string detail;
 };
 
+// An API key as listed: never the key itself (only its SHA-256 is stored), but the prefix a
+// person tells keys apart by.
+struct ApiKeyRecord {
+  std::string tenant_id;
+  std::string id;
+  std::string prefix;
+  TimePoint created_at{};
+  std::optional<TimePoint> revoked_at;
+};
+
 // A browser signed in to a tenant: the web app's server-side session. The secret that proves it
 // lives only in the browser's cookie; what is stored is that secret's SHA-256.
 struct BrowserSession {

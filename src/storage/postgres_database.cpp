@@ -114,13 +114,15 @@ Result<int64_t> PostgresDatabase::CountTenants() {
   return count;
 }
 
-Status PostgresDatabase::AddApiKey(const std::string& tenant_id, const std::string& key_hash,
-                                   const std::string& display_prefix) {
-  return Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+Result<std::string> PostgresDatabase::AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                                                const std::string& display_prefix) {
+  std::string id = NewId();
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
     Exec(tx, "INSERT INTO api_keys (tenant_id, id, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, to_timestamp($5))",
-         Param(tenant_id), Param(NewId()), Param(key_hash), Param(display_prefix), Param(ToUnixSeconds(clock_.Now())));
+         Param(tenant_id), Param(id), Param(key_hash), Param(display_prefix), Param(ToUnixSeconds(clock_.Now())));
     return Status::Ok();
-  });
+  }));
+  return id;
 }
 
 Result<std::optional<Tenant>> PostgresDatabase::TenantForKeyHash(const std::string& key_hash) {

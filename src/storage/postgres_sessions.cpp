@@ -1,5 +1,5 @@
-// The PostgreSQL backend's sign-in links and browser sessions. Part of PostgresDatabase; split from
-// postgres_database.cpp by responsibility. A link is spent, and a session found, before the
+// The PostgreSQL backend's API keys as a person manages them, sign-in links and browser sessions.
+// Part of PostgresDatabase; split from postgres_database.cpp by responsibility. A link is spent, and a session found, before the
 // tenant is known: those transactions present the secret's hash (app.link_hash,
 // app.session_hash), which the tables' policies admit, as an API key's lookup does.
 #include "storage/postgres_database.h"
@@ -24,6 +24,32 @@ void InsertSession(pqxx::dbtransaction& tx, const BrowserSession& s, const std::
 }
 
 }  // namespace
+
+Result<std::vector<ApiKeyRecord>> PostgresDatabase::ListApiKeys(const std::string& tenant_id) {
+  std::vector<ApiKeyRecord> keys;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto rows = Exec(tx,
+                     "SELECT tenant_id, id, prefix, extract(epoch from created_at), extract(epoch from revoked_at) "
+                     "FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC",
+                     Param(tenant_id));
+    for (const auto& row : rows) keys.push_back(ReadApiKey(Row(row)));
+    return Status::Ok();
+  }));
+  return keys;
+}
+
+Result<bool> PostgresDatabase::RevokeApiKey(const std::string& tenant_id, const std::string& key_id, TimePoint at) {
+  bool revoked = false;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    auto result = Exec(tx,
+                       "UPDATE api_keys SET revoked_at = to_timestamp($3) WHERE tenant_id = $1 AND id = $2 "
+                       "AND revoked_at IS NULL",
+                       Param(tenant_id), Param(key_id), Param(ToUnixSeconds(at)));
+    revoked = result.affected_rows() == 1;
+    return Status::Ok();
+  }));
+  return revoked;
+}
 
 Status PostgresDatabase::AddSignInLink(const std::string& tenant_id, const std::string& link_hash,
                                        TimePoint created_at, TimePoint expires_at) {

@@ -163,6 +163,10 @@ ReferralRedemption ReadRedemption(const ColumnReader& row) {
   return {row.Text(0), row.Text(1), row.Text(2), row.Time(3), row.OptionalTime(4)};
 }
 
+ApiKeyRecord ReadApiKey(const ColumnReader& row) {
+  return {row.Text(0), row.Text(1), row.Text(2), row.Time(3), row.OptionalTime(4)};
+}
+
 BrowserSession ReadBrowserSession(const ColumnReader& row) {
   return {row.Text(0), row.Text(1), row.Text(2), row.Time(3), row.Time(4), row.Time(5)};
 }

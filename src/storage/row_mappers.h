@@ -38,6 +38,8 @@ Subscription ReadSubscription(const ColumnReader& row);
 SpeechCharge ReadSpeechCharge(const ColumnReader& row);
 // tenant_id, code, referrer_id, redeemed_at, counted_at
 ReferralRedemption ReadRedemption(const ColumnReader& row);
+// tenant_id, id, prefix, created_at, revoked_at
+ApiKeyRecord ReadApiKey(const ColumnReader& row);
 // tenant_id, id, device, created_at, last_seen_at, expires_at
 BrowserSession ReadBrowserSession(const ColumnReader& row);
 

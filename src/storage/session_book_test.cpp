@@ -1,6 +1,6 @@
 // The SessionBook contract, run against both backends: a sign-in link is spent once and only
 // before it expires, a session is found by its secret's hash only while it lives, and a tenant
-// sees and ends only its own sessions.
+// sees and ends only its own sessions; and the API keys a person manages beside them.
 #include <gtest/gtest.h>
 
 #include "core/ids.h"
@@ -92,6 +92,26 @@ TEST_P(SessionBookTest, ASessionLivesUntilItExpiresOrEnds) {
   EXPECT_FALSE(db_->SessionForTokenHash("laptop-token", after_expiry)->has_value());
   EXPECT_EQ(db_->ListSessions(alice_.id, after_expiry)->size(), 0u);
   EXPECT_FALSE(*db_->EndSession(alice_.id, laptop.id, after_expiry)) << "an expired session is not live";
+}
+
+TEST_P(SessionBookTest, ApiKeysAreListedByPrefixAndRevokedOnceByTheirTenantOnly) {
+  ASSERT_TRUE(db_->AddApiKey(alice_.id, "hash-1", "rfx_aaaa").ok());
+  clock_.Advance(1);
+  ASSERT_TRUE(db_->AddApiKey(alice_.id, "hash-2", "rfx_bbbb").ok());
+  ASSERT_TRUE(db_->AddApiKey(bob_.id, "hash-3", "rfx_cccc").ok());
+  auto keys = db_->ListApiKeys(alice_.id);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].prefix, "rfx_bbbb") << "newest first";
+  EXPECT_FALSE((*keys)[0].revoked_at.has_value());
+  std::string first = (*keys)[1].id;
+  EXPECT_FALSE(*db_->RevokeApiKey(bob_.id, first, clock_.Now())) << "not bob's to revoke";
+  EXPECT_TRUE(db_->TenantForKeyHash("hash-1")->has_value());
+  EXPECT_TRUE(*db_->RevokeApiKey(alice_.id, first, clock_.Now()));
+  EXPECT_FALSE(*db_->RevokeApiKey(alice_.id, first, clock_.Now())) << "revoked once";
+  EXPECT_FALSE(db_->TenantForKeyHash("hash-1")->has_value()) << "a revoked key reaches nothing";
+  EXPECT_TRUE(db_->TenantForKeyHash("hash-2")->has_value());
+  EXPECT_TRUE((*db_->ListApiKeys(alice_.id))[1].revoked_at.has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SessionBookTest, ::testing::Values("sqlite", "postgres"),

@@ -85,17 +85,19 @@ Result<int64_t> SqliteDatabase::CountTenants() {
   return row ? stmt.ColumnInt(0) : 0;
 }
 
-Status SqliteDatabase::AddApiKey(const std::string& tenant_id, const std::string& key_hash,
-                                 const std::string& display_prefix) {
+Result<std::string> SqliteDatabase::AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+                                              const std::string& display_prefix) {
   MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
       "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)"));
-  stmt.Bind(1, NewId());
+  std::string id = NewId();
+  stmt.Bind(1, id);
   stmt.Bind(2, tenant_id);
   stmt.Bind(3, key_hash);
   stmt.Bind(4, display_prefix);
   stmt.Bind(5, FormatRfc3339(clock_.Now()));
-  return stmt.Run();
+  RETURN_IF_ERROR(stmt.Run());
+  return id;
 }
 
 Result<std::optional<Tenant>> SqliteDatabase::TenantForKeyHash(const std::string& key_hash) {

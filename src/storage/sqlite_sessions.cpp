@@ -1,5 +1,6 @@
-// The SQLite backend's sign-in links and browser sessions. Part of SqliteDatabase; split from
-// sqlite_database.cpp by responsibility. Times are stored as RFC 3339 text and compared here.
+// The SQLite backend's API keys as a person manages them, sign-in links and browser sessions.
+// Part of SqliteDatabase; split from sqlite_database.cpp by responsibility. Times are stored as
+// RFC 3339 text (fixed width, so they compare as text).
 #include "storage/row_mappers.h"
 #include "storage/sqlite_database.h"
 #include "storage/sqlite_rows.h"
@@ -38,6 +39,25 @@ StoredSession ReadStoredSession(const SqliteRow& row) {
 }
 
 }  // namespace
+
+Result<std::vector<ApiKeyRecord>> SqliteDatabase::ListApiKeys(const std::string& tenant_id) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT tenant_id, id, prefix, created_at, revoked_at FROM api_keys "
+                                           "WHERE tenant_id = ? ORDER BY created_at DESC, id DESC"));
+  stmt.Bind(1, tenant_id);
+  return ReadRows(stmt, [](const SqliteRow& row) { return ReadApiKey(row); });
+}
+
+Result<bool> SqliteDatabase::RevokeApiKey(const std::string& tenant_id, const std::string& key_id, TimePoint at) {
+  MutexLock lock(mutex_);
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+      "UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL"));
+  stmt.Bind(1, FormatRfc3339(at));
+  stmt.Bind(2, tenant_id);
+  stmt.Bind(3, key_id);
+  RETURN_IF_ERROR(stmt.Run());
+  return db_->Changes() == 1;
+}
 
 Status SqliteDatabase::AddSignInLink(const std::string& tenant_id, const std::string& link_hash,
                                      TimePoint created_at, TimePoint expires_at) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "model/tenant.h"
 
 namespace reflexio {
@@ -23,9 +24,14 @@ class TenantDirectory {
   virtual Result<Tenant> EnsureTenant(const std::string& name) = 0;
   virtual Result<int64_t> CountTenants() = 0;
   virtual Result<std::vector<Tenant>> ListTenants() = 0;
-  virtual Status AddApiKey(const std::string& tenant_id, const std::string& key_hash,
+  // The new key's id.
+  virtual Result<std::string> AddApiKey(const std::string& tenant_id, const std::string& key_hash,
                            const std::string& display_prefix) = 0;
   virtual Result<std::optional<Tenant>> TenantForKeyHash(const std::string& key_hash) = 0;
+  // The tenant's keys, revoked ones too, newest first.
+  virtual Result<std::vector<ApiKeyRecord>> ListApiKeys(const std::string& tenant_id) = 0;
+  // False when the tenant has no such key that is still valid.
+  virtual Result<bool> RevokeApiKey(const std::string& tenant_id, const std::string& key_id, TimePoint at) = 0;
   // The operator's keys (admin routes) are no tenant's and reach no tenant's data.
   virtual Status AddOperatorKey(const std::string& key_hash, const std::string& display_prefix) = 0;
   virtual Result<bool> IsOperatorKeyHash(const std::string& key_hash) = 0;

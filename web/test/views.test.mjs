@@ -169,6 +169,17 @@ test('settings are changed and kept; erasing takes a typed confirmation and leav
   await page.reload();
   assert.equal(await page.getByLabel('Time zone').inputValue(), 'Europe/Berlin', 'kept across a reload');
 
+  // A key made here is shown once, works, and stops working when revoked.
+  await page.getByRole('button', { name: 'Make a new key' }).click();
+  const key = await page.locator('[data-key]').textContent();
+  assert.match(key, /^rfx_/);
+  const works = async () => (await fetch(server.baseUrl + '/v1/recordings', { headers: { Authorization: `Bearer ${key}` } })).status;
+  assert.equal(await works(), 200);
+  await page.getByRole('button', { name: `Revoke the key ${key.slice(0, 10)}` }).first().click();
+  await page.locator('[data-key]').waitFor({ state: 'detached' });
+  assert.equal(await works(), 401);
+  assert.ok(!(await page.content()).includes(key), 'the key is gone from the page');
+
   const erase = page.getByRole('button', { name: 'Erase everything' });
   assert.equal(await erase.isDisabled(), true, 'nothing to press before the word is typed');
   await page.getByLabel(/type ERASE/).fill('erase');

@@ -1,6 +1,7 @@
 // Settings: the day (time zone, digest time, Telegram chat), privacy (retention, training
 // opt-out, PII mode), plan and usage (upgrade through Stripe Checkout, the referral code to
-// share), the browsers signed in, export, and erasing everything behind a typed confirmation.
+// share), the browsers signed in, API keys, export, and erasing everything behind a typed
+// confirmation.
 import { useEffect, useState } from 'preact/hooks';
 import { api, setCsrfToken } from '../api.js';
 import { clearQueue } from '../capture/queue.js';
@@ -165,6 +166,54 @@ function Devices({ onSignedOut }) {
   );
 }
 
+function Keys() {
+  const [keys, setKeys] = useState(null);
+  const [fresh, setFresh] = useState(null);   // the key just made, shown this once
+  const [problem, setProblem] = useState(null);
+  const load = () => api('GET', '/v1/keys').then((page) => setKeys(page.items), (e) => setProblem(e.message));
+  useEffect(() => { load(); }, []);
+  const create = async () => {
+    try {
+      setFresh(await api('POST', '/v1/keys'));
+      load();
+    } catch (error) {
+      setProblem(error.message);
+    }
+  };
+  const revoke = async (key) => {
+    try {
+      await api('DELETE', `/v1/keys/${key.id}`);
+      if (fresh?.id === key.id) setFresh(null);
+      load();
+    } catch (error) {
+      setProblem(error.message);
+    }
+  };
+  return (
+    <section aria-labelledby="keys-title">
+      <h2 id="keys-title">{t.apiKeys}</h2>
+      <p>{t.apiKeysHelp}</p>
+      <p><button type="button" onClick={create}>{t.newKey}</button></p>
+      {fresh && (
+        <p role="status" class="fresh-key">{t.newKeyOnce} <code data-key>{fresh.key}</code></p>
+      )}
+      {problem && <p role="alert" class="problem">{problem}</p>}
+      {keys && (
+        <ul class="devices">
+          {keys.map((k) => (
+            <li key={k.id} data-revoked={k.revoked_at ? 'true' : 'false'}>
+              <span class="device"><code>{k.prefix}…</code> {t.created} <time datetime={k.created_at}>{formatDateTime(k.created_at)}</time></span>
+              {k.revoked_at
+                ? <span class="seen">{t.revoked}</span>
+                : <button type="button" class="secondary" aria-label={t.revokeLabel(k.prefix)} onClick={() => revoke(k)}>{t.revoke}</button>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function YourData({ onErased }) {
   const [typed, setTyped] = useState('');
   const [problem, setProblem] = useState(null);
@@ -209,6 +258,7 @@ export function Settings({ onSignedOut }) {
       <Privacy />
       <Plan />
       <Devices onSignedOut={onSignedOut} />
+      <Keys />
       <YourData onErased={() => navigator.serviceWorker?.controller?.postMessage('signed-out')} />
       <p><button type="button" onClick={signOut}>{t.signOut}</button></p>
     </section>
