@@ -233,12 +233,25 @@ ServerProcess::~ServerProcess() {
 std::string ServerProcess::stdout_text() const { return Slurp(log_dir_ + "/stdout"); }
 std::string ServerProcess::stderr_text() const { return Slurp(log_dir_ + "/stderr"); }
 
+namespace {
+// The first match of `pattern`'s group 1 in what the server printed, waiting a while for it: the
+// first start prints its banner just after it starts listening.
+std::string AwaitPrinted(const ServerProcess& server, const std::regex& pattern) {
+  std::smatch m;
+  std::string out = server.stdout_text();
+  WaitUntil([&] { out = server.stdout_text(); return std::regex_search(out, m, pattern); }, std::chrono::seconds(10));
+  return std::regex_search(out, m, pattern) ? std::string(m[1]) : "";
+}
+}  // namespace
+
 std::string ServerProcess::first_run_key() const {
   static const std::regex kKey(R"((rfx_[A-Za-z0-9_-]{43}))");
-  std::smatch m;
-  std::string out = stdout_text();
-  WaitUntil([&] { out = stdout_text(); return std::regex_search(out, m, kKey); }, std::chrono::seconds(2));
-  return std::regex_search(out, m, kKey) ? std::string(m[1]) : "";
+  return AwaitPrinted(*this, kKey);
+}
+
+std::string ServerProcess::first_run_sign_in_link() const {
+  static const std::regex kLink(R"((http://\S+/signin#[A-Za-z0-9_-]{43}))");
+  return AwaitPrinted(*this, kLink);
 }
 
 void ServerProcess::Kill() { Terminate(pid_, SIGKILL); }

@@ -32,6 +32,8 @@ class ServerProcess {
   const std::string& base_url() const { return base_url_; }
   // The API key printed on the first start of an empty data directory ("" if none).
   std::string first_run_key() const;
+  // The one-time sign-in link printed beside it ("" if none).
+  std::string first_run_sign_in_link() const;
   // `reflexio keys create` against this server's database.
   std::string CreateKey(const std::string& tenant) const;
   // Another `reflexio` command on this server's data directory and database.

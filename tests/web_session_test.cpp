@@ -18,12 +18,10 @@ std::string HeaderOf(const HttpResponse& r, const std::string& name) {
   return it == r.headers.end() ? "" : it->second;
 }
 
-// The secret after '#' in the sign-in link printed on the last line of `text` containing "/signin#".
-std::string LinkSecret(const std::string& text) {
-  size_t at = text.rfind("/signin#");
-  if (at == std::string::npos) return "";
-  size_t start = at + 8, end = text.find_first_of(" \n", start);
-  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+// The secret after '#' of a sign-in link.
+std::string LinkSecret(const std::string& link) {
+  size_t at = link.rfind('#');
+  return at == std::string::npos ? "" : link.substr(at + 1);
 }
 
 // A browser as the server sees it: a cookie jar of one cookie and the CSRF token.
@@ -65,9 +63,9 @@ HttpResponse Call(const Client& c, const std::string& method, const std::string&
 TEST(WebSession, TheFirstStartLinkSignsInOnceAndTheCookieIsTheOnlyCredential) {
   TempDir dir;
   ServerProcess server(dir / "data");
-  std::string secret = LinkSecret(server.stdout_text());
+  std::string secret = LinkSecret(server.first_run_sign_in_link());
   ASSERT_EQ(secret.size(), 43u) << server.stdout_text();
-  EXPECT_NE(server.stdout_text().find(server.base_url() + "/signin#"), std::string::npos) << "the link leads to this server";
+  EXPECT_EQ(server.first_run_sign_in_link().rfind(server.base_url() + "/signin#", 0), 0u) << "the link leads to this server";
   Client anonymous(server.base_url(), "");
 
   auto signed_in = SignIn(anonymous, {{"link", secret}});
@@ -116,7 +114,7 @@ TEST(WebSession, SignInRefusesFormsBadBodiesAndWrongKeysStoringNothing) {
   HttpRequest form;
   form.method = "POST";
   form.url = "/v1/session";
-  form.body = "link=" + LinkSecret(server.stdout_text());
+  form.body = "link=" + LinkSecret(server.first_run_sign_in_link());
   form.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
   auto refused = anonymous.Send(form);
   EXPECT_EQ(refused.status, 415) << "another site's form cannot sign a browser in";
@@ -125,7 +123,7 @@ TEST(WebSession, SignInRefusesFormsBadBodiesAndWrongKeysStoringNothing) {
   EXPECT_EQ(SignIn(anonymous, {{"api_key", "rfx_not-a-real-key-000000000000000000000000000"}}).status, 401);
   EXPECT_EQ(SignIn(anonymous, {{"link", 42}}).status, 400);
   // The refused form did not spend the link.
-  EXPECT_EQ(SignIn(anonymous, {{"link", LinkSecret(server.stdout_text())}}).status, 201);
+  EXPECT_EQ(SignIn(anonymous, {{"link", LinkSecret(server.first_run_sign_in_link())}}).status, 201);
 }
 
 TEST(WebSession, APastedKeyStartsASessionAndDevicesCanSignEachOtherOut) {
@@ -134,7 +132,7 @@ TEST(WebSession, APastedKeyStartsASessionAndDevicesCanSignEachOtherOut) {
   Client anonymous(server.base_url(), "");
   Browser laptop = BrowserFrom(SignIn(anonymous, {{"api_key", server.first_run_key()}}));
   ASSERT_FALSE(laptop.cookie.empty());
-  Browser phone = BrowserFrom(SignIn(anonymous, {{"link", LinkSecret(server.stdout_text())}}));
+  Browser phone = BrowserFrom(SignIn(anonymous, {{"link", LinkSecret(server.first_run_sign_in_link())}}));
 
   json devices = json::parse(Call(anonymous, "GET", "/v1/sessions", laptop).body);
   ASSERT_EQ(devices["items"].size(), 2u) << devices;
@@ -163,7 +161,7 @@ TEST(WebSession, APastedKeyStartsASessionAndDevicesCanSignEachOtherOut) {
 TEST(WebSession, ACookieOfAnotherServerOrTenantReachesNothingHere) {
   TempDir dir;
   ServerProcess one(dir / "one"), two(dir / "two");
-  Browser from_one = BrowserFrom(SignIn(Client(one.base_url(), ""), {{"link", LinkSecret(one.stdout_text())}}));
+  Browser from_one = BrowserFrom(SignIn(Client(one.base_url(), ""), {{"link", LinkSecret(one.first_run_sign_in_link())}}));
   auto foreign = Call(Client(two.base_url(), ""), "GET", "/v1/recordings", from_one);
   EXPECT_EQ(foreign.status, 401);
   EXPECT_EQ(json::parse(foreign.body)["error"]["code"], "invalid_session");
@@ -184,7 +182,7 @@ TEST(WebSession, ABrowserManagesTheAccountsKeysSeeingEachOnlyOnce) {
   TempDir dir;
   ServerProcess server(dir / "data");
   Client anonymous(server.base_url(), "");
-  Browser browser = BrowserFrom(SignIn(anonymous, {{"link", LinkSecret(server.stdout_text())}}));
+  Browser browser = BrowserFrom(SignIn(anonymous, {{"link", LinkSecret(server.first_run_sign_in_link())}}));
   EXPECT_EQ(Call(anonymous, "POST", "/v1/keys", browser, /*with_csrf=*/false).status, 403);
   auto created = Call(anonymous, "POST", "/v1/keys", browser);
   ASSERT_EQ(created.status, 201) << created.body;
