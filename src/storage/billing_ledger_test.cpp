@@ -33,15 +33,8 @@ TEST(ApportionCharge, TheExcessOfTheDayIsDrawnFromBonusThenCountedOver) {
   EXPECT_EQ(unlimited.bonus_s + unlimited.over_s, 0) << "an unlimited plan draws nothing";
 }
 
-class BillingLedgerTest : public ::testing::TestWithParam<std::string> {
+class BillingLedgerTest : public testing::TwoTenantBackendTest {
  protected:
-  void SetUp() override {
-    backend_ = testing::OpenTestBackend(GetParam(), dir_.path(), clock_);
-    db_ = backend_.db.get();
-    alice_ = db_->EnsureTenant("alice").value();
-    bob_ = db_->EnsureTenant("bob").value();
-  }
-
   SpeechCharge Charge(const Tenant& tenant, const std::string& recording, double speech_s,
                       std::optional<double> allowance_s = 1800, const std::string& day = "2026-12-06") {
     auto charged = db_->ChargeSpeech({tenant.id, recording, day, speech_s, allowance_s, 0, 0, {}});
@@ -52,12 +45,6 @@ class BillingLedgerTest : public ::testing::TestWithParam<std::string> {
   Recording Transcribed(const Tenant& tenant, double speech_s) {
     return testing::AddTranscribedRecording(*db_, tenant.id, speech_s, clock_.Now());
   }
-
-  TempDir dir_;
-  FakeClock clock_;
-  testing::TestBackend backend_;
-  Database* db_ = nullptr;
-  Tenant alice_, bob_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, BillingLedgerTest, ::testing::Values("sqlite", "postgres"),

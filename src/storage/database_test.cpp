@@ -20,15 +20,8 @@ namespace {
 using testing::FakeClock;
 using testing::TempDir;
 
-class DatabaseTest : public ::testing::TestWithParam<std::string> {
+class DatabaseTest : public testing::TwoTenantBackendTest {
  protected:
-  void SetUp() override {
-    backend_ = testing::OpenTestBackend(GetParam(), dir_.path(), clock_);
-    db_ = backend_.db.get();
-    alice_ = db_->EnsureTenant("alice").value();
-    bob_ = db_->EnsureTenant("bob").value();
-  }
-
   Recording NewRecording(const Tenant& tenant, double captured_offset = 0,
                          std::optional<std::string> key = std::nullopt) {
     Recording r;
@@ -64,12 +57,6 @@ class DatabaseTest : public ::testing::TestWithParam<std::string> {
     t.segments.push_back(seg);
     return t;
   }
-
-  TempDir dir_;
-  FakeClock clock_;
-  testing::TestBackend backend_;
-  Database* db_ = nullptr;
-  Tenant alice_, bob_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::Values("sqlite", "postgres"),

@@ -15,25 +15,12 @@ using std::chrono::minutes;
 using testing::FakeClock;
 using testing::TempDir;
 
-class SessionBookTest : public ::testing::TestWithParam<std::string> {
+class SessionBookTest : public testing::TwoTenantBackendTest {
  protected:
-  void SetUp() override {
-    backend_ = testing::OpenTestBackend(GetParam(), dir_.path(), clock_);
-    db_ = backend_.db.get();
-    alice_ = db_->EnsureTenant("alice").value();
-    bob_ = db_->EnsureTenant("bob").value();
-  }
-
   BrowserSession NewSession(const Tenant& tenant, const std::string& device = "Chromium on Linux") {
     TimePoint now = clock_.Now();
     return {tenant.id, NewId(), device, now, now, now + hours(24 * 30)};
   }
-
-  TempDir dir_;
-  FakeClock clock_;
-  testing::TestBackend backend_;
-  Database* db_ = nullptr;
-  Tenant alice_, bob_;
 };
 
 TEST_P(SessionBookTest, ALinkIsSpentOnceAndStartsASessionOfItsTenant) {

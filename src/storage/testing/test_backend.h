@@ -7,6 +7,9 @@
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
+
+#include "core/test_support.h"
 #include "core/time.h"
 #include "storage/database.h"
 #include "storage/testing/postgres_fixture.h"
@@ -25,5 +28,23 @@ TestBackend OpenTestBackend(const std::string& backend, const std::filesystem::p
 // A recording of `tenant_id` received (and captured) at `at`, transcribed with `speech_s` seconds
 // of speech and no segments, through the queue as a worker would. Needs an otherwise empty queue.
 Recording AddTranscribedRecording(Database& db, const std::string& tenant_id, double speech_s, TimePoint at);
+
+// A test of a storage role on the backend named by the test's parameter, with two tenants, a
+// fake clock and a temporary directory: the fixture the Database contract suites share.
+class TwoTenantBackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    backend_ = OpenTestBackend(GetParam(), dir_.path(), clock_);
+    db_ = backend_.db.get();
+    alice_ = db_->EnsureTenant("alice").value();
+    bob_ = db_->EnsureTenant("bob").value();
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  TestBackend backend_;
+  Database* db_ = nullptr;
+  Tenant alice_, bob_;
+};
 
 }  // namespace reflexio::testing
