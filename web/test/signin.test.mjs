@@ -108,3 +108,27 @@ test('a change without the CSRF token is refused, with it allowed; a foreign coo
   }
   await context.close();
 });
+
+test('the app works from the keyboard alone: sign in, move between views, sign out', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(server.baseUrl + '/signin');
+  await page.getByRole('heading', { name: 'Sign in to Reflexio' }).waitFor();
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.id || document.activeElement?.textContent);
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'api-key', 'the first stop is the key field');
+  await page.keyboard.type(server.key);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
+  // Tab through the header to Settings and open it with Enter.
+  for (let i = 0; i < 12 && (await focused()) !== 'Settings'; i += 1) await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Settings');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+  const visible = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(visible, 'none', 'the focused link shows a focus ring');
+  await page.getByRole('button', { name: 'Sign out', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Sign in to Reflexio' }).waitFor();
+  await context.close();
+});
