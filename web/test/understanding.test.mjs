@@ -133,3 +133,19 @@ test('an action is marked done, a memory entry corrected and another forgotten, 
   await page.getByRole('button', { name: `Forget: ${forgotten.label}` }).waitFor({ state: 'detached' });
   await context.close();
 });
+
+test('a search hit opens with the conversation it was said in, and "why" quotes that conversation\'s words', async () => {
+  const context = await browser.newContext({ viewport: LAPTOP, locale: 'en-US' });
+  const page = await signIn(context, server.baseUrl, server.key);
+  const [episode] = (await get('/v1/episodes')).items;
+  const { enrichment } = await get(`/v1/episodes/${episode.id}`);
+  const why = await get(enrichment.summary.explain_url);
+  const word = why.evidence[0].quote.split(' ').find((w) => w.length >= 5) ?? why.evidence[0].quote.split(' ')[0];
+  await page.goto(`${server.baseUrl}/search?q=${encodeURIComponent(word)}`);
+  await page.locator('.hit mark').first().waitFor();
+  await page.getByRole('button', { name: 'Play this moment' }).first().click();
+  await page.locator('.conversation-of').filter({ hasText: enrichment.summary.text }).waitFor();
+  await page.locator('.conversation-of').getByRole('button', { name: /^Why/ }).click();
+  await page.locator('.explanation blockquote').filter({ hasText: why.evidence[0].quote }).first().waitFor();
+  await context.close();
+});

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatDateTime, t } from '../i18n.js';
+import { Why } from './Why.jsx';
 
 const AROUND_S = 30;  // the clip reaches this far either side of the hit, for the ±10 s buttons
 
@@ -72,6 +73,26 @@ function Replay({ hit }) {
   );
 }
 
+// What the conversation this moment belongs to was about, with "why" opening the evidence;
+// nothing while the conversation is not understood yet.
+function ConversationOf({ at }) {
+  const [summary, setSummary] = useState(null);
+  useEffect(() => {
+    const t0 = Date.parse(at);
+    const range = `from=${encodeURIComponent(new Date(t0 - 1000).toISOString())}&to=${encodeURIComponent(new Date(t0 + 1000).toISOString())}`;
+    api('GET', `/v1/episodes?${range}&limit=1`)
+      .then((page) => (page.items[0] ? api('GET', `/v1/episodes/${page.items[0].id}`) : null))
+      .then((episode) => setSummary(episode?.enrichment?.summary ?? null), () => setSummary(null));
+  }, [at]);
+  if (!summary) return null;
+  return (
+    <div class="row conversation-of">
+      <p><span class="kind">{t.inConversation}</span> {summary.text}</p>
+      <Why url={summary.explain_url} label={summary.text} />
+    </div>
+  );
+}
+
 function Hit({ hit, open, onOpen }) {
   return (
     <li class="hit">
@@ -79,6 +100,7 @@ function Hit({ hit, open, onOpen }) {
       <Snippet text={hit.snippet} />
       {!open && <button type="button" onClick={onOpen}>{t.play}</button>}
       {open && <Replay hit={hit} />}
+      {open && <ConversationOf at={hit.captured_at} />}
     </li>
   );
 }
