@@ -135,6 +135,9 @@ test('a search hit plays exactly its moment, steps ten seconds, and follows the 
   const at = clipStart + playedFrom;
   assert.ok(at >= hitStart - 0.05 && at <= hitEnd, `played from ${at.toFixed(2)} s, the hit "${word}" is ${hitStart}–${hitEnd} s`);
   await page.locator('.word[aria-current="true"]').first().waitFor({ timeout: 10000 });
+  await page.locator('.replay audio').evaluate((a) => a.pause());
+  await screenshot(page, 'replay-laptop');
+  await page.locator('.replay audio').evaluate((a) => a.play());
 
   const audio = page.locator('.replay audio');
   const before = await audio.evaluate((a) => a.currentTime);
