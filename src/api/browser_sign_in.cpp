@@ -16,10 +16,6 @@ constexpr size_t kMaxDeviceChars = 160;
 // last_seen_at is for the person's list of devices, not an audit trail: one write per few minutes.
 constexpr double kTouchEveryS = 300;
 
-std::chrono::system_clock::duration Seconds(double s) {
-  return std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(s));
-}
-
 std::string Shortened(const std::string& device) {
   std::string out;
   for (char c : device.substr(0, kMaxDeviceChars)) out += (c >= 0x20 && c < 0x7f) ? c : ' ';
@@ -34,13 +30,13 @@ std::string BrowserSignIn::CsrfTokenFor(const std::string& session_token) {
 
 BrowserSession BrowserSignIn::NewSession(const std::string& tenant_id, const std::string& device) const {
   TimePoint now = clock_.Now();
-  return {tenant_id, NewId(), Shortened(device), now, now, now + Seconds(options_.session_days * 86400)};
+  return {tenant_id, NewId(), Shortened(device), now, now, AddSeconds(now, options_.session_days * 86400)};
 }
 
 Result<BrowserSignIn::Link> BrowserSignIn::MakeLink(const std::string& tenant_id, const std::string& base_url) {
   std::string secret = RandomBase64Url(kSecretBytes);
   TimePoint now = clock_.Now();
-  TimePoint expires_at = now + Seconds(options_.link_minutes * 60);
+  TimePoint expires_at = AddSeconds(now, options_.link_minutes * 60);
   RETURN_IF_ERROR(sessions_.AddSignInLink(tenant_id, Sha256Hex(secret), now, expires_at));
   std::string base = base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();

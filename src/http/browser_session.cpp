@@ -1,25 +1,19 @@
 #include "http/browser_session.h"
 
-namespace reflexio {
+#include "core/strings.h"
 
-namespace {
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-}  // namespace
+namespace reflexio {
 
 std::optional<std::string> CookieValue(std::string_view cookie_header, std::string_view name) {
   while (!cookie_header.empty()) {
     size_t end = cookie_header.find(';');
-    std::string_view pair = Trim(cookie_header.substr(0, end));
+    std::string pair = TrimWhitespace(cookie_header.substr(0, end));
     cookie_header = end == std::string_view::npos ? std::string_view() : cookie_header.substr(end + 1);
     size_t equals = pair.find('=');
-    if (equals == std::string_view::npos || Trim(pair.substr(0, equals)) != name) continue;
-    std::string_view value = Trim(pair.substr(equals + 1));
+    if (equals == std::string::npos || TrimWhitespace(std::string_view(pair).substr(0, equals)) != name) continue;
+    std::string value = TrimWhitespace(std::string_view(pair).substr(equals + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    return std::string(value);
+    return value;
   }
   return std::nullopt;
 }

@@ -27,17 +27,6 @@ Status InsertSession(SqliteConnection& db, const BrowserSession& s, const std::s
   return stmt.Run();
 }
 
-// A session row with whether it has ended: the reads below decide liveness against their `now`.
-struct StoredSession {
-  BrowserSession session;
-  bool ended = false;
-  bool LiveAt(TimePoint now) const { return !ended && session.expires_at > now; }
-};
-
-StoredSession ReadStoredSession(const SqliteRow& row) {
-  return {ReadBrowserSession(row), !row.IsNull(6)};
-}
-
 }  // namespace
 
 Result<std::vector<ApiKeyRecord>> SqliteDatabase::ListApiKeys(const std::string& tenant_id) {
@@ -77,10 +66,11 @@ Result<std::optional<BrowserSession>> SqliteDatabase::StartSessionWithLink(const
   using Started = std::optional<BrowserSession>;
   return Transact<Started>("", [&](SqliteConnection& db) -> Result<Started> {
     ASSIGN_OR_RETURN(auto find, db.Prepare(
-        "SELECT tenant_id, expires_at FROM sign_in_links WHERE link_hash = ? AND used_at IS NULL"));
+        "SELECT tenant_id FROM sign_in_links WHERE link_hash = ? AND used_at IS NULL AND expires_at > ?"));
     find.Bind(1, link_hash);
+    find.Bind(2, FormatRfc3339(session.created_at));
     ASSIGN_OR_RETURN(bool found, find.Step());
-    if (!found || ParseStoredTime(find.ColumnText(1)) <= session.created_at) return Started();
+    if (!found) return Started();
     session.tenant_id = find.ColumnText(0);
     ASSIGN_OR_RETURN(auto spend, db.Prepare("UPDATE sign_in_links SET used_at = ? WHERE link_hash = ?"));
     spend.Bind(1, FormatRfc3339(session.created_at));
@@ -100,11 +90,11 @@ Result<std::optional<BrowserSession>> SqliteDatabase::SessionForTokenHash(const 
                                                                           TimePoint now) {
   MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kSessionColumns +
-                                           ", ended_at FROM browser_sessions WHERE token_hash = ?"));
+                                           " FROM browser_sessions WHERE token_hash = ? AND ended_at IS NULL "
+                                           "AND expires_at > ?"));
   stmt.Bind(1, token_hash);
-  ASSIGN_OR_RETURN(auto stored, ReadOne(stmt, ReadStoredSession));
-  if (!stored || !stored->LiveAt(now)) return std::optional<BrowserSession>();
-  return std::optional<BrowserSession>(stored->session);
+  stmt.Bind(2, FormatRfc3339(now));
+  return ReadOne(stmt, [](const SqliteRow& row) { return ReadBrowserSession(row); });
 }
 
 Status SqliteDatabase::TouchSession(const std::string& tenant_id, const std::string& session_id, TimePoint seen_at) {
@@ -119,15 +109,11 @@ Status SqliteDatabase::TouchSession(const std::string& tenant_id, const std::str
 Result<std::vector<BrowserSession>> SqliteDatabase::ListSessions(const std::string& tenant_id, TimePoint now) {
   MutexLock lock(mutex_);
   ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kSessionColumns +
-                                           ", ended_at FROM browser_sessions WHERE tenant_id = ? AND ended_at IS NULL "
-                                           "ORDER BY last_seen_at DESC, id DESC"));
+                                           " FROM browser_sessions WHERE tenant_id = ? AND ended_at IS NULL "
+                                           "AND expires_at > ? ORDER BY last_seen_at DESC, id DESC"));
   stmt.Bind(1, tenant_id);
-  ASSIGN_OR_RETURN(auto stored, ReadRows(stmt, ReadStoredSession));
-  std::vector<BrowserSession> live;
-  for (const auto& s : stored) {
-    if (s.LiveAt(now)) live.push_back(s.session);
-  }
-  return live;
+  stmt.Bind(2, FormatRfc3339(now));
+  return ReadRows(stmt, [](const SqliteRow& row) { return ReadBrowserSession(row); });
 }
 
 Result<bool> SqliteDatabase::EndSession(const std::string& tenant_id, const std::string& session_id, TimePoint now) {
