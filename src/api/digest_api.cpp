@@ -4,6 +4,7 @@
 #include "api/json_views.h"
 #include "api/resources.h"
 #include "core/local_time.h"
+#include "model/digest_document.h"
 
 namespace reflexio {
 
@@ -65,7 +66,9 @@ ServerResponse DigestResponse(const Digest& digest, const std::string& format) {
     response.body = digest.pdf;
     response.headers.emplace_back("Content-Disposition", "inline; filename=\"reflexio-digest-" + digest.date + ".pdf\"");
   } else {
-    response.body = digest.content_json;
+    // Read back, so a digest stored by an earlier version answers in today's shape.
+    auto document = ParseDigestDocument(digest.content_json);
+    response.body = document.ok() ? json(*document).dump(2) : digest.content_json;
   }
   return response;
 }

@@ -27,6 +27,7 @@
 #include "privacy/controls.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
+#include "understanding/episode_understanding.h"
 
 namespace reflexio {
 
@@ -59,6 +60,9 @@ struct ApiDependencies {
   ReferralProgram* referrals = nullptr;
   // The web app's sign-in and sessions; null: no session routes, and cookies are ignored.
   BrowserSignIn* sign_in = nullptr;
+  // Understands a day's conversations enrichment has not reached yet, for its digest while the
+  // day is still going (provisional); null: such a digest lists them as not understood yet.
+  const EpisodeUnderstanding* on_the_spot = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store
@@ -169,7 +173,8 @@ void SyncMemory(const ApiDependencies& deps, const std::string& tenant_id);
 // /v1/digests…: the digest of a day (built when stale), rebuilding it, the list, its deliveries.
 class DigestsApi {
  public:
-  explicit DigestsApi(const ApiDependencies& deps) : deps_(deps), digests_(deps.stores, deps.config) {}
+  explicit DigestsApi(const ApiDependencies& deps)
+      : deps_(deps), digests_(deps.stores, deps.config, *deps.clock, deps.on_the_spot) {}
   void Register(Router& router);
 
  private:

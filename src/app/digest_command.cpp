@@ -12,6 +12,8 @@
 #include "core/http_client.h"
 #include "digest/service.h"
 #include "digest/telegram_outbox.h"
+#include "understanding/enricher.h"
+#include "understanding/providers.h"
 
 namespace reflexio {
 
@@ -91,7 +93,10 @@ int DigestCommand(const Args& args) {
                                     : "no tenant named '" + tenant_name + "'",
                 2);
   }
-  DigestService service(storage->stores(), *config);
+  // Today's conversations not understood yet are understood on the spot, provisionally.
+  std::shared_ptr<Provider> provider = MakeUnderstandingProvider(*config, storage->stores(), nullptr);
+  Enricher on_the_spot(storage->stores(), *provider, SystemClock::Instance(), nullptr, config->timezone);
+  DigestService service(storage->stores(), *config, SystemClock::Instance(), &on_the_spot);
   auto day = service.ResolveDate(tenant->id, date);
   if (!day.ok()) return Fail(day.status().message(), 2);
   std::cerr << "building the digest of " << *day << " for tenant " << tenant->name << "\n";

@@ -137,13 +137,15 @@ SchedulerOptions SchedulerOptionsFor(const Config& config, const Stores& stores,
                              }
                              return Status::Ok();
                            }});
-  // Each tenant's digest at their digest time, after the day's understanding above.
-  auto digests = std::make_shared<DigestService>(stores, config);
+  // Each tenant's digest at their digest time, after the day's understanding above; a
+  // conversation still going then is understood on the spot, provisionally.
+  auto digests = std::make_shared<DigestService>(stores, config, SystemClock::Instance(), enricher.get());
   auto http = std::make_shared<CurlHttpClient>();
   auto guard = std::make_shared<OutboundGuard>(stores.privacy, config, metrics);
   auto outbox = std::make_shared<TelegramOutbox>(stores, *http, TelegramOutboxOptionsFor(config), guard.get(), metrics);
   auto schedule = std::make_shared<DigestSchedule>(stores, *digests, *outbox);
-  options.tasks.push_back({"digests", config.scheduler_interval_s, [digests, http, guard, outbox, schedule]() -> Status {
+  options.tasks.push_back({"digests", config.scheduler_interval_s,
+                           [enricher, provider, digests, http, guard, outbox, schedule]() -> Status {
                              return schedule->Run().status();
                            }});
   return options;
@@ -216,6 +218,9 @@ int ServeCommand(const Args& args) {
     if (local_worker) local_worker->Notify();  // remote workers poll
   });
   std::unique_ptr<LettaSync> letta = MakeLettaSync(*config, stores, &metrics);
+  // A digest asked for while the day is going understands its newest conversations on the spot.
+  std::shared_ptr<Provider> provider = MakeUnderstandingProvider(*config, stores, &metrics);
+  Enricher on_the_spot(stores, *provider, SystemClock::Instance(), nullptr, config->timezone);
   // Sends a digest when its person asks; the scheduler sends the evening ones.
   CurlHttpClient telegram_http;
   OutboundGuard telegram_guard(stores.privacy, *config, &metrics);
@@ -230,7 +235,7 @@ int ServeCommand(const Args& args) {
                         {.link_minutes = 60, .session_days = config->session_days});
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
            &SystemClock::Instance(), &telegram, &metering.pricing, &metering.meter, &checkout, &webhook,
-           &metering.referrals, &sign_in});
+           &metering.referrals, &sign_in, &on_the_spot});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },

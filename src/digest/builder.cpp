@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/local_time.h"
+#include "digest/on_the_spot.h"
 #include "model/insight_body.h"
 #include "text/normalize.h"
 
@@ -52,6 +53,7 @@ struct Material {
   std::vector<std::pair<Insight, MemoryEntryBody>> memory;  // core entries last heard of during the day
   std::vector<Insight> earlier;       // topics and people of the 7 days before
   std::vector<Episode> episodes;
+  std::set<std::string> provisional;  // episodes understood on the spot, their insights in `insights`
 };
 
 Result<Material> Collect(const Stores& stores, const DigestDay& day) {
@@ -90,6 +92,24 @@ Result<Material> Collect(const Stores& stores, const DigestDay& day) {
   std::reverse(m.insights.begin(), m.insights.end());
   std::reverse(m.episodes.begin(), m.episodes.end());
   return m;
+}
+
+// Adds what was understood on the spot: episodes stretched in memory replace their stored selves,
+// new ones join, and the day's conversations and insights stay in the order they were lived.
+void Add(UnderstoodOnTheSpot spot, Material& m) {
+  for (Episode& episode : spot.episodes) {
+    auto stored = std::find_if(m.episodes.begin(), m.episodes.end(), [&](const Episode& e) { return e.id == episode.id; });
+    if (stored != m.episodes.end()) {
+      *stored = std::move(episode);
+    } else {
+      m.episodes.push_back(std::move(episode));
+    }
+  }
+  std::stable_sort(m.episodes.begin(), m.episodes.end(),
+                   [](const Episode& a, const Episode& b) { return a.started_at < b.started_at; });
+  m.insights.insert(m.insights.end(), spot.insights.begin(), spot.insights.end());
+  std::stable_sort(m.insights.begin(), m.insights.end(), [](const Insight& a, const Insight& b) { return a.at < b.at; });
+  m.provisional = std::move(spot.understood);
 }
 
 // People or topics of the day, by how many findings named them, first named first among equals.
@@ -224,6 +244,7 @@ class DayWriter {
         moment.sources = Cite(summary.evidence);
       }
       if (session_of.count(e.id)) moment.urgency = FieldsOf<SessionFields>(EpisodeBodyOf(*session_of[e.id])).urgency;
+      moment.provisional = m_.provisional.count(e.id) > 0;
       doc_.timeline.push_back(std::move(moment));
     }
   }
@@ -279,8 +300,10 @@ class DayWriter {
 
   // Honesty about thin material.
   void Judge() {
-    bool understood = !m_.episodes.empty() && std::all_of(m_.episodes.begin(), m_.episodes.end(),
-                                                          [](const Episode& e) { return e.enriched_at.has_value(); });
+    bool understood = !m_.episodes.empty() && std::all_of(m_.episodes.begin(), m_.episodes.end(), [&](const Episode& e) {
+      return e.enriched_at.has_value() || m_.provisional.count(e.id) > 0;
+    });
+    doc_.provisional = !m_.provisional.empty();
     auto& reasons = doc_.degraded_reasons;
     if (!m_.recordings.empty()) {
       if (doc_.figures.words < 40) reasons.push_back("little speech: " + std::to_string(doc_.figures.words) + " words");
@@ -346,6 +369,11 @@ class DayWriter {
 
 Result<DigestDocument> DigestBuilder::Build(const DigestDay& day) {
   ASSIGN_OR_RETURN(Material material, Collect(stores_, day));
+  if (on_the_spot_.understanding != nullptr) {
+    ASSIGN_OR_RETURN(auto spot, UnderstandOnTheSpot(stores_, on_the_spot_, day.tenant_id, material.bounds,
+                                                    material.episodes));
+    Add(std::move(spot), material);
+  }
   return DayWriter(stores_, day, material).Write();
 }
 

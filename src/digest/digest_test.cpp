@@ -350,6 +350,99 @@ TEST_F(DigestTest, TheServiceServesTheStoredDigestUntilNewMaterialMakesItStale) 
   }
 }
 
+// Understanding that is not there today: a model that does not answer.
+class UnderstandingThatFails : public EpisodeUnderstanding {
+ public:
+  Result<std::vector<Insight>> Understand(const Episode&, const std::vector<EpisodeSegment>&) const override {
+    return Unavailable("the model does not answer");
+  }
+};
+
+// Asked for right after a recording, the day's digest covers what understanding has not reached
+// — the conversation still going, speech that continues it, speech not yet grouped at all —
+// understood on the spot, marked provisional, stored nowhere; once understanding reaches it, the
+// next Fresh() replaces the provisional digest with the understood one.
+TEST_F(DigestTest, ADayInProgressIsUnderstoodOnTheSpotAndReplacedOnceUnderstood) {
+  const std::string today = "2026-11-27";  // the fake clock's day in Moscow (01:50)
+  Record("01:40", {en_["p225_001_mic1.flac"]}, "trusted", today);
+  EpisodeBuilder episodes(db(), 90, clock_);
+  ASSERT_TRUE(episodes.Run().ok());
+  auto listed = db().episodes.ListEpisodes(tenant_.id, {}, 10, "");
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].state, EpisodeState::kOpen) << "the conversation is still going";
+  Record("01:41", {en_["p225_002_mic1.flac"]}, "trusted", today);  // continues it, not grouped yet
+  Record("01:49", {en_["1988-24833-0000.flac"], en_["1988-24833-0001.flac"]}, "trusted", today);  // a new one
+
+  // Without understanding on the spot, or where it fails: what is grouped is listed, not understood.
+  UnderstandingThatFails failing;
+  for (const EpisodeUnderstanding* understanding : {static_cast<const EpisodeUnderstanding*>(nullptr),
+                                                    static_cast<const EpisodeUnderstanding*>(&failing)}) {
+    auto built = DigestBuilder(db(), {understanding, 90}).Build({tenant_.id, today, kZone});
+    ASSERT_TRUE(built.ok()) << built.status().message();
+    const json d = *built;
+    EXPECT_FALSE(d["provisional"].get<bool>());
+    EXPECT_EQ(d["status"], "degraded");
+    EXPECT_THAT(d["degraded_reasons"].dump(), HasSubstr("not understood yet"));
+    for (const json& moment : d["timeline"]) EXPECT_TRUE(moment["summary"].is_null());
+    EXPECT_TRUE(d["actions"]["new"].empty());
+  }
+
+  EmbeddedProvider provider;
+  Enricher enricher(db(), provider, clock_);
+  DigestService service(db(), Config{}, clock_, &enricher);
+  ASSERT_EQ(*service.ResolveDate(tenant_.id, "today"), today);
+  auto provisional = service.Fresh(tenant_.id, today);
+  ASSERT_TRUE(provisional.ok()) << provisional.status().message();
+  const json p = json::parse(provisional->content_json);
+  EXPECT_TRUE(p["provisional"].get<bool>());
+  EXPECT_EQ(p["status"], "ok") << p["degraded_reasons"].dump();
+  ASSERT_EQ(p["timeline"].size(), 2u);
+  EXPECT_EQ(p["timeline"][0]["episode_id"], listed->items[0].id);
+  EXPECT_EQ(p["timeline"][1]["episode_id"], "provisional-1") << "a conversation that exists only in this digest";
+  EXPECT_EQ(p["timeline"][0]["local_end"], "01:41") << "stretched by the speech that continues it";
+  for (const json& moment : p["timeline"]) {
+    EXPECT_TRUE(moment["provisional"].get<bool>());
+    EXPECT_TRUE(moment["summary"].is_string());
+  }
+  std::vector<std::string> topics;
+  for (const json& t : p["topics"]) topics.push_back(t["text"]);
+  EXPECT_TRUE(std::any_of(topics.begin(), topics.end(), [](const std::string& t) { return t.find("kitten") == 0; }))
+      << "the speech not grouped yet is understood too: " << p["topics"].dump();
+  ASSERT_FALSE(p["actions"]["new"].empty());
+  EXPECT_EQ(p["actions"]["new"][0]["text"], "call stella");
+  EXPECT_EQ(p["actions"]["new"][0]["id"], "") << "nothing is stored under a provisional action";
+  EXPECT_THAT(p["summary"]["text"].get<std::string>(), HasSubstr("2 conversations"));
+  EXPECT_THAT(provisional->markdown, HasSubstr("provisional: 2 conversations not yet understood were read on the spot"));
+  auto stored = db().insights.ListInsights(tenant_.id, {}, 10, "");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->items.empty()) << "understanding on the spot keeps nothing";
+  clock_.Advance(30);
+  EXPECT_EQ(service.Fresh(tenant_.id, today)->updated_at, provisional->updated_at) << "served, not understood again";
+
+  // The conversations end and are understood for good: the digest is stale and rebuilt, final.
+  ASSERT_TRUE(episodes.Run().ok());  // grouped …
+  clock_.Advance(600);
+  ASSERT_TRUE(episodes.Run().ok());  // … and quiet long enough to close
+  auto enriched = enricher.Run();
+  ASSERT_TRUE(enriched.ok());
+  EXPECT_EQ(enriched->episodes_enriched, 2);
+  auto understood = service.Fresh(tenant_.id, today);
+  ASSERT_TRUE(understood.ok()) << understood.status().message();
+  EXPECT_NE(understood->inputs_hash, provisional->inputs_hash);
+  const json u = json::parse(understood->content_json);
+  EXPECT_FALSE(u["provisional"].get<bool>());
+  ASSERT_EQ(u["timeline"].size(), 2u);
+  EXPECT_EQ(u["timeline"][0]["episode_id"], listed->items[0].id);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_FALSE(u["timeline"][i]["provisional"].get<bool>());
+    EXPECT_EQ(u["timeline"][i]["summary"], p["timeline"][i]["summary"]) << "the same words, the same understanding";
+  }
+  auto actions = db().insights.ListInsights(tenant_.id, {.kind = InsightKind::kAction}, 10, "");
+  ASSERT_FALSE(actions->items.empty());
+  EXPECT_NE(u["actions"]["new"][0]["id"], "");
+  EXPECT_THAT(understood->markdown, ::testing::Not(HasSubstr("provisional")));
+}
+
 TEST_F(DigestTest, ADayIsNeverBuiltTwiceAtOnce) {
   ASSERT_TRUE(*db().digests.ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));
   EXPECT_FALSE(*db().digests.ClaimDigestBuild(tenant_.id, "2026-11-26", AddSeconds(clock_.Now(), 120)));

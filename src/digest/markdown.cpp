@@ -41,8 +41,9 @@ std::string RenderDigestMarkdown(const DigestDocument& d) {
   std::ostringstream md;
   md << "# Daily digest — " << d.date << "\n\n";
   md << "_" << EscapeMarkdown(d.timezone) << " · " << ToString(d.status) << "_\n\n";
-  for (const std::string& reason : d.degraded_reasons) md << "> Note: " << EscapeMarkdown(reason) << "\n";
-  if (!d.degraded_reasons.empty()) md << "\n";
+  std::vector<std::string> notes = DigestNotes(d);
+  for (const std::string& note : notes) md << "> Note: " << EscapeMarkdown(note) << "\n";
+  if (!notes.empty()) md << "\n";
   md << EscapeMarkdown(d.summary.text) << Refs(d.summary.sources) << "\n\n";
   if (d.status == DigestDayStatus::kEmpty) return md.str();
 
@@ -56,6 +57,7 @@ std::string RenderDigestMarkdown(const DigestDocument& d) {
     md << "- **" << e.local_start << "–" << e.local_end << "** "
        << (e.summary ? EscapeMarkdown(*e.summary) : std::string("(not understood yet)"));
     if (e.urgency && *e.urgency != "low") md << " · urgency " << *e.urgency;
+    if (e.provisional) md << " · _provisional_";
     md << Refs(e.sources) << "\n";
   }
   md << "\n## Emotions\n\n";

@@ -175,7 +175,7 @@ void Cover(Writer& out, const DigestDocument& d) {
   out.Paragraph("<span foreground='#555'>Reflexio · daily digest</span>", 13, 12);
   out.Paragraph("<b>" + Escape(d.date) + "</b>", 34, 8);
   out.Paragraph(Escape(d.timezone) + " · " + Escape(ToString(d.status)), 11, 24);
-  for (const std::string& reason : d.degraded_reasons) out.Paragraph("<i>Note: " + Escape(reason) + "</i>", 10.5, 4);
+  for (const std::string& note : DigestNotes(d)) out.Paragraph("<i>Note: " + Escape(note) + "</i>", 10.5, 4);
   out.Paragraph(Escape(d.summary.text) + Refs(d.summary.sources), 13, 18);
   const DigestFigures& f = d.figures;
   out.Paragraph(std::to_string(f.recordings) + " recordings · " + Format("%.1f", f.speech_minutes) +
@@ -204,7 +204,8 @@ void Sections(Writer& out, const DigestDocument& d) {
   out.Heading("Timeline");
   for (const DigestMoment& e : d.timeline) {
     out.Paragraph("<b>" + Escape(e.local_start) + "–" + Escape(e.local_end) + "</b>  " +
-                  (e.summary ? Escape(*e.summary) : "<i>not understood yet</i>") + Refs(e.sources));
+                  (e.summary ? Escape(*e.summary) : "<i>not understood yet</i>") +
+                  (e.provisional ? " <i>(provisional)</i>" : "") + Refs(e.sources));
   }
   Actions(out, d.actions);
   auto mentions = [&](const char* title, const std::vector<DigestMention>& list) {

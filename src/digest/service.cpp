@@ -62,7 +62,7 @@ Result<Digest> DigestService::Build(const std::string& tenant_id, const std::str
                            " s",
                        "digest_generating");
   }
-  DigestBuilder builder(stores_);
+  DigestBuilder builder(stores_, on_the_spot_);
   DigestDay day{tenant_id, date, zone};
   Digest digest;
   digest.tenant_id = tenant_id;

@@ -10,6 +10,10 @@
 // caller asks again later (the API answers 202 with Retry-After). Rebuild() skips the freshness
 // check.
 //
+// Given an EpisodeUnderstanding, a day whose conversations are not all understood yet is built
+// provisionally (digest/builder.h); the understanding that lands later changes the fingerprint,
+// so the next Fresh() — the evening build included — replaces it.
+//
 // The tenant's zone is their setting, else the server's REFLEXIO_TIMEZONE. Thread-safe.
 #pragma once
 
@@ -17,6 +21,7 @@
 
 #include "core/config.h"
 #include "core/time.h"
+#include "digest/on_the_spot.h"
 #include "storage/database.h"
 
 namespace reflexio {
@@ -27,8 +32,9 @@ class DigestService {
   // What to tell a caller that found the day being built: ask again after this long.
   static constexpr int kRetryAfter_s = 2;
 
-  DigestService(const Stores& stores, const Config& config, const Clock& clock = SystemClock::Instance())
-      : stores_(stores), config_(config), clock_(clock) {}
+  DigestService(const Stores& stores, const Config& config, const Clock& clock = SystemClock::Instance(),
+                const EpisodeUnderstanding* on_the_spot = nullptr)
+      : stores_(stores), config_(config), clock_(clock), on_the_spot_{on_the_spot, config.episode_gap_s} {}
 
   Result<std::string> TimeZoneOf(const std::string& tenant_id);
   Result<std::string> DigestTimeOf(const std::string& tenant_id);
@@ -48,6 +54,7 @@ class DigestService {
   Stores stores_;
   const Config& config_;
   const Clock& clock_;
+  OnTheSpot on_the_spot_;
 };
 
 }  // namespace reflexio

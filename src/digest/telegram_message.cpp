@@ -135,7 +135,7 @@ size_t TelegramTextLength(const std::string& html) {
 std::vector<std::string> RenderTelegramMessages(const DigestDocument& d, size_t limit) {
   std::vector<Line> lines;
   lines.push_back({"Reflexio · daily digest · " + d.date, true});
-  for (const std::string& reason : d.degraded_reasons) lines.push_back({"Note: " + reason});
+  for (const std::string& note : DigestNotes(d)) lines.push_back({"Note: " + note});
   lines.push_back({d.summary.text});
   if (d.status != DigestDayStatus::kEmpty) {
     lines.push_back({""});

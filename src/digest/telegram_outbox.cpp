@@ -12,6 +12,21 @@ namespace reflexio {
 namespace {
 using Outcome = TelegramReply::Outcome;
 constexpr int kClaimBatch = 10;
+
+// The digest as the PII scan should read it: what was said, without the recording ids its
+// sources name — the server's own random ids, which the scan would take for secrets.
+std::string WithoutRecordingIds(const Digest& digest) {
+  std::string text = digest.markdown;
+  auto content = ParseDigestDocument(digest.content_json);
+  if (!content.ok()) return text;
+  for (const auto& [id, source] : content->sources) {
+    if (source.recording_id.empty()) continue;
+    for (size_t at = text.find(source.recording_id); at != std::string::npos; at = text.find(source.recording_id, at)) {
+      text.erase(at, source.recording_id.size());
+    }
+  }
+  return text;
+}
 }  // namespace
 
 TelegramOutboxOptions TelegramOutboxOptionsFor(const Config& config) {
@@ -64,9 +79,10 @@ Status TelegramOutbox::Guard(const Digest& digest, DigestDelivery& d) {
     message = std::move(*prepared);
   }
   // The PDF cannot be masked: it goes only when the whole digest may leave as it is.
-  auto whole = guard_->Prepare(d.tenant_id, digest.markdown, telegram);
+  std::string said = WithoutRecordingIds(digest);
+  auto whole = guard_->Prepare(d.tenant_id, said, telegram);
   if (!whole.ok() && whole.status().code() != ErrorCode::kPermissionDenied) return whole.status();
-  d.with_document = whole.ok() && *whole == digest.markdown;
+  d.with_document = whole.ok() && *whole == said;
   if (!d.with_document) d.last_error = "the PDF stays on the server: it holds personal data this tenant's pii_mode keeps";
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 #include "core/metrics.h"
 #include "core/test_support.h"
 #include "crypto/keys.h"
+#include "digest/markdown.h"
 #include "digest/telegram_message.h"
 #include "digest/telegram_outbox.h"
 #include "digest/testing/telegram_peer.h"
@@ -299,10 +300,18 @@ TEST_F(OutboxTest, WhatLeavesPassesTheOutboundGuard) {
   EXPECT_THAT(delivered[0].text, HasSubstr("write to [EMAIL] tonight"));
   EXPECT_THAT(delivered[0].text, Not(HasSubstr("anna.petrova")));
 
-  Digest clean = StoreDigest(ADigest("a quiet day"));
-  clean.markdown = "a quiet day";
+  // Rendered as the server renders it, citing a recording by its id: the server's own random id
+  // is not taken for a secret, so the PDF still goes.
+  json cited = ADigest("a quiet day");
+  cited["sources"]["S1"] = {{"episode_id", NewId()}, {"recording_id", NewId()}, {"segment", 0}, {"start_s", 0.0},
+                            {"end_s", 4.2}, {"captured_at", "2026-11-26T07:10:00Z"}, {"local_time", "10:10:00"},
+                            {"quote", "a quiet day"}};
+  cited["summary"]["sources"] = {"S1"};
+  Digest clean = StoreDigest(cited);
+  clean.markdown = RenderDigestMarkdown(*ParseDigestDocument(clean.content_json));
+  ASSERT_THAT(clean.markdown, HasSubstr(cited["sources"]["S1"]["recording_id"].get<std::string>()));
   auto whole = outbox.Enqueue(clean, DeliveryOrigin::kCommand, true);
-  EXPECT_TRUE(whole->with_document) << "nothing to keep home: the PDF goes too";
+  EXPECT_TRUE(whole->with_document) << "nothing to keep home: the PDF goes too. " << whole->last_error;
 
   TenantSettings opted_out;
   opted_out.opt_out_training = true;

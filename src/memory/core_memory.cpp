@@ -136,7 +136,7 @@ Result<std::vector<Insight>> CoreMemory::Learn(const std::string& tenant_id, con
   return out;
 }
 
-Result<std::string> CoreMemory::PromptContext(const std::string& tenant_id, size_t max_chars) {
+Result<std::string> CoreMemory::PromptContext(const std::string& tenant_id, size_t max_chars) const {
   ASSIGN_OR_RETURN(auto page, insights_.ListInsights(
                                   tenant_id, {.scope = InsightScope::kCore, .state = InsightState::kActive}, 500, ""));
   std::vector<std::pair<double, std::string>> ranked;

@@ -41,7 +41,7 @@ class CoreMemory {
                                      const std::vector<Insight>& episode_insights);
 
   // Active entries as prompt lines, at most `max_chars`; empty when memory is empty.
-  Result<std::string> PromptContext(const std::string& tenant_id, size_t max_chars = 1500);
+  Result<std::string> PromptContext(const std::string& tenant_id, size_t max_chars = 1500) const;
 
   // The person's edit: a new label and/or detail, or state "done"/"active". kNotFound for
   // an id that is not the tenant's core entry; kConflict when the new label is another entry's.

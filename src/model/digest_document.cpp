@@ -1,5 +1,7 @@
 #include "model/digest_document.h"
 
+#include <algorithm>
+
 #include "model/enum_text.h"
 #include "model/json.h"
 
@@ -22,7 +24,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DigestSummary, text, sources)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DigestFigures, recordings, speech_minutes, words, episodes,
                                                 trusted_share)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DigestMoment, episode_id, start, end, local_start, local_end, summary,
-                                                urgency, sources)
+                                                urgency, provisional, sources)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DigestEmotion, episode_id, at, local_time, valence, arousal, quadrant,
                                                 emotions, sources)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DigestAction, id, text, who, commitment, due_date, state, sources)
@@ -45,6 +47,7 @@ void to_json(nlohmann::json& j, const DigestDocument& d) {
        {"timezone", d.timezone},
        {"status", d.status},
        {"degraded_reasons", d.degraded_reasons},
+       {"provisional", d.provisional},
        {"summary", d.summary},
        {"figures", d.figures},
        {"speech_minutes_by_hour", d.speech_minutes_by_hour},
@@ -65,6 +68,7 @@ void from_json(const nlohmann::json& j, DigestDocument& d) {
   d.timezone = j.value("timezone", defaults.timezone);
   d.status = j.value("status", defaults.status);
   d.degraded_reasons = j.value("degraded_reasons", defaults.degraded_reasons);
+  d.provisional = j.value("provisional", defaults.provisional);
   d.summary = j.value("summary", defaults.summary);
   d.figures = j.value("figures", defaults.figures);
   d.speech_minutes_by_hour = j.value("speech_minutes_by_hour", defaults.speech_minutes_by_hour);
@@ -88,6 +92,19 @@ Result<DigestDocument> ParseDigestDocument(std::string_view json_text) {
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(std::string("a digest document that does not read: ") + e.what(), "invalid_digest");
   }
+}
+
+std::vector<std::string> DigestNotes(const DigestDocument& d) {
+  std::vector<std::string> notes;
+  if (d.provisional) {
+    auto count = std::count_if(d.timeline.begin(), d.timeline.end(), [](const DigestMoment& m) { return m.provisional; });
+    bool one = count == 1;
+    notes.push_back("provisional: " + std::to_string(count) + (one ? " conversation" : " conversations") +
+                    " not yet understood " + (one ? "was" : "were") +
+                    " read on the spot; this digest is rebuilt once understanding reaches " + (one ? "it" : "them"));
+  }
+  notes.insert(notes.end(), d.degraded_reasons.begin(), d.degraded_reasons.end());
+  return notes;
 }
 
 std::vector<std::pair<std::string, const DigestSource*>> DigestDocument::SourcesInOrder() const {

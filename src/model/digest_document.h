@@ -60,6 +60,7 @@ struct DigestMoment {
   std::string local_start, local_end;  // HH:MM
   std::optional<std::string> summary;  // unset until understood
   std::optional<std::string> urgency;  // low | medium | high
+  bool provisional = false;            // understood on the spot for this digest, not yet for good
   SourceIds sources;
 };
 
@@ -75,7 +76,7 @@ struct DigestEmotion {
 };
 
 struct DigestAction {
-  std::string id;
+  std::string id;  // "" when said in a provisional conversation: nothing is stored under it yet
   std::string text;
   std::string who;
   bool commitment = false;
@@ -116,6 +117,9 @@ struct DigestDocument {
   std::string timezone;  // IANA name
   DigestDayStatus status = DigestDayStatus::kEmpty;
   std::vector<std::string> degraded_reasons;
+  // Some conversations were understood on the spot (the day is still going, or understanding has
+  // not reached them yet); the digest built once they are understood replaces this one.
+  bool provisional = false;
   DigestSummary summary;
   DigestFigures figures;
   std::vector<double> speech_minutes_by_hour = std::vector<double>(24, 0.0);  // local hours
@@ -130,6 +134,10 @@ struct DigestDocument {
   // The sources in citation order (S1, S2, … S10), not in the map's string order.
   std::vector<std::pair<std::string, const DigestSource*>> SourcesInOrder() const;
 };
+
+// What the renderings print above the summary: that the digest is provisional, and why the day
+// is degraded.
+std::vector<std::string> DigestNotes(const DigestDocument& d);
 
 void to_json(nlohmann::json& j, const DigestDocument& d);
 void from_json(const nlohmann::json& j, DigestDocument& d);

@@ -51,7 +51,7 @@ Result<EnrichReport> Enricher::Run() {
 }
 
 Result<EpisodeTranscript> Enricher::TranscriptOf(const Episode& episode,
-                                                 const std::vector<EpisodeSegment>& segments) {
+                                                 const std::vector<EpisodeSegment>& segments) const {
   EpisodeTranscript transcript;
   transcript.tenant_id = episode.tenant_id;
   transcript.episode_id = episode.id;
@@ -105,7 +105,7 @@ EmotionFields Enricher::EmotionOf(const Finding& finding, const EpisodeTranscrip
 }
 
 Result<SessionFields> Enricher::SessionOf(const Episode& episode, const EpisodeTranscript& transcript,
-                                          const Enrichment& enrichment) {
+                                          const Enrichment& enrichment) const {
   SessionFields session;
   session.urgency = enrichment.urgency;
   session.notes = enrichment.notes;
@@ -132,9 +132,9 @@ Result<SessionFields> Enricher::SessionOf(const Episode& episode, const EpisodeT
   return session;
 }
 
-Status Enricher::EnrichEpisode(const Episode& episode) {
+Result<std::vector<Insight>> Enricher::Understand(const Episode& episode,
+                                                  const std::vector<EpisodeSegment>& segments) const {
   const std::string& tenant = episode.tenant_id;
-  ASSIGN_OR_RETURN(auto segments, stores_.transcripts.GetEpisodeSegments(tenant, episode.id));
   ASSIGN_OR_RETURN(EpisodeTranscript transcript, TranscriptOf(episode, segments));
   ASSIGN_OR_RETURN(Enrichment enrichment, provider_.Enrich(transcript));
 
@@ -180,7 +180,13 @@ Status Enricher::EnrichEpisode(const Episode& episode) {
   ASSIGN_OR_RETURN(SessionFields session, SessionOf(episode, transcript, enrichment));
   insights.push_back(insight_of(InsightKind::kSession, AllOf(transcript.utterances.size()),
                                 EpisodeInsightBody{.text = summary_text, .fields = session}));
+  return insights;
+}
 
+Status Enricher::EnrichEpisode(const Episode& episode) {
+  const std::string& tenant = episode.tenant_id;
+  ASSIGN_OR_RETURN(auto segments, stores_.transcripts.GetEpisodeSegments(tenant, episode.id));
+  ASSIGN_OR_RETURN(std::vector<Insight> insights, Understand(episode, segments));
   ASSIGN_OR_RETURN(auto learned, memory_.Learn(tenant, episode.id, insights));
   std::vector<Insight> stored = insights;
   stored.insert(stored.end(), learned.begin(), learned.end());

@@ -15,7 +15,10 @@
 //  - the core-memory entries it teaches (memory/core_memory.h).
 // Then, when configured, core memory is mirrored to Letta (best effort: the next sync repairs a
 // failed one). An episode whose enrichment fails stays unenriched and is tried next round.
-// Thread-compatible: the scheduler's leader runs it.
+// Understand() is the first half alone — the insights, stored nowhere — for a digest of a day
+// still going (understanding/episode_understanding.h).
+// Run() and EnrichEpisode() are thread-compatible (the scheduler's leader runs them); Understand()
+// is thread-safe.
 #pragma once
 
 #include <memory>
@@ -25,6 +28,7 @@
 #include "memory/core_memory.h"
 #include "memory/letta_sync.h"
 #include "storage/database.h"
+#include "understanding/episode_understanding.h"
 
 namespace reflexio {
 
@@ -33,7 +37,7 @@ struct EnrichReport {
   int64_t episodes_failed = 0;
 };
 
-class Enricher {
+class Enricher : public EpisodeUnderstanding {
  public:
   // `default_timezone`: the zone of tenants who set none (dates like "tomorrow" are their local days).
   Enricher(const Stores& stores, Provider& provider, const Clock& clock = SystemClock::Instance(), LettaSync* letta = nullptr,
@@ -43,15 +47,18 @@ class Enricher {
 
   Result<EnrichReport> Run();
   Status EnrichEpisode(const Episode& episode);
+  // The episode's insights as EnrichEpisode would store them, without core memory's lessons.
+  Result<std::vector<Insight>> Understand(const Episode& episode,
+                                          const std::vector<EpisodeSegment>& segments) const override;
 
  private:
   // What the provider is given: the usable segments, memory, the person's UTC offset.
-  Result<EpisodeTranscript> TranscriptOf(const Episode& episode, const std::vector<EpisodeSegment>& segments);
+  Result<EpisodeTranscript> TranscriptOf(const Episode& episode, const std::vector<EpisodeSegment>& segments) const;
   // The emotion with both parts; `voiced` gets the utterances whose prosody gave the arousal.
   static EmotionFields EmotionOf(const Finding& finding, const EpisodeTranscript& transcript,
                                  const std::vector<EpisodeSegment>& segments, std::vector<int>& voiced);
   Result<SessionFields> SessionOf(const Episode& episode, const EpisodeTranscript& transcript,
-                                  const Enrichment& enrichment);
+                                  const Enrichment& enrichment) const;
 
   Stores stores_;
   Provider& provider_;

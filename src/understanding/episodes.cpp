@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "core/ids.h"
 
@@ -10,6 +11,29 @@ namespace reflexio {
 
 namespace {
 constexpr int kBatch = 1000;
+}
+
+size_t PlaceSegment(std::vector<Episode>& episodes, const UnassignedSegment& segment, double gap_s,
+                    const std::string& tenant_id, const std::string& new_id) {
+  TimePoint end = AddSeconds(segment.captured_at, segment.duration_s);
+  std::optional<size_t> home;
+  double nearest = 0;
+  for (size_t i = 0; i < episodes.size(); ++i) {
+    const Episode& episode = episodes[i];
+    bool fits = ToUnixSeconds(segment.captured_at) - ToUnixSeconds(episode.ended_at) <= gap_s &&
+                ToUnixSeconds(end) >= ToUnixSeconds(episode.started_at) - gap_s;
+    double distance = std::abs(ToUnixSeconds(segment.captured_at) - ToUnixSeconds(episode.ended_at));
+    if (fits && (!home || distance < nearest)) home = i, nearest = distance;
+  }
+  if (!home) {
+    episodes.push_back(Episode{tenant_id, new_id, segment.captured_at, end, EpisodeState::kOpen, 0, std::nullopt,
+                               std::nullopt});
+    return episodes.size() - 1;
+  }
+  Episode& episode = episodes[*home];
+  if (segment.captured_at < episode.started_at) episode.started_at = segment.captured_at;
+  if (end > episode.ended_at) episode.ended_at = end;
+  return *home;
 }
 
 Result<EpisodeReport> EpisodeBuilder::Run() {
@@ -30,25 +54,10 @@ Status EpisodeBuilder::RunForTenant(const std::string& tenant_id, EpisodeReport&
     if (unassigned.empty()) break;
     std::map<std::string, std::vector<UnassignedSegment>> batches;  // episode id → its new segments
     for (const UnassignedSegment& segment : unassigned) {
-      TimePoint end = AddSeconds(segment.captured_at, segment.duration_s);
-      Episode* home = nullptr;
-      double nearest = 0;
-      for (Episode& episode : open) {
-        bool fits = ToUnixSeconds(segment.captured_at) - ToUnixSeconds(episode.ended_at) <= gap_s_ &&
-                    ToUnixSeconds(end) >= ToUnixSeconds(episode.started_at) - gap_s_;
-        double distance = std::abs(ToUnixSeconds(segment.captured_at) - ToUnixSeconds(episode.ended_at));
-        if (fits && (home == nullptr || distance < nearest)) home = &episode, nearest = distance;
-      }
-      if (home == nullptr) {
-        open.push_back(Episode{tenant_id, NewId(), segment.captured_at, end, EpisodeState::kOpen, 0, std::nullopt,
-                               std::nullopt});
-        home = &open.back();
-        ++report.episodes_opened;
-      } else {
-        if (segment.captured_at < home->started_at) home->started_at = segment.captured_at;
-        if (end > home->ended_at) home->ended_at = end;
-      }
-      batches[home->id].push_back(segment);
+      size_t before = open.size();
+      const Episode& home = open[PlaceSegment(open, segment, gap_s_, tenant_id, NewId())];
+      if (open.size() > before) ++report.episodes_opened;
+      batches[home.id].push_back(segment);
     }
     for (const Episode& episode : open) {
       auto batch = batches.find(episode.id);

@@ -10,6 +10,9 @@
 // leader runs it.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "core/time.h"
 #include "storage/database.h"
 
@@ -20,6 +23,12 @@ struct EpisodeReport {
   int64_t episodes_opened = 0;
   int64_t episodes_closed = 0;
 };
+
+// The grouping rule on episodes in memory: the index of the nearest of `episodes` that `segment`
+// fits — it starts within gap_s of that one's end and ends no more than gap_s before its start —
+// stretched to hold it; when none fits, an open episode `new_id` of `tenant_id` is appended for it.
+size_t PlaceSegment(std::vector<Episode>& episodes, const UnassignedSegment& segment, double gap_s,
+                    const std::string& tenant_id, const std::string& new_id);
 
 class EpisodeBuilder {
  public:

@@ -1,11 +1,13 @@
 // One-tap capture through Chromium's fake microphone fed with real speech: the words appear in
-// Today; the tap-to-recording delay of an armed recorder is measured and reported; pieces
+// Today, and the day's digest asked for right after covers them, understood on the spot; the
+// tap-to-recording delay of an armed recorder is measured and reported; pieces
 // recorded without a network, whose acknowledgement is lost, or left in a closed tab while the
 // server restarts all arrive, each exactly once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launchBrowser, listRecordings, sharedDir, signIn, startServer, waitFor, writeArtifact } from './harness.mjs';
+import { accessibilityProblems, launchBrowser, listRecordings, screenshot, sharedDir, signIn, startServer, waitFor,
+         writeArtifact } from './harness.mjs';
 
 const SPEECH = join(sharedDir, 'data/speech/en/LJ001-0001.wav');
 const REFERENCE = 'printing in the only sense with which we are at present concerned differs from most if not from all the arts and crafts represented in the exhibition';
@@ -80,6 +82,24 @@ test('speech recorded with one tap appears in Today; an armed recorder starts at
   assert.ok(latencies.every((ms) => Number.isFinite(ms) && ms > 0), `measured: ${latencies}`);
   writeArtifact('tap-to-record.json', JSON.stringify({ latencies_ms: latencies, median_ms: median }, null, 2));
   console.log(`tap → recording started (armed): median ${median.toFixed(1)} ms, all ${latencies.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+  await context.close();
+});
+
+test('the day\'s digest asked for right after the recording covers it, understood on the spot', async () => {
+  const context = await newContext({ serviceWorkers: 'block' });
+  const page = await signIn(context, server.baseUrl, server.key);
+  await page.getByRole('link', { name: 'Digests' }).click();
+  await page.getByRole('link', { name: 'Today so far' }).click();
+  const digest = page.locator('.digest[data-provisional="true"]');
+  await digest.waitFor({ timeout: 60000 });
+  await digest.getByRole('note').filter({ hasText: 'Provisional' }).waitFor();
+  const conversations = digest.locator('.conversation[data-provisional="true"] p');
+  assert.ok((await conversations.count()) >= 1, 'the conversation just recorded is in the digest');
+  const said = (await conversations.allTextContents()).join(' ').toLowerCase();
+  const heard = REFERENCE.split(' ').filter((w) => w.length > 3 && said.includes(w));
+  assert.ok(heard.length >= 2, `the digest says what was just said: "${said}"`);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, 'digest-provisional-laptop');
   await context.close();
 });
 

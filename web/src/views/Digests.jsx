@@ -103,9 +103,9 @@ function Day({ date }) {
               <h2>{t.conversations}</h2>
               <ol class="timeline">
                 {digest.timeline.map((c) => (
-                  <li key={c.episode_id} class="conversation">
+                  <li key={c.episode_id} class="conversation" data-provisional={c.provisional ? 'true' : 'false'}>
                     <time datetime={c.start}>{c.local_start}–{c.local_end}</time>
-                    <p>{c.summary ?? t.notUnderstoodYet}</p>
+                    <p>{c.summary ?? t.notUnderstoodYet}{c.provisional && <span class="count"> ({t.provisionalConversation})</span>}</p>
                   </li>
                 ))}
               </ol>
@@ -114,7 +114,7 @@ function Day({ date }) {
           {actions.length > 0 && (
             <>
               <h2>{t.actions}</h2>
-              <ul>{actions.map((a) => <li key={a.id}>{a.text}{a.due_date && <span class="count"> — {a.due_date}</span>}</li>)}</ul>
+              <ul>{actions.map((a, i) => <li key={a.id || `provisional-${i}`}>{a.text}{a.due_date && <span class="count"> — {a.due_date}</span>}</li>)}</ul>
             </>
           )}
           <Mentions title={t.people} items={digest.people} />
