@@ -2,12 +2,13 @@
 // Today, and the day's digest asked for right after covers them, understood on the spot; the
 // tap-to-recording delay of an armed recorder is measured and reported; pieces
 // recorded without a network, whose acknowledgement is lost, or left in a closed tab while the
-// server restarts all arrive, each exactly once.
+// server restarts all arrive, each exactly once; continuous mode holds a screen wake lock; over
+// the free minutes the 402 keeps pieces queued until the person upgrades through Stripe Checkout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { accessibilityProblems, launchBrowser, listRecordings, screenshot, sharedDir, signIn, startServer, waitFor,
-         writeArtifact } from './harness.mjs';
+import { accessibilityProblems, deliverStripeEvent, launchBrowser, listRecordings, screenshot, sharedDir, signIn,
+         startServer, startStripePeer, waitFor, writeArtifact } from './harness.mjs';
 
 const SPEECH = join(sharedDir, 'data/speech/en/LJ001-0001.wav');
 const REFERENCE = 'printing in the only sense with which we are at present concerned differs from most if not from all the arts and crafts represented in the exhibition';
@@ -26,7 +27,8 @@ after(async () => {
 
 async function newContext(options = {}) {
   const context = await browser.newContext({ locale: 'en-US', ...options });
-  await context.grantPermissions(['microphone'], { origin: server.baseUrl });
+  // As a browser allows by default: granting some permissions here denies every other one.
+  await context.grantPermissions(['microphone', 'screen-wake-lock'], { origin: server.baseUrl });
   return context;
 }
 
@@ -103,6 +105,19 @@ test('the day\'s digest asked for right after the recording covers it, understoo
   await context.close();
 });
 
+test('continuous mode keeps the screen awake while it records, and lets it sleep after', async () => {
+  const context = await newContext({ serviceWorkers: 'block' });
+  const page = await signIn(context, server.baseUrl, server.key);
+  await page.getByLabel(/Keep recording all day/).check();
+  await recordButton(page).click();
+  await page.locator('.continuous[data-wake-lock="held"]').waitFor({ timeout: 10000 });
+  await page.waitForTimeout(1000);
+  await recordButton(page).click();
+  await page.locator('.continuous[data-wake-lock="none"]').waitFor();
+  await waitFor(async () => (await waitingCount(page)) === 0 && (await queuedInBrowser(page)) === 0, 30000, 'the piece to be sent');
+  await context.close();
+});
+
 test('pieces recorded offline, with a lost acknowledgement, and across a closed tab and a server restart arrive exactly once', async () => {
   const before = (await listRecordings(server)).length;
   const context = await newContext({ serviceWorkers: 'block' });
@@ -152,15 +167,19 @@ function zoneAtNoon() {
   return offset === 0 ? 'Etc/UTC' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 }
 
-test('over the day\'s free minutes the 402 is shown with its reset time and the pieces stay queued', async () => {
+test('over the day\'s free minutes the 402 is shown with its reset time and the pieces stay queued; upgrading through Checkout sends them', async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const pricing = join(mkdtempSync(join(tmpdir(), 'reflexio-pricing-')), 'pricing.json');
   writeFileSync(pricing, JSON.stringify({ version: 'test', currency: 'usd', plans: [
     { id: 'free', name: 'Free', price: 0, daily_speech_minutes: 0.1 },
-    { id: 'premium_monthly', name: 'Premium', price: 9.99, interval: 'month' }] }));
+    { id: 'premium_monthly', name: 'Premium', price: 9.99, interval: 'month', stripe_price_id: 'price_month' }] }));
   const zone = zoneAtNoon();
-  const limited = await startServer({ env: { REFLEXIO_QUOTA: 'true', REFLEXIO_PRICING_FILE: pricing, REFLEXIO_TIMEZONE: zone } });
+  const webhookSecret = 'whsec_reflexio_web';
+  const stripe = await startStripePeer('sk_test_reflexio', ['price_month:30']);
+  const limited = await startServer({ env: {
+    REFLEXIO_QUOTA: 'true', REFLEXIO_PRICING_FILE: pricing, REFLEXIO_TIMEZONE: zone, STRIPE_SECRET_KEY: 'sk_test_reflexio',
+    STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_URL: stripe.apiUrl } });
   try {
     const headers = { Authorization: `Bearer ${limited.key}` };
     const first = await fetch(limited.baseUrl + '/v1/recordings', {
@@ -180,8 +199,26 @@ test('over the day\'s free minutes the 402 is shown with its reset time and the 
     await page.locator('[data-blocked="quota"]').filter({ hasText: `until ${resetsAt}` }).waitFor();
     assert.equal(await queuedInBrowser(page), 1, 'the refused piece is kept for later');
     assert.equal((await listRecordings(limited)).length, 1, 'and nothing of it was stored');
+
+    // Upgrading: Settings → Stripe Checkout (its page stood in for: nothing leaves this machine) →
+    // Stripe's signed event → back in the app on the paid plan, and the kept piece goes, once.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.route('https://checkout.stripe.com/**', (route) => route.fulfill({
+      contentType: 'text/html', body: '<!doctype html><title>Checkout</title><h1>Stripe Checkout</h1>' }));
+    await page.getByRole('button', { name: /^Upgrade to Premium: 9\.99 USD a month/ }).click();
+    await page.waitForURL(/^https:\/\/checkout\.stripe\.com\//);
+    const session = await stripe.lastCheckout();
+    assert.equal(session['line_items[0][price]'], 'price_month');
+    assert.equal(session.success_url, limited.baseUrl + '/settings');
+    const paid = await stripe.completeCheckout(session.id);
+    assert.equal((await deliverStripeEvent(limited.baseUrl, webhookSecret, paid)).status, 200);
+    await page.goto(session.success_url);
+    await page.locator('[data-plan="premium_monthly"]').waitFor();
+    await waitFor(async () => (await queuedInBrowser(page)) === 0, 30000, 'the kept piece to be sent');
+    assert.equal((await listRecordings(limited)).length, 2, 'the kept piece arrived, once');
     await context.close();
   } finally {
+    stripe.stop();
     await limited.stop();
     limited.remove();
   }

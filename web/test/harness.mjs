@@ -1,7 +1,7 @@
 // What the browser tests share: the real `reflexio serve` on port 0 in a fresh data directory,
 // Debian's Chromium driven by playwright-core, accessibility checks by axe-core, and artifacts
 // (screenshots, figures) written where CTest keeps them.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const binary = process.env.REFLEXIO_BINARY ?? join(here, '../../build/src/app/reflexio');
 export const sharedDir = process.env.REFLEXIO_SHARED_DIR ?? join(here, '../../../shared');
 export const artifactsDir = process.env.REFLEXIO_WEB_ARTIFACTS ?? join(here, '../../build/web/artifacts');
+const stripePeerBinary = process.env.REFLEXIO_STRIPE_PEER ?? join(here, '../../build/src/billing/reflexio_stripe_peer');
+const stripeSigner = join(here, '../../tests/peers/stripe-sign.mjs');
 mkdirSync(artifactsDir, { recursive: true });
 
 export const PHONE = { width: 360, height: 740 };
@@ -109,4 +111,42 @@ export function writeArtifact(name, text) {
 
 export function speechFile(name) {
   return readFileSync(join(sharedDir, 'data/speech', name));
+}
+
+// The bytes of a finished Playwright download.
+export async function downloaded(download) {
+  const chunks = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+// The local Stripe peer (src/billing/testing/stripe_peer.h) as a process: `apiUrl` for
+// STRIPE_API_URL; `lastCheckout()` the Checkout Session the server made; `completeCheckout(id)`
+// the customer paying, answering the Event Stripe would send.
+export async function startStripePeer(secretKey, prices) {
+  const child = spawn(stripePeerBinary, [secretKey, ...prices], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const first = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.on('exit', (code) => reject(new Error(`the Stripe peer exited (${code}) before it listened`)));
+  });
+  const { api_url: apiUrl, control_url: controlUrl } = JSON.parse(first);
+  return {
+    apiUrl,
+    lastCheckout: async () => (await fetch(controlUrl + '/last-checkout')).json(),
+    completeCheckout: async (id) => (await fetch(`${controlUrl}/checkout/${id}/complete`, { method: 'POST' })).text(),
+    stop: () => child.stdin.end(),
+  };
+}
+
+// Delivers a Stripe event to a server's webhook, signed by Stripe's own library.
+export async function deliverStripeEvent(baseUrl, secret, event) {
+  const signed = spawnSync(process.execPath, [stripeSigner, secret], { input: event, encoding: 'utf8' });
+  if (signed.status !== 0) throw new Error(`stripe-sign.mjs: ${signed.stderr}`);
+  return fetch(baseUrl + '/v1/billing/webhook', {
+    method: 'POST', headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': signed.stdout }, body: event,
+  });
 }

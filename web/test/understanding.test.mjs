@@ -4,8 +4,8 @@
 // shows the words a conclusion rests on. Each of these views passes axe at phone and laptop size.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LAPTOP, PHONE, accessibilityProblems, launchBrowser, screenshot, signIn, speechFile, startServer,
-         waitFor } from './harness.mjs';
+import { LAPTOP, PHONE, accessibilityProblems, downloaded, launchBrowser, screenshot, signIn, speechFile,
+         startServer, waitFor } from './harness.mjs';
 
 let server, browser, headers;
 before(async () => {
@@ -93,10 +93,7 @@ test('the day\'s digest renders from its JSON, with charts, its PDF and a rebuil
   assert.equal(digest.timeline.length, 2);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the PDF' }).click()]);
-  const pdf = await download.createReadStream();
-  const chunks = [];
-  for await (const chunk of pdf) chunks.push(chunk);
-  assert.equal(Buffer.concat(chunks).subarray(0, 5).toString(), '%PDF-');
+  assert.equal((await downloaded(download)).subarray(0, 5).toString(), '%PDF-');
 
   const rebuilt = page.waitForResponse((r) => r.url().endsWith('/generate') && r.request().method() === 'POST');
   await page.getByRole('button', { name: 'Build it again' }).click();

@@ -3,7 +3,7 @@
 // transfer size is reported, and the app opens offline showing the last day it loaded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LAPTOP, PHONE, accessibilityProblems, launchBrowser, screenshot, signIn, speechFile, startServer, waitFor,
+import { LAPTOP, PHONE, accessibilityProblems, downloaded, launchBrowser, screenshot, signIn, speechFile, startServer, waitFor,
          writeArtifact } from './harness.mjs';
 
 let server, browser;
@@ -28,6 +28,18 @@ after(async () => {
   await server?.stop();
   server?.remove();
 });
+
+// The names in a tar archive (ustar headers: the name at 0, the size in octal at 124).
+function tarEntries(archive) {
+  const names = [];
+  for (let at = 0; at + 512 <= archive.length && archive[at] !== 0;) {
+    assert.equal(archive.subarray(at + 257, at + 262).toString(), 'ustar', 'a tar header');
+    names.push(archive.subarray(at, at + 100).toString().replace(/\0.*$/s, ''));
+    const size = parseInt(archive.subarray(at + 124, at + 136).toString().replace(/\0.*$/s, '').trim(), 8);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
+}
 
 async function signedInPage(viewport) {
   const context = await browser.newContext({ viewport, locale: 'en-US' });
@@ -182,6 +194,16 @@ test('settings are changed and kept; erasing takes a typed confirmation and leav
   await page.locator('[data-key]').waitFor({ state: 'detached' });
   assert.equal(await works(), 401);
   assert.ok(!(await page.content()).includes(key), 'the key is gone from the page');
+
+  // The export downloads as one tar archive: the manifest, each recording with its transcript,
+  // and its audio.
+  const [download] = await Promise.all([page.waitForEvent('download'),
+                                        page.getByRole('link', { name: 'Export everything (a tar archive)' }).click()]);
+  const names = tarEntries(await downloaded(download));
+  const recorded = (await (await fetch(server.baseUrl + '/v1/recordings', { headers })).json()).items;
+  assert.ok(recorded.length > 0 && names.includes('manifest.json'), names.join(', '));
+  for (const r of recorded) assert.ok(names.includes(`recordings/${r.id}.json`), `${r.id} in ${names.join(', ')}`);
+  assert.ok(names.some((n) => n.startsWith('audio/')), 'the audio too');
 
   const erase = page.getByRole('button', { name: 'Erase everything' });
   assert.equal(await erase.isDisabled(), true, 'nothing to press before the word is typed');

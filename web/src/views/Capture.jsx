@@ -73,7 +73,7 @@ export function Capture() {
         </div>
         <span class="elapsed" aria-label={t.elapsed}>{clock(live.elapsed)}</span>
       </div>
-      <label class="continuous">
+      <label class="continuous" data-wake-lock={capture.wakeLock ? 'held' : 'none'}>
         <input type="checkbox" checked={capture.continuous} onChange={(e) => setContinuous(e.target.checked)} />
         {t.continuous}
       </label>
