@@ -1,5 +1,6 @@
 #include "digest/on_the_spot.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/log.h"
@@ -69,6 +70,9 @@ Result<UnderstoodOnTheSpot> UnderstandOnTheSpot(const Stores& stores, const OnTh
       ASSIGN_OR_RETURN(segments, stores.transcripts.GetEpisodeSegments(tenant_id, episode.id));
     }
     for (const UnassignedSegment& s : joining[episode.id]) RETURN_IF_ERROR(full.Add(s, segments));
+    std::stable_sort(segments.begin(), segments.end(), [](const EpisodeSegment& a, const EpisodeSegment& b) {
+      return a.segment.captured_at < b.segment.captured_at;  // as said, whichever recording was transcribed first
+    });
     auto insights = how.understanding->Understand(episode, segments);
     if (!insights.ok()) {
       LOG_WARN("conversation " << episode.id << " could not be understood on the spot: " << insights.status().message());

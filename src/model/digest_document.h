@@ -55,7 +55,7 @@ struct DigestFigures {
 
 // A conversation of the day.
 struct DigestMoment {
-  std::string episode_id;
+  std::string episode_id;  // "provisional-N": speech not grouped yet, a conversation only this digest has
   TimePoint start{}, end{};
   std::string local_start, local_end;  // HH:MM
   std::optional<std::string> summary;  // unset until understood
