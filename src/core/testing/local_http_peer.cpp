@@ -80,6 +80,7 @@ void LocalHttpPeer::Serve() {
         http::response<http::string_body> res;
         res.result(answer.status);
         res.set(http::field::content_type, answer.content_type);
+        for (const auto& [name, value] : answer.headers) res.set(name, value);
         res.body() = std::move(answer.body);
         res.keep_alive(req.keep_alive());
         res.prepare_payload();

@@ -30,6 +30,7 @@ struct PeerResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // more, as sent
 };
 
 class LocalHttpPeer {
