@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Verifies the systemd units in deploy/systemd/ with `systemd-analyze verify`, their ExecStart
+# Verifies the systemd units in deploy/systemd/ (and the user units in deploy/systemd/user/) with `systemd-analyze verify`, their ExecStart
 # pointed at BINARY (verify checks that the program exists), the worker template through an
 # instance. Any complaint fails it, warnings included ("Unknown key …, ignoring" exits 0 on its
 # own). It first proves the check fires: a copy with one misspelt key must be refused.
@@ -40,9 +40,11 @@ if verify "$broken" >/dev/null; then
   echo "check-systemd-units: a unit with a misspelt key passed, so this check proves nothing" >&2
   exit 1
 fi
-if ! report=$(verify "$units"); then
-  echo "check-systemd-units: systemd-analyze verify complains about deploy/systemd:" >&2
-  echo "$report" >&2
-  exit 1
-fi
-echo "check-systemd-units: $report ($(cd "$units" && ls -- *.service | tr '\n' ' '))"
+for dir in "$units" "$units/user"; do
+  if ! report=$(verify "$dir"); then
+    echo "check-systemd-units: systemd-analyze verify complains about $dir:" >&2
+    echo "$report" >&2
+    exit 1
+  fi
+  echo "check-systemd-units: $report ($(cd "$dir" && ls -- *.service | tr '\n' ' '))"
+done

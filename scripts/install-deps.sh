@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh --test   also what the test suites need (ffmpeg CLI, promtool, pdftotext,
 #                                    pocketsphinx_continuous for bench asr, clang for the
 #                                    thread-safety analysis, systemd-analyze for the units,
-#                                    Chromium for the web app's browser suites)
+#                                    Chromium for the web app's browser suites, a PulseAudio
+#                                    daemon and paplay for the listener's capture test)
 # Works as root and as a user with sudo.
 set -euo pipefail
 
@@ -16,11 +17,11 @@ runtime_and_build=(
   libcairo2-dev libpango1.0-dev fonts-dejavu-core libopenblas-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev
   libopus-dev libopusenc-dev libwebrtc-audio-processing-dev
-  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us alsa-utils
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us alsa-utils libpulse-dev
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3 systemd chromium)
+test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3 systemd chromium pulseaudio pulseaudio-utils)
 
 wanted=("${runtime_and_build[@]}")
 # The web app is bundled at build time (web/, esbuild from the npm registry), and the test peers

@@ -1,8 +1,15 @@
-// The listener's spool and uploader against the real server: pieces of real speech reach it once
-// each, with their capture times, through a lost answer and a server crash.
+// The listener against the real server: pieces of real speech reach it once each, with their
+// capture times, through a lost answer and a server crash; and `reflexio listen` capturing through
+// a real PulseAudio daemon whose input is fed with real speech.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <set>
+#include <thread>
 
 #include "core/test_support.h"
 #include "crypto/keys.h"
@@ -14,6 +21,97 @@ namespace reflexio::testing {
 namespace {
 
 using nlohmann::json;
+
+// A PulseAudio daemon of the test's own: a null sink "feed" whose monitor is the default input,
+// so what is played into "feed" is what a microphone would hear.
+class PulseDaemon {
+ public:
+  explicit PulseDaemon(const std::filesystem::path& dir) : dir_(dir) {
+    std::filesystem::create_directories(dir / "run");
+    std::ofstream(dir / "default.pa") << "load-module module-native-protocol-unix auth-anonymous=1 socket="
+                                      << (dir / "run" / "native").string() << "\n"
+                                      << "load-module module-null-sink sink_name=feed rate=16000 channels=1\n"
+                                      << "set-default-source feed.monitor\n";
+    pid_ = fork();
+    if (pid_ == 0) {
+      setenv("HOME", dir.c_str(), 1);
+      setenv("XDG_RUNTIME_DIR", (dir / "run").c_str(), 1);
+      setenv("PULSE_RUNTIME_PATH", (dir / "run").c_str(), 1);
+      std::string config = "--file=" + (dir / "default.pa").string(), log = "--log-target=file:" + (dir / "log").string();
+      execlp("pulseaudio", "pulseaudio", "-n", config.c_str(), "--exit-idle-time=-1", "--daemonize=no",
+             "--use-pid-file=false", log.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    EXPECT_TRUE(WaitUntil([&] { return std::filesystem::exists(dir / "run" / "native"); }, std::chrono::seconds(20)))
+        << "PulseAudio did not start (is the pulseaudio package installed?)";
+  }
+  ~PulseDaemon() {
+    ::kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  std::string server() const { return "unix:" + (dir_ / "run" / "native").string(); }
+  // Plays a file into the feed; returns once it has played.
+  void Play(const std::string& file) const {
+    std::string command = "PULSE_SERVER=" + server() + " paplay --device=feed '" + file + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+};
+
+TEST(Listener, ListenCapturesThroughPulseAudioAndEachPieceArrivesWithItsCaptureTimeAndWords) {
+  TempDir dir;
+  PulseDaemon pulse(dir / "pulse");
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  std::map<std::string, std::string> env = {
+      {"PULSE_SERVER", pulse.server()}, {"HOME", dir / "home"}, {"REFLEXIO_LISTEN_SERVER", server.base_url()},
+      {"REFLEXIO_LISTEN_API_KEY", key}, {"REFLEXIO_LISTEN_STATE_DIR", dir / "listener"}};
+  std::string devices;
+  ASSERT_EQ(RunReflexio({"listen", "--devices"}, &devices, nullptr, env), 0);
+  EXPECT_NE(devices.find("* feed.monitor"), std::string::npos) << devices;
+
+  WorkerProcess listener(std::vector<std::string>{"listen"}, env, dir / "listener-run");
+  ASSERT_TRUE(WaitUntil([&] { return listener.stderr_text().find("listening to") != std::string::npos; },
+                        std::chrono::seconds(20)))
+      << listener.stderr_text();
+  TimePoint first_played = SystemClock::Instance().Now();
+  pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  TimePoint second_played = SystemClock::Instance().Now();
+  pulse.Play((SpeechDir() / "LJ001-0004.wav").string());
+
+  Client client(server.base_url(), key);
+  json recordings;
+  ASSERT_TRUE(WaitUntil([&] {
+    recordings = client.GetJson("/v1/recordings")["items"];
+    return recordings.size() >= 2;
+  }, std::chrono::seconds(60))) << listener.stderr_text();
+  ASSERT_EQ(recordings.size(), 2u) << "two utterances, two pieces: " << recordings.dump();
+  // Newest first: the second utterance, then the first; each at the capture clock's time.
+  const std::pair<TimePoint, const char*> expected[] = {{second_played, "predecessors"}, {first_played, "exhibition"}};
+  for (size_t i = 0; i < 2; ++i) {
+    double captured = ToUnixSeconds(*ParseRfc3339(recordings[i]["captured_at"].get<std::string>()));
+    EXPECT_NEAR(captured, ToUnixSeconds(expected[i].first), 1.5) << recordings.dump();
+    EXPECT_EQ(client.WaitForRecording(recordings[i]["id"])["status"], "transcribed");
+    json transcript = client.GetJson("/v1/recordings/" + recordings[i]["id"].get<std::string>() + "/transcript");
+    EXPECT_NE(transcript.dump().find(expected[i].second), std::string::npos) << transcript.dump();
+  }
+
+  std::string status_text;
+  ASSERT_EQ(RunReflexio({"listen", "--status"}, &status_text, nullptr, env), 0);
+  json status = json::parse(status_text);
+  EXPECT_EQ(status["pieces_made"], 2);
+  EXPECT_EQ(status["pieces_waiting"], 0);
+  EXPECT_EQ(status["overruns"], 0);
+  EXPECT_TRUE(status["last_upload"].is_string()) << status.dump();
+  EXPECT_EQ(listener.Stop(), 0) << listener.stderr_text();
+  for (const auto& [path, bytes] : FileContentsUnder(dir / "listener")) {
+    EXPECT_EQ(bytes.find("OggS"), std::string::npos) << path << " holds audio in the clear";
+  }
+}
 
 TEST(Listener, SpooledPiecesReachTheServerOnceWithTheirCaptureTimesThroughALostAnswerAndACrash) {
   TempDir dir;

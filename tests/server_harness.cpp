@@ -285,11 +285,11 @@ std::vector<pid_t> ServerProcess::OtherThreadsAccepting(int signal_number) const
   return threads;
 }
 
-WorkerProcess::WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env,
-                             const std::string& command)
-    : data_dir_(data_dir), log_dir_(data_dir + "-logs-" + NewId()), env_(env) {
+WorkerProcess::WorkerProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                             const std::string& scratch_dir)
+    : data_dir_(scratch_dir), log_dir_(scratch_dir + "-logs-" + NewId()), env_(env) {
   std::filesystem::create_directories(log_dir_);
-  pid_ = Spawn({command, "--port", "0", "--data-dir", data_dir}, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
+  pid_ = Spawn(args, env, log_dir_ + "/stdout", log_dir_ + "/stderr");
 }
 
 WorkerProcess::~WorkerProcess() {

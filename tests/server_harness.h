@@ -61,7 +61,12 @@ class ServerProcess {
 class WorkerProcess {
  public:
   WorkerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env,
-                const std::string& command = "worker");
+                const std::string& command = "worker")
+      : WorkerProcess({command, "--port", "0", "--data-dir", data_dir}, env, data_dir) {}
+  // `reflexio ARGS…` as given, for a command that takes neither --port nor --data-dir
+  // (`listen`); its logs go beside `scratch_dir`.
+  WorkerProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                const std::string& scratch_dir);
   ~WorkerProcess();
   std::string stderr_text() const;
   // Where its probe port (/health, /metrics/prometheus) listens, once it says so (throws if it

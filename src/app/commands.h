@@ -21,6 +21,7 @@ int TranscribeCommand(const Args& args);
 int BenchCommand(const Args& args);
 int ModelsCommand(const Args& args);
 int CheckCommand(const Args& args);
+int ListenCommand(const Args& args);
 int BenchSearchCommand(const Args& args);  // `bench search`, reached through BenchCommand
 int BenchUnderstandingCommand(const Args& args);  // `bench understanding`, reached through BenchCommand
 int BenchDigestCommand(const Args& args);  // `bench digest`, reached through BenchCommand

@@ -28,6 +28,8 @@ commands:
   retention [--dry-run] delete what the retention policy says has been kept long enough
   digest --once         build one day's digest now (JSON, Markdown or PDF)
   models check DIR      verify a Whisper checkpoint directory and say what it holds
+  listen                the always-on listener: microphone → sealed local spool → a server;
+                        --devices lists the inputs, --status what it last reported
   check [--json]        readiness gates: settings, database, master key, store, disk, clock,
                         ASR, metrics, outside services; exit 0 only when none fails
   check --post-deploy URL --key KEY   upload, transcript, digest, delivery, retention on a server
@@ -75,5 +77,6 @@ int main(int argc, char** argv) {
   if (command == "bench") return reflexio::BenchCommand(args);
   if (command == "models") return reflexio::ModelsCommand(args);
   if (command == "check") return reflexio::CheckCommand(args);
+  if (command == "listen") return reflexio::ListenCommand(args);
   return reflexio::Fail("unknown command '" + command + "'; see reflexio --help", 2);
 }
