@@ -1,6 +1,6 @@
 // The listener against the real server: pieces of real speech reach it once each, with their
 // capture times, through a lost answer and a server crash; and `reflexio listen` capturing through
-// a real PulseAudio daemon whose input is fed with real speech.
+// a real PulseAudio daemon whose input is fed with real speech, and that restarts under it.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -26,7 +26,26 @@ using nlohmann::json;
 // so what is played into "feed" is what a microphone would hear.
 class PulseDaemon {
  public:
-  explicit PulseDaemon(const std::filesystem::path& dir) : dir_(dir) {
+  explicit PulseDaemon(const std::filesystem::path& dir) : dir_(dir) { Start(); }
+  ~PulseDaemon() { StopIt(); }
+  void Restart() {
+    StopIt();
+    Start();
+  }
+  std::string server() const { return "unix:" + (dir_ / "run" / "native").string(); }
+  // Plays a file into the feed; returns once it has played.
+  void Play(const std::string& file) const {
+    std::string command = "PULSE_SERVER=" + server() + " paplay --device=feed '" + file + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  }
+
+ private:
+  void StopIt() {
+    ::kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  void Start() {
+    const std::filesystem::path& dir = dir_;
     std::filesystem::create_directories(dir / "run");
     std::ofstream(dir / "default.pa") << "load-module module-native-protocol-unix auth-anonymous=1 socket="
                                       << (dir / "run" / "native").string() << "\n"
@@ -45,18 +64,7 @@ class PulseDaemon {
     EXPECT_TRUE(WaitUntil([&] { return std::filesystem::exists(dir / "run" / "native"); }, std::chrono::seconds(20)))
         << "PulseAudio did not start (is the pulseaudio package installed?)";
   }
-  ~PulseDaemon() {
-    ::kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  std::string server() const { return "unix:" + (dir_ / "run" / "native").string(); }
-  // Plays a file into the feed; returns once it has played.
-  void Play(const std::string& file) const {
-    std::string command = "PULSE_SERVER=" + server() + " paplay --device=feed '" + file + "'";
-    ASSERT_EQ(std::system(command.c_str()), 0) << command;
-  }
 
- private:
   std::filesystem::path dir_;
   pid_t pid_ = -1;
 };
@@ -100,10 +108,30 @@ TEST(Listener, ListenCapturesThroughPulseAudioAndEachPieceArrivesWithItsCaptureT
     EXPECT_NE(transcript.dump().find(expected[i].second), std::string::npos) << transcript.dump();
   }
 
+  // The sound server restarts (a device unplugged and back): the listener opens it again, and
+  // what is said afterwards arrives, dated by the new stream's clock.
+  pulse.Restart();
+  ASSERT_TRUE(WaitUntil([&] { return listener.stderr_text().find("capturing again") != std::string::npos; },
+                        std::chrono::seconds(30)))
+      << listener.stderr_text();
+  TimePoint after_restart = SystemClock::Instance().Now();
+  pulse.Play((SpeechDir() / "LJ001-0003.wav").string());
+  ASSERT_TRUE(WaitUntil([&] {
+    recordings = client.GetJson("/v1/recordings")["items"];
+    return recordings.size() >= 3;
+  }, std::chrono::seconds(60))) << listener.stderr_text();
+  EXPECT_NEAR(ToUnixSeconds(*ParseRfc3339(recordings[0]["captured_at"].get<std::string>())), ToUnixSeconds(after_restart),
+              1.5)
+      << FormatRfc3339(after_restart) << "\n" << listener.stderr_text();
+  EXPECT_EQ(client.WaitForRecording(recordings[0]["id"])["status"], "transcribed");
+  json transcript = client.GetJson("/v1/recordings/" + recordings[0]["id"].get<std::string>() + "/transcript");
+  EXPECT_NE(transcript.dump().find("netherlands"), std::string::npos) << transcript.dump();
+
   std::string status_text;
   ASSERT_EQ(RunReflexio({"listen", "--status"}, &status_text, nullptr, env), 0);
   json status = json::parse(status_text);
-  EXPECT_EQ(status["pieces_made"], 2);
+  EXPECT_EQ(status["pieces_made"], 3);
+  EXPECT_TRUE(status["capturing"].get<bool>());
   EXPECT_EQ(status["pieces_waiting"], 0);
   EXPECT_EQ(status["overruns"], 0);
   EXPECT_TRUE(status["last_upload"].is_string()) << status.dump();

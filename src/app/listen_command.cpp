@@ -126,8 +126,11 @@ int Listen(const ListenSettings& s, const fs::path& state_dir) {
   if (!key.ok()) return Fail(key.status().message());
   auto spool = Spool::Open(state_dir / "spool", *key, *spool_max);
   if (!spool.ok()) return Fail(spool.status().message());
+  // A wrong device is said at once; an input lost later is opened again by the listener.
   auto input = OpenPulseInput(s.device);
   if (!input.ok()) return Fail(input.status().message());
+  std::string described = (*input)->Describe();
+  input->reset();
   CurlHttpClient http;
   PieceUploader uploader(**spool, http, {.server_url = s.server_url, .api_key = s.api_key});
   fs::path status_file = state_dir / "status.json";
@@ -145,10 +148,10 @@ int Listen(const ListenSettings& s, const fs::path& state_dir) {
     Status written = WriteFileDurably(status_file, report.dump(2));
     if (!written.ok()) LOG_WARN("cannot write " << status_file.string() << ": " << written.message());
   };
-  LOG_INFO("listening to " << (*input)->Describe() << "; pieces go to " << s.server_url << " (spool "
+  LOG_INFO("listening to " << described << "; pieces go to " << s.server_url << " (spool "
                            << (state_dir / "spool").string() << ", at most " << *spool_max << " bytes, "
                            << (*spool)->Stats().pieces << " waiting)");
-  Listener listener(std::move(*input), **spool, uploader, options);
+  Listener listener([device = s.device] { return OpenPulseInput(device); }, **spool, uploader, options);
   listener.Start();
   int signal_number = signals.Wait();
   LOG_INFO("stopping (signal " << signal_number << "): the speech in hand goes to the spool");

@@ -3,8 +3,9 @@
 //
 // Read() blocks until the buffer is full; only the capture thread calls it, and that thread does
 // nothing else, so the device is never kept waiting by the disk or the network. The first
-// sample's wall time comes from the capture clock: the time of the first read, less the audio
-// the server still held (its latency). Thread-compatible: one capture thread.
+// sample's wall time comes from the capture clock: each read bounds it (now, less the audio read
+// so far), and the estimate is the tightest bound yet — it can only move earlier, and settles
+// within the first reads. Thread-compatible: one capture thread.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,7 @@ class AudioInput {
   virtual ~AudioInput() = default;
   virtual std::string Describe() const = 0;
   virtual Status Read(std::span<int16_t> samples) = 0;
-  // The wall time of the stream's first sample, known once the first Read() returned.
+  // The wall time of the stream's first sample, estimated once the first Read() returned.
   virtual TimePoint first_sample_at() const = 0;
 };
 

@@ -2,10 +2,14 @@
 
 #include <boost/lockfree/spsc_queue.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <iterator>
 #include <vector>
 
 #include "audio/opus_encoder.h"
+#include "core/check.h"
 #include "core/log.h"
 
 namespace reflexio {
@@ -20,8 +24,8 @@ struct Listener::Ring {
   boost::lockfree::spsc_queue<int16_t, boost::lockfree::capacity<kRingSamples>> samples;
 };
 
-Listener::Listener(std::unique_ptr<AudioInput> input, Spool& spool, PieceUploader& uploader, ListenerOptions options)
-    : input_(std::move(input)), spool_(spool), uploader_(uploader), options_(std::move(options)),
+Listener::Listener(InputOpener open_input, Spool& spool, PieceUploader& uploader, ListenerOptions options)
+    : open_input_(std::move(open_input)), spool_(spool), uploader_(uploader), options_(std::move(options)),
       ring_(std::make_unique<Ring>()) {}
 
 Listener::~Listener() { Stop(); }
@@ -45,18 +49,57 @@ void Listener::Stop() {
 }
 
 void Listener::Capture() {
-  std::vector<int16_t> frame(kFrame);
-  capturing_ = true;
+  bool reported = false;  // the current outage, once
   while (!stopping_) {
-    Status read = input_->Read(frame);
-    if (!read.ok()) {
-      LOG_ERROR("capture stopped: " << read.message());
-      MutexLock lock(mutex_);
-      last_error_ = read.message();
-      break;
+    auto input = open_input_();
+    if (input.ok()) {
+      {
+        MutexLock lock(mutex_);
+        input_described_ = (*input)->Describe();
+      }
+      if (reported) LOG_INFO("capturing again from " << (*input)->Describe());
+      reported = false;
+      if (CaptureFrom(**input)) break;
+      continue;  // it failed: open it again at once, then every 2 s
     }
+    if (!reported) LOG_ERROR("no audio input (" << input.status().message() << "); trying again every 2 s");
+    reported = true;
+    {
+      MutexLock lock(mutex_);
+      last_error_ = input.status().message();
+    }
+    for (int i = 0; i < 20 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  capture_done_ = true;
+}
+
+bool Listener::CaptureFrom(AudioInput& input) {
+  std::vector<int16_t> frame(kFrame);
+  uint64_t read = 0;  // samples of this stream
+  size_t stream_note = 0;
+  TimePoint stream_started{};
+  while (!stopping_) {
+    Status status = input.Read(frame);
+    if (!status.ok()) {
+      capturing_ = false;
+      LOG_ERROR("capture from " << input.Describe() << " stopped: " << status.message());
+      MutexLock lock(mutex_);
+      last_error_ = status.message();
+      return false;
+    }
+    if (read == 0) {
+      stream_note = NoteClock(pushed_, input.first_sample_at());
+    } else if (input.first_sample_at() != stream_started) {
+      RedateClock(stream_note, input.first_sample_at());  // the estimate got tighter
+    }
+    stream_started = input.first_sample_at();
+    read += frame.size();
+    capturing_ = true;
     size_t pushed = ring_->samples.push(frame.data(), frame.size());
+    pushed_ += pushed;
     if (pushed < frame.size()) {
+      // The lost audio breaks the stream's clock: date what comes next from the device's count.
+      NoteClock(pushed_, AddSeconds(input.first_sample_at(), static_cast<double>(read) / 16000));
       int64_t overruns = ++overruns_;
       if (overruns == 1 || overruns % 100 == 0) {
         LOG_WARN("the listener fell behind the microphone: " << overruns << " frame(s) of audio lost so far");
@@ -64,7 +107,30 @@ void Listener::Capture() {
     }
   }
   capturing_ = false;
-  capture_done_ = true;
+  return true;
+}
+
+size_t Listener::NoteClock(uint64_t sample, TimePoint at) {
+  MutexLock lock(mutex_);
+  clock_.emplace_back(sample, at);
+  return clock_.size() - 1;
+}
+
+void Listener::RedateClock(size_t note, TimePoint stream_started) {
+  MutexLock lock(mutex_);
+  // Only the stream's own first note moves; notes after an overrun were dated from it then.
+  if (note < clock_.size()) clock_[note].second = stream_started;
+}
+
+TimePoint Listener::WallTimeOf(uint64_t first, uint64_t end) const {
+  MutexLock lock(mutex_);
+  REFLEXIO_CHECK(!clock_.empty() && end > first, "a piece was cut before any sample was dated");
+  // The latest note within the piece dates it: a piece whose pre-roll reaches back across a break
+  // in the stream (the input opened again) is dated by the clock its speech was captured on.
+  auto after = std::upper_bound(clock_.begin(), clock_.end(), end - 1,
+                                [](uint64_t s, const auto& note) { return s < note.first; });
+  const auto& note = after == clock_.begin() ? clock_.front() : *std::prev(after);
+  return AddSeconds(note.second, (static_cast<double>(first) - static_cast<double>(note.first)) / 16000);
 }
 
 void Listener::CutPieces() {
@@ -98,7 +164,8 @@ void Listener::CutPieces() {
 
 Status Listener::StorePiece(const SpeechPiece& piece) {
   ASSIGN_OR_RETURN(std::string audio, EncodeOggOpus(piece.samples, options_.opus_bitrate));
-  TimePoint captured_at = AddSeconds(input_->first_sample_at(), piece.start_s);
+  auto first = static_cast<uint64_t>(std::llround(piece.start_s * 16000));
+  TimePoint captured_at = WallTimeOf(first, first + piece.samples.size());
   ASSIGN_OR_RETURN(std::string id, spool_.Add(captured_at, "audio/ogg", audio));
   ++pieces_made_;
   LOG_INFO("spooled piece " << id << ": " << static_cast<double>(piece.samples.size()) / 16000 << " s of speech from "
@@ -147,13 +214,13 @@ ListenerStatus Listener::CurrentStatus() const {
   SpoolStats spool = spool_.Stats();
   ListenerStatus status;
   status.capturing = capturing_;
-  status.input = input_->Describe();
   status.pieces_made = pieces_made_;
   status.pieces_waiting = spool.pieces;
   status.pieces_dropped = spool.dropped;
   status.pieces_rejected = spool.rejected;
   status.overruns = overruns_;
   MutexLock lock(mutex_);
+  status.input = input_described_;
   status.last_upload = last_upload_;
   status.last_error = last_error_;
   return status;

@@ -3,10 +3,12 @@
 //
 //   capture  AudioInput::Read → a lock-free ring (boost::lockfree::spsc_queue, 20 s of audio). It
 //            touches neither disk nor network; when the ring is full the audio is an overrun —
-//            counted and logged, never waited for.
+//            counted and logged, never waited for. When the input goes away (a device unplugged,
+//            the sound server restarted) it opens it again every 2 s until it is back.
 //   cutting  ring → PieceCutter → Ogg/Opus → Spool::Add (the disk), then wakes the uploader. A
-//            piece's capture time is the capture clock's: the input's first-sample time plus the
-//            piece's offset in the stream.
+//            piece's capture time is the capture clock's: the capture thread notes the wall time
+//            of the next sample whenever the stream's clock breaks (an input opened, audio lost
+//            to an overrun), and a piece is dated from the last such note inside it.
 //   upload   PieceUploader rounds: at once for a new piece, else after the backoff the last round
 //            asked for; at least every second it reports its status to `on_status`.
 //
@@ -21,6 +23,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/mutex.h"
 #include "edge/audio_input.h"
@@ -42,6 +46,8 @@ struct ListenerStatus {
   std::string last_error;
 };
 
+using InputOpener = std::function<Result<std::unique_ptr<AudioInput>>()>;
+
 struct ListenerOptions {
   CutterOptions cutter;
   int opus_bitrate = 16000;
@@ -50,7 +56,7 @@ struct ListenerOptions {
 
 class Listener {
  public:
-  Listener(std::unique_ptr<AudioInput> input, Spool& spool, PieceUploader& uploader, ListenerOptions options);
+  Listener(InputOpener open_input, Spool& spool, PieceUploader& uploader, ListenerOptions options);
   ~Listener();
   void Start();
   void Stop();
@@ -59,17 +65,23 @@ class Listener {
  private:
   struct Ring;
   void Capture();
+  // Reads from `input` until it fails or the listener stops; false when it failed.
+  bool CaptureFrom(AudioInput& input);
+  size_t NoteClock(uint64_t sample, TimePoint at);  // answers the note's index
+  void RedateClock(size_t note, TimePoint stream_started);
+  TimePoint WallTimeOf(uint64_t first, uint64_t end) const;  // of a piece's first sample
   void CutPieces();
   void Upload();
   Status StorePiece(const SpeechPiece& piece);
 
-  std::unique_ptr<AudioInput> input_;
+  InputOpener open_input_;
   Spool& spool_;
   PieceUploader& uploader_;
   ListenerOptions options_;
   std::unique_ptr<Ring> ring_;
   std::atomic<bool> stopping_{false}, capture_done_{false}, capturing_{false};
   std::atomic<int64_t> overruns_{0}, pieces_made_{0};
+  uint64_t pushed_ = 0;  // samples into the ring since the start; the capture thread's
   std::thread capture_, cutting_, upload_;
 
   mutable Mutex mutex_;
@@ -77,6 +89,8 @@ class Listener {
   bool new_piece_ GUARDED_BY(mutex_) = false;
   bool upload_stopping_ GUARDED_BY(mutex_) = false;
   std::string last_error_ GUARDED_BY(mutex_);
+  std::string input_described_ GUARDED_BY(mutex_);
+  std::vector<std::pair<uint64_t, TimePoint>> clock_ GUARDED_BY(mutex_);  // ring sample → its wall time
   std::optional<TimePoint> last_upload_ GUARDED_BY(mutex_);
 };
 

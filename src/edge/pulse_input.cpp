@@ -23,19 +23,19 @@ class PulseInput : public AudioInput {
     if (pa_simple_read(stream_, samples.data(), samples.size_bytes(), &error) < 0) {
       return Unavailable("reading from " + described_ + ": " + pa_strerror(error), "audio_input_lost");
     }
-    if (!started_) {
-      started_ = true;
-      pa_usec_t latency = pa_simple_get_latency(stream_, &error);
-      double held_s = static_cast<double>(samples.size()) / kSpec.rate + static_cast<double>(latency) / 1e6;
-      first_sample_at_ = AddSeconds(SystemClock::Instance().Now(), -held_s);
-    }
+    // The first sample came at most `read_` samples before now: every read bounds it from above,
+    // and the tightest bound is the one delivered with the least delay. (The latency the server
+    // reports just after connecting can be seconds off, so it is not used.)
+    read_ += samples.size();
+    TimePoint bound = AddSeconds(SystemClock::Instance().Now(), -static_cast<double>(read_) / kSpec.rate);
+    if (read_ == samples.size() || bound < first_sample_at_) first_sample_at_ = bound;
     return Status::Ok();
   }
 
  private:
   pa_simple* stream_;
   std::string described_;
-  bool started_ = false;
+  uint64_t read_ = 0;
   TimePoint first_sample_at_{};
 };
 
