@@ -13,6 +13,7 @@
 
 #include "core/test_support.h"
 #include "crypto/keys.h"
+#include "cutting_proxy.h"
 #include "edge/spool.h"
 #include "edge/uploader.h"
 #include "server_harness.h"
@@ -139,6 +140,59 @@ TEST(Listener, ListenCapturesThroughPulseAudioAndEachPieceArrivesWithItsCaptureT
   for (const auto& [path, bytes] : FileContentsUnder(dir / "listener")) {
     EXPECT_EQ(bytes.find("OggS"), std::string::npos) << path << " holds audio in the clear";
   }
+}
+
+// `reflexio listen` with its network cut for longer than the pieces recorded, then answers lost on
+// the way back, then restored: every piece arrives once, dated when it was said.
+TEST(Listener, ThroughACutNetworkAndLostAnswersEveryPieceArrivesOnceWithItsCaptureTime) {
+  TempDir dir;
+  PulseDaemon pulse(dir / "pulse");
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
+  proxy.Set(CuttingProxy::Mode::kRefuse);
+  std::map<std::string, std::string> env = {
+      {"PULSE_SERVER", pulse.server()}, {"HOME", dir / "home"}, {"REFLEXIO_LISTEN_SERVER", proxy.url()},
+      {"REFLEXIO_LISTEN_API_KEY", key}, {"REFLEXIO_LISTEN_STATE_DIR", dir / "listener"},
+      {"REFLEXIO_LISTEN_RETRY_MAX_S", "3"}};
+  WorkerProcess listener(std::vector<std::string>{"listen"}, env, dir / "listener-run");
+  ASSERT_TRUE(WaitUntil([&] { return listener.stderr_text().find("listening to") != std::string::npos; },
+                        std::chrono::seconds(20)))
+      << listener.stderr_text();
+  auto status = [&] {
+    std::string text;
+    RunReflexio({"listen", "--status"}, &text, nullptr, env);
+    return json::parse(text, nullptr, false);
+  };
+  std::vector<TimePoint> played;
+  for (const char* file : {"LJ001-0001.wav", "LJ001-0004.wav"}) {
+    played.push_back(SystemClock::Instance().Now());
+    pulse.Play((SpeechDir() / file).string());
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+  }
+  json cut;
+  ASSERT_TRUE(WaitUntil([&] {
+    cut = status();
+    return cut.is_object() && cut["pieces_waiting"] == 2 && cut["last_error"].is_string();
+  }, std::chrono::seconds(30))) << cut.dump() << listener.stderr_text();
+  Client client(server.base_url(), key);
+  EXPECT_TRUE(client.GetJson("/v1/recordings")["items"].empty()) << "nothing went through the cut";
+
+  proxy.Set(CuttingProxy::Mode::kLoseAnswers);
+  ASSERT_TRUE(WaitUntil([&] { return proxy.answers_lost() >= 1; }, std::chrono::seconds(30)));
+  proxy.Set(CuttingProxy::Mode::kPass);
+  json recordings;
+  ASSERT_TRUE(WaitUntil([&] {
+    json now = status();
+    recordings = client.GetJson("/v1/recordings")["items"];
+    return now.is_object() && now["pieces_waiting"] == 0 && recordings.size() >= 2;
+  }, std::chrono::seconds(60))) << recordings.dump() << listener.stderr_text();
+  ASSERT_EQ(recordings.size(), 2u) << "each piece once, the ones whose answer was lost too: " << recordings.dump();
+  for (size_t i = 0; i < 2; ++i) {
+    double captured = ToUnixSeconds(*ParseRfc3339(recordings[1 - i]["captured_at"].get<std::string>()));
+    EXPECT_NEAR(captured, ToUnixSeconds(played[i]), 1.5) << recordings.dump();
+  }
+  EXPECT_EQ(listener.Stop(), 0);
 }
 
 TEST(Listener, SpooledPiecesReachTheServerOnceWithTheirCaptureTimesThroughALostAnswerAndACrash) {

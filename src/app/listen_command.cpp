@@ -9,6 +9,7 @@
 //   device      REFLEXIO_LISTEN_DEVICE      a PulseAudio source; "" the default input
 //   state_dir   REFLEXIO_LISTEN_STATE_DIR   its key, spool and status (default ~/.local/state/reflexio)
 //   spool_max   REFLEXIO_LISTEN_SPOOL_MAX   bytes, or with K/M/G (default 256M: days of speech)
+//   retry_max_s REFLEXIO_LISTEN_RETRY_MAX_S the longest wait between tries of an upload (default 300)
 #include <toml++/toml.h>
 
 #include <cstdlib>
@@ -31,7 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ListenSettings {
-  std::string server_url, api_key, device, state_dir, spool_max = "256M";
+  std::string server_url, api_key, device, state_dir, spool_max = "256M", retry_max_s = "300";
 };
 
 fs::path HomeDir(const char* xdg, const char* fallback) {
@@ -51,8 +52,10 @@ Status ReadSettingsFile(const std::string& path, bool required, ListenSettings& 
     return InvalidArgument(path + ": " + std::string(e.description()));
   }
   for (auto [key, field] : {std::pair{"server_url", &s.server_url}, {"api_key", &s.api_key}, {"device", &s.device},
-                            {"state_dir", &s.state_dir}, {"spool_max", &s.spool_max}}) {
+                            {"state_dir", &s.state_dir}, {"spool_max", &s.spool_max},
+                            {"retry_max_s", &s.retry_max_s}}) {
     if (auto value = root[key].value<std::string>()) *field = *value;
+    if (auto number = root[key].value<double>()) *field = std::to_string(*number);
   }
   return Status::Ok();
 }
@@ -60,7 +63,8 @@ Status ReadSettingsFile(const std::string& path, bool required, ListenSettings& 
 void ReadEnvironment(ListenSettings& s) {
   for (auto [name, field] : {std::pair{"REFLEXIO_LISTEN_SERVER", &s.server_url}, {"REFLEXIO_LISTEN_API_KEY", &s.api_key},
                              {"REFLEXIO_LISTEN_DEVICE", &s.device}, {"REFLEXIO_LISTEN_STATE_DIR", &s.state_dir},
-                             {"REFLEXIO_LISTEN_SPOOL_MAX", &s.spool_max}}) {
+                             {"REFLEXIO_LISTEN_SPOOL_MAX", &s.spool_max},
+                             {"REFLEXIO_LISTEN_RETRY_MAX_S", &s.retry_max_s}}) {
     if (const char* value = std::getenv(name); value != nullptr) *field = value;
   }
 }
@@ -120,6 +124,11 @@ int Listen(const ListenSettings& s, const fs::path& state_dir) {
   if (s.api_key.empty()) return Fail("the server's API key: api_key in the settings, or REFLEXIO_LISTEN_API_KEY", 2);
   auto spool_max = ParseBytes(s.spool_max);
   if (!spool_max.ok()) return Fail(spool_max.status().message(), 2);
+  char* end = nullptr;
+  double retry_max_s = std::strtod(s.retry_max_s.c_str(), &end);
+  if (end == s.retry_max_s.c_str() || *end != '\0' || !(retry_max_s >= 1 && retry_max_s <= 86400)) {
+    return Fail("retry_max_s must be a number of seconds from 1 to 86400, not '" + s.retry_max_s + "'", 2);
+  }
   StopSignals signals;
   if (Status made = EnsureDirectory(state_dir); !made.ok()) return Fail(made.message());
   auto key = ListenerKey(state_dir);
@@ -132,7 +141,8 @@ int Listen(const ListenSettings& s, const fs::path& state_dir) {
   std::string described = (*input)->Describe();
   input->reset();
   CurlHttpClient http;
-  PieceUploader uploader(**spool, http, {.server_url = s.server_url, .api_key = s.api_key});
+  PieceUploader uploader(**spool, http,
+                         {.server_url = s.server_url, .api_key = s.api_key, .backoff_max_s = retry_max_s});
   fs::path status_file = state_dir / "status.json";
   ListenerOptions options;
   // Written when something changed, else once a minute: a small box's flash is not worn by the second.
