@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "crypto/api_key.h"
 #include "crypto/digest.h"
 
@@ -38,9 +39,7 @@ Result<BrowserSignIn::Link> BrowserSignIn::MakeLink(const std::string& tenant_id
   TimePoint now = clock_.Now();
   TimePoint expires_at = AddSeconds(now, options_.link_minutes * 60);
   RETURN_IF_ERROR(sessions_.AddSignInLink(tenant_id, Sha256Hex(secret), now, expires_at));
-  std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return Link{base + "/signin#" + secret, expires_at};
+  return Link{WithoutTrailingSlashes(base_url) + "/signin#" + secret, expires_at};
 }
 
 Result<BrowserSignIn::Started> BrowserSignIn::StartWithLink(const std::string& link_secret, const std::string& device) {

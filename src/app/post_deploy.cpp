@@ -8,6 +8,7 @@
 
 #include "app/speech_clip.h"
 #include "core/http_client.h"
+#include "core/strings.h"
 
 namespace reflexio {
 
@@ -18,9 +19,7 @@ using Clock = std::chrono::steady_clock;
 
 class Api {
  public:
-  Api(std::string base_url, std::string key) : base_(std::move(base_url)), key_(std::move(key)) {
-    while (!base_.empty() && base_.back() == '/') base_.pop_back();
-  }
+  Api(const std::string& base_url, std::string key) : base_(WithoutTrailingSlashes(base_url)), key_(std::move(key)) {}
   Result<HttpResponse> Send(const std::string& method, const std::string& path, const std::string& body = "",
                             const std::string& type = "") {
     HttpRequest request{.method = method, .url = base_ + path, .body = body, .timeout_s = 60};

@@ -18,9 +18,7 @@ RemoteEndpoints::RemoteEndpoints(std::vector<std::string> base_urls, int breaker
                                  double cooldown_s, const Clock& clock)
     : base_urls_(std::move(base_urls)), cooldown_s_(cooldown_s),
       breakers_(base_urls_.size(), CircuitBreaker(breaker_failures, cooldown_s, clock)) {
-  for (auto& url : base_urls_) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-  }
+  for (auto& url : base_urls_) url = WithoutTrailingSlashes(url);
 }
 
 std::vector<size_t> RemoteEndpoints::Order() {

@@ -2,6 +2,7 @@
 
 #include "billing/entitlement.h"
 #include "core/ids.h"
+#include "core/strings.h"
 
 namespace reflexio {
 
@@ -30,9 +31,7 @@ Result<std::string> StripeCheckout::ReturnUrl(const std::optional<std::string>& 
   if (config_.public_url.empty()) {
     return InvalidArgument("name the page to return to (this server has no REFLEXIO_PUBLIC_URL)", "missing_return_url");
   }
-  std::string base = config_.public_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/?" + fallback_query;
+  return WithoutTrailingSlashes(config_.public_url) + "/?" + fallback_query;
 }
 
 // The tenant's Stripe customer, made once: stored before anything is paid, so that a second

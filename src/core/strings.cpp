@@ -11,6 +11,11 @@ std::string TrimWhitespace(std::string_view text) {
   return std::string(text.substr(begin, text.find_last_not_of(kWhitespace) - begin + 1));
 }
 
+std::string WithoutTrailingSlashes(std::string_view text) {
+  while (!text.empty() && text.back() == '/') text.remove_suffix(1);
+  return std::string(text);
+}
+
 std::string AsciiLower(std::string_view text) {
   std::string lower(text);
   for (char& c : lower) {

@@ -5,6 +5,13 @@
 namespace reflexio {
 namespace {
 
+TEST(WithoutTrailingSlashes, DropsEverySlashAtTheEndAndNoneElsewhere) {
+  EXPECT_EQ(WithoutTrailingSlashes("http://127.0.0.1:8080//"), "http://127.0.0.1:8080");
+  EXPECT_EQ(WithoutTrailingSlashes("https://a.example/base/"), "https://a.example/base");
+  EXPECT_EQ(WithoutTrailingSlashes("/"), "");
+  EXPECT_EQ(WithoutTrailingSlashes("no-slash"), "no-slash");
+}
+
 TEST(TrimWhitespace, DropsSpacesTabsAndLineEndsAtBothEndsOnly) {
   EXPECT_EQ(TrimWhitespace("  a b\t\r\n"), "a b");
   EXPECT_EQ(TrimWhitespace("\tword"), "word");

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/strings.h"
+
 namespace reflexio {
 
 namespace {
@@ -39,9 +41,7 @@ TelegramReply TelegramClient::SendDocument(const std::string& chat_id, const std
 }
 
 std::string TelegramClient::MethodUrl(const std::string& method) const {
-  std::string base = options_.api_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/bot" + options_.bot_token + "/" + method;
+  return WithoutTrailingSlashes(options_.api_url) + "/bot" + options_.bot_token + "/" + method;
 }
 
 Result<std::string> TelegramClient::GetMe() {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.h"
+#include "core/strings.h"
 
 namespace reflexio {
 
@@ -52,7 +53,7 @@ PieceUploader::PieceUploader(Spool& spool, HttpClient& http, UploaderOptions opt
     auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
     options_.random01 = [engine] { return std::uniform_real_distribution<double>(0, 1)(*engine); };
   }
-  while (!options_.server_url.empty() && options_.server_url.back() == '/') options_.server_url.pop_back();
+  options_.server_url = WithoutTrailingSlashes(options_.server_url);
 }
 
 UploadRound PieceUploader::SendWaiting() {

@@ -1,12 +1,14 @@
 #include "llm/chat_client.h"
 
+#include "core/strings.h"
+
 namespace reflexio {
 
 using nlohmann::json;
 
 ChatClient::ChatClient(ChatConfig config, std::shared_ptr<HttpClient> http)
     : config_(std::move(config)), http_(std::move(http)) {
-  while (!config_.base_url.empty() && config_.base_url.back() == '/') config_.base_url.pop_back();
+  config_.base_url = WithoutTrailingSlashes(config_.base_url);
 }
 
 Result<ChatResponse> ChatClient::Complete(const ChatRequest& request) {

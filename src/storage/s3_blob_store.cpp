@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "crypto/digest.h"
 #include "storage/blob_store.h"
+#include "core/strings.h"
 
 namespace reflexio {
 
@@ -62,15 +63,13 @@ std::pair<std::string, std::string> SplitEndpoint(const std::string& endpoint) {
   std::string rest = scheme == std::string::npos ? endpoint : endpoint.substr(scheme + 3);
   auto slash = rest.find('/');
   std::string host = rest.substr(0, slash);
-  std::string base = slash == std::string::npos ? "" : rest.substr(slash);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return {host, base};
+  return {host, slash == std::string::npos ? "" : WithoutTrailingSlashes(rest.substr(slash))};
 }
 }  // namespace
 
 S3BlobStore::S3BlobStore(S3Settings settings, std::shared_ptr<HttpClient> http, const Clock& clock)
     : settings_(std::move(settings)), http_(std::move(http)), clock_(clock) {
-  while (!settings_.endpoint.empty() && settings_.endpoint.back() == '/') settings_.endpoint.pop_back();
+  settings_.endpoint = WithoutTrailingSlashes(settings_.endpoint);
 }
 
 std::string S3BlobStore::Describe() const { return "s3 " + settings_.endpoint + "/" + settings_.bucket; }
