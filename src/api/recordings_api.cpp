@@ -62,6 +62,16 @@ void RecordingsApi::Register(Router& router) {
   upload.summary = "Upload a recording (raw audio body; X-Captured-At, Idempotency-Key)";
   upload.open_body = [this](ServerRequest& r) { return BeginUpload(r); };
   router.Add(std::move(upload));
+  if (deps_.streams != nullptr) {
+    Route stream;
+    stream.method = "GET";
+    stream.pattern = "/v1/stream";
+    stream.summary = "Stream speech over a WebSocket: pieces stored as uploads, partial and final transcripts";
+    stream.open_websocket = [streams = deps_.streams](ServerRequest& r) -> Result<std::shared_ptr<WebSocketSession>> {
+      return streams->Open(*r.tenant);
+    };
+    router.Add(std::move(stream));
+  }
   router.Add("GET", "/v1/recordings", "List recordings, newest first (from, to, limit, cursor)",
              [this](ServerRequest& r) { return List(r); });
   router.Add("GET", "/v1/recordings/{id}", "A recording's status, duration and speech seconds",

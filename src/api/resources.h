@@ -24,6 +24,7 @@
 #include "http/router.h"
 #include "memory/letta_sync.h"
 #include "pipeline/ingest.h"
+#include "pipeline/stream_ingest.h"
 #include "privacy/controls.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
@@ -63,6 +64,8 @@ struct ApiDependencies {
   // Understands a day's conversations enrichment has not reached yet, for its digest while the
   // day is still going (provisional); null: such a digest lists them as not understood yet.
   const EpisodeUnderstanding* on_the_spot = nullptr;
+  // Speech streamed over a WebSocket (GET /v1/stream); null: the route is not offered.
+  StreamIngest* streams = nullptr;
 };
 
 // What GET /health and /metrics/prometheus look at. Every role has a database, an object store

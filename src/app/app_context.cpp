@@ -81,6 +81,16 @@ Result<Storage> OpenStorage(const Config& config) {
   return storage;
 }
 
+std::unique_ptr<LiveTranscriberPool> MakeLiveTranscribers(const Config& config) {
+  if (config.stream_live_transcribers <= 0) return nullptr;
+  auto pool = LiveTranscriberPool::Create(config.stream_live_transcribers, config.pocketsphinx_model_dir);
+  if (!pool.ok()) {
+    LOG_WARN("streams get no partial transcripts: " << pool.status().message());
+    return nullptr;
+  }
+  return std::move(pool).value();
+}
+
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine) {
   std::string engine = override_engine.empty() ? config.asr_engine : override_engine;
   std::string model_dir = config.pocketsphinx_model_dir;

@@ -8,6 +8,7 @@
 
 #include "asr/engine.h"
 #include "asr/engine_pool.h"
+#include "asr/live_transcriber.h"
 #include "billing/speech_meter.h"
 #include "core/config.h"
 #include "core/file_lock.h"
@@ -54,6 +55,9 @@ struct Storage {
 Result<Storage> OpenStorage(const Config& config);
 
 // The engine named by config.asr_engine (or `override_engine`), wired with fallback for remote.
+// The PocketSphinx decoders that give streams partial transcripts (config.stream_live_transcribers
+// of them); null, with a warning, when there are none to make.
+std::unique_ptr<LiveTranscriberPool> MakeLiveTranscribers(const Config& config);
 Result<AsrEngineFactory> MakeEngineFactory(const Config& config, const std::string& override_engine = "");
 
 // What meters speech in a process that serves or transcribes, over `stores`: the plans, the

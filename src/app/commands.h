@@ -27,6 +27,8 @@ int BenchUnderstandingCommand(const Args& args);  // `bench understanding`, reac
 int BenchDigestCommand(const Args& args);  // `bench digest`, reached through BenchCommand
 int BenchWhisperCommand(const Args& args);  // `bench whisper`, reached through BenchCommand
 int BenchHttpCommand(const Args& args);  // `bench http`, reached through BenchCommand
+int BenchStreamCommand(const Args& args);  // `bench stream`, reached through BenchCommand
+int BenchStreamClientsCommand(const Args& args);  // its clients' process
 
 // Prints "reflexio: <message>" to stderr and returns 1 (2 for usage errors).
 int Fail(const std::string& message, int code = 1);

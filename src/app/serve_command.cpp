@@ -217,6 +217,9 @@ int ServeCommand(const Args& args) {
   Ingestor ingestor(stores.recordings, *blobs, *config, metrics, [local_worker] {
     if (local_worker) local_worker->Notify();  // remote workers poll
   });
+  std::unique_ptr<LiveTranscriberPool> live_transcribers = MakeLiveTranscribers(*config);
+  StreamIngest streams({ingestor, stores.recordings, stores.transcripts, *config, &metering.meter,
+                        live_transcribers.get()});
   std::unique_ptr<LettaSync> letta = MakeLettaSync(*config, stores, &metrics);
   // A digest asked for while the day is going understands its newest conversations on the spot.
   std::shared_ptr<Provider> provider = MakeUnderstandingProvider(*config, stores, &metrics);
@@ -235,7 +238,7 @@ int ServeCommand(const Args& args) {
                         {.link_minutes = 60, .session_days = config->session_days});
   Api api({stores, *blobs, ingestor, *config, metrics, processing.engines.get(), letta.get(), storage->keyring.get(),
            &SystemClock::Instance(), &telegram, &metering.pricing, &metering.meter, &checkout, &webhook,
-           &metering.referrals, &sign_in, &on_the_spot});
+           &metering.referrals, &sign_in, &on_the_spot, &streams});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(*config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); },
@@ -265,6 +268,7 @@ int ServeCommand(const Args& args) {
 
   WaitForStopSignal(signals);
   server.Stop();
+  streams.Stop();
   if (scheduler) scheduler->Stop();
   if (processing.worker) processing.worker->Stop();
   return 0;

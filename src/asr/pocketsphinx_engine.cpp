@@ -9,7 +9,7 @@
 
 namespace reflexio {
 
-Result<std::unique_ptr<AsrEngine>> PocketSphinxEngine::Create(const std::string& model_dir) {
+Result<PocketSphinxDecoder> LoadPocketSphinx(const std::string& model_dir) {
   namespace fs = std::filesystem;
   fs::path dir(model_dir);
   for (const char* part : {"en-us", "en-us.lm.bin", "cmudict-en-us.dict"}) {
@@ -30,8 +30,21 @@ Result<std::unique_ptr<AsrEngine>> PocketSphinxEngine::Create(const std::string&
     cmd_ln_free_r(config);
     return Unavailable("PocketSphinx could not load the model in " + model_dir, "asr_model_missing");
   }
-  int frame_rate = cmd_ln_int32_r(config, "-frate");
-  return std::unique_ptr<AsrEngine>(new PocketSphinxEngine(decoder, config, frame_rate));
+  return PocketSphinxDecoder{decoder, config};
+}
+
+std::vector<int16> ToPcm16(std::span<const float> samples) {
+  std::vector<int16> pcm(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    pcm[i] = static_cast<int16>(std::lround(std::clamp(samples[i], -1.0f, 1.0f) * 32767.0f));
+  }
+  return pcm;
+}
+
+Result<std::unique_ptr<AsrEngine>> PocketSphinxEngine::Create(const std::string& model_dir) {
+  ASSIGN_OR_RETURN(PocketSphinxDecoder loaded, LoadPocketSphinx(model_dir));
+  int frame_rate = cmd_ln_int32_r(loaded.config, "-frate");
+  return std::unique_ptr<AsrEngine>(new PocketSphinxEngine(loaded.decoder, loaded.config, frame_rate));
 }
 
 PocketSphinxEngine::~PocketSphinxEngine() {
@@ -45,10 +58,7 @@ Status PocketSphinxEngine::Ready() const {
 }
 
 Result<Recognition> PocketSphinxEngine::Transcribe(std::span<const float> samples) {
-  std::vector<int16> pcm(samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
-    pcm[i] = static_cast<int16>(std::lround(std::clamp(samples[i], -1.0f, 1.0f) * 32767.0f));
-  }
+  std::vector<int16> pcm = ToPcm16(samples);
   if (ps_start_utt(decoder_) < 0) return Internal("PocketSphinx could not start an utterance");
   if (ps_process_raw(decoder_, pcm.data(), pcm.size(), FALSE, TRUE) < 0) {
     ps_end_utt(decoder_);

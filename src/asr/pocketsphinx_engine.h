@@ -4,8 +4,11 @@
 // reuse it. Not thread-safe (the decoder holds utterance state).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "asr/engine.h"
 
@@ -13,6 +16,16 @@ struct ps_decoder_s;
 struct cmd_ln_s;
 
 namespace reflexio {
+
+// A decoder of the packaged model configured as the engine uses it (ps_free and cmd_ln_free_r
+// release its parts), for the engine and the live transcriber alike.
+struct PocketSphinxDecoder {
+  ps_decoder_s* decoder = nullptr;
+  cmd_ln_s* config = nullptr;
+};
+Result<PocketSphinxDecoder> LoadPocketSphinx(const std::string& model_dir);
+// The 16-bit samples PocketSphinx reads.
+std::vector<int16_t> ToPcm16(std::span<const float> samples);
 
 class PocketSphinxEngine : public AsrEngine {
  public:

@@ -57,12 +57,19 @@ Result<std::vector<bool>> EnergyVad::ClassifyFrames(std::span<const float> sampl
   return speech;
 }
 
-Result<std::vector<bool>> WebRtcVad::ClassifyFrames(std::span<const float> samples) {
+namespace {
+
+std::unique_ptr<webrtc::AudioProcessing> NewVoiceDetector() {
   std::unique_ptr<webrtc::AudioProcessing> apm(webrtc::AudioProcessing::Create());
-  if (!apm) return Internal("cannot create the WebRTC audio processor");
+  if (!apm) return nullptr;
   apm->voice_detection()->Enable(true);
   apm->voice_detection()->set_likelihood(webrtc::VoiceDetection::kModerateLikelihood);
   apm->voice_detection()->set_frame_size_ms(10);
+  return apm;
+}
+
+// Labels each whole 10 ms frame of `samples` with what `apm` hears, its state carried on.
+Result<std::vector<bool>> Classify(webrtc::AudioProcessing& apm, std::span<const float> samples) {
   webrtc::AudioFrame frame;
   frame.sample_rate_hz_ = kSampleRate;
   frame.num_channels_ = 1;
@@ -73,12 +80,32 @@ Result<std::vector<bool>> WebRtcVad::ClassifyFrames(std::span<const float> sampl
       float x = std::clamp(samples[f * kFrameSamples + i], -1.0f, 1.0f);
       frame.data_[i] = static_cast<int16_t>(std::lround(x * 32767.0f));
     }
-    if (apm->ProcessStream(&frame) != webrtc::AudioProcessing::kNoError) {
+    if (apm.ProcessStream(&frame) != webrtc::AudioProcessing::kNoError) {
       return Internal("the WebRTC voice detector rejected a frame");
     }
-    speech[f] = apm->voice_detection()->stream_has_voice();
+    speech[f] = apm.voice_detection()->stream_has_voice();
   }
   return speech;
+}
+
+}  // namespace
+
+Result<std::vector<bool>> WebRtcVad::ClassifyFrames(std::span<const float> samples) {
+  auto apm = NewVoiceDetector();
+  if (!apm) return Internal("cannot create the WebRTC audio processor");
+  return Classify(*apm, samples);
+}
+
+struct WebRtcStreamVad::Processor {
+  std::unique_ptr<webrtc::AudioProcessing> apm = NewVoiceDetector();
+};
+
+WebRtcStreamVad::WebRtcStreamVad() : processor_(std::make_unique<Processor>()) {}
+WebRtcStreamVad::~WebRtcStreamVad() = default;
+
+Result<std::vector<bool>> WebRtcStreamVad::ClassifyFrames(std::span<const float> samples) {
+  if (!processor_->apm) return Internal("cannot create the WebRTC audio processor");
+  return Classify(*processor_->apm, samples);
 }
 
 Result<std::unique_ptr<Vad>> MakeVad(const std::string& name) {
@@ -89,6 +116,10 @@ Result<std::unique_ptr<Vad>> MakeVad(const std::string& name) {
 
 Result<SpeechMap> FindSpeech(std::span<const float> samples, Vad& vad, const SpeechOptions& options) {
   ASSIGN_OR_RETURN(std::vector<bool> frames, vad.ClassifyFrames(samples));
+  return SpeechFromFrames(frames, samples.size(), options);
+}
+
+SpeechMap SpeechFromFrames(const std::vector<bool>& frames, size_t samples, const SpeechOptions& options) {
   const int min_pause = static_cast<int>(options.min_pause_s / kVadFrameSeconds);
   const int min_speech = static_cast<int>(options.min_speech_s / kVadFrameSeconds);
   // Runs of speech frames as [begin, end) frame indices.
@@ -102,7 +133,7 @@ Result<SpeechMap> FindSpeech(std::span<const float> samples, Vad& vad, const Spe
     i = j;
   }
   SpeechMap map;
-  const double total_s = samples.size() / double(kSampleRate);
+  const double total_s = samples / double(kSampleRate);
   for (auto [b, e] : runs) {
     if (e - b < min_speech) continue;
     map.speech_seconds += (e - b) * kVadFrameSeconds;

@@ -38,6 +38,21 @@ class WebRtcVad : public Vad {
   Result<std::vector<bool>> ClassifyFrames(std::span<const float> samples_16k) override;
 };
 
+// WebRTC's detector over one continuous stream: each call classifies the frames that follow
+// those of the call before, its state carried on, so a stream is classified once, frame by
+// frame, as it arrives (the piece cutter's). Not thread-safe.
+class WebRtcStreamVad : public Vad {
+ public:
+  WebRtcStreamVad();
+  ~WebRtcStreamVad() override;
+  std::string Name() const override { return "webrtc-stream"; }
+  Result<std::vector<bool>> ClassifyFrames(std::span<const float> samples_16k) override;
+
+ private:
+  struct Processor;
+  std::unique_ptr<Processor> processor_;
+};
+
 Result<std::unique_ptr<Vad>> MakeVad(const std::string& name);
 
 struct TimeSpan {
@@ -62,6 +77,8 @@ struct SpeechMap {
 
 Result<SpeechMap> FindSpeech(std::span<const float> samples_16k, Vad& vad,
                              const SpeechOptions& options = {});
+// The same from frames already classified (one label per 10 ms of `samples` samples).
+SpeechMap SpeechFromFrames(const std::vector<bool>& frames, size_t samples, const SpeechOptions& options = {});
 
 struct SegmentOptions {
   double max_segment_s = 30;

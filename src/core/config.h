@@ -88,6 +88,13 @@ struct Config {
   double header_timeout_s = 30;
   double upload_timeout_s = 900;
   double idle_timeout_s = 60;
+  // streaming ingest (GET /v1/stream, docs/streaming.md)
+  uint64_t stream_max_message_bytes = 64 * 1024;  // a bigger message closes the stream with 1009
+  double stream_idle_timeout_s = 30;   // a stream that sends nothing this long is closed (4408)
+  double stream_pong_timeout_s = 30;   // a client that answers no ping this long is closed (4429)
+  double stream_burst_s = 300;         // audio a stream may send ahead of real time before it is slowed
+  int stream_threads = 0;              // cut and store streamed speech; 0: one per core
+  int stream_live_transcribers = 2;    // PocketSphinx decoders for partial transcripts (~100 MB each); 0: none
   // Where a long-running command writes the URL it listens on once it listens (empty: nowhere),
   // so that a health check finds a port chosen with --port 0.
   std::string address_file;

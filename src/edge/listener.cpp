@@ -134,7 +134,7 @@ TimePoint Listener::WallTimeOf(uint64_t first, uint64_t end) const {
 }
 
 void Listener::CutPieces() {
-  PieceCutter cutter(MakeVad("webrtc").value(), options_.cutter);
+  PieceCutter cutter(options_.cutter);
   std::vector<int16_t> taken(kFrame * 16);
   std::vector<float> samples;
   auto store = [this](const Result<std::vector<SpeechPiece>>& pieces) {

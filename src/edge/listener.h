@@ -28,7 +28,7 @@
 
 #include "core/mutex.h"
 #include "edge/audio_input.h"
-#include "edge/piece_cutter.h"
+#include "audio/piece_cutter.h"
 #include "edge/spool.h"
 #include "edge/uploader.h"
 

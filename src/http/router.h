@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "http/websocket.h"
 #include "model/tenant.h"
 
 namespace reflexio {
@@ -77,6 +78,9 @@ struct Route {
   // this returns, under the upload size limit, and the sink answers instead of `handler`.
   std::function<Result<std::unique_ptr<BodySink>>(ServerRequest&)> open_body;
   bool streams_body() const { return static_cast<bool>(open_body); }
+  // Set for WebSocket routes (http/websocket.h): once authenticated, the request is upgraded and
+  // its messages go to the session this opens; an error answers the request instead.
+  std::function<Result<std::shared_ptr<WebSocketSession>>(ServerRequest&)> open_websocket;
 };
 
 class Router {

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "crypto/digest.h"
+#include "http/websocket_connection.h"
 
 namespace reflexio {
 
@@ -99,6 +100,8 @@ struct HttpServer::Impl {
   awaitable<void> ReadBodyAndHandle(beast::tcp_stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
                                     Exchange& exchange, std::unique_ptr<BodySink> sink);
   awaitable<bool> Respond(beast::tcp_stream& stream, Exchange& exchange);
+  // Upgrades an admitted request of a WebSocket route; false when it was answered instead.
+  awaitable<bool> Upgrade(beast::tcp_stream& stream, HeaderParser& parser, Exchange& exchange);
   // Writing to stderr may block (a slow log collector): the I/O thread hands the line over.
   void LogRequest(const Exchange& exchange, int status, double seconds) {
     if (!LogEnabled(LogLevel::kInfo)) return;
@@ -271,6 +274,15 @@ awaitable<void> LingerOverUnreadBody(beast::tcp_stream& stream) {
   }
 }
 
+// A browser opens a WebSocket to any site with its cookies: one signed in by cookie must come
+// from a page of this server (cross-site WebSocket hijacking).
+Status CheckSameOrigin(const ServerRequest& request) {
+  std::string origin = request.Header("origin"), host = request.Header("host");
+  if (!host.empty() && (origin == "http://" + host || origin == "https://" + host)) return Status::Ok();
+  return Status(ErrorCode::kPermissionDenied, "cross_origin",
+                "a WebSocket signed in by the browser's cookie must be opened by a page of this server");
+}
+
 std::chrono::milliseconds Seconds(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
@@ -314,7 +326,9 @@ awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
       } else {
         admitted = Admit(exchange, sink);  // only the size limit: nothing that blocks
       }
-      if (admitted.ok()) {
+      if (admitted.ok() && route.open_websocket) {
+        if (co_await Upgrade(stream, parser, exchange)) co_return;  // the connection is the WebSocket's now
+      } else if (admitted.ok()) {
         co_await ReadBodyAndHandle(stream, buffer, parser, exchange, std::move(sink));
       } else {
         exchange.Refuse(admitted);
@@ -381,6 +395,7 @@ Status HttpServer::Impl::Admit(Exchange& exchange, std::unique_ptr<BodySink>& si
   ServerRequest& request = exchange.request;
   const Route& route = *exchange.route;
   if (route.access != Access::kOpen) RETURN_IF_ERROR(Authenticate(request, route.access));
+  if (route.open_websocket && !request.session_id.empty()) RETURN_IF_ERROR(CheckSameOrigin(request));
   if (route.before_body) RETURN_IF_ERROR(route.before_body(request));
   if (route.streams_body()) {
     ASSIGN_OR_RETURN(sink, route.open_body(request));
@@ -461,6 +476,28 @@ awaitable<void> HttpServer::Impl::ReadBodyAndHandle(beast::tcp_stream& stream, b
   co_await OnPool(handler_pool, [&] {
     exchange.response = Answer(exchange.route_label, [&] { return exchange.route->handler(request); });
   });
+}
+
+awaitable<bool> HttpServer::Impl::Upgrade(beast::tcp_stream& stream, HeaderParser& parser, Exchange& exchange) {
+  if (!beast::websocket::is_upgrade(parser.get())) {
+    exchange.Refuse(Status(ErrorCode::kInvalidArgument, "upgrade_required",
+                           exchange.request.path + " is a WebSocket: send the upgrade request of RFC 6455"));
+    exchange.response.status = 426;
+    exchange.response.headers.emplace_back("Upgrade", "websocket");
+    co_return false;
+  }
+  Result<std::shared_ptr<WebSocketSession>> session = exchange.route->open_websocket(exchange.request);
+  if (!session.ok()) {
+    exchange.Refuse(session.status());
+    co_return false;
+  }
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.started).count();
+  LogRequest(exchange, 101, elapsed);
+  metrics.ObserveRequest(exchange.route_label, exchange.request.method, 101, elapsed);
+  WebSocketLimits limits{config.stream_max_message_bytes, config.stream_idle_timeout_s, config.stream_pong_timeout_s};
+  auto connection = std::make_shared<WebSocketConnection>(std::move(stream), limits);
+  co_await connection->Run(parser.release(), std::move(*session));
+  co_return true;
 }
 
 // Writes the answer and records it; true when the connection may carry another request.

@@ -207,6 +207,20 @@ Result<std::optional<Recording>> PostgresDatabase::FindByIdempotencyKey(const st
   return found;
 }
 
+Result<std::optional<std::string>> PostgresDatabase::LastIdempotencyKeyWithPrefix(const std::string& tenant_id,
+                                                                                  const std::string& prefix) {
+  std::optional<std::string> found;
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
+    // Byte order (COLLATE "C"), as the keys are compared digit by digit whatever the database's locale.
+    auto rows = Exec(tx, "SELECT idempotency_key FROM recordings WHERE tenant_id = $1 AND left(idempotency_key, $2) = $3 "
+                         "ORDER BY idempotency_key COLLATE \"C\" DESC LIMIT 1",
+                     Param(tenant_id), Param(static_cast<int64_t>(prefix.size())), Param(prefix));
+    if (!rows.empty()) found = Text(rows[0][0]);
+    return Status::Ok();
+  }));
+  return found;
+}
+
 Result<InsertOutcome> PostgresDatabase::InsertRecording(const Recording& r, const std::string& job_kind,
                                                         int max_attempts) {
   InsertOutcome outcome{r, false};

@@ -26,6 +26,10 @@ class RecordingStore {
                                                 int max_attempts) = 0;
   virtual Result<std::optional<Recording>> FindByIdempotencyKey(const std::string& tenant_id,
                                                                 const std::string& key) = 0;
+  // The greatest Idempotency-Key (in byte order) of the tenant's recordings that begins with
+  // `prefix`: how a stream finds where it left off (pipeline/stream_ingest.h keys its pieces so).
+  virtual Result<std::optional<std::string>> LastIdempotencyKeyWithPrefix(const std::string& tenant_id,
+                                                                          const std::string& prefix) = 0;
   virtual Result<std::optional<Recording>> GetRecording(const std::string& tenant_id, const std::string& id) = 0;
   virtual Result<Page<Recording>> ListRecordings(const std::string& tenant_id, const TimeRange& range,
                                                  int limit, const std::string& cursor) = 0;

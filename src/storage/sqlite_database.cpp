@@ -185,6 +185,18 @@ Result<std::optional<Recording>> SqliteDatabase::FindByIdempotencyKey(const std:
   return SelectByIdempotencyKey(*db_, tenant_id, key);
 }
 
+Result<std::optional<std::string>> SqliteDatabase::LastIdempotencyKeyWithPrefix(const std::string& tenant_id,
+                                                                                const std::string& prefix) {
+  MutexLock lock(mutex_);
+  // substr, not LIKE: a prefix may hold LIKE's wildcards. SQLite compares text bytewise.
+  ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT idempotency_key FROM recordings WHERE tenant_id = ? AND "
+                                           "substr(idempotency_key, 1, ?) = ? ORDER BY idempotency_key DESC LIMIT 1"));
+  stmt.Bind(1, tenant_id);
+  stmt.Bind(2, static_cast<int64_t>(prefix.size()));
+  stmt.Bind(3, prefix);
+  return ReadOne(stmt, [](const SqliteRow& row) { return row.Text(0); });
+}
+
 Result<InsertOutcome> SqliteDatabase::InsertRecording(const Recording& r, const std::string& job_kind,
                                                       int max_attempts) {
   return Transact<InsertOutcome>(r.tenant_id, [&](SqliteConnection& db) -> Result<InsertOutcome> {

@@ -98,9 +98,12 @@ int BenchCommand(const Args& args) {
   if (!args.empty() && args[0] == "digest") return BenchDigestCommand(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "whisper") return BenchWhisperCommand(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "http") return BenchHttpCommand(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "stream") return BenchStreamCommand(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "stream-clients") return BenchStreamClientsCommand(Args(args.begin() + 1, args.end()));
   if (args.empty() || (args[0] != "asr" && args[0] != "--help" && args[0] != "-h")) {
     return Fail("usage: reflexio bench asr DIR [--engine NAME] [--limit N] [--rounds N] | bench search DIR… | "
-                "bench understanding DIR… | bench digest DIR… | bench whisper | bench http FILE (each has --help)", 2);
+                "bench understanding DIR… | bench digest DIR… | bench whisper | bench http FILE | bench stream FILE "
+                "(each has --help)", 2);
   }
   CommonFlags flags;
   std::string dir, engine;

@@ -1,4 +1,4 @@
-#include "edge/piece_cutter.h"
+#include "audio/piece_cutter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,7 @@ namespace reflexio {
 
 namespace {
 constexpr double kRate = 16000;
+constexpr size_t kVadFrame = 160;  // 10 ms
 }
 
 double PieceCutter::held_s() const { return static_cast<double>(held_.size()) / kRate; }
@@ -27,19 +28,34 @@ void PieceCutter::Emit(const TimeSpan& span, std::vector<SpeechPiece>& out) cons
   out.push_back({held_start_s_ + span.start_s, std::vector<float>(samples.begin(), samples.end())});
 }
 
+// Whole 10 ms frames go, so the labels stay in step with the samples.
 void PieceCutter::DropBefore(double offset_s) {
-  size_t drop = std::min(held_.size(), static_cast<size_t>(std::max(0.0, std::floor(offset_s * kRate))));
+  size_t frames = static_cast<size_t>(std::max(0.0, std::floor(offset_s * kRate))) / kVadFrame;
+  size_t drop = std::min(held_.size(), frames * kVadFrame);
   held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(drop));
+  labels_.erase(labels_.begin(), labels_.begin() + static_cast<std::ptrdiff_t>(std::min(labels_.size(), drop / kVadFrame)));
   held_start_s_ += static_cast<double>(drop) / kRate;
+}
+
+Status PieceCutter::Label() {
+  size_t labelled = labels_.size() * kVadFrame;
+  size_t whole = held_.size() / kVadFrame * kVadFrame;
+  if (whole <= labelled) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<bool> more,
+                   vad_.ClassifyFrames(std::span<const float>(held_).subspan(labelled, whole - labelled)));
+  labels_.insert(labels_.end(), more.begin(), more.end());
+  return Status::Ok();
 }
 
 Result<std::vector<SpeechPiece>> PieceCutter::Cut(bool final) {
   std::vector<SpeechPiece> pieces;
-  ASSIGN_OR_RETURN(SpeechMap speech, FindSpeech(held_, *vad_, {.padding_s = options_.preroll_s}));
+  RETURN_IF_ERROR(Label());
+  SpeechMap speech = SpeechFromFrames(labels_, held_.size(), {.padding_s = options_.preroll_s});
   double held = held_s();
   if (speech.regions.empty()) {
     if (final) {
       held_.clear();
+      labels_.clear();
     } else {
       DropBefore(held - options_.preroll_s);  // only pre-roll is worth keeping from quiet
     }

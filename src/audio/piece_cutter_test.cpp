@@ -1,4 +1,4 @@
-#include "edge/piece_cutter.h"
+#include "audio/piece_cutter.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -41,7 +41,7 @@ TEST(PieceCutterTest, TwoUtterancesApartAreTwoPiecesWithPreRollAtTheirCaptureOff
   double second_at = static_cast<double>(stream.size()) / 16000;
   stream.insert(stream.end(), second.begin(), second.end());
   Silence(stream, 4);
-  PieceCutter cutter(MakeVad("webrtc").value());
+  PieceCutter cutter;
   std::vector<SpeechPiece> pieces = Feed(cutter, stream);
   ASSERT_EQ(pieces.size(), 2u);
   // The files carry a little quiet of their own around the words; a piece starts just before them.
@@ -58,13 +58,15 @@ TEST(PieceCutterTest, SpeechLongerThanThePieceBoundIsCutIntoPiecesThatCoverIt) {
     std::vector<float> s = Speech(file);
     stream.insert(stream.end(), s.begin(), s.end());  // ~44 s with only the files' own short pauses
   }
-  PieceCutter cutter(MakeVad("webrtc").value());
+  PieceCutter cutter;
   std::vector<SpeechPiece> pieces = Feed(cutter, stream);
   ASSERT_GE(pieces.size(), 2u);
   double covered = 0;
   for (size_t i = 0; i < pieces.size(); ++i) {
     EXPECT_LE(Seconds(pieces[i]), 30.0 + 1e-6) << i;
-    if (i > 0) EXPECT_GE(pieces[i].start_s, pieces[i - 1].start_s + Seconds(pieces[i - 1]) - 1e-6) << "no overlap";
+    if (i > 0) {
+      EXPECT_GE(pieces[i].start_s, pieces[i - 1].start_s + Seconds(pieces[i - 1]) - 1e-6) << "no overlap";
+    }
     covered += Seconds(pieces[i]);
   }
   EXPECT_GT(covered, 0.9 * static_cast<double>(stream.size()) / 16000) << "the speech is kept, not lost at a cut";
@@ -73,7 +75,7 @@ TEST(PieceCutterTest, SpeechLongerThanThePieceBoundIsCutIntoPiecesThatCoverIt) {
 TEST(PieceCutterTest, QuietIsNeverAPieceAndIsNotHeld) {
   std::vector<float> stream;
   Silence(stream, 20);
-  PieceCutter cutter(MakeVad("webrtc").value());
+  PieceCutter cutter;
   for (size_t at = 0; at < stream.size(); at += 480) {
     EXPECT_TRUE(cutter.Push(std::span<const float>(stream).subspan(at, 480))->empty());
     EXPECT_LT(cutter.held_s(), 1.0) << "only pre-roll and the next check's worth is held";

@@ -1,7 +1,9 @@
-// PieceCutter: a continuous 16 kHz mono stream in, pieces of speech out — what the listener keeps.
+// PieceCutter: a continuous 16 kHz mono stream in, pieces of speech out — what the listener keeps,
+// and what the server keeps of a stream (pipeline/stream_ingest.h).
 //
-// It holds the stream since the last piece and, every `check_every_s` of new audio, asks the
-// batch path's VAD (audio/vad.h: FindSpeech, PlanSegments) where the speech is. Speech that has
+// It holds the stream since the last piece, labels each 10 ms of it once as it arrives (WebRTC's
+// detector over the whole stream, audio/vad.h) and, every `check_every_s` of new audio, finds
+// where the held speech is as the batch path does (SpeechFromFrames, PlanSegments). Speech that has
 // been followed by `pause_s` of quiet becomes a piece, reaching `preroll_s` before its first word
 // and after its last; speech still going when `max_piece_s` is held is cut at its quietest pause
 // (or at the bound). Quiet is kept only as pre-roll: silence is never a piece. Each piece knows
@@ -33,21 +35,28 @@ struct SpeechPiece {
 
 class PieceCutter {
  public:
-  PieceCutter(std::unique_ptr<Vad> vad, CutterOptions options = {}) : vad_(std::move(vad)), options_(options) {}
+  explicit PieceCutter(CutterOptions options = {}) : options_(options) {}
   // Adds samples; answers the pieces they completed.
   Result<std::vector<SpeechPiece>> Push(std::span<const float> samples_16k);
   // The stream ended: speech still pending becomes a piece.
   Result<std::vector<SpeechPiece>> Finish();
   double held_s() const;  // audio held, not yet in a piece
+  // The samples held, and their offset from the stream's first sample: everything before it is
+  // in a piece already or was dropped as quiet.
+  std::span<const float> held() const { return held_; }
+  double decided_s() const { return held_start_s_; }
 
  private:
   Result<std::vector<SpeechPiece>> Cut(bool final);
   void Emit(const TimeSpan& span, std::vector<SpeechPiece>& out) const;
   void DropBefore(double offset_s);
 
-  std::unique_ptr<Vad> vad_;
+  Status Label();  // the frames held and not labelled yet
+
+  WebRtcStreamVad vad_;
   CutterOptions options_;
   std::vector<float> held_;
+  std::vector<bool> labels_;  // one per whole 10 ms frame of held_, from its start
   double held_start_s_ = 0;  // stream offset of held_[0]
   double since_check_s_ = 0;
 };
