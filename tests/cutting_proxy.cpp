@@ -86,6 +86,7 @@ void CuttingProxy::Relay(int client) {
         ++answers_lost_;
         break;
       }
+      if (mode_ == Mode::kStall) continue;  // the server has it; nothing comes back, nothing closes
       if (::write(client, buffer, static_cast<size_t>(n)) != n) break;
     }
   }

@@ -1,6 +1,7 @@
 // CuttingProxy: a TCP proxy on 127.0.0.1 (port 0) between a client and a server that, on command,
-// refuses connections (a dead network) or forwards each request but drops the answer and resets
-// the client's connection (an answer lost on the way). Test-only; thread-safe.
+// refuses connections (a dead network), forwards each request but drops the answer and resets
+// the client's connection (an answer lost on the way), or forwards each request and then holds
+// the connection open without a byte back (a stalled network). Test-only; thread-safe.
 #pragma once
 
 #include <atomic>
@@ -14,7 +15,7 @@ namespace reflexio::testing {
 
 class CuttingProxy {
  public:
-  enum class Mode { kPass, kRefuse, kLoseAnswers };
+  enum class Mode { kPass, kRefuse, kLoseAnswers, kStall };
   explicit CuttingProxy(int upstream_port);
   ~CuttingProxy();
   CuttingProxy(const CuttingProxy&) = delete;

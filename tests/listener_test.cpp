@@ -249,5 +249,35 @@ TEST(Listener, SpooledPiecesReachTheServerOnceWithTheirCaptureTimesThroughALostA
   for (const json& r : recordings) EXPECT_EQ(after.WaitForRecording(r["id"])["status"], "transcribed");
 }
 
+TEST(Listener, AnUploadThroughAStalledConnectionTimesOutAndThePieceStillArrivesOnce) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
+  auto spool = std::move(Spool::Open(dir / "spool", NewDataKey(), 64 << 20).value());
+  TimePoint at = AddSeconds(SystemClock::Instance().Now(), -120);
+  ASSERT_TRUE(spool->Add(at, "audio/wav", ReadFileBytes((SpeechDir() / "LJ001-0001.wav").string())).ok());
+  CurlHttpClient http;
+  PieceUploader uploader(*spool, http, {.server_url = proxy.url(), .api_key = key, .timeout_s = 2});
+
+  // The request reaches the server, which stores it; its answer never comes, nor does a close.
+  proxy.Set(CuttingProxy::Mode::kStall);
+  auto started = std::chrono::steady_clock::now();
+  UploadRound stalled = uploader.SendWaiting();
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(stalled.sent, 0);
+  EXPECT_TRUE(stalled.retry_in_s.has_value()) << "a stalled upload is tried again later";
+  EXPECT_LT(waited, 30) << "the upload gave up after its timeout instead of hanging";
+  EXPECT_EQ(spool->Waiting().size(), 1u) << "kept until a 202 is heard";
+
+  proxy.Set(CuttingProxy::Mode::kPass);
+  UploadRound round = uploader.SendWaiting();
+  EXPECT_EQ(round.sent, 1) << round.last_error;
+  EXPECT_TRUE(spool->Waiting().empty());
+  json recordings = Client(server.base_url(), key).GetJson("/v1/recordings")["items"];
+  ASSERT_EQ(recordings.size(), 1u) << "stored once, though sent twice: " << recordings.dump();
+  EXPECT_EQ(recordings[0]["captured_at"], FormatRfc3339(at));
+}
+
 }  // namespace
 }  // namespace reflexio::testing

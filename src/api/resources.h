@@ -24,7 +24,7 @@
 #include "http/router.h"
 #include "memory/letta_sync.h"
 #include "pipeline/ingest.h"
-#include "pipeline/stream_ingest.h"
+#include "api/stream_ingest.h"
 #include "privacy/controls.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"

@@ -35,6 +35,8 @@ void PieceCutter::DropBefore(double offset_s) {
   held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(drop));
   labels_.erase(labels_.begin(), labels_.begin() + static_cast<std::ptrdiff_t>(std::min(labels_.size(), drop / kVadFrame)));
   held_start_s_ += static_cast<double>(drop) / kRate;
+  // A piece of speech grew it; many streams each keeping the room of their longest is memory.
+  if (held_.capacity() > 4 * held_.size() + static_cast<size_t>(kRate)) held_.shrink_to_fit();
 }
 
 Status PieceCutter::Label() {

@@ -1,5 +1,5 @@
 // PieceCutter: a continuous 16 kHz mono stream in, pieces of speech out — what the listener keeps,
-// and what the server keeps of a stream (pipeline/stream_ingest.h).
+// and what the server keeps of a stream (api/stream_ingest.h).
 //
 // It holds the stream since the last piece, labels each 10 ms of it once as it arrives (WebRTC's
 // detector over the whole stream, audio/vad.h) and, every `check_every_s` of new audio, finds

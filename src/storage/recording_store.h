@@ -27,7 +27,7 @@ class RecordingStore {
   virtual Result<std::optional<Recording>> FindByIdempotencyKey(const std::string& tenant_id,
                                                                 const std::string& key) = 0;
   // The greatest Idempotency-Key (in byte order) of the tenant's recordings that begins with
-  // `prefix`: how a stream finds where it left off (pipeline/stream_ingest.h keys its pieces so).
+  // `prefix`: how a stream finds where it left off (api/stream_ingest.h keys its pieces so).
   virtual Result<std::optional<std::string>> LastIdempotencyKeyWithPrefix(const std::string& tenant_id,
                                                                           const std::string& prefix) = 0;
   virtual Result<std::optional<Recording>> GetRecording(const std::string& tenant_id, const std::string& id) = 0;

@@ -38,7 +38,7 @@
 #include "core/log.h"
 #include "crypto/api_key.h"
 #include "http/server.h"
-#include "pipeline/stream_ingest.h"
+#include "api/stream_ingest.h"
 
 namespace reflexio {
 

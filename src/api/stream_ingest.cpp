@@ -1,4 +1,4 @@
-#include "pipeline/stream_ingest.h"
+#include "api/stream_ingest.h"
 
 #include <utility>  // before Asio, as its headers need with C++20
 
