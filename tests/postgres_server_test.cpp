@@ -66,6 +66,8 @@ TEST(PostgresServer, TranscribesSearchesAndKeepsTenantsApart) {
     ++probed;
     if (brace != std::string::npos) {
       EXPECT_EQ(response.status, 404) << method << " " << with_id << ": " << response.body;
+    } else if (path == "/v1/stream") {
+      EXPECT_EQ(response.status, 426) << "a WebSocket: a plain GET is told to upgrade";
     } else if (method == "GET") {
       EXPECT_EQ(response.status, 200) << method << " " << with_id;
       json listed = json::parse(response.body);

@@ -67,6 +67,7 @@ class StreamSession;
 struct StreamIngest::Entry {
   std::weak_ptr<StreamSession> active;
   uint64_t decided = 0;  // samples before this are kept or judged quiet
+  std::chrono::steady_clock::time_point seen = std::chrono::steady_clock::now();
 };
 
 struct StreamIngest::Impl {
@@ -77,6 +78,7 @@ struct StreamIngest::Impl {
   asio::thread_pool pool;
   Mutex mutex;
   std::map<std::string, Entry> streams GUARDED_BY(mutex);  // by tenant and stream id
+  std::chrono::steady_clock::time_point last_sweep GUARDED_BY(mutex){};
   std::atomic<int64_t> open{0}, pieces{0}, partials{0}, frames{0};
 };
 
@@ -88,6 +90,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
   // WebSocketSession: these three run on the connection's I/O strand and only hand over.
   void OnOpen(std::shared_ptr<WebSocketPeer> peer) override {
     opened_ = std::chrono::steady_clock::now();
+    counted_ = true;
     ++ingest_.open;
     asio::post(strand_, [self = shared_from_this(), peer = std::move(peer)] { self->peer_ = peer; });
   }
@@ -103,7 +106,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
   }
 
   void OnEnd() override {
-    --ingest_.open;
+    if (counted_) --ingest_.open;
     asio::post(strand_, [self = shared_from_this()] {
       if (self->phase_ != Phase::kDone) self->Release();
     });
@@ -184,9 +187,11 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
     std::shared_ptr<StreamSession> previous;
     {
       MutexLock lock(ingest_.mutex);
+      ForgetIdleStreams();
       auto& entry = ingest_.streams[key_];
       previous = entry.active.lock();
       entry.active = weak_from_this();
+      entry.seen = std::chrono::steady_clock::now();
     }
     auto resume = [self = shared_from_this()] { asio::post(self->strand_, [self] { self->Resume(); }); };
     if (previous && previous.get() != this) {
@@ -194,6 +199,16 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
     } else {
       resume();
     }
+  }
+
+  // A stream not heard of for an hour resumes from its stored keys alone: its entry goes.
+  void ForgetIdleStreams() REQUIRES(ingest_.mutex) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - ingest_.last_sweep < std::chrono::minutes(1)) return;
+    ingest_.last_sweep = now;
+    std::erase_if(ingest_.streams, [&](const auto& item) {
+      return item.second.active.expired() && now - item.second.seen > std::chrono::hours(1);
+    });
   }
 
   // Where this stream left off: the end of its last stored piece, or further, when this process
@@ -342,6 +357,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
       MutexLock lock(ingest_.mutex);
       auto& entry = ingest_.streams[key_];
       entry.decided = std::max(entry.decided, decided);
+      entry.seen = std::chrono::steady_clock::now();
     }
     if (decided < frame_samples_) return;
     uint64_t through = decided / frame_samples_ - 1;
@@ -485,6 +501,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
   std::atomic<int> backlog_{0};
   std::atomic<int> frame_ms_{20};
   std::atomic<bool> stopping_{false};
+  bool counted_ = false;  // OnOpen came (OnEnd comes also after a failed upgrade)
   // The stream's side (its strand).
   std::shared_ptr<WebSocketPeer> peer_;
   Phase phase_ = Phase::kAwaitingStart;
