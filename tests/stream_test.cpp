@@ -410,6 +410,39 @@ TEST(Stream, BadAuthAndPlainRequestsAreRefusedBeforeTheUpgrade) {
   EXPECT_EQ(right.upgrade_status(), 101);
 }
 
+// A browser opens a WebSocket to any site with its cookies: a cookie opens one only from a page
+// of this server.
+TEST(Stream, ABrowsersCookieOpensAStreamOnlyFromAPageOfThisServer) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  HttpRequest sign_in;
+  sign_in.method = "POST";
+  sign_in.url = "/v1/session";
+  sign_in.body = json{{"api_key", server.first_run_key()}}.dump();
+  sign_in.headers = {{"Content-Type", "application/json"}};
+  HttpResponse signed_in = Client(server.base_url(), "").Send(sign_in);
+  ASSERT_EQ(signed_in.status, 201) << signed_in.body;
+  auto found = signed_in.headers.find("set-cookie");
+  std::string set_cookie = found == signed_in.headers.end() ? "" : found->second;
+  std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  ASSERT_FALSE(cookie.empty());
+  std::string host = server.base_url().substr(server.base_url().find("//") + 2);
+  const std::vector<std::pair<std::string, std::string>> upgrade = {
+      {"Connection", "Upgrade"}, {"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"},
+      {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, {"Cookie", cookie}};
+  auto with_origin = [&](const std::string& origin) {
+    auto headers = upgrade;
+    if (!origin.empty()) headers.emplace_back("Origin", origin);
+    return Client(server.base_url(), "").Get("/v1/stream", headers);
+  };
+  HttpResponse elsewhere = with_origin("https://evil.example");
+  EXPECT_EQ(elsewhere.status, 403);
+  EXPECT_EQ(json::parse(elsewhere.body)["error"]["code"], "cross_origin");
+  EXPECT_EQ(with_origin("").status, 403) << "no Origin: not a page of this server";
+  StreamClient same_page(server.base_url(), {{"Cookie", cookie}, {"Origin", "http://" + host}});
+  EXPECT_EQ(same_page.upgrade_status(), 101) << same_page.refusal_body();
+}
+
 TEST(Stream, AClientThatDoesNotReadIsClosedWith4429AndAnIdleOneWith4408) {
   TempDir dir;
   ServerProcess server(dir / "data", {{"REFLEXIO_STREAM_PONG_TIMEOUT_S", "1"}, {"REFLEXIO_STREAM_IDLE_TIMEOUT_S", "2"}});
