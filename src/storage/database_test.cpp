@@ -97,6 +97,25 @@ TEST_P(DatabaseTest, ARecordingIsInvisibleToAnotherTenant) {
   EXPECT_TRUE(db_->ListRecordings(bob_.id, {}, 10, "")->items.empty());
 }
 
+// How a stream finds where it left off (api/stream_ingest.h): the greatest key with its prefix,
+// in byte order whatever the database's locale, the tenant's own only, and a prefix taken
+// literally (LIKE's wildcards in it match nothing but themselves).
+TEST_P(DatabaseTest, TheLastKeyWithAPrefixIsTheGreatestOfTheTenantsOwn) {
+  for (const char* key : {"stream:a_c-1:000000000320-000000016000", "stream:a_c-1:000000048000-000000064000",
+                          "stream:a_c-1:000000016000-000000032000", "stream:abc-1:000000099000-000000099999",
+                          "stream:a_c-10:000000099000-000000099999", "upload-9"}) {
+    ASSERT_TRUE(db_->InsertRecording(NewRecording(alice_, 0, key), "transcribe", 3).ok()) << key;
+  }
+  ASSERT_TRUE(db_->InsertRecording(NewRecording(bob_, 0, "stream:a_c-1:000000900000-000000999999"), "transcribe", 3).ok());
+  auto last = db_->LastIdempotencyKeyWithPrefix(alice_.id, "stream:a_c-1:");
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ(**last, "stream:a_c-1:000000048000-000000064000");
+  auto none = db_->LastIdempotencyKeyWithPrefix(alice_.id, "stream:never:");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
 TEST_P(DatabaseTest, IdempotencyKeyReturnsTheFirstRecordingPerTenant) {
   Recording first = NewRecording(alice_, 0, "upload-1");
   auto a = db_->InsertRecording(first, "transcribe", 3);
