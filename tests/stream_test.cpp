@@ -441,6 +441,13 @@ TEST(Stream, ABrowsersCookieOpensAStreamOnlyFromAPageOfThisServer) {
   EXPECT_EQ(with_origin("").status, 403) << "no Origin: not a page of this server";
   StreamClient same_page(server.base_url(), {{"Cookie", cookie}, {"Origin", "http://" + host}});
   EXPECT_EQ(same_page.upgrade_status(), 101) << same_page.refusal_body();
+
+  // The server stops cleanly under a stream in the middle of speech.
+  std::vector<json> seen;
+  ASSERT_EQ(Begin(same_page, "browser-tab-1", seen), 0);
+  std::vector<std::string> frames = OpusFrames(Speech("1988-24833-0001"));
+  for (size_t seq = 0; seq < frames.size() / 2; ++seq) ASSERT_TRUE(same_page.SendFrame(seq, frames[seq]));
+  EXPECT_EQ(server.Stop(), 0) << LogTail(server.stderr_text());
 }
 
 TEST(Stream, AClientThatDoesNotReadIsClosedWith4429AndAnIdleOneWith4408) {
