@@ -12,6 +12,7 @@
 
 #include "audio/decoder.h"
 #include "audio/opus_frames.h"
+#include "audio/pcm16.h"
 #include "audio/vad.h"
 #include "core/test_support.h"
 #include "core/time.h"
@@ -74,7 +75,7 @@ std::vector<float> Heard(const std::vector<std::string>& frames) {
 std::string Pcm16(std::span<const float> samples) {
   std::string bytes;
   for (float x : samples) {
-    auto v = static_cast<uint16_t>(static_cast<int16_t>(std::lround(std::clamp(x, -1.0f, 1.0f) * 32767)));
+    auto v = static_cast<uint16_t>(ToPcm16(x));
     bytes.push_back(static_cast<char>(v & 0xff));
     bytes.push_back(static_cast<char>(v >> 8));
   }
@@ -173,6 +174,16 @@ std::vector<json> SendRestAndEnd(StreamClient& client, const std::vector<std::st
   return client.ReadUntilClosed(end);
 }
 
+// A resumed stream to its end: the frames from `resume` on, then the end message; it closes
+// normally, and every stretch of speech sent is stored once.
+void FinishAndExpectEverySpeechOnce(StreamClient& stream, const std::vector<std::string>& frames, int64_t resume,
+                                    const Client& client) {
+  StreamClient::Event end;
+  SendRestAndEnd(stream, frames, resume, end);
+  EXPECT_EQ(end.close_code, 1000) << end.close_reason;
+  ExpectEverySpeechOnceIn(StoredPieces(client), Heard(frames));
+}
+
 TEST(Stream, RealSpeechComesBackAsPartialsWhileSaidAndFinalsOnceStored) {
   TempDir dir;
   ServerProcess server(dir / "data");
@@ -269,10 +280,7 @@ TEST(Stream, ADroppedStreamResumesAtEveryPhaseWithNothingLostOrTwice) {
     if (phase == "after-stored-before-ack") {
       EXPECT_GT(resume, static_cast<int64_t>(mid_first)) << "the stored piece is not asked for again";
     }
-    StreamClient::Event end;
-    SendRestAndEnd(second, frames, resume, end);
-    EXPECT_EQ(end.close_code, 1000) << end.close_reason;
-    ExpectEverySpeechOnceIn(StoredPieces(Client(server.base_url(), key)), Heard(frames));
+    FinishAndExpectEverySpeechOnce(second, frames, resume, Client(server.base_url(), key));
   }
 }
 
@@ -300,10 +308,7 @@ TEST(Stream, AStreamResumesAfterTheServerIsKilledMidStreamFromItsStoredPieces) {
   int64_t resume = Begin(stream, "always-on-box", seen);
   EXPECT_GT(resume, 0) << "the restarted server finds the stored piece by its key";
   EXPECT_LT(resume, sent);
-  StreamClient::Event end;
-  SendRestAndEnd(stream, frames, resume, end);
-  EXPECT_EQ(end.close_code, 1000) << end.close_reason;
-  ExpectEverySpeechOnceIn(StoredPieces(Client(restarted.base_url(), key)), Heard(frames));
+  FinishAndExpectEverySpeechOnce(stream, frames, resume, Client(restarted.base_url(), key));
 }
 
 TEST(Stream, DuplicateFramesAreIgnoredAndAGapClosesWith4400LeavingNothingHalfStored) {
@@ -329,10 +334,7 @@ TEST(Stream, DuplicateFramesAreIgnoredAndAGapClosesWith4400LeavingNothingHalfSto
   StreamClient again(server.base_url(), key);
   int64_t resume = Begin(again, "dup-and-gap", seen);
   EXPECT_LE(resume, 150);
-  StreamClient::Event end;
-  SendRestAndEnd(again, frames, resume, end);
-  EXPECT_EQ(end.close_code, 1000) << end.close_reason;
-  ExpectEverySpeechOnceIn(StoredPieces(client), Heard(frames));
+  FinishAndExpectEverySpeechOnce(again, frames, resume, client);
 }
 
 TEST(Stream, GarbageAndOversizedMessagesGetTheirCloseCodesAndStoreNothing) {

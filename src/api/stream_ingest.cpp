@@ -15,6 +15,7 @@
 
 #include "audio/opus_encoder.h"
 #include "audio/opus_frames.h"
+#include "audio/pcm16.h"
 #include "audio/piece_cutter.h"
 #include "core/log.h"
 
@@ -79,7 +80,7 @@ struct StreamIngest::Impl {
   Mutex mutex;
   std::map<std::string, Entry> streams GUARDED_BY(mutex);  // by tenant and stream id
   std::chrono::steady_clock::time_point last_sweep GUARDED_BY(mutex){};
-  std::atomic<int64_t> open{0}, pieces{0}, partials{0}, frames{0};
+  std::atomic<int64_t> pieces{0}, partials{0};
 };
 
 class StreamSession : public WebSocketSession, public std::enable_shared_from_this<StreamSession> {
@@ -90,8 +91,6 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
   // WebSocketSession: these three run on the connection's I/O strand and only hand over.
   void OnOpen(std::shared_ptr<WebSocketPeer> peer) override {
     opened_ = std::chrono::steady_clock::now();
-    counted_ = true;
-    ++ingest_.open;
     asio::post(strand_, [self = shared_from_this(), peer = std::move(peer)] { self->peer_ = peer; });
   }
 
@@ -106,7 +105,6 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
   }
 
   void OnEnd() override {
-    if (counted_) --ingest_.open;
     asio::post(strand_, [self = shared_from_this()] {
       if (self->phase_ != Phase::kDone) self->Release();
     });
@@ -133,7 +131,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
     double ahead_s = audio_s - (ingest_.deps.config.stream_burst_s + kPaceFactor * elapsed_s);
     double wait_s = std::max(0.0, ahead_s / kPaceFactor);
     if (backlog_ > kMaxBacklog) wait_s = std::max(wait_s, 0.02);
-    return std::chrono::milliseconds(static_cast<int64_t>(std::min(wait_s, 1.0) * 1000));
+    return ToMilliseconds(std::min(wait_s, 1.0));
   }
 
   // Everything below runs on the stream's strand.
@@ -165,15 +163,15 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
 
   void Start(const json& message) {
     stream_id_ = TextField(message, "stream_id");
-    format_ = TextField(message, "format");
+    std::string format = TextField(message, "format");
     auto frame_ms = message.find("frame_ms");
     int ms = frame_ms == message.end() ? 20 : frame_ms->is_number_integer() ? frame_ms->get<int>() : -1;
     auto captured_at = ParseRfc3339(TextField(message, "captured_at"));
     if (!ValidStreamId(stream_id_)) return Close(CloseCode::kBadMessage, "stream_id must be 8 to 64 letters, digits, - or _");
-    if (format_ != "pcm16" && format_ != "opus") return Close(CloseCode::kBadMessage, "format must be pcm16 or opus");
+    if (format != "pcm16" && format != "opus") return Close(CloseCode::kBadMessage, "format must be pcm16 or opus");
     if (ms != 10 && ms != 20 && ms != 40 && ms != 60) return Close(CloseCode::kBadMessage, "frame_ms must be 10, 20, 40 or 60");
     if (!captured_at.ok()) return Close(CloseCode::kBadMessage, "captured_at must be an RFC 3339 time");
-    if (format_ == "opus") {
+    if (format == "opus") {
       auto decoder = OpusFrameDecoder::Create();
       if (!decoder.ok()) return Close(CloseCode::kInternal, decoder.status().message());
       opus_ = std::move(decoder).value();
@@ -246,7 +244,6 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
     if (message.size() < 8) return Close(CloseCode::kBadMessage, "an audio frame begins with its 8-byte sequence number");
     uint64_t seq = 0;
     for (int i = 0; i < 8; ++i) seq = (seq << 8) | static_cast<unsigned char>(message[i]);
-    ++ingest_.frames;
     if (seq < (next_seq_ ? *next_seq_ : resume_sample_ / frame_samples_)) return;  // held already: a duplicate
     if (next_seq_ && seq > *next_seq_) {
       return Close(CloseCode::kBadMessage,
@@ -286,7 +283,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
     for (size_t i = 0; i < samples.size(); ++i) {
       auto low = static_cast<uint16_t>(static_cast<unsigned char>(payload[2 * i]));
       auto high = static_cast<uint16_t>(static_cast<unsigned char>(payload[2 * i + 1]));
-      samples[i] = static_cast<float>(static_cast<int16_t>(low | (high << 8))) / 32768.0f;
+      samples[i] = FromPcm16(static_cast<int16_t>(low | (high << 8)));
     }
     return samples;
   }
@@ -501,11 +498,10 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
   std::atomic<int> backlog_{0};
   std::atomic<int> frame_ms_{20};
   std::atomic<bool> stopping_{false};
-  bool counted_ = false;  // OnOpen came (OnEnd comes also after a failed upgrade)
   // The stream's side (its strand).
   std::shared_ptr<WebSocketPeer> peer_;
   Phase phase_ = Phase::kAwaitingStart;
-  std::string stream_id_, format_, key_;
+  std::string stream_id_, key_;
   TimePoint captured_at_{};
   uint64_t frame_samples_ = 320;
   uint64_t resume_sample_ = 0, base_sample_ = 0;
@@ -539,7 +535,7 @@ void StreamIngest::Stop() {
 }
 
 StreamIngestStats StreamIngest::Stats() const {
-  return {impl_->open.load(), impl_->pieces.load(), impl_->partials.load(), impl_->frames.load()};
+  return {impl_->pieces.load(), impl_->partials.load()};
 }
 
 std::string StreamIngest::KeyPrefix(const std::string& stream_id) { return "stream:" + stream_id + ":"; }

@@ -48,10 +48,8 @@ struct StreamIngestDeps {
 };
 
 struct StreamIngestStats {
-  int64_t streams_open = 0;
   int64_t pieces_stored = 0;
   int64_t partials_sent = 0;
-  int64_t frames_received = 0;
 };
 
 class StreamIngest {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "asr/engine.h"
+#include "audio/pcm16.h"
 
 namespace reflexio {
 

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "audio/pcm16.h"
+
 namespace reflexio {
 
 Result<PocketSphinxDecoder> LoadPocketSphinx(const std::string& model_dir) {
@@ -33,14 +35,6 @@ Result<PocketSphinxDecoder> LoadPocketSphinx(const std::string& model_dir) {
   return PocketSphinxDecoder{decoder, config};
 }
 
-std::vector<int16> ToPcm16(std::span<const float> samples) {
-  std::vector<int16> pcm(samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
-    pcm[i] = static_cast<int16>(std::lround(std::clamp(samples[i], -1.0f, 1.0f) * 32767.0f));
-  }
-  return pcm;
-}
-
 Result<std::unique_ptr<AsrEngine>> PocketSphinxEngine::Create(const std::string& model_dir) {
   ASSIGN_OR_RETURN(PocketSphinxDecoder loaded, LoadPocketSphinx(model_dir));
   int frame_rate = cmd_ln_int32_r(loaded.config, "-frate");
@@ -58,7 +52,7 @@ Status PocketSphinxEngine::Ready() const {
 }
 
 Result<Recognition> PocketSphinxEngine::Transcribe(std::span<const float> samples) {
-  std::vector<int16> pcm = ToPcm16(samples);
+  std::vector<int16_t> pcm = ToPcm16(samples);
   if (ps_start_utt(decoder_) < 0) return Internal("PocketSphinx could not start an utterance");
   if (ps_process_raw(decoder_, pcm.data(), pcm.size(), FALSE, TRUE) < 0) {
     ps_end_utt(decoder_);

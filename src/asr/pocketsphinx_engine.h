@@ -4,11 +4,8 @@
 // reuse it. Not thread-safe (the decoder holds utterance state).
 #pragma once
 
-#include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
-#include <vector>
 
 #include "asr/engine.h"
 
@@ -24,8 +21,6 @@ struct PocketSphinxDecoder {
   cmd_ln_s* config = nullptr;
 };
 Result<PocketSphinxDecoder> LoadPocketSphinx(const std::string& model_dir);
-// The 16-bit samples PocketSphinx reads.
-std::vector<int16_t> ToPcm16(std::span<const float> samples);
 
 class PocketSphinxEngine : public AsrEngine {
  public:

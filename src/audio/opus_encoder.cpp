@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "audio/decoder.h"
+#include "audio/pcm16.h"
 
 namespace reflexio {
 
@@ -70,8 +71,7 @@ std::string EncodeWav16(std::span<const float> samples) {
   out += "data";
   put32(out, data_bytes);
   for (float x : samples) {
-    auto v = static_cast<int16_t>(std::lround(std::clamp(x, -1.0f, 1.0f) * 32767.0f));
-    put16(out, static_cast<uint16_t>(v));
+    put16(out, static_cast<uint16_t>(ToPcm16(x)));
   }
   return out;
 }

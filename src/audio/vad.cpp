@@ -8,6 +8,7 @@
 #include <webrtc/modules/interface/module_common_types.h>
 
 #include "audio/decoder.h"
+#include "audio/pcm16.h"
 
 namespace reflexio {
 
@@ -77,8 +78,7 @@ Result<std::vector<bool>> Classify(webrtc::AudioProcessing& apm, std::span<const
   std::vector<bool> speech(samples.size() / kFrameSamples, false);
   for (size_t f = 0; f < speech.size(); ++f) {
     for (size_t i = 0; i < kFrameSamples; ++i) {
-      float x = std::clamp(samples[f * kFrameSamples + i], -1.0f, 1.0f);
-      frame.data_[i] = static_cast<int16_t>(std::lround(x * 32767.0f));
+      frame.data_[i] = ToPcm16(samples[f * kFrameSamples + i]);
     }
     if (apm.ProcessStream(&frame) != webrtc::AudioProcessing::kNoError) {
       return Internal("the WebRTC voice detector rejected a frame");

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,5 +36,9 @@ Result<TimePoint> ParseRfc3339(std::string_view text);
 double ToUnixSeconds(TimePoint t);
 TimePoint FromUnixSeconds(double seconds);
 TimePoint AddSeconds(TimePoint t, double seconds);
+// Seconds (a setting, a computed wait) as a duration for timers, to the millisecond below.
+inline std::chrono::milliseconds ToMilliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
 
 }  // namespace reflexio

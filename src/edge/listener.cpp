@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "audio/opus_encoder.h"
+#include "audio/pcm16.h"
 #include "core/check.h"
 #include "core/log.h"
 
@@ -156,7 +157,7 @@ void Listener::CutPieces() {
       continue;
     }
     samples.resize(n);
-    for (size_t i = 0; i < n; ++i) samples[i] = static_cast<float>(taken[i]) / 32768.0f;
+    for (size_t i = 0; i < n; ++i) samples[i] = FromPcm16(taken[i]);
     store(cutter.Push(samples));
   }
   store(cutter.Finish());

@@ -283,10 +283,6 @@ Status CheckSameOrigin(const ServerRequest& request) {
                 "a WebSocket signed in by the browser's cookie must be opened by a page of this server");
 }
 
-std::chrono::milliseconds Seconds(double seconds) {
-  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-}
-
 }  // namespace
 
 awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
@@ -353,7 +349,7 @@ awaitable<HeaderRead> HttpServer::Impl::ReadHeader(beast::tcp_stream& stream, be
   // Beast checks Content-Length against the body limit while reading the header; the route's
   // own limit is applied in Admit, where it can answer 413.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  stream.expires_after(Seconds(first ? config.header_timeout_s : config.idle_timeout_s));
+  stream.expires_after(ToMilliseconds(first ? config.header_timeout_s : config.idle_timeout_s));
   boost::system::error_code ec;
   co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
   if (!ec) co_return HeaderRead::kRequest;
@@ -446,7 +442,7 @@ awaitable<void> HttpServer::Impl::ReadBodyAndHandle(beast::tcp_stream& stream, b
     boost::system::error_code ignored;
     co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, ignored));
   }
-  stream.expires_after(Seconds(config.upload_timeout_s));
+  stream.expires_after(ToMilliseconds(config.upload_timeout_s));
   uint64_t limit = sink ? config.max_upload_bytes : config.max_json_body_bytes;
   if (sink) {
     http::request_parser<http::buffer_body> body_parser(std::move(parser));

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "core/time.h"
+
 namespace reflexio {
 
 namespace asio = boost::asio;
@@ -19,10 +21,6 @@ namespace {
 // A close we asked for that the client does not complete (it does not read, or our last write
 // never drains) ends in a plain teardown after this long.
 constexpr auto kCloseGrace = std::chrono::seconds(5);
-
-std::chrono::milliseconds Millis(double seconds) {
-  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-}
 }  // namespace
 
 WebSocketConnection::WebSocketConnection(beast::tcp_stream stream, WebSocketLimits limits)
@@ -140,7 +138,7 @@ awaitable<void> WebSocketConnection::Write() {
 
 awaitable<void> WebSocketConnection::Watch() {
   auto self = shared_from_this();
-  const auto idle = Millis(limits_.idle_timeout_s), pong = Millis(limits_.pong_timeout_s);
+  const auto idle = ToMilliseconds(limits_.idle_timeout_s), pong = ToMilliseconds(limits_.pong_timeout_s);
   const auto tick = std::clamp(std::min(idle, pong) / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
   asio::steady_timer timer(ws_.get_executor());
   auto last_ping = Clock::now();

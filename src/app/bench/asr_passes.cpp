@@ -29,14 +29,6 @@ double SecondsSince(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-// RUSAGE_SELF: this process's threads; RUSAGE_CHILDREN: the programs it ran and waited for.
-double CpuSeconds(int who = RUSAGE_SELF) {
-  struct rusage usage {};
-  getrusage(who, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 // Wall and processor time from construction to Stop.
 class PassTimer {
  public:

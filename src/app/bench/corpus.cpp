@@ -3,6 +3,8 @@
 #include "app/speech_folder.h"
 #include "core/file_util.h"
 #include "core/ids.h"
+#include "core/log.h"
+#include "crypto/api_key.h"
 #include "text/normalize.h"
 
 namespace reflexio {
@@ -28,6 +30,32 @@ Result<ScratchDirectory> ScratchDirectory::Create(const std::string& purpose) {
 ScratchDirectory::~ScratchDirectory() {
   std::error_code ec;
   if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+double CpuSeconds(int who) {
+  struct rusage usage {};
+  getrusage(who, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+Result<BenchServerData> OpenBenchServerData(const std::string& purpose) {
+  ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Create(purpose));
+  Config config;
+  config.data_dir = scratch.path().string();
+  config.host = "127.0.0.1";
+  config.port = 0;
+  config.log_level = "warn";
+  SetLogLevel(ParseLogLevel(config.log_level));
+  RETURN_IF_ERROR(PrepareDataDirectory(config));
+  ASSIGN_OR_RETURN(Storage storage, OpenStorage(config));
+  const Stores& stores = storage.stores();
+  auto tenant = stores.tenants.EnsureTenant("bench");
+  std::string key = GenerateApiKey();
+  if (!tenant.ok() || !stores.tenants.AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
+    return Internal("cannot create the bench tenant");
+  }
+  return BenchServerData{std::move(scratch), std::move(config), std::move(storage), std::move(key)};
 }
 
 Result<std::string> StoreReferenceRecording(const Stores& stores, const std::string& tenant_id,

@@ -4,12 +4,15 @@
 // normalised words (as a backend without the encryption wrapper would index them).
 #pragma once
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "app/app_context.h"
 #include "core/time.h"
 #include "storage/database.h"
 
@@ -73,6 +76,22 @@ class ScratchDirectory {
   explicit ScratchDirectory(std::filesystem::path path) : path_(std::move(path)) {}
   std::filesystem::path path_;
 };
+
+// Processor time so far of this process's threads (RUSAGE_SELF), or of the programs it ran and
+// waited for (RUSAGE_CHILDREN), in seconds.
+double CpuSeconds(int who = RUSAGE_SELF);
+
+// An embedded server's data in a scratch directory, for the benchmarks that serve HTTP: a
+// Config for 127.0.0.1 on a free port, logging warnings only; its data directory prepared and
+// its storage open; a "bench" tenant whose new API key is `key`. Members go in reverse order,
+// the scratch directory last.
+struct BenchServerData {
+  ScratchDirectory scratch;
+  Config config;
+  Storage storage;
+  std::string key;
+};
+Result<BenchServerData> OpenBenchServerData(const std::string& purpose);
 
 Result<std::string> StoreReferenceRecording(const Stores& stores, const std::string& tenant_id,
                                             const std::vector<std::string>& texts, TimePoint captured_at,

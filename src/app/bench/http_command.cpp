@@ -19,8 +19,6 @@
 #include "audio/opus_encoder.h"
 #include "core/file_util.h"
 #include "core/http_client.h"
-#include "core/log.h"
-#include "crypto/api_key.h"
 #include "http/server.h"
 
 namespace reflexio {
@@ -126,34 +124,21 @@ int BenchHttpCommand(const Args& args) {
   if (uploads < 1 || rounds < 1 || !(minutes > 0 && minutes <= 60)) {
     return Fail("--uploads and --rounds must be at least 1, --minutes within (0, 60]", 2);
   }
-  auto scratch = ScratchDirectory::Create("http");
-  if (!scratch.ok()) return Fail(scratch.status().message());
-  Config config;
-  config.data_dir = scratch->path().string();
-  config.host = "127.0.0.1";
-  config.port = 0;
-  config.log_level = "warn";
-  SetLogLevel(ParseLogLevel(config.log_level));
-  Status prepared = PrepareDataDirectory(config);
-  if (!prepared.ok()) return Fail(prepared.message());
-  auto storage = OpenStorage(config);
-  if (!storage.ok()) return Fail(storage.status().message());
-  const Stores& stores = storage->stores();
-  auto tenant = stores.tenants.EnsureTenant("bench");
+  auto data = OpenBenchServerData("http");
+  if (!data.ok()) return Fail(data.status().message());
+  const Config& config = data->config;
+  const Stores& stores = data->storage.stores();
   Bench bench;
   bench.uploads = uploads;
-  bench.key = GenerateApiKey();
-  if (!tenant.ok() || !stores.tenants.AddApiKey(tenant->id, HashApiKey(bench.key), ApiKeyDisplayPrefix(bench.key)).ok()) {
-    return Fail("cannot create the bench tenant");
-  }
+  bench.key = data->key;
   std::cerr << "encoding " << minutes << " min of " << file << " as Ogg/Opus\n";
   auto body = LoopedOpus(file, minutes, config.opus_bitrate);
   if (!body.ok()) return Fail(file + ": " + body.status().message());
   bench.body = std::move(*body);
 
   Metrics metrics;
-  Ingestor ingestor(stores.recordings, *storage->blobs, config, metrics, [] {});
-  Api api({stores, *storage->blobs, ingestor, config, metrics, nullptr, nullptr, storage->keyring.get()});
+  Ingestor ingestor(stores.recordings, *data->storage.blobs, config, metrics, [] {});
+  Api api({stores, *data->storage.blobs, ingestor, config, metrics, nullptr, nullptr, data->storage.keyring.get()});
   Router router;
   api.RegisterRoutes(router);
   HttpServer server(config, router, metrics, [&api](const std::string& key) { return api.Authenticate(key); });

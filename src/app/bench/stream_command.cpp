@@ -35,8 +35,6 @@
 #include "app/flags.h"
 #include "audio/decoder.h"
 #include "audio/opus_frames.h"
-#include "core/log.h"
-#include "crypto/api_key.h"
 #include "http/server.h"
 #include "api/stream_ingest.h"
 
@@ -54,13 +52,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kFrameMs = 20;
 constexpr size_t kFrameSamples = 16000 * kFrameMs / 1000;
-
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 // VmRSS or VmHWM of this process, in MB.
 double MemoryMb(const std::string& field) {
@@ -296,27 +287,14 @@ int BenchStreamCommand(const Args& args) {
 
   std::vector<Round> rounds;
   for (int streams : stream_counts) {
-    auto scratch = ScratchDirectory::Create("stream");
-    if (!scratch.ok()) return Fail(scratch.status().message());
-    Config config;
-    config.data_dir = scratch->path().string();
-    config.host = "127.0.0.1";
-    config.port = 0;
-    config.log_level = "warn";
+    auto data = OpenBenchServerData("stream");
+    if (!data.ok()) return Fail(data.status().message());
+    Config& config = data->config;
     config.stream_live_transcribers = live;
-    SetLogLevel(ParseLogLevel(config.log_level));
-    Status prepared = PrepareDataDirectory(config);
-    if (!prepared.ok()) return Fail(prepared.message());
-    auto storage = OpenStorage(config);
-    if (!storage.ok()) return Fail(storage.status().message());
-    const Stores& stores = storage->stores();
-    auto tenant = stores.tenants.EnsureTenant("bench");
-    std::string key = GenerateApiKey();
-    if (!tenant.ok() || !stores.tenants.AddApiKey(tenant->id, HashApiKey(key), ApiKeyDisplayPrefix(key)).ok()) {
-      return Fail("cannot create the bench tenant");
-    }
+    const Stores& stores = data->storage.stores();
+    const std::string& key = data->key;
     Metrics metrics;
-    Ingestor ingestor(stores.recordings, *storage->blobs, config, metrics, [] {});
+    Ingestor ingestor(stores.recordings, *data->storage.blobs, config, metrics, [] {});
     std::unique_ptr<LiveTranscriberPool> decoders;
     if (live > 0) {
       auto made = LiveTranscriberPool::Create(live, config.pocketsphinx_model_dir);
@@ -324,7 +302,8 @@ int BenchStreamCommand(const Args& args) {
       decoders = std::move(made).value();
     }
     StreamIngest ingest({ingestor, stores.recordings, stores.transcripts, config, nullptr, decoders.get()});
-    ApiDependencies deps{stores, *storage->blobs, ingestor, config, metrics, nullptr, nullptr, storage->keyring.get()};
+    ApiDependencies deps{stores, *data->storage.blobs, ingestor, config, metrics, nullptr, nullptr,
+                         data->storage.keyring.get()};
     deps.streams = &ingest;
     Api api(deps);
     Router router;
