@@ -284,6 +284,25 @@ TEST(Stream, ADroppedStreamResumesAtEveryPhaseWithNothingLostOrTwice) {
   }
 }
 
+// A connection dropped right after its start can have that start read after its successor's:
+// the connection opened later keeps the stream, whatever order the starts arrive in.
+TEST(Stream, AStartReadLateFromAnOlderConnectionDoesNotTakeTheStreamOver) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  std::vector<std::string> frames = OpusFrames(TwoUtterances());
+  StreamClient older(server.base_url(), key);
+  StreamClient newer(server.base_url(), key);
+  std::vector<json> seen;
+  ASSERT_EQ(Begin(newer, "kitchen-listener", seen), 0);
+  older.SendJson(Start("kitchen-listener"));
+  StreamClient::Event refused;
+  older.ReadUntilClosed(refused);
+  EXPECT_EQ(refused.close_code, 4409) << refused.close_reason;
+  EXPECT_NE(refused.close_reason.find("newer connection"), std::string::npos) << refused.close_reason;
+  FinishAndExpectEverySpeechOnce(newer, frames, 0, Client(server.base_url(), key));
+}
+
 TEST(Stream, AStreamResumesAfterTheServerIsKilledMidStreamFromItsStoredPieces) {
   TempDir dir;
   std::vector<float> audio = TwoUtterances();

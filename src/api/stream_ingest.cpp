@@ -67,6 +67,7 @@ class StreamSession;
 
 struct StreamIngest::Entry {
   std::weak_ptr<StreamSession> active;
+  uint64_t newest = 0;   // the opening number of the latest connection that started
   uint64_t decided = 0;  // samples before this are kept or judged quiet
   std::chrono::steady_clock::time_point seen = std::chrono::steady_clock::now();
 };
@@ -81,12 +82,13 @@ struct StreamIngest::Impl {
   std::map<std::string, Entry> streams GUARDED_BY(mutex);  // by tenant and stream id
   std::chrono::steady_clock::time_point last_sweep GUARDED_BY(mutex){};
   std::atomic<int64_t> pieces{0}, partials{0};
+  std::atomic<uint64_t> opened{0};  // connections numbered as they open
 };
 
 class StreamSession : public WebSocketSession, public std::enable_shared_from_this<StreamSession> {
  public:
   StreamSession(StreamIngest::Impl& ingest, Tenant tenant)
-      : ingest_(ingest), tenant_(std::move(tenant)), strand_(asio::make_strand(ingest.pool)), finals_timer_(strand_) {}
+      : ingest_(ingest), tenant_(std::move(tenant)), serial_(++ingest.opened), strand_(asio::make_strand(ingest.pool)), finals_timer_(strand_) {}
 
   // WebSocketSession: these three run on the connection's I/O strand and only hand over.
   void OnOpen(std::shared_ptr<WebSocketPeer> peer) override {
@@ -182,21 +184,29 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
     cutter_ = std::make_unique<PieceCutter>();
     phase_ = Phase::kStarting;
     key_ = tenant_.id + "\n" + stream_id_;
-    std::shared_ptr<StreamSession> previous;
-    {
-      MutexLock lock(ingest_.mutex);
-      ForgetIdleStreams();
-      auto& entry = ingest_.streams[key_];
-      previous = entry.active.lock();
-      entry.active = weak_from_this();
-      entry.seen = std::chrono::steady_clock::now();
+    auto previous = TakeOver();
+    if (!previous.ok()) {
+      key_.clear();
+      return Close(CloseCode::kReplaced, previous.status().message());
     }
     auto resume = [self = shared_from_this()] { asio::post(self->strand_, [self] { self->Resume(); }); };
-    if (previous && previous.get() != this) {
-      previous->Replace(std::move(resume));
+    if (*previous && previous->get() != this) {
+      (*previous)->Replace(std::move(resume));
     } else {
       resume();
     }
+  }
+
+  // Makes this connection the stream's active one; answers the one it replaces, if any. A dropped
+  // connection's start can be read after its successor's: the later-opened one wins.
+  Result<std::shared_ptr<StreamSession>> TakeOver() {
+    MutexLock lock(ingest_.mutex);
+    ForgetIdleStreams();
+    auto& entry = ingest_.streams[key_];
+    if (entry.newest > serial_) return Status(ErrorCode::kConflict, "replaced", "a newer connection of this stream is open");
+    entry.newest = serial_;
+    entry.seen = std::chrono::steady_clock::now();
+    return std::exchange(entry.active, weak_from_this()).lock();
   }
 
   // A stream not heard of for an hour resumes from its stored keys alone: its entry goes.
@@ -491,6 +501,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
 
   StreamIngest::Impl& ingest_;
   const Tenant tenant_;
+  const uint64_t serial_;
   asio::strand<asio::thread_pool::executor_type> strand_;
   // The connection's side (its I/O strand), read by Pace.
   std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
