@@ -2,7 +2,8 @@
 # What `reflexio listen` costs the machine it runs on: CPU (of one core) and resident memory,
 # while the room is quiet and while speech is played into its input the whole time.
 #
-#   scripts/bench-listener.sh [SECONDS] [SPEECH_FILE]   (defaults: 60, LJ001-0001.wav of ../shared)
+#   scripts/bench-listener.sh [SECONDS] [SPEECH_FILE] [pieces|stream]
+#   (defaults: 60, LJ001-0001.wav of ../shared, pieces; `stream` runs `reflexio listen --stream`)
 #
 # It starts, all in a scratch directory and on loopback: a PulseAudio daemon of its own whose
 # null sink's monitor is the default input (as the listener tests do), an embedded `reflexio
@@ -15,6 +16,10 @@ set -euo pipefail
 seconds="${1:-60}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 speech="${2:-$repo/../shared/data/speech/en/LJ001-0001.wav}"
+mode="${3:-pieces}"
+[[ "$mode" == pieces || "$mode" == stream ]] || { echo "bench-listener: the mode is pieces or stream, not $mode" >&2; exit 2; }
+listen_args=(listen)
+[[ "$mode" == stream ]] && listen_args+=(--stream)
 binary="$repo/build/src/app/reflexio"
 [[ -x "$binary" ]] || { echo "bench-listener: build first (scripts/build.sh)" >&2; exit 2; }
 [[ -f "$speech" ]] || { echo "bench-listener: no speech file $speech" >&2; exit 2; }
@@ -50,7 +55,7 @@ url="$(cat "$scratch"/serve.* | grep -o 'listening on http://127.0.0.1:[0-9]*' |
 [[ -n "$key" && -n "$url" ]] || { echo "bench-listener: the server did not start" >&2; cat "$scratch/serve.err" >&2; exit 1; }
 
 HOME="$scratch/home" REFLEXIO_LISTEN_SERVER="$url" REFLEXIO_LISTEN_API_KEY="$key" \
-  REFLEXIO_LISTEN_STATE_DIR="$scratch/listener" "$binary" listen 2>"$scratch/listen.err" &
+  REFLEXIO_LISTEN_STATE_DIR="$scratch/listener" "$binary" "${listen_args[@]}" 2>"$scratch/listen.err" &
 listener=$!
 pids+=("$listener")
 for _ in $(seq 200); do grep -q "listening to" "$scratch/listen.err" && break; sleep 0.1; done
@@ -73,10 +78,12 @@ player=$!
 pids+=("$player")
 read -r busy_cpu busy_rss <<<"$(measure)"
 kill "$player" 2>/dev/null || true
-pieces="$(grep -c "spooled piece" "$scratch/listen.err" || true)"
+sleep 3  # the last piece reaches the server
+pieces="$(HOME="$scratch/home" REFLEXIO_LISTEN_STATE_DIR="$scratch/listener" "$binary" listen --status |
+  awk -F': ' '/"pieces_made"/ {gsub(/,/, "", $2); print $2}')"
 
-printf "reflexio listen, %s s each, %s cores\n" "$seconds" "$(nproc)"
+printf "reflexio %s, %s s each, %s cores\n" "${listen_args[*]}" "$seconds" "$(nproc)"
 printf "%-34s %8s %8s\n" "state" "cpu_%" "rss_MB"
 printf "%-34s %8s %8s\n" "idle (quiet input)" "$idle_cpu" "$idle_rss"
 printf "%-34s %8s %8s\n" "capturing (speech the whole time)" "$busy_cpu" "$busy_rss"
-printf "pieces of speech spooled and uploaded meanwhile: %s\n" "$pieces"
+printf "pieces of speech made (%s) meanwhile: %s\n" "$mode" "$pieces"

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <string>
+
 namespace reflexio::testing {
 
 namespace {
@@ -70,6 +72,11 @@ void CuttingProxy::Accept() {
 void CuttingProxy::Relay(int client) {
   int server = ConnectTo(upstream_port_);
   if (server < 0) return Reset(client);
+  if (mode_ == Mode::kNoStreams && RefusedAStream(client, server)) {
+    ::close(client);
+    ::close(server);
+    return;
+  }
   pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
   char buffer[64 * 1024];
   while (!stopping_) {
@@ -92,6 +99,21 @@ void CuttingProxy::Relay(int client) {
   }
   Reset(client);
   ::close(server);
+}
+
+bool CuttingProxy::RefusedAStream(int client, int server) {
+  pollfd first = {client, POLLIN, 0};
+  if (::poll(&first, 1, 5000) <= 0) return false;
+  char buffer[16 * 1024];
+  ssize_t n = ::read(client, buffer, sizeof buffer);
+  if (n <= 0) return false;
+  std::string request(buffer, static_cast<size_t>(n));
+  if (request.rfind("GET /v1/stream ", 0) != 0) return ::write(server, buffer, static_cast<size_t>(n)) != n;
+  const std::string body = R"({"error":{"code":"not_found","message":"no route GET /v1/stream"}})";
+  std::string answer = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  (void)!::write(client, answer.data(), answer.size());
+  return true;
 }
 
 }  // namespace reflexio::testing

@@ -1,7 +1,9 @@
 // CuttingProxy: a TCP proxy on 127.0.0.1 (port 0) between a client and a server that, on command,
 // refuses connections (a dead network), forwards each request but drops the answer and resets
 // the client's connection (an answer lost on the way), or forwards each request and then holds
-// the connection open without a byte back (a stalled network). Test-only; thread-safe.
+// the connection open without a byte back (a stalled network), or answers a WebSocket upgrade of
+// /v1/stream with 404 and passes everything else (a server from before streaming). Test-only;
+// thread-safe.
 #pragma once
 
 #include <atomic>
@@ -15,7 +17,7 @@ namespace reflexio::testing {
 
 class CuttingProxy {
  public:
-  enum class Mode { kPass, kRefuse, kLoseAnswers, kStall };
+  enum class Mode { kPass, kRefuse, kLoseAnswers, kStall, kNoStreams };
   explicit CuttingProxy(int upstream_port);
   ~CuttingProxy();
   CuttingProxy(const CuttingProxy&) = delete;
@@ -28,6 +30,9 @@ class CuttingProxy {
  private:
   void Accept();
   void Relay(int client);
+  // kNoStreams: true when the connection is done with — it asked for /v1/stream and was answered
+  // 404 (or the server is gone); else what it sent first was passed on.
+  bool RefusedAStream(int client, int server);
 
   int upstream_port_;
   int listener_ = -1;

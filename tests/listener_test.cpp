@@ -81,22 +81,56 @@ void ExpectCapturedWhenPlayed(const json& recording, TimePoint played) {
   EXPECT_LT(captured, received - 2.0) << "dated when it was heard, not when it arrived: " << recording.dump();
 }
 
+// The environment of a `reflexio listen` of the test's own.
+std::map<std::string, std::string> ListenEnv(const TempDir& dir, const PulseDaemon& pulse, const std::string& server_url,
+                                             const std::string& key) {
+  return {{"PULSE_SERVER", pulse.server()}, {"HOME", dir / "home"}, {"REFLEXIO_LISTEN_SERVER", server_url},
+          {"REFLEXIO_LISTEN_API_KEY", key}, {"REFLEXIO_LISTEN_STATE_DIR", dir / "listener"},
+          {"REFLEXIO_LISTEN_RETRY_MAX_S", "2"}};
+}
+
+bool Listening(const WorkerProcess& listener) {
+  return WaitUntil([&] { return listener.stderr_text().find("listening to") != std::string::npos; },
+                   std::chrono::seconds(20));
+}
+
+json ListenerStatusOf(const std::map<std::string, std::string>& env) {
+  std::string text;
+  RunReflexio({"listen", "--status"}, &text, nullptr, env);
+  return json::parse(text, nullptr, false);
+}
+
+// Settings that cannot work are said in one line, exit 2, before any device is opened; --help
+// tells what --stream does.
+TEST(Listener, BadSettingsAreRefusedInOneLineAndHelpExplainsStreaming) {
+  TempDir dir;
+  std::ofstream(dir / "listen.toml") << "server_url = \"http://127.0.0.1:1\"\napi_key = \"rfx_x\"\nstream = \"often\"\n";
+  std::map<std::string, std::string> env = {{"HOME", dir / "home"}, {"REFLEXIO_LISTEN_STATE_DIR", dir / "state"}};
+  std::string out, err;
+  EXPECT_EQ(RunReflexio({"listen", "--config", dir / "listen.toml"}, &out, &err, env), 2);
+  EXPECT_NE(err.find("stream must be true or false, not 'often'"), std::string::npos) << err;
+  std::ofstream(dir / "listen.toml") << "server_url = \"http://127.0.0.1:1\"\napi_key = \"rfx_x\"\nstream = true\n"
+                                     << "spool_max = \"lots\"\n";
+  EXPECT_EQ(RunReflexio({"listen", "--config", dir / "listen.toml"}, &out, &err, env), 2);
+  EXPECT_NE(err.find("spool_max must be a size"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "state")) << "nothing is made for settings that cannot work";
+  ASSERT_EQ(RunReflexio({"listen", "--help"}, &out, &err, env), 0);
+  EXPECT_NE(out.find("--stream"), std::string::npos) << out;
+  EXPECT_NE(out.find("as it is heard"), std::string::npos) << out;
+}
+
 TEST(Listener, ListenCapturesThroughPulseAudioAndEachPieceArrivesWithItsCaptureTimeAndWords) {
   TempDir dir;
   PulseDaemon pulse(dir / "pulse");
   ServerProcess server(dir / "data");
   std::string key = server.first_run_key();
-  std::map<std::string, std::string> env = {
-      {"PULSE_SERVER", pulse.server()}, {"HOME", dir / "home"}, {"REFLEXIO_LISTEN_SERVER", server.base_url()},
-      {"REFLEXIO_LISTEN_API_KEY", key}, {"REFLEXIO_LISTEN_STATE_DIR", dir / "listener"}};
+  auto env = ListenEnv(dir, pulse, server.base_url(), key);
   std::string devices;
   ASSERT_EQ(RunReflexio({"listen", "--devices"}, &devices, nullptr, env), 0);
   EXPECT_NE(devices.find("* feed.monitor"), std::string::npos) << devices;
 
   WorkerProcess listener(std::vector<std::string>{"listen"}, env, dir / "listener-run");
-  ASSERT_TRUE(WaitUntil([&] { return listener.stderr_text().find("listening to") != std::string::npos; },
-                        std::chrono::seconds(20)))
-      << listener.stderr_text();
+  ASSERT_TRUE(Listening(listener)) << listener.stderr_text();
   TimePoint first_played = SystemClock::Instance().Now();
   pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -138,9 +172,8 @@ TEST(Listener, ListenCapturesThroughPulseAudioAndEachPieceArrivesWithItsCaptureT
   json transcript = client.GetJson("/v1/recordings/" + recordings[0]["id"].get<std::string>() + "/transcript");
   EXPECT_NE(transcript.dump().find("netherlands"), std::string::npos) << transcript.dump();
 
-  std::string status_text;
-  ASSERT_EQ(RunReflexio({"listen", "--status"}, &status_text, nullptr, env), 0);
-  json status = json::parse(status_text);
+  json status = ListenerStatusOf(env);
+  ASSERT_TRUE(status.is_object());
   EXPECT_EQ(status["pieces_made"], 3);
   EXPECT_TRUE(status["capturing"].get<bool>());
   EXPECT_EQ(status["pieces_waiting"], 0);
@@ -161,19 +194,10 @@ TEST(Listener, ThroughACutNetworkAndLostAnswersEveryPieceArrivesOnceWithItsCaptu
   std::string key = server.first_run_key();
   CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
   proxy.Set(CuttingProxy::Mode::kRefuse);
-  std::map<std::string, std::string> env = {
-      {"PULSE_SERVER", pulse.server()}, {"HOME", dir / "home"}, {"REFLEXIO_LISTEN_SERVER", proxy.url()},
-      {"REFLEXIO_LISTEN_API_KEY", key}, {"REFLEXIO_LISTEN_STATE_DIR", dir / "listener"},
-      {"REFLEXIO_LISTEN_RETRY_MAX_S", "3"}};
+  auto env = ListenEnv(dir, pulse, proxy.url(), key);
   WorkerProcess listener(std::vector<std::string>{"listen"}, env, dir / "listener-run");
-  ASSERT_TRUE(WaitUntil([&] { return listener.stderr_text().find("listening to") != std::string::npos; },
-                        std::chrono::seconds(20)))
-      << listener.stderr_text();
-  auto status = [&] {
-    std::string text;
-    RunReflexio({"listen", "--status"}, &text, nullptr, env);
-    return json::parse(text, nullptr, false);
-  };
+  ASSERT_TRUE(Listening(listener)) << listener.stderr_text();
+  auto status = [&] { return ListenerStatusOf(env); };
   std::vector<TimePoint> played;
   for (const char* file : {"LJ001-0001.wav", "LJ001-0004.wav"}) {
     played.push_back(SystemClock::Instance().Now());
@@ -286,6 +310,95 @@ TEST(Listener, AnUploadThroughAStalledConnectionTimesOutAndThePieceStillArrivesO
   json recordings = Client(server.base_url(), key).GetJson("/v1/recordings")["items"];
   ASSERT_EQ(recordings.size(), 1u) << "stored once, though sent twice: " << recordings.dump();
   EXPECT_EQ(recordings[0]["captured_at"], FormatRfc3339(at));
+}
+
+// Waits for `count` recordings, all transcribed; answers them newest first.
+json WaitForRecordings(const Client& client, size_t count, const WorkerProcess& listener) {
+  json recordings;
+  EXPECT_TRUE(WaitUntil([&] {
+    recordings = client.GetJson("/v1/recordings")["items"];
+    return recordings.size() >= count;
+  }, std::chrono::seconds(90))) << recordings.dump() << listener.stderr_text();
+  for (const json& r : recordings) EXPECT_EQ(client.WaitForRecording(r["id"])["status"], "transcribed");
+  return recordings;
+}
+
+void ExpectSaid(const Client& client, const json& recording, const std::string& word) {
+  json transcript = client.GetJson("/v1/recordings/" + recording["id"].get<std::string>() + "/transcript");
+  EXPECT_NE(transcript.dump().find(word), std::string::npos) << transcript.dump();
+}
+
+// `listen --stream`: speech goes to the server as it is heard and is cut there; through a dead
+// network and a crash of the listener itself, the frames wait sealed on disk and every utterance
+// arrives once, dated when it was said.
+TEST(Listener, ListenStreamSendsSpeechAsHeardAndLosesNothingThroughADeadNetworkAndACrash) {
+  TempDir dir;
+  PulseDaemon pulse(dir / "pulse");
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
+  auto env = ListenEnv(dir, pulse, proxy.url(), key);
+  auto listener = std::make_unique<WorkerProcess>(std::vector<std::string>{"listen", "--stream"}, env, dir / "run-1");
+  ASSERT_TRUE(Listening(*listener)) << listener->stderr_text();
+  Client client(server.base_url(), key);
+  TimePoint first_played = SystemClock::Instance().Now();
+  pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
+  json recordings = WaitForRecordings(client, 1, *listener);
+  ASSERT_EQ(recordings.size(), 1u);
+  ExpectCapturedWhenPlayed(recordings[0], first_played);
+  ExpectSaid(client, recordings[0], "exhibition");
+  json status = ListenerStatusOf(env);
+  EXPECT_EQ(status["mode"], "stream") << status.dump();
+  EXPECT_EQ(status["pieces_made"], 1) << "the server's stored piece, counted: " << status.dump();
+
+  // The network dies; what is said meanwhile is spooled; the listener crashes and starts again.
+  proxy.Set(CuttingProxy::Mode::kRefuse);
+  TimePoint second_played = SystemClock::Instance().Now();
+  pulse.Play((SpeechDir() / "LJ001-0004.wav").string());
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // sealed: a crash loses only the last second
+  listener->Kill();
+  listener = std::make_unique<WorkerProcess>(std::vector<std::string>{"listen", "--stream"}, env, dir / "run-2");
+  ASSERT_TRUE(Listening(*listener)) << listener->stderr_text();
+  EXPECT_TRUE(client.GetJson("/v1/recordings")["items"].size() == 1u) << "nothing went through the dead network";
+  proxy.Set(CuttingProxy::Mode::kPass);
+  recordings = WaitForRecordings(client, 2, *listener);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  recordings = client.GetJson("/v1/recordings")["items"];
+  ASSERT_EQ(recordings.size(), 2u) << "each utterance once: " << recordings.dump();
+  ExpectCapturedWhenPlayed(recordings[0], second_played);
+  ExpectSaid(client, recordings[0], "predecessors");
+  ASSERT_TRUE(WaitUntil([&] {
+    status = ListenerStatusOf(env);
+    return status.is_object() && status["frames_waiting"].get<int64_t>() < 200;
+  }, std::chrono::seconds(30))) << "the crashed run's stream is acknowledged and gone: " << status.dump();
+  EXPECT_EQ(status["frames_dropped"], 0);
+  EXPECT_EQ(listener->Stop(), 0) << listener->stderr_text();
+}
+
+// A server from before streaming (404 to the upgrade): `listen --stream` cuts pieces itself from
+// the frames it spooled and uploads them, and nothing said is lost.
+TEST(Listener, ListenStreamFallsBackToPiecesWhenTheServerDoesNotStream) {
+  TempDir dir;
+  PulseDaemon pulse(dir / "pulse");
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
+  proxy.Set(CuttingProxy::Mode::kNoStreams);
+  auto env = ListenEnv(dir, pulse, proxy.url(), key);
+  WorkerProcess listener(std::vector<std::string>{"listen", "--stream"}, env, dir / "run");
+  ASSERT_TRUE(Listening(listener)) << listener.stderr_text();
+  Client client(server.base_url(), key);
+  TimePoint played = SystemClock::Instance().Now();
+  pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
+  json recordings = WaitForRecordings(client, 1, listener);
+  ASSERT_EQ(recordings.size(), 1u) << recordings.dump();
+  ExpectCapturedWhenPlayed(recordings[0], played);
+  ExpectSaid(client, recordings[0], "exhibition");
+  EXPECT_NE(listener.stderr_text().find("does not take streams"), std::string::npos) << listener.stderr_text();
+  json status = ListenerStatusOf(env);
+  EXPECT_EQ(status["mode"], "pieces from frames") << status.dump();
+  EXPECT_EQ(status["pieces_made"], 1) << status.dump();
+  EXPECT_EQ(listener.Stop(), 0) << listener.stderr_text();
 }
 
 }  // namespace

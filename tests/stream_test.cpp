@@ -16,6 +16,9 @@
 #include "audio/vad.h"
 #include "core/test_support.h"
 #include "core/time.h"
+#include "crypto/keys.h"
+#include "edge/frame_spool.h"
+#include "edge/frame_streamer.h"
 #include "server_harness.h"
 #include "stream_client.h"
 
@@ -301,6 +304,52 @@ TEST(Stream, AStartReadLateFromAnOlderConnectionDoesNotTakeTheStreamOver) {
   EXPECT_EQ(refused.close_code, 4409) << refused.close_reason;
   EXPECT_NE(refused.close_reason.find("newer connection"), std::string::npos) << refused.close_reason;
   FinishAndExpectEverySpeechOnce(newer, frames, 0, Client(server.base_url(), key));
+}
+
+// The listener's streaming side (edge/frame_streamer.h) against the server: a spooled stream whose
+// oldest frames the spool's bound dropped reaches the server from its first frame held, and
+// leaves the spool once whole there; with no server, everything stays spooled.
+TEST(Stream, AListenersSpooledStreamArrivesFromItsFirstHeldFrameAndThenLeavesTheSpool) {
+  TempDir dir;
+  ServerProcess server(dir / "data");
+  std::string key = server.first_run_key();
+  std::vector<std::string> frames = OpusFrames(TwoUtterances());
+  auto spool_all = [&](const std::filesystem::path& at, uint64_t bound) {
+    auto spool = FrameSpool::Open(at, NewDataKey(), bound).value();
+    EXPECT_TRUE(spool->BeginStream(kCapturedAt).ok());
+    for (const std::string& frame : frames) EXPECT_TRUE(spool->Append(frame).ok());
+    EXPECT_TRUE(spool->EndStream().ok());
+    return spool;
+  };
+  uint64_t whole = spool_all(dir / "measure", uint64_t{1} << 30)->Stats().bytes;
+  auto spool = spool_all(dir / "frames", whole * 6 / 10);
+  FrameSpoolStats held = spool->Stats();
+  ASSERT_GT(held.frames_dropped, 0);
+  auto never = [] { return false; };
+
+  FrameStreamer nowhere(*spool, {.server_url = "http://127.0.0.1:1", .api_key = key, .timeout_s = 5});
+  StreamOutcome refused = nowhere.StreamOldest(never);
+  EXPECT_EQ(refused.kind, StreamOutcome::kInterrupted);
+  EXPECT_GT(refused.retry_in_s, 0);
+  EXPECT_NE(refused.error.find("cannot connect"), std::string::npos) << refused.error;
+  EXPECT_EQ(spool->Stats().frames, held.frames) << "nothing leaves the spool unacknowledged";
+
+  FrameStreamer streamer(*spool, {.server_url = server.base_url(), .api_key = key});
+  StreamOutcome outcome = streamer.StreamOldest(never);
+  EXPECT_EQ(outcome.kind, StreamOutcome::kFinished) << outcome.error;
+  EXPECT_EQ(outcome.frames_sent, held.frames);
+  EXPECT_EQ(spool->Stats().streams, 0) << "whole at the server, gone from the spool";
+  EXPECT_EQ(streamer.StreamOldest(never).kind, StreamOutcome::kIdle);
+  EXPECT_GE(streamer.pieces_stored(), 1);
+
+  std::vector<float> sent = Heard(frames);
+  std::fill(sent.begin(), sent.begin() + static_cast<std::ptrdiff_t>(held.frames_dropped * kFrame), 0.0f);
+  std::vector<Interval> pieces = StoredPieces(Client(server.base_url(), key));
+  ASSERT_FALSE(pieces.empty());
+  EXPECT_GE(pieces.front().start_s, static_cast<double>(held.frames_dropped) * 0.02 - 0.001)
+      << "nothing from the dropped frames";
+  EXPECT_EQ(static_cast<int64_t>(pieces.size()), streamer.pieces_stored());
+  ExpectEverySpeechOnceIn(pieces, sent);
 }
 
 TEST(Stream, AStreamResumesAfterTheServerIsKilledMidStreamFromItsStoredPieces) {

@@ -18,7 +18,6 @@ namespace reflexio {
 namespace {
 constexpr size_t kFrame = 480;                 // 30 ms at 16 kHz
 constexpr size_t kRingSamples = 16000 * 20;    // 20 s between the device and the cutter
-constexpr double kStatusEvery_s = 1.0;
 }  // namespace
 
 struct Listener::Ring {
@@ -32,18 +31,25 @@ Listener::Listener(InputOpener open_input, Spool& spool, PieceUploader& uploader
 Listener::~Listener() { Stop(); }
 
 void Listener::Start() {
+  bool streaming = options_.streaming.frames != nullptr;
+  REFLEXIO_CHECK(streaming == (options_.streaming.streamer != nullptr), "streaming needs a frame spool and a streamer");
+  if (streaming) {
+    MutexLock lock(mutex_);
+    mode_ = "stream";
+  }
   capture_ = std::thread([this] { Capture(); });
-  cutting_ = std::thread([this] { CutPieces(); });
-  upload_ = std::thread([this] { Upload(); });
+  cutting_ = std::thread([this, streaming] { streaming ? FrameAudio() : CutPieces(); });
+  upload_ = std::thread([this, streaming] { streaming ? StreamFrames() : Upload(); });
 }
 
 void Listener::Stop() {
   stopping_ = true;
   if (capture_.joinable()) capture_.join();
-  if (cutting_.joinable()) cutting_.join();  // it drains the ring and stores the last piece
+  if (cutting_.joinable()) cutting_.join();  // it drains the ring and stores the last piece or frames
   {
     MutexLock lock(mutex_);
     upload_stopping_ = true;
+    stop_by_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(kStopGrace_s * 1000));
   }
   wake_.notify_all();
   if (upload_.joinable()) upload_.join();
@@ -111,6 +117,8 @@ bool Listener::CaptureFrom(AudioInput& input) {
   return true;
 }
 
+size_t Listener::TakeSamples(int16_t* into, size_t max) { return ring_->samples.pop(into, max); }
+
 size_t Listener::NoteClock(uint64_t sample, TimePoint at) {
   MutexLock lock(mutex_);
   clock_.emplace_back(sample, at);
@@ -144,7 +152,8 @@ void Listener::CutPieces() {
       return;
     }
     for (const SpeechPiece& piece : *pieces) {
-      Status stored = StorePiece(piece);
+      auto first = static_cast<uint64_t>(std::llround(piece.start_s * 16000));
+      Status stored = SpoolPiece(piece.samples, WallTimeOf(first, first + piece.samples.size()));
       if (!stored.ok()) LOG_ERROR("a piece of speech could not be spooled: " << stored.message());
     }
   };
@@ -163,13 +172,11 @@ void Listener::CutPieces() {
   store(cutter.Finish());
 }
 
-Status Listener::StorePiece(const SpeechPiece& piece) {
-  ASSIGN_OR_RETURN(std::string audio, EncodeOggOpus(piece.samples, options_.opus_bitrate));
-  auto first = static_cast<uint64_t>(std::llround(piece.start_s * 16000));
-  TimePoint captured_at = WallTimeOf(first, first + piece.samples.size());
+Status Listener::SpoolPiece(std::span<const float> samples, TimePoint captured_at) {
+  ASSIGN_OR_RETURN(std::string audio, EncodeOggOpus(samples, options_.opus_bitrate));
   ASSIGN_OR_RETURN(std::string id, spool_.Add(captured_at, "audio/ogg", audio));
   ++pieces_made_;
-  LOG_INFO("spooled piece " << id << ": " << static_cast<double>(piece.samples.size()) / 16000 << " s of speech from "
+  LOG_INFO("spooled piece " << id << ": " << static_cast<double>(samples.size()) / 16000 << " s of speech from "
                             << FormatRfc3339(captured_at));
   {
     MutexLock lock(mutex_);
@@ -206,9 +213,13 @@ void Listener::Upload() {
       }
       if (uploader_.last_upload()) last_upload_ = uploader_.last_upload();
     }
-    if (options_.on_status) options_.on_status(CurrentStatus());
+    NotifyStatus();
     if (stopping) return;
   }
+}
+
+void Listener::NotifyStatus() {
+  if (options_.on_status) options_.on_status(CurrentStatus());
 }
 
 ListenerStatus Listener::CurrentStatus() const {
@@ -220,7 +231,13 @@ ListenerStatus Listener::CurrentStatus() const {
   status.pieces_dropped = spool.dropped;
   status.pieces_rejected = spool.rejected;
   status.overruns = overruns_;
+  if (options_.streaming.frames != nullptr) {
+    FrameSpoolStats frames = options_.streaming.frames->Stats();
+    status.frames_waiting = frames.frames;
+    status.frames_dropped = frames.frames_dropped;
+  }
   MutexLock lock(mutex_);
+  status.mode = mode_;
   status.input = input_described_;
   status.last_upload = last_upload_;
   status.last_error = last_error_;

@@ -1,8 +1,6 @@
 #include "edge/uploader.h"
 
 #include <algorithm>
-#include <cmath>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -48,11 +46,8 @@ std::string Described(const HttpResponse& response) {
 }  // namespace
 
 PieceUploader::PieceUploader(Spool& spool, HttpClient& http, UploaderOptions options, const Clock& clock)
-    : spool_(spool), http_(http), options_(std::move(options)), clock_(clock) {
-  if (!options_.random01) {
-    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-    options_.random01 = [engine] { return std::uniform_real_distribution<double>(0, 1)(*engine); };
-  }
+    : spool_(spool), http_(http), options_(std::move(options)), clock_(clock),
+      backoff_(options_.backoff_base_s, options_.backoff_max_s, options_.random01) {
   options_.server_url = WithoutTrailingSlashes(options_.server_url);
 }
 
@@ -87,7 +82,7 @@ PieceUploader::Verdict PieceUploader::Send(const SpooledPiece& piece, UploadRoun
   if (status == 200 || status == 202) {
     Status removed = spool_.Remove(piece.id);
     if (!removed.ok()) LOG_WARN("piece " << piece.id << " was stored but stays in the spool: " << removed.message());
-    failures_ = 0;
+    backoff_.Succeeded();
     last_upload_ = clock_.Now();
     ++round.sent;
     return Verdict::kStored;
@@ -103,17 +98,10 @@ PieceUploader::Verdict PieceUploader::Send(const SpooledPiece& piece, UploadRoun
   } else if (status == 401 || status == 403) {
     round.retry_in_s = options_.backoff_max_s;
   } else {
-    round.retry_in_s = Backoff(response.ok() ? RetryAfter(*response) : std::nullopt);
+    round.retry_in_s = backoff_.Failed(response.ok() ? RetryAfter(*response) : std::nullopt);
   }
   LOG_WARN("piece " << piece.id << " waits " << *round.retry_in_s << " s: " << round.last_error);
   return Verdict::kWait;
-}
-
-double PieceUploader::Backoff(std::optional<double> retry_after_s) {
-  ++failures_;
-  if (retry_after_s) return std::min(*retry_after_s, options_.backoff_max_s);
-  double full = std::min(options_.backoff_max_s, options_.backoff_base_s * std::pow(2.0, std::min(failures_ - 1, 30)));
-  return full * (0.5 + 0.5 * options_.random01());
 }
 
 }  // namespace reflexio

@@ -24,6 +24,7 @@
 
 #include "core/http_client.h"
 #include "core/time.h"
+#include "edge/backoff.h"
 #include "edge/spool.h"
 
 namespace reflexio {
@@ -54,13 +55,12 @@ class PieceUploader {
  private:
   enum class Verdict { kStored, kRejected, kWait };
   Verdict Send(const SpooledPiece& piece, UploadRound& round);
-  double Backoff(std::optional<double> retry_after_s);
 
   Spool& spool_;
   HttpClient& http_;
   UploaderOptions options_;
   const Clock& clock_;
-  int failures_ = 0;  // in a row
+  RetryBackoff backoff_;
   std::optional<TimePoint> last_upload_;
 };
 

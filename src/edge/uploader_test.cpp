@@ -96,7 +96,7 @@ TEST_F(UploaderTest, EachPieceGoesWithItsCaptureTimeAndKeyAndLeavesOnlyAfterThe2
 }
 
 TEST_F(UploaderTest, FailuresBackOffExponentiallyWithJitterUpToTheMaximumAndRetryAfterIsHonoured) {
-  spool_->Add(kMorning, "audio/wav", "RIFF");
+  ASSERT_TRUE(spool_->Add(kMorning, "audio/wav", "RIFF").ok());
   // Nothing listens here: every try fails in transport.
   double draw = 1.0;
   UploaderOptions options = Options("http://127.0.0.1:9");
@@ -121,7 +121,7 @@ TEST_F(UploaderTest, FailuresBackOffExponentiallyWithJitterUpToTheMaximumAndRetr
 
 TEST_F(UploaderTest, OverTheFreeMinutesEverythingWaitsForTheResetTime) {
   ScriptedServer server;
-  spool_->Add(kMorning, "audio/wav", "RIFF");
+  ASSERT_TRUE(spool_->Add(kMorning, "audio/wav", "RIFF").ok());
   testing::FakeClock clock;
   std::string resets_at = FormatRfc3339(AddSeconds(clock.Now(), 5400));
   server.Script({{402, R"({"error":{"code":"quota_exceeded","message":"today's minutes are used","details":{"resets_at":")" +
@@ -149,7 +149,7 @@ TEST_F(UploaderTest, APieceTheServerWillNeverTakeIsSetAsideAndTheNextGoes) {
 
 TEST_F(UploaderTest, ARefusedKeyWaitsTheLongestBackoffAndLosesNothing) {
   ScriptedServer server;
-  spool_->Add(kMorning, "audio/wav", "RIFF");
+  ASSERT_TRUE(spool_->Add(kMorning, "audio/wav", "RIFF").ok());
   server.Script({{401, R"({"error":{"code":"invalid_api_key","message":"unknown API key"}})"}});
   PieceUploader uploader(*spool_, http_, Options(server.url()));
   UploadRound round = uploader.SendWaiting();
