@@ -100,6 +100,17 @@ json ListenerStatusOf(const std::map<std::string, std::string>& env) {
   return json::parse(text, nullptr, false);
 }
 
+// What most listener tests run against: a PulseAudio daemon of their own, a server and its key,
+// a proxy in front of it, and the environment of a `reflexio listen` that goes through the proxy.
+struct ListenerRig {
+  TempDir dir;
+  PulseDaemon pulse{dir / "pulse"};
+  ServerProcess server{dir / "data"};
+  std::string key = server.first_run_key();
+  CuttingProxy proxy{std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1))};
+  std::map<std::string, std::string> env = ListenEnv(dir, pulse, proxy.url(), key);
+};
+
 // Settings that cannot work are said in one line, exit 2, before any device is opened; --help
 // tells what --stream does.
 TEST(Listener, BadSettingsAreRefusedInOneLineAndHelpExplainsStreaming) {
@@ -188,20 +199,15 @@ TEST(Listener, ListenCapturesThroughPulseAudioAndEachPieceArrivesWithItsCaptureT
 // `reflexio listen` with its network cut for longer than the pieces recorded, then answers lost on
 // the way back, then restored: every piece arrives once, dated when it was said.
 TEST(Listener, ThroughACutNetworkAndLostAnswersEveryPieceArrivesOnceWithItsCaptureTime) {
-  TempDir dir;
-  PulseDaemon pulse(dir / "pulse");
-  ServerProcess server(dir / "data");
-  std::string key = server.first_run_key();
-  CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
-  proxy.Set(CuttingProxy::Mode::kRefuse);
-  auto env = ListenEnv(dir, pulse, proxy.url(), key);
-  WorkerProcess listener(std::vector<std::string>{"listen"}, env, dir / "listener-run");
+  ListenerRig rig;
+  rig.proxy.Set(CuttingProxy::Mode::kRefuse);
+  WorkerProcess listener(std::vector<std::string>{"listen"}, rig.env, rig.dir / "listener-run");
   ASSERT_TRUE(Listening(listener)) << listener.stderr_text();
-  auto status = [&] { return ListenerStatusOf(env); };
+  auto status = [&] { return ListenerStatusOf(rig.env); };
   std::vector<TimePoint> played;
   for (const char* file : {"LJ001-0001.wav", "LJ001-0004.wav"}) {
     played.push_back(SystemClock::Instance().Now());
-    pulse.Play((SpeechDir() / file).string());
+    rig.pulse.Play((SpeechDir() / file).string());
     std::this_thread::sleep_for(std::chrono::seconds(3));
   }
   json cut;
@@ -209,12 +215,12 @@ TEST(Listener, ThroughACutNetworkAndLostAnswersEveryPieceArrivesOnceWithItsCaptu
     cut = status();
     return cut.is_object() && cut["pieces_waiting"] == 2 && cut["last_error"].is_string();
   }, std::chrono::seconds(30))) << cut.dump() << listener.stderr_text();
-  Client client(server.base_url(), key);
+  Client client(rig.server.base_url(), rig.key);
   EXPECT_TRUE(client.GetJson("/v1/recordings")["items"].empty()) << "nothing went through the cut";
 
-  proxy.Set(CuttingProxy::Mode::kLoseAnswers);
-  ASSERT_TRUE(WaitUntil([&] { return proxy.answers_lost() >= 1; }, std::chrono::seconds(30)));
-  proxy.Set(CuttingProxy::Mode::kPass);
+  rig.proxy.Set(CuttingProxy::Mode::kLoseAnswers);
+  ASSERT_TRUE(WaitUntil([&] { return rig.proxy.answers_lost() >= 1; }, std::chrono::seconds(30)));
+  rig.proxy.Set(CuttingProxy::Mode::kPass);
   json recordings;
   ASSERT_TRUE(WaitUntil([&] {
     json now = status();
@@ -332,35 +338,31 @@ void ExpectSaid(const Client& client, const json& recording, const std::string& 
 // network and a crash of the listener itself, the frames wait sealed on disk and every utterance
 // arrives once, dated when it was said.
 TEST(Listener, ListenStreamSendsSpeechAsHeardAndLosesNothingThroughADeadNetworkAndACrash) {
-  TempDir dir;
-  PulseDaemon pulse(dir / "pulse");
-  ServerProcess server(dir / "data");
-  std::string key = server.first_run_key();
-  CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
-  auto env = ListenEnv(dir, pulse, proxy.url(), key);
-  auto listener = std::make_unique<WorkerProcess>(std::vector<std::string>{"listen", "--stream"}, env, dir / "run-1");
+  ListenerRig rig;
+  const std::vector<std::string> listen_stream = {"listen", "--stream"};
+  auto listener = std::make_unique<WorkerProcess>(listen_stream, rig.env, rig.dir / "run-1");
   ASSERT_TRUE(Listening(*listener)) << listener->stderr_text();
-  Client client(server.base_url(), key);
+  Client client(rig.server.base_url(), rig.key);
   TimePoint first_played = SystemClock::Instance().Now();
-  pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
+  rig.pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
   json recordings = WaitForRecordings(client, 1, *listener);
   ASSERT_EQ(recordings.size(), 1u);
   ExpectCapturedWhenPlayed(recordings[0], first_played);
   ExpectSaid(client, recordings[0], "exhibition");
-  json status = ListenerStatusOf(env);
+  json status = ListenerStatusOf(rig.env);
   EXPECT_EQ(status["mode"], "stream") << status.dump();
   EXPECT_EQ(status["pieces_made"], 1) << "the server's stored piece, counted: " << status.dump();
 
   // The network dies; what is said meanwhile is spooled; the listener crashes and starts again.
-  proxy.Set(CuttingProxy::Mode::kRefuse);
+  rig.proxy.Set(CuttingProxy::Mode::kRefuse);
   TimePoint second_played = SystemClock::Instance().Now();
-  pulse.Play((SpeechDir() / "LJ001-0004.wav").string());
+  rig.pulse.Play((SpeechDir() / "LJ001-0004.wav").string());
   std::this_thread::sleep_for(std::chrono::seconds(2));  // sealed: a crash loses only the last second
   listener->Kill();
-  listener = std::make_unique<WorkerProcess>(std::vector<std::string>{"listen", "--stream"}, env, dir / "run-2");
+  listener = std::make_unique<WorkerProcess>(listen_stream, rig.env, rig.dir / "run-2");
   ASSERT_TRUE(Listening(*listener)) << listener->stderr_text();
   EXPECT_TRUE(client.GetJson("/v1/recordings")["items"].size() == 1u) << "nothing went through the dead network";
-  proxy.Set(CuttingProxy::Mode::kPass);
+  rig.proxy.Set(CuttingProxy::Mode::kPass);
   recordings = WaitForRecordings(client, 2, *listener);
   std::this_thread::sleep_for(std::chrono::seconds(3));
   recordings = client.GetJson("/v1/recordings")["items"];
@@ -368,34 +370,42 @@ TEST(Listener, ListenStreamSendsSpeechAsHeardAndLosesNothingThroughADeadNetworkA
   ExpectCapturedWhenPlayed(recordings[0], second_played);
   ExpectSaid(client, recordings[0], "predecessors");
   ASSERT_TRUE(WaitUntil([&] {
-    status = ListenerStatusOf(env);
+    status = ListenerStatusOf(rig.env);
     return status.is_object() && status["frames_waiting"].get<int64_t>() < 200;
   }, std::chrono::seconds(30))) << "the crashed run's stream is acknowledged and gone: " << status.dump();
   EXPECT_EQ(status["frames_dropped"], 0);
+
+  // The sound server restarts under it: the silent input ends its stream, the reopened one begins
+  // another, and what is said then arrives dated by the new clock.
+  rig.pulse.Restart();
+  ASSERT_TRUE(WaitUntil([&] { return listener->stderr_text().find("capturing again") != std::string::npos; },
+                        std::chrono::seconds(30)))
+      << listener->stderr_text();
+  TimePoint third_played = SystemClock::Instance().Now();
+  rig.pulse.Play((SpeechDir() / "LJ001-0003.wav").string());
+  recordings = WaitForRecordings(client, 3, *listener);
+  ASSERT_EQ(recordings.size(), 3u) << recordings.dump();
+  ExpectCapturedWhenPlayed(recordings[0], third_played);
+  ExpectSaid(client, recordings[0], "netherlands");
   EXPECT_EQ(listener->Stop(), 0) << listener->stderr_text();
 }
 
 // A server from before streaming (404 to the upgrade): `listen --stream` cuts pieces itself from
 // the frames it spooled and uploads them, and nothing said is lost.
 TEST(Listener, ListenStreamFallsBackToPiecesWhenTheServerDoesNotStream) {
-  TempDir dir;
-  PulseDaemon pulse(dir / "pulse");
-  ServerProcess server(dir / "data");
-  std::string key = server.first_run_key();
-  CuttingProxy proxy(std::stoi(server.base_url().substr(server.base_url().rfind(':') + 1)));
-  proxy.Set(CuttingProxy::Mode::kNoStreams);
-  auto env = ListenEnv(dir, pulse, proxy.url(), key);
-  WorkerProcess listener(std::vector<std::string>{"listen", "--stream"}, env, dir / "run");
+  ListenerRig rig;
+  rig.proxy.Set(CuttingProxy::Mode::kNoStreams);
+  WorkerProcess listener(std::vector<std::string>{"listen", "--stream"}, rig.env, rig.dir / "run");
   ASSERT_TRUE(Listening(listener)) << listener.stderr_text();
-  Client client(server.base_url(), key);
+  Client client(rig.server.base_url(), rig.key);
   TimePoint played = SystemClock::Instance().Now();
-  pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
+  rig.pulse.Play((SpeechDir() / "LJ001-0001.wav").string());
   json recordings = WaitForRecordings(client, 1, listener);
   ASSERT_EQ(recordings.size(), 1u) << recordings.dump();
   ExpectCapturedWhenPlayed(recordings[0], played);
   ExpectSaid(client, recordings[0], "exhibition");
   EXPECT_NE(listener.stderr_text().find("does not take streams"), std::string::npos) << listener.stderr_text();
-  json status = ListenerStatusOf(env);
+  json status = ListenerStatusOf(rig.env);
   EXPECT_EQ(status["mode"], "pieces from frames") << status.dump();
   EXPECT_EQ(status["pieces_made"], 1) << status.dump();
   EXPECT_EQ(listener.Stop(), 0) << listener.stderr_text();

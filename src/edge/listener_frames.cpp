@@ -17,6 +17,7 @@ namespace {
 constexpr size_t kStreamFrame = 320;  // 20 ms at 16 kHz: what a stream's frames hold
 constexpr size_t kFramesPerCut = 50;
 constexpr auto kIdlePoll = std::chrono::milliseconds(50);
+constexpr auto kInputGone = std::chrono::seconds(2);  // an input delivers every 30 ms, quiet or not
 }  // namespace
 
 std::optional<std::pair<uint64_t, TimePoint>> Listener::ClockNote(size_t index) const {
@@ -26,7 +27,8 @@ std::optional<std::pair<uint64_t, TimePoint>> Listener::ClockNote(size_t index) 
 }
 
 // Ring → 20 ms frames → Opus → the frame spool. A clock note begins a new stream at its sample;
-// a frame cut short by it is filled with silence, so no captured sample is left out.
+// a frame cut short by it is filled with silence, so no captured sample is left out. An input
+// silent for kInputGone ends its stream, so the server is not kept waiting on it.
 void Listener::FrameAudio() {
   FrameSpool& spool = *options_.streaming.frames;
   auto encoder = OpusFrameEncoder::Create(options_.opus_bitrate);
@@ -36,6 +38,7 @@ void Listener::FrameAudio() {
   uint64_t position = 0, stream_first = 0;  // ring samples taken; where the current stream began
   size_t next_note = 0;
   bool in_stream = false;
+  auto last_sample = std::chrono::steady_clock::now();
   auto spooled = [](const Status& status) {
     if (!status.ok()) LOG_ERROR("frames of speech could not be spooled: " << status.message());
   };
@@ -64,11 +67,22 @@ void Listener::FrameAudio() {
     }
     size_t want = kStreamFrame - frame.size();
     if (note) want = std::min<size_t>(want, note->first - position);
-    size_t n = in_stream ? TakeSamples(taken.data(), want) : 0;
+    size_t n = TakeSamples(taken.data(), want);
     if (n == 0) {
       if (done) break;
+      if (in_stream && std::chrono::steady_clock::now() - last_sample > kInputGone) {
+        flush();  // no audio for so long: the input is gone, and its stream is over
+        spooled(spool.EndStream());
+        in_stream = false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
+    }
+    last_sample = std::chrono::steady_clock::now();
+    if (!in_stream) {  // audio again with no break noted in the clock: dated from the last note
+      spooled(spool.BeginStream(WallTimeOf(position, position + 1)));
+      in_stream = true;
+      stream_first = position;
     }
     position += n;
     for (size_t i = 0; i < n; ++i) frame.push_back(FromPcm16(taken[i]));
@@ -125,8 +139,10 @@ void Listener::StreamFrames() {
     double wait_s = outcome.kind == StreamOutcome::kIdle          ? 0.05
                     : outcome.kind == StreamOutcome::kInterrupted ? outcome.retry_in_s
                                                                   : 0;
+    auto until = DeadlineAfter(wait_s);
     MutexLock lock(mutex_);
-    if (!upload_stopping_ && wait_s > 0) lock.WaitUntil(wake_, DeadlineAfter(wait_s));
+    while (!upload_stopping_ && lock.WaitUntil(wake_, until)) {
+    }
   }
 }
 
