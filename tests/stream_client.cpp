@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "audio/stream_frame.h"
+
 namespace reflexio::testing {
 
 namespace asio = boost::asio;
@@ -65,10 +67,7 @@ bool StreamClient::SendBinary(const std::string& bytes) {
 }
 
 bool StreamClient::SendFrame(uint64_t seq, std::string_view payload) {
-  std::string bytes(8, '\0');
-  for (int i = 0; i < 8; ++i) bytes[7 - i] = static_cast<char>((seq >> (8 * i)) & 0xff);
-  bytes.append(payload);
-  return SendBinary(bytes);
+  return SendBinary(StreamFrameMessage(seq, payload));
 }
 
 bool StreamClient::SendFrameHeaderOnly(uint64_t length) {

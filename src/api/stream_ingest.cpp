@@ -17,6 +17,7 @@
 #include "audio/opus_frames.h"
 #include "audio/pcm16.h"
 #include "audio/piece_cutter.h"
+#include "audio/stream_frame.h"
 #include "core/log.h"
 
 namespace reflexio {
@@ -251,15 +252,15 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
   }
 
   void HandleFrame(const std::string& message) {
-    if (message.size() < 8) return Close(CloseCode::kBadMessage, "an audio frame begins with its 8-byte sequence number");
-    uint64_t seq = 0;
-    for (int i = 0; i < 8; ++i) seq = (seq << 8) | static_cast<unsigned char>(message[i]);
+    auto sequence = StreamFrameSeq(message);
+    if (!sequence) return Close(CloseCode::kBadMessage, "an audio frame begins with its 8-byte sequence number");
+    uint64_t seq = *sequence;
     if (seq < (next_seq_ ? *next_seq_ : resume_sample_ / frame_samples_)) return;  // held already: a duplicate
     if (next_seq_ && seq > *next_seq_) {
       return Close(CloseCode::kBadMessage,
                    "frame " + std::to_string(seq) + " came where " + std::to_string(*next_seq_) + " was due");
     }
-    auto samples = Decode(std::string_view(message).substr(8));
+    auto samples = Decode(std::string_view(message).substr(kStreamFrameHeaderBytes));
     if (!samples.ok()) return Close(CloseCode::kBadMessage, samples.status().message());
     uint64_t frame_start = seq * frame_samples_;
     size_t skip = 0;
@@ -268,7 +269,7 @@ class StreamSession : public WebSocketSession, public std::enable_shared_from_th
       base_sample_ = frame_start + skip;
     }
     next_seq_ = seq + 1;
-    if (opus_) packets_.emplace_back(seq, message.substr(8));
+    if (opus_) packets_.emplace_back(seq, message.substr(kStreamFrameHeaderBytes));
     auto pieces = cutter_->Push(std::span<const float>(*samples).subspan(skip));
     if (!pieces.ok()) return Close(CloseCode::kInternal, "cutting speech failed: " + pieces.status().message());
     if (!StorePieces(*pieces)) return;

@@ -68,7 +68,7 @@ Result<std::unique_ptr<FrameSpool>> FrameSpool::Open(const std::filesystem::path
         continue;
       }
       uint64_t first = std::strtoull(file.path().stem().c_str(), nullptr, 10);
-      auto frames = spool->ReadSegment(stream.id, first, nullptr);
+      auto frames = spool->ReadSegment(stream.id, first, &stream.captured_at);  // each header has the date
       if (!frames.ok()) {
         LOG_ERROR("the spooled frames " << file.path().string() << " cannot be read, left aside: "
                                         << frames.status().message());
@@ -83,9 +83,6 @@ Result<std::unique_ptr<FrameSpool>> FrameSpool::Open(const std::filesystem::path
       std::filesystem::remove_all(folder.path(), error);
       continue;
     }
-    TimePoint captured_at{};  // every segment's header carries the stream's date
-    if (!spool->ReadSegment(stream.id, stream.segments.begin()->first, &captured_at).ok()) continue;
-    stream.captured_at = captured_at;
     stream.ended = stream.dated = true;
     stream.acknowledged_end = stream.segments.begin()->first;
     stream.tail_first = stream.end_seq;

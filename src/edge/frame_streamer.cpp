@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
+#include "audio/stream_frame.h"
 #include "core/log.h"
 #include "core/strings.h"
 
@@ -64,12 +65,6 @@ std::optional<uint64_t> SeqOf(const json& message, const char* name) {
   return field->get<uint64_t>();
 }
 
-std::string FrameMessage(const SpooledFrame& frame) {
-  std::string bytes(8, '\0');
-  for (int i = 0; i < 8; ++i) bytes[7 - i] = static_cast<char>((frame.seq >> (8 * i)) & 0xff);
-  return bytes + frame.packet;
-}
-
 }  // namespace
 
 // One connection's state; everything runs on one thread (the io_context's), so nothing is locked.
@@ -80,7 +75,7 @@ struct FrameStreamer::Connection {
   SpooledStream stream;
   std::optional<uint64_t> resume;  // from `ready`
   uint64_t next_seq = 0;
-  bool sent_any = false, end_sent = false, reading_done = false, finished = false;
+  bool end_sent = false, reading_done = false, finished = false;
   std::optional<uint64_t> acknowledged;
   int upgrade_status = 0;
   std::optional<websocket::close_reason> closed;  // by the server
@@ -209,16 +204,15 @@ StreamOutcome FrameStreamer::StreamOldest(const std::function<bool()>& give_up) 
           c.error = "the spool cannot be read: " + frames.status().message();
           break;
         }
-        if (!frames->empty() && frames->front().seq != c.next_seq && c.sent_any) {
+        if (!frames->empty() && frames->front().seq != c.next_seq && c.frames_sent > 0) {
           c.error = "frames from " + std::to_string(c.next_seq) + " were dropped from the full spool";
           break;  // a new connection goes on from the next frame held
         }
         for (const SpooledFrame& frame : *frames) {
           c.ws.binary(true);
-          co_await c.ws.async_write(asio::buffer(FrameMessage(frame)), asio::redirect_error(use_awaitable, ec));
+          co_await c.ws.async_write(asio::buffer(StreamFrameMessage(frame.seq, frame.packet)), asio::redirect_error(use_awaitable, ec));
           if (ec) break;
           c.next_seq = frame.seq + 1;
-          c.sent_any = true;
           ++c.frames_sent;
         }
         if (ec) break;

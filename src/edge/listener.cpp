@@ -202,20 +202,24 @@ void Listener::Upload() {
       if (due) new_piece_ = false;
     }
     if (due) {
-      UploadRound round = uploader_.SendWaiting();
-      next_try = DeadlineAfter(round.retry_in_s.value_or(0));
-      MutexLock lock(mutex_);
-      if (round.retry_in_s) {
-        new_piece_ = true;  // what waits goes again once the backoff is over
-        last_error_ = round.last_error;
-      } else if (round.sent > 0) {
-        last_error_.clear();
-      }
-      if (uploader_.last_upload()) last_upload_ = uploader_.last_upload();
+      next_try = DeadlineAfter(UploadRoundNoted().retry_in_s.value_or(0));
     }
     NotifyStatus();
     if (stopping) return;
   }
+}
+
+UploadRound Listener::UploadRoundNoted() {
+  UploadRound round = uploader_.SendWaiting();
+  MutexLock lock(mutex_);
+  if (round.retry_in_s) {
+    new_piece_ = true;  // what waits goes again once the backoff is over
+    last_error_ = round.last_error;
+  } else if (round.sent > 0) {
+    last_error_.clear();
+  }
+  if (uploader_.last_upload()) last_upload_ = uploader_.last_upload();
+  return round;
 }
 
 void Listener::NotifyStatus() {

@@ -100,6 +100,7 @@ class Listener {
   void CutPieces();
   void Upload();
   Status SpoolPiece(std::span<const float> samples, TimePoint captured_at);
+  UploadRound UploadRoundNoted();  // one round of the uploader, its outcome kept for the status
   void NotifyStatus();
   // listener_frames.cpp: the threads of `--stream`.
   struct FrameCut;

@@ -168,11 +168,7 @@ void Listener::CutAndUploadFrames() {
     CutFrames(cut);
     auto now = std::chrono::steady_clock::now();
     if (spool_.Stats().pieces > 0 && (stopping || now >= next_try)) {
-      UploadRound round = uploader_.SendWaiting();
-      next_try = DeadlineAfter(round.retry_in_s.value_or(0));
-      MutexLock lock(mutex_);
-      last_error_ = round.retry_in_s ? round.last_error : "";
-      if (uploader_.last_upload()) last_upload_ = uploader_.last_upload();
+      next_try = DeadlineAfter(UploadRoundNoted().retry_in_s.value_or(0));
     }
     if (stopping || now - reported >= std::chrono::milliseconds(1000)) {
       reported = now;

@@ -35,6 +35,7 @@
 #include "app/flags.h"
 #include "audio/decoder.h"
 #include "audio/opus_frames.h"
+#include "audio/stream_frame.h"
 #include "http/server.h"
 #include "api/stream_ingest.h"
 
@@ -150,9 +151,7 @@ awaitable<void> RunDevice(std::shared_ptr<Device> device, asio::ip::tcp::endpoin
     co_await device->timer.async_wait(asio::redirect_error(use_awaitable, ec));
     if (SteadyClock::now() - next > std::chrono::milliseconds(kFrameMs)) ++tally.late_frames;
     const std::string& frame = device->frames[(offset + seq) % device->frames.size()];
-    message.assign(8, '\0');
-    for (int i = 0; i < 8; ++i) message[7 - i] = static_cast<char>((seq >> (8 * i)) & 0xff);
-    message += frame;
+    message = StreamFrameMessage(seq, frame);
     device->sent_at.push_back(SteadyClock::now());
     co_await device->ws.async_write(asio::buffer(message), asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;
