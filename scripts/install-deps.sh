@@ -6,7 +6,8 @@
 #                                    pocketsphinx_continuous for bench asr, clang for the
 #                                    thread-safety analysis, systemd-analyze for the units,
 #                                    Chromium for the web app's browser suites, a PulseAudio
-#                                    daemon and paplay for the listener's capture test)
+#                                    daemon and paplay for the listener's capture test, the
+#                                    wamerican word list for bench search --year)
 # Works as root and as a user with sudo.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ runtime_and_build=(
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3 systemd chromium pulseaudio pulseaudio-utils)
+test_only=(ffmpeg prometheus postgresql poppler-utils pocketsphinx clang python3 systemd chromium pulseaudio pulseaudio-utils wamerican)
 
 wanted=("${runtime_and_build[@]}")
 # The web app is bundled at build time (web/, esbuild from the npm registry), and the test peers

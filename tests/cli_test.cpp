@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "digest/testing/telegram_peer.h"
@@ -78,6 +80,35 @@ TEST(Cli, BenchSearchMeasuresBothIndexesOnTheSameTranscripts) {
   EXPECT_NE(err.find("searching"), std::string::npos) << "progress on stderr";
   EXPECT_EQ(RunReflexio({"bench", "search", "/nonexistent"}, nullptr, &err), 1);
   EXPECT_NE(err.find("transcripts.tsv"), std::string::npos) << err;
+}
+
+// The year mode at a small size on both backends (PostgreSQL: the cluster scripts/test.sh starts).
+TEST(Cli, BenchSearchYearPrintsEveryQueryKindOnBothBackends) {
+  const char* postgres = std::getenv("REFLEXIO_TEST_POSTGRES_URL");
+  ASSERT_NE(postgres, nullptr) << "run through scripts/test.sh, which starts a PostgreSQL cluster";
+  std::string out, err;
+  ASSERT_EQ(RunReflexio({"bench", "search", SpeechDir("en").string(), SpeechDir("ru").string(), "--year", "--segments",
+                         "3000", "--tenants", "2", "--tenant-segments", "300", "--queries", "3", "--questions", "20",
+                         "--postgres", postgres}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("3600 segments"), std::string::npos) << out;
+  for (const char* backend : {"sqlite", "postgres"}) {
+    for (const char* kind : {"1 word, frequent", "1 word, rare", "2 words", "3 words", "phrase (4 words)",
+                             "1 word + a month", "page 10, frequent word"}) {
+      EXPECT_NE(out.find(std::string(backend) + std::string(11 - std::string(backend).size(), ' ') + kind),
+                std::string::npos) << backend << " " << kind << " missing from:\n" << out;
+    }
+  }
+  // Ranking works: most segments sought by their own words are found on the first page.
+  std::regex found_line(R"((sqlite|postgres) .* (\d+) of 20 )");
+  int backends = 0;
+  for (std::sregex_iterator it(out.begin(), out.end(), found_line), end; it != end; ++it, ++backends) {
+    EXPECT_GE(std::stoi((*it)[2]), 10) << it->str();
+  }
+  EXPECT_EQ(backends, 2) << out;
+  EXPECT_NE(err.find("storing"), std::string::npos) << "progress on stderr";
+  EXPECT_EQ(RunReflexio({"bench", "search", SpeechDir("en").string(), "--year", "--dictionary", "/nonexistent"}, nullptr,
+                        &err), 1);
+  EXPECT_NE(err.find("wamerican"), std::string::npos) << err;
 }
 
 // Exit 0 means every upload was acknowledged with 202 and every /health answered 200.

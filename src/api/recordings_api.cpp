@@ -179,7 +179,7 @@ Result<ServerResponse> RecordingsApi::GetAudio(ServerRequest& request) {
 }
 
 void SearchApi::Register(Router& router) {
-  router.Add("GET", "/v1/search", "Search what was said (q, from, to, limit, cursor); best hit first",
+  router.Add("GET", "/v1/search", "Search what was said (q, from, to, limit, cursor); best hit first among the newest matches",
              [this](ServerRequest& r) { return Search(r); });
 }
 

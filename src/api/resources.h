@@ -115,7 +115,8 @@ class RecordingsApi {
   const ApiDependencies& deps_;
 };
 
-// /v1/search: what was said, best hit first, each with the moment to replay.
+// /v1/search: what was said, best hit first among the newest matches (storage/search_windows.h),
+// each with the moment to replay.
 class SearchApi {
  public:
   explicit SearchApi(const ApiDependencies& deps) : deps_(deps) {}

@@ -34,7 +34,8 @@ commands:
                         ASR, metrics, outside services; exit 0 only when none fails
   check --post-deploy URL --key KEY   upload, transcript, digest, delivery, retention on a server
   bench asr DIR         measure WER and speed: raw engine, pipeline, server path
-  bench search DIR...   search latency over plaintext and sealed, blind-indexed transcripts
+  bench search DIR...   search latency over plaintext and sealed, blind-indexed transcripts;
+                        --year: a year of a heavy user among other tenants, per query kind
   bench understanding DIR...  what memory saves in prompts, findings per conversation
   bench digest DIR...   a heavy day's digest, time per format
   bench whisper         the Whisper engine's arithmetic at published sizes

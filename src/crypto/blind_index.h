@@ -1,7 +1,7 @@
 // Blind index: how a tenant's words enter a full-text index without being readable there.
 // Each search stem is replaced by a keyed hash — HMAC-SHA256 under a key derived from the
 // tenant's data key, cut to 64 bits and spelled as 16 letters a–p — so the index can still
-// count and rank matches (bm25, ts_rank) while holding no word, and the same word of two
+// count and rank matches (bm25, term weights) while holding no word, and the same word of two
 // tenants gives unrelated tokens. Without the tenant key a token cannot be tested against a
 // guess. Thread-safe once constructed.
 #pragma once

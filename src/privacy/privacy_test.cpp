@@ -10,12 +10,14 @@
 #include <cmath>
 #include <iostream>
 #include <atomic>
+#include <limits>
 #include <map>
 #include <set>
 
 #include "core/file_util.h"
 #include "core/ids.h"
 #include "core/test_support.h"
+#include "crypto/blind_index.h"
 #include "crypto/digest.h"
 #include "audio/decoder.h"
 #include "audio/opus_encoder.h"
@@ -270,6 +272,52 @@ TEST_P(EncryptedStorageTest, TranscriptsAreSealedAndSearchWorksThroughTheBlindIn
   std::set<std::string> alice_tokens = tokens_of(alice_, second), bob_tokens = tokens_of(bob_, page->items[0].id);
   EXPECT_EQ(alice_tokens.size(), 4u);
   for (const auto& token : alice_tokens) EXPECT_EQ(bob_tokens.count(token), 0u) << "both said 'meeting'";
+}
+
+// Blind-index tokens are the tenant's own, so a search reaches only the tenant's postings: bob
+// saying the same word hundreds of times costs alice's search nothing. Rows are counted below
+// the interfaces: on SQLite, the rows the full-text index matches for alice's token; on
+// PostgreSQL, the rows the search read (pg_stat_xact_user_tables, in the search's transaction).
+TEST_P(EncryptedStorageTest, ATenantsSearchReadsNoOtherTenantsRows) {
+  SealedStores sealing(*backend_, *keyring_);
+  const Stores& db = sealing.stores();
+  Transcribe(db, alice_, {"the meeting ran late", "a short meeting", "meeting again"}, clock_.Now());
+  Transcribe(db, bob_, std::vector<std::string>(600, "bob's meeting about meetings"), clock_.Now());
+  auto hits = db.transcripts.Search(alice_.id, {"meeting"}, {}, 20, "");
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  EXPECT_EQ(hits->items.size(), 3u);
+
+  if (GetParam() == "sqlite") {
+    std::string token = BlindIndex(*keyring_->TenantKey(alice_.id)).Token(StemWord("meeting"));
+    EXPECT_EQ(Count("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH '\"" + token + "\"'"), 3);
+    EXPECT_EQ(Count("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH '\"" +
+                    BlindIndex(*keyring_->TenantKey(bob_.id)).Token(StemWord("meeting")) + "\"'"), 600);
+    return;
+  }
+  // Rows the search of `tenant` for `word` reads; the counters hold what this connection has
+  // not yet reported, so the search is the difference.
+  auto& pg = dynamic_cast<PostgresDatabase&>(*backend_);
+  auto rows_read = [&](const Tenant& tenant, const std::string& word) {
+    int64_t read = -1;
+    std::string token = BlindIndex(*keyring_->TenantKey(tenant.id)).Token(StemWord(word));
+    EXPECT_TRUE(pg.Transact(tenant.id, [&](pqxx::dbtransaction& tx) {
+      auto so_far = [&] {
+        return tx.exec("SELECT coalesce(sum(seq_tup_read + idx_tup_fetch), 0) FROM pg_stat_xact_user_tables "
+                       "WHERE relname IN ('segments', 'segment_terms')")[0][0].as<int64_t>();
+      };
+      int64_t before = so_far();
+      tx.exec_params("SELECT count(*) FROM search_window($1, $2, $3, 1000)", token,
+                     std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+      read = so_far() - before;
+      return Status::Ok();
+    }).ok());
+    return read;
+  };
+  int64_t alice_reads = rows_read(alice_, "meeting");
+  EXPECT_GT(alice_reads, 0) << "the counters count what a search reads";
+  EXPECT_GE(rows_read(bob_, "meeting"), 600) << "they grow with the rows a search reaches";
+  Transcribe(db, bob_, std::vector<std::string>(600, "another meeting of bob's"), AddSeconds(clock_.Now(), 3600));
+  EXPECT_EQ(rows_read(alice_, "meeting"), alice_reads) << "bob's meetings cost alice's search nothing";
 }
 
 TEST_P(EncryptedStorageTest, GarbageSegmentsAreKeptButNeverFound) {

@@ -1,5 +1,7 @@
 #include "storage/cursor.h"
 
+#include <cstdio>
+
 namespace reflexio {
 
 namespace {
@@ -42,14 +44,22 @@ Result<std::pair<std::string, std::string>> DecodeKeysetCursor(const std::string
   return std::make_pair(raw.substr(2, last - 2), raw.substr(last + 1));
 }
 
-std::string EncodeOffsetCursor(int64_t offset) { return Hex("o|" + std::to_string(offset)); }
+std::string EncodeWindowCursor(const WindowPosition& position) {
+  return Hex("w|" + std::to_string(position.upper) + "|" + std::to_string(position.offset));
+}
 
-Result<int64_t> DecodeOffsetCursor(const std::string& cursor) {
+Result<WindowPosition> DecodeWindowCursor(const std::string& cursor) {
   ASSIGN_OR_RETURN(std::string raw, Unhex(cursor));
-  if (raw.rfind("o|", 0) != 0 || raw.size() < 3 || raw.find_first_not_of("0123456789", 2) != std::string::npos) {
+  WindowPosition position;
+  char tail = 0;
+  long long upper = 0, offset = 0;
+  if (raw.rfind("w|", 0) != 0 || std::sscanf(raw.c_str() + 2, "%lld|%lld%c", &upper, &offset, &tail) != 2 ||
+      offset < 0) {
     return InvalidArgument("the cursor is not one this server issued", "invalid_cursor");
   }
-  return std::stoll(raw.substr(2));
+  position.upper = upper;
+  position.offset = offset;
+  return position;
 }
 
 }  // namespace reflexio

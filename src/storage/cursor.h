@@ -1,5 +1,5 @@
 // Opaque pagination cursors. Clients treat them as strings; the server hex-encodes its position
-// (a keyset pair or an offset) so cursors are URL-safe and malformed ones are rejected with 400.
+// (a keyset pair, or a search window and an offset in it) so cursors are URL-safe and malformed ones are rejected with 400.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,12 @@ namespace reflexio {
 
 std::string EncodeKeysetCursor(const std::string& key, const std::string& id);
 Result<std::pair<std::string, std::string>> DecodeKeysetCursor(const std::string& cursor);
-std::string EncodeOffsetCursor(int64_t offset);
-Result<int64_t> DecodeOffsetCursor(const std::string& cursor);
+// Search (storage/search_windows.h): the window whose newest key is `upper`, and the place in it.
+struct WindowPosition {
+  int64_t upper = 0;
+  int64_t offset = 0;
+};
+std::string EncodeWindowCursor(const WindowPosition& position);
+Result<WindowPosition> DecodeWindowCursor(const std::string& cursor);
 
 }  // namespace reflexio

@@ -1,8 +1,11 @@
 // The Database contract, run against every backend: SQLite (embedded) and PostgreSQL.
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -10,7 +13,11 @@
 #include "core/test_support.h"
 #include "storage/codecs.h"
 #include "storage/cursor.h"
+#include "storage/migrations.h"
 #include "storage/postgres_database.h"
+#include "storage/postgres_scratch.h"
+#include "storage/search_windows.h"
+#include "storage/sqlite.h"
 #include "storage/sqlite_database.h"
 #include "storage/testing/test_backend.h"
 
@@ -302,6 +309,198 @@ TEST_P(DatabaseTest, SearchRanksIndexTokenMatchesWithinTheTenant) {
   EXPECT_EQ(rest->items[0].recording_id, a1.id);
 }
 
+// Search windows (storage/search_windows.h) on the backend: every match is listed once however
+// deep the paging, the newest window first; a time range bounds them; a listing under way is not
+// shifted by segments stored after it began.
+class SearchWindowsTest : public DatabaseTest {
+ protected:
+  // One recording of `tenant` captured at `offset_s` whose segments, 1 s apart, say `texts`.
+  Recording Store(const Tenant& tenant, double offset_s, const std::vector<std::string>& texts) {
+    Recording r = NewRecording(tenant, offset_s);
+    EXPECT_TRUE(db_->InsertRecording(r, "transcribe", 3).ok());
+    auto job = db_->ClaimJob("w", 30);
+    EXPECT_TRUE(job.ok() && job->has_value());
+    Transcription t = TranscriptOf(r, "unused");
+    Segment pattern = t.segments[0];
+    t.segments.clear();
+    for (size_t i = 0; i < texts.size(); ++i) {
+      Segment seg = pattern;
+      seg.seq = static_cast<int>(i);
+      seg.start_s = static_cast<double>(i);
+      seg.end_s = seg.start_s + 0.8;
+      seg.captured_at = AddSeconds(r.captured_at, seg.start_s);
+      seg.text = seg.index_terms = texts[i];
+      t.segments.push_back(seg);
+    }
+    Status done = db_->CompleteTranscription(**job, t);
+    EXPECT_TRUE(done.ok()) << done.ToString();
+    return r;
+  }
+
+  // Every page of a search, `limit` at a time; `between` runs after the first page.
+  std::vector<std::pair<std::string, int>> ReadAll(const Tenant& tenant, const std::string& word, const TimeRange& range,
+                                                   int limit, const std::function<void()>& between = {}) {
+    std::vector<std::pair<std::string, int>> listed;
+    std::function<void()> once = between;
+    std::string cursor;
+    do {
+      auto page = db_->Search(tenant.id, {word}, range, limit, cursor);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const auto& hit : page->items) listed.emplace_back(hit.recording_id, hit.segment.seq);
+      cursor = page->next_cursor.value_or("");
+      if (once) std::exchange(once, {})();
+    } while (!cursor.empty());
+    return listed;
+  }
+};
+
+TEST_P(SearchWindowsTest, DeepPagingListsEveryMatchOnceNewestWindowFirstAndRangesBoundIt) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < 1100; ++i) texts.push_back(i % 3 == 0 ? "budget budget review" : "budget review today");
+  Recording r = Store(alice_, 0, texts);
+  Store(bob_, 0, std::vector<std::string>(50, "budget review today"));
+  auto listed = ReadAll(alice_, "budget", {}, 100);
+  ASSERT_EQ(listed.size(), 1100u);
+  std::set<std::pair<std::string, int>> distinct(listed.begin(), listed.end());
+  EXPECT_EQ(distinct.size(), 1100u);
+  for (size_t i = 0; i < listed.size(); ++i) {
+    EXPECT_EQ(listed[i].first, r.id) << "never bob's";
+    EXPECT_EQ(listed[i].second >= 100, i < 1000) << "the newest 1000 matches come first: " << i;
+  }
+  auto first = db_->Search(alice_.id, {"budget"}, {}, 10, "");
+  ASSERT_TRUE(first.ok());
+  for (const auto& hit : first->items) EXPECT_EQ(hit.segment.seq % 3, 0) << "within a window, the better match first";
+  TimeRange range{AddSeconds(r.captured_at, 200.5), AddSeconds(r.captured_at, 300.5)};
+  auto ranged = ReadAll(alice_, "budget", range, 30);
+  ASSERT_EQ(ranged.size(), 100u);
+  for (const auto& [recording, seq] : ranged) EXPECT_TRUE(seq >= 201 && seq <= 300) << seq;
+}
+
+TEST_P(SearchWindowsTest, AListingUnderWayIsNotShiftedBySegmentsStoredAfterItBegan) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < 45; ++i) texts.push_back(i % 4 == 0 ? "garden garden plans" : "garden plans today");
+  Store(alice_, 0, texts);
+  auto before = ReadAll(alice_, "garden", {}, 10);
+  ASSERT_EQ(before.size(), 45u);
+  auto during = ReadAll(alice_, "garden", {}, 10, [&] {
+    Store(alice_, 3600, std::vector<std::string>(30, "garden garden plans"));  // newer and better
+  });
+  EXPECT_EQ(during, before);
+  EXPECT_EQ(ReadAll(alice_, "garden", {}, 10).size(), 75u) << "a new search sees them";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SearchWindowsTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+// Segments stored before search keys existed: the upgrade gives each its key (the capture
+// millisecond and a slot, two segments of one millisecond told apart) and search finds them by
+// word and by time range.
+std::vector<Migration> MigrationsBefore(std::vector<Migration> all, int version) {
+  all.erase(std::remove_if(all.begin(), all.end(), [&](const Migration& m) { return m.version >= version; }), all.end());
+  return all;
+}
+
+Transcription ThreeSegmentsOf(const Recording& r) {
+  Transcription t;
+  t.engine = "test";
+  for (int i = 0; i < 3; ++i) {
+    Segment seg;
+    seg.seq = i;
+    seg.start_s = i == 2 ? 0.0004 : i;  // the third shares the first one's millisecond
+    seg.end_s = seg.start_s + 0.5;
+    seg.captured_at = AddSeconds(r.captured_at, seg.start_s);
+    seg.text = seg.index_terms = i == 1 ? "lunch plans" : "budget review";
+    seg.engine = "test";
+    t.segments.push_back(seg);
+  }
+  return t;
+}
+
+void ExpectFoundByWordAndRange(Database& db, const std::string& tenant_id, const Recording& r) {
+  auto all = db.Search(tenant_id, {"budget"}, {}, 10, "");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->items.size(), 2u);
+  auto lunch = db.Search(tenant_id, {"lunch"}, {AddSeconds(r.captured_at, 0.5), AddSeconds(r.captured_at, 1.5)}, 10, "");
+  ASSERT_TRUE(lunch.ok());
+  ASSERT_EQ(lunch->items.size(), 1u);
+  EXPECT_EQ(lunch->items[0].segment.seq, 1);
+  EXPECT_TRUE(db.Search(tenant_id, {"budget"}, {AddSeconds(r.captured_at, 0.001), AddSeconds(r.captured_at, 5)}, 10, "")
+                  ->items.empty());
+}
+
+TEST(SearchKeysUpgrade, SqliteRenumbersSegmentsStoredBefore) {
+  TempDir dir;
+  FakeClock clock;
+  Recording r;
+  std::string tenant_id;
+  {
+    auto old = SqliteDatabase::Open(dir / "db.sqlite", MigrationsBefore(EmbeddedSqliteMigrations(), 14), clock);
+    ASSERT_TRUE(old.ok()) << old.status().ToString();
+    tenant_id = (*old)->EnsureTenant("alice")->id;
+    r = {.tenant_id = tenant_id, .id = NewId(), .content_type = "audio/flac", .body_sha256 = "00"};
+    r.captured_at = r.received_at = clock.Now();
+    r.source_path = "incoming/" + r.id;
+    ASSERT_TRUE((*old)->InsertRecording(r, "transcribe", 3).ok());
+    auto job = (*old)->ClaimJob("w", 30);
+    ASSERT_TRUE(job.ok() && job->has_value());
+    ASSERT_TRUE((*old)->CompleteTranscription(**job, ThreeSegmentsOf(r)).ok());
+  }
+  {  // as the code before stored them: rowids 1, 2, 3
+    auto raw = SqliteConnection::Open(dir / "db.sqlite");
+    ASSERT_TRUE((*raw)->Execute("UPDATE segments SET rowid = (SELECT count(*) FROM segments o WHERE o.rowid <= segments.rowid); "
+                                "INSERT INTO segments_fts(segments_fts) VALUES ('rebuild')").ok());
+  }
+  auto db = SqliteDatabase::Open(dir / "db.sqlite", EmbeddedSqliteMigrations(), clock);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto raw = SqliteConnection::Open(dir / "db.sqlite");
+  auto keys = (*raw)->Prepare("SELECT rowid FROM segments ORDER BY seq");
+  std::vector<int64_t> got;
+  while (*keys->Step()) got.push_back(keys->ColumnInt(0));
+  int64_t base = CaptureKeyBase(r.captured_at);
+  EXPECT_EQ(got, (std::vector<int64_t>{base, CaptureKeyBase(AddSeconds(r.captured_at, 1)), base + 1}));
+  ExpectFoundByWordAndRange(**db, tenant_id, r);
+}
+
+TEST(SearchKeysUpgrade, PostgresKeysAndIndexesSegmentsStoredBefore) {
+  auto pg = ScratchPostgresDatabase::Create(testing::PostgresTestDatabase::AdminUrl(), "reflexio_t_",
+                                            MigrationsBefore(EmbeddedPostgresMigrations(), 18));
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  FakeClock clock;
+  auto old = PostgresDatabase::Open(pg->app_url(), 1, MigrationsBefore(EmbeddedPostgresMigrations(), 18), clock);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  std::string tenant_id = (*old)->EnsureTenant("alice")->id;
+  Recording r{.tenant_id = tenant_id, .id = NewId(), .content_type = "audio/flac", .body_sha256 = "00"};
+  r.captured_at = r.received_at = clock.Now();
+  r.source_path = "incoming/" + r.id;
+  ASSERT_TRUE((*old)->InsertRecording(r, "transcribe", 3).ok());
+  {  // as the code before stored them
+    pqxx::connection owner(pg->owner_url());
+    pqxx::work tx(owner);
+    for (const Segment& seg : ThreeSegmentsOf(r).segments) {
+      tx.exec_params("INSERT INTO segments (tenant_id, recording_id, seq, start_s, end_s, captured_at, text, words_json, "
+                     "engine, language, index_terms) VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, '[]', 'test', '', $7)",
+                     tenant_id, r.id, seg.seq, seg.start_s, seg.end_s, ToUnixSeconds(seg.captured_at), seg.text);
+    }
+    tx.commit();
+  }
+  old->reset();
+  PostgresMigrationTarget target(pg->owner_url());
+  ASSERT_TRUE(ApplyMigrations(target, EmbeddedPostgresMigrations()).ok());
+  auto db = PostgresDatabase::Open(pg->app_url(), 1, EmbeddedPostgresMigrations(), clock);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  pqxx::connection owner(pg->owner_url());
+  pqxx::work tx(owner);
+  auto keys = tx.exec("SELECT search_key FROM segments ORDER BY seq");
+  int64_t base = CaptureKeyBase(r.captured_at);
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(keys[0][0].as<int64_t>(), base);
+  EXPECT_EQ(keys[1][0].as<int64_t>(), CaptureKeyBase(AddSeconds(r.captured_at, 1)));
+  EXPECT_EQ(keys[2][0].as<int64_t>(), base + 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM segment_terms")[0].as<int>(), 6) << "two tokens a segment";
+  ExpectFoundByWordAndRange(**db, tenant_id, r);
+}
+
 TEST_P(DatabaseTest, TenantKeysAreAddedOnceAndRewrappedOnlyFromTheExpectedMaster) {
   EXPECT_FALSE(db_->GetTenantKey(alice_.id)->has_value());
   auto first = db_->AddTenantKey({alice_.id, "m1", std::string("\x00wrapped\xff", 9)});
@@ -450,9 +649,18 @@ TEST(Cursor, RoundTripsAndRejectsForgeries) {
   ASSERT_TRUE(pos.ok());
   EXPECT_EQ(pos->first, "2026-11-26T22:50:00.000Z");
   EXPECT_EQ(pos->second, "0190-id");
-  EXPECT_EQ(*DecodeOffsetCursor(EncodeOffsetCursor(40)), 40);
-  EXPECT_FALSE(DecodeOffsetCursor("6b7c").ok());
-  EXPECT_FALSE(DecodeOffsetCursor("xyz").ok());
+  auto window = DecodeWindowCursor(EncodeWindowCursor({-1767225600000123, 40}));
+  ASSERT_TRUE(window.ok());
+  EXPECT_EQ(window->upper, -1767225600000123);
+  EXPECT_EQ(window->offset, 40);
+  EXPECT_FALSE(DecodeWindowCursor("6b7c").ok());
+  EXPECT_FALSE(DecodeWindowCursor("xyz").ok());
+  EXPECT_FALSE(DecodeWindowCursor(EncodeKeysetCursor("1", "2")).ok());
+  for (const char* forged : {"w|12", "w|12|-1", "w|12|3x", "w||3"}) {
+    std::string hex;
+    for (unsigned char c : std::string(forged)) hex += "0123456789abcdef"[c >> 4], hex += "0123456789abcdef"[c & 15];
+    EXPECT_FALSE(DecodeWindowCursor(hex).ok()) << forged;
+  }
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Keyset and offset paging as both backends do it: fetch FetchLimit(limit) rows (one more than
+// Keyset paging as both backends do it: fetch FetchLimit(limit) rows (one more than
 // the page), then FinishPage drops the extra row and, when there was one, sets the cursor from
 // the last row kept, so a client asks for the next page only when one exists.
 #pragma once
@@ -23,12 +23,6 @@ Page<T> FinishPage(Page<T> page, int limit, CursorOf cursor_of) {
     page.next_cursor = cursor_of(page.items.back());
   }
   return page;
-}
-
-// For result orders with no stable key (search ranking): the cursor is the next offset.
-template <typename T>
-Page<T> FinishOffsetPage(Page<T> page, int limit, int64_t offset) {
-  return FinishPage(std::move(page), limit, [&](const T&) { return EncodeOffsetCursor(offset + limit); });
 }
 
 }  // namespace reflexio

@@ -12,6 +12,7 @@
 #include "storage/cursor.h"
 #include "storage/paging.h"
 #include "storage/postgres_rows.h"
+#include "storage/search_windows.h"
 
 namespace reflexio {
 
@@ -298,36 +299,36 @@ Result<std::vector<Segment>> PostgresDatabase::GetSegments(const std::string& te
 Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& terms,
                                                  const TimeRange& range, int limit, const std::string& cursor) {
   if (terms.empty()) return InvalidArgument("the search query has no words", "empty_query");
-  int64_t offset = 0;
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(offset, DecodeOffsetCursor(cursor));
-  }
-  std::string query;
-  for (const auto& t : terms) query += (query.empty() ? "" : " ") + t;
+  std::string words;
+  for (const auto& t : terms) words += (words.empty() ? "" : " ") + t;
+  KeyBounds bounds = CaptureKeyBounds(range);
   Page<SearchHit> page;
-  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) {
-    // plainto_tsquery treats the text as words joined by AND, never as query syntax.
-    auto rows = Exec(tx,
-        std::string("WITH q AS (SELECT plainto_tsquery('simple', $2) AS query) "
-                    "SELECT s.recording_id, ts_rank_cd(s.search, q.query), ") +
-            "s.seq, s.start_s, s.end_s, extract(epoch from s.captured_at), s.text, s.words_json, s.engine, s.language, "
-            "s.index_terms, s.quality, s.quality_reasons "
-            "FROM segments s, q WHERE s.tenant_id = $1 AND s.search @@ q.query "
-            "AND ($3::float8 IS NULL OR s.captured_at >= to_timestamp($3::float8)) "
-            "AND ($4::float8 IS NULL OR s.captured_at < to_timestamp($4::float8)) "
-            "ORDER BY 2 DESC, s.captured_at DESC LIMIT $5 OFFSET $6",
-        Param(tenant_id), Param(query), Param::Time(range.from), Param::Time(range.to),
-        Param(FetchLimit(limit)), Param(offset));
-    for (const auto& row : rows) {
-      SearchHit hit;
-      hit.recording_id = Text(row[0]);
-      hit.score = row[1].as<double>();
-      hit.segment = ReadSegment(Row(row), 2);
-      page.items.push_back(std::move(hit));
+  RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
+    // One window per call of search_window (migrations/postgres/0018), which reads the words
+    // with to_tsvector: as words, every one required, never as query syntax.
+    auto fetch = [&](int64_t upper, int size) -> Result<std::vector<SearchCandidate>> {
+      auto rows = Exec(tx, "SELECT search_key, score FROM search_window($1, $2, $3, $4)", Param(words),
+                       Param(bounds.low), Param(std::min(upper, bounds.high)), Param(static_cast<int64_t>(size)));
+      std::vector<SearchCandidate> candidates;
+      for (const auto& row : rows) candidates.push_back({row[0].as<int64_t>(), row[1].as<double>()});
+      return candidates;
+    };
+    ASSIGN_OR_RETURN(Page<SearchCandidate> ranked, RankInWindows(fetch, cursor, limit));
+    std::map<int64_t, SearchHit> by_key;
+    if (!ranked.items.empty()) {
+      auto rows = Exec(tx, std::string("SELECT search_key, recording_id, ") + kSegmentColumns +
+                               " FROM segments WHERE tenant_id = $1 AND search_key IN (" + KeyList(ranked) + ")",
+                       Param(tenant_id));
+      for (const auto& row : rows) {
+        SearchHit& hit = by_key[row[0].as<int64_t>()];
+        hit.recording_id = Text(row[1]);
+        hit.segment = ReadSegment(Row(row), 2);
+      }
     }
+    page = OrderHits(ranked, std::move(by_key));
     return Status::Ok();
   }));
-  return FinishOffsetPage(std::move(page), limit, offset);
+  return page;
 }
 
 Result<std::optional<Job>> PostgresDatabase::ClaimJob(const std::string& owner, double lease_s) {
@@ -381,13 +382,23 @@ Status PostgresDatabase::CompleteTranscription(const Job& job, const Transcripti
     }
     Exec(tx, "DELETE FROM segments WHERE tenant_id = $1 AND recording_id = $2", Param(job.tenant_id), Param(job.recording_id));
     for (const Segment& seg : t.segments) {
-      Exec(tx, "INSERT INTO segments (tenant_id, recording_id, seq, start_s, end_s, captured_at, text, words_json, engine, "
-               "language, index_terms, quality, quality_reasons) "
-               "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10, $11, $12, $13)",
-           Param(job.tenant_id), Param(job.recording_id), Param(static_cast<int64_t>(seg.seq)), Param(seg.start_s),
-           Param(seg.end_s), Param(ToUnixSeconds(seg.captured_at)), Param(seg.text), Param(WordsToJson(seg.words)),
-           Param(seg.engine), Param(seg.language), Param(seg.index_terms), Param(seg.quality),
-           Param(JoinReasons(seg.quality_reasons)));
+      // search_key (storage/search_windows.h): the first free slot of the capture millisecond
+      // among the tenant's segments.
+      int64_t base = CaptureKeyBase(seg.captured_at);
+      auto inserted = Exec(tx,
+          "INSERT INTO segments (tenant_id, recording_id, seq, start_s, end_s, captured_at, text, words_json, engine, "
+          "language, index_terms, quality, quality_reasons, search_key) "
+          "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8, $9, $10, $11, $12, $13, "
+          "(SELECT coalesce(max(search_key) + 1, $14) FROM segments WHERE tenant_id = $1 "
+          "AND search_key BETWEEN $14 AND $14 + $15 - 1)) RETURNING search_key",
+          Param(job.tenant_id), Param(job.recording_id), Param(static_cast<int64_t>(seg.seq)), Param(seg.start_s),
+          Param(seg.end_s), Param(ToUnixSeconds(seg.captured_at)), Param(seg.text), Param(WordsToJson(seg.words)),
+          Param(seg.engine), Param(seg.language), Param(seg.index_terms), Param(seg.quality),
+          Param(JoinReasons(seg.quality_reasons)), Param(base), Param(kCaptureKeySlots));
+      if (inserted[0][0].as<int64_t>() >= base + kCaptureKeySlots) {
+        return Status(ErrorCode::kUnprocessable, "capture_millisecond_full",
+                      "more than " + std::to_string(kCaptureKeySlots) + " segments captured in one millisecond");
+      }
     }
     Exec(tx, "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = $1, speech_s = $2, audio_path = $3, "
              "engine = $4, language = $5, source_path = NULL, updated_at = to_timestamp($6) WHERE tenant_id = $7 AND id = $8",

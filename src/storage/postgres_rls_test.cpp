@@ -53,6 +53,7 @@ class RowLevelSecurity : public ::testing::Test {
     Transcription t;
     Segment seg;
     seg.text = "tenant a said something private";
+    seg.index_terms = "tokens of what a said";  // for segment_terms
     seg.captured_at = r.captured_at;
     t.segments.push_back(seg);
     ASSERT_TRUE(db_->CompleteTranscription(**job, t).ok());

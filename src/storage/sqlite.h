@@ -26,6 +26,8 @@ class SqliteStatement {
   void Bind(int index, double value);
   void BindNull(int index);
   void Bind(int index, const std::optional<std::string>& value);
+  // Makes the statement ready to run again; its bindings stay.
+  void Reset() { sqlite3_reset(stmt_.get()); }
   // Step(): true while a row is available.
   Result<bool> Step();
   // Runs a statement that returns no rows.

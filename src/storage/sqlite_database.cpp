@@ -6,6 +6,7 @@
 #include "crypto/digest.h"
 #include "storage/cursor.h"
 #include "storage/paging.h"
+#include "storage/search_windows.h"
 #include "storage/sqlite_rows.h"
 
 namespace reflexio {
@@ -287,34 +288,40 @@ Result<std::vector<Segment>> SqliteDatabase::GetSegments(const std::string& tena
 Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& terms,
                                                const TimeRange& range, int limit, const std::string& cursor) {
   if (terms.empty()) return InvalidArgument("the search query has no words", "empty_query");
-  int64_t offset = 0;
-  if (!cursor.empty()) {
-    ASSIGN_OR_RETURN(offset, DecodeOffsetCursor(cursor));
-  }
+  KeyBounds bounds = CaptureKeyBounds(range);
   MutexLock lock(mutex_);
-  ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
-      "SELECT s.recording_id, bm25(segments_fts), "
-      "s.seq, s.start_s, s.end_s, s.captured_at, s.text, s.words_json, s.engine, s.language, s.index_terms, "
-      "s.quality, s.quality_reasons "
-      "FROM segments_fts JOIN segments s ON s.rowid = segments_fts.rowid "
-      "WHERE segments_fts MATCH ?1 AND s.tenant_id = ?2 "
-      "AND (?3 IS NULL OR s.captured_at >= ?3) AND (?4 IS NULL OR s.captured_at < ?4) "
-      "ORDER BY bm25(segments_fts), s.captured_at DESC LIMIT ?5 OFFSET ?6"));
-  stmt.Bind(1, FtsQuery(terms));
-  stmt.Bind(2, tenant_id);
-  if (range.from) stmt.Bind(3, FormatRfc3339(*range.from)); else stmt.BindNull(3);
-  if (range.to) stmt.Bind(4, FormatRfc3339(*range.to)); else stmt.BindNull(4);
-  stmt.Bind(5, FetchLimit(limit));
-  stmt.Bind(6, offset);
-  Page<SearchHit> page;
-  ASSIGN_OR_RETURN(page.items, ReadRows(stmt, [](const SqliteRow& row) {
+  // The full-text index walks its matches newest first (rowid = search key, descending) and stops
+  // after one window; only those are scored. CROSS JOIN keeps the index the outer loop, and the
+  // unary + below keeps the planner from reading the page's rows through the tenant's index
+  // (every row of the tenant) instead of by rowid.
+  ASSIGN_OR_RETURN(auto window, db_->Prepare(
+      "SELECT segments_fts.rowid, bm25(segments_fts) FROM segments_fts CROSS JOIN segments s ON s.rowid = segments_fts.rowid "
+      "WHERE segments_fts MATCH ?1 AND segments_fts.rowid BETWEEN ?2 AND ?3 AND s.tenant_id = ?4 "
+      "ORDER BY segments_fts.rowid DESC LIMIT ?5"));
+  window.Bind(1, FtsQuery(terms));
+  window.Bind(2, bounds.low);  // the time range, exactly: a rowid is the capture millisecond and a slot
+  window.Bind(4, tenant_id);
+  auto fetch = [&](int64_t upper, int size) -> Result<std::vector<SearchCandidate>> {
+    window.Reset();
+    window.Bind(3, std::min(upper, bounds.high));
+    window.Bind(5, static_cast<int64_t>(size));
+    return ReadRows(window, [](const SqliteRow& row) {
+      return SearchCandidate{row.Int(0), -row.Double(1)};  // bm25 ranks lower as better
+    });
+  };
+  ASSIGN_OR_RETURN(Page<SearchCandidate> ranked, RankInWindows(fetch, cursor, limit));
+  if (ranked.items.empty()) return Page<SearchHit>{};
+  ASSIGN_OR_RETURN(auto rows, db_->Prepare(std::string("SELECT rowid, recording_id, ") + kSegmentColumns +
+                                           " FROM segments WHERE rowid IN (" + KeyList(ranked) + ") AND +tenant_id = ?1"));
+  rows.Bind(1, tenant_id);
+  ASSIGN_OR_RETURN(auto hits, ReadRows(rows, [](const SqliteRow& row) {
     SearchHit hit;
-    hit.recording_id = row.Text(0);
-    hit.score = -row.Double(1);  // bm25 ranks lower as better
+    hit.recording_id = row.Text(1);
     hit.segment = ReadSegment(row, 2);
-    return hit;
+    return std::make_pair(row.Int(0), std::move(hit));
   }));
-  return FinishOffsetPage(std::move(page), limit, offset);
+  return OrderHits(ranked, std::map<int64_t, SearchHit>(std::make_move_iterator(hits.begin()),
+                                                        std::make_move_iterator(hits.end())));
 }
 
 Result<std::optional<Job>> SqliteDatabase::ClaimJob(const std::string& owner, double lease_s) {
@@ -395,8 +402,12 @@ Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription
     clear.Bind(2, job.recording_id);
     RETURN_IF_ERROR(clear.Run());
     for (const Segment& seg : t.segments) {
-      ASSIGN_OR_RETURN(auto insert, db.Prepare(std::string("INSERT INTO segments (tenant_id, recording_id, ") +
-                                                 kSegmentColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      // The rowid is the search key (storage/search_windows.h): the first free slot of the
+      // capture millisecond, among every tenant's segments (the full-text index is shared).
+      ASSIGN_OR_RETURN(auto insert, db.Prepare(
+          std::string("INSERT INTO segments (tenant_id, recording_id, ") + kSegmentColumns + ", rowid) "
+          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13, (SELECT coalesce(max(rowid) + 1, ?14) FROM segments "
+          "WHERE rowid BETWEEN ?14 AND ?14 + ?15 - 1)) RETURNING rowid"));
       insert.Bind(1, job.tenant_id);
       insert.Bind(2, job.recording_id);
       insert.Bind(3, static_cast<int64_t>(seg.seq));
@@ -410,7 +421,14 @@ Status SqliteDatabase::CompleteTranscription(const Job& job, const Transcription
       insert.Bind(11, seg.index_terms);
       insert.Bind(12, seg.quality);
       insert.Bind(13, JoinReasons(seg.quality_reasons));
-      RETURN_IF_ERROR(insert.Run());
+      int64_t base = CaptureKeyBase(seg.captured_at);
+      insert.Bind(14, base);
+      insert.Bind(15, kCaptureKeySlots);
+      ASSIGN_OR_RETURN(bool inserted, insert.Step());
+      if (!inserted || insert.ColumnInt(0) >= base + kCaptureKeySlots) {
+        return Status(ErrorCode::kUnprocessable, "capture_millisecond_full",
+                      "more than " + std::to_string(kCaptureKeySlots) + " segments captured in one millisecond");
+      }
     }
     ASSIGN_OR_RETURN(auto update, db.Prepare(
         "UPDATE recordings SET status = 'transcribed', error = NULL, duration_s = ?, speech_s = ?, audio_path = ?, "

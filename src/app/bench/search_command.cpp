@@ -3,7 +3,8 @@
 // indexing the plaintext words as the spine did, one as the server now stores them (sealed
 // segments, blind-index tokens of stems, snippets built after decrypting). Every word of the
 // vocabulary is then searched in both; the command prints latency percentiles and their ratio.
-// It reports figures; it never passes or fails on them.
+// It reports figures; it never passes or fails on them. With --year it measures a year of one
+// person's speech among other tenants instead (app/bench/search_year.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <set>
 
 #include "app/bench/corpus.h"
+#include "app/bench/search_year.h"
 #include "app/flags.h"
 #include "app/speech_folder.h"
 #include "core/file_util.h"
@@ -44,21 +46,48 @@ struct SearchLatencies : Latencies {
 int BenchSearchCommand(const Args& args) {
   std::vector<std::string> dirs;
   int copies = 100, rounds = 3;
+  bool year = false;
+  YearSearchBenchOptions year_options;
+  LifeCorpusOptions& corpus = year_options.corpus;
   po::options_description options("options");
   options.add_options()
       ("dir", po::value(&dirs)->multitoken(), "speech folders whose transcripts.tsv supply the text")
       ("copies", po::value(&copies)->value_name("N"), "store every transcript N times (default 100)")
-      ("rounds", po::value(&rounds)->value_name("N"), "search every word N times (default 3)");
+      ("rounds", po::value(&rounds)->value_name("N"), "search every word N times (default 3)")
+      ("year", po::bool_switch(&year), "a year of a heavy user's speech among other tenants instead of copies")
+      ("segments", po::value(&corpus.segments)->value_name("N"), "--year: the heavy user's segments (default 460000)")
+      ("words", po::value(&corpus.words_per_segment)->value_name("N"), "--year: words per segment on average (default 15)")
+      ("tenants", po::value(&corpus.other_tenants)->value_name("N"), "--year: other tenants (default 50)")
+      ("tenant-segments", po::value(&corpus.other_segments)->value_name("N"),
+       "--year: each other tenant's segments, over a month (default 9500)")
+      ("dictionary", po::value(&year_options.dictionary)->value_name("FILE"),
+       "--year: word list mixed into Latin-script speech (default /usr/share/dict/words, Debian's wamerican)")
+      ("postgres", po::value(&year_options.postgres_admin_url)->value_name("URL"),
+       "--year: also measure PostgreSQL; a superuser URL of a cluster the bench may create a database in")
+      ("queries", po::value(&year_options.queries_per_kind)->value_name("N"), "--year: queries of each kind (default 200)")
+      ("questions", po::value(&year_options.questions)->value_name("N"),
+       "--year: segments sought by their own words, for the ranking figure (default 300)");
   po::positional_options_description positional;
   positional.add("dir", -1);
   int exit_code = 0;
   auto vars = ParseFlags(args,
-                         "usage: reflexio bench search DIR... [--copies N] [--rounds N]\n\n"
-                         "Measures search latency with the plaintext index of the spine and with the blind index of\n"
-                         "encrypted storage, on the same transcripts, and prints both and their ratio.",
+                         "usage: reflexio bench search DIR... [--copies N] [--rounds N]\n"
+                         "       reflexio bench search DIR... --year [--segments N] [--tenants N] [--postgres URL] ...\n\n"
+                         "Without --year: every transcript stored N times (every word repeated: the worst case), every\n"
+                         "word searched with the plaintext index of the spine and with the blind index of encrypted\n"
+                         "storage; prints both and their ratio.\n"
+                         "With --year: a year of one heavy user's speech (dev sentences among Zipf-distributed words)\n"
+                         "and a month of each other tenant in one database, sealed; prints p50/p95/p99 per kind of\n"
+                         "query on SQLite (and PostgreSQL with --postgres), store time, sizes and a ranking figure.",
                          options, &positional, exit_code);
   if (!vars) return exit_code;
   if (dirs.empty()) return Fail("name speech folders, e.g. reflexio bench search ../shared/data/speech/en", 2);
+  if (year) {
+    if (year_options.queries_per_kind < 1 || year_options.questions < 0) {
+      return Fail("--queries must be at least 1 and --questions at least 0", 2);
+    }
+    return RunYearSearchBench(dirs, year_options);
+  }
   if (copies < 1 || rounds < 1) return Fail("--copies and --rounds must be at least 1", 2);
   auto read = ReadReferenceTexts(dirs);
   if (!read.ok()) return Fail(read.status().message());

@@ -4,7 +4,10 @@
 // from membership of reflexio_app — exactly as a deployment should. Dropped on destruction.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "storage/postgres_scratch.h"
 
 namespace reflexio::testing {
 
@@ -13,14 +16,14 @@ class PostgresTestDatabase {
   PostgresTestDatabase();
   ~PostgresTestDatabase();
 
-  const std::string& owner_url() const { return owner_url_; }  // superuser, this database
-  const std::string& app_url() const { return app_url_; }      // reflexio_server, this database
-  const std::string& name() const { return name_; }
+  const std::string& owner_url() const { return db_->owner_url(); }  // superuser, this database
+  const std::string& app_url() const { return db_->app_url(); }      // reflexio_server, this database
+  const std::string& name() const { return db_->name(); }
 
   static std::string AdminUrl();  // throws with a clear message when no cluster is running
 
  private:
-  std::string name_, owner_url_, app_url_;
+  std::optional<ScratchPostgresDatabase> db_;
 };
 
 }  // namespace reflexio::testing
