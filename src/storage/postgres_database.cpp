@@ -301,19 +301,18 @@ Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, c
   if (terms.empty()) return InvalidArgument("the search query has no words", "empty_query");
   std::string words;
   for (const auto& t : terms) words += (words.empty() ? "" : " ") + t;
-  KeyBounds bounds = CaptureKeyBounds(range);
   Page<SearchHit> page;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
     // One window per call of search_window (migrations/postgres/0018), which reads the words
     // with to_tsvector: as words, every one required, never as query syntax.
-    auto fetch = [&](int64_t upper, int size) -> Result<std::vector<SearchCandidate>> {
+    auto fetch = [&](const KeyBounds& keys, int size) -> Result<std::vector<SearchCandidate>> {
       auto rows = Exec(tx, "SELECT search_key, score FROM search_window($1, $2, $3, $4)", Param(words),
-                       Param(bounds.low), Param(std::min(upper, bounds.high)), Param(static_cast<int64_t>(size)));
+                       Param(keys.low), Param(keys.high), Param(static_cast<int64_t>(size)));
       std::vector<SearchCandidate> candidates;
       for (const auto& row : rows) candidates.push_back({row[0].as<int64_t>(), row[1].as<double>()});
       return candidates;
     };
-    ASSIGN_OR_RETURN(Page<SearchCandidate> ranked, RankInWindows(fetch, cursor, limit));
+    ASSIGN_OR_RETURN(Page<SearchCandidate> ranked, RankInWindows(fetch, range, cursor, limit));
     std::map<int64_t, SearchHit> by_key;
     if (!ranked.items.empty()) {
       auto rows = Exec(tx, std::string("SELECT search_key, recording_id, ") + kSegmentColumns +

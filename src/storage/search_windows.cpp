@@ -21,16 +21,18 @@ KeyBounds CaptureKeyBounds(const TimeRange& range) {
   return bounds;
 }
 
-Result<Page<SearchCandidate>> RankInWindows(const WindowFetch& fetch, const std::string& cursor, int limit,
-                                            int window) {
+Result<Page<SearchCandidate>> RankInWindows(const WindowFetch& fetch, const TimeRange& range, const std::string& cursor,
+                                            int limit, int window) {
   REFLEXIO_CHECK(limit > 0 && window >= limit, "a window holds at least one page");
+  const KeyBounds bounds = CaptureKeyBounds(range);
   WindowPosition at{std::numeric_limits<int64_t>::max(), 0};
   if (!cursor.empty()) {
     ASSIGN_OR_RETURN(at, DecodeWindowCursor(cursor));
   }
   Page<SearchCandidate> page;
   while (true) {
-    ASSIGN_OR_RETURN(std::vector<SearchCandidate> candidates, fetch(at.upper, window));
+    ASSIGN_OR_RETURN(std::vector<SearchCandidate> candidates,
+                     fetch(KeyBounds{bounds.low, std::min(at.upper, bounds.high)}, window));
     bool last = static_cast<int>(candidates.size()) < window;
     // The window is named by its newest key, not by the bound it was fetched with, so segments
     // captured later never join it.

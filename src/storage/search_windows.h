@@ -45,14 +45,13 @@ struct SearchCandidate {
   double score;  // higher is better
 };
 
-// The tenant's matches (within the query's range) whose key is at most `upper`, newest first,
-// at most `size` of them.
-using WindowFetch = std::function<Result<std::vector<SearchCandidate>>(int64_t upper, int size)>;
+// The tenant's matches whose key is within `keys`, newest first, at most `size` of them.
+using WindowFetch = std::function<Result<std::vector<SearchCandidate>>(const KeyBounds& keys, int size)>;
 
-// The page of at most `limit` candidates after `cursor` (empty: the first page); kInvalidArgument
-// for a cursor this did not issue.
-Result<Page<SearchCandidate>> RankInWindows(const WindowFetch& fetch, const std::string& cursor, int limit,
-                                            int window = kSearchWindow);
+// The page of at most `limit` candidates captured within `range` after `cursor` (empty: the
+// first page); kInvalidArgument for a cursor this did not issue.
+Result<Page<SearchCandidate>> RankInWindows(const WindowFetch& fetch, const TimeRange& range, const std::string& cursor,
+                                            int limit, int window = kSearchWindow);
 
 // The keys of a page, comma-separated, for `IN (…)`: integers only, so safe to splice into SQL.
 std::string KeyList(const Page<SearchCandidate>& ranked);

@@ -13,11 +13,11 @@ class FakeMatches {
   void Add(int64_t key, double score) { all_.push_back({key, score}); }
 
   WindowFetch Fetch() {
-    return [this](int64_t upper, int size) -> Result<std::vector<SearchCandidate>> {
+    return [this](const KeyBounds& keys, int size) -> Result<std::vector<SearchCandidate>> {
       ++windows_read;
       std::vector<SearchCandidate> out;
       for (auto it = all_.rbegin(); it != all_.rend() && static_cast<int>(out.size()) < size; ++it) {
-        if (it->key <= upper) out.push_back(*it);
+        if (it->key >= keys.low && it->key <= keys.high) out.push_back(*it);
       }
       rows_read += static_cast<int64_t>(out.size());
       return out;
@@ -41,7 +41,7 @@ std::vector<int64_t> ReadAll(FakeMatches& matches, int limit, int window) {
   std::vector<int64_t> keys;
   std::string cursor;
   do {
-    auto page = RankInWindows(matches.Fetch(), cursor, limit, window);
+    auto page = RankInWindows(matches.Fetch(), {}, cursor, limit, window);
     EXPECT_TRUE(page.ok());
     if (!page.ok()) break;
     for (const auto& c : page->items) keys.push_back(c.key);
@@ -69,17 +69,17 @@ TEST(SearchWindows, EveryMatchIsListedOnceBestFirstWithinEachWindowNewerWindowsF
 
 TEST(SearchWindows, TheTenthPageReadsNoMoreRowsThanTheFirst) {
   FakeMatches first = Matches(50000);
-  ASSERT_TRUE(RankInWindows(first.Fetch(), "", 20, 1000).ok());
+  ASSERT_TRUE(RankInWindows(first.Fetch(), {}, "", 20, 1000).ok());
   FakeMatches tenth = Matches(50000);
   std::string cursor;
   for (int page = 1; page < 10; ++page) {
-    auto read = RankInWindows(tenth.Fetch(), cursor, 20, 1000);
+    auto read = RankInWindows(tenth.Fetch(), {}, cursor, 20, 1000);
     ASSERT_TRUE(read.ok() && read->next_cursor);
     cursor = *read->next_cursor;
   }
   tenth.rows_read = 0;
   tenth.windows_read = 0;
-  ASSERT_TRUE(RankInWindows(tenth.Fetch(), cursor, 20, 1000).ok());
+  ASSERT_TRUE(RankInWindows(tenth.Fetch(), {}, cursor, 20, 1000).ok());
   EXPECT_EQ(first.rows_read, 1000);
   EXPECT_EQ(tenth.rows_read, first.rows_read);
   EXPECT_EQ(tenth.windows_read, 1);
@@ -87,7 +87,7 @@ TEST(SearchWindows, TheTenthPageReadsNoMoreRowsThanTheFirst) {
 
 TEST(SearchWindows, SegmentsStoredAfterAListingBeganDoNotShiftIt) {
   FakeMatches matches = Matches(1500);
-  auto first = RankInWindows(matches.Fetch(), "", 20, 1000);
+  auto first = RankInWindows(matches.Fetch(), {}, "", 20, 1000);
   ASSERT_TRUE(first.ok() && first->next_cursor);
   std::vector<int64_t> before = ReadAll(matches, 20, 1000);
   for (int key = 1501; key <= 1600; ++key) matches.Add(key, 1000);  // newer and better than anything
@@ -95,7 +95,7 @@ TEST(SearchWindows, SegmentsStoredAfterAListingBeganDoNotShiftIt) {
   for (const auto& c : first->items) listed.push_back(c.key);
   std::string cursor = *first->next_cursor;
   while (!cursor.empty()) {
-    auto page = RankInWindows(matches.Fetch(), cursor, 20, 1000);
+    auto page = RankInWindows(matches.Fetch(), {}, cursor, 20, 1000);
     ASSERT_TRUE(page.ok());
     for (const auto& c : page->items) listed.push_back(c.key);
     cursor = page->next_cursor.value_or("");
@@ -106,20 +106,20 @@ TEST(SearchWindows, SegmentsStoredAfterAListingBeganDoNotShiftIt) {
 TEST(SearchWindows, APageEndingOnAWindowsLastRowHasACursorOnlyWhenOlderMatchesExist) {
   FakeMatches exactly = Matches(1000);
   EXPECT_EQ(ReadAll(exactly, 20, 1000).size(), 1000u);
-  auto last = RankInWindows(exactly.Fetch(), "", 1000, 1000);
+  auto last = RankInWindows(exactly.Fetch(), {}, "", 1000, 1000);
   ASSERT_TRUE(last.ok());
   EXPECT_FALSE(last->next_cursor.has_value());
   FakeMatches more = Matches(1001);
-  auto first = RankInWindows(more.Fetch(), "", 1000, 1000);
+  auto first = RankInWindows(more.Fetch(), {}, "", 1000, 1000);
   ASSERT_TRUE(first.ok() && first->next_cursor);
-  auto rest = RankInWindows(more.Fetch(), *first->next_cursor, 1000, 1000);
+  auto rest = RankInWindows(more.Fetch(), {}, *first->next_cursor, 1000, 1000);
   ASSERT_EQ(rest->items.size(), 1u);
   EXPECT_EQ(rest->items[0].key, 1);
 }
 
 TEST(SearchWindows, ForgedCursorsAreRefused) {
   FakeMatches matches = Matches(10);
-  auto page = RankInWindows(matches.Fetch(), "zz", 20, 1000);
+  auto page = RankInWindows(matches.Fetch(), {}, "zz", 20, 1000);
   ASSERT_FALSE(page.ok());
   EXPECT_EQ(page.status().reason(), "invalid_cursor");
 }

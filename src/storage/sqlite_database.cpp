@@ -288,7 +288,6 @@ Result<std::vector<Segment>> SqliteDatabase::GetSegments(const std::string& tena
 Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, const std::vector<std::string>& terms,
                                                const TimeRange& range, int limit, const std::string& cursor) {
   if (terms.empty()) return InvalidArgument("the search query has no words", "empty_query");
-  KeyBounds bounds = CaptureKeyBounds(range);
   MutexLock lock(mutex_);
   // The full-text index walks its matches newest first (rowid = search key, descending) and stops
   // after one window; only those are scored. CROSS JOIN keeps the index the outer loop, and the
@@ -299,17 +298,17 @@ Result<Page<SearchHit>> SqliteDatabase::Search(const std::string& tenant_id, con
       "WHERE segments_fts MATCH ?1 AND segments_fts.rowid BETWEEN ?2 AND ?3 AND s.tenant_id = ?4 "
       "ORDER BY segments_fts.rowid DESC LIMIT ?5"));
   window.Bind(1, FtsQuery(terms));
-  window.Bind(2, bounds.low);  // the time range, exactly: a rowid is the capture millisecond and a slot
   window.Bind(4, tenant_id);
-  auto fetch = [&](int64_t upper, int size) -> Result<std::vector<SearchCandidate>> {
+  auto fetch = [&](const KeyBounds& keys, int size) -> Result<std::vector<SearchCandidate>> {
     window.Reset();
-    window.Bind(3, std::min(upper, bounds.high));
+    window.Bind(2, keys.low);  // the time range, exactly: a rowid is the capture millisecond and a slot
+    window.Bind(3, keys.high);
     window.Bind(5, static_cast<int64_t>(size));
     return ReadRows(window, [](const SqliteRow& row) {
       return SearchCandidate{row.Int(0), -row.Double(1)};  // bm25 ranks lower as better
     });
   };
-  ASSIGN_OR_RETURN(Page<SearchCandidate> ranked, RankInWindows(fetch, cursor, limit));
+  ASSIGN_OR_RETURN(Page<SearchCandidate> ranked, RankInWindows(fetch, range, cursor, limit));
   if (ranked.items.empty()) return Page<SearchHit>{};
   ASSIGN_OR_RETURN(auto rows, db_->Prepare(std::string("SELECT rowid, recording_id, ") + kSegmentColumns +
                                            " FROM segments WHERE rowid IN (" + KeyList(ranked) + ") AND +tenant_id = ?1"));

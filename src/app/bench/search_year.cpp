@@ -9,7 +9,6 @@
 #include <iostream>
 #include <random>
 #include <set>
-#include <sstream>
 
 #include "app/bench/corpus.h"
 #include "app/commands.h"
@@ -18,6 +17,7 @@
 #include "storage/postgres_scratch.h"
 #include "storage/sqlite.h"
 #include "storage/sqlite_database.h"
+#include "text/normalize.h"
 
 namespace reflexio {
 
@@ -39,13 +39,6 @@ struct Question {
   int seq = 0;
   std::vector<std::string> words;
 };
-
-std::vector<std::string> Split(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> words;
-  for (std::string word; in >> word;) words.push_back(word);
-  return words;
-}
 
 class Planner {
  public:
@@ -84,7 +77,7 @@ class Planner {
       Question q{Index(recordings.size(), rng), 0, {}};
       q.seq = static_cast<int>(Index(recordings[q.recording].texts.size(), rng));
       std::vector<std::string> candidates;
-      for (auto& word : Split(recordings[q.recording].texts[static_cast<size_t>(q.seq)])) {
+      for (auto& word : NormalizedWords(recordings[q.recording].texts[static_cast<size_t>(q.seq)])) {
         if (!common.count(word) && std::find(candidates.begin(), candidates.end(), word) == candidates.end()) {
           candidates.push_back(word);
         }
@@ -107,7 +100,7 @@ class Planner {
     const auto& recordings = corpus_.heavy_user().recordings;
     while (true) {
       const auto& recording = recordings[Index(recordings.size())];
-      auto words = Split(recording.texts[Index(recording.texts.size())]);
+      auto words = NormalizedWords(recording.texts[Index(recording.texts.size())]);
       std::sort(words.begin(), words.end());
       words.erase(std::unique(words.begin(), words.end()), words.end());
       if (words.size() < n) continue;
