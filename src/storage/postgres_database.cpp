@@ -303,7 +303,7 @@ Result<Page<SearchHit>> PostgresDatabase::Search(const std::string& tenant_id, c
   for (const auto& t : terms) words += (words.empty() ? "" : " ") + t;
   Page<SearchHit> page;
   RETURN_IF_ERROR(Transact(tenant_id, [&](pqxx::dbtransaction& tx) -> Status {
-    // One window per call of search_window (migrations/postgres/0018), which reads the words
+    // One window per call of search_window (migrations/postgres/0018, 0019), which reads the words
     // with to_tsvector: as words, every one required, never as query syntax.
     auto fetch = [&](const KeyBounds& keys, int size) -> Result<std::vector<SearchCandidate>> {
       auto rows = Exec(tx, "SELECT search_key, score FROM search_window($1, $2, $3, $4)", Param(words),
