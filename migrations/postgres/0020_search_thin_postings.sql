@@ -8,9 +8,8 @@
 -- and 3 words. So the rows shrink. The token is hashed with the tenant as the seed: one tenant's
 -- postings of a word never share a key with another tenant's, and the tenant id (36 characters)
 -- stays in the row, for row-level security and the foreign key, but leaves the index.
-DROP TRIGGER segments_index_terms ON segments;
-DROP FUNCTION index_segment_terms();
-DROP FUNCTION segment_term_rows(text, bigint, tsvector);
+
+-- 0019's trigger stays: it fills the new table through the new segment_term_rows.
 DROP TABLE segment_terms;
 DROP FUNCTION token_key(text);
 
@@ -37,7 +36,7 @@ GRANT SELECT ON segment_terms TO reflexio_search;
 
 -- A segment's rows: each distinct token with its weight (BM25's term saturation against a fixed
 -- length of 15 words, as in 0018) and the segment's signature.
-CREATE FUNCTION segment_term_rows(tenant text, key bigint, terms tsvector)
+CREATE OR REPLACE FUNCTION segment_term_rows(tenant text, key bigint, terms tsvector)
 RETURNS TABLE (tenant_id text, token bigint, search_key bigint, weight real, signature_low bigint, signature_high bigint)
 LANGUAGE sql IMMUTABLE AS $$
   WITH t AS (SELECT tenant_token_key(tenant, u.lexeme) AS token, cardinality(u.positions) AS tf FROM unnest(terms) u),
@@ -51,18 +50,6 @@ $$;
 -- from segments by tenant), so a collision across tenants can hide a match but never show one.
 INSERT INTO segment_terms SELECT r.* FROM segments s, segment_term_rows(s.tenant_id, s.search_key, s.search) r
 ON CONFLICT DO NOTHING;
-
-CREATE FUNCTION index_segment_terms() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    DELETE FROM segment_terms WHERE tenant_id = OLD.tenant_id AND search_key = OLD.search_key;
-  END IF;
-  INSERT INTO segment_terms SELECT * FROM segment_term_rows(NEW.tenant_id, NEW.search_key, NEW.search)
-  ON CONFLICT DO NOTHING;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER segments_index_terms AFTER INSERT OR UPDATE OF index_terms ON segments
-  FOR EACH ROW EXECUTE FUNCTION index_segment_terms();
 
 -- As in 0019 (owner, grants, SECURITY DEFINER and the way words are joined unchanged), with the
 -- tenant in the tokens' keys rather than in each condition.
